@@ -1,0 +1,7 @@
+//! The Discord adapter.
+
+use crate::config::Config;
+
+pub async fn run(_config: Config) -> anyhow::Result<()> {
+    anyhow::bail!("not yet")
+}

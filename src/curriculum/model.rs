@@ -1,0 +1,226 @@
+//! The curriculum as plain data: what the TOML files in `curriculum/` deserialize into.
+//!
+//! Every struct denies unknown keys so a typo in a data file is an error, not a silent no-op.
+
+use serde::{Deserialize, Serialize};
+
+/// `curriculum/resources.toml`: shared books, papers, courses... referenced by id.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourcesFile {
+    #[serde(default)]
+    pub resources: Vec<Resource>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResourceKind {
+    Book,
+    Course,
+    Community,
+    Paper,
+    Online,
+    Tool,
+    Conference,
+    Certification,
+}
+
+impl ResourceKind {
+    pub const ALL: [ResourceKind; 8] = [
+        ResourceKind::Book,
+        ResourceKind::Course,
+        ResourceKind::Community,
+        ResourceKind::Paper,
+        ResourceKind::Online,
+        ResourceKind::Tool,
+        ResourceKind::Conference,
+        ResourceKind::Certification,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceKind::Book => "book",
+            ResourceKind::Course => "course",
+            ResourceKind::Community => "community",
+            ResourceKind::Paper => "paper",
+            ResourceKind::Online => "online",
+            ResourceKind::Tool => "tool",
+            ResourceKind::Conference => "conference",
+            ResourceKind::Certification => "certification",
+        }
+    }
+
+    /// Plural heading used when listing resources of this kind.
+    pub fn heading(self) -> &'static str {
+        match self {
+            ResourceKind::Book => "Books",
+            ResourceKind::Course => "Courses",
+            ResourceKind::Community => "Communities",
+            ResourceKind::Paper => "Papers",
+            ResourceKind::Online => "Online resources",
+            ResourceKind::Tool => "Tools",
+            ResourceKind::Conference => "Conferences",
+            ResourceKind::Certification => "Certifications",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ResourceKind> {
+        let s = s.trim().to_ascii_lowercase();
+        let s = s.strip_suffix('s').unwrap_or(&s);
+        let s = if s == "communitie" { "community" } else { s };
+        ResourceKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resource {
+    pub id: String,
+    pub kind: ResourceKind,
+    pub title: String,
+    /// Author(s), publisher or organiser.
+    #[serde(default)]
+    pub by: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+    /// One line on why it is worth the time.
+    pub summary: String,
+}
+
+/// `curriculum/tracks.toml`: the specialization tracks.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TracksFile {
+    #[serde(default)]
+    pub tracks: Vec<Track>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Track {
+    pub id: String,
+    pub name: String,
+    pub summary: String,
+    pub compensation: String,
+    pub demand: String,
+    pub growth: String,
+    pub companies: Vec<String>,
+    pub what_you_do: Vec<String>,
+    pub technologies: Vec<TechArea>,
+    /// Which parts of the general foundation this track builds on.
+    pub foundation: Vec<String>,
+    /// Total additional learning hours; must equal the sum of `learning[].hours`.
+    pub learning_hours: u32,
+    pub learning: Vec<LearningArea>,
+    pub projects: Vec<String>,
+    pub levels: Vec<CareerLevel>,
+    pub interview_focus: Vec<String>,
+    pub best_for: String,
+    pub avoid_if: String,
+    /// Resource ids (books, courses, communities, papers) from `resources.toml`.
+    pub resources: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TechArea {
+    pub area: String,
+    pub items: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LearningArea {
+    pub area: String,
+    pub hours: u32,
+    pub topics: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CareerLevel {
+    pub title: String,
+    pub range: String,
+}
+
+/// `curriculum/paths/<id>.toml`: one learning path.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathFile {
+    pub path: PathInfo,
+    pub phases: Vec<Phase>,
+    pub weeks: Vec<Week>,
+    /// Optional end-of-path skills checklist.
+    #[serde(default)]
+    pub assessment: Vec<SkillArea>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathInfo {
+    pub id: String,
+    pub name: String,
+    pub summary: String,
+    /// Who the path is for, e.g. "engineers with 5+ years of experience".
+    pub audience: String,
+    /// Suggested hours of study per week, e.g. "10-15".
+    pub weekly_hours: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phase {
+    pub number: u32,
+    pub title: String,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Week {
+    pub number: u32,
+    /// Number of the phase this week belongs to.
+    pub phase: u32,
+    pub title: String,
+    pub summary: String,
+    pub topics: Vec<Topic>,
+    #[serde(default)]
+    pub exercises: Vec<String>,
+    /// A larger project to start or continue this week.
+    #[serde(default)]
+    pub project: Option<String>,
+    pub questions: Vec<String>,
+    #[serde(default)]
+    pub resources: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Topic {
+    pub name: String,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkillArea {
+    pub area: String,
+    pub skills: Vec<String>,
+}
+
+/// `curriculum/role.toml`: what the distributed-systems engineer role is about (for `/help`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleFile {
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    pub title: String,
+    pub summary: String,
+    pub characteristics: Vec<String>,
+    pub responsibilities: Vec<String>,
+    pub skills: Vec<String>,
+}

@@ -1,0 +1,115 @@
+//! The database layer: every SQL statement of the bot lives in this module tree.
+//!
+//! SQLite through sqlx with compile-time checked queries (offline data in `.sqlx/`).
+//! Every query takes the guild id and filters by it, so one server never sees another's rows.
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+pub type Db = SqlitePool;
+
+/// The embedded migrations from `migrations/`.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Discord snowflakes are u64; SQLite integers are i64. The bits are reinterpreted, so every
+/// id round-trips exactly (ids above i64::MAX are stored as negative numbers).
+pub fn to_db(id: u64) -> i64 {
+    i64::from_ne_bytes(id.to_ne_bytes())
+}
+
+/// Inverse of [`to_db`].
+pub fn from_db(v: i64) -> u64 {
+    u64::from_ne_bytes(v.to_ne_bytes())
+}
+
+/// Opens (creating if missing) the database file with WAL, foreign keys and a busy timeout,
+/// and applies pending migrations.
+pub async fn open(path: &Path) -> anyhow::Result<Db> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| anyhow::anyhow!("cannot create directory {}: {e}", parent.display()))?;
+    }
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5));
+    let pool = SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(options)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", path.display()))?;
+    MIGRATOR
+        .run(&pool)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot migrate database {}: {e}", path.display()))?;
+    Ok(pool)
+}
+
+/// An in-memory database with the schema applied (tests and benchmarks).
+pub async fn open_memory() -> anyhow::Result<Db> {
+    let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
+    // One connection: every connection to :memory: is a separate database.
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await?;
+    MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snowflakes_round_trip() {
+        for id in [0, 1, 80351110224678912, i64::MAX as u64, i64::MAX as u64 + 1, u64::MAX] {
+            assert_eq!(from_db(to_db(id)), id);
+        }
+    }
+
+    #[tokio::test]
+    async fn migrations_apply_to_an_empty_file_and_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/dir/test.db");
+        let db = open(&path).await.unwrap();
+        let tables: Vec<(String,)> =
+            sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+                .fetch_all(&db)
+                .await
+                .unwrap();
+        let names: Vec<&str> = tables.iter().map(|t| t.0.as_str()).collect();
+        for t in ["checkins", "group_breaks", "group_members", "members", "posts", "ratings", "study_groups"] {
+            assert!(names.contains(&t), "{t} missing from {names:?}");
+        }
+        let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode").fetch_one(&db).await.unwrap();
+        assert_eq!(mode, "wal");
+        let (fk,): (i64,) = sqlx::query_as("PRAGMA foreign_keys").fetch_one(&db).await.unwrap();
+        assert_eq!(fk, 1);
+        db.close().await;
+        // Re-opening applies nothing new and keeps working.
+        let db = open(&path).await.unwrap();
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(&db).await.unwrap();
+        assert_eq!(n as usize, MIGRATOR.iter().count());
+    }
+
+    #[tokio::test]
+    async fn u64_ids_survive_the_database() {
+        let db = open_memory().await.unwrap();
+        let big = u64::MAX - 7;
+        sqlx::query("INSERT INTO members (guild_id, user_id, display_name, created_at) VALUES (?, ?, 'x', 'now')")
+            .bind(to_db(big))
+            .bind(to_db(1))
+            .execute(&db)
+            .await
+            .unwrap();
+        let (g,): (i64,) = sqlx::query_as("SELECT guild_id FROM members").fetch_one(&db).await.unwrap();
+        assert_eq!(from_db(g), big);
+    }
+}

@@ -1,0 +1,78 @@
+//! Component custom ids: the only state a button or modal carries.
+//!
+//! A custom id is untrusted input (a client can send any string), so parsing is strict and
+//! every id that names a group is checked against the guild it arrived from before use.
+
+use std::fmt;
+
+/// Longest group name accepted (keeps posts and select labels within Discord's limits).
+pub const MAX_GROUP_NAME: usize = 50;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomId {
+    /// "Check in" button on a weekly post: opens the check-in modal.
+    CheckIn { group_id: i64, week: u32 },
+    /// The check-in modal itself.
+    CheckInModal { group_id: i64, week: u32 },
+    /// "Rate yourself" button on a weekly post: shows the rating buttons.
+    Assess { group_id: i64, week: u32 },
+    /// One rating button: question index (0-based) and rating 1..=5.
+    Rate { group_id: i64, week: u32, question: u8, rating: u8 },
+}
+
+impl CustomId {
+    pub fn encode(&self) -> String {
+        match *self {
+            CustomId::CheckIn { group_id, week } => format!("sb:ci:{group_id}:{week}"),
+            CustomId::CheckInModal { group_id, week } => format!("sb:cm:{group_id}:{week}"),
+            CustomId::Assess { group_id, week } => format!("sb:as:{group_id}:{week}"),
+            CustomId::Rate { group_id, week, question, rating } => {
+                format!("sb:rt:{group_id}:{week}:{question}:{rating}")
+            }
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CustomId> {
+        let parts: Vec<&str> = s.split(':').collect();
+        let num = |i: usize| parts.get(i).and_then(|p| p.parse::<i64>().ok());
+        let week = |i: usize| parts.get(i).and_then(|p| p.parse::<u32>().ok()).filter(|w| *w >= 1);
+        match parts.as_slice() {
+            ["sb", "ci", _, _] => Some(CustomId::CheckIn { group_id: num(2)?, week: week(3)? }),
+            ["sb", "cm", _, _] => Some(CustomId::CheckInModal { group_id: num(2)?, week: week(3)? }),
+            ["sb", "as", _, _] => Some(CustomId::Assess { group_id: num(2)?, week: week(3)? }),
+            ["sb", "rt", _, _, q, r] => {
+                let question = q.parse::<u8>().ok().filter(|q| *q < 5)?;
+                let rating = r.parse::<u8>().ok().filter(|r| (1..=5).contains(r))?;
+                Some(CustomId::Rate { group_id: num(2)?, week: week(3)?, question, rating })
+            }
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for CustomId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.encode())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_rejects_garbage() {
+        for id in [
+            CustomId::CheckIn { group_id: i64::MAX, week: 36 },
+            CustomId::CheckInModal { group_id: 1, week: 1 },
+            CustomId::Assess { group_id: -5, week: 2 },
+            CustomId::Rate { group_id: 3, week: 4, question: 4, rating: 5 },
+        ] {
+            assert_eq!(CustomId::parse(&id.encode()), Some(id));
+            assert!(id.encode().len() <= crate::limits::CUSTOM_ID);
+        }
+        for bad in ["", "sb", "sb:ci:x:1", "sb:ci:1:0", "sb:rt:1:1:9:1", "sb:rt:1:1:0:6", "sb:ci:1:2:3", "other"] {
+            assert_eq!(CustomId::parse(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! Rendering: curriculum data to Discord message bodies (serenity builders), pure code.
+//!
+//! The same builders are sent by the bot and serialized by `studybot preview --json`,
+//! so the preview is exactly the request body Discord receives.
+
+pub mod text;
+
+use crate::curriculum::{Curriculum, PathFile, Resource, ResourceKind, Week};
+use crate::ids::CustomId;
+use crate::limits;
+use serenity::all::{
+    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed,
+    CreateEmbedAuthor, CreateEmbedFooter, CreateMessage, RoleId,
+};
+
+/// Accent colour of the bot's embeds.
+pub const COLOUR: u32 = 0x2B6CB0;
+
+/// Where a weekly post goes: the group it belongs to and an optional role to mention.
+#[derive(Debug, Clone, Default)]
+pub struct PostTarget {
+    /// Database id of the study group (0 in previews, where there is no group).
+    pub group_id: i64,
+    pub group_name: Option<String>,
+    pub mention_role: Option<u64>,
+}
+
+/// Splits lines into embed fields whose values stay within Discord's 1024-character limit.
+pub fn fields_from_lines(name: &str, lines: &[String]) -> Vec<(String, String, bool)> {
+    let mut fields = Vec::new();
+    let mut current = String::new();
+    for line in lines {
+        let line: String = line.chars().take(limits::FIELD_VALUE).collect();
+        if !current.is_empty() && current.chars().count() + 1 + line.chars().count() > limits::FIELD_VALUE {
+            fields.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push('\n');
+        }
+        current.push_str(&line);
+    }
+    if !current.is_empty() {
+        fields.push(current);
+    }
+    fields
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let n = if i == 0 { name.to_string() } else { format!("{name} (continued)") };
+            (n, v, false)
+        })
+        .collect()
+}
+
+/// One line describing a resource: "Title by Author (kind)".
+pub fn resource_line(r: &Resource) -> String {
+    let mut s = match &r.url {
+        Some(url) => format!("[{}]({url})", r.title),
+        None => format!("**{}**", r.title),
+    };
+    if let Some(by) = &r.by {
+        s.push_str(&format!(" by {by}"));
+    }
+    s.push_str(&format!(" ({})", r.kind.as_str()));
+    s
+}
+
+/// The main embed for a week: topics, exercises, project, resources.
+pub fn week_embed(c: &Curriculum, path: &PathFile, week: &Week) -> CreateEmbed {
+    let phase = path
+        .phase(week.phase)
+        .map(|p| format!("Phase {}: {}", p.number, p.title))
+        .unwrap_or_default();
+    let mut description = week.summary.clone();
+    description.push_str("\n\n**Topics**");
+    for t in &week.topics {
+        description.push_str(&format!("\n- **{}**: {}", t.name, t.summary));
+    }
+    let mut embed = CreateEmbed::new()
+        .author(CreateEmbedAuthor::new(format!("{} · {}", path.path.name, phase)))
+        .title(format!("Week {} of {}: {}", week.number, path.len_weeks(), week.title))
+        .description(description)
+        .colour(COLOUR);
+    let exercises: Vec<String> = week.exercises.iter().map(|e| format!("- {e}")).collect();
+    let mut fields = fields_from_lines("Exercises", &exercises);
+    if let Some(project) = &week.project {
+        fields.push(("Project".into(), project.clone(), false));
+    }
+    let resources: Vec<String> = week
+        .resources
+        .iter()
+        .filter_map(|id| c.resource(id))
+        .map(|r| format!("- {}", resource_line(r)))
+        .collect();
+    fields.extend(fields_from_lines("Resources", &resources));
+    embed = embed.fields(fields);
+    embed
+}
+
+/// The self-assessment embed: the week's questions, numbered.
+pub fn questions_embed(week: &Week) -> CreateEmbed {
+    let mut description = String::from("Rate yourself from 1 (not yet) to 5 (could teach it):");
+    for (i, q) in week.questions.iter().enumerate() {
+        description.push_str(&format!("\n**{}.** {q}", i + 1));
+    }
+    CreateEmbed::new()
+        .title(format!("Self-assessment, week {}", week.number))
+        .description(description)
+        .colour(COLOUR)
+        .footer(CreateEmbedFooter::new(
+            "Check in with the button below or /checkin. Rate yourself with the button or /assess.",
+        ))
+}
+
+/// The buttons under a weekly post.
+pub fn week_buttons(group_id: i64, week: u32) -> CreateActionRow {
+    CreateActionRow::Buttons(vec![
+        CreateButton::new(CustomId::CheckIn { group_id, week }.encode())
+            .label("Check in")
+            .style(ButtonStyle::Success),
+        CreateButton::new(CustomId::Assess { group_id, week }.encode())
+            .label("Rate yourself")
+            .style(ButtonStyle::Primary),
+    ])
+}
+
+/// The complete weekly post for a group: role mention (if any), week and question embeds,
+/// and the Check in / Rate yourself buttons. Only the group's role can be pinged.
+pub fn week_post(c: &Curriculum, path: &PathFile, week: &Week, target: &PostTarget) -> CreateMessage {
+    let who = target
+        .group_name
+        .as_deref()
+        .map(|g| format!(" for **{g}**"))
+        .unwrap_or_default();
+    let mut content = format!("This week's session{who}: week {} of *{}*.", week.number, path.path.name);
+    let mut mentions = CreateAllowedMentions::new().everyone(false).all_users(false).all_roles(false);
+    if let Some(role) = target.mention_role {
+        content = format!("<@&{role}> {content}");
+        mentions = mentions.roles(vec![RoleId::new(role)]);
+    }
+    CreateMessage::new()
+        .content(content)
+        .embeds(vec![week_embed(c, path, week), questions_embed(week)])
+        .components(vec![week_buttons(target.group_id, week.number)])
+        .allowed_mentions(mentions)
+}
+
+/// Serializes a message body to the JSON Discord receives.
+pub fn to_json(msg: &CreateMessage) -> serde_json::Value {
+    serde_json::to_value(msg).unwrap_or(serde_json::Value::Null)
+}
+
+/// Renders a week with the largest possible target (group id, name and role mention) and
+/// lists every Discord limit the post would break. Empty when the post fits.
+pub fn week_post_violations(c: &Curriculum, path: &PathFile, week: &Week) -> Vec<String> {
+    let target = PostTarget {
+        group_id: i64::MAX,
+        group_name: Some("x".repeat(crate::ids::MAX_GROUP_NAME)),
+        mention_role: Some(u64::MAX),
+    };
+    limits::check_message(&to_json(&week_post(c, path, week, &target)))
+}
+
+/// Resources grouped by kind, in the order of `ResourceKind::ALL`.
+pub fn group_by_kind<'a>(resources: impl IntoIterator<Item = &'a Resource>) -> Vec<(ResourceKind, Vec<&'a Resource>)> {
+    let all: Vec<&Resource> = resources.into_iter().collect();
+    ResourceKind::ALL
+        .into_iter()
+        .map(|k| (k, all.iter().copied().filter(|r| r.kind == k).collect::<Vec<_>>()))
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
+}
