@@ -10,3 +10,4 @@ pub mod db;
 pub mod ids;
 pub mod limits;
 pub mod render;
+pub mod search;

@@ -1,7 +1,242 @@
-//! The Discord adapter.
+//! The Discord adapter: connects serenity/poise, registers commands, routes interactions.
+//!
+//! Only this module and the scheduler's sender talk to Discord.
+
+pub mod commands;
+mod error;
+pub mod reply;
+
+pub use error::{BotError, INTERNAL_MESSAGE};
 
 use crate::config::Config;
+use crate::curriculum::Curriculum;
+use crate::db::Db;
+use poise::serenity_prelude as serenity;
+use std::sync::Arc;
+use tracing::{error, info, warn};
 
-pub async fn run(_config: Config) -> anyhow::Result<()> {
-    anyhow::bail!("not yet")
+/// Shared state handed to every command.
+pub struct Data {
+    pub config: Config,
+    pub curriculum: Arc<Curriculum>,
+    pub db: Db,
+}
+
+pub type Context<'a> = poise::Context<'a, Data, BotError>;
+
+/// Test and embedding hooks for [`start`].
+#[derive(Default)]
+pub struct StartOptions {
+    /// HTTP client to use instead of serenity's default (tests give one that resolves
+    /// discord.com to a local fake over TLS, keeping serenity's rate limiter on).
+    pub http_client: Option<reqwest::Client>,
+}
+
+/// A running bot; `shutdown` stops it cleanly.
+pub struct RunningBot {
+    shard_manager: Arc<serenity::ShardManager>,
+    client_task: tokio::task::JoinHandle<Result<(), serenity::Error>>,
+    db: Db,
+}
+
+impl RunningBot {
+    /// Disconnects from Discord and closes the database (in-flight writes finish first).
+    pub async fn shutdown(self) {
+        self.shard_manager.shutdown_all().await;
+        match tokio::time::timeout(std::time::Duration::from_secs(10), self.client_task).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => warn!("Discord client stopped with an error: {e}"),
+            Ok(Err(e)) => warn!("Discord client task failed: {e}"),
+            Err(_) => warn!("Discord client did not stop within 10 s"),
+        }
+        self.db.close().await;
+        info!("stopped");
+    }
+
+    /// Resolves when the client stops by itself (e.g. an invalid token).
+    pub fn is_finished(&self) -> bool {
+        self.client_task.is_finished()
+    }
+}
+
+/// Builds serenity's HTTP client for the configured API base URL.
+///
+/// With a custom base URL (a proxy or a fake), serenity only rewrites request URLs when its
+/// rate limiter is disabled (serenity issue #1739): the proxy is then responsible for
+/// rate limits. With Discord's own URL the rate limiter stays on.
+pub fn build_http(config: &Config, token: &str, client: Option<reqwest::Client>) -> serenity::Http {
+    let mut builder = serenity::HttpBuilder::new(token);
+    if let Some(client) = client {
+        builder = builder.client(client);
+    }
+    if config.discord_api_url != crate::config::DEFAULT_DISCORD_API {
+        builder = builder.proxy(config.discord_api_url.clone()).ratelimiter_disabled(true);
+    }
+    builder.build()
+}
+
+/// Runs the bot until Ctrl-C or SIGTERM.
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let curriculum = crate::cli::load_curriculum(&config).map_err(|problems| {
+        anyhow::anyhow!("the curriculum is invalid, not starting:\n{problems}")
+    })?;
+    let token = check_token(&config)?;
+    let _ = token;
+    let db = crate::db::open(&config.database).await?;
+    info!(database = %config.database.display(), "database ready");
+    let bot = start(config, curriculum, db, StartOptions::default()).await?;
+    shutdown_signal().await;
+    info!("shutting down");
+    bot.shutdown().await;
+    Ok(())
+}
+
+/// The token from the configuration, checked for shape (never logged).
+pub fn check_token(config: &Config) -> anyhow::Result<String> {
+    let token = config.discord_token.as_ref().ok_or_else(|| {
+        anyhow::anyhow!("DISCORD_TOKEN is not set: put the bot token in the environment or the config file")
+    })?;
+    serenity::utils::token::validate(token.expose()).map_err(|_| {
+        anyhow::anyhow!("DISCORD_TOKEN is malformed: a bot token has three dot-separated parts")
+    })?;
+    Ok(token.expose().to_string())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(e) => {
+                warn!("cannot listen for SIGTERM: {e}");
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Connects to Discord and starts handling events. Returns once the client task runs.
+pub async fn start(
+    config: Config,
+    curriculum: Curriculum,
+    db: Db,
+    options: StartOptions,
+) -> anyhow::Result<RunningBot> {
+    let token = check_token(&config)?;
+    let http = build_http(&config, &token, options.http_client);
+    let dev_guild = config.dev_guild;
+    let data = Data {
+        config,
+        curriculum: Arc::new(curriculum),
+        db: db.clone(),
+    };
+    let framework = poise::Framework::builder()
+        .options(poise::FrameworkOptions {
+            commands: commands::all(),
+            on_error: |e| Box::pin(on_error(e)),
+            initialize_owners: false,
+            allowed_mentions: Some(
+                serenity::CreateAllowedMentions::new()
+                    .everyone(false)
+                    .all_users(false)
+                    .all_roles(false),
+            ),
+            event_handler: |framework, event| Box::pin(on_event(framework, event)),
+            ..Default::default()
+        })
+        .setup(move |ctx, ready, framework| {
+            Box::pin(async move {
+                // poise runs this once, on the first Ready only.
+                let commands = &framework.options().commands;
+                match dev_guild {
+                    Some(g) => {
+                        poise::builtins::register_in_guild(ctx, commands, serenity::GuildId::new(g)).await?;
+                        info!(guild = g, count = commands.len(), "registered commands in the dev guild");
+                    }
+                    None => {
+                        poise::builtins::register_globally(ctx, commands).await?;
+                        info!(count = commands.len(), "registered commands globally");
+                    }
+                }
+                info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected");
+                Ok(data)
+            })
+        })
+        .build();
+    let intents = serenity::GatewayIntents::GUILDS;
+    let mut client = serenity::ClientBuilder::new_with_http(http, intents)
+        .framework(framework)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot build the Discord client: {e}"))?;
+    let shard_manager = client.shard_manager.clone();
+    let client_task = tokio::spawn(async move {
+        let result = client.start().await;
+        if let Err(e) = &result {
+            error!("Discord client stopped: {e}");
+        }
+        result
+    });
+    Ok(RunningBot {
+        shard_manager,
+        client_task,
+        db,
+    })
+}
+
+async fn on_event(
+    _framework: poise::FrameworkContext<'_, Data, BotError>,
+    _event: &serenity::FullEvent,
+) -> Result<(), BotError> {
+    Ok(())
+}
+
+/// Turns every error into a clear ephemeral reply; internal ones are logged with context.
+async fn on_error(error: poise::FrameworkError<'_, Data, BotError>) {
+    use poise::FrameworkError as F;
+    let (ctx, message) = match error {
+        F::Command { error: BotError::User(msg), ctx, .. } => (ctx, msg),
+        F::Command { error: BotError::Internal(e), ctx, .. } => {
+            error!(command = %ctx.command().qualified_name, user = %ctx.author().id, "command failed: {e:#}");
+            (ctx, INTERNAL_MESSAGE.to_string())
+        }
+        F::ArgumentParse { error, input, ctx, .. } => {
+            let shown = input.map(|i| format!(" `{}`", i.chars().take(100).collect::<String>())).unwrap_or_default();
+            (ctx, format!("I couldn't understand the value{shown}: {error}. Please check the command's options."))
+        }
+        F::MissingUserPermissions { ctx, .. } | F::CommandCheckFailed { ctx, error: None, .. } => (
+            ctx,
+            "This command is for moderators (Manage Server permission or the moderator role).".to_string(),
+        ),
+        F::CommandCheckFailed { ctx, error: Some(e), .. } => {
+            error!("command check failed: {e}");
+            (ctx, INTERNAL_MESSAGE.to_string())
+        }
+        F::GuildOnly { ctx, .. } => (ctx, "This command only works inside a server.".to_string()),
+        F::CommandPanic { ctx, payload, .. } => {
+            error!(command = %ctx.command().qualified_name, "command panicked: {payload:?}");
+            (ctx, INTERNAL_MESSAGE.to_string())
+        }
+        F::EventHandler { error, event, .. } => {
+            error!(event = ?event.snake_case_name(), "event handler failed: {error}");
+            return;
+        }
+        other => {
+            if let Err(e) = poise::builtins::on_error(other).await {
+                error!("error while handling an error: {e}");
+            }
+            return;
+        }
+    };
+    if let Err(e) = reply::text(ctx, message).await {
+        warn!("could not send the error reply: {e}");
+    }
 }

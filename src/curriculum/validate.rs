@@ -114,6 +114,15 @@ pub(super) fn load(sources: Vec<Source>) -> Result<Curriculum, Problems> {
         });
     }
 
+    if !sources.iter().any(|s| matches!(kind_of(s), Kind::Path)) {
+        problems.push(Problem {
+            file: "paths".into(),
+            line: 1,
+            col: 1,
+            message: "no learning paths: add at least one paths/<id>.toml".into(),
+        });
+    }
+
     check_semantics(&resources, &tracks, &paths, &mut pending);
 
     for p in pending {
@@ -408,16 +417,17 @@ fn check_semantics(
         let mut questions: HashMap<String, u32> = HashMap::new();
         for (wi, w) in p.weeks.iter().enumerate() {
             let at = |k: &'static str| vec![K("weeks"), I(wi), K(k)];
-            let expected = wi as u32 + 1;
-            if !seen.insert(w.number) {
+            if w.number == 0 {
+                push(out, file, at("number"), "week numbers start at 1".into());
+            } else if !seen.insert(w.number) {
                 push(out, file, at("number"), format!("duplicate week number {}", w.number));
-            } else if w.number != expected {
-                let message = if w.number > expected && !p.weeks.iter().any(|x| x.number == expected) {
-                    format!("week {expected} is missing (found week {} here)", w.number)
-                } else {
-                    format!("week number {} out of order, expected {expected}", w.number)
-                };
-                push(out, file, at("number"), message);
+            } else if wi > 0 && w.number < p.weeks[wi - 1].number {
+                push(
+                    out,
+                    file,
+                    at("number"),
+                    format!("week {} comes after week {}: keep weeks in order", w.number, p.weeks[wi - 1].number),
+                );
             }
             if p.phase(w.phase).is_none() {
                 push(out, file, at("phase"), format!("unknown phase {}", w.phase));
@@ -476,6 +486,19 @@ fn check_semantics(
                     pth.push(I(ri));
                     push(out, file, pth, format!("unknown resource id `{id}`{}", suggest(id)));
                 }
+            }
+        }
+        let max = p.weeks.iter().map(|w| w.number).max().unwrap_or(0);
+        for n in 1..=max {
+            if !seen.contains(&n) {
+                // Point at the first week after the gap.
+                let wi = p.weeks.iter().position(|w| w.number > n).unwrap_or(0);
+                push(
+                    out,
+                    file,
+                    vec![K("weeks"), I(wi), K("number")],
+                    format!("week {n} is missing: weeks must run 1, 2, 3... without gaps"),
+                );
             }
         }
         for (i, ph) in p.phases.iter().enumerate() {

@@ -1,0 +1,167 @@
+//! Embeds for the informational commands: tracks, resources, search results, help.
+
+use super::{fields_from_lines, group_by_kind, resource_line, COLOUR};
+use crate::curriculum::{Curriculum, Resource, Track};
+use crate::limits;
+use crate::search::{Hit, HitKind};
+use serenity::all::{CreateEmbed, CreateEmbedFooter};
+
+/// `/tracks`: one field per track.
+pub fn tracks_list(c: &Curriculum) -> CreateEmbed {
+    let fields = c.tracks.iter().map(|t| {
+        (
+            t.name.clone(),
+            format!(
+                "{}\n{} · +{} h of study · `/track name:{}`",
+                t.summary, t.compensation, t.learning_hours, t.id
+            ),
+            false,
+        )
+    });
+    CreateEmbed::new()
+        .title(format!("{} specialization tracks", c.tracks.len()))
+        .description("Each track builds on the shared foundation and goes deep in one area.")
+        .fields(fields)
+        .colour(COLOUR)
+}
+
+/// `/track name:`: the full card of one track, as two embeds (overview, study plan).
+pub fn track_card(c: &Curriculum, t: &Track) -> Vec<CreateEmbed> {
+    let bullets = |items: &[String]| items.iter().map(|i| format!("- {i}")).collect::<Vec<_>>();
+    let mut overview = CreateEmbed::new()
+        .title(t.name.clone())
+        .description(format!(
+            "{}\n\n**Compensation:** {}\n**Demand:** {}\n**Growth:** {}\n**Companies:** {}",
+            t.summary,
+            t.compensation,
+            t.demand,
+            t.growth,
+            t.companies.join(", ")
+        ))
+        .colour(COLOUR);
+    let mut fields = fields_from_lines("What you do", &bullets(&t.what_you_do));
+    let tech: Vec<String> = t
+        .technologies
+        .iter()
+        .map(|a| format!("**{}:** {}", a.area, a.items.join(", ")))
+        .collect();
+    fields.extend(fields_from_lines("Key technologies", &tech));
+    fields.push(("Best for".into(), t.best_for.clone(), true));
+    fields.push(("Avoid if".into(), t.avoid_if.clone(), true));
+    let levels: Vec<String> = t.levels.iter().map(|l| format!("- {}: {}", l.title, l.range)).collect();
+    fields.extend(fields_from_lines("Career levels", &levels));
+    overview = overview.fields(fields);
+
+    let learning: Vec<String> = t
+        .learning
+        .iter()
+        .map(|l| format!("**{} ({} h):** {}", l.area, l.hours, l.topics.join(", ")))
+        .collect();
+    let mut fields = fields_from_lines(&format!("Additional learning ({} hours)", t.learning_hours), &learning);
+    fields.extend(fields_from_lines("Builds on", &bullets(&t.foundation)));
+    fields.extend(fields_from_lines("Recommended projects", &bullets(&t.projects)));
+    fields.extend(fields_from_lines("Interview focus", &bullets(&t.interview_focus)));
+    let res: Vec<String> = t
+        .resources
+        .iter()
+        .filter_map(|id| c.resource(id))
+        .map(|r| format!("- {}", resource_line(r)))
+        .collect();
+    fields.extend(fields_from_lines("Resources", &res));
+    let plan = CreateEmbed::new()
+        .title(format!("{}: study plan", t.name))
+        .fields(fields)
+        .colour(COLOUR)
+        .footer(CreateEmbedFooter::new("See every resource with /resources track:".to_string() + &t.id));
+    vec![overview, plan]
+}
+
+/// Splits titled line groups into embeds whose descriptions fit, then the embeds into
+/// messages that respect the 10-embed and 6000-character limits. Each inner Vec is one
+/// message.
+pub fn paginate(title: &str, sections: &[(String, Vec<String>)]) -> Vec<Vec<CreateEmbed>> {
+    // Budget per embed description, leaving room for the title.
+    const DESC: usize = 3500;
+    const MESSAGE: usize = 5500;
+    let mut pages: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for (heading, lines) in sections {
+        let head = format!("**{heading}**");
+        for (i, line) in std::iter::once(&head).chain(lines.iter()).enumerate() {
+            let line: String = line.chars().take(limits::FIELD_VALUE).collect();
+            let extra = line.chars().count() + 2;
+            if !current.is_empty() && current.chars().count() + extra > DESC {
+                pages.push(std::mem::take(&mut current));
+                if i > 0 {
+                    current.push_str(&format!("**{heading}** (continued)\n"));
+                }
+            }
+            if i == 0 && !current.is_empty() {
+                current.push('\n');
+            }
+            current.push_str(&line);
+            current.push('\n');
+        }
+    }
+    if !current.is_empty() {
+        pages.push(current);
+    }
+    let n = pages.len();
+    let mut messages: Vec<Vec<CreateEmbed>> = Vec::new();
+    let mut size = 0;
+    for (i, page) in pages.into_iter().enumerate() {
+        let t = if n > 1 { format!("{title} ({}/{n})", i + 1) } else { title.to_string() };
+        let len = t.chars().count() + page.chars().count();
+        let embed = CreateEmbed::new().title(t).description(page).colour(COLOUR);
+        match messages.last_mut() {
+            Some(m) if m.len() < limits::EMBEDS && size + len <= MESSAGE => {
+                m.push(embed);
+                size += len;
+            }
+            _ => {
+                messages.push(vec![embed]);
+                size = len;
+            }
+        }
+    }
+    messages
+}
+
+/// `/resources`: resources grouped by kind, paginated.
+pub fn resources_pages(title: &str, resources: &[&Resource]) -> Vec<Vec<CreateEmbed>> {
+    let sections: Vec<(String, Vec<String>)> = group_by_kind(resources.iter().copied())
+        .into_iter()
+        .map(|(k, rs)| {
+            let lines = rs
+                .into_iter()
+                .map(|r| format!("- {}: {}", resource_line(r), r.summary))
+                .collect();
+            (k.heading().to_string(), lines)
+        })
+        .collect();
+    paginate(title, &sections)
+}
+
+/// `/search`: the hits, best first.
+pub fn search_results(query: &str, hits: &[Hit]) -> CreateEmbed {
+    let lines: Vec<String> = hits
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let what = match &h.kind {
+                HitKind::Week { .. } => "week",
+                HitKind::Topic { .. } => "topic",
+                HitKind::Question { .. } => "question",
+                HitKind::Track { .. } => "track",
+                HitKind::Resource { .. } => "resource",
+            };
+            let label: String = h.label.chars().take(250).collect();
+            format!("**{}.** {label}\n   _{what} · {}_", i + 1, h.context)
+        })
+        .collect();
+    let query: String = query.chars().take(100).collect();
+    CreateEmbed::new()
+        .title(format!("Results for \"{query}\""))
+        .description(lines.join("\n"))
+        .colour(COLOUR)
+}

@@ -1,0 +1,169 @@
+//! Full-text search over the curriculum: weeks, topics, questions, tracks and resources.
+//!
+//! Pure and in-memory; the curriculum is small, so a linear scan with a simple relevance
+//! score is well under a millisecond.
+
+use crate::curriculum::{Curriculum, ResourceKind};
+
+/// What a search hit points at.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HitKind {
+    Week { path: String, week: u32 },
+    Topic { path: String, week: u32 },
+    Question { path: String, week: u32 },
+    Track { id: String },
+    Resource { id: String, kind: ResourceKind },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub kind: HitKind,
+    /// One line to show: what matched.
+    pub label: String,
+    /// Where it lives, e.g. "architecture week 4".
+    pub context: String,
+    pub score: f64,
+}
+
+fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase())
+        .collect()
+}
+
+/// Relevance of `text` for the query terms: every term must occur (as a word prefix or a
+/// close fuzzy match); whole-phrase and title matches rank higher.
+fn score(query: &str, terms: &[String], text: &str, weight: f64) -> Option<f64> {
+    let text_words = words(text);
+    if text_words.is_empty() || terms.is_empty() {
+        return None;
+    }
+    let mut total = 0.0;
+    for t in terms {
+        let best = text_words
+            .iter()
+            .map(|w| {
+                if w == t {
+                    1.0
+                } else if w.starts_with(t.as_str()) && t.len() >= 2 {
+                    0.8
+                } else if t.len() >= 4 {
+                    let s = strsim::jaro_winkler(w, t);
+                    if s >= 0.9 { s * 0.6 } else { 0.0 }
+                } else {
+                    0.0
+                }
+            })
+            .fold(0.0, f64::max);
+        if best == 0.0 {
+            return None;
+        }
+        total += best;
+    }
+    let mut s = total / terms.len() as f64;
+    if text.to_lowercase().contains(&query.to_lowercase()) && terms.len() > 1 {
+        s += 0.5;
+    }
+    // Shorter texts where the terms are a larger share rank higher.
+    s += 0.2 * (terms.len() as f64 / text_words.len() as f64).min(1.0);
+    Some(s * weight)
+}
+
+/// Searches everything; best matches first, at most `limit` hits.
+pub fn search(c: &Curriculum, query: &str, limit: usize) -> Vec<Hit> {
+    let terms = words(query);
+    let mut hits = Vec::new();
+    let mut add = |kind: HitKind, label: String, context: String, text: &str, weight: f64| {
+        if let Some(s) = score(query, &terms, text, weight) {
+            hits.push(Hit { kind, label, context, score: s });
+        }
+    };
+    for p in &c.paths {
+        let pid = &p.path.id;
+        for w in &p.weeks {
+            let ctx = format!("{} week {}", p.path.name, w.number);
+            add(
+                HitKind::Week { path: pid.clone(), week: w.number },
+                w.title.clone(),
+                ctx.clone(),
+                &w.title,
+                1.5,
+            );
+            add(
+                HitKind::Week { path: pid.clone(), week: w.number },
+                w.title.clone(),
+                ctx.clone(),
+                &w.summary,
+                0.6,
+            );
+            for t in &w.topics {
+                add(
+                    HitKind::Topic { path: pid.clone(), week: w.number },
+                    format!("{}: {}", t.name, t.summary),
+                    ctx.clone(),
+                    &t.name,
+                    1.4,
+                );
+                add(
+                    HitKind::Topic { path: pid.clone(), week: w.number },
+                    format!("{}: {}", t.name, t.summary),
+                    ctx.clone(),
+                    &t.summary,
+                    0.8,
+                );
+            }
+            for q in &w.questions {
+                add(
+                    HitKind::Question { path: pid.clone(), week: w.number },
+                    q.clone(),
+                    ctx.clone(),
+                    q,
+                    0.7,
+                );
+            }
+        }
+    }
+    for t in &c.tracks {
+        let kind = HitKind::Track { id: t.id.clone() };
+        add(kind.clone(), t.name.clone(), "track".into(), &t.name, 1.5);
+        let techs: Vec<String> = t.technologies.iter().flat_map(|a| a.items.clone()).collect();
+        let body = format!("{} {} {}", t.summary, t.what_you_do.join(" "), techs.join(" "));
+        add(kind, t.name.clone(), "track".into(), &body, 0.7);
+    }
+    for r in &c.resources {
+        let kind = HitKind::Resource { id: r.id.clone(), kind: r.kind };
+        let label = match &r.by {
+            Some(by) => format!("{} by {by}", r.title),
+            None => r.title.clone(),
+        };
+        add(kind.clone(), label.clone(), r.kind.as_str().into(), &r.title, 1.3);
+        add(kind, label, r.kind.as_str().into(), &format!("{} {}", r.by.clone().unwrap_or_default(), r.summary), 0.6);
+    }
+    // Keep the best hit per (kind, label), best first.
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.label.cmp(&b.label)));
+    let mut seen = std::collections::HashSet::new();
+    hits.retain(|h| seen.insert((format!("{:?}", h.kind), h.label.clone())));
+    hits.truncate(limit);
+    hits
+}
+
+/// Best fuzzy matches of `input` among `candidates` (for "did you mean" replies).
+pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let input = input.trim().to_lowercase();
+    let mut scored: Vec<(f64, &str)> = candidates
+        .into_iter()
+        .map(|c| {
+            let lc = c.to_lowercase();
+            let s = if lc.contains(&input) && !input.is_empty() {
+                0.95
+            } else {
+                strsim::jaro_winkler(&lc, &input)
+            };
+            (s, c)
+        })
+        .filter(|(s, _)| *s >= 0.7)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.into_iter().take(3).map(|(_, c)| c).collect()
+}

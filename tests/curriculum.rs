@@ -1,0 +1,264 @@
+//! `studybot check` and `studybot preview` on the shipped curriculum and on broken copies.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use studybot::curriculum::Curriculum;
+use studybot::limits;
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_studybot"));
+    c.env_remove("STUDYBOT_CONFIG").env_remove("STUDYBOT_CURRICULUM");
+    c
+}
+
+fn shipped() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("curriculum")
+}
+
+/// A copy of the shipped curriculum in a temporary directory.
+fn copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("paths")).unwrap();
+    for rel in ["resources.toml", "tracks.toml", "role.toml"] {
+        std::fs::copy(shipped().join(rel), dir.path().join(rel)).unwrap();
+    }
+    for e in std::fs::read_dir(shipped().join("paths")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.path().join("paths").join(e.file_name())).unwrap();
+    }
+    dir
+}
+
+/// Runs `check` and parses its output as `FILE:LINE:COL: message` lines.
+fn check(dir: &Path) -> (bool, Vec<(String, usize, usize, String)>, String) {
+    let out = bin().args(["check", "--curriculum"]).arg(dir).output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let mut lines = Vec::new();
+    if !out.status.success() {
+        for l in stdout.lines() {
+            // FILE may contain ':' only in exotic temp paths; split from the right.
+            let (file_line_col, msg) = l.split_once(".toml:").map(|(f, rest)| (f, rest)).expect(l);
+            let mut parts = msg.splitn(3, ':');
+            let line: usize = parts.next().unwrap().parse().expect(l);
+            let col: usize = parts.next().unwrap().parse().expect(l);
+            let message = parts.next().unwrap().trim().to_string();
+            lines.push((format!("{file_line_col}.toml"), line, col, message));
+        }
+    }
+    (out.status.success(), lines, stdout)
+}
+
+/// 1-based line number of the first line containing `needle` at or after line `from`.
+fn line_of(text: &str, needle: &str, from: usize) -> usize {
+    text.lines()
+        .enumerate()
+        .skip(from.saturating_sub(1))
+        .find(|(_, l)| l.contains(needle))
+        .map(|(i, _)| i + 1)
+        .unwrap_or_else(|| panic!("`{needle}` not found after line {from}"))
+}
+
+/// Line of the `[[weeks]]` header of the n-th week (1-based).
+fn week_header(text: &str, n: usize) -> usize {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == "[[weeks]]")
+        .nth(n - 1)
+        .map(|(i, _)| i + 1)
+        .unwrap()
+}
+
+#[test]
+fn shipped_curriculum_passes_with_a_one_line_summary() {
+    let (ok, _, stdout) = check(&shipped());
+    assert!(ok, "{stdout}");
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.contains("2 paths") && stdout.contains("5 tracks"), "{stdout}");
+    // The embedded copy is the same curriculum.
+    let out = bin().arg("check").output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), stdout);
+}
+
+#[test]
+fn shipped_curriculum_has_the_documented_shape() {
+    let c = Curriculum::load_dir(&shipped()).unwrap();
+    let arch = c.path("architecture").unwrap();
+    assert_eq!(arch.weeks.len(), 36);
+    assert_eq!(arch.phases.len(), 4);
+    let senior = c.path("senior").unwrap();
+    assert_eq!(senior.weeks.len(), 15);
+    assert_eq!(senior.phases.len(), 5);
+    assert!(!senior.assessment.is_empty());
+    assert_eq!(c.tracks.len(), 5);
+    for p in &c.paths {
+        for (i, w) in p.weeks.iter().enumerate() {
+            assert_eq!(w.number as usize, i + 1);
+            assert!(w.questions.len() >= 3, "{} week {}", p.path.id, w.number);
+            assert!(!w.topics.is_empty());
+        }
+    }
+    for t in &c.tracks {
+        assert_eq!(t.learning.iter().map(|l| l.hours).sum::<u32>(), t.learning_hours);
+    }
+}
+
+#[test]
+fn syntax_error_is_reported_with_its_position() {
+    let dir = copy();
+    let file = dir.path().join("paths/architecture.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let at = week_header(&text, 3) + 1;
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.insert(at - 1, "title = \"unterminated");
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let (ok, problems, out) = check(dir.path());
+    assert!(!ok);
+    assert_eq!(problems.len(), 1, "{out}");
+    let (f, line, col, msg) = &problems[0];
+    assert!(f.ends_with("paths/architecture.toml"), "{f}");
+    assert_eq!(*line, at, "{out}");
+    assert!(*col > 1, "{out}");
+    assert!(msg.contains("TOML syntax error"), "{out}");
+}
+
+#[test]
+fn unknown_key_is_an_error_at_the_key() {
+    let dir = copy();
+    let file = dir.path().join("paths/senior.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let at = week_header(&text, 2) + 1;
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.insert(at - 1, "titel = \"typo\"");
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let (ok, problems, out) = check(dir.path());
+    assert!(!ok);
+    let p = problems.iter().find(|p| p.3.contains("titel")).expect(&out);
+    assert!(p.0.ends_with("paths/senior.toml"));
+    assert_eq!((p.1, p.2), (at, 1), "{out}");
+    assert!(p.3.contains("unknown field"), "{out}");
+}
+
+#[test]
+fn duplicate_ids_missing_week_dangling_reference_and_two_questions_are_all_reported() {
+    let dir = copy();
+    // Duplicate resource id: a new resource reuses the first one's id.
+    let res = dir.path().join("resources.toml");
+    let mut text = std::fs::read_to_string(&res).unwrap();
+    let first_id = text.lines().find(|l| l.trim_start().starts_with("id = ")).unwrap().trim().to_string();
+    text.push_str(&format!("\n[[resources]]\n{first_id}\nkind = \"book\"\ntitle = \"Copy\"\nsummary = \"A copy.\"\n"));
+    let dup_line = text.lines().count() - 3;
+    std::fs::write(&res, text).unwrap();
+
+    // In the architecture path: remove week 5 entirely, point week 2 at a resource that does
+    // not exist, and give week 3 only two questions (edited structurally, formatting kept).
+    let file = dir.path().join("paths/architecture.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
+    let weeks = doc["weeks"].as_array_of_tables_mut().unwrap();
+    let w2 = weeks.get_mut(1).unwrap();
+    let mut res = toml_edit::Array::new();
+    res.push("no-such-book");
+    w2["resources"] = toml_edit::value(res);
+    let w3 = weeks.get_mut(2).unwrap();
+    let mut qs = toml_edit::Array::new();
+    qs.push("Can I do the first thing?");
+    qs.push("Can I do the second thing?");
+    w3["questions"] = toml_edit::value(qs);
+    weeks.remove(4);
+    let new_text = doc.to_string();
+    std::fs::write(&file, &new_text).unwrap();
+
+    let (ok, problems, out) = check(dir.path());
+    assert!(!ok);
+    let find = |needle: &str| problems.iter().find(|p| p.3.contains(needle)).unwrap_or_else(|| panic!("no `{needle}` in:\n{out}"));
+
+    let dup = find("duplicate resource id");
+    assert!(dup.0.ends_with("resources.toml"));
+    assert_eq!((dup.1, dup.2), (dup_line, 1), "{out}");
+
+    let missing = find("week 5 is missing");
+    let w6 = week_header(&new_text, 5);
+    assert_eq!(missing.1, line_of(&new_text, "number", w6), "{out}");
+
+    let dangling = find("unknown resource id `no-such-book`");
+    let w2h = week_header(&new_text, 2);
+    assert_eq!(dangling.1, line_of(&new_text, "no-such-book", w2h), "{out}");
+
+    let two = find("has 2 self-assessment questions");
+    let w3h = week_header(&new_text, 3);
+    assert_eq!(two.1, line_of(&new_text, "questions", w3h), "{out}");
+    assert_eq!(two.2, 1);
+
+    // Nothing else is reported: no cascade of follow-on errors.
+    assert_eq!(problems.len(), 4, "{out}");
+}
+
+#[test]
+fn a_bad_curriculum_is_refused_by_run_too() {
+    let dir = copy();
+    std::fs::write(dir.path().join("tracks.toml"), "[[tracks]]\nid = \"x\"\n").unwrap();
+    let out = bin()
+        .args(["run", "--curriculum"])
+        .arg(dir.path())
+        .env("DISCORD_TOKEN", "a.b.c")
+        .env("STUDYBOT_DATABASE", dir.path().join("x.db"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("tracks.toml:1:1: missing field"), "{err}");
+}
+
+#[test]
+fn preview_json_for_every_week_is_valid_and_within_discord_limits() {
+    let c = Curriculum::load_dir(&shipped()).unwrap();
+    let mut checked = 0;
+    for p in &c.paths {
+        for w in &p.weeks {
+            let out = bin()
+                .args(["preview", "--curriculum"])
+                .arg(shipped())
+                .args(["--path", &p.path.id, "--week", &w.number.to_string(), "--json"])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{} {}", p.path.id, w.number);
+            let body: Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+            let v = limits::check_message(&body);
+            assert!(v.is_empty(), "{} week {}: {v:?}", p.path.id, w.number);
+            assert_eq!(body["embeds"].as_array().unwrap().len(), 2);
+            let buttons = &body["components"][0]["components"];
+            assert_eq!(buttons[0]["label"], "Check in");
+            assert!(body["embeds"][1]["description"].as_str().unwrap().contains(&w.questions[0]));
+            // Nobody is pinged by a preview.
+            assert_eq!(body["allowed_mentions"]["parse"], serde_json::json!([]));
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 51);
+}
+
+#[test]
+fn every_week_fits_with_the_largest_group_name_and_role() {
+    let c = Curriculum::load_dir(&shipped()).unwrap();
+    for p in &c.paths {
+        for w in &p.weeks {
+            let v = studybot::render::week_post_violations(&c, p, w);
+            assert!(v.is_empty(), "{} week {}: {v:?}", p.path.id, w.number);
+        }
+    }
+}
+
+#[test]
+fn preview_rejects_unknown_path_and_week() {
+    let out = bin().args(["preview", "--path", "nope", "--week", "1"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown path `nope`"));
+    let out = bin().args(["preview", "--path", "senior", "--week", "99"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("weeks 1 to 15"));
+    let out = bin().args(["preview", "--path", "senior", "--week", "2"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Week 2 of 15"));
+}
