@@ -11,3 +11,4 @@ pub mod ids;
 pub mod limits;
 pub mod render;
 pub mod search;
+pub mod weeks;

@@ -1,0 +1,335 @@
+//! Week arithmetic for study groups: pure functions over a group's schedule and breaks.
+//!
+//! A group meets weekly: session `k` (from 0) is on the k-th `weekday` on or after the start
+//! date, at the local `time` in the group's IANA timezone. Each session either advances the
+//! curriculum by one week or is a break (a skipped week or part of a pause). Instants are
+//! computed from the local date and time every time, so they are right across DST changes.
+
+use chrono::{DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
+use chrono_tz::Tz;
+
+/// When a group meets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule {
+    pub start_date: NaiveDate,
+    pub weekday: Weekday,
+    pub time: NaiveTime,
+    pub tz: Tz,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BreakKind {
+    Skip,
+    Pause,
+}
+
+/// Sessions `from..to` (to exclusive; `None` = open-ended pause) do not advance the week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Break {
+    pub kind: BreakKind,
+    pub from: u32,
+    pub to: Option<u32>,
+}
+
+impl Break {
+    pub fn covers(&self, session: u32) -> bool {
+        session >= self.from && self.to.is_none_or(|t| session < t)
+    }
+}
+
+/// What a session is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Session {
+    /// Curriculum week `week` (1-based) is posted at this session.
+    Week(u32),
+    Skipped,
+    Paused,
+    /// Every week of the path has been posted before this session.
+    Finished,
+}
+
+/// Where a group stands at an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// The first session is still ahead.
+    NotStarted { first: DateTime<Utc> },
+    /// The latest session that has started is week `week`.
+    Week { week: u32, session: u32 },
+    /// The latest session was a break; `last_week` is the last week held before it (if any).
+    OnBreak { session: u32, kind: BreakKind, last_week: Option<u32> },
+    /// Every week has been held; `total` weeks in the path.
+    Finished { total: u32 },
+}
+
+impl Standing {
+    /// The week members check in for by default: the latest week that has started.
+    pub fn current_week(&self) -> Option<u32> {
+        match *self {
+            Standing::Week { week, .. } => Some(week),
+            Standing::OnBreak { last_week, .. } => last_week,
+            Standing::Finished { total } => Some(total),
+            Standing::NotStarted { .. } => None,
+        }
+    }
+}
+
+/// Parses an IANA timezone name such as `Europe/Berlin`.
+pub fn parse_tz(name: &str) -> Option<Tz> {
+    name.trim().parse::<Tz>().ok()
+}
+
+/// Parses `HH:MM` (24-hour).
+pub fn parse_time(s: &str) -> Option<NaiveTime> {
+    NaiveTime::parse_from_str(s.trim(), "%H:%M").ok()
+}
+
+/// Parses `YYYY-MM-DD`.
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+}
+
+/// Converts a local wall-clock time to UTC. A time skipped by a DST jump (e.g. 02:30 on the
+/// spring-forward night) moves forward by the gap; a repeated time (fall back) takes the
+/// first occurrence.
+pub fn local_to_utc(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+    match tz.from_local_datetime(&local) {
+        LocalResult::Single(t) => t.with_timezone(&Utc),
+        LocalResult::Ambiguous(first, _) => first.with_timezone(&Utc),
+        LocalResult::None => {
+            // In a DST gap: read the wall-clock time with the offset in force just before
+            // the gap, which lands the same distance past the jump (02:30 -> 03:30).
+            use chrono::Offset;
+            let before = (1..=48)
+                .find_map(|h| tz.from_local_datetime(&(local - chrono::Duration::hours(h))).earliest())
+                .map(|t| t.offset().fix().local_minus_utc())
+                .unwrap_or(0);
+            Utc.from_utc_datetime(&(local - chrono::Duration::seconds(before as i64)))
+        }
+    }
+}
+
+impl Schedule {
+    /// Date of the first session: the first `weekday` on or after the start date.
+    pub fn first_date(&self) -> NaiveDate {
+        let offset = (7 + self.weekday.num_days_from_monday() - self.start_date.weekday().num_days_from_monday()) % 7;
+        self.start_date + Days::new(offset as u64)
+    }
+
+    /// Local date of session `k`.
+    pub fn date(&self, k: u32) -> NaiveDate {
+        self.first_date() + Days::new(7 * k as u64)
+    }
+
+    /// The instant session `k` starts.
+    pub fn instant(&self, k: u32) -> DateTime<Utc> {
+        local_to_utc(self.tz, self.date(k).and_time(self.time))
+    }
+
+    /// Index of the latest session that has started at `now`, if any.
+    pub fn latest_started(&self, now: DateTime<Utc>) -> Option<u32> {
+        let first = self.instant(0);
+        if now < first {
+            return None;
+        }
+        // Estimate from elapsed days, then correct by at most one step either way.
+        let mut k = ((now - first).num_days() / 7).max(0) as u32;
+        while self.instant(k + 1) <= now {
+            k += 1;
+        }
+        while k > 0 && self.instant(k) > now {
+            k -= 1;
+        }
+        Some(k)
+    }
+
+    /// Index of the first session strictly after `now`.
+    pub fn next_after(&self, now: DateTime<Utc>) -> u32 {
+        self.latest_started(now).map(|k| k + 1).unwrap_or(0)
+    }
+
+    /// Session index whose local date is `date`, if the group meets that day.
+    pub fn session_on(&self, date: NaiveDate) -> Option<u32> {
+        let first = self.first_date();
+        let days = (date - first).num_days();
+        (days >= 0 && days % 7 == 0).then_some((days / 7) as u32)
+    }
+}
+
+/// What session `k` is, given the breaks and the number of weeks in the path.
+pub fn session(k: u32, breaks: &[Break], total_weeks: u32) -> Session {
+    if let Some(b) = breaks.iter().find(|b| b.covers(k)) {
+        return match b.kind {
+            BreakKind::Skip => Session::Skipped,
+            BreakKind::Pause => Session::Paused,
+        };
+    }
+    let held_before = (0..k).filter(|i| !breaks.iter().any(|b| b.covers(*i))).count() as u32;
+    if held_before >= total_weeks {
+        Session::Finished
+    } else {
+        Session::Week(held_before + 1)
+    }
+}
+
+/// The session at which curriculum week `week` is (or was) held.
+pub fn session_of_week(week: u32, breaks: &[Break], total_weeks: u32) -> Option<u32> {
+    if week == 0 || week > total_weeks {
+        return None;
+    }
+    let mut held = 0;
+    let mut k = 0u32;
+    // Bounded: every open-ended pause would make this loop forever, so stop at a limit.
+    while k < 100_000 {
+        if !breaks.iter().any(|b| b.covers(k)) {
+            held += 1;
+            if held == week {
+                return Some(k);
+            }
+        } else if breaks.iter().any(|b| b.covers(k) && b.to.is_none()) {
+            return None;
+        }
+        k += 1;
+    }
+    None
+}
+
+/// Where the group stands at `now`.
+pub fn standing(schedule: &Schedule, breaks: &[Break], total_weeks: u32, now: DateTime<Utc>) -> Standing {
+    let Some(k) = schedule.latest_started(now) else {
+        return Standing::NotStarted { first: schedule.instant(0) };
+    };
+    match session(k, breaks, total_weeks) {
+        Session::Week(week) => Standing::Week { week, session: k },
+        Session::Finished => Standing::Finished { total: total_weeks },
+        s @ (Session::Skipped | Session::Paused) => {
+            let last_week = (0..k).rev().find_map(|i| match session(i, breaks, total_weeks) {
+                Session::Week(w) => Some(w),
+                _ => None,
+            });
+            let kind = if s == Session::Skipped { BreakKind::Skip } else { BreakKind::Pause };
+            Standing::OnBreak { session: k, kind, last_week }
+        }
+    }
+}
+
+/// Weeks that were actually held in sessions `0..=upto` (for streaks and reports):
+/// the curriculum weeks in order. Breaks do not appear, so they never break a streak.
+pub fn weeks_held(upto: u32, breaks: &[Break], total_weeks: u32) -> Vec<u32> {
+    (0..=upto)
+        .filter_map(|k| match session(k, breaks, total_weeks) {
+            Session::Week(w) => Some(w),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn sched(start: &str, weekday: Weekday, time: &str, tz: &str) -> Schedule {
+        Schedule {
+            start_date: parse_date(start).unwrap(),
+            weekday,
+            time: parse_time(time).unwrap(),
+            tz: parse_tz(tz).unwrap(),
+        }
+    }
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn first_session_is_the_first_weekday_on_or_after_start() {
+        // 2026-11-23 is a Monday.
+        assert_eq!(sched("2026-11-23", Weekday::Mon, "18:00", "UTC").first_date(), parse_date("2026-11-23").unwrap());
+        assert_eq!(sched("2026-11-24", Weekday::Mon, "18:00", "UTC").first_date(), parse_date("2026-11-30").unwrap());
+        assert_eq!(sched("2026-11-23", Weekday::Sun, "18:00", "UTC").first_date(), parse_date("2026-11-29").unwrap());
+    }
+
+    #[test]
+    fn berlin_keeps_local_time_across_spring_and_autumn_dst() {
+        // Sessions on Mondays at 18:00 Berlin time around the 2026 changes (29 Mar, 25 Oct).
+        let s = sched("2026-03-23", Weekday::Mon, "18:00", "Europe/Berlin");
+        assert_eq!(s.instant(0), utc("2026-03-23T17:00:00Z")); // CET, UTC+1
+        assert_eq!(s.instant(1), utc("2026-03-30T16:00:00Z")); // CEST, UTC+2
+        let s = sched("2026-10-19", Weekday::Mon, "18:00", "Europe/Berlin");
+        assert_eq!(s.instant(0), utc("2026-10-19T16:00:00Z"));
+        assert_eq!(s.instant(1), utc("2026-10-26T17:00:00Z"));
+        // Exactly one week of local time apart, 167 or 169 real hours.
+        assert_eq!((s.instant(1) - s.instant(0)).num_hours(), 169);
+    }
+
+    #[test]
+    fn new_york_dst_gap_and_overlap() {
+        // 2026-03-08 02:30 does not exist in New York: moves to 03:30 EDT (07:30 UTC).
+        let s = sched("2026-03-01", Weekday::Sun, "02:30", "America/New_York");
+        assert_eq!(s.instant(0), utc("2026-03-01T07:30:00Z")); // EST
+        assert_eq!(s.instant(1), utc("2026-03-08T07:30:00Z")); // 03:30 EDT
+        assert_eq!(s.instant(2), utc("2026-03-15T06:30:00Z")); // 02:30 EDT
+        // 2026-11-01 01:30 happens twice: the first one (EDT) is used.
+        let s = sched("2026-10-25", Weekday::Sun, "01:30", "America/New_York");
+        assert_eq!(s.instant(1), utc("2026-11-01T05:30:00Z"));
+        assert_eq!(s.instant(2), utc("2026-11-08T06:30:00Z"));
+    }
+
+    #[test]
+    fn latest_started_across_dst_and_year_end() {
+        let s = sched("2026-12-21", Weekday::Mon, "09:00", "Europe/Berlin");
+        assert_eq!(s.latest_started(utc("2026-12-21T07:59:59Z")), None);
+        assert_eq!(s.latest_started(utc("2026-12-21T08:00:00Z")), Some(0));
+        // Across the year end: 2027-01-04 is session 2.
+        assert_eq!(s.date(2), parse_date("2027-01-04").unwrap());
+        assert_eq!(s.latest_started(utc("2027-01-04T08:00:00Z")), Some(2));
+        assert_eq!(s.latest_started(utc("2027-01-04T07:59:00Z")), Some(1));
+        assert_eq!(s.next_after(utc("2027-01-04T07:59:00Z")), 2);
+        // Far ahead, across two DST changes.
+        let k = s.latest_started(utc("2027-11-01T12:00:00Z")).unwrap();
+        assert_eq!(s.date(k), parse_date("2027-11-01").unwrap());
+    }
+
+    #[test]
+    fn skips_and_pauses_do_not_advance_the_week() {
+        let breaks = [
+            Break { kind: BreakKind::Skip, from: 2, to: Some(3) },
+            Break { kind: BreakKind::Pause, from: 5, to: Some(7) },
+        ];
+        let seq: Vec<Session> = (0..10).map(|k| session(k, &breaks, 6)).collect();
+        use Session::*;
+        assert_eq!(seq, vec![Week(1), Week(2), Skipped, Week(3), Week(4), Paused, Paused, Week(5), Week(6), Finished]);
+        assert_eq!(session_of_week(5, &breaks, 6), Some(7));
+        assert_eq!(session_of_week(7, &breaks, 6), None);
+        assert_eq!(weeks_held(8, &breaks, 6), vec![1, 2, 3, 4, 5, 6]);
+        // An open pause holds everything after it.
+        let open = [Break { kind: BreakKind::Pause, from: 1, to: None }];
+        assert_eq!(session(40, &open, 36), Paused);
+        assert_eq!(session_of_week(2, &open, 36), None);
+    }
+
+    #[test]
+    fn standing_reports_breaks_and_a_finished_path() {
+        let s = sched("2026-01-05", Weekday::Mon, "18:00", "UTC");
+        let breaks = [Break { kind: BreakKind::Skip, from: 1, to: Some(2) }];
+        assert!(matches!(standing(&s, &breaks, 3, utc("2026-01-01T00:00:00Z")), Standing::NotStarted { .. }));
+        assert_eq!(standing(&s, &breaks, 3, utc("2026-01-05T18:00:00Z")), Standing::Week { week: 1, session: 0 });
+        let b = standing(&s, &breaks, 3, utc("2026-01-13T00:00:00Z"));
+        assert_eq!(b, Standing::OnBreak { session: 1, kind: BreakKind::Skip, last_week: Some(1) });
+        assert_eq!(b.current_week(), Some(1));
+        assert_eq!(standing(&s, &breaks, 3, utc("2026-01-19T18:00:00Z")), Standing::Week { week: 2, session: 2 });
+        // Week 3 at session 3, then the path is finished: never "week 4".
+        assert_eq!(standing(&s, &breaks, 3, utc("2026-01-26T18:00:00Z")), Standing::Week { week: 3, session: 3 });
+        assert_eq!(standing(&s, &breaks, 3, utc("2026-03-01T00:00:00Z")), Standing::Finished { total: 3 });
+    }
+
+    #[test]
+    fn session_on_a_date() {
+        let s = sched("2026-11-23", Weekday::Wed, "18:00", "UTC");
+        assert_eq!(s.session_on(parse_date("2026-11-25").unwrap()), Some(0));
+        assert_eq!(s.session_on(parse_date("2026-12-09").unwrap()), Some(2));
+        assert_eq!(s.session_on(parse_date("2026-12-10").unwrap()), None);
+        assert_eq!(s.session_on(parse_date("2026-11-18").unwrap()), None);
+        let _ = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0);
+    }
+}
