@@ -18,6 +18,12 @@ pub enum CustomId {
     Assess { group_id: i64, week: u32 },
     /// One rating button: question index (0-based) and rating 1..=5.
     Rate { group_id: i64, week: u32, question: u8, rating: u8 },
+    /// Confirms `/group delete`.
+    DeleteGroup { group_id: i64 },
+    /// Confirms `/forget-me`.
+    Forget,
+    /// Cancels a confirmation.
+    Cancel,
 }
 
 impl CustomId {
@@ -29,6 +35,9 @@ impl CustomId {
             CustomId::Rate { group_id, week, question, rating } => {
                 format!("sb:rt:{group_id}:{week}:{question}:{rating}")
             }
+            CustomId::DeleteGroup { group_id } => format!("sb:gd:{group_id}"),
+            CustomId::Forget => "sb:fg".to_string(),
+            CustomId::Cancel => "sb:no".to_string(),
         }
     }
 
@@ -45,6 +54,9 @@ impl CustomId {
                 let rating = r.parse::<u8>().ok().filter(|r| (1..=5).contains(r))?;
                 Some(CustomId::Rate { group_id: num(2)?, week: week(3)?, question, rating })
             }
+            ["sb", "gd", _] => Some(CustomId::DeleteGroup { group_id: num(2)? }),
+            ["sb", "fg"] => Some(CustomId::Forget),
+            ["sb", "no"] => Some(CustomId::Cancel),
             _ => None,
         }
     }
@@ -67,6 +79,9 @@ mod tests {
             CustomId::CheckInModal { group_id: 1, week: 1 },
             CustomId::Assess { group_id: -5, week: 2 },
             CustomId::Rate { group_id: 3, week: 4, question: 4, rating: 5 },
+            CustomId::DeleteGroup { group_id: 9 },
+            CustomId::Forget,
+            CustomId::Cancel,
         ] {
             assert_eq!(CustomId::parse(&id.encode()), Some(id));
             assert!(id.encode().len() <= crate::limits::CUSTOM_ID);

@@ -4,11 +4,16 @@
 
 pub mod bot;
 pub mod cli;
+pub mod clock;
 pub mod config;
+pub mod checkins;
 pub mod curriculum;
 pub mod db;
+pub mod error;
+pub mod groups;
 pub mod ids;
 pub mod limits;
+pub mod progress;
 pub mod render;
 pub mod search;
 pub mod weeks;

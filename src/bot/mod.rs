@@ -3,11 +3,14 @@
 //! Only this module and the scheduler's sender talk to Discord.
 
 pub mod commands;
-mod error;
+pub mod components;
+mod flows;
+pub mod moderator;
 pub mod reply;
 
-pub use error::{BotError, INTERNAL_MESSAGE};
+pub use crate::error::{Error as BotError, INTERNAL_MESSAGE};
 
+use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
 use crate::curriculum::Curriculum;
 use crate::db::Db;
@@ -20,6 +23,13 @@ pub struct Data {
     pub config: Config,
     pub curriculum: Arc<Curriculum>,
     pub db: Db,
+    pub clock: SharedClock,
+}
+
+impl Data {
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
 }
 
 pub type Context<'a> = poise::Context<'a, Data, BotError>;
@@ -30,6 +40,8 @@ pub struct StartOptions {
     /// HTTP client to use instead of serenity's default (tests give one that resolves
     /// discord.com to a local fake over TLS, keeping serenity's rate limiter on).
     pub http_client: Option<reqwest::Client>,
+    /// Time source (tests use a manual clock); the system clock by default.
+    pub clock: Option<SharedClock>,
 }
 
 /// A running bot; `shutdown` stops it cleanly.
@@ -138,6 +150,7 @@ pub async fn start(
         config,
         curriculum: Arc::new(curriculum),
         db: db.clone(),
+        clock: options.clock.unwrap_or_else(|| Arc::new(SystemClock)),
     };
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
@@ -193,9 +206,12 @@ pub async fn start(
 }
 
 async fn on_event(
-    _framework: poise::FrameworkContext<'_, Data, BotError>,
-    _event: &serenity::FullEvent,
+    framework: poise::FrameworkContext<'_, Data, BotError>,
+    event: &serenity::FullEvent,
 ) -> Result<(), BotError> {
+    if let serenity::FullEvent::InteractionCreate { interaction } = event {
+        components::dispatch(framework.serenity_context, framework.user_data, interaction).await;
+    }
     Ok(())
 }
 

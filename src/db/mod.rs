@@ -3,6 +3,9 @@
 //! SQLite through sqlx with compile-time checked queries (offline data in `.sqlx/`).
 //! Every query takes the guild id and filters by it, so one server never sees another's rows.
 
+pub mod groups;
+pub mod members;
+
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use std::path::Path;

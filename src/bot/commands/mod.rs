@@ -1,7 +1,9 @@
 //! Slash commands. Each one is thin: parse, call a service, render.
 //! Doc comments on the functions become the descriptions users see in Discord.
 
+pub mod group;
 pub mod info;
+pub mod member;
 
 use super::{BotError, Data};
 
@@ -9,5 +11,34 @@ pub type Command = poise::Command<Data, BotError>;
 
 /// Every command the bot registers.
 pub fn all() -> Vec<Command> {
-    vec![info::help(), info::tracks(), info::track(), info::resources(), info::search()]
+    vec![
+        info::help(),
+        info::tracks(),
+        info::track(),
+        info::resources(),
+        info::search(),
+        group::group(),
+        member::week(),
+        member::checkin(),
+        member::assess(),
+        member::progress(),
+        member::forget_me(),
+        member::remind(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn registration_payload_fits_discord_limits() {
+        let commands = poise::builtins::create_application_commands(&super::all());
+        let json = serde_json::to_value(&commands).unwrap();
+        let v = crate::limits::check_commands(&json);
+        assert!(v.is_empty(), "{v:?}");
+        let names: Vec<&str> = json.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+        assert_eq!(
+            names,
+            ["help", "tracks", "track", "resources", "search", "group", "week", "checkin", "assess", "progress", "forget-me", "remind"]
+        );
+    }
 }

@@ -1,10 +1,10 @@
-//! The bot's error type: user-facing problems become an ephemeral reply; everything else is
+//! The one error type of services and commands: user-facing problems become an ephemeral reply; everything else is
 //! logged with context and the user sees a short apology.
 
 use poise::serenity_prelude as serenity;
 
 #[derive(Debug, thiserror::Error)]
-pub enum BotError {
+pub enum Error {
     /// Something the user can fix (bad input, not allowed, not found). Shown as is.
     #[error("{0}")]
     User(String),
@@ -13,21 +13,21 @@ pub enum BotError {
     Internal(#[from] anyhow::Error),
 }
 
-impl BotError {
-    pub fn user(msg: impl Into<String>) -> BotError {
-        BotError::User(msg.into())
+impl Error {
+    pub fn user(msg: impl Into<String>) -> Error {
+        Error::User(msg.into())
     }
 }
 
-impl From<serenity::Error> for BotError {
+impl From<serenity::Error> for Error {
     fn from(e: serenity::Error) -> Self {
-        BotError::Internal(anyhow::Error::new(e).context("Discord request failed"))
+        Error::Internal(anyhow::Error::new(e).context("Discord request failed"))
     }
 }
 
-impl From<sqlx::Error> for BotError {
+impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
-        BotError::Internal(anyhow::Error::new(e).context("database error"))
+        Error::Internal(anyhow::Error::new(e).context("database error"))
     }
 }
 
