@@ -15,5 +15,7 @@ pub mod ids;
 pub mod limits;
 pub mod progress;
 pub mod render;
+pub mod report;
+pub mod scheduler;
 pub mod search;
 pub mod weeks;

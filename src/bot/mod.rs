@@ -14,6 +14,7 @@ use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
 use crate::curriculum::Curriculum;
 use crate::db::Db;
+use crate::scheduler::Scheduler;
 use poise::serenity_prelude as serenity;
 use std::sync::Arc;
 use tracing::{error, info, warn};
@@ -24,6 +25,7 @@ pub struct Data {
     pub curriculum: Arc<Curriculum>,
     pub db: Db,
     pub clock: SharedClock,
+    pub scheduler: Arc<Scheduler>,
 }
 
 impl Data {
@@ -42,10 +44,20 @@ pub struct StartOptions {
     pub http_client: Option<reqwest::Client>,
     /// Time source (tests use a manual clock); the system clock by default.
     pub clock: Option<SharedClock>,
+    /// Start the ticking scheduler job (tests drive ticks by hand instead).
+    pub start_scheduler: bool,
+}
+
+impl StartOptions {
+    /// Production defaults: system clock, scheduler running.
+    pub fn production() -> Self {
+        StartOptions { start_scheduler: true, ..Default::default() }
+    }
 }
 
 /// A running bot; `shutdown` stops it cleanly.
 pub struct RunningBot {
+    scheduler: Arc<Scheduler>,
     shard_manager: Arc<serenity::ShardManager>,
     client_task: tokio::task::JoinHandle<Result<(), serenity::Error>>,
     db: Db,
@@ -54,6 +66,7 @@ pub struct RunningBot {
 impl RunningBot {
     /// Disconnects from Discord and closes the database (in-flight writes finish first).
     pub async fn shutdown(self) {
+        self.scheduler.shutdown().await;
         self.shard_manager.shutdown_all().await;
         match tokio::time::timeout(std::time::Duration::from_secs(10), self.client_task).await {
             Ok(Ok(Ok(()))) => {}
@@ -63,6 +76,11 @@ impl RunningBot {
         }
         self.db.close().await;
         info!("stopped");
+    }
+
+    /// The scheduler (tests drive its ticks directly with a manual clock).
+    pub fn scheduler(&self) -> Arc<Scheduler> {
+        Arc::clone(&self.scheduler)
     }
 
     /// Resolves when the client stops by itself (e.g. an invalid token).
@@ -92,11 +110,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let curriculum = crate::cli::load_curriculum(&config).map_err(|problems| {
         anyhow::anyhow!("the curriculum is invalid, not starting:\n{problems}")
     })?;
-    let token = check_token(&config)?;
-    let _ = token;
+    check_token(&config)?;
     let db = crate::db::open(&config.database).await?;
     info!(database = %config.database.display(), "database ready");
-    let bot = start(config, curriculum, db, StartOptions::default()).await?;
+    let bot = start(config, curriculum, db, StartOptions::production()).await?;
     shutdown_signal().await;
     info!("shutting down");
     bot.shutdown().await;
@@ -146,11 +163,15 @@ pub async fn start(
     let token = check_token(&config)?;
     let http = build_http(&config, &token, options.http_client);
     let dev_guild = config.dev_guild;
+    let curriculum = Arc::new(curriculum);
+    let clock: SharedClock = options.clock.unwrap_or_else(|| Arc::new(SystemClock));
+    let scheduler = Scheduler::new(db.clone(), Arc::clone(&curriculum), Arc::clone(&clock), config.reminder_hours);
     let data = Data {
         config,
-        curriculum: Arc::new(curriculum),
+        curriculum,
         db: db.clone(),
-        clock: options.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+        clock,
+        scheduler: Arc::clone(&scheduler),
     };
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
@@ -191,6 +212,12 @@ pub async fn start(
         .await
         .map_err(|e| anyhow::anyhow!("cannot build the Discord client: {e}"))?;
     let shard_manager = client.shard_manager.clone();
+    // Started once here, not on Ready: the scheduler only needs REST, and a reconnect
+    // must not start a second one.
+    scheduler.set_http(Arc::clone(&client.http));
+    if options.start_scheduler {
+        scheduler.start().await?;
+    }
     let client_task = tokio::spawn(async move {
         let result = client.start().await;
         if let Err(e) = &result {
@@ -199,6 +226,7 @@ pub async fn start(
         result
     });
     Ok(RunningBot {
+        scheduler,
         shard_manager,
         client_task,
         db,

@@ -171,3 +171,47 @@ pub fn group_by_kind<'a>(resources: impl IntoIterator<Item = &'a Resource>) -> V
         .filter(|(_, v)| !v.is_empty())
         .collect()
 }
+
+fn no_pings() -> CreateAllowedMentions {
+    CreateAllowedMentions::new().everyone(false).all_users(false).all_roles(false)
+}
+
+/// The short note posted instead of a skipped session.
+pub fn skip_note(group: &str, next_week: Option<u32>) -> CreateMessage {
+    let then = next_week
+        .map(|w| format!(" Week {w} continues at the next session."))
+        .unwrap_or_default();
+    CreateMessage::new()
+        .content(format!("No session for **{group}** this week.{then}"))
+        .allowed_mentions(no_pings())
+}
+
+/// The post after the last week of a path.
+pub fn closing_post(group: &str, path: &PathFile) -> CreateMessage {
+    let embed = CreateEmbed::new()
+        .title(format!("{group} has finished {}", path.path.name))
+        .description(format!(
+            "That was the last of {} weeks. Thank you for studying together! Look back at any week with \
+             `/week number:`, see your progress with `/progress`, and pick a specialization with `/tracks`.",
+            path.len_weeks()
+        ))
+        .colour(COLOUR);
+    CreateMessage::new().embed(embed).allowed_mentions(no_pings())
+}
+
+/// The reminder before the next post. It never mentions anyone.
+pub fn reminder(group: &str, next_week: u32, title: &str, at_unix: i64, current_week: Option<(u32, i64)>) -> String {
+    let so_far = match current_week {
+        Some((w, n)) => format!(" So far {n} member{} checked in for week {w}.", if n == 1 { "" } else { "s" }),
+        None => String::new(),
+    };
+    format!(
+        "Reminder: **{group}** moves on to week {next_week} ({title}) <t:{at_unix}:R>.{so_far} \
+         Check in with `/checkin` or the button on the weekly post."
+    )
+}
+
+/// The reminder as a channel message.
+pub fn reminder_message(text: String) -> CreateMessage {
+    CreateMessage::new().content(text).allowed_mentions(no_pings())
+}

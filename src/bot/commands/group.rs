@@ -41,7 +41,7 @@ impl From<WeekdayChoice> for Weekday {
     slash_command,
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
-    subcommands("create", "edit", "list", "pause", "resume", "skip", "delete"),
+    subcommands("create", "edit", "list", "pause", "resume", "skip", "post_now", "next", "delete"),
     subcommand_required
 )]
 pub async fn group(_ctx: Context<'_>) -> Result<(), BotError> {
@@ -405,4 +405,59 @@ pub async fn delete(
         .components(flows::confirm_buttons(CustomId::DeleteGroup { group_id: view.row.id }, "Delete"));
     ctx.send(reply).await?;
     Ok(())
+}
+
+/// Post the current week now instead of waiting (never posts the same week twice).
+#[poise::command(slash_command, guild_only, check = "moderator::check", rename = "post-now")]
+pub async fn post_now(
+    ctx: Context<'_>,
+    #[description = "Group"]
+    #[autocomplete = "autocomplete_group"]
+    group: Option<String>,
+) -> Result<(), BotError> {
+    let guild = guild(&ctx)?;
+    ctx.defer_ephemeral().await?;
+    let data = ctx.data();
+    let view = resolve_group(data, guild, ctx.author().id.get(), group.as_deref()).await?;
+    if data.scheduler.post_now(&view).await? {
+        reply::text(ctx, format!("Posted this week's session of **{}** in <#{}>.", view.row.name, view.row.channel_id)).await
+    } else {
+        reply::text(ctx, format!("This week's post of **{}** is already out; nothing was posted twice.", view.row.name)).await
+    }
+}
+
+/// When the next weekly post and reminder of a group will happen.
+#[poise::command(slash_command, guild_only, check = "moderator::check")]
+pub async fn next(
+    ctx: Context<'_>,
+    #[description = "Group"]
+    #[autocomplete = "autocomplete_group"]
+    group: Option<String>,
+) -> Result<(), BotError> {
+    let guild = guild(&ctx)?;
+    let data = ctx.data();
+    let view = resolve_group(data, guild, ctx.author().id.get(), group.as_deref()).await?;
+    let now = data.now();
+    let text = match crate::scheduler::plan::next(&view, now, data.scheduler.reminder_hours()) {
+        None if view.row.paused => format!("**{}** is paused: nothing is scheduled until `/group resume`.", view.row.name),
+        None => format!("**{}** has finished its path: nothing more is scheduled.", view.row.name),
+        Some(n) => {
+            let local = n.post_at.with_timezone(&view.schedule.tz).format("%A %Y-%m-%d %H:%M %Z");
+            let what = match n.week {
+                Some(w) => format!("week {w}"),
+                None => "a skipped-week note".to_string(),
+            };
+            let reminder = match n.reminder_at {
+                Some(r) => format!(" The reminder goes out <t:{}:F> (<t:{}:R>).", r.timestamp(), r.timestamp()),
+                None => String::new(),
+            };
+            format!(
+                "Next post of **{}**: {what} on {local}, that is <t:{}:F> (<t:{}:R>) in your time.{reminder}",
+                view.row.name,
+                n.post_at.timestamp(),
+                n.post_at.timestamp()
+            )
+        }
+    };
+    reply::text(ctx, text).await
 }

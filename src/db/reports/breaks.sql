@@ -1,0 +1,6 @@
+-- The group's skipped weeks and pauses (guild-scoped through the group).
+SELECT b.kind, b.from_session, b.to_session
+FROM study_groups g
+JOIN group_breaks b ON b.group_id = g.id
+WHERE g.guild_id = ?1 AND g.id = ?2
+ORDER BY b.from_session

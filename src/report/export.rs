@@ -1,0 +1,115 @@
+//! CSV exports of a report, written with the `csv` crate (RFC 4180 quoting, so commas,
+//! quotes and newlines in names and notes survive a round trip).
+//!
+//! Ids are decimal u64 strings. Text that members typed (display names, notes) and that
+//! starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, so a
+//! spreadsheet opening the file shows it as text instead of running it as a formula.
+
+use super::{CheckinRow, MemberRow, Report};
+
+/// Header of [`members_csv`].
+pub const MEMBERS_HEADER: [&str; 11] = [
+    "user_id",
+    "display_name",
+    "joined_week",
+    "weeks_active",
+    "weeks_checked_in",
+    "checkin_rate",
+    "current_streak",
+    "last_checkin_week",
+    "missed_recent",
+    "average_confidence",
+    "total_hours",
+];
+
+/// Header of [`checkins_csv`].
+pub const CHECKINS_HEADER: [&str; 9] = [
+    "user_id",
+    "display_name",
+    "week",
+    "status",
+    "hours",
+    "confidence",
+    "note",
+    "created_at",
+    "updated_at",
+];
+
+/// One row per member (in the report's order) under [`MEMBERS_HEADER`]. `checkin_rate` is
+/// `weeks_checked_in / weeks_active` from 0 to 1; numbers have at most 3 decimals (rate)
+/// or 2 (confidence, hours); absent values are empty.
+pub fn members_csv(report: &Report) -> String {
+    write_csv(MEMBERS_HEADER, report.members.iter().map(member_record))
+}
+
+/// The raw check-ins of the report's range (by week, then name) under [`CHECKINS_HEADER`].
+/// Hours are written exactly as stored; an absent note is empty.
+pub fn checkins_csv(report: &Report) -> String {
+    write_csv(CHECKINS_HEADER, report.checkins.iter().map(checkin_record))
+}
+
+fn member_record(m: &MemberRow) -> Vec<String> {
+    let rate = if m.weeks_active == 0 { 0.0 } else { f64::from(m.weeks_checked_in) / f64::from(m.weeks_active) };
+    vec![
+        m.user_id.to_string(),
+        spreadsheet_safe(&m.display_name),
+        m.joined_week.to_string(),
+        m.weeks_active.to_string(),
+        m.weeks_checked_in.to_string(),
+        decimal(rate, 3),
+        m.current_streak.to_string(),
+        m.last_checkin_week.map(|w| w.to_string()).unwrap_or_default(),
+        m.missed_recent.to_string(),
+        m.average_confidence.map(|c| decimal(c, 2)).unwrap_or_default(),
+        decimal(m.total_hours, 2),
+    ]
+}
+
+fn checkin_record(c: &CheckinRow) -> Vec<String> {
+    vec![
+        c.user_id.to_string(),
+        spreadsheet_safe(&c.display_name),
+        c.week.to_string(),
+        c.status.as_str().to_string(),
+        c.hours.to_string(),
+        c.confidence.to_string(),
+        c.note.as_deref().map(spreadsheet_safe).unwrap_or_default(),
+        c.created_at.clone(),
+        c.updated_at.clone(),
+    ]
+}
+
+fn write_csv<const N: usize>(header: [&str; N], rows: impl Iterator<Item = Vec<String>>) -> String {
+    // Writing into memory does no I/O and cannot fail; if it ever did, say so in the output
+    // rather than return a silently truncated file.
+    try_write_csv(header, rows).unwrap_or_else(|e| format!("error: cannot write CSV: {e}\n"))
+}
+
+fn try_write_csv<const N: usize>(
+    header: [&str; N],
+    rows: impl Iterator<Item = Vec<String>>,
+) -> Result<String, Box<dyn std::error::Error>> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    w.write_record(header)?;
+    for row in rows {
+        w.write_record(&row)?;
+    }
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8(bytes)?)
+}
+
+/// `x` with at most `places` decimals, without trailing zeros: 4.5, 3, 1.25.
+pub(crate) fn decimal(x: f64, places: usize) -> String {
+    let s = format!("{x:.places$}");
+    if s.contains('.') {
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        if s == "-0" { "0".to_string() } else { s.to_string() }
+    } else {
+        s
+    }
+}
+
+/// Prefixes `'` to text a spreadsheet would read as a formula.
+pub(crate) fn spreadsheet_safe(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() }
+}

@@ -1,0 +1,113 @@
+//! The plain-text summary of a report, for the CLI (`--format text`) and Discord embeds.
+//!
+//! Lines stay short (the week table is at most 36 characters wide and aligned for a
+//! monospace font, e.g. a Discord code block). Names are plain text, never mentions; control
+//! characters are removed and long names or questions are shortened.
+
+use super::export::decimal;
+use super::Report;
+use std::fmt::Write;
+
+/// At most this many at-risk members are named; the rest are counted.
+pub const AT_RISK_LISTED: usize = 15;
+
+const NAME_CHARS: usize = 32;
+const QUESTION_CHARS: usize = 80;
+
+/// A human-readable summary: totals, the week table, at-risk members and hardest topics.
+pub fn text_summary(report: &Report) -> String {
+    let s = &report.summary;
+    let mut out = String::new();
+    let _ = writeln!(out, "Participation report: {}", clean(&report.group_name, 50));
+    let _ = writeln!(
+        out,
+        "Weeks {}-{} of path {} (latest held: {} of {})",
+        report.from_week, report.to_week, report.path_id, report.latest_held_week, report.total_weeks
+    );
+    let _ = writeln!(out, "Members: {}, check-ins: {} ({} of active)", s.members, s.checkins, percent(s.checkin_rate));
+    let confidence = s.average_confidence.map(|c| format!("{}/5", decimal(c, 1))).unwrap_or_else(|| "-".into());
+    let _ = writeln!(out, "Hours: {}, average confidence: {confidence}", decimal(s.total_hours, 1));
+    let _ = writeln!(out);
+
+    let _ = writeln!(out, "Week  In/Active  Rate  Hours  Conf");
+    for w in &report.weeks {
+        let conf = w.average_confidence.map(|c| format!("{c:.1}")).unwrap_or_else(|| "-".into());
+        let _ = writeln!(
+            out,
+            "{:>4}  {:>9}  {:>4}  {:>5}  {:>4}",
+            w.week,
+            format!("{}/{}", w.checked_in, w.active),
+            percent(w.rate),
+            decimal(w.hours, 1),
+            conf
+        );
+    }
+    let _ = writeln!(out);
+
+    if report.at_risk.is_empty() {
+        let _ = writeln!(out, "At risk: nobody missed the last 2 weeks.");
+    } else {
+        let _ = writeln!(out, "At risk ({}), no check-in lately:", report.at_risk.len());
+        for a in report.at_risk.iter().take(AT_RISK_LISTED) {
+            let last = match a.last_checkin_week {
+                Some(w) => format!("last week {w}"),
+                None => "never checked in".to_string(),
+            };
+            let _ = writeln!(out, "- {}: missed {}, {last}", clean(&a.display_name, NAME_CHARS), a.missed_weeks);
+        }
+        if report.at_risk.len() > AT_RISK_LISTED {
+            let _ = writeln!(out, "...and {} more (see the CSV)", report.at_risk.len() - AT_RISK_LISTED);
+        }
+    }
+    let _ = writeln!(out);
+
+    if report.hardest.is_empty() {
+        let _ = writeln!(out, "Hardest topics: no ratings in these weeks.");
+    } else {
+        let _ = writeln!(out, "Hardest topics (lowest self-rating):");
+        for (i, t) in report.hardest.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "{}. Week {} Q{}: {}/5 ({} rating{})",
+                i + 1,
+                t.week,
+                u32::from(t.question) + 1,
+                decimal(t.average, 1),
+                t.ratings,
+                if t.ratings == 1 { "" } else { "s" }
+            );
+            let _ = writeln!(out, "   {}", clean(&t.text, QUESTION_CHARS));
+        }
+    }
+    out
+}
+
+fn percent(rate: f64) -> String {
+    format!("{:.0}%", rate * 100.0)
+}
+
+/// One line of at most `max` characters: control characters become spaces, runs of
+/// whitespace collapse, and a cut is marked with `...`.
+fn clean(s: &str, max: usize) -> String {
+    let one_line: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let words: Vec<&str> = one_line.split_whitespace().collect();
+    let joined = words.join(" ");
+    if joined.chars().count() <= max {
+        joined
+    } else {
+        let cut: String = joined.chars().take(max.saturating_sub(3)).collect();
+        format!("{}...", cut.trim_end())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_makes_one_short_line() {
+        assert_eq!(clean("a\nb\t c", 10), "a b c");
+        assert_eq!(clean("abcdefghijkl", 8), "abcde...");
+        assert_eq!(clean("", 8), "");
+    }
+}

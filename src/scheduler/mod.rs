@@ -1,0 +1,349 @@
+//! The weekly scheduler: posts, skip notes, closing posts and reminders.
+//!
+//! A tokio-cron-scheduler job ticks every 30 seconds in UTC; each tick asks the pure
+//! [`plan::due`] what is due for every group (its timezone math is our own, chrono-tz
+//! based) and the database what was already sent. A post is claimed in the database before
+//! it is sent and completed after, and carries a Discord nonce with `enforce_nonce`, so
+//! neither a retry nor a restart can produce a second message. Failures are isolated per
+//! group and recorded for `/group list`.
+
+pub mod plan;
+
+use crate::clock::SharedClock;
+use crate::curriculum::Curriculum;
+use crate::db::posts::{self, PostKind};
+use crate::db::{groups as db_groups, Db};
+use crate::groups::{self, GroupView};
+use crate::render;
+use crate::weeks;
+use plan::Due;
+use poise::serenity_prelude as serenity;
+use serenity::{ChannelId, CreateMessage, CreateThread, Http, Nonce, UserId};
+use std::sync::{Arc, OnceLock};
+use tokio::sync::Mutex;
+use tracing::{debug, error, info, warn};
+
+/// What one tick did (for logs and tests).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TickReport {
+    pub sent: usize,
+    pub failed: usize,
+    pub groups: usize,
+}
+
+pub struct Scheduler {
+    db: Db,
+    curriculum: Arc<Curriculum>,
+    clock: SharedClock,
+    reminder_hours: u32,
+    http: OnceLock<Arc<Http>>,
+    /// Serializes ticks and `/group post-now`, so one post is never being sent twice at once.
+    lock: Mutex<()>,
+    job: Mutex<Option<tokio_cron_scheduler::JobScheduler>>,
+}
+
+fn err_text(e: &serenity::Error) -> String {
+    use serenity::HttpError;
+    match e {
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) => match r.error.code {
+            50013 => "missing permissions in the channel (Send Messages, Embed Links, Create Public Threads)".into(),
+            10003 => "the channel no longer exists".into(),
+            50001 => "no access to the channel".into(),
+            _ => format!("Discord answered {}: {}", r.status_code, r.error.message),
+        },
+        other => other.to_string(),
+    }
+}
+
+fn is_rate_limited(e: &serenity::Error) -> bool {
+    matches!(e, serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) if r.status_code.as_u16() == 429)
+}
+
+impl Scheduler {
+    pub fn new(db: Db, curriculum: Arc<Curriculum>, clock: SharedClock, reminder_hours: u32) -> Arc<Scheduler> {
+        Arc::new(Scheduler {
+            db,
+            curriculum,
+            clock,
+            reminder_hours,
+            http: OnceLock::new(),
+            lock: Mutex::new(()),
+            job: Mutex::new(None),
+        })
+    }
+
+    /// Gives the scheduler the bot's HTTP client (once the client exists).
+    pub fn set_http(&self, http: Arc<Http>) {
+        let _ = self.http.set(http);
+    }
+
+    fn http(&self) -> anyhow::Result<&Arc<Http>> {
+        self.http.get().ok_or_else(|| anyhow::anyhow!("scheduler has no HTTP client yet"))
+    }
+
+    pub fn reminder_hours(&self) -> u32 {
+        self.reminder_hours
+    }
+
+    /// Starts the ticking job (once). The first tick runs immediately: that is the
+    /// catch-up after downtime.
+    pub async fn start(self: &Arc<Self>) -> anyhow::Result<()> {
+        let mut job = self.job.lock().await;
+        if job.is_some() {
+            return Ok(());
+        }
+        let sched = tokio_cron_scheduler::JobScheduler::new().await?;
+        let me = Arc::downgrade(self);
+        sched
+            .add(tokio_cron_scheduler::Job::new_async("*/30 * * * * *", move |_id, _l| {
+                let me = me.clone();
+                Box::pin(async move {
+                    if let Some(me) = me.upgrade() {
+                        me.tick().await;
+                    }
+                })
+            })?)
+            .await?;
+        sched.start().await?;
+        *job = Some(sched);
+        drop(job);
+        let me = Arc::clone(self);
+        tokio::spawn(async move {
+            let r = me.tick().await;
+            info!(sent = r.sent, failed = r.failed, groups = r.groups, "start-up catch-up done");
+        });
+        Ok(())
+    }
+
+    /// Stops the ticking job; a tick in progress finishes first.
+    pub async fn shutdown(&self) {
+        if let Some(mut s) = self.job.lock().await.take() {
+            if let Err(e) = s.shutdown().await {
+                warn!("scheduler shutdown: {e}");
+            }
+        }
+        let _guard = self.lock.lock().await;
+    }
+
+    /// One pass over every group: sends what is due. Never fails as a whole.
+    pub async fn tick(&self) -> TickReport {
+        let _guard = self.lock.lock().await;
+        let mut report = TickReport::default();
+        let all = match db_groups::all(&self.db).await {
+            Ok(g) => g,
+            Err(e) => {
+                error!("scheduler cannot list groups: {e}");
+                return report;
+            }
+        };
+        let now = self.clock.now();
+        for row in all {
+            report.groups += 1;
+            let id = row.id;
+            let view = match groups::view_of(&self.db, &self.curriculum, row).await {
+                Ok(v) => v,
+                Err(e) => {
+                    warn!(group = id, "cannot schedule group: {e:#}");
+                    continue;
+                }
+            };
+            let existing = match posts::for_group(&self.db, view.row.id).await {
+                Ok(p) => p,
+                Err(e) => {
+                    error!(group = id, "cannot read posts: {e}");
+                    continue;
+                }
+            };
+            for due in plan::due(&view, &existing, now, self.reminder_hours) {
+                match self.deliver(&view, &due).await {
+                    Ok(true) => report.sent += 1,
+                    Ok(false) => {}
+                    Err(e) => {
+                        report.failed += 1;
+                        warn!(group = id, kind = due.kind.as_str(), "post failed: {e:#}");
+                    }
+                }
+            }
+        }
+        if report.sent + report.failed > 0 {
+            info!(sent = report.sent, failed = report.failed, "scheduler tick");
+        } else {
+            debug!(groups = report.groups, "scheduler tick: nothing due");
+        }
+        report
+    }
+
+    /// `/group post-now`: posts the current week of one group now, unless it was posted.
+    /// Returns false when there was nothing to post.
+    pub async fn post_now(&self, view: &GroupView) -> Result<bool, crate::error::Error> {
+        let _guard = self.lock.lock().await;
+        let now = self.clock.now();
+        let existing = posts::for_group(&self.db, view.row.id).await?;
+        let Some(k) = view.schedule.latest_started(now) else {
+            return Err(crate::error::Error::user(format!("**{}** has not started yet.", view.row.name)));
+        };
+        let due = match weeks::session(k, &view.breaks, view.total_weeks) {
+            weeks::Session::Week(w) => {
+                if existing.iter().any(|p| p.kind == PostKind::Week && p.week == Some(w) && p.state == "sent") {
+                    return Ok(false);
+                }
+                let retry = existing.iter().find(|p| p.kind == PostKind::Week && p.week == Some(w)).map(|p| p.id);
+                Due { kind: PostKind::Week, session: k, week: Some(w), retry_of: retry }
+            }
+            weeks::Session::Finished => {
+                return Err(crate::error::Error::user(format!("**{}** has finished its path.", view.row.name)));
+            }
+            _ => {
+                return Err(crate::error::Error::user(format!(
+                    "**{}** has no session this week (skipped or paused).",
+                    view.row.name
+                )));
+            }
+        };
+        self.deliver(view, &due).await.map_err(crate::error::Error::Internal)
+    }
+
+    /// Claims, sends and completes one post. Ok(false) when another attempt owns it.
+    async fn deliver(&self, view: &GroupView, due: &Due) -> anyhow::Result<bool> {
+        let now = self.clock.now().to_rfc3339();
+        let post_id = match due.retry_of {
+            Some(id) => {
+                if !posts::retry(&self.db, id, &now).await? {
+                    return Ok(false);
+                }
+                id
+            }
+            None => match posts::claim(&self.db, view.row.id, due.kind, due.session, due.week, &now).await? {
+                Some(id) => id,
+                None => return Ok(false),
+            },
+        };
+        let nonce = posts::nonce(view.row.id, due.kind, due.session);
+        match self.send(view, due, &nonce).await {
+            Ok((message, thread)) => {
+                posts::mark_sent(&self.db, post_id, message, thread, &self.clock.now().to_rfc3339()).await?;
+                if view.row.last_error.is_some() {
+                    db_groups::set_error(&self.db, view.row.id, None, &now).await?;
+                }
+                Ok(true)
+            }
+            Err(e) => {
+                let text = format!("{} post: {e}", due.kind.as_str());
+                posts::mark_failed(&self.db, post_id, &text, &now).await?;
+                db_groups::set_error(&self.db, view.row.id, Some(&text), &now).await?;
+                Err(anyhow::anyhow!(text))
+            }
+        }
+    }
+
+    /// Sends a channel message, retrying a few times on 429 (when serenity's own rate
+    /// limiter is off, behind a proxy).
+    async fn send_message(&self, channel: ChannelId, msg: CreateMessage) -> Result<serenity::Message, String> {
+        let http = self.http().map_err(|e| e.to_string())?;
+        let mut wait = std::time::Duration::from_millis(500);
+        for attempt in 0..4 {
+            match channel.send_message(http.as_ref(), msg.clone()).await {
+                Ok(m) => return Ok(m),
+                Err(e) if is_rate_limited(&e) && attempt < 3 => {
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                }
+                Err(e) => return Err(err_text(&e)),
+            }
+        }
+        Err("rate limited".into())
+    }
+
+    async fn send(&self, view: &GroupView, due: &Due, nonce: &str) -> Result<(Option<u64>, Option<u64>), String> {
+        let channel = ChannelId::new(view.row.channel_id);
+        let path = view
+            .path(&self.curriculum)
+            .ok_or_else(|| format!("path `{}` is not in the curriculum", view.row.path_id))?;
+        let with_nonce = |m: CreateMessage| m.nonce(Nonce::String(nonce.to_string())).enforce_nonce(true);
+        match due.kind {
+            PostKind::Week => {
+                let week = due.week.and_then(|w| path.week(w)).ok_or("week not in the path")?;
+                let target = render::PostTarget {
+                    group_id: view.row.id,
+                    group_name: Some(view.row.name.clone()),
+                    mention_role: view.row.mention_role_id,
+                };
+                let msg = self
+                    .send_message(channel, with_nonce(render::week_post(&self.curriculum, path, week, &target)))
+                    .await?;
+                let name: String = format!("Week {}: {}", week.number, week.title).chars().take(100).collect();
+                let thread = match channel
+                    .create_thread_from_message(
+                        self.http().map_err(|e| e.to_string())?.as_ref(),
+                        msg.id,
+                        CreateThread::new(name).auto_archive_duration(serenity::AutoArchiveDuration::OneWeek),
+                    )
+                    .await
+                {
+                    Ok(t) => Some(t.id.get()),
+                    Err(e) => {
+                        // The post itself is out; a missing thread is logged, not retried.
+                        warn!(group = view.row.id, "could not open the discussion thread: {}", err_text(&e));
+                        None
+                    }
+                };
+                Ok((Some(msg.id.get()), thread))
+            }
+            PostKind::Skip => {
+                let next_week = match weeks::standing(&view.schedule, &view.breaks, view.total_weeks, self.clock.now()) {
+                    weeks::Standing::OnBreak { last_week, .. } => Some(last_week.map(|w| w + 1).unwrap_or(1)),
+                    _ => None,
+                }
+                .filter(|w| *w <= view.total_weeks);
+                let msg = self.send_message(channel, with_nonce(render::skip_note(&view.row.name, next_week))).await?;
+                Ok((Some(msg.id.get()), None))
+            }
+            PostKind::Closing => {
+                let msg = self.send_message(channel, with_nonce(render::closing_post(&view.row.name, path))).await?;
+                Ok((Some(msg.id.get()), None))
+            }
+            PostKind::Reminder => {
+                let w = due.week.unwrap_or(1);
+                let title = path.week(w).map(|x| x.title.clone()).unwrap_or_default();
+                let at = view.schedule.instant(due.session).timestamp();
+                let current = match w {
+                    1 => None,
+                    _ => {
+                        let n = posts::checked_in_count(&self.db, view.row.guild_id, view.row.id, w - 1)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        Some((w - 1, n))
+                    }
+                };
+                let text = render::reminder(&view.row.name, w, &title, at, current);
+                let msg = self
+                    .send_message(channel, with_nonce(render::reminder_message(text.clone())))
+                    .await?;
+                self.send_dms(view, &text).await;
+                Ok((Some(msg.id.get()), None))
+            }
+        }
+    }
+
+    /// Reminder DMs to members who opted in; one member's closed DMs do not stop the rest.
+    async fn send_dms(&self, view: &GroupView, text: &str) {
+        let Ok(http) = self.http() else { return };
+        let users = match posts::dm_subscribers(&self.db, view.row.guild_id, view.row.id).await {
+            Ok(u) => u,
+            Err(e) => {
+                warn!(group = view.row.id, "cannot list reminder subscribers: {e}");
+                return;
+            }
+        };
+        for u in users {
+            let result = async {
+                let dm = UserId::new(u).create_dm_channel(http.as_ref()).await?;
+                dm.id.send_message(http.as_ref(), render::reminder_message(text.to_string())).await
+            }
+            .await;
+            if let Err(e) = result {
+                warn!(group = view.row.id, user = u, "reminder DM failed: {}", err_text(&e));
+            }
+        }
+    }
+}

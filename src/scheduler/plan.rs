@@ -1,0 +1,235 @@
+//! Scheduling decisions as pure functions: what is due for a group at an instant, and when
+//! the next post and reminder will happen. The database is the source of truth for what
+//! has been sent; this module only compares it with the calendar.
+
+use crate::db::posts::{PostKind, PostRow};
+use crate::groups::GroupView;
+use crate::weeks::{self, Session};
+use chrono::{DateTime, Duration, Utc};
+
+/// Attempts before a post is given up on (it stays visible in `/group list`).
+pub const MAX_ATTEMPTS: u32 = 8;
+
+/// Something to send now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Due {
+    pub kind: PostKind,
+    pub session: u32,
+    pub week: Option<u32>,
+    /// An unfinished earlier attempt (claimed before a crash, or failed) to retry.
+    pub retry_of: Option<i64>,
+}
+
+/// Wait before retrying a failed post: 1, 2, 4 ... minutes, at most an hour.
+pub fn backoff(attempts: u32) -> Duration {
+    Duration::minutes(1i64 << attempts.saturating_sub(1).min(6))
+}
+
+fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+}
+
+/// Decides one candidate: new (claim it), retry an unfinished one, or nothing.
+fn candidate(kind: PostKind, session: u32, week: Option<u32>, posts: &[PostRow], now: DateTime<Utc>) -> Option<Due> {
+    let existing = posts.iter().find(|p| {
+        (p.kind == kind && p.session == session)
+            || (kind == PostKind::Week && p.kind == PostKind::Week && p.week == week)
+            || (kind == PostKind::Closing && p.kind == PostKind::Closing)
+    });
+    match existing {
+        None => Some(Due { kind, session, week, retry_of: None }),
+        Some(p) if p.state == "sent" => None,
+        // Claimed but never completed: the process stopped mid-send. Retry with the same
+        // nonce; Discord returns the first message if it had been created.
+        Some(p) if p.state == "claimed" => Some(Due { kind, session, week: p.week, retry_of: Some(p.id) }),
+        Some(p) => {
+            let last = parse_time(&p.claimed_at).unwrap_or(now);
+            (p.attempts < MAX_ATTEMPTS && now - last >= backoff(p.attempts))
+                .then_some(Due { kind, session, week: p.week, retry_of: Some(p.id) })
+        }
+    }
+}
+
+/// What is due for `view` at `now`. Only the latest session that has started is looked at,
+/// so after downtime the current week's post is caught up once and older ones are not.
+pub fn due(view: &GroupView, posts: &[PostRow], now: DateTime<Utc>, reminder_hours: u32) -> Vec<Due> {
+    let mut out = Vec::new();
+    if view.row.paused {
+        return out;
+    }
+    if let Some(k) = view.schedule.latest_started(now) {
+        let c = match weeks::session(k, &view.breaks, view.total_weeks) {
+            Session::Week(w) => candidate(PostKind::Week, k, Some(w), posts, now),
+            Session::Skipped => candidate(PostKind::Skip, k, None, posts, now),
+            Session::Finished => candidate(PostKind::Closing, k, None, posts, now),
+            Session::Paused => None,
+        };
+        out.extend(c);
+    }
+    let next = view.schedule.next_after(now);
+    if let Session::Week(w) = weeks::session(next, &view.breaks, view.total_weeks) {
+        let at = view.schedule.instant(next);
+        let remind_at = at - Duration::hours(reminder_hours as i64);
+        if now >= remind_at && now < at {
+            out.extend(candidate(PostKind::Reminder, next, Some(w), posts, now));
+        }
+    }
+    out
+}
+
+/// When the next weekly post (or skip note) and its reminder will happen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Next {
+    pub session: u32,
+    pub post_at: DateTime<Utc>,
+    pub week: Option<u32>,
+    pub reminder_at: Option<DateTime<Utc>>,
+}
+
+/// The next session that will post something, from `now`. `None` when paused or finished.
+pub fn next(view: &GroupView, now: DateTime<Utc>, reminder_hours: u32) -> Option<Next> {
+    if view.row.paused {
+        return None;
+    }
+    let mut k = view.schedule.next_after(now);
+    for _ in 0..520 {
+        match weeks::session(k, &view.breaks, view.total_weeks) {
+            Session::Week(w) => {
+                let post_at = view.schedule.instant(k);
+                let r = post_at - Duration::hours(reminder_hours as i64);
+                return Some(Next { session: k, post_at, week: Some(w), reminder_at: (r > now).then_some(r) });
+            }
+            Session::Skipped => {
+                return Some(Next { session: k, post_at: view.schedule.instant(k), week: None, reminder_at: None });
+            }
+            Session::Finished => return None,
+            Session::Paused => k += 1,
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::groups::GroupRow;
+    use crate::weeks::{parse_date, parse_time as pt, parse_tz, Break, BreakKind, Schedule};
+    use chrono::Weekday;
+
+    fn view(breaks: Vec<Break>, total: u32) -> GroupView {
+        GroupView {
+            row: GroupRow {
+                id: 1,
+                guild_id: 1,
+                name: "g".into(),
+                channel_id: 1,
+                path_id: "p".into(),
+                start_date: "2026-03-16".into(),
+                weekday: 0,
+                post_time: "18:00".into(),
+                timezone: "Europe/Berlin".into(),
+                mention_role_id: None,
+                paused: false,
+                last_error: None,
+                last_error_at: None,
+            },
+            schedule: Schedule {
+                start_date: parse_date("2026-03-16").unwrap(),
+                weekday: Weekday::Mon,
+                time: pt("18:00").unwrap(),
+                tz: parse_tz("Europe/Berlin").unwrap(),
+            },
+            breaks,
+            total_weeks: total,
+        }
+    }
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn sent(kind: PostKind, session: u32, week: Option<u32>) -> PostRow {
+        PostRow {
+            id: session as i64 + 100,
+            group_id: 1,
+            session,
+            kind,
+            week,
+            nonce: String::new(),
+            state: "sent".into(),
+            attempts: 1,
+            message_id: Some(1),
+            claimed_at: "2026-01-01T00:00:00Z".into(),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn posts_at_local_time_across_the_dst_change() {
+        let v = view(vec![], 36);
+        // Week 2 is on 2026-03-23 18:00 CET = 17:00Z; week 3 on 2026-03-30 18:00 CEST = 16:00Z.
+        let posts = [sent(PostKind::Week, 0, Some(1)), sent(PostKind::Week, 1, Some(2))];
+        assert!(due(&v, &posts, t("2026-03-30T15:59:59Z"), 24).iter().all(|d| d.kind != PostKind::Week));
+        let d = due(&v, &posts, t("2026-03-30T16:00:00Z"), 24);
+        assert_eq!(d, vec![Due { kind: PostKind::Week, session: 2, week: Some(3), retry_of: None }]);
+    }
+
+    #[test]
+    fn catch_up_is_only_the_current_week_and_only_once() {
+        let v = view(vec![], 36);
+        // Down from before week 1 until after week 3 started: only week 3 is due.
+        let d = due(&v, &[], t("2026-04-01T10:00:00Z"), 24);
+        assert_eq!(d, vec![Due { kind: PostKind::Week, session: 2, week: Some(3), retry_of: None }]);
+        let posts = [sent(PostKind::Week, 2, Some(3))];
+        assert!(due(&v, &posts, t("2026-04-01T10:00:00Z"), 24).is_empty());
+    }
+
+    #[test]
+    fn reminder_window_and_skip_note_and_closing() {
+        let v = view(vec![Break { kind: BreakKind::Skip, from: 1, to: Some(2) }], 2);
+        let posts = [sent(PostKind::Week, 0, Some(1))];
+        // Session 1 is skipped: a skip note, no reminder for it.
+        let d = due(&v, &posts, t("2026-03-23T17:00:00Z"), 24);
+        assert_eq!(d, vec![Due { kind: PostKind::Skip, session: 1, week: None, retry_of: None }]);
+        // 24 h before session 2 (week 2): the reminder.
+        let posts = [sent(PostKind::Week, 0, Some(1)), sent(PostKind::Skip, 1, None)];
+        let d = due(&v, &posts, t("2026-03-29T16:00:00Z"), 24);
+        assert_eq!(d, vec![Due { kind: PostKind::Reminder, session: 2, week: Some(2), retry_of: None }]);
+        // After the last week: one closing post.
+        let posts = [sent(PostKind::Week, 0, Some(1)), sent(PostKind::Skip, 1, None), sent(PostKind::Week, 2, Some(2))];
+        let d = due(&v, &posts, t("2026-04-06T16:00:00Z"), 24);
+        assert_eq!(d, vec![Due { kind: PostKind::Closing, session: 3, week: None, retry_of: None }]);
+        let mut posts = posts.to_vec();
+        posts.push(sent(PostKind::Closing, 3, None));
+        assert!(due(&v, &posts, t("2026-04-20T16:00:00Z"), 24).is_empty());
+        assert_eq!(next(&v, t("2026-04-20T16:00:00Z"), 24), None);
+    }
+
+    #[test]
+    fn paused_groups_post_nothing_and_unfinished_posts_are_retried() {
+        let mut v = view(vec![Break { kind: BreakKind::Pause, from: 1, to: None }], 36);
+        v.row.paused = true;
+        assert!(due(&v, &[], t("2026-03-30T16:00:00Z"), 24).is_empty());
+        let v = view(vec![], 36);
+        let mut p = sent(PostKind::Week, 0, Some(1));
+        p.state = "claimed".into();
+        let d = due(&v, std::slice::from_ref(&p), t("2026-03-16T17:30:00Z"), 24);
+        assert_eq!(d[0].retry_of, Some(p.id));
+        p.state = "failed".into();
+        p.attempts = 2;
+        p.claimed_at = "2026-03-16T17:29:00Z".into();
+        assert!(due(&v, std::slice::from_ref(&p), t("2026-03-16T17:30:00Z"), 24).is_empty());
+        assert_eq!(due(&v, std::slice::from_ref(&p), t("2026-03-16T17:31:00Z"), 24).len(), 1);
+    }
+
+    #[test]
+    fn next_post_skips_paused_sessions() {
+        let v = view(vec![], 36);
+        let n = next(&v, t("2026-03-16T12:00:00Z"), 24).unwrap();
+        assert_eq!(n.post_at, t("2026-03-16T17:00:00Z"));
+        assert_eq!(n.week, Some(1));
+        assert_eq!(n.reminder_at, None);
+        let n = next(&v, t("2026-03-20T12:00:00Z"), 24).unwrap();
+        assert_eq!(n.reminder_at, Some(t("2026-03-22T17:00:00Z")));
+    }
+}
