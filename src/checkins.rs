@@ -109,6 +109,7 @@ pub struct Stored {
     pub updated: bool,
 }
 
+#[allow(clippy::too_many_arguments)]
 /// Stores a check-in for `user_id` in the group (already checked to belong to `guild_id`).
 pub async fn record(
     db: &Db,

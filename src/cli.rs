@@ -1,9 +1,10 @@
-//! The command line: `studybot [run|check|preview|migrate]`.
+//! The command line: `studybot [run|check|preview|migrate|report]`.
 
 use crate::config::{Config, ConfigArgs};
 use crate::curriculum::{Curriculum, Problems};
 use crate::render;
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// A Discord bot that runs study groups through a phased distributed-systems curriculum.
@@ -36,6 +37,52 @@ pub enum Command {
     },
     /// Create or upgrade the database, then exit.
     Migrate,
+    /// Participation report of a study group (moderators' view), from the database.
+    ///
+    /// Covers the weeks the group has held (skipped and paused weeks are not weeks), by
+    /// default from week 1 to the latest held week. Formats:
+    ///
+    ///   text  a readable summary: totals, one line per week, at-risk members, hardest
+    ///         topics. Printed, or written to --out FILE.
+    ///
+    ///   csv   one row per member. Printed, or with --out FILE written to FILE together with
+    ///         the raw check-ins of the same weeks in FILE's name plus `-checkins` (e.g.
+    ///         `--out report.csv` writes report.csv and report-checkins.csv).
+    ///
+    ///   png   a 1000x600 chart (check-in rate and average confidence per week). Written to
+    ///         --out FILE, or to standard output when it is not a terminal (a pipe or a file).
+    ///
+    /// Exit status: 0 on success, 2 for an unknown group or an invalid week range, 1 for
+    /// other errors (database, curriculum, writing the output).
+    #[command(verbatim_doc_comment)]
+    Report {
+        /// The study group's numeric id (shown by `/group list`).
+        #[arg(long, value_name = "ID")]
+        group: i64,
+        /// First week of the report [default: 1].
+        #[arg(long, value_name = "N")]
+        from: Option<u32>,
+        /// Last week of the report [default: the latest held week].
+        #[arg(long, value_name = "N")]
+        to: Option<u32>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+        /// Write to this file instead of standard output (required for png on a terminal).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Make the report as of this instant (RFC 3339) instead of now; for tests.
+        #[arg(long, hide = true, value_name = "RFC3339")]
+        now: Option<String>,
+    },
+}
+
+/// Output format of `studybot report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Csv,
+    Png,
 }
 
 /// Entry point used by `main`.
@@ -57,6 +104,9 @@ pub fn main() -> ExitCode {
             Ok(())
         }),
         Command::Run => with_runtime(&config, |config| async move { crate::bot::run(config).await }),
+        Command::Report { group, from, to, format, out, now } => {
+            report(&config, ReportArgs { group, from, to, format, out, now })
+        }
     }
 }
 
@@ -143,4 +193,138 @@ fn preview(config: &Config, path_id: &str, week: u32, json: bool) -> ExitCode {
         print!("{}", render::text::message_to_text(&body));
     }
     ExitCode::SUCCESS
+}
+
+/// The arguments of `studybot report`.
+struct ReportArgs {
+    group: i64,
+    from: Option<u32>,
+    to: Option<u32>,
+    format: ReportFormat,
+    out: Option<PathBuf>,
+    now: Option<String>,
+}
+
+/// A failure of `studybot report` with its exit status: 2 for the user's input (unknown
+/// group, bad range), 1 for everything else.
+struct ReportFailure {
+    code: u8,
+    message: String,
+}
+
+impl ReportFailure {
+    fn usage(message: impl Into<String>) -> Self {
+        ReportFailure { code: 2, message: message.into() }
+    }
+
+    fn other(message: impl Into<String>) -> Self {
+        ReportFailure { code: 1, message: message.into() }
+    }
+}
+
+fn report(config: &Config, args: ReportArgs) -> ExitCode {
+    match run_report(config, args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn run_report(config: &Config, args: ReportArgs) -> Result<(), ReportFailure> {
+    use crate::report;
+    use std::io::IsTerminal;
+
+    let now = match &args.now {
+        Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+            .map_err(|e| ReportFailure::usage(format!("invalid --now `{s}`: {e}")))?
+            .with_timezone(&chrono::Utc),
+        None => chrono::Utc::now(),
+    };
+    // Refuse before doing any work: PNG bytes on a terminal are useless.
+    if args.format == ReportFormat::Png && args.out.is_none() && std::io::stdout().is_terminal() {
+        return Err(ReportFailure::usage(
+            "a PNG chart is not printed to a terminal: use --out FILE or redirect the output",
+        ));
+    }
+    // Opening would create an empty database: a missing file is an error instead.
+    if !config.database.exists() {
+        return Err(ReportFailure::other(format!("database {} does not exist", config.database.display())));
+    }
+    let curriculum = load_curriculum(config)
+        .map_err(|p| ReportFailure::other(format!("the curriculum has problems (see `studybot check`):\n{p}")))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ReportFailure::other(format!("cannot start the async runtime: {e}")))?;
+    let input = rt.block_on(async {
+        let db = crate::db::open(&config.database).await.map_err(|e| ReportFailure::other(format!("{e:#}")))?;
+        let loaded = async {
+            let Some(guild) = crate::db::reports::group_guild(&db, args.group).await.map_err(|e| {
+                ReportFailure::other(format!("cannot read database {}: {e}", config.database.display()))
+            })?
+            else {
+                return Err(ReportFailure::usage(format!(
+                    "no study group with id {} in {}",
+                    args.group,
+                    config.database.display()
+                )));
+            };
+            crate::db::reports::load_input(&db, guild, args.group, &curriculum, now)
+                .await
+                .map_err(|e| ReportFailure::other(e.to_string()))?
+                .ok_or_else(|| ReportFailure::usage(format!("no study group with id {}", args.group)))
+        }
+        .await;
+        db.close().await;
+        loaded
+    })?;
+    let report = report::build(&input, args.from, args.to).map_err(|e| ReportFailure::usage(e.to_string()))?;
+
+    match args.format {
+        ReportFormat::Text => emit(args.out.as_deref(), report::text_summary(&report).as_bytes()),
+        ReportFormat::Csv => {
+            emit(args.out.as_deref(), report::members_csv(&report).as_bytes())?;
+            if let Some(out) = &args.out {
+                let raw = checkins_path(out);
+                write_file(&raw, report::checkins_csv(&report).as_bytes())?;
+                eprintln!("wrote {} and {}", out.display(), raw.display());
+            }
+            Ok(())
+        }
+        ReportFormat::Png => {
+            let png = report::chart_png(&report).map_err(|e| ReportFailure::other(e.to_string()))?;
+            emit(args.out.as_deref(), &png)
+        }
+    }
+}
+
+/// Where `--format csv --out FILE` writes the raw check-ins: FILE's stem plus `-checkins`,
+/// same extension (`report.csv` -> `report-checkins.csv`, `out` -> `out-checkins`).
+fn checkins_path(out: &Path) -> PathBuf {
+    let stem = out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = match out.extension() {
+        Some(ext) => format!("{stem}-checkins.{}", ext.to_string_lossy()),
+        None => format!("{stem}-checkins"),
+    };
+    out.with_file_name(name)
+}
+
+fn emit(out: Option<&Path>, bytes: &[u8]) -> Result<(), ReportFailure> {
+    use std::io::Write;
+    match out {
+        Some(path) => write_file(path, bytes),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(bytes)
+                .and_then(|()| stdout.flush())
+                .map_err(|e| ReportFailure::other(format!("cannot write to standard output: {e}")))
+        }
+    }
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ReportFailure> {
+    std::fs::write(path, bytes).map_err(|e| ReportFailure::other(format!("cannot write {}: {e}", path.display())))
 }

@@ -34,10 +34,10 @@ pub fn compute(held: &[u32], checkins: &[Checkin], ratings: &[(u32, u8, u8)]) ->
         best = best.max(run);
     }
     let mut tail: &[bool] = &streak_weeks;
-    if let Some(last) = held.last() {
-        if find(*last).is_none() {
-            tail = &streak_weeks[..streak_weeks.len() - 1];
-        }
+    if let Some(last) = held.last()
+        && find(*last).is_none()
+    {
+        tail = &streak_weeks[..streak_weeks.len() - 1];
     }
     let current = tail.iter().rev().take_while(|s| **s).count() as u32;
     let hours = checkins.iter().map(|c| c.hours).sum();

@@ -264,6 +264,14 @@ async fn on_error(error: poise::FrameworkError<'_, Data, BotError>) {
             error!("command check failed: {e}");
             (ctx, INTERNAL_MESSAGE.to_string())
         }
+        F::CommandStructureMismatch { ctx, description, .. } => {
+            warn!(command = %ctx.command().qualified_name, "option mismatch: {description}");
+            (
+                poise::Context::Application(ctx),
+                "Discord sent options this command does not have (its definition may be updating). Please try again in a minute."
+                    .to_string(),
+            )
+        }
         F::GuildOnly { ctx, .. } => (ctx, "This command only works inside a server.".to_string()),
         F::CommandPanic { ctx, payload, .. } => {
             error!(command = %ctx.command().qualified_name, "command panicked: {payload:?}");

@@ -5,6 +5,7 @@
 
 pub mod groups;
 pub mod members;
+pub mod reports;
 pub mod posts;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

@@ -87,17 +87,19 @@ fn percent(rate: f64) -> String {
 }
 
 /// One line of at most `max` characters: control characters become spaces, runs of
-/// whitespace collapse, and a cut is marked with `...`.
+/// whitespace collapse, and a cut is marked with `...`. A zero-width space after `<@` / `<#`
+/// keeps text that looks like a Discord mention from rendering as one.
 fn clean(s: &str, max: usize) -> String {
     let one_line: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     let words: Vec<&str> = one_line.split_whitespace().collect();
     let joined = words.join(" ");
-    if joined.chars().count() <= max {
+    let short = if joined.chars().count() <= max {
         joined
     } else {
         let cut: String = joined.chars().take(max.saturating_sub(3)).collect();
         format!("{}...", cut.trim_end())
-    }
+    };
+    short.replace("<@", "<@\u{200B}").replace("<#", "<#\u{200B}")
 }
 
 #[cfg(test)]
@@ -109,5 +111,6 @@ mod tests {
         assert_eq!(clean("a\nb\t c", 10), "a b c");
         assert_eq!(clean("abcdefghijkl", 8), "abcde...");
         assert_eq!(clean("", 8), "");
+        assert_eq!(clean("<@123> <#4>", 20), "<@\u{200B}123> <#\u{200B}4>");
     }
 }

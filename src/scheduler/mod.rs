@@ -117,10 +117,11 @@ impl Scheduler {
 
     /// Stops the ticking job; a tick in progress finishes first.
     pub async fn shutdown(&self) {
-        if let Some(mut s) = self.job.lock().await.take() {
-            if let Err(e) = s.shutdown().await {
-                warn!("scheduler shutdown: {e}");
-            }
+        let job = self.job.lock().await.take();
+        if let Some(mut s) = job
+            && let Err(e) = s.shutdown().await
+        {
+            warn!("scheduler shutdown: {e}");
         }
         let _guard = self.lock.lock().await;
     }

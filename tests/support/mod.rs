@@ -13,3 +13,5 @@ pub async fn within<T>(secs: f64, what: &str, fut: impl std::future::Future<Outp
         Err(_) => panic!("timed out after {secs}s: {what}"),
     }
 }
+
+pub mod harness;

@@ -210,7 +210,7 @@ pub async fn create(
             "Created **{}**: {}. The first post goes out <t:{}:F>.",
             view.row.name,
             describe(&ctx, &view),
-            view.schedule.instant(view.schedule.next_after(now).max(0)).timestamp()
+            view.schedule.instant(view.schedule.next_after(now)).timestamp()
         ),
     )
     .await

@@ -1,0 +1,159 @@
+//! The live bot against the fake Discord: registration, the informational commands,
+//! error replies, a 429 on a reply, and a dropped gateway connection.
+
+mod support;
+
+use support::fake_discord::{defaults, Fault, GatewayDrop, Slash};
+use support::harness::{Mode, TestBot, T};
+
+const NOW: &str = "2026-11-23T12:00:00Z";
+
+#[tokio::test]
+async fn registration_matches_the_command_set() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let registered = tb.fake.commands_in(Some(defaults::GUILD));
+    let expected = poise::builtins::create_application_commands(&studybot::bot::commands::all());
+    let expected = serde_json::to_value(&expected).unwrap();
+    let names = |v: &[serde_json::Value]| {
+        let mut n: Vec<String> = v.iter().map(|c| c["name"].as_str().unwrap().to_string()).collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(&registered), names(expected.as_array().unwrap()));
+    let group = registered.iter().find(|c| c["name"] == "group").unwrap();
+    let mut subs: Vec<&str> = group["options"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+    subs.sort();
+    assert_eq!(subs, ["create", "delete", "edit", "list", "next", "pause", "post-now", "resume", "skip"]);
+    // Moderator commands are hidden from members by default (and checked by the bot too).
+    assert_eq!(group["default_member_permissions"], "32");
+    for c in &registered {
+        let d = c["description"].as_str().unwrap_or("");
+        assert!(!d.is_empty() && d.chars().count() <= 100, "{}: {d}", c["name"]);
+    }
+    tb.finish().await;
+}
+
+#[tokio::test]
+async fn informational_commands_answer_quickly_and_ephemerally() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let help = tb.run(Slash::new("help")).await;
+    assert!(help.ephemeral);
+    let text = help.text();
+    for cmd in ["/checkin", "/group create", "/track", "/search", "/report participation"] {
+        if cmd == "/report participation" && !text.contains("/report") {
+            continue; // registered once the report commands exist
+        }
+        assert!(text.contains(cmd), "help lacks {cmd}:\n{text}");
+    }
+
+    let tracks = tb.run(Slash::new("tracks")).await;
+    assert!(tracks.ephemeral);
+    assert_eq!(tracks.embeds[0]["fields"].as_array().unwrap().len(), 5);
+    assert!(tracks.text().contains("Site Reliability Engineer"));
+
+    let card = tb.run(Slash::new("track").string("name", "streaming")).await;
+    let t = card.text();
+    assert!(t.contains("Streaming Systems Specialist"), "{t}");
+    assert!(t.contains("Kafka"), "{t}");
+    assert!(t.contains("150 hours"), "{t}");
+    assert!(t.contains("Best for"), "{t}");
+
+    // Typed by hand, with different case.
+    let card = tb.run(Slash::new("track").string("name", "database architect")).await;
+    assert!(card.text().contains("Database Architect"));
+
+    let search = tb.run(Slash::new("search").string("query", "raft consensus")).await;
+    let first = search.embeds[0]["description"].as_str().unwrap().lines().next().unwrap().to_lowercase();
+    assert!(first.contains("raft") || first.contains("consensus"), "{first}");
+    tb.finish().await;
+}
+
+#[tokio::test]
+async fn resources_are_filtered_and_split_within_limits() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    // Everything: more than one embed's worth, split into pages the fake checks for limits.
+    let c = studybot::curriculum::Curriculum::embedded().unwrap();
+    let all: Vec<_> = c.resources.iter().collect();
+    let messages = studybot::render::cards::resources_pages("Resources", &all).len();
+    assert!(messages >= 2, "the full list should need follow-up messages");
+    let h = tb.fake.slash(Slash::new("resources")).await;
+    let replies = h.wait_replies(messages, T).await;
+    assert!(replies.iter().all(|r| r.ephemeral));
+    let listed: usize = replies
+        .iter()
+        .flat_map(|r| r.embeds.iter())
+        .map(|e| e["description"].as_str().unwrap().lines().filter(|l| l.starts_with("- ")).count())
+        .sum();
+    assert_eq!(listed, c.resources.len());
+
+    let books = tb.run(Slash::new("resources").string("track", "sre").integer("kind", 0)).await;
+    let t = books.text();
+    assert!(t.contains("Site Reliability Engineering"), "{t}");
+    assert!(t.contains("Books"), "{t}");
+    assert!(!t.contains("(course)"), "{t}");
+
+    let none = tb.run(Slash::new("resources").string("track", "sre").integer("kind", 7)).await;
+    assert!(none.ephemeral);
+    assert!(none.content.contains("No certifications match"), "{}", none.content);
+    tb.finish().await;
+}
+
+#[tokio::test]
+async fn autocomplete_offers_matching_tracks() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let choices = tb.fake.autocomplete(Slash::new("track").focused("name", "stream")).await.wait_choices(T).await;
+    let values: Vec<&str> = choices.iter().map(|c| c["value"].as_str().unwrap()).collect();
+    assert_eq!(values, ["streaming"]);
+    let infra = tb.fake.autocomplete(Slash::new("track").focused("name", "infra")).await.wait_choices(T).await;
+    assert_eq!(infra.len(), 2);
+    let all = tb.fake.autocomplete(Slash::new("track").focused("name", "")).await.wait_choices(T).await;
+    assert_eq!(all.len(), 5);
+    tb.finish().await;
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_ephemeral_message() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let r = tb.run(Slash::new("track").string("name", "strem systems")).await;
+    assert!(r.ephemeral);
+    assert!(r.content.contains("I don't know a track called \"strem systems\""), "{}", r.content);
+    assert!(r.content.contains("Did you mean **Streaming Systems Specialist**"), "{}", r.content);
+
+    let r = tb.run(Slash::new("search").string("query", "x")).await;
+    assert!(r.ephemeral && r.content.contains("at least two characters"), "{}", r.content);
+
+    let r = tb.run(Slash::new("search").string("query", "qwzxv")).await;
+    assert!(r.ephemeral && r.content.contains("Nothing matches"), "{}", r.content);
+
+    // A choice index out of range (an outdated client): a clear message, not silence.
+    let r = tb.run(Slash::new("resources").integer("kind", 42)).await;
+    assert!(r.ephemeral && r.content.contains("try again"), "{}", r.content);
+    tb.finish().await;
+}
+
+#[tokio::test]
+async fn a_rate_limited_reply_is_retried_and_arrives() {
+    // HTTPS mode: serenity's own rate limiter handles the 429.
+    let tb = TestBot::start(Mode::Tls, NOW).await;
+    tb.fake.inject(Fault::rate_limit("POST", "/api/v10/interactions").times(1).retry_after(0.3));
+    let r = tb.fake.slash(Slash::new("tracks")).await.wait_reply(T).await;
+    assert!(r.text().contains("specialization tracks"));
+    assert_eq!(tb.fake.count_429(), 1);
+    assert!(r.latency < support::harness::DISCORD_DEADLINE);
+    tb.finish().await;
+}
+
+#[tokio::test]
+async fn a_dropped_gateway_connection_is_survived() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    for how in [GatewayDrop::Abrupt, GatewayDrop::Resumable] {
+        let before = tb.fake.gateway_stats();
+        tb.fake.drop_gateway_with(how).await;
+        tb.fake.wait_connected(T).await;
+        let after = tb.fake.gateway_stats();
+        assert!(after.sessions() > before.sessions() || after.resumes > before.resumes, "{after:?}");
+        let r = tb.run(Slash::new("tracks")).await;
+        assert!(r.text().contains("specialization tracks"));
+    }
+    tb.finish().await;
+}

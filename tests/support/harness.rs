@@ -1,0 +1,161 @@
+//! Starts the real studybot bot against the fake Discord, with a manual clock and a
+//! temporary database file, and can restart it on the same database (crash tests).
+
+use super::fake_discord::{defaults, FakeDiscord, Slash, Invoker, Reply};
+use chrono::{DateTime, Utc};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use studybot::bot::{start, RunningBot, StartOptions};
+use studybot::clock::ManualClock;
+use studybot::config::{Config, Secret};
+use studybot::curriculum::Curriculum;
+use studybot::db::Db;
+
+/// Generous bound for anything the bot should do promptly.
+pub const T: Duration = Duration::from_secs(10);
+/// Discord's deadline for the first interaction response.
+pub const DISCORD_DEADLINE: Duration = Duration::from_secs(3);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `DISCORD_API_URL=http://127.0.0.1:PORT`: serenity's proxy mode, no rate limiter.
+    Proxy,
+    /// Real `https://discord.com` URLs resolved to the fake over TLS, rate limiter on.
+    Tls,
+}
+
+pub struct TestBot {
+    pub fake: FakeDiscord,
+    pub bot: Option<RunningBot>,
+    pub db: Db,
+    pub clock: ManualClock,
+    pub mode: Mode,
+    pub db_path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+pub fn utc(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).expect("test timestamp").with_timezone(&Utc)
+}
+
+pub fn config(fake: &FakeDiscord, mode: Mode, db_path: PathBuf) -> Config {
+    Config {
+        discord_token: Some(Secret::new(fake.token())),
+        database: db_path,
+        curriculum: None,
+        discord_api_url: match mode {
+            Mode::Proxy => fake.base_url(),
+            Mode::Tls => studybot::config::DEFAULT_DISCORD_API.to_string(),
+        },
+        dev_guild: Some(defaults::GUILD),
+        moderator_role: None,
+        reminder_hours: 24,
+        log: "warn".into(),
+    }
+}
+
+impl TestBot {
+    /// A fake Discord with the default guild, and the bot connected to it at `now`.
+    pub async fn start(mode: Mode, now: &str) -> TestBot {
+        Self::start_with(FakeDiscord::start().await, mode, now).await
+    }
+
+    pub async fn start_with(fake: FakeDiscord, mode: Mode, now: &str) -> TestBot {
+        let _ = tracing_subscriber::fmt().with_env_filter("studybot=info").with_test_writer().try_init();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db_path = dir.path().join("test.db");
+        let db = studybot::db::open(&db_path).await.expect("open db");
+        let clock = ManualClock::new(utc(now));
+        let mut tb = TestBot { fake, bot: None, db, clock, mode, db_path, _dir: dir };
+        tb.boot().await;
+        tb
+    }
+
+    async fn boot(&mut self) {
+        let config = config(&self.fake, self.mode, self.db_path.clone());
+        let curriculum = Curriculum::embedded().expect("curriculum");
+        let options = StartOptions {
+            http_client: (self.mode == Mode::Tls).then(|| self.fake.tls_client()),
+            clock: Some(Arc::new(self.clock.clone())),
+            start_scheduler: false,
+        };
+        let bot = start(config, curriculum, self.db.clone(), options).await.expect("bot starts");
+        self.fake.wait_ready(T).await;
+        self.fake.wait_commands_registered(T).await;
+        self.bot = Some(bot);
+    }
+
+    /// Stops the bot (like a shutdown or crash) and starts a new one on the same database.
+    pub async fn restart(&mut self) {
+        if let Some(bot) = self.bot.take() {
+            bot.shutdown().await;
+        }
+        self.db = studybot::db::open(&self.db_path).await.expect("reopen db");
+        let sessions = self.fake.gateway_stats().sessions();
+        let config = config(&self.fake, self.mode, self.db_path.clone());
+        let curriculum = Curriculum::embedded().expect("curriculum");
+        let options = StartOptions {
+            http_client: (self.mode == Mode::Tls).then(|| self.fake.tls_client()),
+            clock: Some(Arc::new(self.clock.clone())),
+            start_scheduler: false,
+        };
+        let bot = start(config, curriculum, self.db.clone(), options).await.expect("bot restarts");
+        self.fake.wait_gateway_sessions(sessions + 1, T).await;
+        self.bot = Some(bot);
+    }
+
+    pub fn set_now(&self, now: &str) {
+        self.clock.set(utc(now));
+    }
+
+    /// Runs one scheduler tick (what the 30-second job does).
+    pub async fn tick(&self) -> studybot::scheduler::TickReport {
+        self.bot.as_ref().expect("bot running").scheduler().tick().await
+    }
+
+    /// Sends a slash command and waits for its final visible reply, checking the deadline.
+    pub async fn run(&self, cmd: Slash) -> Reply {
+        let reply = self.fake.slash(cmd).await.wait_reply(T).await;
+        assert!(reply.latency < DISCORD_DEADLINE, "first response took {:?}", reply.latency);
+        reply
+    }
+
+    pub fn moderator(&self) -> Invoker {
+        self.fake.moderator()
+    }
+
+    pub fn member(&self) -> Invoker {
+        self.fake.member()
+    }
+
+    /// Creates a group as the moderator and returns its id.
+    /// `weekday` is the choice index: 0 = Monday ... 6 = Sunday.
+    pub async fn create_group(&self, name: &str, path: &str, start: &str, weekday: i64, time: &str, tz: &str) -> i64 {
+        let r = self
+            .run(
+                Slash::new("group")
+                    .sub("create")
+                    .string("name", name)
+                    .channel("channel", defaults::GENERAL)
+                    .string("path", path)
+                    .string("start", start)
+                    .integer("weekday", weekday)
+                    .string("time", time)
+                    .string("timezone", tz)
+                    .by(&self.moderator()),
+            )
+            .await;
+        assert!(r.text().contains("Created"), "{}", r.text());
+        let rows = studybot::db::groups::list(&self.db, defaults::GUILD).await.expect("list");
+        rows.iter().find(|g| g.name == name).expect("group stored").id
+    }
+
+    /// Stops the bot and checks the fake saw no limit violations or unknown routes.
+    pub async fn finish(mut self) {
+        if let Some(bot) = self.bot.take() {
+            bot.shutdown().await;
+        }
+        self.fake.finish();
+    }
+}
