@@ -92,7 +92,9 @@ pub fn validate(
             "`{}` is not a date: use YYYY-MM-DD, e.g. 2027-01-11.",
             input.start_date.trim()
         )),
-        (Some(d), Some(tz)) => {
+        (Some(d), tz) => {
+            // With an unknown timezone, judge the date in UTC so that problem is reported too.
+            let tz = tz.unwrap_or(chrono_tz::UTC);
             let today = now.with_timezone(&tz).date_naive();
             let unchanged = existing_start.is_some_and(|s| weeks::parse_date(s) == Some(d));
             if d < today && !unchanged {
@@ -101,7 +103,6 @@ pub fn validate(
                 problems.push(format!("The start date {d} is more than a year away."));
             }
         }
-        _ => {}
     }
     let Some(weekday) = input.weekday.or_else(|| date.map(|d| d.weekday())) else {
         problems.push("Choose the weekday of the sessions.".into());

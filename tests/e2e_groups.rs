@@ -1,0 +1,336 @@
+//! Study groups, check-ins, self-assessment, progress, forget-me and cross-server isolation,
+//! end to end through the fake Discord with a manual clock.
+
+mod support;
+
+use serde_json::Value;
+use studybot::db::members::{self, Status};
+use support::fake_discord::{defaults, perms, GuildSpec, Invoker, Slash};
+use support::harness::{Mode, TestBot, T};
+
+// Monday 2026-11-23, noon UTC. Groups start the following week.
+const NOW: &str = "2026-11-23T12:00:00Z";
+
+async fn evenings(tb: &TestBot) -> i64 {
+    tb.create_group("Evenings", "architecture", "2026-11-30", 0, "18:00", "Europe/Berlin").await
+}
+
+fn field<'a>(embed: &'a Value, name: &str) -> &'a str {
+    embed["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == name)
+        .and_then(|f| f["value"].as_str())
+        .unwrap_or_else(|| panic!("no field {name} in {embed}"))
+}
+
+fn checkin(status: i64, hours: f64, confidence: i64) -> Slash {
+    Slash::new("checkin").integer("status", status).number("hours", hours).integer("confidence", confidence)
+}
+
+#[tokio::test]
+async fn moderators_manage_groups_and_bad_input_is_refused_precisely() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let a = evenings(&tb).await;
+    let b = tb.create_group("Seniors", "senior", "2026-12-01", 2, "19:00", "America/New_York").await;
+    assert_ne!(a, b);
+
+    let list = tb.run(Slash::new("group").sub("list").by(&tb.moderator())).await;
+    let t = list.text();
+    assert!(list.ephemeral);
+    assert!(t.contains("**Evenings**") && t.contains("Technical Architecture"), "{t}");
+    assert!(t.contains("**Seniors**") && t.contains("Wednesdays at 19:00 (America/New_York)"), "{t}");
+
+    // A member is refused on the server side, whatever Discord shows them.
+    let r = tb
+        .run(Slash::new("group").sub("pause").string("group", "Evenings").by(&tb.member()))
+        .await;
+    assert!(r.ephemeral && r.content.contains("for moderators"), "{}", r.content);
+    assert!(!studybot::db::groups::get(&tb.db, defaults::GUILD, a).await.unwrap().unwrap().paused);
+
+    // Every problem of a bad create is listed, and nothing is stored.
+    let r = tb
+        .run(
+            Slash::new("group")
+                .sub("create")
+                .string("name", "Broken")
+                .channel("channel", defaults::GENERAL)
+                .string("path", "architecture")
+                .string("start", "2026-11-01")
+                .integer("weekday", 0)
+                .string("time", "7pm")
+                .string("timezone", "Europe/Berln")
+                .by(&tb.moderator()),
+        )
+        .await;
+    assert!(r.ephemeral);
+    assert!(r.content.contains("is in the past"), "{}", r.content);
+    assert!(r.content.contains("`7pm` is not a time"), "{}", r.content);
+    assert!(r.content.contains("Did you mean Europe/Berlin"), "{}", r.content);
+    let r = tb
+        .run(
+            Slash::new("group")
+                .sub("create")
+                .string("name", "Nowhere")
+                .channel("channel", defaults::READONLY)
+                .string("path", "senior")
+                .string("start", "2026-12-24")
+                .integer("weekday", 3)
+                .string("time", "18:00")
+                .string("timezone", "UTC")
+                .by(&tb.moderator()),
+        )
+        .await;
+    assert!(r.content.contains("I can't post in"), "{}", r.content);
+    let r = tb
+        .run(
+            Slash::new("group")
+                .sub("create")
+                .string("name", "evenings2")
+                .channel("channel", defaults::GENERAL)
+                .string("path", "nonsense")
+                .string("start", "2026-13-45")
+                .integer("weekday", 3)
+                .string("time", "18:00")
+                .string("timezone", "UTC")
+                .by(&tb.moderator()),
+        )
+        .await;
+    assert!(r.content.contains("Unknown path `nonsense`"), "{}", r.content);
+    assert!(r.content.contains("`2026-13-45` is not a date"), "{}", r.content);
+    assert_eq!(studybot::db::groups::list(&tb.db, defaults::GUILD).await.unwrap().len(), 2);
+
+    // Timezone autocomplete.
+    let choices = tb
+        .fake
+        .autocomplete(Slash::new("group").sub("create").focused("timezone", "berl").by(&tb.moderator()))
+        .await
+        .wait_choices(T)
+        .await;
+    assert_eq!(choices[0]["value"], "Europe/Berlin");
+
+    // Edit, pause, resume.
+    let r = tb
+        .run(Slash::new("group").sub("edit").string("group", &a.to_string()).string("time", "19:30").by(&tb.moderator()))
+        .await;
+    assert!(r.content.contains("Updated **Evenings**") && r.content.contains("19:30"), "{}", r.content);
+    let r = tb.run(Slash::new("group").sub("pause").string("group", "Evenings").by(&tb.moderator())).await;
+    assert!(r.content.contains("Paused"), "{}", r.content);
+    let r = tb.run(Slash::new("group").sub("resume").string("group", "evenings").by(&tb.moderator())).await;
+    assert!(r.content.contains("Resumed"), "{}", r.content);
+
+    // Delete asks first; Cancel keeps the group, Delete removes it.
+    let r = tb.run(Slash::new("group").sub("delete").string("group", "Seniors").by(&tb.moderator())).await;
+    assert_eq!(r.custom_ids(), [format!("sb:gd:{b}"), "sb:no".to_string()]);
+    // A member pressing the button (or forging it) is refused.
+    let denied = tb.fake.click_button(&tb.member(), &r.message, &format!("sb:gd:{b}")).await.wait_reply(T).await;
+    assert!(denied.content.contains("Only moderators"), "{}", denied.content);
+    let cancel = tb.fake.click_button(&tb.moderator(), &r.message, "sb:no").await.wait_reply(T).await;
+    assert!(cancel.content.contains("Cancelled"));
+    assert!(studybot::db::groups::get(&tb.db, defaults::GUILD, b).await.unwrap().is_some());
+    let done = tb.fake.click_button(&tb.moderator(), &r.message, &format!("sb:gd:{b}")).await.wait_reply(T).await;
+    assert!(done.content.contains("Deleted **Seniors**"), "{}", done.content);
+    assert!(studybot::db::groups::get(&tb.db, defaults::GUILD, b).await.unwrap().is_none());
+    tb.finish().await;
+}
+
+#[tokio::test]
+async fn check_in_by_command_then_update_and_refusals() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let g = evenings(&tb).await;
+    // Before the first session.
+    let r = tb.run(checkin(0, 2.0, 3)).await;
+    assert!(r.ephemeral && r.content.contains("has not started yet"), "{}", r.content);
+
+    tb.set_now("2026-11-30T17:30:00Z");
+    let r = tb.run(checkin(1, 2.5, 3).string("note", "read chapter 3")).await;
+    assert!(r.ephemeral);
+    assert!(r.content.starts_with("Checked in for week 1 of **Evenings**: partial, 2.5 h, confidence 3/5"), "{}", r.content);
+    let r = tb.run(checkin(0, 4.0, 4)).await;
+    assert!(r.content.starts_with("Updated your check-in for week 1"), "{}", r.content);
+    let rows = members::checkins(&tb.db, defaults::GUILD, g, defaults::BOB).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].status, rows[0].hours, rows[0].confidence, rows[0].note.clone()), (Status::Done, 4.0, 4, None));
+
+    // Future week refused with the reason.
+    let r = tb.run(checkin(0, 1.0, 3).integer("week", 2)).await;
+    assert!(r.content.contains("Week 2 has not started yet"), "{}", r.content);
+    // Out-of-range values refused by the bot too, not only by Discord's option limits.
+    let r = tb.run(checkin(0, 1.0, 9)).await;
+    assert!(r.content.contains("Confidence must be"), "{}", r.content);
+    assert_eq!(members::checkins(&tb.db, defaults::GUILD, g, defaults::BOB).await.unwrap().len(), 1);
+
+    // The current week is shown with /week.
+    let r = tb.run(Slash::new("week")).await;
+    assert!(r.text().contains("Week 1 of 36"), "{}", r.text());
+    tb.finish().await;
+}
+
+#[tokio::test]
+async fn check_in_with_the_button_and_modal_and_rate_yourself() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let g = evenings(&tb).await;
+    tb.set_now("2026-11-30T17:00:00Z");
+    let r = tb.run(Slash::new("group").sub("post-now").by(&tb.moderator())).await;
+    assert!(r.content.contains("Posted"), "{}", r.content);
+    let posts = tb.fake.channel_posts(defaults::GENERAL);
+    let post = posts.last().expect("weekly post");
+    let bob = tb.member();
+
+    // Check in button -> modal -> submit.
+    let h = tb.fake.click_button(&bob, post, &format!("sb:ci:{g}:1")).await;
+    let modal = h.wait_modal(T).await;
+    assert_eq!(modal.input_ids(), ["status", "hours", "confidence", "note"]);
+    let r = tb
+        .fake
+        .submit_modal(&bob, &modal.custom_id, &[("status", "done"), ("hours", "3"), ("confidence", "5"), ("note", "")])
+        .await
+        .wait_reply(T)
+        .await;
+    assert!(r.ephemeral && r.content.starts_with("Checked in for week 1"), "{}", r.content);
+
+    // A bad form keeps nothing but gives the note back so nothing typed is lost.
+    let r = tb
+        .fake
+        .submit_modal(
+            &bob,
+            &modal.custom_id,
+            &[("status", "finished"), ("hours", "lots"), ("confidence", "4"), ("note", "my long thoughts")],
+        )
+        .await
+        .wait_reply(T)
+        .await;
+    assert!(r.ephemeral);
+    assert!(r.content.contains("Status `finished`") && r.content.contains("Hours `lots`"), "{}", r.content);
+    assert!(r.content.contains("my long thoughts"), "{}", r.content);
+    let rows = members::checkins(&tb.db, defaults::GUILD, g, defaults::BOB).await.unwrap();
+    assert_eq!((rows.len(), rows[0].hours, rows[0].confidence), (1, 3.0, 5));
+
+    // Pressing Check in again pre-fills the form with the stored check-in.
+    let modal = tb.fake.click_button(&bob, post, &format!("sb:ci:{g}:1")).await.wait_modal(T).await;
+    assert_eq!(modal.inputs[1]["value"], "3");
+
+    // Rate yourself: one row of 1-5 per question; a press stores and highlights.
+    let view = tb.fake.click_button(&bob, post, &format!("sb:as:{g}:1")).await.wait_reply(T).await;
+    assert!(view.ephemeral);
+    let questions = studybot::curriculum::Curriculum::embedded().unwrap().week("architecture", 1).unwrap().questions.len();
+    assert_eq!(view.components.len(), questions);
+    let r = tb.fake.click_button(&bob, &view.message, &format!("sb:rt:{g}:1:1:2")).await.wait_reply(T).await;
+    assert!(r.content.contains("question 2 rated 2/5"), "{}", r.content);
+    let r = tb.fake.click_button(&bob, &view.message, &format!("sb:rt:{g}:1:1:4")).await.wait_reply(T).await;
+    assert_eq!(r.components[1]["components"][3]["style"], 3, "the chosen rating is highlighted");
+    tb.run(Slash::new("assess").by(&bob)).await;
+    let ratings = members::ratings(&tb.db, defaults::GUILD, g, defaults::BOB).await.unwrap();
+    assert_eq!(ratings, vec![(1, 1, 4)]);
+    tb.finish().await;
+}
+
+#[tokio::test]
+async fn progress_and_streaks_match_hand_computed_values() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let g = evenings(&tb).await;
+    // The session of 2026-12-14 is skipped (a holiday): weeks are 11-30, 12-07, 12-21, 12-28, 01-04.
+    let r = tb
+        .run(Slash::new("group").sub("skip").string("date", "2026-12-14").by(&tb.moderator()))
+        .await;
+    assert!(r.content.contains("2026-12-14 is skipped"), "{}", r.content);
+    // Across the year end: 2027-01-04 19:00 Berlin is week 5.
+    tb.set_now("2027-01-04T18:00:00Z");
+    let bob = tb.member();
+    for (week, status, hours, conf) in [(1, 0, 2.0, 3), (2, 0, 3.0, 4), (3, 0, 4.0, 4), (4, 2, 0.0, 2), (5, 1, 1.5, 5)] {
+        let r = tb.run(checkin(status, hours, conf).integer("week", week).by(&bob)).await;
+        assert!(r.content.contains(&format!("week {week} ")), "{}", r.content);
+    }
+    for (q, rating) in [(0, 1), (1, 2)] {
+        members::set_rating(&tb.db, defaults::GUILD, g, defaults::BOB, "bob", 3, q, rating, "t").await.unwrap();
+    }
+    members::set_rating(&tb.db, defaults::GUILD, g, defaults::BOB, "bob", 1, 0, 5, "t").await.unwrap();
+
+    let r = tb.run(Slash::new("progress").by(&bob)).await;
+    assert!(r.ephemeral);
+    let e = &r.embeds[0];
+    // 5 weeks held (the skipped session is not a week); weeks 1-3 done in a row (the
+    // skipped session between 2 and 3 does not break it), week 4 "skipped", week 5 partial.
+    assert_eq!(field(e, "Weeks checked in"), "5 of 5 held");
+    assert_eq!(field(e, "Current streak"), "1 weeks");
+    assert_eq!(field(e, "Best streak"), "3 weeks");
+    assert_eq!(field(e, "Hours"), "10.5");
+    assert_eq!(field(e, "Average confidence"), "3.6/5");
+    let weakest = field(e, "Weakest topics (self-assessment)");
+    assert!(weakest.starts_with("- Week 3:") && weakest.contains("average 1.5/5"), "{weakest}");
+
+    // Someone else's progress: moderators only.
+    let r = tb.run(Slash::new("progress").user("member", defaults::ALICE).by(&bob)).await;
+    assert!(r.content.contains("for moderators"), "{}", r.content);
+    let r = tb.run(Slash::new("progress").user("member", defaults::BOB).by(&tb.moderator())).await;
+    assert_eq!(field(&r.embeds[0], "Best streak"), "3 weeks");
+    tb.finish().await;
+}
+
+#[tokio::test]
+async fn forget_me_removes_exactly_that_members_rows() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let g = evenings(&tb).await;
+    tb.set_now("2026-12-08T12:00:00Z");
+    for who in [tb.member(), tb.moderator()] {
+        for week in [1, 2] {
+            tb.run(checkin(0, 1.0, 3).integer("week", week).by(&who)).await;
+        }
+    }
+    members::set_rating(&tb.db, defaults::GUILD, g, defaults::BOB, "bob", 1, 0, 3, "t").await.unwrap();
+    let r = tb.run(Slash::new("forget-me")).await;
+    assert_eq!(r.custom_ids(), ["sb:fg", "sb:no"]);
+    let done = tb.fake.click_button(&tb.member(), &r.message, "sb:fg").await.wait_reply(T).await;
+    assert!(done.content.contains("deleted 2 check-ins, 1 ratings and 1 group memberships"), "{}", done.content);
+    assert!(members::checkins(&tb.db, defaults::GUILD, g, defaults::BOB).await.unwrap().is_empty());
+    assert_eq!(members::checkins(&tb.db, defaults::GUILD, g, defaults::ALICE).await.unwrap().len(), 2);
+    tb.finish().await;
+}
+
+#[tokio::test]
+async fn one_server_cannot_reach_another_servers_groups() {
+    const G2: u64 = 9000;
+    const G2_CHANNEL: u64 = 9001;
+    const CAROL: u64 = 9100;
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    tb.fake.add_guild(
+        GuildSpec::new(G2, "Other server")
+            .owner(CAROL)
+            .text_channel(G2_CHANNEL, "general")
+            .member(CAROL, "carol", &[]),
+    );
+    let g = evenings(&tb).await;
+    tb.set_now("2026-11-30T17:30:00Z");
+    tb.run(checkin(0, 2.0, 3)).await;
+
+    let carol = Invoker::new(CAROL, "carol").in_guild(G2, G2_CHANNEL).permissions(perms::ALL);
+    // By name or by id, the other server's group does not exist here.
+    let r = tb.run(checkin(0, 1.0, 3).string("group", &g.to_string()).by(&carol)).await;
+    assert!(r.content.contains("no study groups"), "{}", r.content);
+    let r = tb.run(Slash::new("group").sub("delete").string("group", &g.to_string()).by(&carol)).await;
+    assert!(r.content.contains("no study groups"), "{}", r.content);
+    let r = tb.run(Slash::new("progress").user("member", defaults::BOB).by(&carol)).await;
+    assert!(r.content.contains("has not checked in"), "{}", r.content);
+
+    // Forged custom ids naming guild 1's group, pressed in guild 2.
+    let msg = tb.run(Slash::new("help").by(&carol)).await.message;
+    for forged in [format!("sb:ci:{g}:1"), format!("sb:as:{g}:1"), format!("sb:rt:{g}:1:0:5"), format!("sb:gd:{g}")] {
+        let r = tb.fake.click_button(&carol, &msg, &forged).await.wait_reply(T).await;
+        assert!(r.ephemeral && r.content.contains("no longer exists in this server"), "{forged}: {}", r.content);
+    }
+    let r = tb
+        .fake
+        .submit_modal(&carol, &format!("sb:cm:{g}:1"), &[("status", "done"), ("hours", "1"), ("confidence", "1"), ("note", "")])
+        .await
+        .wait_reply(T)
+        .await;
+    assert!(r.content.contains("no longer exists in this server"), "{}", r.content);
+
+    // Nothing of guild 1 changed, and guild 2 has no rows at all.
+    assert!(studybot::db::groups::get(&tb.db, defaults::GUILD, g).await.unwrap().is_some());
+    assert_eq!(members::checkins(&tb.db, defaults::GUILD, g, defaults::BOB).await.unwrap().len(), 1);
+    assert!(members::checkins(&tb.db, G2, g, CAROL).await.unwrap().is_empty());
+    assert!(members::ratings(&tb.db, G2, g, CAROL).await.unwrap().is_empty());
+    tb.finish().await;
+}
