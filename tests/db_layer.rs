@@ -134,9 +134,9 @@ async fn a_post_is_claimed_once() {
     // The same week cannot be claimed again at another session either.
     assert!(posts::claim(&db, a, PostKind::Week, 1, Some(1), NOW).await.unwrap().is_none());
     posts::mark_failed(&db, id, "boom", NOW).await.unwrap();
-    assert!(posts::retry(&db, id, NOW).await.unwrap());
+    assert_eq!(posts::retry(&db, id, NOW).await.unwrap(), Some(posts::nonce(a, PostKind::Week, 0)));
     posts::mark_sent(&db, id, Some(u64::MAX), None, NOW).await.unwrap();
-    assert!(!posts::retry(&db, id, NOW).await.unwrap());
+    assert!(posts::retry(&db, id, NOW).await.unwrap().is_none());
     let rows = posts::for_group(&db, a).await.unwrap();
     assert_eq!(rows[0].message_id, Some(u64::MAX));
     assert_eq!(rows[0].attempts, 2);

@@ -176,6 +176,17 @@ async fn check_in_with_the_button_and_modal_and_rate_yourself() {
     assert!(r.content.contains("Posted"), "{}", r.content);
     let posts = tb.fake.channel_posts(defaults::GENERAL);
     let post = posts.last().expect("weekly post");
+    // Once weeks are posted, the calendar (path, start) is fixed; other settings are not.
+    let r = tb
+        .run(Slash::new("group").sub("edit").string("group", "Evenings").string("start", "2027-01-04").by(&tb.moderator()))
+        .await;
+    assert!(r.content.contains("already posted weeks"), "{}", r.content);
+    let r = tb
+        .run(Slash::new("group").sub("edit").string("group", "Evenings").string("time", "17:45").by(&tb.moderator()))
+        .await;
+    assert!(r.content.contains("Updated"), "{}", r.content);
+    let stored = studybot::db::groups::get(&tb.db, defaults::GUILD, g).await.unwrap().unwrap();
+    assert_eq!((stored.start_date.as_str(), stored.post_time.as_str()), ("2026-11-30", "17:45"));
     let bob = tb.member();
 
     // Check in button -> modal -> submit.

@@ -117,16 +117,28 @@ pub async fn claim(
     Ok((r.rows_affected() == 1).then(|| r.last_insert_rowid()))
 }
 
-/// Starts another attempt of an unfinished post.
-pub async fn retry(db: &Db, id: i64, now: &str) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query!(
-        "UPDATE posts SET state = 'claimed', attempts = attempts + 1, claimed_at = ? WHERE id = ? AND state != 'sent'",
+/// Starts another attempt of an unfinished post; returns the nonce it was first claimed
+/// with (a retry must reuse it), or `None` when the post was completed meanwhile.
+pub async fn retry(db: &Db, id: i64, now: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "UPDATE posts SET state = 'claimed', attempts = attempts + 1, claimed_at = ?
+         WHERE id = ? AND state != 'sent' RETURNING nonce",
         now,
         id
     )
-    .execute(db)
+    .fetch_optional(db)
+    .await
+}
+
+/// True once any weekly post of the group went out (its calendar is then fixed).
+pub async fn has_week_posts(db: &Db, group_id: i64) -> Result<bool, sqlx::Error> {
+    let n = sqlx::query_scalar!(
+        "SELECT COUNT(*) FROM posts WHERE group_id = ? AND kind = 'week' AND state = 'sent'",
+        group_id
+    )
+    .fetch_one(db)
     .await?;
-    Ok(r.rows_affected() == 1)
+    Ok(n > 0)
 }
 
 pub async fn mark_sent(db: &Db, id: i64, message_id: Option<u64>, thread_id: Option<u64>, now: &str) -> Result<(), sqlx::Error> {

@@ -59,6 +59,27 @@ fn is_rate_limited(e: &serenity::Error) -> bool {
     matches!(e, serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) if r.status_code.as_u16() == 429)
 }
 
+/// Runs a Discord request, retrying it up to three times on 429 (0.5, 1, 2 s apart). Only
+/// reached behind a proxy: with serenity's own rate limiter on, 429s never surface here.
+async fn retry_429<T, F, Fut>(mut request: F) -> Result<T, serenity::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, serenity::Error>>,
+{
+    let mut wait = std::time::Duration::from_millis(500);
+    let mut attempt = 0;
+    loop {
+        match request().await {
+            Err(e) if is_rate_limited(&e) && attempt < 3 => {
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
 impl Scheduler {
     pub fn new(db: Db, curriculum: Arc<Curriculum>, clock: SharedClock, reminder_hours: u32) -> Arc<Scheduler> {
         Arc::new(Scheduler {
@@ -207,19 +228,17 @@ impl Scheduler {
     /// Claims, sends and completes one post. Ok(false) when another attempt owns it.
     async fn deliver(&self, view: &GroupView, due: &Due) -> anyhow::Result<bool> {
         let now = self.clock.now().to_rfc3339();
-        let post_id = match due.retry_of {
-            Some(id) => {
-                if !posts::retry(&self.db, id, &now).await? {
-                    return Ok(false);
-                }
-                id
-            }
+        let (post_id, nonce) = match due.retry_of {
+            // A retry reuses the nonce of the first attempt, so Discord can match it.
+            Some(id) => match posts::retry(&self.db, id, &now).await? {
+                Some(nonce) => (id, nonce),
+                None => return Ok(false),
+            },
             None => match posts::claim(&self.db, view.row.id, due.kind, due.session, due.week, &now).await? {
-                Some(id) => id,
+                Some(id) => (id, posts::nonce(view.row.id, due.kind, due.session)),
                 None => return Ok(false),
             },
         };
-        let nonce = posts::nonce(view.row.id, due.kind, due.session);
         match self.send(view, due, &nonce).await {
             Ok((message, thread)) => {
                 posts::mark_sent(&self.db, post_id, message, thread, &self.clock.now().to_rfc3339()).await?;
@@ -241,18 +260,7 @@ impl Scheduler {
     /// limiter is off, behind a proxy).
     async fn send_message(&self, channel: ChannelId, msg: CreateMessage) -> Result<serenity::Message, String> {
         let http = self.http().map_err(|e| e.to_string())?;
-        let mut wait = std::time::Duration::from_millis(500);
-        for attempt in 0..4 {
-            match channel.send_message(http.as_ref(), msg.clone()).await {
-                Ok(m) => return Ok(m),
-                Err(e) if is_rate_limited(&e) && attempt < 3 => {
-                    tokio::time::sleep(wait).await;
-                    wait *= 2;
-                }
-                Err(e) => return Err(err_text(&e)),
-            }
-        }
-        Err("rate limited".into())
+        retry_429(|| channel.send_message(http.as_ref(), msg.clone())).await.map_err(|e| err_text(&e))
     }
 
     async fn send(&self, view: &GroupView, due: &Due, nonce: &str) -> Result<(Option<u64>, Option<u64>), String> {
@@ -273,17 +281,14 @@ impl Scheduler {
                     .send_message(channel, with_nonce(render::week_post(&self.curriculum, path, week, &target)))
                     .await?;
                 let name: String = format!("Week {}: {}", week.number, week.title).chars().take(100).collect();
-                let thread = match channel
-                    .create_thread_from_message(
-                        self.http().map_err(|e| e.to_string())?.as_ref(),
-                        msg.id,
-                        CreateThread::new(name).auto_archive_duration(serenity::AutoArchiveDuration::OneWeek),
-                    )
-                    .await
-                {
+                let http = self.http().map_err(|e| e.to_string())?;
+                let thread = CreateThread::new(name).auto_archive_duration(serenity::AutoArchiveDuration::OneWeek);
+                // Retried on 429 like the post itself: a later tick never makes a missing thread.
+                let open = || channel.create_thread_from_message(http.as_ref(), msg.id, thread.clone());
+                let thread = match retry_429(open).await {
                     Ok(t) => Some(t.id.get()),
                     Err(e) => {
-                        // The post itself is out; a missing thread is logged, not retried.
+                        // The post itself is out; a missing thread is logged, not retried later.
                         warn!(group = view.row.id, "could not open the discussion thread: {}", err_text(&e));
                         None
                     }

@@ -264,6 +264,17 @@ pub async fn edit(
     if settings == old {
         return reply::text(ctx, "Nothing to change: those are already the group's settings.").await;
     }
+    let recalendar = settings.path_id != old.path_id || settings.start_date != old.start_date;
+    if recalendar && crate::db::posts::has_week_posts(&data.db, view.row.id).await? {
+        // Weeks already posted stay posted; restarting the calendar under them would
+        // silently skip those weeks. Nothing is changed.
+        return Err(BotError::user(format!(
+            "**{}** has already posted weeks, so its path and start date are fixed. To start over or follow \
+             another path, create a new group (and delete this one when you no longer need its check-ins). \
+             Name, channel, time, weekday, timezone and role can still be changed.",
+            view.row.name
+        )));
+    }
     if !db::update(&data.db, guild, view.row.id, &settings, &now.to_rfc3339()).await? {
         return Err(BotError::user(format!("This server already has a group called **{}**.", settings.name)));
     }

@@ -1,0 +1,770 @@
+//! The weekly scheduler end to end: the real bot against the fake Discord with a manual
+//! clock. Ticks are driven by hand (`tb.tick()`), so nothing here waits for a schedule time.
+//!
+//! Covered: local post times across DST changes, pause / skip / resume, a crash between claim
+//! and send (both halves), catch-up after downtime, 200 groups due at once under 429s (HTTPS
+//! with serenity's rate limiter and proxy mode with the scheduler's own retries), a channel
+//! without permission, reminders and reminder DMs, `/group post-now` and `/group next`, and
+//! the closing post of a finished path.
+
+mod support;
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+use studybot::clock::Clock;
+use studybot::curriculum::Curriculum;
+use studybot::db::groups::{self as db_groups, GroupSettings};
+use studybot::db::posts::{self, PostKind, PostRow};
+use studybot::ids::CustomId;
+use support::fake_discord::{Fault, Slash, defaults};
+use support::harness::{Mode, TestBot, utc};
+use support::within;
+
+fn curriculum() -> &'static Curriculum {
+    static C: OnceLock<Curriculum> = OnceLock::new();
+    C.get_or_init(|| Curriculum::embedded().expect("embedded curriculum"))
+}
+
+fn week_title(path: &str, week: u32) -> String {
+    curriculum().week(path, week).expect("week in path").title.clone()
+}
+
+fn path_len(path: &str) -> u32 {
+    curriculum().path(path).expect("path").len_weeks()
+}
+
+/// Content plus embed titles and descriptions of a stored message.
+fn msg_text(m: &Value) -> String {
+    let mut s = m["content"].as_str().unwrap_or("").to_string();
+    for e in m["embeds"].as_array().into_iter().flatten() {
+        for k in ["title", "description"] {
+            if let Some(t) = e[k].as_str() {
+                s.push('\n');
+                s.push_str(t);
+            }
+        }
+    }
+    s
+}
+
+/// (group, week) of a weekly post, read from its Check in button.
+fn week_key(m: &Value) -> Option<(i64, u32)> {
+    m["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .find_map(|c| match CustomId::parse(c["custom_id"].as_str()?) {
+            Some(CustomId::CheckIn { group_id, week }) => Some((group_id, week)),
+            _ => None,
+        })
+}
+
+/// The weekly posts in a channel, oldest first, as (group, week).
+fn week_posts(tb: &TestBot, channel: u64) -> Vec<(i64, u32)> {
+    tb.fake.channel_posts(channel).iter().filter_map(week_key).collect()
+}
+
+/// The weekly post messages of one group in #general.
+fn week_msgs_of(tb: &TestBot, group: i64) -> Vec<Value> {
+    tb.fake
+        .channel_posts(defaults::GENERAL)
+        .into_iter()
+        .filter(|m| week_key(m).is_some_and(|(g, _)| g == group))
+        .collect()
+}
+
+/// Channel posts whose text contains `needle`.
+fn posts_containing(tb: &TestBot, channel: u64, needle: &str) -> Vec<Value> {
+    tb.fake.channel_posts(channel).into_iter().filter(|m| msg_text(m).contains(needle)).collect()
+}
+
+fn reminders(tb: &TestBot) -> Vec<Value> {
+    posts_containing(tb, defaults::GENERAL, "Reminder: ")
+}
+
+async fn rows(tb: &TestBot, group: i64) -> Vec<PostRow> {
+    posts::for_group(&tb.db, group).await.expect("posts of group")
+}
+
+fn id_of(m: &Value) -> u64 {
+    m["id"].as_str().expect("message id").parse().expect("numeric id")
+}
+
+fn settings(name: &str, channel: u64, start: &str, time: &str, tz: &str) -> GroupSettings {
+    GroupSettings {
+        name: name.into(),
+        channel_id: channel,
+        path_id: "architecture".into(),
+        start_date: start.into(),
+        weekday: 0,
+        post_time: time.into(),
+        timezone: tz.into(),
+        mention_role_id: None,
+    }
+}
+
+/// Inserts a group straight into the bot's database (no channel permission check).
+async fn insert_group(tb: &TestBot, s: &GroupSettings) -> i64 {
+    let now = tb.clock.now().to_rfc3339();
+    db_groups::insert(&tb.db, defaults::GUILD, s, defaults::ALICE, &now)
+        .await
+        .expect("insert group")
+        .expect("name is free")
+}
+
+async fn group_cmd(tb: &TestBot, sub: &str) -> String {
+    tb.run(Slash::new("group").sub(sub).by(&tb.moderator())).await.text()
+}
+
+/// Asserts one tick at `at` posts no weekly post.
+async fn tick_posts_no_week(tb: &TestBot, at: &str) {
+    let before = week_posts(tb, defaults::GENERAL).len();
+    tb.set_now(at);
+    let r = tb.tick().await;
+    assert_eq!(r.failed, 0, "{r:?}");
+    assert_eq!(week_posts(tb, defaults::GENERAL).len(), before, "a weekly post went out at {at}");
+}
+
+/// Asserts one tick at `at` posts exactly week `week` of `group` (and nothing else weekly).
+async fn tick_posts_week(tb: &TestBot, at: &str, group: i64, week: u32) -> Value {
+    let before = week_posts(tb, defaults::GENERAL).len();
+    tb.set_now(at);
+    let r = tb.tick().await;
+    assert_eq!(r.failed, 0, "{r:?}");
+    let all = week_posts(tb, defaults::GENERAL);
+    assert_eq!(all.len(), before + 1, "expected one weekly post at {at}: {all:?}");
+    assert_eq!(all.last(), Some(&(group, week)), "at {at}");
+    week_msgs_of(tb, group).pop().expect("the post")
+}
+
+/// The weekly post shows the right week: title, content, Check in button, discussion thread.
+fn assert_week_post(tb: &TestBot, m: &Value, group: i64, name: &str, path: &str, week: u32) {
+    let title = week_title(path, week);
+    let embed_title = m["embeds"][0]["title"].as_str().unwrap_or("");
+    assert_eq!(embed_title, format!("Week {week} of {}: {title}", path_len(path)));
+    let content = m["content"].as_str().unwrap_or("");
+    assert!(content.contains(&format!("for **{name}**: week {week} of")), "{content}");
+    let buttons: Vec<(String, String)> = m["components"][0]["components"]
+        .as_array()
+        .expect("buttons")
+        .iter()
+        .map(|b| (b["label"].as_str().unwrap_or("").to_string(), b["custom_id"].as_str().unwrap_or("").to_string()))
+        .collect();
+    assert!(
+        buttons.contains(&("Check in".to_string(), CustomId::CheckIn { group_id: group, week }.encode())),
+        "{buttons:?}"
+    );
+    let id = m["id"].as_str().unwrap();
+    let thread = tb
+        .fake
+        .threads()
+        .into_iter()
+        .find(|t| t["id"].as_str() == Some(id))
+        .unwrap_or_else(|| panic!("no discussion thread for week {week}"));
+    assert_eq!(thread["name"].as_str().unwrap(), format!("Week {week}: {title}").chars().take(100).collect::<String>());
+    assert_eq!(thread["parent_id"].as_str().unwrap(), defaults::GENERAL.to_string());
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Local time across DST
+// ---------------------------------------------------------------------------------------------
+
+/// Mondays 18:00 Europe/Berlin around 2027-03-28 (CET -> CEST): weeks 1 and 2 at 17:00Z,
+/// week 3 at 16:00Z; never a second earlier, never an hour late.
+#[tokio::test]
+async fn posts_at_berlin_local_time_across_the_spring_dst_change() {
+    let tb = TestBot::start(Mode::Proxy, "2027-03-10T12:00:00Z").await;
+    let g = tb.create_group("Berlin evenings", "architecture", "2027-03-15", 0, "18:00", "Europe/Berlin").await;
+
+    tick_posts_no_week(&tb, "2027-03-15T16:59:59Z").await;
+    let m = tick_posts_week(&tb, "2027-03-15T17:00:00Z", g, 1).await;
+    assert_week_post(&tb, &m, g, "Berlin evenings", "architecture", 1);
+
+    tick_posts_no_week(&tb, "2027-03-22T16:59:59Z").await;
+    let m = tick_posts_week(&tb, "2027-03-22T17:00:00Z", g, 2).await;
+    assert_week_post(&tb, &m, g, "Berlin evenings", "architecture", 2);
+
+    // After the change 18:00 local is 16:00Z; a fixed +01:00 offset would post at 17:00Z.
+    tick_posts_no_week(&tb, "2027-03-29T15:59:59Z").await;
+    let m = tick_posts_week(&tb, "2027-03-29T16:00:00Z", g, 3).await;
+    assert_week_post(&tb, &m, g, "Berlin evenings", "architecture", 3);
+    tick_posts_no_week(&tb, "2027-03-29T17:00:00Z").await;
+
+    // The database agrees: sessions 0, 1, 2 are weeks 1, 2, 3, all sent.
+    let sent: Vec<(u32, Option<u32>, String)> = rows(&tb, g)
+        .await
+        .into_iter()
+        .filter(|p| p.kind == PostKind::Week)
+        .map(|p| (p.session, p.week, p.state))
+        .collect();
+    assert_eq!(sent, vec![(0, Some(1), "sent".into()), (1, Some(2), "sent".into()), (2, Some(3), "sent".into())]);
+    assert_eq!(tb.fake.threads().len(), 3);
+    tb.finish().await;
+}
+
+/// Mondays 09:00 America/New_York around 2027-03-14 (EST -> EDT): 14:00Z, then 13:00Z.
+#[tokio::test]
+async fn posts_at_new_york_local_time_across_the_spring_dst_change() {
+    let tb = TestBot::start(Mode::Proxy, "2027-03-01T12:00:00Z").await;
+    let g = tb.create_group("NY mornings", "senior", "2027-03-08", 0, "09:00", "America/New_York").await;
+    tick_posts_no_week(&tb, "2027-03-08T13:59:59Z").await;
+    let m = tick_posts_week(&tb, "2027-03-08T14:00:00Z", g, 1).await;
+    assert_week_post(&tb, &m, g, "NY mornings", "senior", 1);
+    tick_posts_no_week(&tb, "2027-03-15T12:59:59Z").await;
+    let m = tick_posts_week(&tb, "2027-03-15T13:00:00Z", g, 2).await;
+    assert_week_post(&tb, &m, g, "NY mornings", "senior", 2);
+    tick_posts_no_week(&tb, "2027-03-15T14:00:00Z").await;
+    tb.finish().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Pause, resume, skip
+// ---------------------------------------------------------------------------------------------
+
+/// Pause holds the week across two sessions (no posts, no reminders); resume continues with
+/// the week it was on; a skipped session posts a short note and the next one the next week.
+#[tokio::test]
+async fn pause_resume_and_skip_keep_the_curriculum_week() {
+    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let g = tb.create_group("Pausers", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
+    tick_posts_week(&tb, "2026-11-23T18:00:00Z", g, 1).await;
+
+    tb.set_now("2026-11-24T10:00:00Z");
+    let t = group_cmd(&tb, "pause").await;
+    assert!(t.contains("Paused **Pausers**"), "{t}");
+    let before = tb.fake.channel_posts(defaults::GENERAL).len();
+    // Reminder windows and post times of two sessions: nothing at all goes out.
+    for at in ["2026-11-29T18:00:00Z", "2026-11-30T18:00:00Z", "2026-12-06T18:00:00Z", "2026-12-07T18:00:00Z"] {
+        tb.set_now(at);
+        let r = tb.tick().await;
+        assert_eq!((r.sent, r.failed), (0, 0), "paused group posted at {at}");
+    }
+    assert_eq!(tb.fake.channel_posts(defaults::GENERAL).len(), before);
+    let t = group_cmd(&tb, "next").await;
+    assert!(t.contains("is paused"), "{t}");
+
+    tb.set_now("2026-12-08T10:00:00Z");
+    let t = group_cmd(&tb, "resume").await;
+    assert!(t.contains("Resumed **Pausers**"), "{t}");
+    assert!(t.contains(&format!("<t:{}:F>", utc("2026-12-14T18:00:00Z").timestamp())), "{t}");
+    // Week 2, not week 4: the paused sessions did not use up curriculum weeks.
+    let m = tick_posts_week(&tb, "2026-12-14T18:00:00Z", g, 2).await;
+    assert_week_post(&tb, &m, g, "Pausers", "architecture", 2);
+
+    // Skip the next session (2026-12-21).
+    tb.set_now("2026-12-15T10:00:00Z");
+    let t = group_cmd(&tb, "skip").await;
+    assert!(t.contains("2026-12-21") && t.contains("skipped"), "{t}");
+    // No reminder for a skipped session.
+    tb.set_now("2026-12-20T18:00:00Z");
+    assert_eq!(tb.tick().await.sent, 0);
+    tick_posts_no_week(&tb, "2026-12-21T18:00:00Z").await;
+    let notes = posts_containing(&tb, defaults::GENERAL, "No session for **Pausers** this week.");
+    assert_eq!(notes.len(), 1, "one skip note");
+    let note = msg_text(&notes[0]);
+    assert!(note.contains("Week 3 continues at the next session."), "{note}");
+    assert!(note.chars().count() < 200, "the note is short: {note}");
+    assert!(notes[0]["embeds"].as_array().is_none_or(|e| e.is_empty()));
+    // Ticking again in the skipped session does not repeat the note.
+    tb.set_now("2026-12-22T09:00:00Z");
+    assert_eq!(tb.tick().await.sent, 0);
+
+    let m = tick_posts_week(&tb, "2026-12-28T18:00:00Z", g, 3).await;
+    assert_week_post(&tb, &m, g, "Pausers", "architecture", 3);
+    assert_eq!(week_posts(&tb, defaults::GENERAL), vec![(g, 1), (g, 2), (g, 3)]);
+    assert_eq!(posts_containing(&tb, defaults::GENERAL, "No session for").len(), 1);
+    tb.finish().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Crash between claim and send
+// ---------------------------------------------------------------------------------------------
+
+fn message_requests(tb: &TestBot) -> Vec<Value> {
+    tb.fake
+        .requests_to("POST", &format!("/channels/{}/messages", defaults::GENERAL))
+        .into_iter()
+        .filter(|r| r.path == format!("/channels/{}/messages", defaults::GENERAL))
+        .map(|r| r.body)
+        .collect()
+}
+
+/// (a) The claim row was written, then the process died before the send reached Discord:
+/// after a restart the post goes out once, with the claim's nonce, and the row is completed.
+#[tokio::test]
+async fn crash_after_claim_before_send_posts_once_after_restart() {
+    let mut tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let g = tb.create_group("Crashers", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
+    tb.set_now("2026-11-23T18:00:05Z");
+    let claimed =
+        posts::claim(&tb.db, g, PostKind::Week, 0, Some(1), "2026-11-23T18:00:05Z").await.unwrap().expect("claimed");
+    assert!(tb.fake.channel_posts(defaults::GENERAL).is_empty());
+
+    tb.set_now("2026-11-23T18:03:00Z");
+    tb.restart().await;
+    let r = tb.tick().await;
+    assert_eq!((r.sent, r.failed), (1, 0));
+    let posted = tb.fake.channel_posts(defaults::GENERAL);
+    assert_eq!(posted.len(), 1);
+    assert_eq!(week_key(&posted[0]), Some((g, 1)));
+    let bodies = message_requests(&tb);
+    assert_eq!(bodies.len(), 1);
+    assert_eq!(bodies[0]["nonce"], posts::nonce(g, PostKind::Week, 0));
+    assert_eq!(bodies[0]["enforce_nonce"], true);
+
+    let row = rows(&tb, g).await.into_iter().find(|p| p.id == claimed).unwrap();
+    assert_eq!(row.state, "sent");
+    assert_eq!(row.message_id, Some(id_of(&posted[0])));
+    assert_eq!(row.attempts, 2);
+    // Nothing more on later ticks or another restart.
+    assert_eq!(tb.tick().await.sent, 0);
+    tb.restart().await;
+    assert_eq!(tb.tick().await.sent, 0);
+    assert_eq!(tb.fake.channel_posts(defaults::GENERAL).len(), 1);
+    tb.finish().await;
+}
+
+/// (b) The send reached Discord but the row was never completed (the process died after
+/// the POST): after a restart the retry with the same nonce gets the first message back,
+/// so Discord still holds exactly one post and the row is completed with its id.
+#[tokio::test]
+async fn crash_after_send_before_complete_does_not_duplicate() {
+    let mut tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let g = tb.create_group("Crashers", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
+
+    // Variant 1: the bot's own send went out; roll its row back to 'claimed'.
+    tb.set_now("2026-11-23T18:00:00Z");
+    assert_eq!(tb.tick().await.sent, 1);
+    let first = tb.fake.channel_posts(defaults::GENERAL);
+    assert_eq!(first.len(), 1);
+    let row = rows(&tb, g).await.into_iter().find(|p| p.kind == PostKind::Week).unwrap();
+    sqlx::query("UPDATE posts SET state = 'claimed', message_id = NULL, thread_id = NULL, sent_at = NULL WHERE id = ?")
+        .bind(row.id)
+        .execute(&tb.db)
+        .await
+        .unwrap();
+    tb.set_now("2026-11-23T18:01:00Z");
+    tb.restart().await;
+    let r = tb.tick().await;
+    assert_eq!((r.sent, r.failed), (1, 0));
+    assert_eq!(tb.fake.channel_posts(defaults::GENERAL).len(), 1, "a second message was created");
+    let bodies = message_requests(&tb);
+    assert_eq!(bodies.len(), 2, "the retry should reach Discord");
+    assert_eq!(bodies[0]["nonce"], bodies[1]["nonce"]);
+    let row = rows(&tb, g).await.into_iter().find(|p| p.id == row.id).unwrap();
+    assert_eq!(row.state, "sent");
+    assert_eq!(row.message_id, Some(id_of(&first[0])));
+    assert_eq!(tb.fake.threads().len(), 1, "one discussion thread");
+
+    // Variant 2: a claimed reminder whose message Discord already holds (sent with the
+    // claim's nonce by the process that died), for the next session.
+    let at = "2026-11-29T18:00:00Z";
+    tb.set_now(at);
+    let claimed = posts::claim(&tb.db, g, PostKind::Reminder, 1, Some(2), at).await.unwrap().unwrap();
+    let nonce = posts::nonce(g, PostKind::Reminder, 1);
+    let http = tb.fake.proxy_http();
+    let pre = serenity::all::ChannelId::new(defaults::GENERAL)
+        .send_message(
+            &http,
+            serenity::all::CreateMessage::new()
+                .content("Reminder: sent before the crash")
+                .nonce(serenity::all::Nonce::String(nonce.clone()))
+                .enforce_nonce(true),
+        )
+        .await
+        .unwrap();
+    tb.restart().await;
+    let r = tb.tick().await;
+    assert_eq!((r.sent, r.failed), (1, 0));
+    assert_eq!(reminders(&tb).len(), 1, "{:?}", reminders(&tb));
+    let row = rows(&tb, g).await.into_iter().find(|p| p.id == claimed).unwrap();
+    assert_eq!((row.state.as_str(), row.message_id), ("sent", Some(pre.id.get())));
+    assert_eq!(tb.tick().await.sent, 0);
+    tb.finish().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Downtime
+// ---------------------------------------------------------------------------------------------
+
+/// The bot is down from before week 2's post until after week 3's: on the way back only the
+/// current week (3) is posted, exactly once, however many ticks and restarts follow.
+#[tokio::test]
+async fn downtime_over_post_times_catches_up_the_current_week_once() {
+    let mut tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let g = tb.create_group("Sleepers", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
+    tick_posts_week(&tb, "2026-11-23T18:00:00Z", g, 1).await;
+    tb.set_now("2026-11-26T12:00:00Z");
+    assert_eq!(tb.tick().await.sent, 0);
+
+    // Down over 2026-11-30 18:00 (week 2) and 2026-12-07 18:00 (week 3).
+    tb.set_now("2026-12-08T09:00:00Z");
+    tb.restart().await;
+    let r1 = tb.tick().await;
+    let r2 = tb.tick().await;
+    assert_eq!((r1.sent, r2.sent), (1, 0));
+    assert_eq!(week_posts(&tb, defaults::GENERAL), vec![(g, 1), (g, 3)]);
+    tb.clock.advance(chrono::Duration::hours(1));
+    tb.restart().await;
+    assert_eq!(tb.tick().await.sent, 0);
+    assert_eq!(week_posts(&tb, defaults::GENERAL), vec![(g, 1), (g, 3)]);
+    assert!(reminders(&tb).is_empty(), "no stale reminders after downtime");
+    // And it carries on normally.
+    tick_posts_week(&tb, "2026-12-14T18:00:00Z", g, 4).await;
+    tb.finish().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. 200 groups at the same minute under rate limits
+// ---------------------------------------------------------------------------------------------
+
+async fn insert_many(tb: &TestBot, n: usize) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let s = settings(&format!("Group {i:03}"), defaults::GENERAL, "2026-11-23", "18:00", "UTC");
+        ids.push(insert_group(tb, &s).await);
+    }
+    ids
+}
+
+fn assert_one_week1_post_each(tb: &TestBot, ids: &[i64]) {
+    let posted = week_posts(tb, defaults::GENERAL);
+    assert_eq!(posted.len(), ids.len(), "week posts");
+    let distinct: HashSet<(i64, u32)> = posted.iter().copied().collect();
+    assert_eq!(distinct.len(), ids.len(), "duplicates among the posts");
+    let want: HashSet<(i64, u32)> = ids.iter().map(|g| (*g, 1)).collect();
+    assert_eq!(distinct, want);
+}
+
+/// HTTPS with serenity's own rate limiter: 429s (bucket and global) are waited out by
+/// serenity; all 200 posts go out in one tick, once each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_groups_post_once_under_429s_with_serenitys_rate_limiter() {
+    let tb = TestBot::start(Mode::Tls, "2026-11-23T12:00:00Z").await;
+    let ids = insert_many(&tb, 200).await;
+    tb.fake.inject(Fault::rate_limit("POST", "/api/v10/channels").times(6).retry_after(0.2));
+    tb.fake.inject(Fault::rate_limit("POST", "/api/v10/channels").global().times(1).retry_after(0.2));
+    tb.set_now("2026-11-23T18:00:30Z");
+    let started = std::time::Instant::now();
+    let r = within(60.0, "tick of 200 groups (TLS)", tb.tick()).await;
+    eprintln!("TLS: 200 posts in {:?}, {} x 429", started.elapsed(), tb.fake.count_429());
+    assert_eq!((r.sent, r.failed, r.groups), (200, 0, 200));
+    assert!(tb.fake.count_429() >= 7, "429s served: {}", tb.fake.count_429());
+    assert_one_week1_post_each(&tb, &ids);
+    assert_eq!(tb.fake.threads().len(), 200, "every post got its thread");
+    for g in &ids {
+        let r = rows(&tb, *g).await;
+        assert_eq!(r.len(), 1);
+        assert_eq!((r[0].state.as_str(), r[0].attempts), ("sent", 1));
+    }
+    assert_eq!(tb.tick().await.sent, 0);
+    assert_one_week1_post_each(&tb, &ids);
+    tb.finish().await;
+}
+
+/// Proxy mode (no serenity rate limiter): the scheduler retries a 429 a few times itself; a
+/// post that still fails is recorded and retried on a later tick after its backoff. All 200
+/// go out, none twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_groups_post_once_under_429s_in_proxy_mode() {
+    let tb = TestBot::start(Mode::Proxy, "2026-11-23T12:00:00Z").await;
+    let ids = insert_many(&tb, 200).await;
+    // The first post gets 429 on all four attempts (fails), the second on two (then succeeds).
+    tb.fake.inject(Fault::rate_limit("POST", "/api/v10/channels").times(6).retry_after(0.2));
+    tb.set_now("2026-11-23T18:00:30Z");
+    let started = std::time::Instant::now();
+    let r = within(60.0, "tick of 200 groups (proxy)", tb.tick()).await;
+    eprintln!("proxy: first tick {:?}, {r:?}", started.elapsed());
+    assert_eq!(tb.fake.count_429(), 6);
+    assert_eq!(r.groups, 200);
+    assert!(r.failed >= 1, "{r:?}");
+    assert_eq!(r.sent + r.failed, 200, "{r:?}");
+    let failed: Vec<i64> = {
+        let mut v = Vec::new();
+        for g in &ids {
+            if rows(&tb, *g).await.iter().any(|p| p.state == "failed") {
+                v.push(*g);
+            }
+        }
+        v
+    };
+    assert_eq!(failed.len(), r.failed);
+    let row = db_groups::get(&tb.db, defaults::GUILD, failed[0]).await.unwrap().unwrap();
+    assert!(row.last_error.as_deref().is_some_and(|e| e.contains("429")), "{:?}", row.last_error);
+
+    // Immediately again: still within the backoff, nothing is retried.
+    let r2 = tb.tick().await;
+    assert_eq!((r2.sent, r2.failed), (0, 0));
+    // After the backoff the failed posts go out.
+    let mut rounds = 0;
+    while week_posts(&tb, defaults::GENERAL).len() < 200 {
+        rounds += 1;
+        assert!(rounds <= 5, "posts still missing after {rounds} retry rounds");
+        tb.clock.advance(chrono::Duration::minutes(2));
+        tb.tick().await;
+    }
+    assert_one_week1_post_each(&tb, &ids);
+    let row = db_groups::get(&tb.db, defaults::GUILD, failed[0]).await.unwrap().unwrap();
+    assert_eq!(row.last_error, None, "a successful retry clears the error");
+    tb.clock.advance(chrono::Duration::minutes(30));
+    assert_eq!(tb.tick().await.sent, 0);
+    assert_one_week1_post_each(&tb, &ids);
+    eprintln!("proxy: all 200 out after {:?}", started.elapsed());
+    tb.finish().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. A channel without permission
+// ---------------------------------------------------------------------------------------------
+
+/// Two groups due at once, one in #readonly: the other still posts; the failure is stored on
+/// the group and shown by `/group list`.
+#[tokio::test]
+async fn a_channel_without_permission_does_not_block_other_groups() {
+    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let bad = insert_group(&tb, &settings("Readonly group", defaults::READONLY, "2026-11-23", "18:00", "UTC")).await;
+    let good = tb.create_group("Good group", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
+    assert!(bad < good, "the failing group is scheduled first");
+
+    tb.set_now("2026-11-23T18:00:00Z");
+    let r = tb.tick().await;
+    assert_eq!((r.sent, r.failed, r.groups), (1, 1, 2));
+    assert_eq!(week_posts(&tb, defaults::GENERAL), vec![(good, 1)]);
+    assert!(tb.fake.channel_posts(defaults::READONLY).is_empty());
+
+    let row = db_groups::get(&tb.db, defaults::GUILD, bad).await.unwrap().unwrap();
+    let err = row.last_error.expect("error recorded");
+    assert!(err.contains("missing permissions"), "{err}");
+    assert!(row.last_error_at.is_some());
+    let ok = db_groups::get(&tb.db, defaults::GUILD, good).await.unwrap().unwrap();
+    assert_eq!(ok.last_error, None);
+
+    let list = group_cmd(&tb, "list").await;
+    let line = list.lines().skip_while(|l| !l.contains("Readonly group")).nth(1).unwrap_or_else(|| panic!("{list}"));
+    assert!(line.contains("Last post failed") && line.contains("missing permissions"), "{list}");
+    assert_eq!(list.matches("Last post failed").count(), 1, "{list}");
+
+    // Retries after the backoff keep failing there and keep posting nothing twice here.
+    tb.clock.advance(chrono::Duration::minutes(2));
+    let r = tb.tick().await;
+    assert_eq!((r.sent, r.failed), (0, 1));
+    assert_eq!(week_posts(&tb, defaults::GENERAL), vec![(good, 1)]);
+    tb.finish().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. Reminders
+// ---------------------------------------------------------------------------------------------
+
+/// 24 h before a session: one reminder in the channel with the check-in count and no pings,
+/// and one DM to each member of the group who turned reminder DMs on; never twice.
+#[tokio::test]
+async fn reminders_are_posted_once_without_pings_and_dmed_to_opted_in_members() {
+    let mut tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let g = tb.create_group("Reminded", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
+    // bob turns DMs on and checks in (so he belongs to the group); alice turns DMs on but
+    // never checks in.
+    let t = tb.run(Slash::new("remind").integer("setting", 0).by(&tb.member())).await.text();
+    assert!(t.contains("direct message"), "{t}");
+    let t = tb.run(Slash::new("remind").integer("setting", 0).by(&tb.moderator())).await.text();
+    assert!(t.contains("direct message"), "{t}");
+
+    // The reminder before week 1 (nobody belongs to the group yet: no DMs).
+    tb.set_now("2026-11-22T17:59:59Z");
+    assert_eq!(tb.tick().await.sent, 0);
+    tb.set_now("2026-11-22T18:00:00Z");
+    assert_eq!(tb.tick().await.sent, 1);
+    assert_eq!(reminders(&tb).len(), 1);
+    assert!(tb.fake.dm_messages(defaults::BOB).is_empty());
+
+    tick_posts_week(&tb, "2026-11-23T18:00:00Z", g, 1).await;
+    tb.set_now("2026-11-24T09:00:00Z");
+    let t = tb
+        .run(Slash::new("checkin").integer("status", 0).number("hours", 3.0).integer("confidence", 4).by(&tb.member()))
+        .await
+        .text();
+    assert!(t.to_lowercase().contains("week 1"), "{t}");
+
+    // Just before the window: nothing; at 24 h before week 2: the reminder.
+    tb.set_now("2026-11-29T17:59:59Z");
+    assert_eq!(tb.tick().await.sent, 0);
+    tb.set_now("2026-11-29T18:00:00Z");
+    let r = tb.tick().await;
+    assert_eq!((r.sent, r.failed), (1, 0));
+    let all = reminders(&tb);
+    assert_eq!(all.len(), 2);
+    let text = all[1]["content"].as_str().unwrap().to_string();
+    let at = utc("2026-11-30T18:00:00Z").timestamp();
+    assert!(text.contains("**Reminded** moves on to week 2"), "{text}");
+    assert!(text.contains(&week_title("architecture", 2)), "{text}");
+    assert!(text.contains(&format!("<t:{at}:R>")), "{text}");
+    assert!(text.contains("So far 1 member checked in for week 1."), "{text}");
+    assert!(!text.contains("<@"), "the reminder must not mention anyone: {text}");
+    let body = message_requests(&tb)
+        .into_iter()
+        .rfind(|b| b["content"].as_str() == Some(text.as_str()))
+        .expect("reminder request");
+    let am = &body["allowed_mentions"];
+    assert!(am.is_object(), "allowed_mentions must be set: {body}");
+    assert_eq!(am["parse"], serde_json::json!([]), "{am}");
+    for k in ["users", "roles"] {
+        assert!(am[k].as_array().is_none_or(|a| a.is_empty()), "{am}");
+    }
+
+    // bob (opted in, member) gets the same text as a DM; alice (opted in, not a member)
+    // gets nothing.
+    let dms = tb.fake.dm_messages(defaults::BOB);
+    assert_eq!(dms.len(), 1, "{dms:?}");
+    assert_eq!(dms[0]["content"].as_str(), Some(text.as_str()));
+    assert!(tb.fake.dm_messages(defaults::ALICE).is_empty());
+
+    // Never twice for the same session: more ticks in the window, and a restart.
+    tb.set_now("2026-11-30T12:00:00Z");
+    assert_eq!(tb.tick().await.sent, 0);
+    tb.restart().await;
+    assert_eq!(tb.tick().await.sent, 0);
+    tb.set_now("2026-11-30T17:59:00Z");
+    assert_eq!(tb.tick().await.sent, 0);
+    assert_eq!(reminders(&tb).len(), 2);
+    assert_eq!(tb.fake.dm_messages(defaults::BOB).len(), 1);
+
+    // Turning DMs off stops them; the channel reminder stays.
+    tick_posts_week(&tb, "2026-11-30T18:00:00Z", g, 2).await;
+    tb.run(Slash::new("remind").integer("setting", 1).by(&tb.member())).await;
+    tb.set_now("2026-12-06T18:00:00Z");
+    assert_eq!(tb.tick().await.sent, 1);
+    assert_eq!(reminders(&tb).len(), 3);
+    assert_eq!(tb.fake.dm_messages(defaults::BOB).len(), 1);
+
+    // One member's closed DMs do not stop the others' (nor fail the reminder).
+    let checkin = Slash::new("checkin").integer("status", 1).number("hours", 1.5).integer("confidence", 3);
+    tb.run(checkin.by(&tb.moderator())).await;
+    tb.run(Slash::new("remind").integer("setting", 0).by(&tb.member())).await;
+    tb.fake.close_dms(defaults::BOB);
+    tick_posts_week(&tb, "2026-12-07T18:00:00Z", g, 3).await;
+    tb.set_now("2026-12-13T18:00:00Z");
+    let r = tb.tick().await;
+    assert_eq!((r.sent, r.failed), (1, 0));
+    assert_eq!(reminders(&tb).len(), 4);
+    let alice = tb.fake.dm_messages(defaults::ALICE);
+    assert_eq!(alice.len(), 1, "{alice:?}");
+    assert!(alice[0]["content"].as_str().unwrap().contains("moves on to week 4"));
+    assert_eq!(tb.fake.dm_messages(defaults::BOB).len(), 1);
+    tb.finish().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8. /group post-now and /group next
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn post_now_posts_the_current_week_once_and_next_shows_local_time() {
+    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let g = tb.create_group("Eager", "architecture", "2026-11-23", 0, "18:00", "Europe/Berlin").await;
+
+    // Not started yet: a clear refusal, nothing posted.
+    let t = group_cmd(&tb, "post-now").await;
+    assert!(t.contains("has not started yet"), "{t}");
+    assert!(tb.fake.channel_posts(defaults::GENERAL).is_empty());
+
+    // /group next before the start: week 1 at 18:00 CET = 17:00Z.
+    let t = group_cmd(&tb, "next").await;
+    let first = utc("2026-11-23T17:00:00Z").timestamp();
+    assert!(t.contains("week 1 on Monday 2026-11-23 18:00 CET"), "{t}");
+    assert!(t.contains(&format!("<t:{first}:F>")), "{t}");
+    assert!(t.contains(&format!("reminder goes out <t:{}:F>", first - 24 * 3600)), "{t}");
+
+    // During week 2 (posted by nobody yet): post-now sends week 2, once.
+    tb.set_now("2026-12-01T08:00:00Z");
+    let t = group_cmd(&tb, "post-now").await;
+    assert!(t.contains("Posted this week's session of **Eager**"), "{t}");
+    assert_eq!(week_posts(&tb, defaults::GENERAL), vec![(g, 2)]);
+    let m = week_msgs_of(&tb, g).pop().unwrap();
+    assert_week_post(&tb, &m, g, "Eager", "architecture", 2);
+    let t = group_cmd(&tb, "post-now").await;
+    assert!(t.contains("already out"), "{t}");
+    assert_eq!(tb.fake.channel_posts(defaults::GENERAL).len(), 1);
+    // The scheduler agrees it is out.
+    assert_eq!(tb.tick().await.sent, 0);
+    assert_eq!(tb.fake.channel_posts(defaults::GENERAL).len(), 1);
+
+    // /group next: week 3 on 2026-12-07 18:00 CET (17:00Z) in the group's local time.
+    let t = group_cmd(&tb, "next").await;
+    let ts = utc("2026-12-07T17:00:00Z").timestamp();
+    assert!(t.contains("week 3 on Monday 2026-12-07 18:00 CET"), "{t}");
+    assert!(t.contains(&format!("<t:{ts}:F>")), "{t}");
+    assert!(t.contains(&format!("<t:{ts}:R>")), "{t}");
+
+    // A tick and /group post-now at the same moment (week 3): one post between them.
+    tb.set_now("2026-12-07T17:00:10Z");
+    let cmd = Slash::new("group").sub("post-now").by(&tb.moderator());
+    let (reply, report) = tokio::join!(tb.run(cmd), tb.tick());
+    let t = reply.text();
+    assert!(t.contains("Posted") || t.contains("already out"), "{t}");
+    assert_eq!(usize::from(t.contains("Posted")) + report.sent, 1, "{t} / {report:?}");
+    assert_eq!(week_posts(&tb, defaults::GENERAL), vec![(g, 2), (g, 3)]);
+    tb.finish().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 9. Closing post
+// ---------------------------------------------------------------------------------------------
+
+/// The 15-week senior path: 15 weekly posts, then exactly one closing post, then silence.
+#[tokio::test]
+async fn a_finished_path_gets_exactly_one_closing_post() {
+    let mut tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let g = tb.create_group("Seniors", "senior", "2026-11-23", 0, "18:00", "UTC").await;
+    assert_eq!(path_len("senior"), 15);
+    let first = utc("2026-11-23T18:00:00Z");
+    for k in 0..15u32 {
+        let at = first + chrono::Duration::weeks(k as i64);
+        tick_posts_week(&tb, &at.to_rfc3339(), g, k + 1).await;
+    }
+    let closing_title = "Seniors has finished Senior Engineer Path";
+    assert!(posts_containing(&tb, defaults::GENERAL, closing_title).is_empty());
+
+    // Session 15: no week 16, one closing post instead (and no reminder before it).
+    let after = first + chrono::Duration::weeks(15);
+    tb.clock.set(after - chrono::Duration::hours(24));
+    assert_eq!(tb.tick().await.sent, 0, "no reminder for a session past the end");
+    tb.clock.set(after);
+    let r = tb.tick().await;
+    assert_eq!((r.sent, r.failed), (1, 0));
+    let closing = posts_containing(&tb, defaults::GENERAL, closing_title);
+    assert_eq!(closing.len(), 1);
+    assert!(msg_text(&closing[0]).contains("last of 15 weeks"), "{}", msg_text(&closing[0]));
+    assert_eq!(week_posts(&tb, defaults::GENERAL).len(), 15);
+
+    // Later ticks, later sessions, a restart: nothing more.
+    assert_eq!(tb.tick().await.sent, 0);
+    tb.clock.set(after + chrono::Duration::weeks(1));
+    assert_eq!(tb.tick().await.sent, 0);
+    tb.restart().await;
+    tb.clock.set(after + chrono::Duration::weeks(10));
+    assert_eq!(tb.tick().await.sent, 0);
+    assert_eq!(posts_containing(&tb, defaults::GENERAL, closing_title).len(), 1);
+    let t = group_cmd(&tb, "next").await;
+    assert!(t.contains("has finished its path"), "{t}");
+    let closings = rows(&tb, g).await.into_iter().filter(|p| p.kind == PostKind::Closing).count();
+    assert_eq!(closings, 1);
+    tb.finish().await;
+}
+
+/// Behind a proxy (no serenity rate limiter) a 429 on the thread creation is retried like
+/// one on the post itself: the weekly post still gets its discussion thread.
+#[tokio::test]
+async fn a_429_on_the_thread_creation_is_retried_in_proxy_mode() {
+    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let g = tb.create_group("Threads", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
+    // Only `/channels/4000/messages/{id}/threads` starts with this prefix, not the post.
+    let prefix = format!("/api/v10/channels/{}/messages/", defaults::GENERAL);
+    tb.fake.inject(Fault::rate_limit("POST", &prefix).times(1).retry_after(0.1));
+    let m = tick_posts_week(&tb, "2026-11-23T18:00:00Z", g, 1).await;
+    assert_eq!(tb.fake.count_429(), 1);
+    assert_week_post(&tb, &m, g, "Threads", "architecture", 1);
+    tb.finish().await;
+}
