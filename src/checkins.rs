@@ -1,7 +1,7 @@
 //! Check-in and self-assessment service: validation and storage, no Discord.
 
-use crate::db::members::{self, CheckinInput, Status};
 use crate::db::Db;
+use crate::db::members::{self, CheckinInput, Status};
 use crate::error::Error;
 use crate::groups::GroupView;
 use crate::weeks::Standing;
@@ -81,10 +81,7 @@ pub fn target_week(view: &GroupView, requested: Option<u32>, now: DateTime<Utc>)
             ));
         }
         Standing::NotStarted { first } => {
-            return Err(format!(
-                "**{name}** has not started yet: week 1 begins <t:{}:F>.",
-                first.timestamp()
-            ));
+            return Err(format!("**{name}** has not started yet: week 1 begins <t:{}:F>.", first.timestamp()));
         }
         s => s.current_week(),
     };
@@ -94,9 +91,9 @@ pub fn target_week(view: &GroupView, requested: Option<u32>, now: DateTime<Utc>)
     match requested {
         None => Ok(current),
         Some(0) => Err("Weeks start at 1.".to_string()),
-        Some(w) if w > current => Err(format!(
-            "Week {w} has not started yet for **{name}**; the current week is {current}."
-        )),
+        Some(w) if w > current => {
+            Err(format!("Week {w} has not started yet for **{name}**; the current week is {current}."))
+        }
         Some(w) => Ok(w),
     }
 }

@@ -3,7 +3,7 @@
 use crate::config::{Config, ConfigArgs};
 use crate::curriculum::{Curriculum, Problems};
 use crate::render;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -55,26 +55,30 @@ pub enum Command {
     /// Exit status: 0 on success, 2 for an unknown group or an invalid week range, 1 for
     /// other errors (database, curriculum, writing the output).
     #[command(verbatim_doc_comment)]
-    Report {
-        /// The study group's numeric id (shown by `/group list`).
-        #[arg(long, value_name = "ID")]
-        group: i64,
-        /// First week of the report [default: 1].
-        #[arg(long, value_name = "N")]
-        from: Option<u32>,
-        /// Last week of the report [default: the latest held week].
-        #[arg(long, value_name = "N")]
-        to: Option<u32>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-        format: ReportFormat,
-        /// Write to this file instead of standard output (required for png on a terminal).
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-        /// Make the report as of this instant (RFC 3339) instead of now; for tests.
-        #[arg(long, hide = true, value_name = "RFC3339")]
-        now: Option<String>,
-    },
+    Report(ReportArgs),
+}
+
+/// The arguments of `studybot report`.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// The study group's numeric id (shown by `/group list`).
+    #[arg(long, value_name = "ID")]
+    pub group: i64,
+    /// First week of the report [default: 1].
+    #[arg(long, value_name = "N")]
+    pub from: Option<u32>,
+    /// Last week of the report [default: the latest held week].
+    #[arg(long, value_name = "N")]
+    pub to: Option<u32>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write to this file instead of standard output (required for png on a terminal).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Make the report as of this instant (RFC 3339) instead of now; for tests.
+    #[arg(long, hide = true, value_name = "RFC3339")]
+    pub now: Option<String>,
 }
 
 /// Output format of `studybot report`.
@@ -104,9 +108,7 @@ pub fn main() -> ExitCode {
             Ok(())
         }),
         Command::Run => with_runtime(&config, |config| async move { crate::bot::run(config).await }),
-        Command::Report { group, from, to, format, out, now } => {
-            report(&config, ReportArgs { group, from, to, format, out, now })
-        }
+        Command::Report(args) => report(&config, args),
     }
 }
 
@@ -174,10 +176,7 @@ fn preview(config: &Config, path_id: &str, week: u32, json: bool) -> ExitCode {
         return ExitCode::from(2);
     };
     let Some(w) = path.week(week) else {
-        eprintln!(
-            "error: path `{path_id}` has weeks 1 to {}, not {week}",
-            path.len_weeks()
-        );
+        eprintln!("error: path `{path_id}` has weeks 1 to {}, not {week}", path.len_weeks());
         return ExitCode::from(2);
     };
     let body = render::to_json(&render::week_post(&c, path, w, &render::PostTarget::default()));
@@ -193,16 +192,6 @@ fn preview(config: &Config, path_id: &str, week: u32, json: bool) -> ExitCode {
         print!("{}", render::text::message_to_text(&body));
     }
     ExitCode::SUCCESS
-}
-
-/// The arguments of `studybot report`.
-struct ReportArgs {
-    group: i64,
-    from: Option<u32>,
-    to: Option<u32>,
-    format: ReportFormat,
-    out: Option<PathBuf>,
-    now: Option<String>,
 }
 
 /// A failure of `studybot report` with its exit status: 2 for the user's input (unknown

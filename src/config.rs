@@ -130,11 +130,7 @@ impl Config {
                 .or(file.discord_token)
                 .filter(|t| !t.trim().is_empty())
                 .map(|t| Secret::new(t.trim())),
-            database: args
-                .database
-                .clone()
-                .or(file.database)
-                .unwrap_or_else(|| PathBuf::from(DEFAULT_DATABASE)),
+            database: args.database.clone().or(file.database).unwrap_or_else(|| PathBuf::from(DEFAULT_DATABASE)),
             curriculum: args.curriculum.clone().or(file.curriculum),
             discord_api_url,
             dev_guild: args.dev_guild.or(file.dev_guild),
@@ -146,14 +142,9 @@ impl Config {
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    toml::from_str(&text).map_err(|e| ConfigError::Parse {
-        path: path.to_path_buf(),
-        message: e.message().to_string(),
-    })
+    let text =
+        std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.message().to_string() })
 }
 
 #[cfg(test)]
@@ -165,11 +156,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("c.toml");
         std::fs::write(&file, "database = \"file.db\"\nreminder_hours = 12\ndiscord_token = \"t\"\n").unwrap();
-        let args = ConfigArgs {
-            config: Some(file.clone()),
-            database: Some("flag.db".into()),
-            ..Default::default()
-        };
+        let args = ConfigArgs { config: Some(file.clone()), database: Some("flag.db".into()), ..Default::default() };
         let c = Config::load_with_token(&args, None).unwrap();
         assert_eq!(c.database, PathBuf::from("flag.db"));
         assert_eq!(c.reminder_hours, 12);
@@ -184,10 +171,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_api_url() {
-        let args = ConfigArgs {
-            discord_api_url: Some("discord.com".into()),
-            ..Default::default()
-        };
+        let args = ConfigArgs { discord_api_url: Some("discord.com".into()), ..Default::default() };
         assert!(matches!(Config::load_with_token(&args, None), Err(ConfigError::ApiUrl(_))));
     }
 }

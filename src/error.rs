@@ -31,5 +31,4 @@ impl From<sqlx::Error> for Error {
     }
 }
 
-pub const INTERNAL_MESSAGE: &str =
-    "Something went wrong on my side; it has been logged. Please try again in a moment.";
+pub const INTERNAL_MESSAGE: &str = "Something went wrong on my side; it has been logged. Please try again in a moment.";

@@ -1,8 +1,8 @@
 //! Study-group service: validating settings and loading a group with its schedule.
 
 use crate::curriculum::{Curriculum, PathFile};
-use crate::db::groups::{self, GroupRow, GroupSettings};
 use crate::db::Db;
+use crate::db::groups::{self, GroupRow, GroupSettings};
 use crate::ids::MAX_GROUP_NAME;
 use crate::search::did_you_mean;
 use crate::weeks::{self, Break, Schedule, Standing};
@@ -65,7 +65,10 @@ pub fn validate(
     if name.is_empty() {
         problems.push("The group name must not be empty.".to_string());
     } else if name.chars().count() > MAX_GROUP_NAME {
-        problems.push(format!("The group name is {} characters long; the limit is {MAX_GROUP_NAME}.", name.chars().count()));
+        problems.push(format!(
+            "The group name is {} characters long; the limit is {MAX_GROUP_NAME}.",
+            name.chars().count()
+        ));
     }
     let path_id = input.path_id.trim().to_lowercase();
     if c.path(&path_id).is_none() {
@@ -88,10 +91,9 @@ pub fn validate(
     }
     let date = weeks::parse_date(&input.start_date);
     match (date, tz) {
-        (None, _) => problems.push(format!(
-            "`{}` is not a date: use YYYY-MM-DD, e.g. 2027-01-11.",
-            input.start_date.trim()
-        )),
+        (None, _) => {
+            problems.push(format!("`{}` is not a date: use YYYY-MM-DD, e.g. 2027-01-11.", input.start_date.trim()))
+        }
         (Some(d), tz) => {
             // With an unknown timezone, judge the date in UTC so that problem is reported too.
             let tz = tz.unwrap_or(chrono_tz::UTC);
@@ -171,10 +173,9 @@ pub fn schedule_of(row: &GroupRow) -> Result<Schedule, String> {
 pub async fn view_of(db: &Db, c: &Curriculum, row: GroupRow) -> anyhow::Result<GroupView> {
     let schedule = schedule_of(&row).map_err(|e| anyhow::anyhow!("group {}: {e}", row.id))?;
     let breaks = groups::breaks(db, row.id).await?;
-    let total_weeks = c
-        .path(&row.path_id)
-        .map(|p| p.len_weeks())
-        .ok_or_else(|| anyhow::anyhow!("group {} follows path `{}`, which the curriculum no longer has", row.id, row.path_id))?;
+    let total_weeks = c.path(&row.path_id).map(|p| p.len_weeks()).ok_or_else(|| {
+        anyhow::anyhow!("group {} follows path `{}`, which the curriculum no longer has", row.id, row.path_id)
+    })?;
     Ok(GroupView { row, schedule, breaks, total_weeks })
 }
 

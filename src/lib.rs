@@ -3,10 +3,10 @@
 //! See `ARCHITECTURE.md` for the code map and the invariants.
 
 pub mod bot;
+pub mod checkins;
 pub mod cli;
 pub mod clock;
 pub mod config;
-pub mod checkins;
 pub mod curriculum;
 pub mod db;
 pub mod error;

@@ -196,9 +196,8 @@ mod tests {
     fn autocomplete_and_modal_limits() {
         let choices: Vec<_> = (0..26).map(|i| json!({"name": i.to_string(), "value": "x"})).collect();
         assert_eq!(check_interaction_response(&json!({"type": 8, "data": {"choices": choices}})).len(), 1);
-        let rows: Vec<_> = (0..6)
-            .map(|_| json!({"type": 1, "components": [{"type": 4, "label": "ok", "custom_id": "a"}]}))
-            .collect();
+        let rows: Vec<_> =
+            (0..6).map(|_| json!({"type": 1, "components": [{"type": 4, "label": "ok", "custom_id": "a"}]})).collect();
         assert_eq!(check_modal(&json!({"title": "t", "custom_id": "m", "components": rows})).len(), 1);
     }
 }

@@ -26,10 +26,7 @@ pub struct Hit {
 }
 
 fn words(s: &str) -> Vec<String> {
-    s.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| w.to_lowercase())
-        .collect()
+    s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(|w| w.to_lowercase()).collect()
 }
 
 /// Relevance of `text` for the query terms: every term must occur (as a word prefix or a
@@ -83,20 +80,8 @@ pub fn search(c: &Curriculum, query: &str, limit: usize) -> Vec<Hit> {
         let pid = &p.path.id;
         for w in &p.weeks {
             let ctx = format!("{} week {}", p.path.name, w.number);
-            add(
-                HitKind::Week { path: pid.clone(), week: w.number },
-                w.title.clone(),
-                ctx.clone(),
-                &w.title,
-                1.5,
-            );
-            add(
-                HitKind::Week { path: pid.clone(), week: w.number },
-                w.title.clone(),
-                ctx.clone(),
-                &w.summary,
-                0.6,
-            );
+            add(HitKind::Week { path: pid.clone(), week: w.number }, w.title.clone(), ctx.clone(), &w.title, 1.5);
+            add(HitKind::Week { path: pid.clone(), week: w.number }, w.title.clone(), ctx.clone(), &w.summary, 0.6);
             for t in &w.topics {
                 add(
                     HitKind::Topic { path: pid.clone(), week: w.number },
@@ -114,13 +99,7 @@ pub fn search(c: &Curriculum, query: &str, limit: usize) -> Vec<Hit> {
                 );
             }
             for q in &w.questions {
-                add(
-                    HitKind::Question { path: pid.clone(), week: w.number },
-                    q.clone(),
-                    ctx.clone(),
-                    q,
-                    0.7,
-                );
+                add(HitKind::Question { path: pid.clone(), week: w.number }, q.clone(), ctx.clone(), q, 0.7);
             }
         }
     }
@@ -155,11 +134,7 @@ pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a st
         .into_iter()
         .map(|c| {
             let lc = c.to_lowercase();
-            let s = if lc.contains(&input) && !input.is_empty() {
-                0.95
-            } else {
-                strsim::jaro_winkler(&lc, &input)
-            };
+            let s = if lc.contains(&input) && !input.is_empty() { 0.95 } else { strsim::jaro_winkler(&lc, &input) };
             (s, c)
         })
         .filter(|(s, _)| *s >= 0.7)

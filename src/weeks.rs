@@ -164,11 +164,7 @@ pub fn session(k: u32, breaks: &[Break], total_weeks: u32) -> Session {
         };
     }
     let held_before = (0..k).filter(|i| !breaks.iter().any(|b| b.covers(*i))).count() as u32;
-    if held_before >= total_weeks {
-        Session::Finished
-    } else {
-        Session::Week(held_before + 1)
-    }
+    if held_before >= total_weeks { Session::Finished } else { Session::Week(held_before + 1) }
 }
 
 /// The session at which curriculum week `week` is (or was) held.

@@ -6,7 +6,7 @@ mod support;
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
-use support::fake_discord::{defaults, FakeDiscord, Slash};
+use support::fake_discord::{FakeDiscord, Slash, defaults};
 use support::harness::T;
 
 fn bin() -> Command {

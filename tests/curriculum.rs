@@ -31,14 +31,17 @@ fn copy() -> tempfile::TempDir {
 }
 
 /// Runs `check` and parses its output as `FILE:LINE:COL: message` lines.
-fn check(dir: &Path) -> (bool, Vec<(String, usize, usize, String)>, String) {
+/// One parsed problem line: file, line, column, message.
+type ProblemLine = (String, usize, usize, String);
+
+fn check(dir: &Path) -> (bool, Vec<ProblemLine>, String) {
     let out = bin().args(["check", "--curriculum"]).arg(dir).output().unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
     let mut lines = Vec::new();
     if !out.status.success() {
         for l in stdout.lines() {
             // FILE may contain ':' only in exotic temp paths; split from the right.
-            let (file_line_col, msg) = l.split_once(".toml:").map(|(f, rest)| (f, rest)).expect(l);
+            let (file_line_col, msg) = l.split_once(".toml:").expect(l);
             let mut parts = msg.splitn(3, ':');
             let line: usize = parts.next().unwrap().parse().expect(l);
             let col: usize = parts.next().unwrap().parse().expect(l);
@@ -61,12 +64,7 @@ fn line_of(text: &str, needle: &str, from: usize) -> usize {
 
 /// Line of the `[[weeks]]` header of the n-th week (1-based).
 fn week_header(text: &str, n: usize) -> usize {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| l.trim() == "[[weeks]]")
-        .nth(n - 1)
-        .map(|(i, _)| i + 1)
-        .unwrap()
+    text.lines().enumerate().filter(|(_, l)| l.trim() == "[[weeks]]").nth(n - 1).map(|(i, _)| i + 1).unwrap()
 }
 
 #[test]
@@ -172,7 +170,9 @@ fn duplicate_ids_missing_week_dangling_reference_and_two_questions_are_all_repor
 
     let (ok, problems, out) = check(dir.path());
     assert!(!ok);
-    let find = |needle: &str| problems.iter().find(|p| p.3.contains(needle)).unwrap_or_else(|| panic!("no `{needle}` in:\n{out}"));
+    let find = |needle: &str| {
+        problems.iter().find(|p| p.3.contains(needle)).unwrap_or_else(|| panic!("no `{needle}` in:\n{out}"))
+    };
 
     let dup = find("duplicate resource id");
     assert!(dup.0.ends_with("resources.toml"));

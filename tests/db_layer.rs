@@ -4,7 +4,7 @@
 use studybot::db::groups::{self, GroupSettings};
 use studybot::db::members::{self, CheckinInput, Status};
 use studybot::db::posts::{self, PostKind};
-use studybot::db::{open_memory, Db};
+use studybot::db::{Db, open_memory};
 use studybot::weeks::BreakKind;
 
 const NOW: &str = "2026-11-23T12:00:00+00:00";
@@ -39,7 +39,8 @@ fn checkin(guild: u64, group: i64, user: u64, week: u32, status: Status) -> Chec
 }
 
 async fn count(db: &Db, table: &str) -> i64 {
-    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"))).fetch_one(db).await.unwrap();
+    let (n,): (i64,) =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"))).fetch_one(db).await.unwrap();
     n
 }
 

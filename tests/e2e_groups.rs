@@ -5,8 +5,8 @@ mod support;
 
 use serde_json::Value;
 use studybot::db::members::{self, Status};
-use support::fake_discord::{defaults, perms, GuildSpec, Invoker, Slash};
-use support::harness::{Mode, TestBot, T};
+use support::fake_discord::{GuildSpec, Invoker, Slash, defaults, perms};
+use support::harness::{Mode, T, TestBot};
 
 // Monday 2026-11-23, noon UTC. Groups start the following week.
 const NOW: &str = "2026-11-23T12:00:00Z";
@@ -43,9 +43,7 @@ async fn moderators_manage_groups_and_bad_input_is_refused_precisely() {
     assert!(t.contains("**Seniors**") && t.contains("Wednesdays at 19:00 (America/New_York)"), "{t}");
 
     // A member is refused on the server side, whatever Discord shows them.
-    let r = tb
-        .run(Slash::new("group").sub("pause").string("group", "Evenings").by(&tb.member()))
-        .await;
+    let r = tb.run(Slash::new("group").sub("pause").string("group", "Evenings").by(&tb.member())).await;
     assert!(r.ephemeral && r.content.contains("for moderators"), "{}", r.content);
     assert!(!studybot::db::groups::get(&tb.db, defaults::GUILD, a).await.unwrap().unwrap().paused);
 
@@ -112,7 +110,9 @@ async fn moderators_manage_groups_and_bad_input_is_refused_precisely() {
 
     // Edit, pause, resume.
     let r = tb
-        .run(Slash::new("group").sub("edit").string("group", &a.to_string()).string("time", "19:30").by(&tb.moderator()))
+        .run(
+            Slash::new("group").sub("edit").string("group", &a.to_string()).string("time", "19:30").by(&tb.moderator()),
+        )
         .await;
     assert!(r.content.contains("Updated **Evenings**") && r.content.contains("19:30"), "{}", r.content);
     let r = tb.run(Slash::new("group").sub("pause").string("group", "Evenings").by(&tb.moderator())).await;
@@ -146,7 +146,11 @@ async fn check_in_by_command_then_update_and_refusals() {
     tb.set_now("2026-11-30T17:30:00Z");
     let r = tb.run(checkin(1, 2.5, 3).string("note", "read chapter 3")).await;
     assert!(r.ephemeral);
-    assert!(r.content.starts_with("Checked in for week 1 of **Evenings**: partial, 2.5 h, confidence 3/5"), "{}", r.content);
+    assert!(
+        r.content.starts_with("Checked in for week 1 of **Evenings**: partial, 2.5 h, confidence 3/5"),
+        "{}",
+        r.content
+    );
     let r = tb.run(checkin(0, 4.0, 4)).await;
     assert!(r.content.starts_with("Updated your check-in for week 1"), "{}", r.content);
     let rows = members::checkins(&tb.db, defaults::GUILD, g, defaults::BOB).await.unwrap();
@@ -178,7 +182,13 @@ async fn check_in_with_the_button_and_modal_and_rate_yourself() {
     let post = posts.last().expect("weekly post");
     // Once weeks are posted, the calendar (path, start) is fixed; other settings are not.
     let r = tb
-        .run(Slash::new("group").sub("edit").string("group", "Evenings").string("start", "2027-01-04").by(&tb.moderator()))
+        .run(
+            Slash::new("group")
+                .sub("edit")
+                .string("group", "Evenings")
+                .string("start", "2027-01-04")
+                .by(&tb.moderator()),
+        )
         .await;
     assert!(r.content.contains("already posted weeks"), "{}", r.content);
     let r = tb
@@ -225,7 +235,8 @@ async fn check_in_with_the_button_and_modal_and_rate_yourself() {
     // Rate yourself: one row of 1-5 per question; a press stores and highlights.
     let view = tb.fake.click_button(&bob, post, &format!("sb:as:{g}:1")).await.wait_reply(T).await;
     assert!(view.ephemeral);
-    let questions = studybot::curriculum::Curriculum::embedded().unwrap().week("architecture", 1).unwrap().questions.len();
+    let questions =
+        studybot::curriculum::Curriculum::embedded().unwrap().week("architecture", 1).unwrap().questions.len();
     assert_eq!(view.components.len(), questions);
     let r = tb.fake.click_button(&bob, &view.message, &format!("sb:rt:{g}:1:1:2")).await.wait_reply(T).await;
     assert!(r.content.contains("question 2 rated 2/5"), "{}", r.content);
@@ -242,14 +253,13 @@ async fn progress_and_streaks_match_hand_computed_values() {
     let tb = TestBot::start(Mode::Proxy, NOW).await;
     let g = evenings(&tb).await;
     // The session of 2026-12-14 is skipped (a holiday): weeks are 11-30, 12-07, 12-21, 12-28, 01-04.
-    let r = tb
-        .run(Slash::new("group").sub("skip").string("date", "2026-12-14").by(&tb.moderator()))
-        .await;
+    let r = tb.run(Slash::new("group").sub("skip").string("date", "2026-12-14").by(&tb.moderator())).await;
     assert!(r.content.contains("2026-12-14 is skipped"), "{}", r.content);
     // Across the year end: 2027-01-04 19:00 Berlin is week 5.
     tb.set_now("2027-01-04T18:00:00Z");
     let bob = tb.member();
-    for (week, status, hours, conf) in [(1, 0, 2.0, 3), (2, 0, 3.0, 4), (3, 0, 4.0, 4), (4, 2, 0.0, 2), (5, 1, 1.5, 5)] {
+    for (week, status, hours, conf) in [(1, 0, 2.0, 3), (2, 0, 3.0, 4), (3, 0, 4.0, 4), (4, 2, 0.0, 2), (5, 1, 1.5, 5)]
+    {
         let r = tb.run(checkin(status, hours, conf).integer("week", week).by(&bob)).await;
         assert!(r.content.contains(&format!("week {week} ")), "{}", r.content);
     }
@@ -305,12 +315,11 @@ async fn one_server_cannot_reach_another_servers_groups() {
     const G2_CHANNEL: u64 = 9001;
     const CAROL: u64 = 9100;
     let tb = TestBot::start(Mode::Proxy, NOW).await;
-    tb.fake.add_guild(
-        GuildSpec::new(G2, "Other server")
-            .owner(CAROL)
-            .text_channel(G2_CHANNEL, "general")
-            .member(CAROL, "carol", &[]),
-    );
+    tb.fake.add_guild(GuildSpec::new(G2, "Other server").owner(CAROL).text_channel(G2_CHANNEL, "general").member(
+        CAROL,
+        "carol",
+        &[],
+    ));
     let g = evenings(&tb).await;
     tb.set_now("2026-11-30T17:30:00Z");
     tb.run(checkin(0, 2.0, 3)).await;
@@ -332,7 +341,11 @@ async fn one_server_cannot_reach_another_servers_groups() {
     }
     let r = tb
         .fake
-        .submit_modal(&carol, &format!("sb:cm:{g}:1"), &[("status", "done"), ("hours", "1"), ("confidence", "1"), ("note", "")])
+        .submit_modal(
+            &carol,
+            &format!("sb:cm:{g}:1"),
+            &[("status", "done"), ("hours", "1"), ("confidence", "1"), ("note", "")],
+        )
         .await
         .wait_reply(T)
         .await;

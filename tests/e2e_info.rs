@@ -3,8 +3,8 @@
 
 mod support;
 
-use support::fake_discord::{defaults, Fault, GatewayDrop, Slash};
-use support::harness::{Mode, TestBot, T};
+use support::fake_discord::{Fault, GatewayDrop, Slash, defaults};
+use support::harness::{Mode, T, TestBot};
 
 const NOW: &str = "2026-11-23T12:00:00Z";
 
@@ -21,7 +21,8 @@ async fn registration_matches_the_command_set() {
     };
     assert_eq!(names(&registered), names(expected.as_array().unwrap()));
     let group = registered.iter().find(|c| c["name"] == "group").unwrap();
-    let mut subs: Vec<&str> = group["options"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+    let mut subs: Vec<&str> =
+        group["options"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
     subs.sort();
     assert_eq!(subs, ["create", "delete", "edit", "list", "next", "pause", "post-now", "resume", "skip"]);
     // Moderator commands are hidden from members by default (and checked by the bot too).

@@ -26,12 +26,7 @@ type Ctx<'a> = poise::Context<'a, Data, Error>;
 /// Replies "pong", ephemeral.
 #[poise::command(slash_command)]
 async fn ping(ctx: Ctx<'_>) -> Result<(), Error> {
-    ctx.send(
-        poise::CreateReply::default()
-            .content("pong")
-            .ephemeral(true),
-    )
-    .await?;
+    ctx.send(poise::CreateReply::default().content("pong").ephemeral(true)).await?;
     Ok(())
 }
 
@@ -97,18 +92,9 @@ async fn admin_config_set(
     #[description = "Key"] key: String,
     #[description = "Value"] value: String,
 ) -> Result<(), Error> {
-    let perms = ctx
-        .author_member()
-        .await
-        .and_then(|m| m.permissions)
-        .unwrap_or_default();
-    let text = if perms.manage_guild() {
-        format!("set {key}={value}")
-    } else {
-        "not allowed".to_string()
-    };
-    ctx.send(poise::CreateReply::default().content(text).ephemeral(true))
-        .await?;
+    let perms = ctx.author_member().await.and_then(|m| m.permissions).unwrap_or_default();
+    let text = if perms.manage_guild() { format!("set {key}={value}") } else { "not allowed".to_string() };
+    ctx.send(poise::CreateReply::default().content(text).ephemeral(true)).await?;
     Ok(())
 }
 
@@ -119,19 +105,13 @@ async fn buttons(ctx: Ctx<'_>) -> Result<(), Error> {
         serenity::CreateSelectMenuOption::new("Raft", "raft"),
         serenity::CreateSelectMenuOption::new("Paxos", "paxos"),
     ];
-    ctx.send(
-        poise::CreateReply::default()
-            .content("choose")
-            .components(vec![
-                serenity::CreateActionRow::Buttons(vec![
-                    serenity::CreateButton::new("yes").label("Yes"),
-                ]),
-                serenity::CreateActionRow::SelectMenu(serenity::CreateSelectMenu::new(
-                    "pick",
-                    serenity::CreateSelectMenuKind::String { options },
-                )),
-            ]),
-    )
+    ctx.send(poise::CreateReply::default().content("choose").components(vec![
+        serenity::CreateActionRow::Buttons(vec![serenity::CreateButton::new("yes").label("Yes")]),
+        serenity::CreateActionRow::SelectMenu(serenity::CreateSelectMenu::new(
+            "pick",
+            serenity::CreateSelectMenuKind::String { options },
+        )),
+    ]))
     .await?;
     Ok(())
 }
@@ -147,32 +127,18 @@ struct FeedbackModal {
 #[poise::command(slash_command)]
 async fn feedback(ctx: poise::ApplicationContext<'_, Data, Error>) -> Result<(), Error> {
     use poise::Modal as _;
-    let Some(m) = FeedbackModal::execute_with_defaults(
-        ctx,
-        FeedbackModal {
-            text: String::new(),
-        },
-    )
-    .await?
-    else {
+    let Some(m) = FeedbackModal::execute_with_defaults(ctx, FeedbackModal { text: String::new() }).await? else {
         return Ok(());
     };
-    poise::Context::Application(ctx)
-        .say(format!("thanks: {}", m.text))
-        .await?;
+    poise::Context::Application(ctx).say(format!("thanks: {}", m.text)).await?;
     Ok(())
 }
 
 /// Posts an embed whose field is over Discord's 1024 limit (serenity does not check it).
 #[poise::command(slash_command)]
 async fn toolong(ctx: Ctx<'_>) -> Result<(), Error> {
-    let embed = serenity::CreateEmbed::new()
-        .title("big")
-        .field("f", "v".repeat(1500), false);
-    let r = ctx
-        .channel_id()
-        .send_message(ctx, serenity::CreateMessage::new().embed(embed))
-        .await;
+    let embed = serenity::CreateEmbed::new().title("big").field("f", "v".repeat(1500), false);
+    let r = ctx.channel_id().send_message(ctx, serenity::CreateMessage::new().embed(embed)).await;
     let text = match r {
         Ok(_) => "posted".to_string(),
         Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(e))) => {
@@ -180,32 +146,21 @@ async fn toolong(ctx: Ctx<'_>) -> Result<(), Error> {
         }
         Err(e) => format!("error {e}"),
     };
-    ctx.send(poise::CreateReply::default().content(text).ephemeral(true))
-        .await?;
+    ctx.send(poise::CreateReply::default().content(text).ephemeral(true)).await?;
     Ok(())
 }
 
-async fn on_event(
-    fw: poise::FrameworkContext<'_, Data, Error>,
-    event: &serenity::FullEvent,
-) -> Result<(), Error> {
+async fn on_event(fw: poise::FrameworkContext<'_, Data, Error>, event: &serenity::FullEvent) -> Result<(), Error> {
     let ctx = fw.serenity_context;
     use serenity::{CreateInteractionResponse as R, CreateInteractionResponseMessage as M};
-    if let serenity::FullEvent::InteractionCreate {
-        interaction: serenity::Interaction::Component(ci),
-    } = event
-    {
+    if let serenity::FullEvent::InteractionCreate { interaction: serenity::Interaction::Component(ci) } = event {
         match (&ci.data.custom_id[..], &ci.data.kind) {
             ("yes", _) => {
-                let m = M::new()
-                    .content(format!("clicked by {}", ci.user.name))
-                    .components(vec![]);
+                let m = M::new().content(format!("clicked by {}", ci.user.name)).components(vec![]);
                 ci.create_response(ctx, R::UpdateMessage(m)).await?;
             }
             ("pick", serenity::ComponentInteractionDataKind::StringSelect { values }) => {
-                let m = M::new()
-                    .content(format!("picked {}", values.join(",")))
-                    .ephemeral(true);
+                let m = M::new().content(format!("picked {}", values.join(","))).ephemeral(true);
                 ci.create_response(ctx, R::Message(m)).await?;
             }
             _ => {}
@@ -235,11 +190,7 @@ struct Bot {
 
 impl Bot {
     fn assert_all_events_understood(&self) {
-        assert_eq!(
-            self.unknown.load(Ordering::SeqCst),
-            0,
-            "serenity got Event::Unknown"
-        );
+        assert_eq!(self.unknown.load(Ordering::SeqCst), 0, "serenity got Event::Unknown");
     }
 }
 
@@ -253,23 +204,14 @@ impl Drop for Bot {
 fn start_bot(http: serenity::Http) -> Bot {
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
-            commands: vec![
-                ping(),
-                slow(),
-                topic(),
-                admin(),
-                buttons(),
-                feedback(),
-                toolong(),
-            ],
+            commands: vec![ping(), slow(), topic(), admin(), buttons(), feedback(), toolong()],
             event_handler: |fw, ev| Box::pin(on_event(fw, ev)),
             ..Default::default()
         })
         .setup(|ctx, _ready, framework| {
             Box::pin(async move {
                 let guild = serenity::GuildId::new(defaults::GUILD);
-                poise::builtins::register_in_guild(ctx, &framework.options().commands, guild)
-                    .await?;
+                poise::builtins::register_in_guild(ctx, &framework.options().commands, guild).await?;
                 Ok(Data)
             })
         })
@@ -277,14 +219,11 @@ fn start_bot(http: serenity::Http) -> Bot {
     let unknown = Arc::new(AtomicUsize::new(0));
     let raw = UnknownEvents(unknown.clone());
     let task = tokio::spawn(async move {
-        let mut client = serenity::ClientBuilder::new_with_http(
-            http,
-            serenity::GatewayIntents::non_privileged(),
-        )
-        .framework(framework)
-        .raw_event_handler(raw)
-        .await
-        .expect("client");
+        let mut client = serenity::ClientBuilder::new_with_http(http, serenity::GatewayIntents::non_privileged())
+            .framework(framework)
+            .raw_event_handler(raw)
+            .await
+            .expect("client");
         let _ = client.start().await;
     });
     Bot { task, unknown }
@@ -350,23 +289,14 @@ async fn fixtures_deserialize_into_serenity_types() {
     for g in fake.guild_create_payloads() {
         assert_dispatch("GUILD_CREATE", &g);
         let g: serenity::GuildCreateEvent = serde_json::from_value(g).unwrap();
-        assert!(
-            !g.guild.channels.is_empty() && g.guild.roles.len() >= 2,
-            "{:?}",
-            g.guild.name
-        );
-        assert!(
-            g.guild
-                .members
-                .contains_key(&serenity::UserId::new(defaults::BOT_USER))
-        );
+        assert!(!g.guild.channels.is_empty() && g.guild.roles.len() >= 2, "{:?}", g.guild.name);
+        assert!(g.guild.members.contains_key(&serenity::UserId::new(defaults::BOT_USER)));
     }
     let hello: serenity::GatewayEvent =
         serde_json::from_value(json!({"op": 10, "d": {"heartbeat_interval": 1000}})).unwrap();
     assert!(matches!(hello, serenity::GatewayEvent::Hello(1000)));
     assert_dispatch("RESUMED", &json!({"_trace": ["fake-discord"]}));
-    let app: serenity::CurrentApplicationInfo =
-        serde_json::from_value(fake.application_payload()).unwrap();
+    let app: serenity::CurrentApplicationInfo = serde_json::from_value(fake.application_payload()).unwrap();
     assert_eq!(app.id.get(), defaults::APPLICATION);
 
     // Interactions (no bot connected: they are queued, which is fine here).
@@ -380,59 +310,27 @@ async fn fixtures_deserialize_into_serenity_types() {
         .role("role", defaults::MODERATOR_ROLE)
         .by(&fake.moderator());
     let h = fake.slash(cmd).await;
-    let serenity::Interaction::Command(c) = interaction(&h) else {
-        panic!("not a command")
-    };
+    let serenity::Interaction::Command(c) = interaction(&h) else { panic!("not a command") };
     assert_eq!(c.data.name, "topic");
     assert_eq!(c.data.options.len(), 7);
     assert_eq!(c.user.id.get(), defaults::ALICE);
     let m = c.member.as_ref().unwrap();
     assert!(m.permissions.unwrap().manage_guild());
     let r = &c.data.resolved;
-    assert!(
-        r.users
-            .contains_key(&serenity::UserId::new(defaults::ALICE))
-    );
-    assert!(
-        r.members
-            .contains_key(&serenity::UserId::new(defaults::ALICE))
-    );
-    assert!(
-        r.channels
-            .contains_key(&serenity::ChannelId::new(defaults::GENERAL))
-    );
-    assert_eq!(
-        r.roles[&serenity::RoleId::new(defaults::MODERATOR_ROLE)].name,
-        "Moderator"
-    );
+    assert!(r.users.contains_key(&serenity::UserId::new(defaults::ALICE)));
+    assert!(r.members.contains_key(&serenity::UserId::new(defaults::ALICE)));
+    assert!(r.channels.contains_key(&serenity::ChannelId::new(defaults::GENERAL)));
+    assert_eq!(r.roles[&serenity::RoleId::new(defaults::MODERATOR_ROLE)].name, "Moderator");
 
-    let h = fake
-        .slash(
-            Slash::new("admin")
-                .group("config")
-                .sub("set")
-                .string("key", "k")
-                .by(&fake.member()),
-        )
-        .await;
-    let serenity::Interaction::Command(c) = interaction(&h) else {
-        panic!()
-    };
+    let h = fake.slash(Slash::new("admin").group("config").sub("set").string("key", "k").by(&fake.member())).await;
+    let serenity::Interaction::Command(c) = interaction(&h) else { panic!() };
     assert!(!c.member.unwrap().permissions.unwrap().manage_guild());
-    let h = fake
-        .slash(Slash::new("ping").by(&Invoker::new(42, "dave").dm()))
-        .await;
-    let serenity::Interaction::Command(c) = interaction(&h) else {
-        panic!()
-    };
+    let h = fake.slash(Slash::new("ping").by(&Invoker::new(42, "dave").dm())).await;
+    let serenity::Interaction::Command(c) = interaction(&h) else { panic!() };
     assert!(c.guild_id.is_none() && c.member.is_none() && c.user.id.get() == 42);
 
-    let h = fake
-        .autocomplete(Slash::new("topic").focused("name", "ra"))
-        .await;
-    let serenity::Interaction::Autocomplete(a) = interaction(&h) else {
-        panic!()
-    };
+    let h = fake.autocomplete(Slash::new("topic").focused("name", "ra")).await;
+    let serenity::Interaction::Autocomplete(a) = interaction(&h) else { panic!() };
     assert_eq!(a.data.autocomplete().unwrap().value, "ra");
 
     // Component and modal interactions need a message: make one over REST (which also proves
@@ -470,28 +368,17 @@ async fn fixtures_deserialize_into_serenity_types() {
     assert_eq!(back.embeds[0].fields[0].value, "b");
 
     let h = fake.click_button(&fake.member(), &msg_json, "b1").await;
-    let serenity::Interaction::Component(ci) = interaction(&h) else {
-        panic!()
-    };
+    let serenity::Interaction::Component(ci) = interaction(&h) else { panic!() };
     assert_eq!(ci.data.custom_id, "b1");
-    assert!(matches!(
-        ci.data.kind,
-        serenity::ComponentInteractionDataKind::Button
-    ));
+    assert!(matches!(ci.data.kind, serenity::ComponentInteractionDataKind::Button));
     assert_eq!(ci.message.id, msg.id);
     let h = fake.select(&fake.member(), &msg_json, "s1", &["a"]).await;
-    let serenity::Interaction::Component(ci) = interaction(&h) else {
-        panic!()
-    };
+    let serenity::Interaction::Component(ci) = interaction(&h) else { panic!() };
     assert!(
         matches!(&ci.data.kind, serenity::ComponentInteractionDataKind::StringSelect { values } if values == &["a"])
     );
-    let h = fake
-        .submit_modal(&fake.member(), "m1", &[("f1", "hello"), ("f2", "world")])
-        .await;
-    let serenity::Interaction::Modal(mi) = interaction(&h) else {
-        panic!()
-    };
+    let h = fake.submit_modal(&fake.member(), "m1", &[("f1", "hello"), ("f2", "world")]).await;
+    let serenity::Interaction::Modal(mi) = interaction(&h) else { panic!() };
     assert_eq!(mi.data.components.len(), 2);
 
     // REST objects the fake returns (serenity deserializes each response).
@@ -499,57 +386,22 @@ async fn fixtures_deserialize_into_serenity_types() {
     assert_eq!(me.id.get(), defaults::BOT_USER);
     let _app = http.get_current_application_info().await.unwrap();
     for id in [defaults::GENERAL, 7100, 7101, 7102, 7103, 7104] {
-        let serenity::Channel::Guild(c) = http
-            .get_channel(serenity::ChannelId::new(id))
-            .await
-            .unwrap()
-        else {
+        let serenity::Channel::Guild(c) = http.get_channel(serenity::ChannelId::new(id)).await.unwrap() else {
             panic!()
         };
         assert_eq!(c.id.get(), id);
     }
-    let dm = serenity::UserId::new(defaults::BOB)
-        .create_dm_channel(&http)
-        .await
-        .unwrap();
+    let dm = serenity::UserId::new(defaults::BOB).create_dm_channel(&http).await.unwrap();
     assert_eq!(dm.recipient.id.get(), defaults::BOB);
-    let serenity::Channel::Private(_) = http.get_channel(dm.id).await.unwrap() else {
-        panic!()
-    };
-    let g = http
-        .get_guild(serenity::GuildId::new(defaults::GUILD))
-        .await
-        .unwrap();
+    let serenity::Channel::Private(_) = http.get_channel(dm.id).await.unwrap() else { panic!() };
+    let g = http.get_guild(serenity::GuildId::new(defaults::GUILD)).await.unwrap();
     assert_eq!(g.name, "Test Guild");
-    let m = http
-        .get_member(
-            serenity::GuildId::new(defaults::GUILD),
-            serenity::UserId::new(defaults::ALICE),
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        m.roles,
-        vec![serenity::RoleId::new(defaults::MODERATOR_ROLE)]
-    );
-    assert_eq!(
-        http.get_guild_roles(serenity::GuildId::new(7000))
-            .await
-            .unwrap()
-            .len(),
-        2
-    );
-    assert_eq!(
-        http.get_channels(serenity::GuildId::new(7000))
-            .await
-            .unwrap()
-            .len(),
-        5
-    );
-    let ms = http
-        .get_messages(serenity::ChannelId::new(defaults::GENERAL), None, Some(10))
-        .await
-        .unwrap();
+    let m =
+        http.get_member(serenity::GuildId::new(defaults::GUILD), serenity::UserId::new(defaults::ALICE)).await.unwrap();
+    assert_eq!(m.roles, vec![serenity::RoleId::new(defaults::MODERATOR_ROLE)]);
+    assert_eq!(http.get_guild_roles(serenity::GuildId::new(7000)).await.unwrap().len(), 2);
+    assert_eq!(http.get_channels(serenity::GuildId::new(7000)).await.unwrap().len(), 5);
+    let ms = http.get_messages(serenity::ChannelId::new(defaults::GENERAL), None, Some(10)).await.unwrap();
     assert_eq!(ms.len(), 1);
     let thread = serenity::ChannelId::new(defaults::GENERAL)
         .create_thread_from_message(&http, msg.id, serenity::CreateThread::new("talk"))
@@ -557,18 +409,12 @@ async fn fixtures_deserialize_into_serenity_types() {
         .unwrap();
     assert_eq!(thread.id.get(), msg.id.get());
     let thread2 = serenity::ChannelId::new(defaults::GENERAL)
-        .create_thread(
-            &http,
-            serenity::CreateThread::new("private").kind(serenity::ChannelType::PrivateThread),
-        )
+        .create_thread(&http, serenity::CreateThread::new("private").kind(serenity::ChannelType::PrivateThread))
         .await
         .unwrap();
     assert_eq!(thread2.kind, serenity::ChannelType::PrivateThread);
     let post = serenity::ChannelId::new(7103)
-        .create_forum_post(
-            &http,
-            serenity::CreateForumPost::new("q", serenity::CreateMessage::new().content("body")),
-        )
+        .create_forum_post(&http, serenity::CreateForumPost::new("q", serenity::CreateMessage::new().content("body")))
         .await
         .unwrap();
     assert_eq!(post.parent_id.map(|p| p.get()), Some(7103));
@@ -576,20 +422,15 @@ async fn fixtures_deserialize_into_serenity_types() {
     assert_eq!(fake.channel_messages(post.id.get())[0]["content"], "body");
 
     let cmds = serenity::GuildId::new(defaults::GUILD)
-        .set_commands(
-            &http,
-            vec![serenity::CreateCommand::new("hello").description("Say hello")],
-        )
+        .set_commands(&http, vec![serenity::CreateCommand::new("hello").description("Say hello")])
         .await
         .unwrap();
     assert_eq!(cmds[0].name, "hello");
     assert_eq!(fake.commands_in(Some(defaults::GUILD)).len(), 1);
-    let global = serenity::Command::set_global_commands(
-        &http,
-        vec![serenity::CreateCommand::new("g").description("G")],
-    )
-    .await
-    .unwrap();
+    let global =
+        serenity::Command::set_global_commands(&http, vec![serenity::CreateCommand::new("g").description("G")])
+            .await
+            .unwrap();
     assert_eq!(global.len(), 1);
     assert_eq!(fake.registered_commands().unwrap()[0]["name"], "g");
     fake.finish();
@@ -606,26 +447,12 @@ async fn poise_bot_in_proxy_mode_answers_every_interaction_kind() {
 
     // Registration was recorded and checked against the limits.
     let put = fake.registered_commands().unwrap();
-    let names: Vec<&str> = put
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        names,
-        [
-            "ping", "slow", "topic", "admin", "buttons", "feedback", "toolong"
-        ]
-    );
+    let names: Vec<&str> = put.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["ping", "slow", "topic", "admin", "buttons", "feedback", "toolong"]);
     assert!(
         fake.requests_to(
             "PUT",
-            &format!(
-                "/applications/{}/guilds/{}/commands",
-                defaults::APPLICATION,
-                defaults::GUILD
-            )
+            &format!("/applications/{}/guilds/{}/commands", defaults::APPLICATION, defaults::GUILD)
         )
         .len()
             == 1
@@ -639,28 +466,15 @@ async fn poise_bot_in_proxy_mode_answers_every_interaction_kind() {
     let h = fake.slash(Slash::new("slow")).await;
     let r = h.wait_reply(T).await;
     assert_eq!(
-        (
-            r.callback_type,
-            r.kind.clone(),
-            r.content.as_str(),
-            r.ephemeral
-        ),
+        (r.callback_type, r.kind.clone(), r.content.as_str(), r.ephemeral),
         (5, ReplyKind::FollowUp, "done slowly", true)
     );
-    assert!(
-        r.latency < DEADLINE && r.reply_latency >= Duration::from_millis(200),
-        "{r:?}"
-    );
+    assert!(r.latency < DEADLINE && r.reply_latency >= Duration::from_millis(200), "{r:?}");
 
     // Autocomplete.
-    let h = fake
-        .autocomplete(Slash::new("topic").focused("name", "r"))
-        .await;
+    let h = fake.autocomplete(Slash::new("topic").focused("name", "r")).await;
     let choices = h.wait_choices(T).await;
-    let names: Vec<&str> = choices
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = choices.iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["raft", "rpc"]);
 
     // Every option type, resolved by poise.
@@ -684,14 +498,8 @@ async fn poise_bot_in_proxy_mode_answers_every_interaction_kind() {
     assert!(!r.ephemeral);
 
     // Subcommand group; moderator vs member permissions.
-    let set = |who: &Invoker| {
-        Slash::new("admin")
-            .group("config")
-            .sub("set")
-            .string("key", "k")
-            .string("value", "v")
-            .by(who)
-    };
+    let set =
+        |who: &Invoker| Slash::new("admin").group("config").sub("set").string("key", "k").string("value", "v").by(who);
     let r = fake.slash(set(&fake.moderator())).await.wait_reply(T).await;
     assert_eq!(r.content, "set k=v");
     let r = fake.slash(set(&fake.member())).await.wait_reply(T).await;
@@ -700,50 +508,28 @@ async fn poise_bot_in_proxy_mode_answers_every_interaction_kind() {
     // Button click updates the message (type 7); select answers with a new message.
     let r = fake.slash(Slash::new("buttons")).await.wait_reply(T).await;
     assert_eq!(r.custom_ids(), ["yes", "pick"]);
-    let click = fake
-        .click_button(&fake.member(), &r.message, "yes")
-        .await
-        .wait_reply(T)
-        .await;
-    assert_eq!(
-        (click.kind, click.content.as_str()),
-        (ReplyKind::CallbackUpdate, "clicked by bob")
-    );
+    let click = fake.click_button(&fake.member(), &r.message, "yes").await.wait_reply(T).await;
+    assert_eq!((click.kind, click.content.as_str()), (ReplyKind::CallbackUpdate, "clicked by bob"));
     assert!(click.components.is_empty());
     let stored = fake.message(crate_id(&r.message)).unwrap();
     assert_eq!(stored["content"], "clicked by bob");
-    let pick = fake
-        .select(&fake.member(), &r.message, "pick", &["paxos"])
-        .await
-        .wait_reply(T)
-        .await;
-    assert_eq!(
-        (pick.content.as_str(), pick.ephemeral),
-        ("picked paxos", true)
-    );
+    let pick = fake.select(&fake.member(), &r.message, "pick", &["paxos"]).await.wait_reply(T).await;
+    assert_eq!((pick.content.as_str(), pick.ephemeral), ("picked paxos", true));
 
     // Modal: open, submit, acknowledged, then a follow-up on the command.
     let h = fake.slash(Slash::new("feedback")).await;
     let modal = h.wait_modal(T).await;
     assert_eq!(modal.title, "Feedback");
     assert_eq!(modal.input_ids(), ["text"]);
-    let sub = fake
-        .submit_modal(&fake.member(), &modal.custom_id, &[("text", "great")])
-        .await;
+    let sub = fake.submit_modal(&fake.member(), &modal.custom_id, &[("text", "great")]).await;
     assert_eq!(sub.wait_callback(T).await.kind, 6);
     let replies = h.wait_replies(1, T).await;
     assert_eq!(replies[0].content, "thanks: great");
 
     // Visible channel history: non-ephemeral replies only.
-    let visible: Vec<String> = fake
-        .channel_messages(defaults::GENERAL)
-        .iter()
-        .map(|m| m["content"].as_str().unwrap().to_string())
-        .collect();
-    assert!(
-        visible.contains(&"clicked by bob".to_string()) && !visible.contains(&"pong".to_string()),
-        "{visible:?}"
-    );
+    let visible: Vec<String> =
+        fake.channel_messages(defaults::GENERAL).iter().map(|m| m["content"].as_str().unwrap().to_string()).collect();
+    assert!(visible.contains(&"clicked by bob".to_string()) && !visible.contains(&"pong".to_string()), "{visible:?}");
     bot.assert_all_events_understood();
     fake.finish();
 }
@@ -760,14 +546,8 @@ fn crate_id(m: &Value) -> u64 {
 async fn https_mode_serenity_ratelimiter_retries_after_429() {
     let fake = FakeDiscord::start().await;
     let bot = bot_ready(&fake, fake.tls_http()).await;
-    assert!(
-        fake.requests().iter().all(|r| r.tls),
-        "every request went over TLS"
-    );
-    assert_eq!(
-        fake.requests()[0].headers.get("host").map(String::as_str),
-        Some("discord.com")
-    );
+    assert!(fake.requests().iter().all(|r| r.tls), "every request went over TLS");
+    assert_eq!(fake.requests()[0].headers.get("host").map(String::as_str), Some("discord.com"));
 
     // 429 on the interaction callback: serenity waits retry_after and retries.
     fake.inject(Fault::rate_limit("POST", "/interactions/"));
@@ -775,10 +555,7 @@ async fn https_mode_serenity_ratelimiter_retries_after_429() {
     assert_eq!(fake.count_429(), 1);
     let cbs = fake.requests_to("POST", "/interactions/");
     assert_eq!(cbs.iter().map(|r| r.status).collect::<Vec<_>>(), [429, 204]);
-    assert!(
-        cbs[1].at.duration_since(cbs[0].at) >= Duration::from_millis(250),
-        "waited retry_after"
-    );
+    assert!(cbs[1].at.duration_since(cbs[0].at) >= Duration::from_millis(250), "waited retry_after");
 
     // 429 on the follow-up route.
     fake.inject(Fault::rate_limit("POST", "/webhooks/"));
@@ -844,9 +621,7 @@ async fn invalid_session_makes_the_bot_identify_again() {
 
 fn http_error(e: serenity::Error) -> (u16, isize) {
     match e {
-        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) => {
-            (r.status_code.as_u16(), r.error.code)
-        }
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) => (r.status_code.as_u16(), r.error.code),
         e => panic!("not an HTTP error: {e:?}"),
     }
 }
@@ -859,10 +634,7 @@ async fn message_semantics_nonce_permissions_dms_faults() {
 
     // nonce + enforce_nonce: the second send returns the first message.
     let send = || {
-        serenity::CreateMessage::new()
-            .content("once")
-            .nonce(serenity::Nonce::String("n-1".into()))
-            .enforce_nonce(true)
+        serenity::CreateMessage::new().content("once").nonce(serenity::Nonce::String("n-1".into())).enforce_nonce(true)
     };
     let a = general.send_message(&http, send()).await.unwrap();
     let b = general.send_message(&http, send()).await.unwrap();
@@ -872,43 +644,24 @@ async fn message_semantics_nonce_permissions_dms_faults() {
     let c = general
         .send_message(
             &http,
-            serenity::CreateMessage::new()
-                .content("once")
-                .nonce(serenity::Nonce::String("n-1".into())),
+            serenity::CreateMessage::new().content("once").nonce(serenity::Nonce::String("n-1".into())),
         )
         .await
         .unwrap();
     assert_ne!(a.id, c.id);
     // Discord caps nonces at 25 characters.
-    let long = serenity::CreateMessage::new()
-        .content("x")
-        .nonce(serenity::Nonce::String("n".repeat(26)));
-    assert_eq!(
-        http_error(general.send_message(&http, long).await.unwrap_err()),
-        (400, 50035)
-    );
-    assert_eq!(
-        fake.take_violations()[0].problems,
-        ["nonce is 26 long, the limit is 25"]
-    );
+    let long = serenity::CreateMessage::new().content("x").nonce(serenity::Nonce::String("n".repeat(26)));
+    assert_eq!(http_error(general.send_message(&http, long).await.unwrap_err()), (400, 50035));
+    assert_eq!(fake.take_violations()[0].problems, ["nonce is 26 long, the limit is 25"]);
 
     // Permissions / unknown channel.
-    let e = serenity::ChannelId::new(defaults::READONLY)
-        .say(&http, "x")
-        .await
-        .unwrap_err();
+    let e = serenity::ChannelId::new(defaults::READONLY).say(&http, "x").await.unwrap_err();
     assert_eq!(http_error(e), (403, 50013));
-    let e = serenity::ChannelId::new(999)
-        .say(&http, "x")
-        .await
-        .unwrap_err();
+    let e = serenity::ChannelId::new(999).say(&http, "x").await.unwrap_err();
     assert_eq!(http_error(e), (404, 10003));
 
     // Edit and delete.
-    let edited = general
-        .edit_message(&http, a.id, serenity::EditMessage::new().content("twice"))
-        .await
-        .unwrap();
+    let edited = general.edit_message(&http, a.id, serenity::EditMessage::new().content("twice")).await.unwrap();
     assert_eq!(edited.content, "twice");
     assert!(edited.edited_timestamp.is_some());
     general.delete_message(&http, c.id).await.unwrap();
@@ -918,66 +671,35 @@ async fn message_semantics_nonce_permissions_dms_faults() {
     let m = general
         .send_message(
             &http,
-            serenity::CreateMessage::new().content("file").add_file(
-                serenity::CreateAttachment::bytes(b"hello".to_vec(), "notes.txt"),
-            ),
+            serenity::CreateMessage::new()
+                .content("file")
+                .add_file(serenity::CreateAttachment::bytes(b"hello".to_vec(), "notes.txt")),
         )
         .await
         .unwrap();
-    assert_eq!(
-        (m.attachments[0].filename.as_str(), m.attachments[0].size),
-        ("notes.txt", 5)
-    );
-    let rec = fake
-        .requests_to("POST", "/channels/4000/messages")
-        .pop()
-        .unwrap();
+    assert_eq!((m.attachments[0].filename.as_str(), m.attachments[0].size), ("notes.txt", 5));
+    let rec = fake.requests_to("POST", "/channels/4000/messages").pop().unwrap();
     assert_eq!(rec.body["content"], "file");
-    assert_eq!(
-        (rec.files[0].filename.as_deref(), &rec.files[0].bytes[..]),
-        (Some("notes.txt"), &b"hello"[..])
-    );
+    assert_eq!((rec.files[0].filename.as_deref(), &rec.files[0].bytes[..]), (Some("notes.txt"), &b"hello"[..]));
 
     // DMs, recorded per user; closed DMs.
-    let dm = serenity::UserId::new(defaults::ALICE)
-        .create_dm_channel(&http)
-        .await
-        .unwrap();
+    let dm = serenity::UserId::new(defaults::ALICE).create_dm_channel(&http).await.unwrap();
     dm.say(&http, "psst").await.unwrap();
     assert_eq!(fake.dm_messages(defaults::ALICE)[0]["content"], "psst");
     fake.close_dms(defaults::BOB);
-    let dm = serenity::UserId::new(defaults::BOB)
-        .create_dm_channel(&http)
-        .await
-        .unwrap();
-    assert_eq!(
-        http_error(dm.say(&http, "x").await.unwrap_err()),
-        (403, 50007)
-    );
+    let dm = serenity::UserId::new(defaults::BOB).create_dm_channel(&http).await.unwrap();
+    assert_eq!(http_error(dm.say(&http, "x").await.unwrap_err()), (403, 50007));
 
     // Faults: server errors, and 429 surfacing as an error when serenity's ratelimiter is off.
     fake.inject(Fault::server_error("POST", "/channels/4000/messages").times(2));
-    assert_eq!(
-        http_error(general.say(&http, "1").await.unwrap_err()).0,
-        500
-    );
-    assert_eq!(
-        http_error(general.say(&http, "2").await.unwrap_err()).0,
-        500
-    );
+    assert_eq!(http_error(general.say(&http, "1").await.unwrap_err()).0, 500);
+    assert_eq!(http_error(general.say(&http, "2").await.unwrap_err()).0, 500);
     general.say(&http, "3").await.unwrap();
     assert_eq!(fake.count_5xx(), 2);
     fake.inject(Fault::rate_limit("*", "/channels/"));
-    assert_eq!(
-        http_error(general.say(&http, "4").await.unwrap_err()).0,
-        429
-    );
+    assert_eq!(http_error(general.say(&http, "4").await.unwrap_err()).0, 429);
     assert_eq!(fake.count_429(), 1);
-    let r429 = fake
-        .requests()
-        .into_iter()
-        .find(|r| r.status == 429)
-        .unwrap();
+    let r429 = fake.requests().into_iter().find(|r| r.status == 429).unwrap();
     assert_eq!(r429.response["retry_after"], 0.3);
 
     // Successful responses carry rate limit headers.
@@ -986,21 +708,11 @@ async fn message_semantics_nonce_permissions_dms_faults() {
     assert!(resp.headers().contains_key("x-ratelimit-bucket"));
 
     // A wrong token is refused.
-    let bad = serenity::HttpBuilder::new("wrong")
-        .proxy(fake.base_url())
-        .ratelimiter_disabled(true)
-        .build();
-    assert_eq!(
-        http_error(bad.get_current_user().await.unwrap_err()),
-        (401, 0)
-    );
+    let bad = serenity::HttpBuilder::new("wrong").proxy(fake.base_url()).ratelimiter_disabled(true).build();
+    assert_eq!(http_error(bad.get_current_user().await.unwrap_err()), (401, 0));
 
     // Unknown routes: 404 and recorded.
-    assert!(
-        http.get_guild_webhooks(serenity::GuildId::new(defaults::GUILD))
-            .await
-            .is_err()
-    );
+    assert!(http.get_guild_webhooks(serenity::GuildId::new(defaults::GUILD)).await.is_err());
     let u = fake.unhandled();
     assert_eq!((u.len(), u[0].path.as_str()), (1, "/guilds/2000/webhooks"));
     fake.assert_no_violations();
@@ -1029,17 +741,10 @@ async fn over_limit_message_is_rejected_and_reported() {
     let v = fake.violations();
     assert_eq!(v.len(), 1);
     assert_eq!(v[0].path, "/channels/4000/messages");
-    assert!(
-        v[0].problems[0].contains("field 0 value"),
-        "{:?}",
-        v[0].problems
-    );
+    assert!(v[0].problems[0].contains("field 0 value"), "{:?}", v[0].problems);
     let report = std::panic::catch_unwind(|| fake.assert_no_violations()).unwrap_err();
     let report = report.downcast_ref::<String>().unwrap();
-    assert!(
-        report.contains("embed 0 field 0 value is 1500 long, the limit is 1024"),
-        "{report}"
-    );
+    assert!(report.contains("embed 0 field 0 value is 1500 long, the limit is 1024"), "{report}");
     assert!(fake.channel_posts(defaults::GENERAL).is_empty());
 
     // A bad callback is rejected too and counted; the interaction never gets a reply.
@@ -1056,49 +761,25 @@ async fn over_limit_message_is_rejected_and_reported() {
 async fn interaction_response_routes() {
     let fake = FakeDiscord::start().await;
     let http = fake.proxy_http();
-    let cmd = |h: &InteractionHandle| -> serenity::CommandInteraction {
-        serde_json::from_value(h.payload.clone()).unwrap()
-    };
+    let cmd =
+        |h: &InteractionHandle| -> serenity::CommandInteraction { serde_json::from_value(h.payload.clone()).unwrap() };
 
     // Deferred, then the original is edited, then a follow-up is sent, edited and deleted.
     let h = fake.slash(Slash::new("x")).await;
     let ci = cmd(&h);
     ci.defer(&http).await.unwrap();
     assert_eq!(h.wait_callback(T).await.kind, 5);
-    let edited = ci
-        .edit_response(
-            &http,
-            serenity::EditInteractionResponse::new().content("edited"),
-        )
-        .await
-        .unwrap();
+    let edited = ci.edit_response(&http, serenity::EditInteractionResponse::new().content("edited")).await.unwrap();
     let r = h.wait_reply(T).await;
-    assert_eq!(
-        (r.kind, r.content.as_str(), r.ephemeral),
-        (ReplyKind::OriginalEdit, "edited", false)
-    );
+    assert_eq!((r.kind, r.content.as_str(), r.ephemeral), (ReplyKind::OriginalEdit, "edited", false));
     assert_eq!(ci.get_response(&http).await.unwrap().id, edited.id);
     let f = ci
-        .create_followup(
-            &http,
-            serenity::CreateInteractionResponseFollowup::new()
-                .content("more")
-                .ephemeral(true),
-        )
+        .create_followup(&http, serenity::CreateInteractionResponseFollowup::new().content("more").ephemeral(true))
         .await
         .unwrap();
-    ci.edit_followup(
-        &http,
-        f.id,
-        serenity::CreateInteractionResponseFollowup::new().content("more!"),
-    )
-    .await
-    .unwrap();
+    ci.edit_followup(&http, f.id, serenity::CreateInteractionResponseFollowup::new().content("more!")).await.unwrap();
     let replies = h.wait_replies(2, T).await;
-    assert_eq!(
-        (replies[1].content.as_str(), replies[1].ephemeral),
-        ("more", true)
-    );
+    assert_eq!((replies[1].content.as_str(), replies[1].ephemeral), ("more", true));
     assert_eq!(fake.message(f.id.get()).unwrap()["content"], "more!");
     ci.delete_followup(&http, f.id).await.unwrap();
     ci.delete_response(&http).await.unwrap();
@@ -1119,9 +800,8 @@ async fn interaction_response_routes() {
     // Acknowledging twice is what Discord refuses with 40060: rejected and reported.
     let h = fake.slash(Slash::new("x")).await;
     let ci = cmd(&h);
-    let msg = serenity::CreateInteractionResponse::Message(
-        serenity::CreateInteractionResponseMessage::new().content("one"),
-    );
+    let msg =
+        serenity::CreateInteractionResponse::Message(serenity::CreateInteractionResponseMessage::new().content("one"));
     ci.create_response(&http, msg.clone()).await.unwrap();
     let e = ci.create_response(&http, msg).await.unwrap_err();
     assert_eq!(http_error(e), (400, 40060));
@@ -1129,35 +809,26 @@ async fn interaction_response_routes() {
 
     // Limits on autocomplete choices and modals.
     let h = fake.autocomplete(Slash::new("x").focused("q", "")).await;
-    let choices: Vec<_> = (0..26)
-        .map(|i| serenity::AutocompleteChoice::new(i.to_string(), i.to_string()))
-        .collect();
+    let choices: Vec<_> = (0..26).map(|i| serenity::AutocompleteChoice::new(i.to_string(), i.to_string())).collect();
     let ac = serenity::CreateInteractionResponse::Autocomplete(
         serenity::CreateAutocompleteResponse::new().set_choices(choices),
     );
     let e = cmd(&h).create_response(&http, ac).await.unwrap_err();
     assert_eq!(http_error(e), (400, 50035));
     let h = fake.slash(Slash::new("x")).await;
-    let modal = serenity::CreateInteractionResponse::Modal(
-        serenity::CreateModal::new("m", "t".repeat(46)).components(vec![
+    let modal =
+        serenity::CreateInteractionResponse::Modal(serenity::CreateModal::new("m", "t".repeat(46)).components(vec![
             serenity::CreateActionRow::InputText(serenity::CreateInputText::new(
                 serenity::InputTextStyle::Short,
                 "label",
                 "f",
             )),
-        ]),
-    );
+        ]));
     let e = cmd(&h).create_response(&http, modal).await.unwrap_err();
     assert_eq!(http_error(e), (400, 50035));
     let v = fake.take_violations();
-    assert!(
-        v[0].problems[0].starts_with("autocomplete choices is 26 long"),
-        "{v:?}"
-    );
-    assert!(
-        v[1].problems[0].starts_with("modal title is 46 long"),
-        "{v:?}"
-    );
+    assert!(v[0].problems[0].starts_with("autocomplete choices is 26 long"), "{v:?}");
+    assert!(v[1].problems[0].starts_with("modal title is 46 long"), "{v:?}");
     assert!(h.callback().is_none(), "a rejected callback does not count");
     fake.finish();
 }

@@ -2,13 +2,12 @@
 //! group is checked against the guild the interaction came from before anything is read or
 //! written, so forged ids cannot reach another server's data.
 
+use super::flows;
 use super::{BotError, Data, INTERNAL_MESSAGE};
 use crate::ids::CustomId;
-use super::flows;
 use poise::serenity_prelude as serenity;
 use serenity::{
-    ComponentInteraction, CreateInteractionResponse, CreateInteractionResponseMessage, Interaction,
-    ModalInteraction,
+    ComponentInteraction, CreateInteractionResponse, CreateInteractionResponseMessage, Interaction, ModalInteraction,
 };
 use tracing::{error, warn};
 
@@ -42,9 +41,7 @@ pub async fn dispatch(ctx: &serenity::Context, data: &Data, interaction: &Intera
 }
 
 fn guild_of(guild_id: Option<serenity::GuildId>) -> Result<u64, BotError> {
-    guild_id
-        .map(|g| g.get())
-        .ok_or_else(|| BotError::user("This only works inside a server."))
+    guild_id.map(|g| g.get()).ok_or_else(|| BotError::user("This only works inside a server."))
 }
 
 async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInteraction) -> Result<(), BotError> {
@@ -64,7 +61,9 @@ async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInterac
             c.create_response(
                 ctx,
                 CreateInteractionResponse::UpdateMessage(
-                    CreateInteractionResponseMessage::new().content("Cancelled; nothing was changed.").components(vec![]),
+                    CreateInteractionResponseMessage::new()
+                        .content("Cancelled; nothing was changed.")
+                        .components(vec![]),
                 ),
             )
             .await?;
@@ -77,7 +76,9 @@ async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInterac
 async fn on_modal(ctx: &serenity::Context, data: &Data, m: &ModalInteraction) -> Result<(), BotError> {
     let guild = guild_of(m.guild_id)?;
     match CustomId::parse(&m.data.custom_id) {
-        Some(CustomId::CheckInModal { group_id, week }) => flows::submit_checkin_modal(ctx, data, m, guild, group_id, week).await,
+        Some(CustomId::CheckInModal { group_id, week }) => {
+            flows::submit_checkin_modal(ctx, data, m, guild, group_id, week).await
+        }
         _ => Err(BotError::user("That form is no longer supported. Please use /checkin.")),
     }
 }

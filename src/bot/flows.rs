@@ -1,12 +1,13 @@
 //! Discord-facing flows shared by slash commands and components: finding the group a member
 //! means, the check-in modal, the self-assessment buttons, and confirmations.
 
-use super::{moderator, BotError, Data};
+use super::{BotError, Data, moderator};
 use crate::checkins::{self, Report};
 use crate::db::{groups as db_groups, members};
 use crate::groups::{self, GroupView};
 use crate::ids::CustomId;
 use crate::render;
+use crate::{progress, weeks};
 use poise::serenity_prelude as serenity;
 use serenity::{
     ButtonStyle, ComponentInteraction, CreateActionRow, CreateButton, CreateEmbed, CreateInputText,
@@ -18,7 +19,9 @@ use serenity::{
 pub async fn resolve_group(data: &Data, guild: u64, user: u64, option: Option<&str>) -> Result<GroupView, BotError> {
     let all = db_groups::list(&data.db, guild).await?;
     if all.is_empty() {
-        return Err(BotError::user("This server has no study groups yet. A moderator can create one with `/group create`."));
+        return Err(BotError::user(
+            "This server has no study groups yet. A moderator can create one with `/group create`.",
+        ));
     }
     let row = match option.map(str::trim).filter(|s| !s.is_empty()) {
         Some(text) => {
@@ -74,7 +77,11 @@ fn display_name_of(c_member: Option<&serenity::Member>, user: &serenity::User) -
 pub fn checkin_done_text(view: &GroupView, stored: &checkins::Stored, r: &Report) -> String {
     let verb = if stored.updated { "Updated your check-in" } else { "Checked in" };
     let note = if r.note.is_some() { ", with a note" } else { "" };
-    let again = if stored.updated { " (you had already checked in for this week, so the earlier one was replaced)" } else { "" };
+    let again = if stored.updated {
+        " (you had already checked in for this week, so the earlier one was replaced)"
+    } else {
+        ""
+    };
     format!(
         "{verb} for week {} of **{}**: {}, {} h, confidence {}/5{note}{again}.",
         stored.week,
@@ -96,12 +103,15 @@ pub async fn open_checkin_modal(
 ) -> Result<(), BotError> {
     let view = group_from_id(data, guild, group_id).await?;
     let week = checkins::target_week(&view, Some(week), data.now()).map_err(BotError::User)?;
-    let existing = members::checkins(&data.db, guild, group_id, c.user.id.get())
-        .await?
-        .into_iter()
-        .find(|x| x.week == week);
+    let existing =
+        members::checkins(&data.db, guild, group_id, c.user.id.get()).await?.into_iter().find(|x| x.week == week);
     let (status, hours, confidence, note) = match &existing {
-        Some(e) => (e.status.as_str().to_string(), e.hours.to_string(), e.confidence.to_string(), e.note.clone().unwrap_or_default()),
+        Some(e) => (
+            e.status.as_str().to_string(),
+            e.hours.to_string(),
+            e.confidence.to_string(),
+            e.note.clone().unwrap_or_default(),
+        ),
         None => ("done".to_string(), String::new(), String::new(), String::new()),
     };
     let title: String = format!("Week {week} check-in").chars().take(45).collect();
@@ -169,8 +179,13 @@ pub async fn submit_checkin_modal(
         }
     };
     let view = group_from_id(data, guild, group_id).await?;
-    let report = checkins::parse_modal(&modal_value(m, "status"), &modal_value(m, "hours"), &modal_value(m, "confidence"), &note)
-        .map_err(keep)?;
+    let report = checkins::parse_modal(
+        &modal_value(m, "status"),
+        &modal_value(m, "hours"),
+        &modal_value(m, "confidence"),
+        &note,
+    )
+    .map_err(keep)?;
     let now = data.now();
     let week = checkins::target_week(&view, Some(week), now).map_err(keep)?;
     let name = display_name_of(m.member.as_ref(), &m.user);
@@ -178,9 +193,7 @@ pub async fn submit_checkin_modal(
     m.create_response(
         ctx,
         CreateInteractionResponse::Message(
-            CreateInteractionResponseMessage::new()
-                .content(checkin_done_text(&view, &stored, &report))
-                .ephemeral(true),
+            CreateInteractionResponseMessage::new().content(checkin_done_text(&view, &stored, &report)).ephemeral(true),
         ),
     )
     .await?;
@@ -199,19 +212,14 @@ pub async fn assess_view(
     let path = view
         .path(&data.curriculum)
         .ok_or_else(|| BotError::Internal(anyhow::anyhow!("path {} missing", view.row.path_id)))?;
-    let w = path
-        .week(week)
-        .ok_or_else(|| BotError::user(format!("Week {week} does not exist in this path.")))?;
-    let mine: Vec<(u32, u8, u8)> = members::ratings(&data.db, guild, view.row.id, user)
-        .await?
-        .into_iter()
-        .filter(|r| r.0 == week)
-        .collect();
-    let embed = render::questions_embed(w)
-        .title(format!("Self-assessment, week {week}: {}", w.title))
-        .footer(serenity::CreateEmbedFooter::new(
+    let w = path.week(week).ok_or_else(|| BotError::user(format!("Week {week} does not exist in this path.")))?;
+    let mine: Vec<(u32, u8, u8)> =
+        members::ratings(&data.db, guild, view.row.id, user).await?.into_iter().filter(|r| r.0 == week).collect();
+    let embed = render::questions_embed(w).title(format!("Self-assessment, week {week}: {}", w.title)).footer(
+        serenity::CreateEmbedFooter::new(
             "Row 1 rates question 1, row 2 question 2, and so on. Press again to change a rating.",
-        ));
+        ),
+    );
     let rows = w
         .questions
         .iter()
@@ -271,16 +279,13 @@ pub async fn rate(
     let view = group_from_id(data, guild, group_id).await?;
     let now = data.now();
     checkins::target_week(&view, Some(week), now).map_err(BotError::User)?;
-    let questions = view
-        .path(&data.curriculum)
-        .and_then(|p| p.week(week))
-        .map(|w| w.questions.len())
-        .unwrap_or(0);
+    let questions = view.path(&data.curriculum).and_then(|p| p.week(week)).map(|w| w.questions.len()).unwrap_or(0);
     if question as usize >= questions {
         return Err(BotError::user("That question does not exist for this week."));
     }
     let name = display_name_of(c.member.as_ref(), &c.user);
-    members::set_rating(&data.db, guild, group_id, c.user.id.get(), &name, week, question, rating, &now.to_rfc3339()).await?;
+    members::set_rating(&data.db, guild, group_id, c.user.id.get(), &name, week, question, rating, &now.to_rfc3339())
+        .await?;
     let (embed, rows) = assess_view(data, &view, guild, c.user.id.get(), week).await?;
     c.create_response(
         ctx,
@@ -312,10 +317,8 @@ pub async fn confirm_delete(
     guild: u64,
     group_id: i64,
 ) -> Result<(), BotError> {
-    let allowed = c
-        .member
-        .as_ref()
-        .is_some_and(|m| moderator::is_moderator(ctx, data, serenity::GuildId::new(guild), m));
+    let allowed =
+        c.member.as_ref().is_some_and(|m| moderator::is_moderator(ctx, data, serenity::GuildId::new(guild), m));
     if !allowed {
         return Err(BotError::user("Only moderators can delete study groups."));
     }
@@ -354,4 +357,52 @@ pub async fn confirm_forget(
     )
     .await?;
     Ok(())
+}
+
+/// Progress embeds of one member, one per group (at most 10).
+pub async fn progress_embeds(
+    data: &Data,
+    guild: u64,
+    user_id: u64,
+    who: &str,
+    groups: &[i64],
+) -> Result<Vec<CreateEmbed>, BotError> {
+    let now = data.now();
+    let mut embeds = Vec::new();
+    for &group_id in groups.iter().take(crate::limits::EMBEDS) {
+        let view = group_from_id(data, guild, group_id).await?;
+        let held = match view.schedule.latest_started(now) {
+            Some(k) => weeks::weeks_held(k, &view.breaks, view.total_weeks),
+            None => Vec::new(),
+        };
+        let checkins = members::checkins(&data.db, guild, group_id, user_id).await?;
+        let ratings = members::ratings(&data.db, guild, group_id, user_id).await?;
+        let p = progress::compute(&held, &checkins, &ratings);
+        let path = view.path(&data.curriculum);
+        let weakest: Vec<String> = p
+            .weakest
+            .iter()
+            .map(|(w, avg)| {
+                let title = path.and_then(|p| p.week(*w)).map(|x| x.title.clone()).unwrap_or_default();
+                format!("- Week {w}: {title} (average {avg:.1}/5)")
+            })
+            .collect();
+        let mut e = CreateEmbed::new()
+            .title(format!("{who}: {}", view.row.name))
+            .colour(render::COLOUR)
+            .field("Weeks checked in", format!("{} of {} held", p.weeks_checked_in, p.weeks_held), true)
+            .field("Current streak", format!("{} weeks", p.current_streak), true)
+            .field("Best streak", format!("{} weeks", p.best_streak), true)
+            .field("Hours", format!("{:.1}", p.hours), true)
+            .field(
+                "Average confidence",
+                p.average_confidence.map(|c| format!("{c:.1}/5")).unwrap_or_else(|| "n/a".into()),
+                true,
+            );
+        if !weakest.is_empty() {
+            e = e.field("Weakest topics (self-assessment)", weakest.join("\n"), false);
+        }
+        embeds.push(e);
+    }
+    Ok(embeds)
 }

@@ -107,9 +107,8 @@ pub fn build_http(config: &Config, token: &str, client: Option<reqwest::Client>)
 
 /// Runs the bot until Ctrl-C or SIGTERM.
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    let curriculum = crate::cli::load_curriculum(&config).map_err(|problems| {
-        anyhow::anyhow!("the curriculum is invalid, not starting:\n{problems}")
-    })?;
+    let curriculum = crate::cli::load_curriculum(&config)
+        .map_err(|problems| anyhow::anyhow!("the curriculum is invalid, not starting:\n{problems}"))?;
     check_token(&config)?;
     let db = crate::db::open(&config.database).await?;
     info!(database = %config.database.display(), "database ready");
@@ -125,9 +124,8 @@ pub fn check_token(config: &Config) -> anyhow::Result<String> {
     let token = config.discord_token.as_ref().ok_or_else(|| {
         anyhow::anyhow!("DISCORD_TOKEN is not set: put the bot token in the environment or the config file")
     })?;
-    serenity::utils::token::validate(token.expose()).map_err(|_| {
-        anyhow::anyhow!("DISCORD_TOKEN is malformed: a bot token has three dot-separated parts")
-    })?;
+    serenity::utils::token::validate(token.expose())
+        .map_err(|_| anyhow::anyhow!("DISCORD_TOKEN is malformed: a bot token has three dot-separated parts"))?;
     Ok(token.expose().to_string())
 }
 
@@ -166,23 +164,14 @@ pub async fn start(
     let curriculum = Arc::new(curriculum);
     let clock: SharedClock = options.clock.unwrap_or_else(|| Arc::new(SystemClock));
     let scheduler = Scheduler::new(db.clone(), Arc::clone(&curriculum), Arc::clone(&clock), config.reminder_hours);
-    let data = Data {
-        config,
-        curriculum,
-        db: db.clone(),
-        clock,
-        scheduler: Arc::clone(&scheduler),
-    };
+    let data = Data { config, curriculum, db: db.clone(), clock, scheduler: Arc::clone(&scheduler) };
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
             commands: commands::all(),
             on_error: |e| Box::pin(on_error(e)),
             initialize_owners: false,
             allowed_mentions: Some(
-                serenity::CreateAllowedMentions::new()
-                    .everyone(false)
-                    .all_users(false)
-                    .all_roles(false),
+                serenity::CreateAllowedMentions::new().everyone(false).all_users(false).all_roles(false),
             ),
             event_handler: |framework, event| Box::pin(on_event(framework, event)),
             ..Default::default()
@@ -225,12 +214,7 @@ pub async fn start(
         }
         result
     });
-    Ok(RunningBot {
-        scheduler,
-        shard_manager,
-        client_task,
-        db,
-    })
+    Ok(RunningBot { scheduler, shard_manager, client_task, db })
 }
 
 async fn on_event(
@@ -256,10 +240,9 @@ async fn on_error(error: poise::FrameworkError<'_, Data, BotError>) {
             let shown = input.map(|i| format!(" `{}`", i.chars().take(100).collect::<String>())).unwrap_or_default();
             (ctx, format!("I couldn't understand the value{shown}: {error}. Please check the command's options."))
         }
-        F::MissingUserPermissions { ctx, .. } | F::CommandCheckFailed { ctx, error: None, .. } => (
-            ctx,
-            "This command is for moderators (Manage Server permission or the moderator role).".to_string(),
-        ),
+        F::MissingUserPermissions { ctx, .. } | F::CommandCheckFailed { ctx, error: None, .. } => {
+            (ctx, "This command is for moderators (Manage Server permission or the moderator role).".to_string())
+        }
         F::CommandCheckFailed { ctx, error: Some(e), .. } => {
             error!("command check failed: {e}");
             (ctx, INTERNAL_MESSAGE.to_string())

@@ -20,12 +20,7 @@ pub fn is_moderator(ctx: &serenity::Context, data: &Data, guild_id: GuildId, mem
     let Some(guild) = ctx.cache.guild(guild_id) else {
         return false;
     };
-    member.roles.iter().any(|r| {
-        guild
-            .roles
-            .get(r)
-            .is_some_and(|role| role.name.eq_ignore_ascii_case(role_name))
-    })
+    member.roles.iter().any(|r| guild.roles.get(r).is_some_and(|role| role.name.eq_ignore_ascii_case(role_name)))
 }
 
 /// poise check for moderator commands.
@@ -45,8 +40,6 @@ pub async fn require(ctx: Context<'_>) -> Result<(), BotError> {
     if check(ctx).await? {
         Ok(())
     } else {
-        Err(BotError::user(
-            "This is for moderators (Manage Server permission or the moderator role).",
-        ))
+        Err(BotError::user("This is for moderators (Manage Server permission or the moderator role)."))
     }
 }

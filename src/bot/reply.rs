@@ -7,9 +7,7 @@ use poise::serenity_prelude::CreateEmbed;
 
 /// Replies with embeds, ephemeral.
 pub async fn embeds(ctx: Context<'_>, embeds: Vec<CreateEmbed>) -> Result<(), BotError> {
-    let reply = embeds
-        .into_iter()
-        .fold(CreateReply::default().ephemeral(true), |r, e| r.embed(e));
+    let reply = embeds.into_iter().fold(CreateReply::default().ephemeral(true), |r, e| r.embed(e));
     ctx.send(reply).await?;
     Ok(())
 }

@@ -117,11 +117,7 @@ mod tests {
         let doc = Document::parse(text.to_string()).unwrap();
         let r = locate(&doc, &[Seg::Key("weeks"), Seg::Index(1), Seg::Key("questions")]).unwrap();
         assert_eq!(line_col(text, r.start), (6, 1));
-        let r = locate(
-            &doc,
-            &[Seg::Key("weeks"), Seg::Index(1), Seg::Key("questions"), Seg::Index(1)],
-        )
-        .unwrap();
+        let r = locate(&doc, &[Seg::Key("weeks"), Seg::Index(1), Seg::Key("questions"), Seg::Index(1)]).unwrap();
         assert_eq!(line_col(text, r.start), (6, 19));
         // A missing key falls back to the deepest ancestor found.
         let r = locate(&doc, &[Seg::Key("weeks"), Seg::Index(0), Seg::Key("nope")]).unwrap();

@@ -28,14 +28,7 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file.display(),
-            self.line,
-            self.col,
-            self.message
-        )
+        write!(f, "{}:{}:{}: {}", self.file.display(), self.line, self.col, self.message)
     }
 }
 
@@ -72,10 +65,8 @@ impl Curriculum {
     pub fn load_dir(dir: &Path) -> Result<Curriculum, Problems> {
         let mut sources = Vec::new();
         let mut problems = Vec::new();
-        let mut names: Vec<PathBuf> = ["resources.toml", "tracks.toml", "role.toml"]
-            .iter()
-            .map(|n| dir.join(n))
-            .collect();
+        let mut names: Vec<PathBuf> =
+            ["resources.toml", "tracks.toml", "role.toml"].iter().map(|n| dir.join(n)).collect();
         let paths_dir = dir.join("paths");
         match std::fs::read_dir(&paths_dir) {
             Ok(entries) => {
@@ -97,12 +88,9 @@ impl Curriculum {
             match std::fs::read_to_string(&name) {
                 Ok(text) => sources.push(Source { name, text }),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound && name.ends_with("role.toml") => {}
-                Err(e) => problems.push(Problem {
-                    file: name,
-                    line: 1,
-                    col: 1,
-                    message: format!("cannot read file: {e}"),
-                }),
+                Err(e) => {
+                    problems.push(Problem { file: name, line: 1, col: 1, message: format!("cannot read file: {e}") })
+                }
             }
         }
         let result = Self::from_sources(sources);
@@ -121,24 +109,15 @@ impl Curriculum {
         let mut sources = Vec::new();
         for name in ["resources.toml", "tracks.toml", "role.toml"] {
             if let Some(text) = EMBEDDED.get_file(name).and_then(|f| f.contents_utf8()) {
-                sources.push(Source {
-                    name: PathBuf::from("curriculum").join(name),
-                    text: text.to_string(),
-                });
+                sources.push(Source { name: PathBuf::from("curriculum").join(name), text: text.to_string() });
             }
         }
         if let Some(dir) = EMBEDDED.get_dir("paths") {
-            let mut files: Vec<_> = dir
-                .files()
-                .filter(|f| f.path().extension().is_some_and(|x| x == "toml"))
-                .collect();
+            let mut files: Vec<_> = dir.files().filter(|f| f.path().extension().is_some_and(|x| x == "toml")).collect();
             files.sort_by_key(|f| f.path());
             for f in files {
                 if let Some(text) = f.contents_utf8() {
-                    sources.push(Source {
-                        name: PathBuf::from("curriculum").join(f.path()),
-                        text: text.to_string(),
-                    });
+                    sources.push(Source { name: PathBuf::from("curriculum").join(f.path()), text: text.to_string() });
                 }
             }
         }
@@ -171,11 +150,7 @@ impl Curriculum {
     /// One-line summary printed by `studybot check`.
     pub fn summary(&self) -> String {
         let weeks: usize = self.paths.iter().map(|p| p.weeks.len()).sum();
-        let per_path: Vec<String> = self
-            .paths
-            .iter()
-            .map(|p| format!("{} {}", p.path.id, p.weeks.len()))
-            .collect();
+        let per_path: Vec<String> = self.paths.iter().map(|p| format!("{} {}", p.path.id, p.weeks.len())).collect();
         format!(
             "curriculum OK: {} paths ({} weeks: {}), {} tracks, {} resources",
             self.paths.len(),
@@ -212,12 +187,7 @@ pub struct Source {
 impl Source {
     fn problem_at(&self, offset: usize, message: impl Into<String>) -> Problem {
         let (line, col) = line_col(&self.text, offset);
-        Problem {
-            file: self.name.clone(),
-            line,
-            col,
-            message: message.into(),
-        }
+        Problem { file: self.name.clone(), line, col, message: message.into() }
     }
 }
 

@@ -127,17 +127,9 @@ pub(super) fn load(sources: Vec<Source>) -> Result<Curriculum, Problems> {
 
     for p in pending {
         let src = &sources[p.file];
-        let at = docs[p.file]
-            .as_ref()
-            .and_then(|d| locate::locate(d, &p.path))
-            .map(|r| r.start)
-            .unwrap_or(0);
+        let at = docs[p.file].as_ref().and_then(|d| locate::locate(d, &p.path)).map(|r| r.start).unwrap_or(0);
         let key = locate::display(&p.path);
-        let message = if key.is_empty() {
-            p.message
-        } else {
-            format!("{key}: {}", p.message)
-        };
+        let message = if key.is_empty() { p.message } else { format!("{key}: {}", p.message) };
         problems.push(src.problem_at(at, message));
     }
 
@@ -205,11 +197,7 @@ fn check_strings(doc: &Document<String>, file: usize, out: &mut Vec<Pending>) {
             Value::String(s) => {
                 let s = s.value();
                 if s.trim().is_empty() {
-                    out.push(Pending {
-                        file,
-                        path: path.clone(),
-                        message: "must not be empty".into(),
-                    });
+                    out.push(Pending { file, path: path.clone(), message: "must not be empty".into() });
                 } else {
                     let max = limit(path);
                     let n = s.chars().count();
@@ -275,27 +263,56 @@ fn check_strings(doc: &Document<String>, file: usize, out: &mut Vec<Pending>) {
 /// unknown, so mapping them to a placeholder here loses nothing.
 fn intern(k: &str) -> &'static str {
     const KEYS: &[&str] = &[
-        "resources", "id", "kind", "title", "by", "url", "summary", "tracks", "name",
-        "compensation", "demand", "growth", "companies", "what_you_do", "technologies", "area",
-        "items", "foundation", "learning_hours", "learning", "hours", "topics", "projects",
-        "levels", "range", "interview_focus", "best_for", "avoid_if", "path", "audience",
-        "weekly_hours", "phases", "number", "weeks", "phase", "exercises", "project",
-        "questions", "assessment", "skills", "role", "characteristics", "responsibilities",
+        "resources",
+        "id",
+        "kind",
+        "title",
+        "by",
+        "url",
+        "summary",
+        "tracks",
+        "name",
+        "compensation",
+        "demand",
+        "growth",
+        "companies",
+        "what_you_do",
+        "technologies",
+        "area",
+        "items",
+        "foundation",
+        "learning_hours",
+        "learning",
+        "hours",
+        "topics",
+        "projects",
+        "levels",
+        "range",
+        "interview_focus",
+        "best_for",
+        "avoid_if",
+        "path",
+        "audience",
+        "weekly_hours",
+        "phases",
+        "number",
+        "weeks",
+        "phase",
+        "exercises",
+        "project",
+        "questions",
+        "assessment",
+        "skills",
+        "role",
+        "characteristics",
+        "responsibilities",
     ];
     KEYS.iter().copied().find(|x| *x == k).unwrap_or("?")
 }
 
 fn check_id(id: &str, file: usize, path: KeyPath, out: &mut Vec<Pending>) {
-    if !id.is_empty()
-        && !id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
-        out.push(Pending {
-            file,
-            path,
-            message: format!("id `{id}` may only use lowercase letters, digits and '-'"),
-        });
+    if !id.is_empty() && !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        out.push(Pending { file, path, message: format!("id `{id}` may only use lowercase letters, digits and '-'") });
     }
 }
 
@@ -306,13 +323,8 @@ fn check_semantics(
     out: &mut Vec<Pending>,
 ) {
     use Seg::{Index as I, Key as K};
-    let push = |out: &mut Vec<Pending>, file: usize, path: KeyPath, message: String| {
-        out.push(Pending {
-            file,
-            path,
-            message,
-        })
-    };
+    let push =
+        |out: &mut Vec<Pending>, file: usize, path: KeyPath, message: String| out.push(Pending { file, path, message });
 
     // Resource ids: well-formed and unique.
     let mut resource_ids: HashMap<&str, usize> = HashMap::new();
@@ -367,10 +379,7 @@ fn check_semantics(
                 out,
                 *file,
                 at("learning_hours"),
-                format!(
-                    "is {} but the learning areas add up to {sum} hours",
-                    t.learning_hours
-                ),
+                format!("is {} but the learning areas add up to {sum} hours", t.learning_hours),
             );
         }
         for (ri, id) in t.resources.iter().enumerate() {
@@ -388,12 +397,7 @@ fn check_semantics(
         let file = *file;
         check_id(&p.path.id, file, vec![K("path"), K("id")], out);
         if !path_ids.insert(p.path.id.as_str()) {
-            push(
-                out,
-                file,
-                vec![K("path"), K("id")],
-                format!("duplicate path id `{}`", p.path.id),
-            );
+            push(out, file, vec![K("path"), K("id")], format!("duplicate path id `{}`", p.path.id));
         }
         // Phases: numbered 1..n in order.
         for (i, ph) in p.phases.iter().enumerate() {
@@ -465,12 +469,7 @@ fn check_semantics(
                 }
             }
             if w.exercises.len() > MAX_EXERCISES {
-                push(
-                    out,
-                    file,
-                    at("exercises"),
-                    format!("{} exercises, at most {MAX_EXERCISES}", w.exercises.len()),
-                );
+                push(out, file, at("exercises"), format!("{} exercises, at most {MAX_EXERCISES}", w.exercises.len()));
             }
             if w.resources.len() > MAX_WEEK_RESOURCES {
                 push(
@@ -503,12 +502,7 @@ fn check_semantics(
         }
         for (i, ph) in p.phases.iter().enumerate() {
             if !p.weeks.iter().any(|w| w.phase == ph.number) {
-                push(
-                    out,
-                    file,
-                    vec![K("phases"), I(i), K("number")],
-                    format!("phase {} has no weeks", ph.number),
-                );
+                push(out, file, vec![K("phases"), I(i), K("number")], format!("phase {} has no weeks", ph.number));
             }
         }
     }

@@ -1,6 +1,6 @@
 //! Study groups and their breaks (skipped weeks, pauses). Scoped by guild.
 
-use super::{from_db, to_db, Db};
+use super::{Db, from_db, to_db};
 use crate::weeks::{Break, BreakKind};
 
 /// A study group as stored.
@@ -160,9 +160,7 @@ pub async fn all(db: &Db) -> Result<Vec<GroupRow>, sqlx::Error> {
 /// Deletes a group and (by cascade) its check-ins, ratings, breaks and posts.
 pub async fn delete(db: &Db, guild_id: u64, id: i64) -> Result<bool, sqlx::Error> {
     let guild = to_db(guild_id);
-    let r = sqlx::query!("DELETE FROM study_groups WHERE guild_id = ? AND id = ?", guild, id)
-        .execute(db)
-        .await?;
+    let r = sqlx::query!("DELETE FROM study_groups WHERE guild_id = ? AND id = ?", guild, id).execute(db).await?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -273,13 +271,8 @@ pub async fn resume(db: &Db, guild_id: u64, group_id: i64, to: u32, now: &str) -
 /// Records (or clears, with `None`) the last delivery failure of a group.
 pub async fn set_error(db: &Db, group_id: i64, error: Option<&str>, now: &str) -> Result<(), sqlx::Error> {
     let at = error.map(|_| now);
-    sqlx::query!(
-        "UPDATE study_groups SET last_error = ?, last_error_at = ? WHERE id = ?",
-        error,
-        at,
-        group_id
-    )
-    .execute(db)
-    .await?;
+    sqlx::query!("UPDATE study_groups SET last_error = ?, last_error_at = ? WHERE id = ?", error, at, group_id)
+        .execute(db)
+        .await?;
     Ok(())
 }

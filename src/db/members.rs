@@ -1,6 +1,6 @@
 //! Members, their check-ins and self-assessment ratings. Scoped by guild.
 
-use super::{to_db, Db};
+use super::{Db, to_db};
 use sqlx::{Sqlite, Transaction};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -264,7 +264,14 @@ pub async fn forget(db: &Db, guild_id: u64, user_id: u64) -> Result<Forgotten, s
 }
 
 /// Turns reminder DMs on or off for a member (creating the member row if needed).
-pub async fn set_remind(db: &Db, guild_id: u64, user_id: u64, display_name: &str, on: bool, now: &str) -> Result<(), sqlx::Error> {
+pub async fn set_remind(
+    db: &Db,
+    guild_id: u64,
+    user_id: u64,
+    display_name: &str,
+    on: bool,
+    now: &str,
+) -> Result<(), sqlx::Error> {
     let guild = to_db(guild_id);
     let user = to_db(user_id);
     let on = on as i64;

@@ -5,11 +5,11 @@
 
 pub mod groups;
 pub mod members;
-pub mod reports;
 pub mod posts;
+pub mod reports;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -49,10 +49,7 @@ pub async fn open(path: &Path) -> anyhow::Result<Db> {
         .connect_with(options)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", path.display()))?;
-    MIGRATOR
-        .run(&pool)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot migrate database {}: {e}", path.display()))?;
+    MIGRATOR.run(&pool).await.map_err(|e| anyhow::anyhow!("cannot migrate database {}: {e}", path.display()))?;
     Ok(pool)
 }
 
@@ -60,10 +57,7 @@ pub async fn open(path: &Path) -> anyhow::Result<Db> {
 pub async fn open_memory() -> anyhow::Result<Db> {
     let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
     // One connection: every connection to :memory: is a separate database.
-    let pool = SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect_with(options)
-        .await?;
+    let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
     MIGRATOR.run(&pool).await?;
     Ok(pool)
 }

@@ -1,7 +1,7 @@
 //! Scheduled posts: claimed before sending, completed after. The unique keys on
 //! (group, kind, session), (group, week) and the closing post make each happen once.
 
-use super::{from_db, to_db, Db};
+use super::{Db, from_db, to_db};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PostKind {
@@ -141,7 +141,13 @@ pub async fn has_week_posts(db: &Db, group_id: i64) -> Result<bool, sqlx::Error>
     Ok(n > 0)
 }
 
-pub async fn mark_sent(db: &Db, id: i64, message_id: Option<u64>, thread_id: Option<u64>, now: &str) -> Result<(), sqlx::Error> {
+pub async fn mark_sent(
+    db: &Db,
+    id: i64,
+    message_id: Option<u64>,
+    thread_id: Option<u64>,
+    now: &str,
+) -> Result<(), sqlx::Error> {
     let m = message_id.map(to_db);
     let t = thread_id.map(to_db);
     sqlx::query!(
@@ -157,14 +163,9 @@ pub async fn mark_sent(db: &Db, id: i64, message_id: Option<u64>, thread_id: Opt
 }
 
 pub async fn mark_failed(db: &Db, id: i64, error: &str, now: &str) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE posts SET state = 'failed', error = ?, claimed_at = ? WHERE id = ?",
-        error,
-        now,
-        id
-    )
-    .execute(db)
-    .await?;
+    sqlx::query!("UPDATE posts SET state = 'failed', error = ?, claimed_at = ? WHERE id = ?", error, now, id)
+        .execute(db)
+        .await?;
     Ok(())
 }
 

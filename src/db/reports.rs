@@ -5,7 +5,7 @@
 //! The SQL lives in `src/db/reports/*.sql`, checked at compile time by `sqlx::query_file!`;
 //! the same text is exported in [`QUERIES`] so the benchmark can show their query plans.
 
-use super::{from_db, to_db, Db};
+use super::{Db, from_db, to_db};
 use crate::curriculum::Curriculum;
 use crate::report::{self, CheckinRecord, CheckinStatus, GroupInfo, MemberInfo, RatingRecord, ReportInput};
 use crate::weeks::{self, Break, BreakKind, Schedule};
@@ -64,9 +64,7 @@ pub struct ReportRows {
 /// The guild of group `group_id`, for the self-hoster's CLI, which is not acting for a
 /// Discord user. Bot commands know their guild and must not use this.
 pub async fn group_guild(db: &Db, group_id: i64) -> Result<Option<u64>, sqlx::Error> {
-    let guild = sqlx::query_file_scalar!("src/db/reports/group_guild.sql", group_id)
-        .fetch_optional(db)
-        .await?;
+    let guild = sqlx::query_file_scalar!("src/db/reports/group_guild.sql", group_id).fetch_optional(db).await?;
     Ok(guild.map(from_db))
 }
 
@@ -75,10 +73,7 @@ pub async fn group_guild(db: &Db, group_id: i64) -> Result<Option<u64>, sqlx::Er
 pub async fn load_rows(db: &Db, guild_id: u64, group_id: i64) -> Result<Option<ReportRows>, LoadError> {
     let guild = to_db(guild_id);
     let mut tx = db.begin().await?;
-    let Some(g) = sqlx::query_file!("src/db/reports/group.sql", guild, group_id)
-        .fetch_optional(&mut *tx)
-        .await?
-    else {
+    let Some(g) = sqlx::query_file!("src/db/reports/group.sql", guild, group_id).fetch_optional(&mut *tx).await? else {
         return Ok(None);
     };
     let bad = |what: String| LoadError::BadRow { group_id, what };
@@ -107,8 +102,7 @@ pub async fn load_rows(db: &Db, guild_id: u64, group_id: i64) -> Result<Option<R
     let rows = sqlx::query_file!("src/db/reports/checkins.sql", guild, group_id).fetch_all(&mut *tx).await?;
     let mut checkins = Vec::with_capacity(rows.len());
     for c in rows {
-        let status =
-            CheckinStatus::parse(&c.status).ok_or_else(|| bad(format!("check-in status `{}`", c.status)))?;
+        let status = CheckinStatus::parse(&c.status).ok_or_else(|| bad(format!("check-in status `{}`", c.status)))?;
         let confidence = u8::try_from(c.confidence).map_err(|_| bad(format!("confidence {}", c.confidence)))?;
         checkins.push(CheckinRecord {
             user_id: from_db(c.user_id),
@@ -196,4 +190,148 @@ fn schedule_of(g: &StoredGroup) -> Result<Schedule, String> {
         time: weeks::parse_time(&g.post_time).ok_or_else(|| format!("bad time `{}`", g.post_time))?,
         tz: weeks::parse_tz(&g.timezone).ok_or_else(|| format!("bad timezone `{}`", g.timezone))?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::open_memory;
+
+    const GUILD: u64 = u64::MAX - 3;
+
+    async fn exec(db: &Db, sql: &'static str, binds: &[i64]) -> i64 {
+        let mut q = sqlx::query(sql);
+        for b in binds {
+            q = q.bind(*b);
+        }
+        q.execute(db).await.unwrap().last_insert_rowid()
+    }
+
+    /// Two groups in GUILD and one in guild 7, each with one member and one check-in.
+    async fn fixture() -> (Db, i64, i64, i64) {
+        let db = open_memory().await.unwrap();
+        let mut ids = Vec::new();
+        for (guild, path) in [(to_db(GUILD), "architecture"), (to_db(GUILD), "senior"), (7, "architecture")] {
+            let name = format!("g{}", ids.len());
+            let id = sqlx::query(
+                "INSERT INTO study_groups (guild_id, name, channel_id, path_id, start_date, weekday, post_time,
+                     timezone, created_by, created_at, updated_at)
+                 VALUES (?, ?, 1, ?, '2026-01-05', 0, '18:00', 'Europe/Berlin', 1, 't', 't')",
+            )
+            .bind(guild)
+            .bind(name)
+            .bind(path)
+            .execute(&db)
+            .await
+            .unwrap()
+            .last_insert_rowid();
+            let user = 100 + id;
+            exec(
+                &db,
+                "INSERT OR IGNORE INTO members (guild_id, user_id, display_name, created_at) VALUES (?, ?, 'm', 't')",
+                &[guild, user],
+            )
+            .await;
+            exec(
+                &db,
+                "INSERT INTO group_members (group_id, guild_id, user_id, joined_week, joined_at) VALUES (?, ?, ?, 1, 't')",
+                &[id, guild, user],
+            )
+            .await;
+            exec(
+                &db,
+                "INSERT INTO checkins (group_id, guild_id, user_id, week, status, hours, confidence, created_at, updated_at)
+                 VALUES (?, ?, ?, 1, 'partial', 1.5, 3, 't', 't')",
+                &[id, guild, user],
+            )
+            .await;
+            exec(
+                &db,
+                "INSERT INTO ratings (group_id, guild_id, user_id, week, question, rating, updated_at)
+                 VALUES (?, ?, ?, 1, 4, 2, 't')",
+                &[id, guild, user],
+            )
+            .await;
+            ids.push(id);
+        }
+        exec(
+            &db,
+            "INSERT INTO group_breaks (group_id, kind, from_session, to_session, created_at) VALUES (?, 'pause', 3, NULL, 't')",
+            &[ids[0]],
+        )
+        .await;
+        (db, ids[0], ids[1], ids[2])
+    }
+
+    #[tokio::test]
+    async fn loads_one_group_and_nothing_of_the_others() {
+        let (db, a, _, _) = fixture().await;
+        let rows = load_rows(&db, GUILD, a).await.unwrap().unwrap();
+        assert_eq!(rows.group.name, "g0");
+        assert_eq!(rows.group.breaks, vec![Break { kind: BreakKind::Pause, from: 3, to: None }]);
+        assert_eq!(
+            rows.members,
+            vec![MemberInfo { user_id: 100 + a as u64, display_name: "m".into(), joined_week: 1 }]
+        );
+        assert_eq!(rows.checkins.len(), 1);
+        let c = &rows.checkins[0];
+        assert_eq!(
+            (c.user_id, c.week, c.status, c.hours, c.confidence),
+            (100 + a as u64, 1, CheckinStatus::Partial, 1.5, 3)
+        );
+        assert_eq!(rows.ratings, vec![RatingRecord { user_id: 100 + a as u64, week: 1, question: 4, rating: 2 }]);
+    }
+
+    #[tokio::test]
+    async fn a_group_id_from_another_guild_finds_nothing() {
+        let (db, a, _, other) = fixture().await;
+        assert!(load_rows(&db, GUILD, other).await.unwrap().is_none());
+        assert!(load_rows(&db, 7, a).await.unwrap().is_none());
+        assert!(load_rows(&db, GUILD, 999).await.unwrap().is_none());
+        let c = Curriculum::embedded().unwrap();
+        assert!(load_input(&db, 7, a, &c, Utc::now()).await.unwrap().is_none());
+        assert_eq!(group_guild(&db, a).await.unwrap(), Some(GUILD));
+        assert_eq!(group_guild(&db, other).await.unwrap(), Some(7));
+        assert_eq!(group_guild(&db, 999).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn load_input_completes_the_rows_from_the_curriculum() {
+        let (db, a, b, _) = fixture().await;
+        let c = Curriculum::embedded().unwrap();
+        let now = Utc::now();
+        let input = load_input(&db, GUILD, a, &c, now).await.unwrap().unwrap();
+        let path = c.path("architecture").unwrap();
+        assert_eq!(input.group.total_weeks, path.len_weeks());
+        assert_eq!(input.group.schedule.tz, chrono_tz::Europe::Berlin);
+        assert_eq!(input.group.schedule.weekday, Weekday::Mon);
+        assert_eq!(input.questions[0], path.week(1).unwrap().questions);
+        // Paused from session 3 on: weeks 1 to 3 are held, whatever "now" is.
+        let r = report::build(&input, None, None).unwrap();
+        assert_eq!(r.latest_held_week, 3);
+        assert_eq!(r.summary.checkins, 1);
+        let senior = load_input(&db, GUILD, b, &c, now).await.unwrap().unwrap();
+        assert_eq!(senior.group.total_weeks, c.path("senior").unwrap().len_weeks());
+    }
+
+    #[tokio::test]
+    async fn unknown_paths_and_broken_rows_are_reported() {
+        let (db, a, _, _) = fixture().await;
+        let c = Curriculum::embedded().unwrap();
+        exec(&db, "UPDATE study_groups SET path_id = 'gone' WHERE id = ?", &[a]).await;
+        let e = load_input(&db, GUILD, a, &c, Utc::now()).await.unwrap_err();
+        assert_eq!(e.to_string(), format!("group {a} follows path `gone`, which the curriculum does not have"));
+        exec(&db, "UPDATE study_groups SET path_id = 'architecture', timezone = 'Mars/Base' WHERE id = ?", &[a]).await;
+        let e = load_input(&db, GUILD, a, &c, Utc::now()).await.unwrap_err();
+        assert_eq!(e.to_string(), format!("group {a} has an invalid schedule: bad timezone `Mars/Base`"));
+    }
+
+    #[test]
+    fn every_query_is_guild_scoped_through_the_group() {
+        for (name, sql) in QUERIES {
+            if name != "group_guild" {
+                assert!(sql.contains("WHERE g.guild_id = ?1 AND g.id = ?2"), "{name}: {sql}");
+            }
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! Embeds for the informational commands: tracks, resources, search results, help.
 
-use super::{fields_from_lines, group_by_kind, resource_line, COLOUR};
+use super::{COLOUR, fields_from_lines, group_by_kind, resource_line};
 use crate::curriculum::{Curriculum, Resource, Track};
 use crate::limits;
 use crate::search::{Hit, HitKind};
@@ -11,10 +11,7 @@ pub fn tracks_list(c: &Curriculum) -> CreateEmbed {
     let fields = c.tracks.iter().map(|t| {
         (
             t.name.clone(),
-            format!(
-                "{}\n{} · +{} h of study · `/track name:{}`",
-                t.summary, t.compensation, t.learning_hours, t.id
-            ),
+            format!("{}\n{} · +{} h of study · `/track name:{}`", t.summary, t.compensation, t.learning_hours, t.id),
             false,
         )
     });
@@ -40,11 +37,7 @@ pub fn track_card(c: &Curriculum, t: &Track) -> Vec<CreateEmbed> {
         ))
         .colour(COLOUR);
     let mut fields = fields_from_lines("What you do", &bullets(&t.what_you_do));
-    let tech: Vec<String> = t
-        .technologies
-        .iter()
-        .map(|a| format!("**{}:** {}", a.area, a.items.join(", ")))
-        .collect();
+    let tech: Vec<String> = t.technologies.iter().map(|a| format!("**{}:** {}", a.area, a.items.join(", "))).collect();
     fields.extend(fields_from_lines("Key technologies", &tech));
     fields.push(("Best for".into(), t.best_for.clone(), true));
     fields.push(("Avoid if".into(), t.avoid_if.clone(), true));
@@ -52,21 +45,14 @@ pub fn track_card(c: &Curriculum, t: &Track) -> Vec<CreateEmbed> {
     fields.extend(fields_from_lines("Career levels", &levels));
     overview = overview.fields(fields);
 
-    let learning: Vec<String> = t
-        .learning
-        .iter()
-        .map(|l| format!("**{} ({} h):** {}", l.area, l.hours, l.topics.join(", ")))
-        .collect();
+    let learning: Vec<String> =
+        t.learning.iter().map(|l| format!("**{} ({} h):** {}", l.area, l.hours, l.topics.join(", "))).collect();
     let mut fields = fields_from_lines(&format!("Additional learning ({} hours)", t.learning_hours), &learning);
     fields.extend(fields_from_lines("Builds on", &bullets(&t.foundation)));
     fields.extend(fields_from_lines("Recommended projects", &bullets(&t.projects)));
     fields.extend(fields_from_lines("Interview focus", &bullets(&t.interview_focus)));
-    let res: Vec<String> = t
-        .resources
-        .iter()
-        .filter_map(|id| c.resource(id))
-        .map(|r| format!("- {}", resource_line(r)))
-        .collect();
+    let res: Vec<String> =
+        t.resources.iter().filter_map(|id| c.resource(id)).map(|r| format!("- {}", resource_line(r))).collect();
     fields.extend(fields_from_lines("Resources", &res));
     let plan = CreateEmbed::new()
         .title(format!("{}: study plan", t.name))
@@ -132,10 +118,7 @@ pub fn resources_pages(title: &str, resources: &[&Resource]) -> Vec<Vec<CreateEm
     let sections: Vec<(String, Vec<String>)> = group_by_kind(resources.iter().copied())
         .into_iter()
         .map(|(k, rs)| {
-            let lines = rs
-                .into_iter()
-                .map(|r| format!("- {}: {}", resource_line(r), r.summary))
-                .collect();
+            let lines = rs.into_iter().map(|r| format!("- {}: {}", resource_line(r), r.summary)).collect();
             (k.heading().to_string(), lines)
         })
         .collect();
@@ -160,8 +143,5 @@ pub fn search_results(query: &str, hits: &[Hit]) -> CreateEmbed {
         })
         .collect();
     let query: String = query.chars().take(100).collect();
-    CreateEmbed::new()
-        .title(format!("Results for \"{query}\""))
-        .description(lines.join("\n"))
-        .colour(COLOUR)
+    CreateEmbed::new().title(format!("Results for \"{query}\"")).description(lines.join("\n")).colour(COLOUR)
 }

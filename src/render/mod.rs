@@ -4,14 +4,15 @@
 //! so the preview is exactly the request body Discord receives.
 
 pub mod cards;
+pub mod report;
 pub mod text;
 
 use crate::curriculum::{Curriculum, PathFile, Resource, ResourceKind, Week};
 use crate::ids::CustomId;
 use crate::limits;
 use serenity::all::{
-    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed,
-    CreateEmbedAuthor, CreateEmbedFooter, CreateMessage, RoleId,
+    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, CreateEmbedAuthor,
+    CreateEmbedFooter, CreateMessage, RoleId,
 };
 
 /// Accent colour of the bot's embeds.
@@ -68,10 +69,7 @@ pub fn resource_line(r: &Resource) -> String {
 
 /// The main embed for a week: topics, exercises, project, resources.
 pub fn week_embed(c: &Curriculum, path: &PathFile, week: &Week) -> CreateEmbed {
-    let phase = path
-        .phase(week.phase)
-        .map(|p| format!("Phase {}: {}", p.number, p.title))
-        .unwrap_or_default();
+    let phase = path.phase(week.phase).map(|p| format!("Phase {}: {}", p.number, p.title)).unwrap_or_default();
     let mut description = week.summary.clone();
     description.push_str("\n\n**Topics**");
     for t in &week.topics {
@@ -87,12 +85,8 @@ pub fn week_embed(c: &Curriculum, path: &PathFile, week: &Week) -> CreateEmbed {
     if let Some(project) = &week.project {
         fields.push(("Project".into(), project.clone(), false));
     }
-    let resources: Vec<String> = week
-        .resources
-        .iter()
-        .filter_map(|id| c.resource(id))
-        .map(|r| format!("- {}", resource_line(r)))
-        .collect();
+    let resources: Vec<String> =
+        week.resources.iter().filter_map(|id| c.resource(id)).map(|r| format!("- {}", resource_line(r))).collect();
     fields.extend(fields_from_lines("Resources", &resources));
     embed = embed.fields(fields);
     embed
@@ -116,9 +110,7 @@ pub fn questions_embed(week: &Week) -> CreateEmbed {
 /// The buttons under a weekly post.
 pub fn week_buttons(group_id: i64, week: u32) -> CreateActionRow {
     CreateActionRow::Buttons(vec![
-        CreateButton::new(CustomId::CheckIn { group_id, week }.encode())
-            .label("Check in")
-            .style(ButtonStyle::Success),
+        CreateButton::new(CustomId::CheckIn { group_id, week }.encode()).label("Check in").style(ButtonStyle::Success),
         CreateButton::new(CustomId::Assess { group_id, week }.encode())
             .label("Rate yourself")
             .style(ButtonStyle::Primary),
@@ -128,11 +120,7 @@ pub fn week_buttons(group_id: i64, week: u32) -> CreateActionRow {
 /// The complete weekly post for a group: role mention (if any), week and question embeds,
 /// and the Check in / Rate yourself buttons. Only the group's role can be pinged.
 pub fn week_post(c: &Curriculum, path: &PathFile, week: &Week, target: &PostTarget) -> CreateMessage {
-    let who = target
-        .group_name
-        .as_deref()
-        .map(|g| format!(" for **{g}**"))
-        .unwrap_or_default();
+    let who = target.group_name.as_deref().map(|g| format!(" for **{g}**")).unwrap_or_default();
     let mut content = format!("This week's session{who}: week {} of *{}*.", week.number, path.path.name);
     let mut mentions = CreateAllowedMentions::new().everyone(false).all_users(false).all_roles(false);
     if let Some(role) = target.mention_role {
@@ -178,12 +166,8 @@ fn no_pings() -> CreateAllowedMentions {
 
 /// The short note posted instead of a skipped session.
 pub fn skip_note(group: &str, next_week: Option<u32>) -> CreateMessage {
-    let then = next_week
-        .map(|w| format!(" Week {w} continues at the next session."))
-        .unwrap_or_default();
-    CreateMessage::new()
-        .content(format!("No session for **{group}** this week.{then}"))
-        .allowed_mentions(no_pings())
+    let then = next_week.map(|w| format!(" Week {w} continues at the next session.")).unwrap_or_default();
+    CreateMessage::new().content(format!("No session for **{group}** this week.{then}")).allowed_mentions(no_pings())
 }
 
 /// The post after the last week of a path.

@@ -21,11 +21,7 @@ pub fn message_to_text(msg: &Value) -> String {
             out.push('\n');
         }
         for f in e["fields"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
-            out.push_str(&format!(
-                "\n{}\n{}\n",
-                f["name"].as_str().unwrap_or(""),
-                f["value"].as_str().unwrap_or("")
-            ));
+            out.push_str(&format!("\n{}\n{}\n", f["name"].as_str().unwrap_or(""), f["value"].as_str().unwrap_or("")));
         }
         if let Some(t) = e["footer"]["text"].as_str() {
             out.push_str(&format!("\n({t})\n"));

@@ -1,29 +1,28 @@
-//! The participation chart as a PNG: check-in rate per week as bars (left axis, %) and the
-//! average confidence per week as a line (right axis, 1-5).
+//! The participation chart as a PNG: the check-in rate per week as bars (left axis, %) and
+//! the average confidence per week as a line (right axis, 1 to 5).
 //!
-//! Text is drawn with DejaVu Sans compiled into the binary (the `dejavu` crate; plotters'
-//! `ab_glyph` backend), never a system font, so the chart looks the same on every host,
-//! including minimal containers without fonts.
+//! Shapes are drawn with plotters' bitmap backend in pixel coordinates. Text is laid out and
+//! rasterized here with `ab_glyph` from DejaVu Sans compiled into the binary (the `dejavu`
+//! crate): no system font is ever looked up, so the chart looks the same on every host,
+//! including minimal containers without fonts. (plotters' own `ab_glyph` text drops each
+//! glyph's side bearing, which spaces letters unevenly; hence the small renderer below.)
 
-use super::Report;
+use super::{Report, WeekRow};
+use ab_glyph::{Font, FontRef, Glyph, PxScale, ScaleFont, point};
 use plotters::backend::RGBPixel;
-use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
-use plotters::style::{register_font, FontStyle};
-use std::sync::OnceLock;
 
 /// Width of the chart in pixels.
 pub const CHART_WIDTH: u32 = 1000;
 /// Height of the chart in pixels.
 pub const CHART_HEIGHT: u32 = 600;
 
-/// The font family name the embedded font is registered under.
-const FONT: &str = "sans-serif";
-
 const BAR: RGBColor = RGBColor(66, 133, 244);
 const LINE: RGBColor = RGBColor(230, 120, 20);
 const TEXT: RGBColor = RGBColor(30, 30, 30);
-const MUTED: RGBColor = RGBColor(90, 90, 90);
+const MUTED: RGBColor = RGBColor(95, 95, 95);
+const GRID: RGBColor = RGBColor(228, 228, 228);
+const AXIS: RGBColor = RGBColor(120, 120, 120);
 
 /// Why the chart could not be drawn.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -40,34 +39,133 @@ fn draw_err<E: std::fmt::Display>(e: E) -> ChartError {
     ChartError::Draw(e.to_string())
 }
 
-/// Registers the embedded font with plotters, once per process.
-fn ensure_font() -> Result<(), ChartError> {
-    static REGISTERED: OnceLock<bool> = OnceLock::new();
-    let ok = *REGISTERED.get_or_init(|| register_font(FONT, FontStyle::Normal, dejavu::sans::regular()).is_ok());
-    if ok { Ok(()) } else { Err(ChartError::Font) }
+/// The plot area in pixels and the mapping of weeks and values onto it.
+struct Plot {
+    left: i32,
+    right: i32,
+    top: i32,
+    bottom: i32,
+    first: u32,
+    weeks: u32,
+}
+
+impl Plot {
+    fn slot(&self) -> f64 {
+        f64::from(self.right - self.left) / f64::from(self.weeks)
+    }
+
+    /// Left edge of week `w`'s column.
+    fn x_of(&self, w: u32) -> f64 {
+        f64::from(self.left) + f64::from(w - self.first) * self.slot()
+    }
+
+    fn x_center(&self, w: u32) -> i32 {
+        (self.x_of(w) + self.slot() / 2.0).round() as i32
+    }
+
+    /// Pixel row of a check-in rate in percent (0 to 100).
+    fn y_rate(&self, percent: f64) -> i32 {
+        let h = f64::from(self.bottom - self.top);
+        (f64::from(self.bottom) - percent.clamp(0.0, 100.0) / 100.0 * h).round() as i32
+    }
+
+    /// Pixel row of a confidence (1 to 5).
+    fn y_confidence(&self, c: f64) -> i32 {
+        self.y_rate((c.clamp(1.0, 5.0) - 1.0) / 4.0 * 100.0)
+    }
 }
 
 /// Draws the report's chart, [`CHART_WIDTH`] x [`CHART_HEIGHT`], as PNG bytes.
 pub fn chart_png(report: &Report) -> Result<Vec<u8>, ChartError> {
-    ensure_font()?;
-    let mut pixels = vec![0u8; CHART_WIDTH as usize * CHART_HEIGHT as usize * 3];
-    draw(report, &mut pixels)?;
+    let font = FontRef::try_from_slice(dejavu::sans::regular()).map_err(|_| ChartError::Font)?;
+    let plot = Plot {
+        left: 84,
+        right: CHART_WIDTH as i32 - 84,
+        top: 104,
+        bottom: CHART_HEIGHT as i32 - 72,
+        first: report.from_week,
+        weeks: report.to_week.saturating_sub(report.from_week) + 1,
+    };
+    let mut pixels = vec![255u8; CHART_WIDTH as usize * CHART_HEIGHT as usize * 3];
+    draw_shapes(report, &plot, &mut pixels)?;
+    let mut canvas = Canvas { pixels: &mut pixels, font: &font };
+    draw_text(report, &plot, &mut canvas);
     encode_png(&pixels)
 }
 
-fn draw(report: &Report, pixels: &mut [u8]) -> Result<(), ChartError> {
+fn draw_shapes(report: &Report, plot: &Plot, pixels: &mut [u8]) -> Result<(), ChartError> {
     let backend =
         BitMapBackend::<RGBPixel>::with_buffer_and_format(pixels, (CHART_WIDTH, CHART_HEIGHT)).map_err(draw_err)?;
     let root = backend.into_drawing_area();
     root.fill(&WHITE).map_err(draw_err)?;
-    let (header, body) = root.split_vertically(86);
 
-    // Header: title, one line of totals, and the legend.
-    let title = format!("Participation: {}", one_line(&report.group_name, 60));
-    header.draw(&Text::new(title, (24, 14), (FONT, 28).into_font().color(&TEXT))).map_err(draw_err)?;
+    // Grid every 10%, then the bars, then the axes over them.
+    for pct in (0..=100).step_by(10) {
+        let y = plot.y_rate(f64::from(pct));
+        root.draw(&PathElement::new(vec![(plot.left, y), (plot.right, y)], GRID)).map_err(draw_err)?;
+    }
+    let gap = (plot.slot() * 0.14).clamp(1.0, 14.0);
+    for w in &report.weeks {
+        let x0 = (plot.x_of(w.week) + gap).round() as i32;
+        let x1 = (plot.x_of(w.week) + plot.slot() - gap).round() as i32;
+        let y = plot.y_rate(w.rate * 100.0);
+        if y < plot.bottom {
+            root.draw(&Rectangle::new([(x0, y), (x1.max(x0 + 1), plot.bottom)], BAR.filled())).map_err(draw_err)?;
+        }
+    }
+    let frame =
+        vec![(plot.left, plot.top), (plot.left, plot.bottom), (plot.right, plot.bottom), (plot.right, plot.top)];
+    root.draw(&PathElement::new(frame, AXIS)).map_err(draw_err)?;
+    // Ticks: 1 to 5 on the right axis, every 10% on the left one.
+    for c in 1..=5 {
+        let y = plot.y_confidence(f64::from(c));
+        root.draw(&PathElement::new(vec![(plot.right, y), (plot.right + 5, y)], AXIS)).map_err(draw_err)?;
+    }
+    for pct in (0..=100).step_by(10) {
+        let y = plot.y_rate(f64::from(pct));
+        root.draw(&PathElement::new(vec![(plot.left - 5, y), (plot.left, y)], AXIS)).map_err(draw_err)?;
+    }
+
+    // The confidence line breaks at weeks without check-ins.
+    for run in confidence_runs(&report.weeks) {
+        let points: Vec<(i32, i32)> = run.iter().map(|&(w, c)| (plot.x_center(w), plot.y_confidence(c))).collect();
+        if points.len() > 1 {
+            root.draw(&PathElement::new(points.clone(), LINE.stroke_width(3))).map_err(draw_err)?;
+        }
+        for p in points {
+            root.draw(&Circle::new(p, 4, LINE.filled())).map_err(draw_err)?;
+        }
+    }
+
+    // Legend swatches (their text is drawn with the rest).
+    let lx = CHART_WIDTH as i32 - 270;
+    root.draw(&Rectangle::new([(lx, 20), (lx + 24, 34)], BAR.filled())).map_err(draw_err)?;
+    root.draw(&PathElement::new(vec![(lx, 54), (lx + 24, 54)], LINE.stroke_width(3))).map_err(draw_err)?;
+    root.draw(&Circle::new((lx + 12, 54), 4, LINE.filled())).map_err(draw_err)?;
+    root.present().map_err(draw_err)?;
+    Ok(())
+}
+
+/// Consecutive weeks with an average confidence, as (week, confidence) runs.
+fn confidence_runs(weeks: &[WeekRow]) -> Vec<Vec<(u32, f64)>> {
+    let mut runs: Vec<Vec<(u32, f64)>> = vec![Vec::new()];
+    for w in weeks {
+        match (w.average_confidence, runs.last_mut()) {
+            (Some(c), Some(run)) => run.push((w.week, c)),
+            _ => runs.push(Vec::new()),
+        }
+    }
+    runs.retain(|r| !r.is_empty());
+    runs
+}
+
+fn draw_text(report: &Report, plot: &Plot, canvas: &mut Canvas<'_>) {
+    use Align::*;
+    let title = format!("Participation: {}", one_line(&report.group_name, 48));
+    canvas.text(&title, 28.0, TEXT, (24, 14), (Start, Start), Turn::None);
     let s = &report.summary;
     let mut totals = format!(
-        "Weeks {}-{} of {}  |  {} members  |  {} check-ins ({:.0}%)  |  {:.1} h",
+        "Weeks {}\u{2013}{} of {}  \u{b7}  {} members  \u{b7}  {} check-ins ({:.0}%)  \u{b7}  {:.1} h",
         report.from_week,
         report.to_week,
         report.total_weeks,
@@ -77,102 +175,172 @@ fn draw(report: &Report, pixels: &mut [u8]) -> Result<(), ChartError> {
         s.total_hours
     );
     if let Some(c) = s.average_confidence {
-        totals.push_str(&format!("  |  confidence {c:.1}/5"));
+        totals.push_str(&format!("  \u{b7}  confidence {c:.1}/5"));
     }
-    header.draw(&Text::new(totals, (24, 54), (FONT, 16).into_font().color(&MUTED))).map_err(draw_err)?;
-    let legend_x = CHART_WIDTH as i32 - 250;
-    header.draw(&Rectangle::new([(legend_x, 18), (legend_x + 22, 32)], BAR.filled())).map_err(draw_err)?;
-    header
-        .draw(&Text::new("Check-in rate (%)", (legend_x + 30, 16), (FONT, 16).into_font().color(&TEXT)))
-        .map_err(draw_err)?;
-    header
-        .draw(&PathElement::new(vec![(legend_x, 50), (legend_x + 22, 50)], LINE.stroke_width(3)))
-        .map_err(draw_err)?;
-    header.draw(&Circle::new((legend_x + 11, 50), 4, LINE.filled())).map_err(draw_err)?;
-    header
-        .draw(&Text::new("Avg confidence (1-5)", (legend_x + 30, 42), (FONT, 16).into_font().color(&TEXT)))
-        .map_err(draw_err)?;
+    canvas.text(&totals, 16.0, MUTED, (24, 56), (Start, Start), Turn::None);
+    let lx = CHART_WIDTH as i32 - 270;
+    canvas.text("Check-in rate (%)", 16.0, TEXT, (lx + 34, 27), (Start, Center), Turn::None);
+    canvas.text("Average confidence (1\u{2013}5)", 16.0, TEXT, (lx + 34, 54), (Start, Center), Turn::None);
 
-    // Body: bars on the primary axes, the confidence line on the secondary ones. Both use
-    // one segment per week, so a bar and its point share the same column.
-    let (first, last) = (report.from_week, report.to_week);
-    let weeks = || (first..last + 1).into_segmented();
-    let mut chart = ChartBuilder::on(&body)
-        .margin_left(12)
-        .margin_right(12)
-        .margin_bottom(10)
-        .margin_top(6)
-        .x_label_area_size(50)
-        .y_label_area_size(70)
-        .right_y_label_area_size(70)
-        .build_cartesian_2d(weeks(), 0f64..100f64)
-        .map_err(draw_err)?
-        .set_secondary_coord(weeks(), 1f64..5f64);
-
-    let week_label = |v: &SegmentValue<u32>| match v {
-        SegmentValue::CenterOf(w) | SegmentValue::Exact(w) => w.to_string(),
-        SegmentValue::Last => String::new(),
-    };
-    let span = (last - first + 1) as usize;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(span.min(40))
-        .x_label_formatter(&week_label)
-        .y_labels(11)
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .x_desc("Week")
-        .y_desc("Check-in rate (%)")
-        .label_style((FONT, 15).into_font().color(&TEXT))
-        .axis_desc_style((FONT, 17).into_font().color(&TEXT))
-        .light_line_style(RGBColor(235, 235, 235))
-        .bold_line_style(RGBColor(215, 215, 215))
-        .draw()
-        .map_err(draw_err)?;
-    chart
-        .configure_secondary_axes()
-        .y_labels(5)
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .y_desc("Average confidence (1-5)")
-        .label_style((FONT, 15).into_font().color(&TEXT))
-        .axis_desc_style((FONT, 17).into_font().color(&TEXT))
-        .draw()
-        .map_err(draw_err)?;
-
-    let gap = if span > 20 { 2 } else { 8 };
-    chart
-        .draw_series(report.weeks.iter().map(|w| {
-            let mut bar = Rectangle::new(
-                [(SegmentValue::Exact(w.week), 0.0), (SegmentValue::Exact(w.week + 1), w.rate * 100.0)],
-                BAR.filled(),
-            );
-            bar.set_margin(0, 0, gap, gap);
-            bar
-        }))
-        .map_err(draw_err)?;
-
-    // The line breaks at weeks without check-ins (no confidence to show).
-    let mut runs: Vec<Vec<(SegmentValue<u32>, f64)>> = vec![Vec::new()];
+    // Axis labels.
+    for pct in (0..=100).step_by(10) {
+        canvas.text(
+            &pct.to_string(),
+            14.0,
+            TEXT,
+            (plot.left - 9, plot.y_rate(f64::from(pct))),
+            (End, Center),
+            Turn::None,
+        );
+    }
+    for c in 1..=5 {
+        let y = plot.y_confidence(f64::from(c));
+        canvas.text(&c.to_string(), 14.0, TEXT, (plot.right + 9, y), (Start, Center), Turn::None);
+    }
+    // Week numbers: every k-th week so that labels never overlap (always the first one).
+    let widest = canvas.measure(&report.to_week.to_string(), 14.0).0 as f64 + 10.0;
+    let every = (widest / plot.slot()).ceil().max(1.0) as u32;
     for w in &report.weeks {
-        match w.average_confidence {
-            Some(c) => {
-                if let Some(run) = runs.last_mut() {
-                    run.push((SegmentValue::CenterOf(w.week), c));
-                }
-            }
-            None => runs.push(Vec::new()),
+        if (w.week - plot.first).is_multiple_of(every) {
+            canvas.text(
+                &w.week.to_string(),
+                14.0,
+                TEXT,
+                (plot.x_center(w.week), plot.bottom + 8),
+                (Center, Start),
+                Turn::None,
+            );
         }
     }
-    for run in runs.into_iter().filter(|r| !r.is_empty()) {
-        chart
-            .draw_secondary_series(LineSeries::new(run.clone(), LINE.stroke_width(3)))
-            .map_err(draw_err)?;
-        chart
-            .draw_secondary_series(run.into_iter().map(|p| Circle::new(p, 4, LINE.filled())))
-            .map_err(draw_err)?;
+    // Percentages over the bars when the columns are wide enough.
+    if plot.slot() >= 40.0 {
+        for w in &report.weeks {
+            let label = format!("{:.0}%", w.rate * 100.0);
+            let y = plot.y_rate(w.rate * 100.0);
+            let (pos, color) = if y - plot.top < 22 { ((y + 4), WHITE) } else { ((y - 4), TEXT) };
+            let align = if color == WHITE { Start } else { End };
+            canvas.text(&label, 13.0, color, (plot.x_center(w.week), pos), (Center, align), Turn::None);
+        }
     }
-    root.present().map_err(draw_err)?;
-    Ok(())
+    let mid_y = (plot.top + plot.bottom) / 2;
+    canvas.text("Week", 16.0, TEXT, ((plot.left + plot.right) / 2, plot.bottom + 36), (Center, Start), Turn::None);
+    canvas.text("Check-in rate (%)", 16.0, TEXT, (20, mid_y), (Center, Center), Turn::Left);
+    canvas.text(
+        "Average confidence (1\u{2013}5)",
+        16.0,
+        TEXT,
+        (CHART_WIDTH as i32 - 22, mid_y),
+        (Center, Center),
+        Turn::Right,
+    );
+}
+
+/// Where a text box sits relative to its anchor point, per axis.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Align {
+    Start,
+    Center,
+    End,
+}
+
+/// Text direction: horizontal, or turned a quarter left (reads upwards) or right.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Turn {
+    None,
+    Left,
+    Right,
+}
+
+/// An RGB pixel buffer of the chart's size plus the font, for drawing text.
+struct Canvas<'a> {
+    pixels: &'a mut [u8],
+    font: &'a FontRef<'a>,
+}
+
+impl Canvas<'_> {
+    /// Laid-out glyphs of one line at `size` px, with the line's width and height.
+    fn layout(&self, s: &str, size: f32) -> (Vec<Glyph>, u32, u32) {
+        let scale = PxScale::from(size);
+        let font = self.font.as_scaled(scale);
+        let ascent = font.ascent();
+        let mut caret = 0.0f32;
+        let mut prev = None;
+        let mut glyphs = Vec::new();
+        for c in s.chars() {
+            let id = font.glyph_id(c);
+            if let Some(p) = prev {
+                caret += font.kern(p, id);
+            }
+            glyphs.push(id.with_scale_and_position(scale, point(caret, ascent)));
+            caret += font.h_advance(id);
+            prev = Some(id);
+        }
+        let height = (ascent - font.descent()).ceil().max(1.0) as u32;
+        (glyphs, caret.ceil().max(0.0) as u32, height)
+    }
+
+    /// Width and height of `s` at `size` px, unturned.
+    fn measure(&self, s: &str, size: f32) -> (u32, u32) {
+        let (_, w, h) = self.layout(s, size);
+        (w, h)
+    }
+
+    /// Draws `s` with its box aligned on `at` (`align` per axis, after turning).
+    fn text(&mut self, s: &str, size: f32, color: RGBColor, at: (i32, i32), align: (Align, Align), turn: Turn) {
+        let (glyphs, w, h) = self.layout(s, size);
+        if w == 0 {
+            return;
+        }
+        // Coverage of the unturned line, then copied onto the canvas turned and aligned.
+        let mut coverage = vec![0f32; (w * h) as usize];
+        for g in glyphs {
+            if let Some(outline) = self.font.outline_glyph(g) {
+                let b = outline.px_bounds();
+                outline.draw(|gx, gy, c| {
+                    let x = b.min.x as i64 + i64::from(gx);
+                    let y = b.min.y as i64 + i64::from(gy);
+                    if (0..i64::from(w)).contains(&x) && (0..i64::from(h)).contains(&y) {
+                        let cell = &mut coverage[(y * i64::from(w) + x) as usize];
+                        *cell = (*cell + c).min(1.0);
+                    }
+                });
+            }
+        }
+        let (bw, bh) = if turn == Turn::None { (w, h) } else { (h, w) };
+        let offset = |a: Align, len: u32| match a {
+            Align::Start => 0,
+            Align::Center => len as i32 / 2,
+            Align::End => len as i32,
+        };
+        let x0 = at.0 - offset(align.0, bw);
+        let y0 = at.1 - offset(align.1, bh);
+        for sy in 0..h {
+            for sx in 0..w {
+                let a = coverage[(sy * w + sx) as usize];
+                if a <= 0.0 {
+                    continue;
+                }
+                let (dx, dy) = match turn {
+                    Turn::None => (sx, sy),
+                    Turn::Left => (sy, w - 1 - sx),
+                    Turn::Right => (h - 1 - sy, sx),
+                };
+                self.blend(x0 + dx as i32, y0 + dy as i32, color, a);
+            }
+        }
+    }
+
+    fn blend(&mut self, x: i32, y: i32, color: RGBColor, alpha: f32) {
+        if x < 0 || y < 0 || x >= CHART_WIDTH as i32 || y >= CHART_HEIGHT as i32 {
+            return;
+        }
+        let i = (y as usize * CHART_WIDTH as usize + x as usize) * 3;
+        let RGBColor(r, g, b) = color;
+        for (channel, target) in self.pixels[i..i + 3].iter_mut().zip([r, g, b]) {
+            let v = f32::from(*channel) + (f32::from(target) - f32::from(*channel)) * alpha;
+            *channel = v.round().clamp(0.0, 255.0) as u8;
+        }
+    }
 }
 
 fn encode_png(pixels: &[u8]) -> Result<Vec<u8>, ChartError> {
@@ -193,6 +361,31 @@ fn one_line(s: &str, max: usize) -> String {
         flat
     } else {
         let cut: String = flat.chars().take(max.saturating_sub(3)).collect();
-        format!("{cut}...")
+        format!("{}...", cut.trim_end())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_laid_out_with_the_embedded_font() {
+        let font = FontRef::try_from_slice(dejavu::sans::regular()).unwrap();
+        let mut pixels = vec![255u8; CHART_WIDTH as usize * CHART_HEIGHT as usize * 3];
+        let mut canvas = Canvas { pixels: &mut pixels, font: &font };
+        let (w, h) = canvas.measure("Week", 16.0);
+        assert!((30..50).contains(&w) && (15..22).contains(&h), "{w}x{h}");
+        assert!(canvas.measure("Weeks", 16.0).0 > w);
+        canvas.text("Week", 16.0, TEXT, (10, 10), (Align::Start, Align::Start), Turn::Left);
+        let dark = pixels.chunks(3).filter(|p| p[0] < 128).count();
+        assert!(dark > 40, "{dark}");
+    }
+
+    #[test]
+    fn a_line_breaks_at_weeks_without_confidence() {
+        let w = |week, c| WeekRow { week, checked_in: 0, active: 0, rate: 0.0, hours: 0.0, average_confidence: c };
+        let runs = confidence_runs(&[w(1, Some(2.0)), w(2, None), w(3, Some(3.0)), w(4, Some(4.0)), w(5, None)]);
+        assert_eq!(runs, vec![vec![(1, 2.0)], vec![(3, 3.0), (4, 4.0)]]);
     }
 }

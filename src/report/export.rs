@@ -23,17 +23,8 @@ pub const MEMBERS_HEADER: [&str; 11] = [
 ];
 
 /// Header of [`checkins_csv`].
-pub const CHECKINS_HEADER: [&str; 9] = [
-    "user_id",
-    "display_name",
-    "week",
-    "status",
-    "hours",
-    "confidence",
-    "note",
-    "created_at",
-    "updated_at",
-];
+pub const CHECKINS_HEADER: [&str; 9] =
+    ["user_id", "display_name", "week", "status", "hours", "confidence", "note", "created_at", "updated_at"];
 
 /// One row per member (in the report's order) under [`MEMBERS_HEADER`]. `checkin_rate` is
 /// `weeks_checked_in / weeks_active` from 0 to 1; numbers have at most 3 decimals (rate)

@@ -23,9 +23,9 @@ mod chart;
 mod export;
 mod text;
 
-pub use chart::{chart_png, ChartError, CHART_HEIGHT, CHART_WIDTH};
-pub use export::{checkins_csv, members_csv};
-pub use text::text_summary;
+pub use chart::{CHART_HEIGHT, CHART_WIDTH, ChartError, chart_png};
+pub use export::{CHECKINS_HEADER, MEMBERS_HEADER, checkins_csv, members_csv};
+pub use text::{AT_RISK_LISTED, text_summary};
 
 use crate::curriculum::model::PathFile;
 use crate::weeks::{self, Break, Schedule};
@@ -308,11 +308,8 @@ pub fn build(input: &ReportInput, from: Option<u32>, to: Option<u32>) -> Result<
     for (i, m) in members.iter().enumerate() {
         index.entry(m.user_id).or_insert(i);
     }
-    let activity = input
-        .checkins
-        .iter()
-        .map(|c| (c.user_id, c.week))
-        .chain(input.ratings.iter().map(|r| (r.user_id, r.week)));
+    let activity =
+        input.checkins.iter().map(|c| (c.user_id, c.week)).chain(input.ratings.iter().map(|r| (r.user_id, r.week)));
     for (user_id, week) in activity {
         match index.get(&user_id) {
             Some(&i) if i >= input.members.len() => members[i].joined_week = members[i].joined_week.min(week.max(1)),
@@ -392,14 +389,9 @@ pub fn build(input: &ReportInput, from: Option<u32>, to: Option<u32>) -> Result<
             (row.weeks_checked_in > 0).then(|| confidence as f64 / f64::from(row.weeks_checked_in));
         // Streak, with a one-week grace while the last week has no check-in yet.
         let end = if n_weeks > 0 && cell(m, n_weeks - 1).is_none() { n_weeks - 1 } else { n_weeks };
-        row.current_streak = (0..end)
-            .rev()
-            .take_while(|&p| cell(m, p).is_some_and(|c| c.status.counts_for_streak()))
-            .count() as u32;
-        row.missed_recent = (0..n_weeks)
-            .rev()
-            .take_while(|&p| active(m, p) && cell(m, p).is_none())
-            .count() as u32;
+        row.current_streak =
+            (0..end).rev().take_while(|&p| cell(m, p).is_some_and(|c| c.status.counts_for_streak())).count() as u32;
+        row.missed_recent = (0..n_weeks).rev().take_while(|&p| active(m, p) && cell(m, p).is_none()).count() as u32;
         member_rows.push(row);
     }
 
@@ -414,7 +406,7 @@ pub fn build(input: &ReportInput, from: Option<u32>, to: Option<u32>) -> Result<
         })
         .collect();
     // Stable: equal counts keep the name order.
-    at_risk.sort_by(|a, b| b.missed_weeks.cmp(&a.missed_weeks));
+    at_risk.sort_by_key(|a| std::cmp::Reverse(a.missed_weeks));
 
     let hardest = hardest_topics(input, &|w| pos_of(w).is_some());
 

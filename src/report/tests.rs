@@ -13,7 +13,7 @@
 //! | erin (3)        |             |                | -              | -          |
 
 use super::*;
-use crate::weeks::{parse_date, parse_time, parse_tz, BreakKind};
+use crate::weeks::{BreakKind, parse_date, parse_time, parse_tz};
 
 const ALICE: u64 = 1;
 const BOB: u64 = 2;
@@ -71,12 +71,7 @@ fn input() -> ReportInput {
     dave.note = Some(DAVE_NOTE.into());
     ReportInput {
         group: group(6, vec![Break { kind: BreakKind::Skip, from: 2, to: Some(3) }]),
-        questions: vec![
-            vec!["Q1a".into(), "Q1b".into()],
-            vec![],
-            vec!["Q3a".into(), "Q3b".into()],
-            vec!["Q4a".into()],
-        ],
+        questions: vec![vec!["Q1a".into(), "Q1b".into()], vec![], vec!["Q3a".into(), "Q3b".into()], vec!["Q4a".into()]],
         members: vec![
             member(CAROL, "carol", 1),
             member(ALICE, "alice", 1),
@@ -114,7 +109,7 @@ fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-9
 }
 
-fn row<'a>(r: &'a Report, user_id: u64) -> &'a MemberRow {
+fn row(r: &Report, user_id: u64) -> &MemberRow {
     r.members.iter().find(|m| m.user_id == user_id).unwrap()
 }
 

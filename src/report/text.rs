@@ -4,8 +4,8 @@
 //! monospace font, e.g. a Discord code block). Names are plain text, never mentions; control
 //! characters are removed and long names or questions are shortened.
 
-use super::export::decimal;
 use super::Report;
+use super::export::decimal;
 use std::fmt::Write;
 
 /// At most this many at-risk members are named; the rest are counted.

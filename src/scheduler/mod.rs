@@ -12,7 +12,7 @@ pub mod plan;
 use crate::clock::SharedClock;
 use crate::curriculum::Curriculum;
 use crate::db::posts::{self, PostKind};
-use crate::db::{groups as db_groups, Db};
+use crate::db::{Db, groups as db_groups};
 use crate::groups::{self, GroupView};
 use crate::render;
 use crate::weeks;
@@ -296,7 +296,8 @@ impl Scheduler {
                 Ok((Some(msg.id.get()), thread))
             }
             PostKind::Skip => {
-                let next_week = match weeks::standing(&view.schedule, &view.breaks, view.total_weeks, self.clock.now()) {
+                let next_week = match weeks::standing(&view.schedule, &view.breaks, view.total_weeks, self.clock.now())
+                {
                     weeks::Standing::OnBreak { last_week, .. } => Some(last_week.map(|w| w + 1).unwrap_or(1)),
                     _ => None,
                 }
@@ -322,9 +323,7 @@ impl Scheduler {
                     }
                 };
                 let text = render::reminder(&view.row.name, w, &title, at, current);
-                let msg = self
-                    .send_message(channel, with_nonce(render::reminder_message(text.clone())))
-                    .await?;
+                let msg = self.send_message(channel, with_nonce(render::reminder_message(text.clone()))).await?;
                 self.send_dms(view, &text).await;
                 Ok((Some(msg.id.get()), None))
             }

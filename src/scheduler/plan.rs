@@ -44,8 +44,12 @@ fn candidate(kind: PostKind, session: u32, week: Option<u32>, posts: &[PostRow],
         Some(p) if p.state == "claimed" => Some(Due { kind, session, week: p.week, retry_of: Some(p.id) }),
         Some(p) => {
             let last = parse_time(&p.claimed_at).unwrap_or(now);
-            (p.attempts < MAX_ATTEMPTS && now - last >= backoff(p.attempts))
-                .then_some(Due { kind, session, week: p.week, retry_of: Some(p.id) })
+            (p.attempts < MAX_ATTEMPTS && now - last >= backoff(p.attempts)).then_some(Due {
+                kind,
+                session,
+                week: p.week,
+                retry_of: Some(p.id),
+            })
         }
     }
 }
@@ -113,7 +117,7 @@ pub fn next(view: &GroupView, now: DateTime<Utc>, reminder_hours: u32) -> Option
 mod tests {
     use super::*;
     use crate::db::groups::GroupRow;
-    use crate::weeks::{parse_date, parse_time as pt, parse_tz, Break, BreakKind, Schedule};
+    use crate::weeks::{Break, BreakKind, Schedule, parse_date, parse_time as pt, parse_tz};
     use chrono::Weekday;
 
     fn view(breaks: Vec<Break>, total: u32) -> GroupView {

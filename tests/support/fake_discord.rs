@@ -185,14 +185,7 @@ pub struct MemberSpec {
 
 impl ChannelSpec {
     pub fn new(id: u64, name: &str, kind: u8) -> Self {
-        ChannelSpec {
-            id,
-            name: name.into(),
-            kind,
-            parent_id: None,
-            bot_can_post: true,
-            topic: None,
-        }
+        ChannelSpec { id, name: name.into(), kind, parent_id: None, bot_can_post: true, topic: None }
     }
     pub fn text(id: u64, name: &str) -> Self {
         Self::new(id, name, 0)
@@ -232,11 +225,7 @@ impl GuildSpec {
             name: name.into(),
             owner_id: defaults::ALICE,
             channels: vec![],
-            roles: vec![RoleSpec {
-                id,
-                name: "@everyone".into(),
-                permissions: perms::EVERYONE,
-            }],
+            roles: vec![RoleSpec { id, name: "@everyone".into(), permissions: perms::EVERYONE }],
             members: vec![],
         }
     }
@@ -268,11 +257,7 @@ impl GuildSpec {
         self
     }
     pub fn role(mut self, id: u64, name: &str, permissions: u64) -> Self {
-        self.roles.push(RoleSpec {
-            id,
-            name: name.into(),
-            permissions,
-        });
+        self.roles.push(RoleSpec { id, name: name.into(), permissions });
         self
     }
     /// Sets `@everyone`'s permissions.
@@ -281,12 +266,7 @@ impl GuildSpec {
         self
     }
     pub fn member(mut self, user_id: u64, username: &str, roles: &[u64]) -> Self {
-        self.members.push(MemberSpec {
-            user_id,
-            username: username.into(),
-            roles: roles.to_vec(),
-            bot: false,
-        });
+        self.members.push(MemberSpec { user_id, username: username.into(), roles: roles.to_vec(), bot: false });
         self
     }
 
@@ -301,19 +281,11 @@ impl GuildSpec {
                 p |= r.permissions;
             }
         }
-        if p & perms::ADMINISTRATOR != 0 {
-            perms::ALL
-        } else {
-            p
-        }
+        if p & perms::ADMINISTRATOR != 0 { perms::ALL } else { p }
     }
 
     pub fn member_roles(&self, user_id: u64) -> Vec<u64> {
-        self.members
-            .iter()
-            .find(|m| m.user_id == user_id)
-            .map(|m| m.roles.clone())
-            .unwrap_or_default()
+        self.members.iter().find(|m| m.user_id == user_id).map(|m| m.roles.clone()).unwrap_or_default()
     }
 }
 
@@ -382,14 +354,7 @@ impl Fault {
     /// The next request (see [`Fault::times`]) matching `method` (`"*"` = any) and the path
     /// prefix gets a 429 with `retry_after` 0.3 s.
     pub fn rate_limit(method: &str, path_prefix: &str) -> Self {
-        Self::new(
-            FaultKind::RateLimit {
-                retry_after: 0.3,
-                global: false,
-            },
-            method,
-            path_prefix,
-        )
+        Self::new(FaultKind::RateLimit { retry_after: 0.3, global: false }, method, path_prefix)
     }
     /// The next matching request gets a 500.
     pub fn server_error(method: &str, path_prefix: &str) -> Self {
@@ -397,16 +362,8 @@ impl Fault {
     }
     fn new(kind: FaultKind, method: &str, path_prefix: &str) -> Self {
         let method = (method != "*").then(|| method.to_ascii_uppercase());
-        let path_prefix = path_prefix
-            .strip_prefix("/api/v10")
-            .unwrap_or(path_prefix)
-            .to_string();
-        Fault {
-            kind,
-            method,
-            path_prefix,
-            remaining: 1,
-        }
+        let path_prefix = path_prefix.strip_prefix("/api/v10").unwrap_or(path_prefix).to_string();
+        Fault { kind, method, path_prefix, remaining: 1 }
     }
     pub fn times(mut self, n: usize) -> Self {
         self.remaining = n;
@@ -588,10 +545,7 @@ pub struct ModalRequest {
 
 impl ModalRequest {
     pub fn input_ids(&self) -> Vec<String> {
-        self.inputs
-            .iter()
-            .filter_map(|i| i["custom_id"].as_str().map(String::from))
-            .collect()
+        self.inputs.iter().filter_map(|i| i["custom_id"].as_str().map(String::from)).collect()
     }
 }
 
@@ -670,10 +624,7 @@ pub struct Slash {
 
 impl Slash {
     pub fn new(name: &str) -> Self {
-        Slash {
-            name: name.into(),
-            ..Default::default()
-        }
+        Slash { name: name.into(), ..Default::default() }
     }
     pub fn group(mut self, g: &str) -> Self {
         self.group = Some(g.into());
@@ -688,8 +639,7 @@ impl Slash {
         self
     }
     fn opt(mut self, name: &str, kind: u8, value: Value) -> Self {
-        self.options
-            .push(json!({"name": name, "type": kind, "value": value}));
+        self.options.push(json!({"name": name, "type": kind, "value": value}));
         self
     }
     pub fn string(self, name: &str, v: &str) -> Self {
@@ -722,8 +672,7 @@ impl Slash {
     }
     /// A focused option of another type (Discord sends the partial input as a string).
     pub fn focused_typed(mut self, name: &str, kind: u8, partial: &str) -> Self {
-        self.options
-            .push(json!({"name": name, "type": kind, "value": partial, "focused": true}));
+        self.options.push(json!({"name": name, "type": kind, "value": partial, "focused": true}));
         self
     }
 }
@@ -740,10 +689,7 @@ pub struct InteractionHandle {
 
 impl std::fmt::Debug for InteractionHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InteractionHandle")
-            .field("id", &self.id)
-            .field("token", &self.token)
-            .finish()
+        f.debug_struct("InteractionHandle").field("id", &self.id).field("token", &self.token).finish()
     }
 }
 
@@ -870,10 +816,7 @@ struct St {
 
 impl St {
     fn next_id(&mut self) -> u64 {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as u64;
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
         let id = ((now - DISCORD_EPOCH_MS) << 22).max(self.last_id + 1);
         self.last_id = id;
         id
@@ -883,10 +826,7 @@ impl St {
         if user_id == cfg.bot_id {
             return cfg.bot_name.clone();
         }
-        self.usernames
-            .get(&user_id)
-            .cloned()
-            .unwrap_or_else(|| format!("user{user_id}"))
+        self.usernames.get(&user_id).cloned().unwrap_or_else(|| format!("user{user_id}"))
     }
 
     fn user_json(&self, cfg: &Cfg, user_id: u64) -> Value {
@@ -910,10 +850,7 @@ impl St {
         });
         let o = v.as_object_mut().unwrap();
         if matches!(c.kind, 10..=12) {
-            o.insert(
-                "owner_id".into(),
-                json!(c.owner_id.unwrap_or(cfg.bot_id).to_string()),
-            );
+            o.insert("owner_id".into(), json!(c.owner_id.unwrap_or(cfg.bot_id).to_string()));
             o.insert("last_message_id".into(), Value::Null);
             o.insert("rate_limit_per_user".into(), json!(0));
             o.insert("message_count".into(), json!(0));
@@ -929,10 +866,8 @@ impl St {
         let deny = if c.bot_can_post {
             vec![]
         } else {
-            vec![
-                json!({"id": cfg.bot_id.to_string(), "type": 1, "allow": "0",
-                        "deny": (perms::SEND_MESSAGES | perms::SEND_MESSAGES_IN_THREADS).to_string()}),
-            ]
+            vec![json!({"id": cfg.bot_id.to_string(), "type": 1, "allow": "0",
+                        "deny": (perms::SEND_MESSAGES | perms::SEND_MESSAGES_IN_THREADS).to_string()})]
         };
         o.insert("permission_overwrites".into(), json!(deny));
         match c.kind {
@@ -976,23 +911,13 @@ impl St {
     fn members_with_bot(&self, cfg: &Cfg, g: &GuildSpec) -> Vec<MemberSpec> {
         let mut ms = g.members.clone();
         if !ms.iter().any(|m| m.user_id == cfg.bot_id) {
-            ms.push(MemberSpec {
-                user_id: cfg.bot_id,
-                username: cfg.bot_name.clone(),
-                roles: vec![],
-                bot: true,
-            });
+            ms.push(MemberSpec { user_id: cfg.bot_id, username: cfg.bot_name.clone(), roles: vec![], bot: true });
         }
         ms
     }
 
     fn guild_json(&self, cfg: &Cfg, g: &GuildSpec, full: bool) -> Value {
-        let roles: Vec<Value> = g
-            .roles
-            .iter()
-            .enumerate()
-            .map(|(i, r)| Self::role_json(r, i))
-            .collect();
+        let roles: Vec<Value> = g.roles.iter().enumerate().map(|(i, r)| Self::role_json(r, i)).collect();
         let mut v = json!({
             "id": g.id.to_string(), "name": g.name, "icon": null, "icon_hash": null, "splash": null,
             "discovery_splash": null, "owner_id": g.owner_id.to_string(), "afk_channel_id": null,
@@ -1022,11 +947,7 @@ impl St {
                 .filter(|c| c.guild_id == Some(g.id) && matches!(c.kind, 10..=12))
                 .map(|c| self.chan_json(cfg, c))
                 .collect();
-            let members: Vec<Value> = self
-                .members_with_bot(cfg, g)
-                .iter()
-                .map(|m| self.member_json(g, m))
-                .collect();
+            let members: Vec<Value> = self.members_with_bot(cfg, g).iter().map(|m| self.member_json(g, m)).collect();
             o.insert("joined_at".into(), json!(JOINED_AT));
             o.insert("large".into(), json!(false));
             o.insert("unavailable".into(), json!(false));
@@ -1048,11 +969,8 @@ impl St {
         bot["verified"] = json!(true);
         bot["mfa_enabled"] = json!(false);
         bot["flags"] = json!(0);
-        let guilds: Vec<Value> = self
-            .guilds
-            .iter()
-            .map(|g| json!({"id": g.id.to_string(), "unavailable": true}))
-            .collect();
+        let guilds: Vec<Value> =
+            self.guilds.iter().map(|g| json!({"id": g.id.to_string(), "unavailable": true})).collect();
         json!({
             "v": 10, "user": bot, "guilds": guilds, "session_id": session_id,
             "resume_gateway_url": format!("ws://127.0.0.1:{}/ws", cfg.port),
@@ -1080,25 +998,13 @@ impl St {
 
     fn store_message(&mut self, channel_id: u64, msg: Value, origin: Origin) {
         let id = id_of(&msg);
-        self.messages.insert(
-            id,
-            StoredMsg {
-                channel_id,
-                msg,
-                origin,
-                deleted: false,
-            },
-        );
+        self.messages.insert(id, StoredMsg { channel_id, msg, origin, deleted: false });
     }
 
     fn visible_in(&self, channel_id: u64) -> Vec<Value> {
         self.messages
             .values()
-            .filter(|m| {
-                m.channel_id == channel_id
-                    && !m.deleted
-                    && m.msg["flags"].as_u64().unwrap_or(0) & 64 == 0
-            })
+            .filter(|m| m.channel_id == channel_id && !m.deleted && m.msg["flags"].as_u64().unwrap_or(0) & 64 == 0)
             .map(|m| m.msg.clone())
             .collect()
     }
@@ -1135,9 +1041,7 @@ fn user_json(id: u64, name: &str, bot: bool) -> Value {
 }
 
 fn now_ts() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S%.6f+00:00")
-        .to_string()
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6f+00:00").to_string()
 }
 
 fn id_of(v: &Value) -> u64 {
@@ -1207,13 +1111,9 @@ impl FakeDiscordBuilder {
     }
 
     pub async fn start(self) -> FakeDiscord {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind fake discord");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind fake discord");
         let port = listener.local_addr().unwrap().port();
-        let tls_tcp = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind fake discord tls");
+        let tls_tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind fake discord tls");
         let tls_addr = tls_tcp.local_addr().unwrap();
         let (ca_pem, server_config) = make_tls();
 
@@ -1253,23 +1153,13 @@ impl FakeDiscordBuilder {
             ca_pem,
         };
         let (changed, _) = watch::channel(0u64);
-        let inner = Arc::new(Inner {
-            cfg,
-            st: Mutex::new(st),
-            changed,
-        });
+        let inner = Arc::new(Inner { cfg, st: Mutex::new(st), changed });
 
-        let plain = app(Ctx {
-            inner: inner.clone(),
-            tls: false,
-        });
+        let plain = app(Ctx { inner: inner.clone(), tls: false });
         tokio::spawn(async move {
             let _ = axum::serve(listener, plain).await;
         });
-        let tls_app = app(Ctx {
-            inner: inner.clone(),
-            tls: true,
-        });
+        let tls_app = app(Ctx { inner: inner.clone(), tls: true });
         let tls_listener = TlsListener::spawn(tls_tcp, server_config);
         tokio::spawn(async move {
             let _ = axum::serve(tls_listener, tls_app).await;
@@ -1381,15 +1271,9 @@ impl FakeDiscord {
         let st = self.lock();
         for g in &st.guilds {
             if let Some(m) = g.members.iter().find(|m| m.user_id == user_id) {
-                let ch = st
-                    .channels
-                    .values()
-                    .find(|c| c.guild_id == Some(g.id) && c.kind == 0)
-                    .map(|c| c.id)
-                    .unwrap_or(0);
-                return Invoker::new(user_id, &m.username)
-                    .in_guild(g.id, ch)
-                    .roles(&m.roles);
+                let ch =
+                    st.channels.values().find(|c| c.guild_id == Some(g.id) && c.kind == 0).map(|c| c.id).unwrap_or(0);
+                return Invoker::new(user_id, &m.username).in_guild(g.id, ch).roles(&m.roles);
             }
         }
         panic!("user {user_id} is not a member of any configured guild");
@@ -1434,25 +1318,17 @@ impl FakeDiscord {
 
     /// The READY `d` payload a new session would get.
     pub fn ready_payload(&self) -> Value {
-        self.lock()
-            .ready_json(&self.inner.cfg, "fixture-session", json!([0, 1]))
+        self.lock().ready_json(&self.inner.cfg, "fixture-session", json!([0, 1]))
     }
     /// The GUILD_CREATE `d` payloads, one per guild.
     pub fn guild_create_payloads(&self) -> Vec<Value> {
         let st = self.lock();
-        st.guilds
-            .iter()
-            .map(|g| st.guild_json(&self.inner.cfg, g, true))
-            .collect()
+        st.guilds.iter().map(|g| st.guild_json(&self.inner.cfg, g, true)).collect()
     }
     /// `GET /oauth2/applications/@me` body.
     pub fn application_payload(&self) -> Value {
         let st = self.lock();
-        let owner = st
-            .guilds
-            .first()
-            .map(|g| g.owner_id)
-            .unwrap_or(defaults::ALICE);
+        let owner = st.guilds.first().map(|g| g.owner_id).unwrap_or(defaults::ALICE);
         st.application_json(&self.inner.cfg, owner)
     }
 
@@ -1483,14 +1359,10 @@ impl FakeDiscord {
 
     /// Waits until READY + RESUMED sent >= n and a connection is live.
     pub async fn wait_gateway_sessions(&self, n: u64, timeout: Duration) -> GatewayStats {
-        self.wait_until(
-            timeout,
-            &format!("{n} gateway sessions (READY + RESUMED)"),
-            || {
-                let s = self.gateway_stats();
-                (s.sessions() >= n && s.live).then_some(s)
-            },
-        )
+        self.wait_until(timeout, &format!("{n} gateway sessions (READY + RESUMED)"), || {
+            let s = self.gateway_stats();
+            (s.sessions() >= n && s.live).then_some(s)
+        })
         .await
     }
 
@@ -1519,30 +1391,22 @@ impl FakeDiscord {
     pub async fn drop_gateway_with(&self, how: GatewayDrop) {
         let (conn, tx) = {
             let mut st = self.lock();
-            let Some((conn, tx)) = st.gw.live.clone() else {
-                panic!("drop_gateway: no live gateway connection")
-            };
+            let Some((conn, tx)) = st.gw.live.clone() else { panic!("drop_gateway: no live gateway connection") };
             if how == GatewayDrop::InvalidSession {
                 st.gw.invalidate_next_resume = true;
             }
             (conn, tx)
         };
         let cmd = match how {
-            GatewayDrop::Resumable | GatewayDrop::InvalidSession => {
-                WsCmd::Close(4000, "fake: dropped")
-            }
+            GatewayDrop::Resumable | GatewayDrop::InvalidSession => WsCmd::Close(4000, "fake: dropped"),
             GatewayDrop::Abrupt => WsCmd::Abrupt,
             GatewayDrop::Reconnect => WsCmd::Raw(json!({"op": 7, "d": null}).to_string()),
         };
         let _ = tx.send(cmd);
-        self.wait_until(
-            Duration::from_secs(10),
-            "the dropped gateway connection to close",
-            || {
-                let st = self.lock();
-                (st.gw.live.as_ref().map(|l| l.0) != Some(conn)).then_some(())
-            },
-        )
+        self.wait_until(Duration::from_secs(10), "the dropped gateway connection to close", || {
+            let st = self.lock();
+            (st.gw.live.as_ref().map(|l| l.0) != Some(conn)).then_some(())
+        })
         .await;
     }
 
@@ -1587,18 +1451,11 @@ impl FakeDiscord {
     }
     /// Commands currently registered (with ids) in a scope: None = global.
     pub fn commands_in(&self, guild: Option<u64>) -> Vec<Value> {
-        self.lock()
-            .commands
-            .get(&guild)
-            .cloned()
-            .unwrap_or_default()
+        self.lock().commands.get(&guild).cloned().unwrap_or_default()
     }
     /// Waits for a command registration PUT and returns its body.
     pub async fn wait_commands_registered(&self, timeout: Duration) -> Value {
-        self.wait_until(timeout, "command registration", || {
-            self.registered_commands()
-        })
-        .await
+        self.wait_until(timeout, "command registration", || self.registered_commands()).await
     }
     /// Visible (non-deleted, non-ephemeral) messages in a channel, oldest first: bot posts
     /// and interaction replies alike.
@@ -1645,15 +1502,9 @@ impl FakeDiscord {
     pub fn assert_no_violations(&self) {
         let v = self.violations();
         if !v.is_empty() {
-            let list: Vec<String> = v
-                .iter()
-                .map(|v| format!("  {} {}: {}", v.method, v.path, v.problems.join("; ")))
-                .collect();
-            panic!(
-                "fake discord: {} request(s) Discord would reject:\n{}",
-                v.len(),
-                list.join("\n")
-            );
+            let list: Vec<String> =
+                v.iter().map(|v| format!("  {} {}: {}", v.method, v.path, v.problems.join("; "))).collect();
+            panic!("fake discord: {} request(s) Discord would reject:\n{}", v.len(), list.join("\n"));
         }
     }
 
@@ -1661,15 +1512,8 @@ impl FakeDiscord {
     pub fn assert_no_unhandled(&self) {
         let u = self.unhandled();
         if !u.is_empty() {
-            let list: Vec<String> = u
-                .iter()
-                .map(|r| format!("  {} {}", r.method, r.path))
-                .collect();
-            panic!(
-                "fake discord: {} request(s) to unknown routes:\n{}",
-                u.len(),
-                list.join("\n")
-            );
+            let list: Vec<String> = u.iter().map(|r| format!("  {} {}", r.method, r.path)).collect();
+            panic!("fake discord: {} request(s) to unknown routes:\n{}", u.len(), list.join("\n"));
         }
     }
 
@@ -1681,12 +1525,7 @@ impl FakeDiscord {
 
     /// Polls `f` (called without the fake's lock held) on every state change until it
     /// returns Some; panics after `timeout` with `what` and the last requests.
-    pub async fn wait_until<T>(
-        &self,
-        timeout: Duration,
-        what: &str,
-        mut f: impl FnMut() -> Option<T>,
-    ) -> T {
+    pub async fn wait_until<T>(&self, timeout: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
         match self.try_wait_until(timeout, &mut f).await {
             Some(v) => v,
             None => {
@@ -1708,11 +1547,7 @@ impl FakeDiscord {
     }
 
     /// Like [`Self::wait_until`] but returns None on timeout.
-    pub async fn try_wait_until<T>(
-        &self,
-        timeout: Duration,
-        mut f: impl FnMut() -> Option<T>,
-    ) -> Option<T> {
+    pub async fn try_wait_until<T>(&self, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut rx = self.inner.changed.subscribe();
         loop {
@@ -1748,37 +1583,21 @@ impl FakeDiscord {
 
     /// A button click (type 3, component_type 2) on `message` (a message object, e.g.
     /// `reply.message`). The interaction's channel is the message's channel.
-    pub async fn click_button(
-        &self,
-        who: &Invoker,
-        message: &Value,
-        custom_id: &str,
-    ) -> InteractionHandle {
+    pub async fn click_button(&self, who: &Invoker, message: &Value, custom_id: &str) -> InteractionHandle {
         let data = json!({"custom_id": custom_id, "component_type": 2});
         tokio::time::sleep(HUMAN_DELAY).await;
         self.send_interaction(3, data, who, Some(message.clone()))
     }
 
     /// A string select (type 3, component_type 3) choice on `message`.
-    pub async fn select(
-        &self,
-        who: &Invoker,
-        message: &Value,
-        custom_id: &str,
-        values: &[&str],
-    ) -> InteractionHandle {
+    pub async fn select(&self, who: &Invoker, message: &Value, custom_id: &str, values: &[&str]) -> InteractionHandle {
         let data = json!({"custom_id": custom_id, "component_type": 3, "values": values});
         tokio::time::sleep(HUMAN_DELAY).await;
         self.send_interaction(3, data, who, Some(message.clone()))
     }
 
     /// A modal submit (type 5) with text input values `(custom_id, value)`.
-    pub async fn submit_modal(
-        &self,
-        who: &Invoker,
-        custom_id: &str,
-        fields: &[(&str, &str)],
-    ) -> InteractionHandle {
+    pub async fn submit_modal(&self, who: &Invoker, custom_id: &str, fields: &[(&str, &str)]) -> InteractionHandle {
         let rows: Vec<Value> = fields
             .iter()
             .map(|(id, v)| json!({"type": 1, "components": [{"type": 4, "custom_id": id, "value": v}]}))
@@ -1813,8 +1632,7 @@ impl FakeDiscord {
                 Some(6) => {
                     users.insert(id.to_string(), st.user_json(cfg, id));
                     if let Some(g) = guild
-                        && let Some(m) =
-                            st.members_with_bot(cfg, g).iter().find(|m| m.user_id == id)
+                        && let Some(m) = st.members_with_bot(cfg, g).iter().find(|m| m.user_id == id)
                     {
                         let p = g.permissions_for(id, &m.roles);
                         members.insert(
@@ -1837,16 +1655,10 @@ impl FakeDiscord {
                     channels.insert(id.to_string(), pc);
                 }
                 Some(8) => {
-                    if let Some((i, r)) =
-                        guild.and_then(|g| g.roles.iter().enumerate().find(|(_, r)| r.id == id))
-                    {
+                    if let Some((i, r)) = guild.and_then(|g| g.roles.iter().enumerate().find(|(_, r)| r.id == id)) {
                         roles.insert(id.to_string(), St::role_json(r, i));
                     } else {
-                        let r = RoleSpec {
-                            id,
-                            name: format!("role{id}"),
-                            permissions: 0,
-                        };
+                        let r = RoleSpec { id, name: format!("role{id}"), permissions: 0 };
                         roles.insert(id.to_string(), St::role_json(&r, 0));
                     }
                 }
@@ -1857,32 +1669,20 @@ impl FakeDiscord {
         let mut cmd_id = None;
         let mut cmd_guild = None;
         if let Some(g) = who.guild_id
-            && let Some(c) = st
-                .commands
-                .get(&Some(g))
-                .and_then(|cs| cs.iter().find(|c| c["name"] == cmd.name.as_str()))
+            && let Some(c) = st.commands.get(&Some(g)).and_then(|cs| cs.iter().find(|c| c["name"] == cmd.name.as_str()))
         {
             cmd_id = Some(id_of(c));
             cmd_guild = Some(g);
         }
         if cmd_id.is_none() {
-            cmd_id = st
-                .commands
-                .get(&None)
-                .and_then(|cs| cs.iter().find(|c| c["name"] == cmd.name.as_str()))
-                .map(id_of);
+            cmd_id =
+                st.commands.get(&None).and_then(|cs| cs.iter().find(|c| c["name"] == cmd.name.as_str())).map(id_of);
         }
         drop(st);
         let cmd_id = cmd_id.unwrap_or_else(|| self.lock().next_id());
-        let mut data =
-            json!({"id": cmd_id.to_string(), "name": cmd.name, "type": 1, "options": options});
+        let mut data = json!({"id": cmd_id.to_string(), "name": cmd.name, "type": 1, "options": options});
         let mut resolved = serde_json::Map::new();
-        for (k, m) in [
-            ("users", users),
-            ("members", members),
-            ("channels", channels),
-            ("roles", roles),
-        ] {
+        for (k, m) in [("users", users), ("members", members), ("channels", channels), ("roles", roles)] {
             if !m.is_empty() {
                 resolved.insert(k.into(), Value::Object(m));
             }
@@ -1896,25 +1696,14 @@ impl FakeDiscord {
         data
     }
 
-    fn send_interaction(
-        &self,
-        kind: u8,
-        data: Value,
-        who: &Invoker,
-        message: Option<Value>,
-    ) -> InteractionHandle {
+    fn send_interaction(&self, kind: u8, data: Value, who: &Invoker, message: Option<Value>) -> InteractionHandle {
         let cfg = &self.inner.cfg;
         let (id, token, payload) = {
             let mut st = self.lock();
             let id = st.next_id();
             let token = format!("fake-itoken-{id}");
-            st.usernames
-                .entry(who.user_id)
-                .or_insert_with(|| who.username.clone());
-            let mut channel_id = message
-                .as_ref()
-                .map(|m| id_of(&json!({"id": m["channel_id"]})))
-                .unwrap_or(0);
+            st.usernames.entry(who.user_id).or_insert_with(|| who.username.clone());
+            let mut channel_id = message.as_ref().map(|m| id_of(&json!({"id": m["channel_id"]}))).unwrap_or(0);
             if channel_id == 0 {
                 channel_id = if who.guild_id.is_none() && who.channel_id == 0 {
                     st.dm_channel_for(who.user_id)
@@ -1942,14 +1731,10 @@ impl FakeDiscord {
                 Some(g) => {
                     let spec = st.guild(g).cloned();
                     let p = who.permissions.unwrap_or_else(|| {
-                        spec.as_ref()
-                            .map(|s| s.permissions_for(who.user_id, &who.roles))
-                            .unwrap_or(perms::EVERYONE)
+                        spec.as_ref().map(|s| s.permissions_for(who.user_id, &who.roles)).unwrap_or(perms::EVERYONE)
                     });
                     let app_p = if chan.as_ref().map(|c| c.bot_can_post).unwrap_or(true) {
-                        spec.as_ref()
-                            .map(|s| s.permissions_for(cfg.bot_id, &[]))
-                            .unwrap_or(perms::EVERYONE)
+                        spec.as_ref().map(|s| s.permissions_for(cfg.bot_id, &[])).unwrap_or(perms::EVERYONE)
                     } else {
                         perms::EVERYONE & !perms::SEND_MESSAGES
                     };
@@ -1964,19 +1749,13 @@ impl FakeDiscord {
                     );
                     o.insert("app_permissions".into(), json!(app_p.to_string()));
                     o.insert("guild_locale".into(), json!("en-US"));
-                    o.insert(
-                        "authorizing_integration_owners".into(),
-                        json!({"0": g.to_string()}),
-                    );
+                    o.insert("authorizing_integration_owners".into(), json!({"0": g.to_string()}));
                     o.insert("context".into(), json!(0));
                 }
                 None => {
                     o.insert("user".into(), user);
                     o.insert("app_permissions".into(), json!(perms::EVERYONE.to_string()));
-                    o.insert(
-                        "authorizing_integration_owners".into(),
-                        json!({"1": who.user_id.to_string()}),
-                    );
+                    o.insert("authorizing_integration_owners".into(), json!({"1": who.user_id.to_string()}));
                     o.insert("context".into(), json!(1));
                 }
             }
@@ -2000,14 +1779,8 @@ impl FakeDiscord {
             );
             (id, token, d)
         };
-        self.inner
-            .dispatch("INTERACTION_CREATE", payload.clone(), Some(token.clone()));
-        InteractionHandle {
-            fake: self.clone(),
-            id,
-            token,
-            payload,
-        }
+        self.inner.dispatch("INTERACTION_CREATE", payload.clone(), Some(token.clone()));
+        InteractionHandle { fake: self.clone(), id, token, payload }
     }
 }
 
@@ -2028,13 +1801,7 @@ impl Inner {
                         Some((_, tx)) => tx.send(WsCmd::Frame(frame, token.clone())).is_ok(),
                         None => false,
                     };
-                    sess.log.push(LogEv {
-                        seq: sess.seq,
-                        t: t.into(),
-                        d,
-                        token,
-                        sent,
-                    });
+                    sess.log.push(LogEv { seq: sess.seq, t: t.into(), d, token, sent });
                 }
                 None => gw.orphans.push((t.into(), d, token)),
             }
@@ -2065,22 +1832,13 @@ impl InteractionHandle {
         f(st.interactions.get(&self.token).expect("interaction state"))
     }
 
-    async fn wait_for<T>(
-        &self,
-        timeout: Duration,
-        what: &str,
-        mut f: impl FnMut(&Ix) -> Option<Waited<T>>,
-    ) -> T {
+    async fn wait_for<T>(&self, timeout: Duration, what: &str, mut f: impl FnMut(&Ix) -> Option<Waited<T>>) -> T {
         let r = self
             .fake
-            .wait_until(
-                timeout,
-                &format!("{what} for interaction {}", self.id),
-                || {
-                    let st = self.fake.lock();
-                    f(st.interactions.get(&self.token)?)
-                },
-            )
+            .wait_until(timeout, &format!("{what} for interaction {}", self.id), || {
+                let st = self.fake.lock();
+                f(st.interactions.get(&self.token)?)
+            })
             .await;
         match r {
             Waited::Done(v) => v,
@@ -2112,11 +1870,7 @@ impl InteractionHandle {
     pub async fn wait_callback(&self, timeout: Duration) -> Callback {
         self.wait_for(timeout, "the callback", |ix| {
             ix.callback.as_ref().map(|(k, d, at)| {
-                Waited::Done(Callback {
-                    kind: *k,
-                    data: d.clone(),
-                    latency: Self::latency_of(ix, *at),
-                })
+                Waited::Done(Callback { kind: *k, data: d.clone(), latency: Self::latency_of(ix, *at) })
             })
         })
         .await
@@ -2131,29 +1885,21 @@ impl InteractionHandle {
             let ok = |e: &&TokenEvent| e.status < 300;
             match kind {
                 4 | 7 => {
+                    let e = ix.events.iter().filter(ok).find(|e| e.kind == TokenEventKind::Callback(kind))?;
+                    Some(Waited::Done(make_reply(ix, e, kind, latency)))
+                }
+                5 | 6 => {
                     let e = ix
                         .events
                         .iter()
                         .filter(ok)
-                        .find(|e| e.kind == TokenEventKind::Callback(kind))?;
-                    Some(Waited::Done(make_reply(ix, e, kind, latency)))
-                }
-                5 | 6 => {
-                    let e = ix.events.iter().filter(ok).find(|e| {
-                        matches!(
-                            e.kind,
-                            TokenEventKind::EditOriginal | TokenEventKind::FollowUp
-                        )
-                    })?;
+                        .find(|e| matches!(e.kind, TokenEventKind::EditOriginal | TokenEventKind::FollowUp))?;
                     Some(Waited::Done(make_reply(ix, e, kind, latency)))
                 }
                 8 => Some(Waited::Wrong(
-                    "the bot answered with autocomplete choices, not a reply (use wait_choices)"
-                        .into(),
+                    "the bot answered with autocomplete choices, not a reply (use wait_choices)".into(),
                 )),
-                9 => Some(Waited::Wrong(
-                    "the bot opened a modal, not a reply (use wait_modal)".into(),
-                )),
+                9 => Some(Waited::Wrong("the bot opened a modal, not a reply (use wait_modal)".into())),
                 k => Some(Waited::Wrong(format!("unexpected callback type {k}"))),
             }
         })
@@ -2181,8 +1927,7 @@ impl InteractionHandle {
                         }
                     }
                     TokenEventKind::FollowUp => {
-                        let is_original =
-                            ix.original == e.message.as_ref().map(id_of) && original_idx.is_none();
+                        let is_original = ix.original == e.message.as_ref().map(id_of) && original_idx.is_none();
                         if is_original {
                             original_idx = Some(out.len());
                         }
@@ -2273,11 +2018,7 @@ struct Ctx {
 }
 
 fn app(ctx: Ctx) -> Router {
-    Router::new()
-        .route("/ws", get(ws_upgrade))
-        .route("/ws/", get(ws_upgrade))
-        .fallback(rest)
-        .with_state(ctx)
+    Router::new().route("/ws", get(ws_upgrade)).route("/ws/", get(ws_upgrade)).fallback(rest).with_state(ctx)
 }
 
 /// A REST outcome.
@@ -2298,13 +2039,7 @@ fn ok(v: Value) -> Out {
     Out::Json(StatusCode::OK, v)
 }
 
-const INTERESTING_HEADERS: &[&str] = &[
-    "content-type",
-    "user-agent",
-    "x-audit-log-reason",
-    "host",
-    "authorization",
-];
+const INTERESTING_HEADERS: &[&str] = &["content-type", "user-agent", "x-audit-log-reason", "host", "authorization"];
 
 async fn rest(State(ctx): State<Ctx>, req: Request) -> Response {
     let inner = ctx.inner.clone();
@@ -2312,25 +2047,16 @@ async fn rest(State(ctx): State<Ctx>, req: Request) -> Response {
     let method = req.method().as_str().to_string();
     let uri = req.uri().clone();
     let headers = req.headers().clone();
-    let body = axum::body::to_bytes(req.into_body(), 64 * 1024 * 1024)
-        .await
-        .unwrap_or_default();
+    let body = axum::body::to_bytes(req.into_body(), 64 * 1024 * 1024).await.unwrap_or_default();
 
     let full_path = uri.path().to_string();
-    let path = full_path
-        .strip_prefix("/api/v10")
-        .unwrap_or(&full_path)
-        .to_string();
+    let path = full_path.strip_prefix("/api/v10").unwrap_or(&full_path).to_string();
     let query = uri.query().map(String::from);
 
     let mut rec_headers = BTreeMap::new();
     for h in INTERESTING_HEADERS {
         if let Some(v) = headers.get(*h).and_then(|v| v.to_str().ok()) {
-            let v = if *h == "authorization" {
-                v.replace(cfg.token.as_str(), "<token>")
-            } else {
-                v.to_string()
-            };
+            let v = if *h == "authorization" { v.replace(cfg.token.as_str(), "<token>") } else { v.to_string() };
             rec_headers.insert(h.to_string(), v);
         }
     }
@@ -2352,18 +2078,13 @@ async fn rest(State(ctx): State<Ctx>, req: Request) -> Response {
     // Auth: a wrong token is always refused; a missing one only where Discord needs it.
     let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
     let expected = format!("Bot {}", cfg.token);
-    let public =
-        path.starts_with("/webhooks/") || path.starts_with("/interactions/") || path == "/gateway";
+    let public = path.starts_with("/webhooks/") || path.starts_with("/interactions/") || path == "/gateway";
     let auth_ok = match auth {
         Some(a) => a == expected || a == cfg.token,
         None => public,
     };
 
-    let segs: Vec<String> = path
-        .trim_matches('/')
-        .split('/')
-        .map(String::from)
-        .collect();
+    let segs: Vec<String> = path.trim_matches('/').split('/').map(String::from).collect();
     let seg: Vec<&str> = segs.iter().map(String::as_str).collect();
 
     let mut fault_resp: Option<Response> = None;
@@ -2383,15 +2104,7 @@ async fn rest(State(ctx): State<Ctx>, req: Request) -> Response {
             fault_resp = Some(resp);
             Out::NoContent
         } else {
-            route(
-                &inner,
-                &mut st,
-                &method,
-                &seg,
-                query.as_deref(),
-                &json_body,
-                &files,
-            )
+            route(&inner, &mut st, &method, &seg, query.as_deref(), &json_body, &files)
         }
     };
     if let Some(resp) = fault_resp {
@@ -2414,17 +2127,9 @@ async fn rest(State(ctx): State<Ctx>, req: Request) -> Response {
                 problems,
                 body: json_body.clone(),
             });
-            (
-                StatusCode::BAD_REQUEST,
-                Some(json!({"message": "Invalid Form Body", "code": 50035})),
-                false,
-            )
+            (StatusCode::BAD_REQUEST, Some(json!({"message": "Invalid Form Body", "code": 50035})), false)
         }
-        Out::Unhandled => (
-            StatusCode::NOT_FOUND,
-            Some(json!({"message": "404: Not Found", "code": 0})),
-            true,
-        ),
+        Out::Unhandled => (StatusCode::NOT_FOUND, Some(json!({"message": "404: Not Found", "code": 0})), true),
     };
     rec.status = status.as_u16();
     rec.response = resp_body.clone().unwrap_or(Value::Null);
@@ -2450,23 +2155,10 @@ fn bucket_of(path: &str) -> String {
     format!("fake-{}", segs.join("-").replace('@', ""))
 }
 
-fn add_ratelimit_headers(
-    h: &mut HeaderMap,
-    path: &str,
-    limit: u32,
-    remaining: u32,
-    reset_after: f64,
-) {
-    let reset = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
-        + reset_after;
+fn add_ratelimit_headers(h: &mut HeaderMap, path: &str, limit: u32, remaining: u32, reset_after: f64) {
+    let reset = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs_f64() + reset_after;
     let mut put = |k: &'static str, v: String| {
-        h.insert(
-            HeaderName::from_static(k),
-            HeaderValue::from_str(&v).unwrap(),
-        );
+        h.insert(HeaderName::from_static(k), HeaderValue::from_str(&v).unwrap());
     };
     put("x-ratelimit-limit", limit.to_string());
     put("x-ratelimit-remaining", remaining.to_string());
@@ -2477,9 +2169,7 @@ fn add_ratelimit_headers(
 
 fn take_fault(st: &mut St, method: &str, path: &str) -> Option<FaultKind> {
     let f = st.faults.iter_mut().find(|f| {
-        f.remaining > 0
-            && f.method.as_deref().is_none_or(|m| m == method)
-            && path.starts_with(&f.path_prefix)
+        f.remaining > 0 && f.method.as_deref().is_none_or(|m| m == method) && path.starts_with(&f.path_prefix)
     })?;
     f.remaining -= 1;
     let kind = f.kind.clone();
@@ -2489,23 +2179,13 @@ fn take_fault(st: &mut St, method: &str, path: &str) -> Option<FaultKind> {
 
 fn fault_response(kind: &FaultKind, path: &str) -> (Response, u16, Value) {
     match kind {
-        FaultKind::RateLimit {
-            retry_after,
-            global,
-        } => {
+        FaultKind::RateLimit { retry_after, global } => {
             let body = json!({"message": "You are being rate limited.", "retry_after": retry_after, "global": global});
-            let mut resp =
-                (StatusCode::TOO_MANY_REQUESTS, axum::Json(body.clone())).into_response();
+            let mut resp = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body.clone())).into_response();
             let h = resp.headers_mut();
             add_ratelimit_headers(h, path, 5, 0, *retry_after);
-            h.insert(
-                "retry-after",
-                HeaderValue::from_str(&format!("{retry_after}")).unwrap(),
-            );
-            h.insert(
-                "x-ratelimit-scope",
-                HeaderValue::from_static(if *global { "global" } else { "user" }),
-            );
+            h.insert("retry-after", HeaderValue::from_str(&format!("{retry_after}")).unwrap());
+            h.insert("x-ratelimit-scope", HeaderValue::from_static(if *global { "global" } else { "user" }));
             if *global {
                 h.insert("x-ratelimit-global", HeaderValue::from_static("true"));
             }
@@ -2521,15 +2201,8 @@ fn fault_response(kind: &FaultKind, path: &str) -> (Response, u16, Value) {
 
 /// JSON body, or multipart `payload_json` + file parts.
 fn parse_body(headers: &HeaderMap, body: &Bytes) -> (Value, Vec<FilePart>) {
-    let ct = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if let Some(b) = ct
-        .split(';')
-        .map(str::trim)
-        .find_map(|p| p.strip_prefix("boundary="))
-    {
+    let ct = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    if let Some(b) = ct.split(';').map(str::trim).find_map(|p| p.strip_prefix("boundary=")) {
         let boundary = b.trim_matches('"');
         let parts = parse_multipart(body, boundary);
         let mut json_body = Value::Null;
@@ -2542,10 +2215,7 @@ fn parse_body(headers: &HeaderMap, body: &Bytes) -> (Value, Vec<FilePart>) {
             } else if json_body.is_null() || json_body.is_object() {
                 // Plain text fields (serenity's `Multipart::fields`).
                 let mut o = json_body.as_object().cloned().unwrap_or_default();
-                o.insert(
-                    p.field.clone(),
-                    Value::String(String::from_utf8_lossy(&p.bytes).into()),
-                );
+                o.insert(p.field.clone(), Value::String(String::from_utf8_lossy(&p.bytes).into()));
                 json_body = Value::Object(o);
             }
         }
@@ -2554,11 +2224,7 @@ fn parse_body(headers: &HeaderMap, body: &Bytes) -> (Value, Vec<FilePart>) {
     if body.is_empty() {
         return (Value::Null, vec![]);
     }
-    (
-        serde_json::from_slice(body)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into())),
-        vec![],
-    )
+    (serde_json::from_slice(body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into())), vec![])
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -2606,12 +2272,7 @@ fn parse_multipart(body: &[u8], boundary: &str) -> Vec<FilePart> {
                 content_type = Some(line["content-type:".len()..].trim().to_string());
             }
         }
-        out.push(FilePart {
-            field,
-            filename,
-            content_type,
-            bytes: content,
-        });
+        out.push(FilePart { field, filename, content_type, bytes: content });
     }
     out
 }
@@ -2650,20 +2311,15 @@ fn route(
             u["locale"] = json!("en-US");
             ok(u)
         }
-        ("GET", ["users", "@me", "guilds"]) => {
-            ok(json!(st
-            .guilds
-            .iter()
-            .map(|g| json!({"id": g.id.to_string(), "name": g.name, "icon": null, "owner": false,
+        ("GET", ["users", "@me", "guilds"]) => ok(json!(
+            st.guilds
+                .iter()
+                .map(|g| json!({"id": g.id.to_string(), "name": g.name, "icon": null, "owner": false,
                             "permissions": perms::EVERYONE.to_string(), "features": []}))
-            .collect::<Vec<_>>()))
-        }
+                .collect::<Vec<_>>()
+        )),
         ("POST", ["users", "@me", "channels"]) => {
-            let Some(uid) = body["recipient_id"]
-                .as_str()
-                .and_then(parse_id)
-                .or(body["recipient_id"].as_u64())
-            else {
+            let Some(uid) = body["recipient_id"].as_str().and_then(parse_id).or(body["recipient_id"].as_u64()) else {
                 return err(400, 50035, "Invalid Form Body");
             };
             let ch = st.dm_channel_for(uid);
@@ -2677,11 +2333,7 @@ fn route(
 
         // ----- application -----
         ("GET", ["oauth2", "applications", "@me"]) | ("GET", ["applications", "@me"]) => {
-            let owner = st
-                .guilds
-                .first()
-                .map(|g| g.owner_id)
-                .unwrap_or(defaults::ALICE);
+            let owner = st.guilds.first().map(|g| g.owner_id).unwrap_or(defaults::ALICE);
             ok(st.application_json(cfg, owner))
         }
         (m, ["applications", app, rest @ ..])
@@ -2702,12 +2354,8 @@ fn route(
         }
 
         // ----- interactions & webhooks -----
-        ("POST", ["interactions", iid, token, "callback"]) => {
-            callback_route(cfg, st, iid, token, body, files)
-        }
-        (m, ["webhooks", app, token, rest @ ..]) => {
-            webhook_route(cfg, st, m, app, token, rest, body, files)
-        }
+        ("POST", ["interactions", iid, token, "callback"]) => callback_route(cfg, st, iid, token, body, files),
+        (m, ["webhooks", app, token, rest @ ..]) => webhook_route(cfg, st, m, app, token, rest, body, files),
 
         // ----- channels -----
         (m, ["channels", cid, rest @ ..]) => {
@@ -2728,14 +2376,7 @@ fn route(
     }
 }
 
-fn commands_route(
-    cfg: &Cfg,
-    st: &mut St,
-    method: &str,
-    scope: Option<u64>,
-    tail: &[&str],
-    body: &Value,
-) -> Out {
+fn commands_route(cfg: &Cfg, st: &mut St, method: &str, scope: Option<u64>, tail: &[&str], body: &Value) -> Out {
     let stamp = |st: &mut St, c: &Value, id: Option<u64>| -> Value {
         let id = id.unwrap_or_else(|| st.next_id());
         let mut c = c.clone();
@@ -2784,14 +2425,7 @@ fn commands_route(
             let list = st.commands.entry(scope).or_default();
             list.retain(|o| o["name"] != c["name"]);
             list.push(c.clone());
-            Out::Json(
-                if keep.is_some() {
-                    StatusCode::OK
-                } else {
-                    StatusCode::CREATED
-                },
-                c,
-            )
+            Out::Json(if keep.is_some() { StatusCode::OK } else { StatusCode::CREATED }, c)
         }
         (m, [cid]) => {
             let Some(cid) = parse_id(cid) else {
@@ -2873,21 +2507,12 @@ fn create_message(
     m
 }
 
-fn make_attachments(
-    st: &mut St,
-    channel_id: u64,
-    body: &Value,
-    files: &[FilePart],
-    existing: &[Value],
-) -> Vec<Value> {
+fn make_attachments(st: &mut St, channel_id: u64, body: &Value, files: &[FilePart], existing: &[Value]) -> Vec<Value> {
     let mut out = vec![];
     // On edits, `attachments` lists what to keep (existing ones by their id).
     if let Some(list) = body["attachments"].as_array() {
         for a in list {
-            if let Some(e) = existing
-                .iter()
-                .find(|e| e["id"] == a["id"] || e["id"].as_str() == a["id"].as_str())
-            {
+            if let Some(e) = existing.iter().find(|e| e["id"] == a["id"] || e["id"].as_str() == a["id"].as_str()) {
                 out.push(e.clone());
             }
         }
@@ -2896,11 +2521,7 @@ fn make_attachments(
     }
     for f in files {
         let Some(name) = &f.filename else { continue };
-        let idx = f
-            .field
-            .strip_prefix("files[")
-            .and_then(|s| s.strip_suffix(']'))
-            .and_then(|s| s.parse::<u64>().ok());
+        let idx = f.field.strip_prefix("files[").and_then(|s| s.strip_suffix(']')).and_then(|s| s.parse::<u64>().ok());
         let meta = body["attachments"]
             .as_array()
             .and_then(|l| {
@@ -2930,13 +2551,7 @@ fn make_attachments(
 /// Applies an edit body to a stored message object.
 fn apply_edit(st: &mut St, msg: &mut Value, body: &Value, files: &[FilePart]) {
     let channel_id = id_of(&json!({"id": msg["channel_id"]}));
-    for k in [
-        "content",
-        "embeds",
-        "components",
-        "flags",
-        "allowed_mentions",
-    ] {
+    for k in ["content", "embeds", "components", "flags", "allowed_mentions"] {
         if let Some(v) = body.get(k) {
             if k == "allowed_mentions" {
                 continue;
@@ -2956,48 +2571,23 @@ fn apply_edit(st: &mut St, msg: &mut Value, body: &Value, files: &[FilePart]) {
 }
 
 fn check_or_invalid(problems: Vec<String>) -> Result<(), Out> {
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Out::Invalid(problems))
-    }
+    if problems.is_empty() { Ok(()) } else { Err(Out::Invalid(problems)) }
 }
 
 fn violation(st: &mut St, method: &str, path: String, problem: &str, body: &Value) {
-    st.violations.push(Violation {
-        method: method.into(),
-        path,
-        problems: vec![problem.into()],
-        body: body.clone(),
-    });
+    st.violations.push(Violation { method: method.into(), path, problems: vec![problem.into()], body: body.clone() });
 }
 
-fn callback_route(
-    cfg: &Cfg,
-    st: &mut St,
-    iid: &str,
-    token: &str,
-    body: &Value,
-    files: &[FilePart],
-) -> Out {
+fn callback_route(cfg: &Cfg, st: &mut St, iid: &str, token: &str, body: &Value, files: &[FilePart]) -> Out {
     let path = format!("/interactions/{iid}/{token}/callback");
-    let valid = st
-        .interactions
-        .get(token)
-        .is_some_and(|ix| Some(ix.id) == parse_id(iid));
+    let valid = st.interactions.get(token).is_some_and(|ix| Some(ix.id) == parse_id(iid));
     if !valid {
         return err(404, 10062, "Unknown interaction");
     }
     let kind = body["type"].as_u64().unwrap_or(0) as u8;
     let now = Instant::now();
     if st.interactions[token].callback.is_some() {
-        violation(
-            st,
-            "POST",
-            path,
-            "interaction acknowledged twice (Discord: 40060)",
-            body,
-        );
+        violation(st, "POST", path, "interaction acknowledged twice (Discord: 40060)", body);
         return err(400, 40060, "Interaction has already been acknowledged.");
     }
     let ix_kind = st.interactions[token].kind;
@@ -3009,13 +2599,7 @@ fn callback_route(
         _ => &[],
     };
     if !allowed.contains(&kind) {
-        violation(
-            st,
-            "POST",
-            path,
-            &format!("callback type {kind} is not valid for interaction type {ix_kind}"),
-            body,
-        );
+        violation(st, "POST", path, &format!("callback type {kind} is not valid for interaction type {ix_kind}"), body);
         return err(400, 50035, "Invalid Form Body");
     }
     if let Err(o) = check_or_invalid(limits::check_interaction_response(body)) {
@@ -3026,15 +2610,7 @@ fn callback_route(
     let channel_id = st.interactions[token].channel_id;
     let message = match kind {
         4 => {
-            let m = create_message(
-                cfg,
-                st,
-                channel_id,
-                &data,
-                files,
-                flags & 64,
-                Origin::Interaction(token.into()),
-            );
+            let m = create_message(cfg, st, channel_id, &data, files, flags & 64, Origin::Interaction(token.into()));
             st.interactions.get_mut(token).unwrap().original = Some(id_of(&m));
             Some(m)
         }
@@ -3043,10 +2619,7 @@ fn callback_route(
             None
         }
         7 => {
-            let src = st.interactions[token]
-                .source_message
-                .clone()
-                .unwrap_or(Value::Null);
+            let src = st.interactions[token].source_message.clone().unwrap_or(Value::Null);
             let sid = id_of(&src);
             let mut m = st.messages.get(&sid).map(|s| s.msg.clone()).unwrap_or(src);
             apply_edit(st, &mut m, &data, files);
@@ -3088,29 +2661,19 @@ fn webhook_route(
     }
     let now = Instant::now();
     let Some((cb_kind, _, _)) = st.interactions[token].callback.clone() else {
-        violation(
-            st,
-            method,
-            path,
-            "webhook request before the interaction was acknowledged",
-            body,
-        );
+        violation(st, method, path, "webhook request before the interaction was acknowledged", body);
         return err(404, 10015, "Unknown Webhook");
     };
     let channel_id = st.interactions[token].channel_id;
     let push = |st: &mut St, kind: TokenEventKind, status: u16, message: Option<Value>| {
-        st.interactions
-            .get_mut(token)
-            .unwrap()
-            .events
-            .push(TokenEvent {
-                kind,
-                at: now,
-                status,
-                body: body.clone(),
-                files: files.to_vec(),
-                message,
-            });
+        st.interactions.get_mut(token).unwrap().events.push(TokenEvent {
+            kind,
+            at: now,
+            status,
+            body: body.clone(),
+            files: files.to_vec(),
+            message,
+        });
     };
     match (method, rest) {
         ("POST", []) => {
@@ -3125,15 +2688,7 @@ fn webhook_route(
             } else {
                 body["flags"].as_u64().unwrap_or(0) & (64 | 4 | 4096)
             };
-            let m = create_message(
-                cfg,
-                st,
-                channel_id,
-                body,
-                files,
-                flags,
-                Origin::Interaction(token.into()),
-            );
+            let m = create_message(cfg, st, channel_id, body, files, flags, Origin::Interaction(token.into()));
             if becomes_original {
                 st.interactions.get_mut(token).unwrap().original = Some(id_of(&m));
             }
@@ -3153,10 +2708,7 @@ fn webhook_route(
                 parse_id(mid)
             };
             match m {
-                "GET" => match target
-                    .and_then(|id| st.messages.get(&id))
-                    .filter(|s| !s.deleted)
-                {
+                "GET" => match target.and_then(|id| st.messages.get(&id)).filter(|s| !s.deleted) {
                     Some(s) => ok(s.msg.clone()),
                     None => err(404, 10008, "Unknown Message"),
                 },
@@ -3169,10 +2721,8 @@ fn webhook_route(
                     } else {
                         TokenEventKind::EditFollowUp(target.unwrap_or(0))
                     };
-                    let existing = target
-                        .and_then(|id| st.messages.get(&id))
-                        .filter(|s| !s.deleted)
-                        .map(|s| s.msg.clone());
+                    let existing =
+                        target.and_then(|id| st.messages.get(&id)).filter(|s| !s.deleted).map(|s| s.msg.clone());
                     let msg = match existing {
                         Some(mut msg) => {
                             apply_edit(st, &mut msg, body, files);
@@ -3196,13 +2746,9 @@ fn webhook_route(
                         }
                         None if original && matches!(cb_kind, 6 | 7) => {
                             // The component's message is not one the fake stored: edit a copy.
-                            let mut msg = st.interactions[token]
-                                .source_message
-                                .clone()
-                                .unwrap_or(json!({}));
+                            let mut msg = st.interactions[token].source_message.clone().unwrap_or(json!({}));
                             apply_edit(st, &mut msg, body, files);
-                            st.interactions.get_mut(token).unwrap().source_message =
-                                Some(msg.clone());
+                            st.interactions.get_mut(token).unwrap().source_message = Some(msg.clone());
                             msg
                         }
                         None => return err(404, 10008, "Unknown Message"),
@@ -3211,10 +2757,7 @@ fn webhook_route(
                     ok(msg)
                 }
                 "DELETE" => {
-                    let Some(s) = target
-                        .and_then(|id| st.messages.get_mut(&id))
-                        .filter(|s| !s.deleted)
-                    else {
+                    let Some(s) = target.and_then(|id| st.messages.get_mut(&id)).filter(|s| !s.deleted) else {
                         return err(404, 10008, "Unknown Message");
                     };
                     s.deleted = true;
@@ -3269,13 +2812,7 @@ fn channel_route(
                 && body["poll"].is_null()
                 && files.is_empty();
             if empty {
-                violation(
-                    st,
-                    "POST",
-                    format!("/channels/{cid}/messages"),
-                    "empty message (Discord: 50006)",
-                    body,
-                );
+                violation(st, "POST", format!("/channels/{cid}/messages"), "empty message (Discord: 50006)", body);
                 return err(400, 50006, "Cannot send an empty message");
             }
             if let Err(o) = check_or_invalid(limits::check_message(body)) {
@@ -3310,18 +2847,13 @@ fn channel_route(
             ok(m)
         }
         ("GET", ["messages"]) => {
-            let limit = query_param(query, "limit")
-                .and_then(|l| l.parse().ok())
-                .unwrap_or(50usize)
-                .min(100);
+            let limit = query_param(query, "limit").and_then(|l| l.parse().ok()).unwrap_or(50usize).min(100);
             let before = query_param(query, "before").and_then(parse_id);
             let after = query_param(query, "after").and_then(parse_id);
             let mut all: Vec<Value> = st
                 .visible_in(cid)
                 .into_iter()
-                .filter(|m| {
-                    before.is_none_or(|b| id_of(m) < b) && after.is_none_or(|a| id_of(m) > a)
-                })
+                .filter(|m| before.is_none_or(|b| id_of(m) < b) && after.is_none_or(|a| id_of(m) > a))
                 .collect();
             all.reverse(); // newest first, like Discord
             all.truncate(limit);
@@ -3331,12 +2863,7 @@ fn channel_route(
             let Some(mid) = parse_id(mid) else {
                 return err(404, 10008, "Unknown Message");
             };
-            let Some(stored) = st
-                .messages
-                .get(&mid)
-                .filter(|s| s.channel_id == cid && !s.deleted)
-                .cloned()
-            else {
+            let Some(stored) = st.messages.get(&mid).filter(|s| s.channel_id == cid && !s.deleted).cloned() else {
                 return err(404, 10008, "Unknown Message");
             };
             match m {
@@ -3358,17 +2885,11 @@ fn channel_route(
             }
         }
         ("POST", ["messages", mid, "threads"]) => {
-            let Some(mid) =
-                parse_id(mid).filter(|m| st.messages.get(m).is_some_and(|s| s.channel_id == cid))
-            else {
+            let Some(mid) = parse_id(mid).filter(|m| st.messages.get(m).is_some_and(|s| s.channel_id == cid)) else {
                 return err(404, 10008, "Unknown Message");
             };
             if st.channels.contains_key(&mid) {
-                return err(
-                    400,
-                    160004,
-                    "A thread has already been created for this message",
-                );
+                return err(400, 160004, "A thread has already been created for this message");
             }
             let kind = if chan.kind == 5 { 10 } else { 11 };
             ok(create_thread(cfg, st, &chan, mid, kind, body))
@@ -3388,13 +2909,7 @@ fn channel_route(
                 let mut m2 = m.clone();
                 m2["id"] = json!(tid.to_string());
                 if let Some(s) = st.messages.remove(&old) {
-                    st.messages.insert(
-                        tid,
-                        StoredMsg {
-                            msg: m2.clone(),
-                            ..s
-                        },
-                    );
+                    st.messages.insert(tid, StoredMsg { msg: m2.clone(), ..s });
                 }
                 t["message"] = m2;
                 if let Some(last) = st.threads.last_mut() {
@@ -3408,9 +2923,7 @@ fn channel_route(
             }
         }
         ("POST", ["typing"]) => Out::NoContent,
-        ("PUT" | "DELETE", ["pins", _]) | ("PUT" | "DELETE", ["messages", "pins", _]) => {
-            Out::NoContent
-        }
+        ("PUT" | "DELETE", ["pins", _]) | ("PUT" | "DELETE", ["messages", "pins", _]) => Out::NoContent,
         ("PUT" | "DELETE", ["messages", _, "reactions", ..]) => Out::NoContent,
         ("PUT" | "DELETE", ["thread-members", _]) => Out::NoContent,
         ("PATCH", []) => {
@@ -3454,14 +2967,7 @@ fn create_thread(cfg: &Cfg, st: &mut St, parent: &Chan, tid: u64, kind: u8, body
     v
 }
 
-fn guild_route(
-    cfg: &Cfg,
-    st: &mut St,
-    method: &str,
-    g: &GuildSpec,
-    rest: &[&str],
-    query: Option<&str>,
-) -> Out {
+fn guild_route(cfg: &Cfg, st: &mut St, method: &str, g: &GuildSpec, rest: &[&str], query: Option<&str>) -> Out {
     match (method, rest) {
         ("GET", []) => {
             let mut v = st.guild_json(cfg, g, false);
@@ -3472,13 +2978,9 @@ fn guild_route(
             }
             ok(v)
         }
-        ("GET", ["roles"]) => ok(json!(
-            g.roles
-                .iter()
-                .enumerate()
-                .map(|(i, r)| St::role_json(r, i))
-                .collect::<Vec<_>>()
-        )),
+        ("GET", ["roles"]) => {
+            ok(json!(g.roles.iter().enumerate().map(|(i, r)| St::role_json(r, i)).collect::<Vec<_>>()))
+        }
         ("GET", ["channels"]) => ok(json!(
             st.channels
                 .values()
@@ -3487,18 +2989,12 @@ fn guild_route(
                 .collect::<Vec<_>>()
         )),
         ("GET", ["members"]) => {
-            let limit = query_param(query, "limit")
-                .and_then(|l| l.parse().ok())
-                .unwrap_or(1usize);
+            let limit = query_param(query, "limit").and_then(|l| l.parse().ok()).unwrap_or(1usize);
             let after = query_param(query, "after").and_then(parse_id).unwrap_or(0);
             let mut ms = st.members_with_bot(cfg, g);
             ms.sort_by_key(|m| m.user_id);
             ok(json!(
-                ms.iter()
-                    .filter(|m| m.user_id > after)
-                    .take(limit)
-                    .map(|m| st.member_json(g, m))
-                    .collect::<Vec<_>>()
+                ms.iter().filter(|m| m.user_id > after).take(limit).map(|m| st.member_json(g, m)).collect::<Vec<_>>()
             ))
         }
         ("GET", ["members", uid]) => {
@@ -3555,10 +3051,7 @@ async fn gateway_conn(inner: Arc<Inner>, mut ws: WebSocket, query: String) {
     };
     inner.bump();
     let hello = json!({"op": 10, "s": null, "t": null, "d": {"heartbeat_interval": inner.cfg.heartbeat_ms}});
-    let mut alive = ws
-        .send(WsMessage::Text(hello.to_string().into()))
-        .await
-        .is_ok();
+    let mut alive = ws.send(WsMessage::Text(hello.to_string().into())).await.is_ok();
     while alive {
         tokio::select! {
             msg = ws.recv() => {
@@ -3634,15 +3127,11 @@ fn gateway_op(inner: &Inner, conn: u64, tx: &mpsc::UnboundedSender<WsCmd>, v: Va
         }
         st.gw.ops.push(logged);
     }
-    let token_ok =
-        |t: &Value| t.as_str().map(|t| t.trim_start_matches("Bot ")) == Some(cfg.token.as_str());
+    let token_ok = |t: &Value| t.as_str().map(|t| t.trim_start_matches("Bot ")) == Some(cfg.token.as_str());
     match op {
         1 => {
             st.gw.stats.heartbeats += 1;
-            GwOut::Frames(vec![(
-                json!({"op": 11, "s": null, "t": null, "d": null}).to_string(),
-                None,
-            )])
+            GwOut::Frames(vec![(json!({"op": 11, "s": null, "t": null, "d": null}).to_string(), None)])
         }
         2 => {
             st.gw.stats.identifies += 1;
@@ -3650,50 +3139,30 @@ fn gateway_op(inner: &Inner, conn: u64, tx: &mpsc::UnboundedSender<WsCmd>, v: Va
                 return GwOut::Close(4004, "Authentication failed.");
             }
             // Carry over what the bot never got: events of the old session not yet sent.
-            let mut carried: Vec<(String, Value, Option<String>)> =
-                std::mem::take(&mut st.gw.orphans);
+            let mut carried: Vec<(String, Value, Option<String>)> = std::mem::take(&mut st.gw.orphans);
             if let Some(old) = st.gw.session.take() {
                 carried.extend(
                     old.log
                         .into_iter()
-                        .filter(|e| {
-                            !e.sent && !matches!(&e.t[..], "READY" | "GUILD_CREATE" | "RESUMED")
-                        })
+                        .filter(|e| !e.sent && !matches!(&e.t[..], "READY" | "GUILD_CREATE" | "RESUMED"))
                         .map(|e| (e.t, e.d, e.token)),
                 );
             }
             st.gw.sessions_made += 1;
             let sid = format!("fake-session-{}", st.gw.sessions_made);
-            let shard = if v["d"]["shard"].is_array() {
-                v["d"]["shard"].clone()
-            } else {
-                json!([0, 1])
-            };
+            let shard = if v["d"]["shard"].is_array() { v["d"]["shard"].clone() } else { json!([0, 1]) };
             let mut events: Vec<(String, Value, Option<String>)> =
                 vec![("READY".into(), st.ready_json(cfg, &sid, shard), None)];
             for g in &st.guilds {
                 events.push(("GUILD_CREATE".into(), st.guild_json(cfg, g, true), None));
             }
             events.extend(carried);
-            let mut sess = Session {
-                id: sid,
-                seq: 0,
-                log: vec![],
-            };
+            let mut sess = Session { id: sid, seq: 0, log: vec![] };
             let mut frames = vec![];
             for (t, d, token) in events {
                 sess.seq += 1;
-                frames.push((
-                    json!({"op": 0, "s": sess.seq, "t": t, "d": d}).to_string(),
-                    token.clone(),
-                ));
-                sess.log.push(LogEv {
-                    seq: sess.seq,
-                    t,
-                    d,
-                    token,
-                    sent: true,
-                });
+                frames.push((json!({"op": 0, "s": sess.seq, "t": t, "d": d}).to_string(), token.clone()));
+                sess.log.push(LogEv { seq: sess.seq, t, d, token, sent: true });
             }
             st.gw.session = Some(sess);
             st.gw.live = Some((conn, tx.clone()));
@@ -3705,11 +3174,7 @@ fn gateway_op(inner: &Inner, conn: u64, tx: &mpsc::UnboundedSender<WsCmd>, v: Va
             let d = &v["d"];
             let client_seq = d["seq"].as_u64().unwrap_or(0);
             let invalidate = std::mem::take(&mut st.gw.invalidate_next_resume);
-            let matches = st
-                .gw
-                .session
-                .as_ref()
-                .is_some_and(|s| Some(s.id.as_str()) == d["session_id"].as_str());
+            let matches = st.gw.session.as_ref().is_some_and(|s| Some(s.id.as_str()) == d["session_id"].as_str());
             if !token_ok(&d["token"]) {
                 return GwOut::Close(4004, "Authentication failed.");
             }
@@ -3721,33 +3186,18 @@ fn gateway_op(inner: &Inner, conn: u64, tx: &mpsc::UnboundedSender<WsCmd>, v: Va
                         e.sent = false;
                     }
                 }
-                return GwOut::Frames(vec![(
-                    json!({"op": 9, "s": null, "t": null, "d": false}).to_string(),
-                    None,
-                )]);
+                return GwOut::Frames(vec![(json!({"op": 9, "s": null, "t": null, "d": false}).to_string(), None)]);
             }
             let sess = st.gw.session.as_mut().unwrap();
             let mut frames = vec![];
             for e in sess.log.iter_mut().filter(|e| e.seq > client_seq) {
-                frames.push((
-                    json!({"op": 0, "s": e.seq, "t": e.t, "d": e.d}).to_string(),
-                    e.token.clone(),
-                ));
+                frames.push((json!({"op": 0, "s": e.seq, "t": e.t, "d": e.d}).to_string(), e.token.clone()));
                 e.sent = true;
             }
             sess.seq += 1;
             let resumed = json!({"_trace": ["fake-discord"]});
-            frames.push((
-                json!({"op": 0, "s": sess.seq, "t": "RESUMED", "d": resumed}).to_string(),
-                None,
-            ));
-            sess.log.push(LogEv {
-                seq: sess.seq,
-                t: "RESUMED".into(),
-                d: resumed,
-                token: None,
-                sent: true,
-            });
+            frames.push((json!({"op": 0, "s": sess.seq, "t": "RESUMED", "d": resumed}).to_string(), None));
+            sess.log.push(LogEv { seq: sess.seq, t: "RESUMED".into(), d: resumed, token: None, sent: true });
             st.gw.live = Some((conn, tx.clone()));
             st.gw.stats.resumed += 1;
             GwOut::Frames(frames)
@@ -3763,19 +3213,14 @@ fn gateway_op(inner: &Inner, conn: u64, tx: &mpsc::UnboundedSender<WsCmd>, v: Va
 /// A test CA and a `discord.com` leaf it signed; returns (CA pem, server config).
 fn make_tls() -> (String, Arc<rustls::ServerConfig>) {
     use rcgen::{
-        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose,
-        IsCa, KeyPair, KeyUsagePurpose,
+        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+        KeyUsagePurpose,
     };
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "fake-discord test CA");
+    ca_params.distinguished_name.push(DnType::CommonName, "fake-discord test CA");
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
+    ca_params.key_usages =
+        vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
     let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
 
     let mut leaf_params = CertificateParams::new(vec![
@@ -3784,15 +3229,10 @@ fn make_tls() -> (String, Arc<rustls::ServerConfig>) {
         "cdn.discordapp.com".into(),
     ])
     .unwrap();
-    leaf_params
-        .distinguished_name
-        .push(DnType::CommonName, "discord.com");
+    leaf_params.distinguished_name.push(DnType::CommonName, "discord.com");
     leaf_params.is_ca = IsCa::NoCa;
     leaf_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    leaf_params.key_usages = vec![
-        KeyUsagePurpose::DigitalSignature,
-        KeyUsagePurpose::KeyEncipherment,
-    ];
+    leaf_params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
     let leaf_key = KeyPair::generate().unwrap();
     let leaf = leaf_params.signed_by(&leaf_key, &ca).unwrap();
 
@@ -3810,10 +3250,7 @@ fn make_tls() -> (String, Arc<rustls::ServerConfig>) {
 
 /// An axum listener doing TLS handshakes concurrently in the background.
 struct TlsListener {
-    rx: mpsc::Receiver<(
-        tokio_rustls::server::TlsStream<tokio::net::TcpStream>,
-        SocketAddr,
-    )>,
+    rx: mpsc::Receiver<(tokio_rustls::server::TlsStream<tokio::net::TcpStream>, SocketAddr)>,
     addr: SocketAddr,
 }
 
@@ -3831,9 +3268,7 @@ impl TlsListener {
                 let acceptor = acceptor.clone();
                 let tx = tx.clone();
                 tokio::spawn(async move {
-                    if let Ok(Ok(tls)) =
-                        tokio::time::timeout(Duration::from_secs(5), acceptor.accept(sock)).await
-                    {
+                    if let Ok(Ok(tls)) = tokio::time::timeout(Duration::from_secs(5), acceptor.accept(sock)).await {
                         let _ = tx.send((tls, peer)).await;
                     }
                 });

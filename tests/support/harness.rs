@@ -1,12 +1,12 @@
 //! Starts the real studybot bot against the fake Discord, with a manual clock and a
 //! temporary database file, and can restart it on the same database (crash tests).
 
-use super::fake_discord::{defaults, FakeDiscord, Slash, Invoker, Reply};
+use super::fake_discord::{FakeDiscord, Invoker, Reply, Slash, defaults};
 use chrono::{DateTime, Utc};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use studybot::bot::{start, RunningBot, StartOptions};
+use studybot::bot::{RunningBot, StartOptions, start};
 use studybot::clock::ManualClock;
 use studybot::config::{Config, Secret};
 use studybot::curriculum::Curriculum;

@@ -1,14 +1,14 @@
 //! `/group ...`: moderators create and manage study groups.
 
 use crate::bot::flows::{self, resolve_group};
-use crate::bot::{moderator, reply, BotError, Context};
+use crate::bot::{BotError, Context, moderator, reply};
 use crate::db::groups as db;
 use crate::groups::{self, GroupInput, GroupView};
 use crate::ids::CustomId;
 use crate::weeks::Standing;
 use chrono::Weekday;
-use poise::serenity_prelude as serenity;
 use poise::CreateReply;
+use poise::serenity_prelude as serenity;
 use serenity::{AutocompleteChoice, CreateAutocompleteResponse, CreateEmbed, Permissions};
 
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
@@ -79,17 +79,13 @@ async fn autocomplete_path(ctx: Context<'_>, partial: &str) -> CreateAutocomplet
 }
 
 pub async fn autocomplete_timezone(_ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
-    let choices = groups::timezone_suggestions(partial, 25)
-        .into_iter()
-        .map(|n| AutocompleteChoice::new(n, n))
-        .collect();
+    let choices =
+        groups::timezone_suggestions(partial, 25).into_iter().map(|n| AutocompleteChoice::new(n, n)).collect();
     CreateAutocompleteResponse::new().set_choices(choices)
 }
 
 fn guild(ctx: &Context<'_>) -> Result<u64, BotError> {
-    ctx.guild_id()
-        .map(|g| g.get())
-        .ok_or_else(|| BotError::user("This command only works inside a server."))
+    ctx.guild_id().map(|g| g.get()).ok_or_else(|| BotError::user("This command only works inside a server."))
 }
 
 /// Checks that the bot can see and post in `channel` (when the server is cached).
@@ -121,11 +117,7 @@ async fn check_channel(ctx: Context<'_>, channel: serenity::ChannelId) -> Result
             (Permissions::SEND_MESSAGES, "Send Messages"),
             (Permissions::EMBED_LINKS, "Embed Links"),
         ];
-        needed
-            .iter()
-            .filter(|(p, _)| !perms.contains(*p))
-            .map(|(_, n)| *n)
-            .collect::<Vec<_>>()
+        needed.iter().filter(|(p, _)| !perms.contains(*p)).map(|(_, n)| *n).collect::<Vec<_>>()
     };
     if missing.is_empty() {
         Ok(())
@@ -141,12 +133,7 @@ async fn check_channel(ctx: Context<'_>, channel: serenity::ChannelId) -> Result
 pub fn describe(ctx: &Context<'_>, v: &GroupView) -> String {
     let now = ctx.data().now();
     let path = v.path(&ctx.data().curriculum).map(|p| p.path.name.clone()).unwrap_or_else(|| v.row.path_id.clone());
-    let when = format!(
-        "{}s at {} ({})",
-        groups::weekday_name(v.schedule.weekday),
-        v.row.post_time,
-        v.row.timezone
-    );
+    let when = format!("{}s at {} ({})", groups::weekday_name(v.schedule.weekday), v.row.post_time, v.row.timezone);
     let state = if v.row.paused {
         "paused".to_string()
     } else {
@@ -326,7 +313,11 @@ pub async fn pause(
     if !db::pause(&data.db, guild, view.row.id, from, &now.to_rfc3339()).await? {
         return Err(BotError::user(format!("**{}** is already paused.", view.row.name)));
     }
-    reply::text(ctx, format!("Paused **{}**. Resume it with `/group resume`; the week it was on continues then.", view.row.name)).await
+    reply::text(
+        ctx,
+        format!("Paused **{}**. Resume it with `/group resume`; the week it was on continues then.", view.row.name),
+    )
+    .await
 }
 
 /// Resume a paused group from its next session.
@@ -347,7 +338,11 @@ pub async fn resume(
     }
     reply::text(
         ctx,
-        format!("Resumed **{}**. The next post goes out <t:{}:F>.", view.row.name, view.schedule.instant(to).timestamp()),
+        format!(
+            "Resumed **{}**. The next post goes out <t:{}:F>.",
+            view.row.name,
+            view.schedule.instant(to).timestamp()
+        ),
     )
     .await
 }
@@ -379,7 +374,9 @@ pub async fn skip(
                 ))
             })?;
             if k < next {
-                return Err(BotError::user(format!("The session on {d} has already started; only future sessions can be skipped.")));
+                return Err(BotError::user(format!(
+                    "The session on {d} has already started; only future sessions can be skipped."
+                )));
             }
             k
         }
@@ -431,9 +428,11 @@ pub async fn post_now(
     let data = ctx.data();
     let view = resolve_group(data, guild, ctx.author().id.get(), group.as_deref()).await?;
     if data.scheduler.post_now(&view).await? {
-        reply::text(ctx, format!("Posted this week's session of **{}** in <#{}>.", view.row.name, view.row.channel_id)).await
+        reply::text(ctx, format!("Posted this week's session of **{}** in <#{}>.", view.row.name, view.row.channel_id))
+            .await
     } else {
-        reply::text(ctx, format!("This week's post of **{}** is already out; nothing was posted twice.", view.row.name)).await
+        reply::text(ctx, format!("This week's post of **{}** is already out; nothing was posted twice.", view.row.name))
+            .await
     }
 }
 
@@ -450,7 +449,9 @@ pub async fn next(
     let view = resolve_group(data, guild, ctx.author().id.get(), group.as_deref()).await?;
     let now = data.now();
     let text = match crate::scheduler::plan::next(&view, now, data.scheduler.reminder_hours()) {
-        None if view.row.paused => format!("**{}** is paused: nothing is scheduled until `/group resume`.", view.row.name),
+        None if view.row.paused => {
+            format!("**{}** is paused: nothing is scheduled until `/group resume`.", view.row.name)
+        }
         None => format!("**{}** has finished its path: nothing more is scheduled.", view.row.name),
         Some(n) => {
             let local = n.post_at.with_timezone(&view.schedule.tz).format("%A %Y-%m-%d %H:%M %Z");

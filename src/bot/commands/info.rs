@@ -16,12 +16,7 @@ pub async fn help(ctx: Context<'_>) -> Result<(), BotError> {
             lines.push(format!("`/{}`: {}", c.name, c.description.clone().unwrap_or_default()));
         } else {
             for s in &c.subcommands {
-                lines.push(format!(
-                    "`/{} {}`: {}",
-                    c.name,
-                    s.name,
-                    s.description.clone().unwrap_or_default()
-                ));
+                lines.push(format!("`/{} {}`: {}", c.name, s.name, s.description.clone().unwrap_or_default()));
             }
         }
     }
@@ -59,9 +54,7 @@ async fn autocomplete_track(ctx: Context<'_>, partial: &str) -> CreateAutocomple
         .curriculum
         .tracks
         .iter()
-        .filter(|t| {
-            partial.is_empty() || t.name.to_lowercase().contains(&partial) || t.id.contains(&partial)
-        })
+        .filter(|t| partial.is_empty() || t.name.to_lowercase().contains(&partial) || t.id.contains(&partial))
         .take(25)
         .map(|t| AutocompleteChoice::new(t.name.clone(), t.id.clone()))
         .collect();
@@ -141,10 +134,7 @@ pub async fn resources(
     let (title, mut list): (String, Vec<_>) = match &track {
         Some(name) => {
             let t = find_track(&ctx, name)?;
-            (
-                format!("Resources for {}", t.name),
-                t.resources.iter().filter_map(|id| c.resource(id)).collect(),
-            )
+            (format!("Resources for {}", t.name), t.resources.iter().filter_map(|id| c.resource(id)).collect())
         }
         None => ("Resources".to_string(), c.resources.iter().collect()),
     };

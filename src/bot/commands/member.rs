@@ -2,21 +2,17 @@
 
 use super::group::autocomplete_group;
 use crate::bot::flows::{self, resolve_group};
-use crate::bot::{moderator, reply, BotError, Context};
+use crate::bot::{BotError, Context, moderator, reply};
 use crate::checkins;
 use crate::db::members::{self, Status};
 use crate::ids::CustomId;
-use crate::progress;
 use crate::render;
-use crate::weeks::{self, Standing};
-use poise::serenity_prelude as serenity;
+use crate::weeks::Standing;
 use poise::CreateReply;
-use serenity::CreateEmbed;
+use poise::serenity_prelude as serenity;
 
 fn guild(ctx: &Context<'_>) -> Result<u64, BotError> {
-    ctx.guild_id()
-        .map(|g| g.get())
-        .ok_or_else(|| BotError::user("This command only works inside a server."))
+    ctx.guild_id().map(|g| g.get()).ok_or_else(|| BotError::user("This command only works inside a server."))
 }
 
 async fn display_name(ctx: Context<'_>) -> String {
@@ -46,11 +42,16 @@ pub async fn week(
     let standing = view.standing(data.now());
     let (n, note) = match (number, standing) {
         (Some(n), _) => (n, None),
-        (None, Standing::NotStarted { first }) => (1, Some(format!("**{}** starts <t:{}:F>. Here is week 1:", view.row.name, first.timestamp()))),
+        (None, Standing::NotStarted { first }) => {
+            (1, Some(format!("**{}** starts <t:{}:F>. Here is week 1:", view.row.name, first.timestamp())))
+        }
         (None, Standing::Finished { total }) => {
             return reply::text(
                 ctx,
-                format!("**{}** has finished all {total} weeks. Look back at any week with `/week number:`.", view.row.name),
+                format!(
+                    "**{}** has finished all {total} weeks. Look back at any week with `/week number:`.",
+                    view.row.name
+                ),
             )
             .await;
         }
@@ -60,9 +61,9 @@ pub async fn week(
         }
         (None, Standing::Week { week, .. }) => (week, None),
     };
-    let w = path.week(n).ok_or_else(|| {
-        BotError::user(format!("{} has weeks 1 to {}, not {n}.", path.path.name, path.len_weeks()))
-    })?;
+    let w = path
+        .week(n)
+        .ok_or_else(|| BotError::user(format!("{} has weeks 1 to {}, not {n}.", path.path.name, path.len_weeks())))?;
     let mut r = CreateReply::default()
         .ephemeral(true)
         .embed(render::week_embed(&data.curriculum, path, w))
@@ -180,43 +181,7 @@ pub async fn progress(
         };
         return reply::text(ctx, msg).await;
     }
-    let now = data.now();
-    let mut embeds = Vec::new();
-    for group_id in groups.into_iter().take(crate::limits::EMBEDS) {
-        let view = flows::group_from_id(data, guild, group_id).await?;
-        let held = match view.schedule.latest_started(now) {
-            Some(k) => weeks::weeks_held(k, &view.breaks, view.total_weeks),
-            None => Vec::new(),
-        };
-        let checkins = members::checkins(&data.db, guild, group_id, user_id).await?;
-        let ratings = members::ratings(&data.db, guild, group_id, user_id).await?;
-        let p = progress::compute(&held, &checkins, &ratings);
-        let path = view.path(&data.curriculum);
-        let weakest: Vec<String> = p
-            .weakest
-            .iter()
-            .map(|(w, avg)| {
-                let title = path.and_then(|p| p.week(*w)).map(|x| x.title.clone()).unwrap_or_default();
-                format!("- Week {w}: {title} (average {avg:.1}/5)")
-            })
-            .collect();
-        let mut e = CreateEmbed::new()
-            .title(format!("{who}: {}", view.row.name))
-            .colour(render::COLOUR)
-            .field("Weeks checked in", format!("{} of {} held", p.weeks_checked_in, p.weeks_held), true)
-            .field("Current streak", format!("{} weeks", p.current_streak), true)
-            .field("Best streak", format!("{} weeks", p.best_streak), true)
-            .field("Hours", format!("{:.1}", p.hours), true)
-            .field(
-                "Average confidence",
-                p.average_confidence.map(|c| format!("{c:.1}/5")).unwrap_or_else(|| "n/a".into()),
-                true,
-            );
-        if !weakest.is_empty() {
-            e = e.field("Weakest topics (self-assessment)", weakest.join("\n"), false);
-        }
-        embeds.push(e);
-    }
+    let embeds = flows::progress_embeds(data, guild, user_id, &who, &groups).await?;
     reply::embeds(ctx, embeds).await
 }
 

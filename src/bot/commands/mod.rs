@@ -4,6 +4,7 @@
 pub mod group;
 pub mod info;
 pub mod member;
+pub mod report;
 
 use super::{BotError, Data};
 
@@ -24,6 +25,7 @@ pub fn all() -> Vec<Command> {
         member::progress(),
         member::forget_me(),
         member::remind(),
+        report::report(),
     ]
 }
 
@@ -38,7 +40,21 @@ mod tests {
         let names: Vec<&str> = json.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
         assert_eq!(
             names,
-            ["help", "tracks", "track", "resources", "search", "group", "week", "checkin", "assess", "progress", "forget-me", "remind"]
+            [
+                "help",
+                "tracks",
+                "track",
+                "resources",
+                "search",
+                "group",
+                "week",
+                "checkin",
+                "assess",
+                "progress",
+                "forget-me",
+                "remind",
+                "report"
+            ]
         );
     }
 }

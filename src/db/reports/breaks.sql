@@ -1,4 +1,5 @@
--- The group's skipped weeks and pauses (guild-scoped through the group).
+-- The group's skipped weeks and pauses. Guild-scoped through the group: the group row must
+-- match both ids.
 SELECT b.kind, b.from_session, b.to_session
 FROM study_groups g
 JOIN group_breaks b ON b.group_id = g.id

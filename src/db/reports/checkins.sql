@@ -1,5 +1,6 @@
--- The group's check-ins (guild-scoped through the group; uses checkins_group_week).
+-- The group's check-ins. Guild-scoped through the group: the group row must match both ids;
+-- its check-ins are reached by group_id (index checkins_group_week).
 SELECT c.user_id, c.week, c.status, c.hours, c.confidence, c.note, c.created_at, c.updated_at
 FROM study_groups g
-JOIN checkins c ON c.group_id = g.id AND c.guild_id = g.guild_id
+JOIN checkins c ON c.group_id = g.id
 WHERE g.guild_id = ?1 AND g.id = ?2

@@ -1,0 +1,145 @@
+//! `/report participation` and `/report member` end to end: numbers against hand-computed
+//! values, CSV parsed back, PNG decoded, moderators only, other servers invisible.
+
+mod support;
+
+use studybot::db::members::{self, CheckinInput, Status};
+use support::fake_discord::{defaults, perms, GuildSpec, Invoker, Slash};
+use support::harness::{Mode, TestBot, T};
+
+const DAVE: u64 = 5002;
+const CAROL: u64 = 5001;
+
+async fn seed(tb: &TestBot, g: i64) {
+    let rows: [(u64, &str, u32, Status, f64, u8); 9] = [
+        (defaults::BOB, "bob", 1, Status::Done, 2.0, 4),
+        (defaults::BOB, "bob", 2, Status::Done, 3.0, 3),
+        (defaults::BOB, "bob", 3, Status::Partial, 1.0, 2),
+        (defaults::BOB, "bob", 4, Status::Done, 2.0, 4),
+        (defaults::ALICE, "alice", 1, Status::Done, 1.0, 5),
+        (defaults::ALICE, "alice", 2, Status::Skipped, 0.0, 1),
+        (CAROL, "carol, \"the\" reader", 2, Status::Done, 4.0, 3),
+        (CAROL, "carol, \"the\" reader", 4, Status::Done, 1.0, 4),
+        (DAVE, "dave", 1, Status::Done, 1.0, 2),
+    ];
+    for (user, name, week, status, hours, confidence) in rows {
+        let c = CheckinInput {
+            guild_id: defaults::GUILD,
+            group_id: g,
+            user_id: user,
+            display_name: name.into(),
+            week,
+            status,
+            hours,
+            confidence,
+            note: (user == CAROL).then(|| "line one\nline two, with \"quotes\"".to_string()),
+        };
+        members::upsert_checkin(&tb.db, &c, "2026-12-22T10:00:00+00:00").await.unwrap();
+    }
+    for (user, name, week, q, rating) in
+        [(defaults::BOB, "bob", 3, 0, 1), (CAROL, "carol, \"the\" reader", 2, 1, 2), (defaults::BOB, "bob", 1, 0, 5)]
+    {
+        members::set_rating(&tb.db, defaults::GUILD, g, user, name, week, q, rating, "t").await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn participation_report_matches_hand_computed_values() {
+    let tb = TestBot::start(Mode::Proxy, "2026-11-23T12:00:00Z").await;
+    let g = tb.create_group("Evenings", "architecture", "2026-11-30", 0, "18:00", "Europe/Berlin").await;
+    // Weeks 1-4 held: 11-30, 12-07, 12-14, 12-21.
+    tb.set_now("2026-12-22T12:00:00Z");
+    seed(&tb, g).await;
+
+    let r = tb.run(Slash::new("report").sub("participation").by(&tb.moderator())).await;
+    assert!(r.ephemeral);
+    let text = r.text();
+    // Active members: bob, alice, dave from week 1, carol from week 2.
+    // Week 1: 3/3, 4 h, conf (4+5+2)/3; week 2: 3/4, 7 h, (3+1+3)/3; week 3: 1/4; week 4: 2/4.
+    for line in ["   1        3/3  100%    4.0   3.7", "   2        3/4   75%    7.0   2.3", "   3        1/4   25%    1.0   2.0", "   4        2/4   50%    3.0   4.0"] {
+        assert!(text.contains(line), "missing `{line}` in:\n{text}");
+    }
+    // 9 check-ins of 15 active member-weeks, 15 h, confidence 28/9.
+    assert!(text.contains("4 members · check-in rate 60% · 15.0 h in total · average confidence 3.1"), "{text}");
+    // At risk: dave (3 weeks) and alice (2), named in plain text, never mentioned.
+    assert!(text.contains("- dave: missed 3 weeks in a row (last check-in week 1)"), "{text}");
+    assert!(text.contains("- alice: missed 2 weeks in a row (last check-in week 2)"), "{text}");
+    assert!(!text.contains("carol, \"the\" reader: missed"), "{text}");
+    assert!(!text.contains("<@"), "{text}");
+    // Hardest topic first: week 3 question 1, rated 1.
+    let hardest = text.split("Hardest topics").nth(1).unwrap();
+    assert!(hardest.trim_start().starts_with("- Week 3, Q1:") && hardest.contains("(avg 1.0, 1 ratings)"), "{hardest}");
+
+    // Attachments: chart, members CSV, raw check-ins CSV.
+    let file = |prefix: &str| r.files.iter().find(|f| f.filename.as_deref().unwrap_or("").starts_with(prefix)).unwrap();
+    let png = file("participation-");
+    let decoder = png::Decoder::new(std::io::Cursor::new(png.bytes.clone()));
+    let reader = decoder.read_info().unwrap();
+    assert_eq!((reader.info().width, reader.info().height), (1000, 600));
+
+    let mut rdr = csv::Reader::from_reader(file("members-").bytes.as_slice());
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header, studybot::report::MEMBERS_HEADER);
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 4);
+    let bob = rows.iter().find(|r| r[0] == defaults::BOB.to_string()).unwrap();
+    assert_eq!((&bob[1], &bob[3], &bob[4]), ("bob", "4", "4"));
+    let carol = rows.iter().find(|r| r[0] == CAROL.to_string()).unwrap();
+    assert_eq!(&carol[1], "carol, \"the\" reader");
+    assert_eq!((&carol[2], &carol[3], &carol[4]), ("2", "3", "2"));
+
+    let mut rdr = csv::Reader::from_reader(file("checkins-").bytes.as_slice());
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 9);
+    let note = rows.iter().find(|r| r[0] == CAROL.to_string()).unwrap();
+    assert_eq!(&note[6], "line one\nline two, with \"quotes\"");
+
+    // A range.
+    let r = tb
+        .run(Slash::new("report").sub("participation").integer("from_week", 2).integer("to_week", 3).by(&tb.moderator()))
+        .await;
+    assert!(r.text().contains("Weeks 2-3 of 36"), "{}", r.text());
+    let r = tb.run(Slash::new("report").sub("participation").integer("from_week", 9).by(&tb.moderator())).await;
+    assert!(r.content.contains("out of range"), "{}", r.content);
+
+    // Public: the channel gets the summary and chart; member rows stay private.
+    let h = tb
+        .fake
+        .slash(Slash::new("report").sub("participation").boolean("public", true).by(&tb.moderator()))
+        .await;
+    let replies = h.wait_replies(2, T).await;
+    assert!(!replies[0].ephemeral && replies[0].text().contains("Participation: Evenings"));
+    assert!(!replies[0].text().contains("missed"), "at-risk members must not be public");
+    assert!(replies[1].ephemeral && replies[1].text().contains("dave: missed 3"));
+    tb.finish().await;
+}
+
+#[tokio::test]
+async fn reports_are_for_moderators_of_the_same_server_only() {
+    const G2: u64 = 9000;
+    const G2_CHANNEL: u64 = 9001;
+    const ERIN: u64 = 9100;
+    let tb = TestBot::start(Mode::Proxy, "2026-11-23T12:00:00Z").await;
+    let g = tb.create_group("Evenings", "architecture", "2026-11-30", 0, "18:00", "Europe/Berlin").await;
+    tb.set_now("2026-12-22T12:00:00Z");
+    seed(&tb, g).await;
+
+    let r = tb.run(Slash::new("report").sub("participation").by(&tb.member())).await;
+    assert!(r.ephemeral && r.content.contains("for moderators"), "{}", r.content);
+    let r = tb.run(Slash::new("report").sub("member").user("member", defaults::ALICE).by(&tb.member())).await;
+    assert!(r.content.contains("for moderators"), "{}", r.content);
+
+    tb.fake.add_guild(GuildSpec::new(G2, "Other").owner(ERIN).text_channel(G2_CHANNEL, "general").member(ERIN, "erin", &[]));
+    let erin = Invoker::new(ERIN, "erin").in_guild(G2, G2_CHANNEL).permissions(perms::ALL);
+    let r = tb.run(Slash::new("report").sub("participation").string("group", &g.to_string()).by(&erin)).await;
+    assert!(r.content.contains("no study groups"), "{}", r.content);
+    let r = tb.run(Slash::new("report").sub("member").user("member", defaults::BOB).by(&erin)).await;
+    assert!(r.content.contains("no check-ins or ratings in this server"), "{}", r.content);
+
+    // The member history in the right server.
+    let r = tb.run(Slash::new("report").sub("member").user("member", defaults::BOB).by(&tb.moderator())).await;
+    let t = r.text();
+    assert!(t.contains("Weeks checked in") && t.contains("4 of 4 held"), "{t}");
+    assert!(t.contains("- Evenings week 4: done, 2 h, confidence 4/5"), "{t}");
+    tb.finish().await;
+}
