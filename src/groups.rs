@@ -21,10 +21,6 @@ pub struct GroupInput {
     pub role: Option<u64>,
 }
 
-pub fn weekday_from_index(i: u8) -> Weekday {
-    Weekday::try_from(i % 7).unwrap_or(Weekday::Mon)
-}
-
 pub fn weekday_name(w: Weekday) -> &'static str {
     match w {
         Weekday::Mon => "Monday",
@@ -161,12 +157,7 @@ impl GroupView {
 /// Builds the schedule of a stored group. Stored rows were validated, so a failure here
 /// means the row was edited by hand; it is reported, not hidden.
 pub fn schedule_of(row: &GroupRow) -> Result<Schedule, String> {
-    Ok(Schedule {
-        start_date: weeks::parse_date(&row.start_date).ok_or_else(|| format!("bad start date `{}`", row.start_date))?,
-        weekday: weekday_from_index(row.weekday),
-        time: weeks::parse_time(&row.post_time).ok_or_else(|| format!("bad time `{}`", row.post_time))?,
-        tz: weeks::parse_tz(&row.timezone).ok_or_else(|| format!("bad timezone `{}`", row.timezone))?,
-    })
+    Schedule::from_parts(&row.start_date, row.weekday as i64, &row.post_time, &row.timezone)
 }
 
 /// Completes a stored group into a view (schedule, breaks, path length).

@@ -109,6 +109,20 @@ pub fn local_to_utc(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
 }
 
 impl Schedule {
+    /// Builds a schedule from its stored form (weekday 0 = Monday), naming the bad part.
+    pub fn from_parts(start_date: &str, weekday: i64, time: &str, tz: &str) -> Result<Schedule, String> {
+        let weekday = u8::try_from(weekday)
+            .ok()
+            .and_then(|d| Weekday::try_from(d).ok())
+            .ok_or_else(|| format!("bad weekday {weekday}"))?;
+        Ok(Schedule {
+            start_date: parse_date(start_date).ok_or_else(|| format!("bad start date `{start_date}`"))?,
+            weekday,
+            time: parse_time(time).ok_or_else(|| format!("bad time `{time}`"))?,
+            tz: parse_tz(tz).ok_or_else(|| format!("bad timezone `{tz}`"))?,
+        })
+    }
+
     /// Date of the first session: the first `weekday` on or after the start date.
     pub fn first_date(&self) -> NaiveDate {
         let offset = (7 + self.weekday.num_days_from_monday() - self.start_date.weekday().num_days_from_monday()) % 7;

@@ -4,8 +4,8 @@
 mod support;
 
 use studybot::db::members::{self, CheckinInput, Status};
-use support::fake_discord::{defaults, perms, GuildSpec, Invoker, Slash};
-use support::harness::{Mode, TestBot, T};
+use support::fake_discord::{GuildSpec, Invoker, Slash, defaults, perms};
+use support::harness::{Mode, T, TestBot};
 
 const DAVE: u64 = 5002;
 const CAROL: u64 = 5001;
@@ -56,7 +56,12 @@ async fn participation_report_matches_hand_computed_values() {
     let text = r.text();
     // Active members: bob, alice, dave from week 1, carol from week 2.
     // Week 1: 3/3, 4 h, conf (4+5+2)/3; week 2: 3/4, 7 h, (3+1+3)/3; week 3: 1/4; week 4: 2/4.
-    for line in ["   1        3/3  100%    4.0   3.7", "   2        3/4   75%    7.0   2.3", "   3        1/4   25%    1.0   2.0", "   4        2/4   50%    3.0   4.0"] {
+    for line in [
+        "   1        3/3  100%    4.0   3.7",
+        "   2        3/4   75%    7.0   2.3",
+        "   3        1/4   25%    1.0   2.0",
+        "   4        2/4   50%    3.0   4.0",
+    ] {
         assert!(text.contains(line), "missing `{line}` in:\n{text}");
     }
     // 9 check-ins of 15 active member-weeks, 15 h, confidence 28/9.
@@ -96,17 +101,16 @@ async fn participation_report_matches_hand_computed_values() {
 
     // A range.
     let r = tb
-        .run(Slash::new("report").sub("participation").integer("from_week", 2).integer("to_week", 3).by(&tb.moderator()))
+        .run(
+            Slash::new("report").sub("participation").integer("from_week", 2).integer("to_week", 3).by(&tb.moderator()),
+        )
         .await;
     assert!(r.text().contains("Weeks 2-3 of 36"), "{}", r.text());
     let r = tb.run(Slash::new("report").sub("participation").integer("from_week", 9).by(&tb.moderator())).await;
     assert!(r.content.contains("out of range"), "{}", r.content);
 
     // Public: the channel gets the summary and chart; member rows stay private.
-    let h = tb
-        .fake
-        .slash(Slash::new("report").sub("participation").boolean("public", true).by(&tb.moderator()))
-        .await;
+    let h = tb.fake.slash(Slash::new("report").sub("participation").boolean("public", true).by(&tb.moderator())).await;
     let replies = h.wait_replies(2, T).await;
     assert!(!replies[0].ephemeral && replies[0].text().contains("Participation: Evenings"));
     assert!(!replies[0].text().contains("missed"), "at-risk members must not be public");
@@ -129,7 +133,11 @@ async fn reports_are_for_moderators_of_the_same_server_only() {
     let r = tb.run(Slash::new("report").sub("member").user("member", defaults::ALICE).by(&tb.member())).await;
     assert!(r.content.contains("for moderators"), "{}", r.content);
 
-    tb.fake.add_guild(GuildSpec::new(G2, "Other").owner(ERIN).text_channel(G2_CHANNEL, "general").member(ERIN, "erin", &[]));
+    tb.fake.add_guild(GuildSpec::new(G2, "Other").owner(ERIN).text_channel(G2_CHANNEL, "general").member(
+        ERIN,
+        "erin",
+        &[],
+    ));
     let erin = Invoker::new(ERIN, "erin").in_guild(G2, G2_CHANNEL).permissions(perms::ALL);
     let r = tb.run(Slash::new("report").sub("participation").string("group", &g.to_string()).by(&erin)).await;
     assert!(r.content.contains("no study groups"), "{}", r.content);

@@ -36,6 +36,11 @@ impl Data {
 
 pub type Context<'a> = poise::Context<'a, Data, BotError>;
 
+/// The server a command was used in (all data is scoped by it).
+pub fn guild_of(ctx: &Context<'_>) -> Result<u64, BotError> {
+    ctx.guild_id().map(|g| g.get()).ok_or_else(|| BotError::user("This command only works inside a server."))
+}
+
 /// Test and embedding hooks for [`start`].
 #[derive(Default)]
 pub struct StartOptions {

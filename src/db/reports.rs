@@ -8,8 +8,8 @@
 use super::{Db, from_db, to_db};
 use crate::curriculum::Curriculum;
 use crate::report::{self, CheckinRecord, CheckinStatus, GroupInfo, MemberInfo, RatingRecord, ReportInput};
-use crate::weeks::{self, Break, BreakKind, Schedule};
-use chrono::{DateTime, Utc, Weekday};
+use crate::weeks::{Break, BreakKind, Schedule};
+use chrono::{DateTime, Utc};
 
 /// The report queries by name, with their SQL exactly as compiled (for `EXPLAIN QUERY PLAN`).
 /// Each takes `?1` = guild id and `?2` = group id, except `group_guild` (`?1` = group id).
@@ -180,16 +180,7 @@ pub async fn load_input(
 }
 
 fn schedule_of(g: &StoredGroup) -> Result<Schedule, String> {
-    let weekday = u8::try_from(g.weekday)
-        .ok()
-        .and_then(|d| Weekday::try_from(d).ok())
-        .ok_or_else(|| format!("bad weekday {}", g.weekday))?;
-    Ok(Schedule {
-        start_date: weeks::parse_date(&g.start_date).ok_or_else(|| format!("bad start date `{}`", g.start_date))?,
-        weekday,
-        time: weeks::parse_time(&g.post_time).ok_or_else(|| format!("bad time `{}`", g.post_time))?,
-        tz: weeks::parse_tz(&g.timezone).ok_or_else(|| format!("bad timezone `{}`", g.timezone))?,
-    })
+    Schedule::from_parts(&g.start_date, g.weekday, &g.post_time, &g.timezone)
 }
 
 #[cfg(test)]
@@ -304,7 +295,7 @@ mod tests {
         let path = c.path("architecture").unwrap();
         assert_eq!(input.group.total_weeks, path.len_weeks());
         assert_eq!(input.group.schedule.tz, chrono_tz::Europe::Berlin);
-        assert_eq!(input.group.schedule.weekday, Weekday::Mon);
+        assert_eq!(input.group.schedule.weekday, chrono::Weekday::Mon);
         assert_eq!(input.questions[0], path.week(1).unwrap().questions);
         // Paused from session 3 on: weeks 1 to 3 are held, whatever "now" is.
         let r = report::build(&input, None, None).unwrap();

@@ -72,7 +72,7 @@ impl TestBot {
         tb
     }
 
-    async fn boot(&mut self) {
+    async fn spawn(&self) -> RunningBot {
         let config = config(&self.fake, self.mode, self.db_path.clone());
         let curriculum = Curriculum::embedded().expect("curriculum");
         let options = StartOptions {
@@ -80,7 +80,11 @@ impl TestBot {
             clock: Some(Arc::new(self.clock.clone())),
             start_scheduler: false,
         };
-        let bot = start(config, curriculum, self.db.clone(), options).await.expect("bot starts");
+        start(config, curriculum, self.db.clone(), options).await.expect("bot starts")
+    }
+
+    async fn boot(&mut self) {
+        let bot = self.spawn().await;
         self.fake.wait_ready(T).await;
         self.fake.wait_commands_registered(T).await;
         self.bot = Some(bot);
@@ -93,14 +97,7 @@ impl TestBot {
         }
         self.db = studybot::db::open(&self.db_path).await.expect("reopen db");
         let sessions = self.fake.gateway_stats().sessions();
-        let config = config(&self.fake, self.mode, self.db_path.clone());
-        let curriculum = Curriculum::embedded().expect("curriculum");
-        let options = StartOptions {
-            http_client: (self.mode == Mode::Tls).then(|| self.fake.tls_client()),
-            clock: Some(Arc::new(self.clock.clone())),
-            start_scheduler: false,
-        };
-        let bot = start(config, curriculum, self.db.clone(), options).await.expect("bot restarts");
+        let bot = self.spawn().await;
         self.fake.wait_gateway_sessions(sessions + 1, T).await;
         self.bot = Some(bot);
     }

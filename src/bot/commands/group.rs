@@ -1,7 +1,7 @@
 //! `/group ...`: moderators create and manage study groups.
 
 use crate::bot::flows::{self, resolve_group};
-use crate::bot::{BotError, Context, moderator, reply};
+use crate::bot::{BotError, Context, guild_of, moderator, reply};
 use crate::db::groups as db;
 use crate::groups::{self, GroupInput, GroupView};
 use crate::ids::CustomId;
@@ -82,10 +82,6 @@ pub async fn autocomplete_timezone(_ctx: Context<'_>, partial: &str) -> CreateAu
     let choices =
         groups::timezone_suggestions(partial, 25).into_iter().map(|n| AutocompleteChoice::new(n, n)).collect();
     CreateAutocompleteResponse::new().set_choices(choices)
-}
-
-fn guild(ctx: &Context<'_>) -> Result<u64, BotError> {
-    ctx.guild_id().map(|g| g.get()).ok_or_else(|| BotError::user("This command only works inside a server."))
 }
 
 /// Checks that the bot can see and post in `channel` (when the server is cached).
@@ -170,7 +166,7 @@ pub async fn create(
     timezone: String,
     #[description = "Role to mention in weekly posts"] role: Option<serenity::Role>,
 ) -> Result<(), BotError> {
-    let guild = guild(&ctx)?;
+    let guild = guild_of(&ctx)?;
     let input = GroupInput {
         name,
         channel_id: channel.id.get(),
@@ -229,7 +225,7 @@ pub async fn edit(
     #[description = "New role to mention"] role: Option<serenity::Role>,
     #[description = "Stop mentioning a role"] no_role: Option<bool>,
 ) -> Result<(), BotError> {
-    let guild = guild(&ctx)?;
+    let guild = guild_of(&ctx)?;
     let data = ctx.data();
     let view = resolve_group(data, guild, ctx.author().id.get(), Some(&group)).await?;
     let old = view.settings();
@@ -274,7 +270,7 @@ pub async fn edit(
 /// List this server's study groups with their schedule and state.
 #[poise::command(slash_command, guild_only, check = "moderator::check")]
 pub async fn list(ctx: Context<'_>) -> Result<(), BotError> {
-    let guild = guild(&ctx)?;
+    let guild = guild_of(&ctx)?;
     let data = ctx.data();
     let rows = db::list(&data.db, guild).await?;
     if rows.is_empty() {
@@ -305,7 +301,7 @@ pub async fn pause(
     #[autocomplete = "autocomplete_group"]
     group: Option<String>,
 ) -> Result<(), BotError> {
-    let guild = guild(&ctx)?;
+    let guild = guild_of(&ctx)?;
     let data = ctx.data();
     let view = resolve_group(data, guild, ctx.author().id.get(), group.as_deref()).await?;
     let now = data.now();
@@ -328,7 +324,7 @@ pub async fn resume(
     #[autocomplete = "autocomplete_group"]
     group: Option<String>,
 ) -> Result<(), BotError> {
-    let guild = guild(&ctx)?;
+    let guild = guild_of(&ctx)?;
     let data = ctx.data();
     let view = resolve_group(data, guild, ctx.author().id.get(), group.as_deref()).await?;
     let now = data.now();
@@ -356,7 +352,7 @@ pub async fn skip(
     group: Option<String>,
     #[description = "Date of the session to skip, YYYY-MM-DD (default: the next one)"] date: Option<String>,
 ) -> Result<(), BotError> {
-    let guild = guild(&ctx)?;
+    let guild = guild_of(&ctx)?;
     let data = ctx.data();
     let view = resolve_group(data, guild, ctx.author().id.get(), group.as_deref()).await?;
     let now = data.now();
@@ -403,7 +399,7 @@ pub async fn delete(
     #[autocomplete = "autocomplete_group"]
     group: String,
 ) -> Result<(), BotError> {
-    let guild = guild(&ctx)?;
+    let guild = guild_of(&ctx)?;
     let view = resolve_group(ctx.data(), guild, ctx.author().id.get(), Some(&group)).await?;
     let reply = CreateReply::default()
         .ephemeral(true)
@@ -423,7 +419,7 @@ pub async fn post_now(
     #[autocomplete = "autocomplete_group"]
     group: Option<String>,
 ) -> Result<(), BotError> {
-    let guild = guild(&ctx)?;
+    let guild = guild_of(&ctx)?;
     ctx.defer_ephemeral().await?;
     let data = ctx.data();
     let view = resolve_group(data, guild, ctx.author().id.get(), group.as_deref()).await?;
@@ -444,7 +440,7 @@ pub async fn next(
     #[autocomplete = "autocomplete_group"]
     group: Option<String>,
 ) -> Result<(), BotError> {
-    let guild = guild(&ctx)?;
+    let guild = guild_of(&ctx)?;
     let data = ctx.data();
     let view = resolve_group(data, guild, ctx.author().id.get(), group.as_deref()).await?;
     let now = data.now();

@@ -2,7 +2,7 @@
 
 use super::group::autocomplete_group;
 use crate::bot::flows::{self, resolve_group};
-use crate::bot::{BotError, Context, moderator, reply};
+use crate::bot::{BotError, Context, guild_of, moderator, reply};
 use crate::checkins;
 use crate::db::members::{self, Status};
 use crate::ids::CustomId;
@@ -10,10 +10,6 @@ use crate::render;
 use crate::weeks::Standing;
 use poise::CreateReply;
 use poise::serenity_prelude as serenity;
-
-fn guild(ctx: &Context<'_>) -> Result<u64, BotError> {
-    ctx.guild_id().map(|g| g.get()).ok_or_else(|| BotError::user("This command only works inside a server."))
-}
 
 async fn display_name(ctx: Context<'_>) -> String {
     match ctx.author_member().await {
@@ -33,7 +29,7 @@ pub async fn week(
     #[min = 1]
     number: Option<u32>,
 ) -> Result<(), BotError> {
-    let guild = guild(&ctx)?;
+    let guild = guild_of(&ctx)?;
     let data = ctx.data();
     let view = resolve_group(data, guild, ctx.author().id.get(), group.as_deref()).await?;
     let path = view
@@ -119,7 +115,7 @@ pub async fn checkin(
     #[min = 1]
     week: Option<u32>,
 ) -> Result<(), BotError> {
-    let guild = guild(&ctx)?;
+    let guild = guild_of(&ctx)?;
     let data = ctx.data();
     let report = checkins::validate(status.into(), hours, confidence, note.as_deref()).map_err(BotError::User)?;
     let view = resolve_group(data, guild, ctx.author().id.get(), group.as_deref()).await?;
@@ -141,7 +137,7 @@ pub async fn assess(
     #[min = 1]
     week: Option<u32>,
 ) -> Result<(), BotError> {
-    let guild = guild(&ctx)?;
+    let guild = guild_of(&ctx)?;
     let data = ctx.data();
     let view = resolve_group(data, guild, ctx.author().id.get(), group.as_deref()).await?;
     let week = checkins::target_week(&view, week, data.now()).map_err(BotError::User)?;
@@ -159,7 +155,7 @@ pub async fn progress(
     #[autocomplete = "autocomplete_group"]
     group: Option<String>,
 ) -> Result<(), BotError> {
-    let guild = guild(&ctx)?;
+    let guild = guild_of(&ctx)?;
     let data = ctx.data();
     let me = ctx.author().id;
     let (user_id, who) = match &member {
@@ -207,7 +203,7 @@ pub enum OnOff {
 /// Get the weekly reminder as a direct message (on) or not (off).
 #[poise::command(slash_command, guild_only)]
 pub async fn remind(ctx: Context<'_>, #[description = "on or off"] setting: OnOff) -> Result<(), BotError> {
-    let guild = guild(&ctx)?;
+    let guild = guild_of(&ctx)?;
     let data = ctx.data();
     let on = matches!(setting, OnOff::On);
     let name = display_name(ctx).await;

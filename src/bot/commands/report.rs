@@ -2,7 +2,7 @@
 
 use super::group::autocomplete_group;
 use crate::bot::flows::{self, resolve_group};
-use crate::bot::{BotError, Context, moderator};
+use crate::bot::{BotError, Context, guild_of, moderator};
 use crate::db::{members, reports as db_reports};
 use crate::render;
 use crate::report;
@@ -22,10 +22,6 @@ pub async fn report(_ctx: Context<'_>) -> Result<(), BotError> {
     Ok(())
 }
 
-fn guild(ctx: &Context<'_>) -> Result<u64, BotError> {
-    ctx.guild_id().map(|g| g.get()).ok_or_else(|| BotError::user("This command only works inside a server."))
-}
-
 /// Check-in rates, hours, confidence, at-risk members and hardest topics, with CSV and chart.
 #[poise::command(slash_command, guild_only, check = "moderator::check")]
 pub async fn participation(
@@ -43,7 +39,7 @@ pub async fn participation(
         bool,
     >,
 ) -> Result<(), BotError> {
-    let guild = guild(&ctx)?;
+    let guild = guild_of(&ctx)?;
     let public = public.unwrap_or(false);
     // Rendering the chart can take a moment: acknowledge within Discord's 3 seconds.
     if public {
@@ -115,7 +111,7 @@ fn capitalize(s: &str) -> String {
 /// One member's history across this server's groups.
 #[poise::command(slash_command, guild_only, check = "moderator::check")]
 pub async fn member(ctx: Context<'_>, #[description = "Member"] member: serenity::User) -> Result<(), BotError> {
-    let guild = guild(&ctx)?;
+    let guild = guild_of(&ctx)?;
     let data = ctx.data();
     let groups = members::member_groups(&data.db, guild, member.id.get()).await?;
     let name = member.global_name.clone().unwrap_or_else(|| member.name.clone());
