@@ -358,3 +358,26 @@ async fn one_server_cannot_reach_another_servers_groups() {
     assert!(members::ratings(&tb.db, G2, g, CAROL).await.unwrap().is_empty());
     tb.finish().await;
 }
+
+#[tokio::test]
+async fn a_configured_moderator_role_grants_moderator_commands() {
+    const LEAD_ROLE: u64 = 5003;
+    const LEAD: u64 = 5004;
+    let fake = support::fake_discord::FakeDiscord::builder()
+        .no_default_guild()
+        .guild(GuildSpec::default_test_guild().role(LEAD_ROLE, "Study Lead", perms::EVERYONE).member(
+            LEAD,
+            "lead",
+            &[LEAD_ROLE],
+        ))
+        .start()
+        .await;
+    let tb = TestBot::start_configured(fake, Mode::Proxy, NOW, |c| c.moderator_role = Some("study lead".into())).await;
+    let lead = Invoker::new(LEAD, "lead").roles(&[LEAD_ROLE]);
+    let r = tb.run(Slash::new("group").sub("list").by(&lead)).await;
+    assert!(r.content.contains("No study groups yet"), "{}", r.content);
+    // Without the role: refused.
+    let r = tb.run(Slash::new("group").sub("list").by(&tb.member())).await;
+    assert!(r.content.contains("for moderators"), "{}", r.content);
+    tb.finish().await;
+}

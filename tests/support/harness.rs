@@ -32,6 +32,7 @@ pub struct TestBot {
     pub clock: ManualClock,
     pub mode: Mode,
     pub db_path: PathBuf,
+    tweak: fn(&mut Config),
     _dir: tempfile::TempDir,
 }
 
@@ -62,18 +63,24 @@ impl TestBot {
     }
 
     pub async fn start_with(fake: FakeDiscord, mode: Mode, now: &str) -> TestBot {
+        Self::start_configured(fake, mode, now, |_| {}).await
+    }
+
+    /// Like [`TestBot::start_with`], with a change to the bot's configuration.
+    pub async fn start_configured(fake: FakeDiscord, mode: Mode, now: &str, tweak: fn(&mut Config)) -> TestBot {
         let _ = tracing_subscriber::fmt().with_env_filter("studybot=info").with_test_writer().try_init();
         let dir = tempfile::tempdir().expect("tempdir");
         let db_path = dir.path().join("test.db");
         let db = studybot::db::open(&db_path).await.expect("open db");
         let clock = ManualClock::new(utc(now));
-        let mut tb = TestBot { fake, bot: None, db, clock, mode, db_path, _dir: dir };
+        let mut tb = TestBot { fake, bot: None, db, clock, mode, db_path, tweak, _dir: dir };
         tb.boot().await;
         tb
     }
 
     async fn spawn(&self) -> RunningBot {
-        let config = config(&self.fake, self.mode, self.db_path.clone());
+        let mut config = config(&self.fake, self.mode, self.db_path.clone());
+        (self.tweak)(&mut config);
         let curriculum = Curriculum::embedded().expect("curriculum");
         let options = StartOptions {
             http_client: (self.mode == Mode::Tls).then(|| self.fake.tls_client()),
