@@ -16,6 +16,18 @@ pub struct Progress {
     pub weakest: Vec<(u32, f64)>,
 }
 
+/// The current streak from per-week marks in held order: `None` = no check-in that week,
+/// `Some(true)` = a check-in that keeps a streak (done or partial), `Some(false)` = a
+/// "skipped" check-in. The streak ends at the last week, or at the week before it while the
+/// last week has no check-in yet (a one-week grace). Shared by `/progress` and reports.
+pub fn current_streak(marks: &[Option<bool>]) -> u32 {
+    let tail = match marks.last() {
+        Some(None) => &marks[..marks.len() - 1],
+        _ => marks,
+    };
+    tail.iter().rev().take_while(|m| **m == Some(true)).count() as u32
+}
+
 fn counts(c: &Checkin) -> bool {
     matches!(c.status, Status::Done | Status::Partial)
 }
@@ -26,20 +38,14 @@ fn counts(c: &Checkin) -> bool {
 /// latest held week, or at the week before it while the latest has no check-in yet.
 pub fn compute(held: &[u32], checkins: &[Checkin], ratings: &[(u32, u8, u8)]) -> Progress {
     let find = |w: u32| checkins.iter().find(|c| c.week == w);
-    let streak_weeks: Vec<bool> = held.iter().map(|w| find(*w).is_some_and(counts)).collect();
+    let marks: Vec<Option<bool>> = held.iter().map(|w| find(*w).map(counts)).collect();
     let mut best = 0;
     let mut run = 0;
-    for s in &streak_weeks {
-        run = if *s { run + 1 } else { 0 };
+    for m in &marks {
+        run = if *m == Some(true) { run + 1 } else { 0 };
         best = best.max(run);
     }
-    let mut tail: &[bool] = &streak_weeks;
-    if let Some(last) = held.last()
-        && find(*last).is_none()
-    {
-        tail = &streak_weeks[..streak_weeks.len() - 1];
-    }
-    let current = tail.iter().rev().take_while(|s| **s).count() as u32;
+    let current = current_streak(&marks);
     let hours = checkins.iter().map(|c| c.hours).sum();
     let average_confidence = (!checkins.is_empty())
         .then(|| checkins.iter().map(|c| c.confidence as f64).sum::<f64>() / checkins.len() as f64);

@@ -387,10 +387,8 @@ pub fn build(input: &ReportInput, from: Option<u32>, to: Option<u32>) -> Result<
         }
         row.average_confidence =
             (row.weeks_checked_in > 0).then(|| confidence as f64 / f64::from(row.weeks_checked_in));
-        // Streak, with a one-week grace while the last week has no check-in yet.
-        let end = if n_weeks > 0 && cell(m, n_weeks - 1).is_none() { n_weeks - 1 } else { n_weeks };
-        row.current_streak =
-            (0..end).rev().take_while(|&p| cell(m, p).is_some_and(|c| c.status.counts_for_streak())).count() as u32;
+        let marks: Vec<Option<bool>> = (0..n_weeks).map(|p| cell(m, p).map(|c| c.status.counts_for_streak())).collect();
+        row.current_streak = crate::progress::current_streak(&marks);
         row.missed_recent = (0..n_weeks).rev().take_while(|&p| active(m, p) && cell(m, p).is_none()).count() as u32;
         member_rows.push(row);
     }

@@ -815,6 +815,30 @@ struct St {
 }
 
 impl St {
+    /// Records a guild's channels and member names (at start and for `add_guild`).
+    fn register_guild(&mut self, g: &GuildSpec) {
+        for (i, c) in g.channels.iter().enumerate() {
+            self.channels.insert(
+                c.id,
+                Chan {
+                    id: c.id,
+                    guild_id: Some(g.id),
+                    name: c.name.clone(),
+                    kind: c.kind,
+                    parent_id: c.parent_id,
+                    bot_can_post: c.bot_can_post,
+                    topic: c.topic.clone(),
+                    position: i,
+                    recipient: None,
+                    owner_id: None,
+                },
+            );
+        }
+        for m in &g.members {
+            self.usernames.insert(m.user_id, m.username.clone());
+        }
+    }
+
     fn next_id(&mut self) -> u64 {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
         let id = ((now - DISCORD_EPOCH_MS) << 22).max(self.last_id + 1);
@@ -1119,26 +1143,7 @@ impl FakeDiscordBuilder {
 
         let mut st = St::default();
         for g in &self.guilds {
-            for (i, c) in g.channels.iter().enumerate() {
-                st.channels.insert(
-                    c.id,
-                    Chan {
-                        id: c.id,
-                        guild_id: Some(g.id),
-                        name: c.name.clone(),
-                        kind: c.kind,
-                        parent_id: c.parent_id,
-                        bot_can_post: c.bot_can_post,
-                        topic: c.topic.clone(),
-                        position: i,
-                        recipient: None,
-                        owner_id: None,
-                    },
-                );
-            }
-            for m in &g.members {
-                st.usernames.insert(m.user_id, m.username.clone());
-            }
+            st.register_guild(g);
         }
         st.guilds = self.guilds;
         let cfg = Cfg {
@@ -1288,26 +1293,7 @@ impl FakeDiscord {
     pub fn add_guild(&self, g: GuildSpec) {
         let d = {
             let mut st = self.lock();
-            for (i, c) in g.channels.iter().enumerate() {
-                st.channels.insert(
-                    c.id,
-                    Chan {
-                        id: c.id,
-                        guild_id: Some(g.id),
-                        name: c.name.clone(),
-                        kind: c.kind,
-                        parent_id: c.parent_id,
-                        bot_can_post: c.bot_can_post,
-                        topic: c.topic.clone(),
-                        position: i,
-                        recipient: None,
-                        owner_id: None,
-                    },
-                );
-            }
-            for m in &g.members {
-                st.usernames.insert(m.user_id, m.username.clone());
-            }
+            st.register_guild(&g);
             st.guilds.push(g.clone());
             st.guild_json(&self.inner.cfg, &g, true)
         };
