@@ -12,6 +12,8 @@ COPY migrations migrations
 COPY curriculum curriculum
 COPY src src
 COPY benches benches
+# Workspace member (the dev-only fake Discord): cargo reads its manifest to resolve the lock file.
+COPY crates crates
 RUN cargo build --release --locked --bin studybot
 
 FROM debian:bookworm-slim AS runtime

@@ -4,9 +4,9 @@
 
 mod support;
 
+use fake_discord::{FakeDiscord, Slash, defaults};
 use std::process::{Command, Stdio};
 use std::time::Duration;
-use support::fake_discord::{FakeDiscord, Slash, defaults};
 use support::harness::T;
 
 fn bin() -> Command {

@@ -3,9 +3,9 @@
 
 mod support;
 
+use fake_discord::{GuildSpec, Invoker, Slash, defaults, perms};
 use serde_json::Value;
 use studybot::db::members::{self, Status};
-use support::fake_discord::{GuildSpec, Invoker, Slash, defaults, perms};
 use support::harness::{Mode, T, TestBot};
 
 // Monday 2026-11-23, noon UTC. Groups start the following week.
@@ -363,7 +363,7 @@ async fn one_server_cannot_reach_another_servers_groups() {
 async fn a_configured_moderator_role_grants_moderator_commands() {
     const LEAD_ROLE: u64 = 5003;
     const LEAD: u64 = 5004;
-    let fake = support::fake_discord::FakeDiscord::builder()
+    let fake = fake_discord::FakeDiscord::builder()
         .no_default_guild()
         .guild(GuildSpec::default_test_guild().role(LEAD_ROLE, "Study Lead", perms::EVERYONE).member(
             LEAD,

@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::fake_discord::{Fault, GatewayDrop, Slash, defaults};
+use fake_discord::{Fault, GatewayDrop, Slash, defaults};
 use support::harness::{Mode, T, TestBot};
 
 const NOW: &str = "2026-11-23T12:00:00Z";

@@ -3,8 +3,8 @@
 
 mod support;
 
+use fake_discord::{GuildSpec, Invoker, Slash, defaults, perms};
 use studybot::db::members::{self, CheckinInput, Status};
-use support::fake_discord::{GuildSpec, Invoker, Slash, defaults, perms};
 use support::harness::{Mode, T, TestBot};
 
 const DAVE: u64 = 5002;

@@ -12,13 +12,13 @@ mod support;
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
+use fake_discord::{Fault, Slash, defaults};
 use serde_json::Value;
 use studybot::clock::Clock;
 use studybot::curriculum::Curriculum;
 use studybot::db::groups::{self as db_groups, GroupSettings};
 use studybot::db::posts::{self, PostKind, PostRow};
 use studybot::ids::CustomId;
-use support::fake_discord::{Fault, Slash, defaults};
 use support::harness::{Mode, TestBot, utc};
 use support::within;
 

@@ -1,8 +1,8 @@
 //! Starts the real studybot bot against the fake Discord, with a manual clock and a
 //! temporary database file, and can restart it on the same database (crash tests).
 
-use super::fake_discord::{FakeDiscord, Invoker, Reply, Slash, defaults};
 use chrono::{DateTime, Utc};
+use fake_discord::{FakeDiscord, Invoker, Reply, Slash, defaults};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;

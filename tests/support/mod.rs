@@ -1,8 +1,6 @@
-//! Shared test support. `fake_discord` is a local fake of the Discord API (REST + gateway)
-//! that the real serenity client talks to over 127.0.0.1; see its module docs.
+//! Shared test support: the harness that starts studybot against the local fake Discord
+//! (the dev-only `fake-discord` workspace crate, `crates/fake-discord`).
 #![allow(dead_code)]
-
-pub mod fake_discord;
 
 use std::time::Duration;
 

@@ -1,15 +1,13 @@
-//! Self-tests of the fake Discord harness (tests/support/fake_discord.rs), driven by a tiny
+//! Self-tests of the fake Discord harness (this crate), driven by a tiny
 //! inline poise bot (not studybot's bot).
-
-mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use fake_discord::*;
 use poise::serenity_prelude as serenity;
 use serde_json::{Value, json};
-use support::fake_discord::*;
 
 const T: Duration = Duration::from_secs(5);
 /// Discord's deadline for an interaction callback.
