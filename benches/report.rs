@@ -47,7 +47,7 @@ async fn run() -> anyhow::Result<()> {
     // One giant transaction leaves everything in the WAL; a running bot checkpoints every
     // 1000 pages, so read from a checkpointed database as it would.
     let t = Instant::now();
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&db).await?;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(db.sqlite()).await?;
     let checkpoint = t.elapsed();
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)
         + std::fs::metadata(path.with_extension("db-wal")).map(|m| m.len()).unwrap_or(0);
@@ -65,7 +65,7 @@ async fn run() -> anyhow::Result<()> {
     let mut last = None;
     for _ in 0..RUNS {
         let t = Instant::now();
-        let input = reports::load_input(&db, GUILD, group, &curriculum, now)
+        let input = studybot::service::reports::load_input(&db, &curriculum, GUILD, group, now)
             .await?
             .ok_or_else(|| anyhow::anyhow!("the group vanished"))?;
         load.push(t.elapsed());
@@ -122,7 +122,7 @@ async fn run() -> anyhow::Result<()> {
             let q = sqlx::query(sqlx::AssertSqlSafe(sql));
             let q = if name == "group_guild" { q.bind(group) } else { q.bind(to_db(GUILD)).bind(group) };
             let t = Instant::now();
-            n = q.fetch_all(&db).await?.len();
+            n = q.fetch_all(db.sqlite()).await?.len();
             times.push(t.elapsed());
         }
         println!("  {name:<12} {} ({n} rows)", figures(&times));
@@ -130,7 +130,7 @@ async fn run() -> anyhow::Result<()> {
 
     // Plans as a production database has them (nobody runs ANALYZE), then with statistics.
     print_plans(&db, group, "EXPLAIN QUERY PLAN, no statistics (as in production)").await?;
-    sqlx::query("ANALYZE").execute(&db).await?;
+    sqlx::query("ANALYZE").execute(db.sqlite()).await?;
     print_plans(&db, group, "EXPLAIN QUERY PLAN after ANALYZE").await?;
     db.close().await;
     Ok(())
@@ -145,7 +145,7 @@ async fn print_plans(db: &Db, group: i64, title: &str) -> anyhow::Result<()> {
         let explain = sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}"));
         let q = sqlx::query_as::<_, (i64, i64, i64, String)>(explain);
         let q = if name == "group_guild" { q.bind(group) } else { q.bind(to_db(GUILD)).bind(group) };
-        let plan = q.fetch_all(db).await?;
+        let plan = q.fetch_all(db.sqlite()).await?;
         let scans: Vec<&str> =
             plan.iter().map(|p| p.3.as_str()).filter(|d| d.starts_with("SCAN") && !d.contains("USING")).collect();
         println!("  {name}{}", if scans.is_empty() { "" } else { "   <-- full scan" });
@@ -173,7 +173,7 @@ fn figures(times: &[Duration]) -> String {
 async fn fill(db: &Db) -> anyhow::Result<(i64, (u64, u64, u64))> {
     let t = "2025-06-01T00:00:00+00:00";
     let guild = to_db(GUILD);
-    let mut tx = db.begin().await?;
+    let mut tx = db.sqlite().begin().await?;
     let group = sqlx::query(
         "INSERT INTO study_groups (guild_id, name, channel_id, path_id, start_date, weekday, post_time,
              timezone, created_by, created_at, updated_at)

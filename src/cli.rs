@@ -107,7 +107,16 @@ pub fn main() -> ExitCode {
             println!("database {} is up to date", config.database.display());
             Ok(())
         }),
-        Command::Run => with_runtime(&config, |config| async move { crate::bot::run(config).await }),
+        Command::Run => {
+            let curriculum = match load_curriculum(&config) {
+                Ok(c) => c,
+                Err(problems) => {
+                    eprintln!("error: the curriculum is invalid, not starting:\n{problems}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            with_runtime(&config, |config| async move { crate::bot::run(config, curriculum).await })
+        }
         Command::Report(args) => report(&config, args),
     }
 }
@@ -140,12 +149,15 @@ where
     }
 }
 
-/// Loads the configured curriculum (directory or the embedded copy).
+/// Loads the configured curriculum (directory or the embedded copy), validates it, then
+/// renders every week's post and refuses any that Discord would not accept.
 pub fn load_curriculum(config: &Config) -> Result<Curriculum, Problems> {
-    match &config.curriculum {
-        Some(dir) => Curriculum::load_dir(dir),
-        None => Curriculum::embedded(),
-    }
+    let c = match &config.curriculum {
+        Some(dir) => Curriculum::load_dir(dir)?,
+        None => Curriculum::embedded()?,
+    };
+    let problems = render::post_problems(&c);
+    if problems.is_empty() { Ok(c) } else { Err(Problems(problems)) }
 }
 
 fn check(config: &Config) -> ExitCode {
@@ -179,7 +191,13 @@ fn preview(config: &Config, path_id: &str, week: u32, json: bool) -> ExitCode {
         eprintln!("error: path `{path_id}` has weeks 1 to {}, not {week}", path.len_weeks());
         return ExitCode::from(2);
     };
-    let body = render::to_json(&render::week_post(&c, path, w, &render::PostTarget::default()));
+    let body = match render::to_json(&render::week_post(&c, path, w, &render::PostTarget::default())) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: cannot serialize the post: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     if json {
         match serde_json::to_string_pretty(&body) {
             Ok(s) => println!("{s}"),
@@ -260,7 +278,7 @@ fn run_report(config: &Config, args: ReportArgs) -> Result<(), ReportFailure> {
                     config.database.display()
                 )));
             };
-            crate::db::reports::load_input(&db, guild, args.group, &curriculum, now)
+            crate::service::reports::load_input(&db, &curriculum, guild, args.group, now)
                 .await
                 .map_err(|e| ReportFailure::other(e.to_string()))?
                 .ok_or_else(|| ReportFailure::usage(format!("no study group with id {}", args.group)))

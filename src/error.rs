@@ -1,34 +1,210 @@
-//! The one error type of services and commands: user-facing problems become an ephemeral reply; everything else is
-//! logged with context and the user sees a short apology.
+//! The one error vocabulary of services and the Discord edge.
+//!
+//! A service returns [`Error`]: either a [`UserError`], something the person can fix or should
+//! know (bad input, not allowed, not found), or an internal failure (database, Discord, a
+//! broken invariant). `UserError`'s messages are written for members and moderators; the edge
+//! shows them as an ephemeral reply in one place (`bot::errors`), and logs internal failures
+//! with context while the user sees [`INTERNAL_MESSAGE`].
 
+use chrono::{DateTime, NaiveDate, Utc};
 use poise::serenity_prelude as serenity;
 
+/// What went wrong, for services and the edge.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Something the user can fix (bad input, not allowed, not found). Shown as is.
-    #[error("{0}")]
-    User(String),
-    /// A bug or an outage. Logged; the user gets a generic message.
     #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    User(Box<UserError>),
+    #[error(transparent)]
+    Db(#[from] crate::db::Error),
+    #[error("Discord request failed: {0}")]
+    Discord(Box<serenity::Error>),
+    /// A broken invariant (a stored group whose path the curriculum lost, a chart that did
+    /// not render...): a bug or a bad deployment, logged with this text.
+    #[error("{0}")]
+    Internal(String),
 }
 
-impl Error {
-    pub fn user(msg: impl Into<String>) -> Error {
-        Error::User(msg.into())
+// Boxed: both are large, and every `Result` of the edge carries an `Error`.
+impl From<UserError> for Error {
+    fn from(e: UserError) -> Self {
+        Error::User(Box::new(e))
     }
 }
 
 impl From<serenity::Error> for Error {
     fn from(e: serenity::Error) -> Self {
-        Error::Internal(anyhow::Error::new(e).context("Discord request failed"))
+        Error::Discord(Box::new(e))
     }
 }
 
-impl From<sqlx::Error> for Error {
-    fn from(e: sqlx::Error) -> Self {
-        Error::Internal(anyhow::Error::new(e).context("database error"))
+impl Error {
+    pub fn internal(msg: impl Into<String>) -> Error {
+        Error::Internal(msg.into())
     }
 }
 
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// The short apology shown for internal failures.
 pub const INTERNAL_MESSAGE: &str = "Something went wrong on my side; it has been logged. Please try again in a moment.";
+
+/// Something the person asking can fix or should know. Each message is shown as is.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum UserError {
+    // ----- where -----
+    #[error("This command only works inside a server.")]
+    GuildOnly,
+    #[error("This is for moderators (Manage Server permission or the moderator role).")]
+    NotModerator,
+    #[error("Only moderators can delete study groups.")]
+    OnlyModeratorsDelete,
+
+    // ----- the curriculum -----
+    #[error("I don't know a track called \"{typed}\". {}", track_hint(suggestions, all))]
+    UnknownTrack { typed: String, suggestions: Vec<String>, all: Vec<String> },
+    #[error("No {0} match those filters. Try without `kind:`.")]
+    NoResourcesMatch(String),
+    #[error("Please search for at least two characters.")]
+    SearchTooShort,
+    #[error("Nothing matches \"{0}\". Try a broader word, e.g. a technology or concept name.")]
+    NothingMatches(String),
+
+    // ----- finding a group -----
+    #[error("This server has no study groups yet. A moderator can create one with `/group create`.")]
+    NoGroups,
+    #[error("There is no group called \"{typed}\" in this server. {}", group_hint(suggestions, all))]
+    UnknownGroup { typed: String, suggestions: Vec<String>, all: Vec<String> },
+    #[error("This server has several groups ({}). Pick one with the `group` option.", names.join(", "))]
+    AmbiguousGroup { names: Vec<String> },
+    #[error("That study group no longer exists in this server.")]
+    GroupGone,
+
+    // ----- group settings -----
+    /// Every problem of a create or edit, one per line.
+    #[error("{}", .0.join("\n"))]
+    InvalidSettings(Vec<String>),
+    #[error("This server already has a group called **{0}**.")]
+    NameTaken(String),
+    #[error("Nothing to change: those are already the group's settings.")]
+    NothingToChange,
+    #[error(
+        "**{0}** has already posted weeks, so its path and start date are fixed. To start over or follow \
+         another path, create a new group (and delete this one when you no longer need its check-ins). \
+         Name, channel, time, weekday, timezone and role can still be changed."
+    )]
+    CalendarFixed(String),
+    #[error("I can't see <#{0}>. Pick a text channel I have access to.")]
+    ChannelNotVisible(u64),
+    #[error("<#{0}> is not a text channel.")]
+    NotTextChannel(u64),
+    #[error(
+        "I can't post in <#{channel}>: I am missing {}. Give me those permissions there, or pick another channel.",
+        missing.join(", ")
+    )]
+    ChannelPermissions { channel: u64, missing: Vec<&'static str> },
+
+    // ----- pausing and skipping -----
+    #[error("**{0}** is already paused.")]
+    AlreadyPaused(String),
+    #[error("**{0}** is not paused.")]
+    NotPaused(String),
+    #[error("`{0}` is not a date: use YYYY-MM-DD.")]
+    NotADate(String),
+    #[error("**{group}** has no session on {date}: it meets on {weekday}s.")]
+    NoSessionOn { group: String, date: NaiveDate, weekday: &'static str },
+    #[error("The session on {0} has already started; only future sessions can be skipped.")]
+    SessionStarted(NaiveDate),
+    #[error("The session on {0} is already skipped.")]
+    AlreadySkipped(NaiveDate),
+
+    // ----- posting now -----
+    #[error("**{0}** has not started yet.")]
+    NotStartedYet(String),
+    #[error("**{0}** has finished its path.")]
+    PathFinished(String),
+    #[error("**{0}** has no session this week (skipped or paused).")]
+    NoSessionThisWeek(String),
+    #[error(
+        "The last attempt to post this week of **{group}** failed; the next try is due <t:{}:R>. \
+         `/group list` shows the error.",
+        retry_at.timestamp()
+    )]
+    PostBackingOff { group: String, retry_at: DateTime<Utc> },
+    #[error(
+        "This week's post of **{0}** failed too often, so I stopped trying. `/group list` shows the error; \
+         fix it (channel, permissions) and the next week posts as usual."
+    )]
+    PostGaveUp(String),
+
+    // ----- check-ins and ratings -----
+    /// Every problem of a check-in's values, one per line.
+    #[error("{}", .0.join("\n"))]
+    InvalidCheckin(Vec<String>),
+    #[error("**{group}** has finished all {total} weeks of its path, so it no longer takes check-ins.")]
+    NoMoreCheckins { group: String, total: u32 },
+    #[error("**{group}** has not started yet: week 1 begins <t:{}:F>.", first.timestamp())]
+    GroupNotStarted { group: String, first: DateTime<Utc> },
+    #[error("**{0}** has not held a week yet (its first session was skipped or paused).")]
+    NoWeekHeld(String),
+    #[error("Weeks start at 1.")]
+    WeekZero,
+    #[error("Week {week} has not started yet for **{group}**; the current week is {current}.")]
+    FutureWeek { group: String, week: u32, current: u32 },
+    #[error("{path} has weeks 1 to {weeks}, not {week}.")]
+    UnknownWeek { path: String, weeks: u32, week: u32 },
+    #[error("That question does not exist for this week.")]
+    UnknownQuestion,
+
+    // ----- reports -----
+    #[error("{}", capitalize(&.0.to_string()))]
+    Report(#[from] crate::report::ReportError),
+
+    // ----- stale or forged components -----
+    #[error("This button is no longer supported. Please use the slash commands.")]
+    UnsupportedButton,
+    #[error("That form is no longer supported. Please use /checkin.")]
+    UnsupportedForm,
+    #[error("That form has expired; press the button again.")]
+    FormExpired,
+}
+
+fn group_hint(suggestions: &[String], all: &[String]) -> String {
+    if suggestions.is_empty() {
+        format!("The groups here are: {}.", all.join(", "))
+    } else {
+        format!("Did you mean {}?", suggestions.join(" or "))
+    }
+}
+
+fn track_hint(suggestions: &[String], all: &[String]) -> String {
+    if suggestions.is_empty() {
+        format!("The tracks are: {}.", all.join(", "))
+    } else {
+        format!("Did you mean {}?", suggestions.iter().map(|g| format!("**{g}**")).collect::<Vec<_>>().join(" or "))
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_messages_read_as_sentences() {
+        let e = UserError::UnknownGroup { typed: "Evenigs".into(), suggestions: vec!["Evenings".into()], all: vec![] };
+        assert_eq!(e.to_string(), "There is no group called \"Evenigs\" in this server. Did you mean Evenings?");
+        let e = UserError::UnknownGroup { typed: "x".into(), suggestions: vec![], all: vec!["A".into(), "B".into()] };
+        assert!(e.to_string().ends_with("The groups here are: A, B."), "{e}");
+        let e = UserError::Report(crate::report::ReportError::FromAfterTo { from: 3, to: 2 });
+        assert_eq!(e.to_string(), "The week range is empty: from week 3 is after to week 2");
+        let e = UserError::ChannelPermissions { channel: 5, missing: vec!["Send Messages", "Embed Links"] };
+        assert!(e.to_string().contains("missing Send Messages, Embed Links"), "{e}");
+    }
+}

@@ -3,19 +3,19 @@
 //! See `ARCHITECTURE.md` for the code map and the invariants.
 
 pub mod bot;
-pub mod checkins;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod curriculum;
 pub mod db;
 pub mod error;
-pub mod groups;
 pub mod ids;
 pub mod limits;
+pub mod model;
 pub mod progress;
 pub mod render;
 pub mod report;
 pub mod scheduler;
 pub mod search;
+pub mod service;
 pub mod weeks;

@@ -1,6 +1,6 @@
 //! A member's progress in a group: pure computation over held weeks, check-ins and ratings.
 
-use crate::db::members::{Checkin, Status};
+use crate::model::{Checkin, Rating};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Progress {
@@ -29,14 +29,14 @@ pub fn current_streak(marks: &[Option<bool>]) -> u32 {
 }
 
 fn counts(c: &Checkin) -> bool {
-    matches!(c.status, Status::Done | Status::Partial)
+    c.status.counts_for_streak()
 }
 
 /// Computes progress. `held` lists the curriculum weeks held so far, in order (skipped and
 /// paused sessions are not in it, so they never break a streak). A week counts toward a
 /// streak when the member checked in as done or partial. The current streak ends at the
 /// latest held week, or at the week before it while the latest has no check-in yet.
-pub fn compute(held: &[u32], checkins: &[Checkin], ratings: &[(u32, u8, u8)]) -> Progress {
+pub fn compute(held: &[u32], checkins: &[Checkin], ratings: &[Rating]) -> Progress {
     let find = |w: u32| checkins.iter().find(|c| c.week == w);
     let marks: Vec<Option<bool>> = held.iter().map(|w| find(*w).map(counts)).collect();
     let mut best = 0;
@@ -50,9 +50,9 @@ pub fn compute(held: &[u32], checkins: &[Checkin], ratings: &[(u32, u8, u8)]) ->
     let average_confidence = (!checkins.is_empty())
         .then(|| checkins.iter().map(|c| c.confidence as f64).sum::<f64>() / checkins.len() as f64);
     let mut by_week: std::collections::BTreeMap<u32, (u32, u32)> = Default::default();
-    for (w, _, r) in ratings {
-        let e = by_week.entry(*w).or_default();
-        e.0 += *r as u32;
+    for r in ratings {
+        let e = by_week.entry(r.week).or_default();
+        e.0 += u32::from(r.rating);
         e.1 += 1;
     }
     let mut weakest: Vec<(u32, f64)> = by_week.into_iter().map(|(w, (s, n))| (w, s as f64 / n as f64)).collect();
@@ -72,9 +72,11 @@ pub fn compute(held: &[u32], checkins: &[Checkin], ratings: &[(u32, u8, u8)]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::CheckinStatus as Status;
 
     fn ci(week: u32, status: Status, hours: f64, confidence: u8) -> Checkin {
-        Checkin { week, status, hours, confidence, note: None, updated_at: String::new() }
+        let t = chrono::DateTime::UNIX_EPOCH;
+        Checkin { user_id: 1, week, status, hours, confidence, note: None, created_at: t, updated_at: t }
     }
 
     #[test]
@@ -89,7 +91,8 @@ mod tests {
             ci(5, Status::Done, 2.5, 5),
             ci(6, Status::Partial, 1.5, 2),
         ];
-        let p = compute(&held, &c, &[(1, 0, 2), (1, 1, 4), (2, 0, 5), (4, 0, 1)]);
+        let r = |week, question, rating| Rating { user_id: 1, week, question, rating };
+        let p = compute(&held, &c, &[r(1, 0, 2), r(1, 1, 4), r(2, 0, 5), r(4, 0, 1)]);
         assert_eq!(p.weeks_checked_in, 6);
         assert_eq!(p.current_streak, 3);
         assert_eq!(p.best_streak, 3);

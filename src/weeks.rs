@@ -23,6 +23,34 @@ pub enum BreakKind {
     Pause,
 }
 
+impl BreakKind {
+    /// The stored name: `skip` or `pause`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BreakKind::Skip => "skip",
+            BreakKind::Pause => "pause",
+        }
+    }
+
+    /// Parses a stored name (exact).
+    pub fn parse(s: &str) -> Option<BreakKind> {
+        [BreakKind::Skip, BreakKind::Pause].into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// The English name of a weekday.
+pub fn weekday_name(w: Weekday) -> &'static str {
+    match w {
+        Weekday::Mon => "Monday",
+        Weekday::Tue => "Tuesday",
+        Weekday::Wed => "Wednesday",
+        Weekday::Thu => "Thursday",
+        Weekday::Fri => "Friday",
+        Weekday::Sat => "Saturday",
+        Weekday::Sun => "Sunday",
+    }
+}
+
 /// Sessions `from..to` (to exclusive; `None` = open-ended pause) do not advance the week.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Break {

@@ -1,64 +1,69 @@
 //! The database layer against a real (in-memory) SQLite with the migrations applied:
 //! guild scoping, upserts, forgetting, breaks and post claims.
 
-use studybot::db::groups::{self, GroupSettings};
-use studybot::db::members::{self, CheckinInput, Status};
-use studybot::db::posts::{self, PostKind};
+use chrono::{DateTime, Utc};
+use studybot::db::groups;
+use studybot::db::members::{self, Author};
+use studybot::db::posts;
 use studybot::db::{Db, open_memory};
-use studybot::weeks::BreakKind;
+use studybot::model::{BreakKind, CheckinEntry, CheckinStatus as Status, GroupSettings, PostKind, Schedule};
 
-const NOW: &str = "2026-11-23T12:00:00+00:00";
+const NOW_TEXT: &str = "2026-11-23T12:00:00+00:00";
 const G1: u64 = 111;
 const G2: u64 = 222;
+
+#[allow(non_snake_case)]
+fn NOW() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(NOW_TEXT).unwrap().with_timezone(&Utc)
+}
 
 fn settings(name: &str) -> GroupSettings {
     GroupSettings {
         name: name.into(),
         channel_id: 10,
         path_id: "architecture".into(),
-        start_date: "2026-11-30".into(),
-        weekday: 0,
-        post_time: "18:00".into(),
-        timezone: "Europe/Berlin".into(),
+        schedule: Schedule::from_parts("2026-11-30", 0, "18:00", "Europe/Berlin").unwrap(),
         mention_role_id: Some(u64::MAX),
     }
 }
 
-fn checkin(guild: u64, group: i64, user: u64, week: u32, status: Status) -> CheckinInput {
-    CheckinInput {
-        guild_id: guild,
-        group_id: group,
-        user_id: user,
-        display_name: format!("user{user}"),
-        week,
-        status,
-        hours: 2.5,
-        confidence: 4,
-        note: Some("ok".into()),
-    }
+/// Stores a check-in of `user` (named `user{user}`); true when it replaced one.
+async fn upsert(db: &Db, guild: u64, group: i64, user: u64, week: u32, status: Status) -> bool {
+    let name = format!("user{user}");
+    let who = Author { guild_id: guild, group_id: group, user_id: user, display_name: &name };
+    let entry = CheckinEntry { status, hours: 2.5, confidence: 4, note: Some("ok".into()) };
+    members::upsert_checkin(db, who, week, &entry, NOW()).await.unwrap()
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn rate(db: &Db, guild: u64, group: i64, user: u64, name: &str, week: u32, q: u8, rating: u8) {
+    let who = Author { guild_id: guild, group_id: group, user_id: user, display_name: name };
+    members::set_rating(db, who, week, q, rating, NOW()).await.unwrap()
 }
 
 async fn count(db: &Db, table: &str) -> i64 {
-    let (n,): (i64,) =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"))).fetch_one(db).await.unwrap();
+    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+        .fetch_one(db.sqlite())
+        .await
+        .unwrap();
     n
 }
 
 #[tokio::test]
 async fn groups_are_scoped_by_guild() {
     let db = open_memory().await.unwrap();
-    let a = groups::insert(&db, G1, &settings("Evening"), 1, NOW).await.unwrap().unwrap();
+    let a = groups::insert(&db, G1, &settings("Evening"), 1, NOW()).await.unwrap().unwrap();
     // Same name in another guild is fine, twice in one guild is not.
-    let b = groups::insert(&db, G2, &settings("Evening"), 1, NOW).await.unwrap().unwrap();
-    assert!(groups::insert(&db, G1, &settings("Evening"), 1, NOW).await.unwrap().is_none());
+    let b = groups::insert(&db, G2, &settings("Evening"), 1, NOW()).await.unwrap().unwrap();
+    assert!(groups::insert(&db, G1, &settings("Evening"), 1, NOW()).await.unwrap().is_none());
     let row = groups::get(&db, G1, a).await.unwrap().unwrap();
     assert_eq!(row.mention_role_id, Some(u64::MAX));
     // Another guild cannot read, change or delete it, even with the right id.
     assert!(groups::get(&db, G2, a).await.unwrap().is_none());
-    assert!(!groups::update(&db, G2, a, &settings("Hijacked"), NOW).await.unwrap());
+    assert!(!groups::update(&db, G2, a, &settings("Hijacked"), NOW()).await.unwrap());
     assert!(!groups::delete(&db, G2, a).await.unwrap());
-    assert!(!groups::pause(&db, G2, a, 0, NOW).await.unwrap());
-    assert!(!groups::add_skip(&db, G2, a, 0, NOW).await.unwrap());
+    assert!(!groups::pause(&db, G2, a, 0, NOW()).await.unwrap());
+    assert!(!groups::add_skip(&db, G2, a, 0, NOW()).await.unwrap());
     assert_eq!(groups::list(&db, G1).await.unwrap().len(), 1);
     assert_eq!(groups::list(&db, G2).await.unwrap()[0].id, b);
     assert_eq!(groups::get(&db, G1, a).await.unwrap().unwrap().name, "Evening");
@@ -67,17 +72,17 @@ async fn groups_are_scoped_by_guild() {
 #[tokio::test]
 async fn checkins_upsert_and_forged_group_ids_write_nothing() {
     let db = open_memory().await.unwrap();
-    let a = groups::insert(&db, G1, &settings("A"), 1, NOW).await.unwrap().unwrap();
-    let b = groups::insert(&db, G2, &settings("B"), 1, NOW).await.unwrap().unwrap();
-    assert!(!members::upsert_checkin(&db, &checkin(G1, a, 7, 1, Status::Partial), NOW).await.unwrap());
-    assert!(members::upsert_checkin(&db, &checkin(G1, a, 7, 1, Status::Done), NOW).await.unwrap());
+    let a = groups::insert(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
+    let b = groups::insert(&db, G2, &settings("B"), 1, NOW()).await.unwrap().unwrap();
+    assert!(!upsert(&db, G1, a, 7, 1, Status::Partial).await);
+    assert!(upsert(&db, G1, a, 7, 1, Status::Done).await);
     let rows = members::checkins(&db, G1, a, 7).await.unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].status, Status::Done);
     // Guild 1 naming guild 2's group: the insert finds no group and stores no check-in.
-    members::upsert_checkin(&db, &checkin(G1, b, 7, 1, Status::Done), NOW).await.unwrap();
+    upsert(&db, G1, b, 7, 1, Status::Done).await;
     assert_eq!(count(&db, "checkins").await, 1);
-    members::set_rating(&db, G1, b, 7, "x", 1, 0, 5, NOW).await.unwrap();
+    rate(&db, G1, b, 7, "x", 1, 0, 5).await;
     assert_eq!(count(&db, "ratings").await, 0);
     assert!(members::checkins(&db, G2, a, 7).await.unwrap().is_empty());
 }
@@ -85,13 +90,13 @@ async fn checkins_upsert_and_forged_group_ids_write_nothing() {
 #[tokio::test]
 async fn forget_removes_exactly_one_members_rows_in_one_guild() {
     let db = open_memory().await.unwrap();
-    let a = groups::insert(&db, G1, &settings("A"), 1, NOW).await.unwrap().unwrap();
-    let b = groups::insert(&db, G2, &settings("B"), 1, NOW).await.unwrap().unwrap();
+    let a = groups::insert(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
+    let b = groups::insert(&db, G2, &settings("B"), 1, NOW()).await.unwrap().unwrap();
     for (guild, group) in [(G1, a), (G2, b)] {
         for user in [7, 8] {
             for week in 1..=3 {
-                members::upsert_checkin(&db, &checkin(guild, group, user, week, Status::Done), NOW).await.unwrap();
-                members::set_rating(&db, guild, group, user, "u", week, 0, 3, NOW).await.unwrap();
+                upsert(&db, guild, group, user, week, Status::Done).await;
+                rate(&db, guild, group, user, "u", week, 0, 3).await;
             }
         }
     }
@@ -108,40 +113,40 @@ async fn forget_removes_exactly_one_members_rows_in_one_guild() {
 #[tokio::test]
 async fn pause_resume_and_skip_are_stored_as_breaks() {
     let db = open_memory().await.unwrap();
-    let a = groups::insert(&db, G1, &settings("A"), 1, NOW).await.unwrap().unwrap();
-    assert!(groups::pause(&db, G1, a, 3, NOW).await.unwrap());
-    assert!(!groups::pause(&db, G1, a, 3, NOW).await.unwrap());
+    let a = groups::insert(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
+    assert!(groups::pause(&db, G1, a, 3, NOW()).await.unwrap());
+    assert!(!groups::pause(&db, G1, a, 3, NOW()).await.unwrap());
     assert!(groups::get(&db, G1, a).await.unwrap().unwrap().paused);
-    assert!(groups::resume(&db, G1, a, 5, NOW).await.unwrap());
-    assert!(!groups::resume(&db, G1, a, 5, NOW).await.unwrap());
-    assert!(groups::add_skip(&db, G1, a, 7, NOW).await.unwrap());
-    assert!(!groups::add_skip(&db, G1, a, 7, NOW).await.unwrap());
+    assert!(groups::resume(&db, G1, a, 5, NOW()).await.unwrap());
+    assert!(!groups::resume(&db, G1, a, 5, NOW()).await.unwrap());
+    assert!(groups::add_skip(&db, G1, a, 7, NOW()).await.unwrap());
+    assert!(!groups::add_skip(&db, G1, a, 7, NOW()).await.unwrap());
     let b = groups::breaks(&db, a).await.unwrap();
     assert_eq!(b.len(), 2);
     assert_eq!((b[0].kind, b[0].from, b[0].to), (BreakKind::Pause, 3, Some(5)));
     assert_eq!((b[1].kind, b[1].from, b[1].to), (BreakKind::Skip, 7, Some(8)));
     // A pause resumed before any session it covered leaves no break behind.
-    assert!(groups::pause(&db, G1, a, 9, NOW).await.unwrap());
-    assert!(groups::resume(&db, G1, a, 9, NOW).await.unwrap());
+    assert!(groups::pause(&db, G1, a, 9, NOW()).await.unwrap());
+    assert!(groups::resume(&db, G1, a, 9, NOW()).await.unwrap());
     assert_eq!(groups::breaks(&db, a).await.unwrap().len(), 2);
 }
 
 #[tokio::test]
 async fn a_post_is_claimed_once() {
     let db = open_memory().await.unwrap();
-    let a = groups::insert(&db, G1, &settings("A"), 1, NOW).await.unwrap().unwrap();
-    let id = posts::claim(&db, a, PostKind::Week, 0, Some(1), NOW).await.unwrap().unwrap();
-    assert!(posts::claim(&db, a, PostKind::Week, 0, Some(1), NOW).await.unwrap().is_none());
+    let a = groups::insert(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
+    let id = posts::claim(&db, a, PostKind::Week, 0, Some(1), NOW()).await.unwrap().unwrap();
+    assert!(posts::claim(&db, a, PostKind::Week, 0, Some(1), NOW()).await.unwrap().is_none());
     // The same week cannot be claimed again at another session either.
-    assert!(posts::claim(&db, a, PostKind::Week, 1, Some(1), NOW).await.unwrap().is_none());
-    posts::mark_failed(&db, id, "boom", NOW).await.unwrap();
-    assert_eq!(posts::retry(&db, id, NOW).await.unwrap(), Some(posts::nonce(a, PostKind::Week, 0)));
-    posts::mark_sent(&db, id, Some(u64::MAX), None, NOW).await.unwrap();
-    assert!(posts::retry(&db, id, NOW).await.unwrap().is_none());
+    assert!(posts::claim(&db, a, PostKind::Week, 1, Some(1), NOW()).await.unwrap().is_none());
+    posts::mark_failed(&db, id, "boom", NOW()).await.unwrap();
+    assert_eq!(posts::retry(&db, id, NOW()).await.unwrap(), Some(posts::nonce(a, PostKind::Week, 0)));
+    posts::mark_sent(&db, id, Some(u64::MAX), None, NOW()).await.unwrap();
+    assert!(posts::retry(&db, id, NOW()).await.unwrap().is_none());
     let rows = posts::for_group(&db, a).await.unwrap();
     assert_eq!(rows[0].message_id, Some(u64::MAX));
     assert_eq!(rows[0].attempts, 2);
     assert!(posts::nonce(i64::MAX, PostKind::Reminder, 99_999).len() <= 25);
-    assert!(posts::claim(&db, a, PostKind::Closing, 40, None, NOW).await.unwrap().is_some());
-    assert!(posts::claim(&db, a, PostKind::Closing, 41, None, NOW).await.unwrap().is_none());
+    assert!(posts::claim(&db, a, PostKind::Closing, 40, None, NOW()).await.unwrap().is_some());
+    assert!(posts::claim(&db, a, PostKind::Closing, 41, None, NOW()).await.unwrap().is_none());
 }

@@ -5,7 +5,8 @@ mod support;
 
 use fake_discord::{GuildSpec, Invoker, Slash, defaults, perms};
 use serde_json::Value;
-use studybot::db::members::{self, Status};
+use studybot::db::members::{self, Author};
+use studybot::model::CheckinStatus as Status;
 use support::harness::{Mode, T, TestBot};
 
 // Monday 2026-11-23, noon UTC. Groups start the following week.
@@ -23,6 +24,10 @@ fn field<'a>(embed: &'a Value, name: &str) -> &'a str {
         .find(|f| f["name"] == name)
         .and_then(|f| f["value"].as_str())
         .unwrap_or_else(|| panic!("no field {name} in {embed}"))
+}
+
+fn bob_in(group_id: i64) -> Author<'static> {
+    Author { guild_id: defaults::GUILD, group_id, user_id: defaults::BOB, display_name: "bob" }
 }
 
 fn checkin(status: i64, hours: f64, confidence: i64) -> Slash {
@@ -196,7 +201,8 @@ async fn check_in_with_the_button_and_modal_and_rate_yourself() {
         .await;
     assert!(r.content.contains("Updated"), "{}", r.content);
     let stored = studybot::db::groups::get(&tb.db, defaults::GUILD, g).await.unwrap().unwrap();
-    assert_eq!((stored.start_date.as_str(), stored.post_time.as_str()), ("2026-11-30", "17:45"));
+    let (start, time) = (stored.schedule.start_date.to_string(), stored.schedule.time.format("%H:%M").to_string());
+    assert_eq!((start.as_str(), time.as_str()), ("2026-11-30", "17:45"));
     let bob = tb.member();
 
     // Check in button -> modal -> submit.
@@ -244,7 +250,7 @@ async fn check_in_with_the_button_and_modal_and_rate_yourself() {
     assert_eq!(r.components[1]["components"][3]["style"], 3, "the chosen rating is highlighted");
     tb.run(Slash::new("assess").by(&bob)).await;
     let ratings = members::ratings(&tb.db, defaults::GUILD, g, defaults::BOB).await.unwrap();
-    assert_eq!(ratings, vec![(1, 1, 4)]);
+    assert_eq!(ratings, vec![studybot::model::Rating { user_id: defaults::BOB, week: 1, question: 1, rating: 4 }]);
     tb.finish().await;
 }
 
@@ -264,9 +270,11 @@ async fn progress_and_streaks_match_hand_computed_values() {
         assert!(r.content.contains(&format!("week {week} ")), "{}", r.content);
     }
     for (q, rating) in [(0, 1), (1, 2)] {
-        members::set_rating(&tb.db, defaults::GUILD, g, defaults::BOB, "bob", 3, q, rating, "t").await.unwrap();
+        members::set_rating(&tb.db, bob_in(g), 3, q, rating, support::harness::utc("2026-12-01T00:00:00Z"))
+            .await
+            .unwrap();
     }
-    members::set_rating(&tb.db, defaults::GUILD, g, defaults::BOB, "bob", 1, 0, 5, "t").await.unwrap();
+    members::set_rating(&tb.db, bob_in(g), 1, 0, 5, support::harness::utc("2026-12-01T00:00:00Z")).await.unwrap();
 
     let r = tb.run(Slash::new("progress").by(&bob)).await;
     assert!(r.ephemeral);
@@ -299,7 +307,7 @@ async fn forget_me_removes_exactly_that_members_rows() {
             tb.run(checkin(0, 1.0, 3).integer("week", week).by(&who)).await;
         }
     }
-    members::set_rating(&tb.db, defaults::GUILD, g, defaults::BOB, "bob", 1, 0, 3, "t").await.unwrap();
+    members::set_rating(&tb.db, bob_in(g), 1, 0, 3, support::harness::utc("2026-12-01T00:00:00Z")).await.unwrap();
     let r = tb.run(Slash::new("forget-me")).await;
     assert_eq!(r.custom_ids(), ["sb:fg", "sb:no"]);
     let done = tb.fake.click_button(&tb.member(), &r.message, "sb:fg").await.wait_reply(T).await;

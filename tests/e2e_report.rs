@@ -4,8 +4,9 @@
 mod support;
 
 use fake_discord::{GuildSpec, Invoker, Slash, defaults, perms};
-use studybot::db::members::{self, CheckinInput, Status};
-use support::harness::{Mode, T, TestBot};
+use studybot::db::members::{self, Author};
+use studybot::model::{CheckinEntry, CheckinStatus as Status};
+use support::harness::{Mode, T, TestBot, utc};
 
 const DAVE: u64 = 5002;
 const CAROL: u64 = 5001;
@@ -23,23 +24,20 @@ async fn seed(tb: &TestBot, g: i64) {
         (DAVE, "dave", 1, Status::Done, 1.0, 2),
     ];
     for (user, name, week, status, hours, confidence) in rows {
-        let c = CheckinInput {
-            guild_id: defaults::GUILD,
-            group_id: g,
-            user_id: user,
-            display_name: name.into(),
-            week,
+        let c = CheckinEntry {
             status,
             hours,
             confidence,
             note: (user == CAROL).then(|| "line one\nline two, with \"quotes\"".to_string()),
         };
-        members::upsert_checkin(&tb.db, &c, "2026-12-22T10:00:00+00:00").await.unwrap();
+        let who = Author { guild_id: defaults::GUILD, group_id: g, user_id: user, display_name: name };
+        members::upsert_checkin(&tb.db, who, week, &c, utc("2026-12-22T10:00:00+00:00")).await.unwrap();
     }
     for (user, name, week, q, rating) in
         [(defaults::BOB, "bob", 3, 0, 1), (CAROL, "carol, \"the\" reader", 2, 1, 2), (defaults::BOB, "bob", 1, 0, 5)]
     {
-        members::set_rating(&tb.db, defaults::GUILD, g, user, name, week, q, rating, "t").await.unwrap();
+        let who = Author { guild_id: defaults::GUILD, group_id: g, user_id: user, display_name: name };
+        members::set_rating(&tb.db, who, week, q, rating, utc("2026-12-22T10:00:00+00:00")).await.unwrap();
     }
 }
 

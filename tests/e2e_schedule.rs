@@ -16,9 +16,10 @@ use fake_discord::{Fault, Slash, defaults};
 use serde_json::Value;
 use studybot::clock::Clock;
 use studybot::curriculum::Curriculum;
-use studybot::db::groups::{self as db_groups, GroupSettings};
-use studybot::db::posts::{self, PostKind, PostRow};
+use studybot::db::groups as db_groups;
+use studybot::db::posts;
 use studybot::ids::CustomId;
+use studybot::model::{GroupSettings, Post as PostRow, PostKind, PostState, Schedule};
 use support::harness::{Mode, TestBot, utc};
 use support::within;
 
@@ -98,18 +99,15 @@ fn settings(name: &str, channel: u64, start: &str, time: &str, tz: &str) -> Grou
         name: name.into(),
         channel_id: channel,
         path_id: "architecture".into(),
-        start_date: start.into(),
-        weekday: 0,
-        post_time: time.into(),
-        timezone: tz.into(),
+        schedule: Schedule::from_parts(start, 0, time, tz).expect("test schedule"),
         mention_role_id: None,
     }
 }
 
 /// Inserts a group straight into the bot's database (no channel permission check).
 async fn insert_group(tb: &TestBot, s: &GroupSettings) -> i64 {
-    let now = tb.clock.now().to_rfc3339();
-    db_groups::insert(&tb.db, defaults::GUILD, s, defaults::ALICE, &now)
+    let now = tb.clock.now();
+    db_groups::insert(&tb.db, defaults::GUILD, s, defaults::ALICE, now)
         .await
         .expect("insert group")
         .expect("name is free")
@@ -194,13 +192,13 @@ async fn posts_at_berlin_local_time_across_the_spring_dst_change() {
     tick_posts_no_week(&tb, "2027-03-29T17:00:00Z").await;
 
     // The database agrees: sessions 0, 1, 2 are weeks 1, 2, 3, all sent.
-    let sent: Vec<(u32, Option<u32>, String)> = rows(&tb, g)
+    let sent: Vec<(u32, Option<u32>, PostState)> = rows(&tb, g)
         .await
         .into_iter()
         .filter(|p| p.kind == PostKind::Week)
         .map(|p| (p.session, p.week, p.state))
         .collect();
-    assert_eq!(sent, vec![(0, Some(1), "sent".into()), (1, Some(2), "sent".into()), (2, Some(3), "sent".into())]);
+    assert_eq!(sent, vec![(0, Some(1), PostState::Sent), (1, Some(2), PostState::Sent), (2, Some(3), PostState::Sent)]);
     assert_eq!(tb.fake.threads().len(), 3);
     tb.finish().await;
 }
@@ -299,8 +297,10 @@ async fn crash_after_claim_before_send_posts_once_after_restart() {
     let mut tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
     let g = tb.create_group("Crashers", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
     tb.set_now("2026-11-23T18:00:05Z");
-    let claimed =
-        posts::claim(&tb.db, g, PostKind::Week, 0, Some(1), "2026-11-23T18:00:05Z").await.unwrap().expect("claimed");
+    let claimed = posts::claim(&tb.db, g, PostKind::Week, 0, Some(1), utc("2026-11-23T18:00:05Z"))
+        .await
+        .unwrap()
+        .expect("claimed");
     assert!(tb.fake.channel_posts(defaults::GENERAL).is_empty());
 
     tb.set_now("2026-11-23T18:03:00Z");
@@ -316,7 +316,7 @@ async fn crash_after_claim_before_send_posts_once_after_restart() {
     assert_eq!(bodies[0]["enforce_nonce"], true);
 
     let row = rows(&tb, g).await.into_iter().find(|p| p.id == claimed).unwrap();
-    assert_eq!(row.state, "sent");
+    assert_eq!(row.state, PostState::Sent);
     assert_eq!(row.message_id, Some(id_of(&posted[0])));
     assert_eq!(row.attempts, 2);
     // Nothing more on later ticks or another restart.
@@ -343,7 +343,7 @@ async fn crash_after_send_before_complete_does_not_duplicate() {
     let row = rows(&tb, g).await.into_iter().find(|p| p.kind == PostKind::Week).unwrap();
     sqlx::query("UPDATE posts SET state = 'claimed', message_id = NULL, thread_id = NULL, sent_at = NULL WHERE id = ?")
         .bind(row.id)
-        .execute(&tb.db)
+        .execute(tb.db.sqlite())
         .await
         .unwrap();
     tb.set_now("2026-11-23T18:01:00Z");
@@ -355,7 +355,7 @@ async fn crash_after_send_before_complete_does_not_duplicate() {
     assert_eq!(bodies.len(), 2, "the retry should reach Discord");
     assert_eq!(bodies[0]["nonce"], bodies[1]["nonce"]);
     let row = rows(&tb, g).await.into_iter().find(|p| p.id == row.id).unwrap();
-    assert_eq!(row.state, "sent");
+    assert_eq!(row.state, PostState::Sent);
     assert_eq!(row.message_id, Some(id_of(&first[0])));
     assert_eq!(tb.fake.threads().len(), 1, "one discussion thread");
 
@@ -363,7 +363,7 @@ async fn crash_after_send_before_complete_does_not_duplicate() {
     // claim's nonce by the process that died), for the next session.
     let at = "2026-11-29T18:00:00Z";
     tb.set_now(at);
-    let claimed = posts::claim(&tb.db, g, PostKind::Reminder, 1, Some(2), at).await.unwrap().unwrap();
+    let claimed = posts::claim(&tb.db, g, PostKind::Reminder, 1, Some(2), utc(at)).await.unwrap().unwrap();
     let nonce = posts::nonce(g, PostKind::Reminder, 1);
     let http = tb.fake.proxy_http();
     let pre = serenity::all::ChannelId::new(defaults::GENERAL)
@@ -381,7 +381,7 @@ async fn crash_after_send_before_complete_does_not_duplicate() {
     assert_eq!((r.sent, r.failed), (1, 0));
     assert_eq!(reminders(&tb).len(), 1, "{:?}", reminders(&tb));
     let row = rows(&tb, g).await.into_iter().find(|p| p.id == claimed).unwrap();
-    assert_eq!((row.state.as_str(), row.message_id), ("sent", Some(pre.id.get())));
+    assert_eq!((row.state, row.message_id), (PostState::Sent, Some(pre.id.get())));
     assert_eq!(tb.tick().await.sent, 0);
     tb.finish().await;
 }
@@ -458,7 +458,7 @@ async fn two_hundred_groups_post_once_under_429s_with_serenitys_rate_limiter() {
     for g in &ids {
         let r = rows(&tb, *g).await;
         assert_eq!(r.len(), 1);
-        assert_eq!((r[0].state.as_str(), r[0].attempts), ("sent", 1));
+        assert_eq!((r[0].state, r[0].attempts), (PostState::Sent, 1));
     }
     assert_eq!(tb.tick().await.sent, 0);
     assert_one_week1_post_each(&tb, &ids);
@@ -485,7 +485,7 @@ async fn two_hundred_groups_post_once_under_429s_in_proxy_mode() {
     let failed: Vec<i64> = {
         let mut v = Vec::new();
         for g in &ids {
-            if rows(&tb, *g).await.iter().any(|p| p.state == "failed") {
+            if rows(&tb, *g).await.iter().any(|p| p.state == PostState::Failed) {
                 v.push(*g);
             }
         }
@@ -493,7 +493,7 @@ async fn two_hundred_groups_post_once_under_429s_in_proxy_mode() {
     };
     assert_eq!(failed.len(), r.failed);
     let row = db_groups::get(&tb.db, defaults::GUILD, failed[0]).await.unwrap().unwrap();
-    assert!(row.last_error.as_deref().is_some_and(|e| e.contains("429")), "{:?}", row.last_error);
+    assert!(row.last_error.as_ref().is_some_and(|e| e.text.contains("429")), "{:?}", row.last_error);
 
     // Immediately again: still within the backoff, nothing is retried.
     let r2 = tb.tick().await;
@@ -537,8 +537,8 @@ async fn a_channel_without_permission_does_not_block_other_groups() {
 
     let row = db_groups::get(&tb.db, defaults::GUILD, bad).await.unwrap().unwrap();
     let err = row.last_error.expect("error recorded");
-    assert!(err.contains("missing permissions"), "{err}");
-    assert!(row.last_error_at.is_some());
+    assert!(err.text.contains("missing permissions"), "{}", err.text);
+    assert_eq!(err.at, tb.clock.now(), "the failure is stamped with the time it happened");
     let ok = db_groups::get(&tb.db, defaults::GUILD, good).await.unwrap().unwrap();
     assert_eq!(ok.last_error, None);
 

@@ -1,15 +1,16 @@
-//! Buttons and modals: routed by their custom id (see `crate::ids`). Every id that names a
-//! group is checked against the guild the interaction came from before anything is read or
-//! written, so forged ids cannot reach another server's data.
+//! Buttons and modals, routed by their custom id (see `crate::ids`): parse, one service
+//! call, render. Every id that names a group is resolved in the guild the interaction came
+//! from (by the services), so forged ids cannot reach another server's data.
 
-use super::flows;
-use super::{BotError, Data, INTERNAL_MESSAGE};
+use super::{BotError, Data, actor, errors};
+use crate::error::UserError;
 use crate::ids::CustomId;
+use crate::render;
+use crate::service::checkins::CheckinForm;
 use poise::serenity_prelude as serenity;
 use serenity::{
     ComponentInteraction, CreateInteractionResponse, CreateInteractionResponseMessage, Interaction, ModalInteraction,
 };
-use tracing::{error, warn};
 
 /// Handles one component or modal interaction; errors become an ephemeral reply.
 pub async fn dispatch(ctx: &serenity::Context, data: &Data, interaction: &Interaction) {
@@ -19,66 +20,90 @@ pub async fn dispatch(ctx: &serenity::Context, data: &Data, interaction: &Intera
         _ => return,
     };
     if let Err(e) = result {
-        let message = match e {
-            BotError::User(m) => m,
-            BotError::Internal(e) => {
-                error!("component interaction failed: {e:#}");
-                INTERNAL_MESSAGE.to_string()
-            }
-        };
-        let response = CreateInteractionResponse::Message(
-            CreateInteractionResponseMessage::new().content(message).ephemeral(true),
-        );
-        let sent = match interaction {
-            Interaction::Component(c) => c.create_response(ctx, response).await,
-            Interaction::Modal(m) => m.create_response(ctx, response).await,
-            _ => Ok(()),
-        };
-        if let Err(e) = sent {
-            warn!("could not send the error reply: {e}");
-        }
+        errors::reply_to_interaction(ctx, interaction, &e).await;
     }
 }
 
-fn guild_of(guild_id: Option<serenity::GuildId>) -> Result<u64, BotError> {
-    guild_id.map(|g| g.get()).ok_or_else(|| BotError::user("This only works inside a server."))
+fn update(content: String) -> CreateInteractionResponse {
+    CreateInteractionResponse::UpdateMessage(
+        CreateInteractionResponseMessage::new().content(content).components(vec![]),
+    )
 }
 
 async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInteraction) -> Result<(), BotError> {
-    let Some(id) = CustomId::parse(&c.data.custom_id) else {
-        return Err(BotError::user("This button is no longer supported. Please use the slash commands."));
-    };
-    let guild = guild_of(c.guild_id)?;
-    match id {
-        CustomId::CheckIn { group_id, week } => flows::open_checkin_modal(ctx, data, c, guild, group_id, week).await,
-        CustomId::Assess { group_id, week } => flows::show_assess(ctx, data, c, guild, group_id, week).await,
-        CustomId::Rate { group_id, week, question, rating } => {
-            flows::rate(ctx, data, c, guild, group_id, week, question, rating).await
+    let id = CustomId::parse(&c.data.custom_id).ok_or(UserError::UnsupportedButton)?;
+    let who = actor::of_interaction(ctx, data, c.guild_id, c.member.as_ref(), &c.user)?;
+    let s = &data.services;
+    let response = match id {
+        CustomId::CheckIn { group_id, week } => {
+            let form = s.checkins.open_form(&who, group_id, week).await?;
+            CreateInteractionResponse::Modal(render::checkins::checkin_modal(&form))
         }
-        CustomId::DeleteGroup { group_id } => flows::confirm_delete(ctx, data, c, guild, group_id).await,
-        CustomId::Forget => flows::confirm_forget(ctx, data, c, guild).await,
-        CustomId::Cancel => {
-            c.create_response(
-                ctx,
-                CreateInteractionResponse::UpdateMessage(
-                    CreateInteractionResponseMessage::new()
-                        .content("Cancelled; nothing was changed.")
-                        .components(vec![]),
-                ),
+        CustomId::Assess { group_id, week } => {
+            let (embed, rows) = render::checkins::assessment(&s.checkins.assessment_by_id(&who, group_id, week).await?);
+            CreateInteractionResponse::Message(
+                CreateInteractionResponseMessage::new().embed(embed).components(rows).ephemeral(true),
             )
-            .await?;
-            Ok(())
         }
-        CustomId::CheckInModal { .. } => Err(BotError::user("That form has expired; press the button again.")),
-    }
+        CustomId::Rate { group_id, week, question, rating } => {
+            let a = s.checkins.rate(&who, group_id, week, question, rating).await?;
+            let (embed, rows) = render::checkins::assessment(&a);
+            CreateInteractionResponse::UpdateMessage(
+                CreateInteractionResponseMessage::new()
+                    .content(format!("Saved: question {} rated {rating}/5.", question + 1))
+                    .embed(embed)
+                    .components(rows),
+            )
+        }
+        CustomId::DeleteGroup { group_id } => {
+            let name = s.groups.delete(&who, group_id).await?;
+            update(format!("Deleted **{name}** and all its check-ins and ratings."))
+        }
+        CustomId::Forget => {
+            let f = s.checkins.forget(&who).await?;
+            update(format!(
+                "Done. I deleted {} check-ins, {} ratings and {} group memberships of yours in this server.",
+                f.checkins, f.ratings, f.memberships
+            ))
+        }
+        CustomId::Cancel => update("Cancelled; nothing was changed.".to_string()),
+        CustomId::CheckInModal { .. } => return Err(UserError::FormExpired.into()),
+    };
+    c.create_response(ctx, response).await?;
+    Ok(())
+}
+
+fn modal_value(m: &ModalInteraction, id: &str) -> String {
+    m.data
+        .components
+        .iter()
+        .flat_map(|row| row.components.iter())
+        .find_map(|c| match c {
+            serenity::ActionRowComponent::InputText(t) if t.custom_id == id => t.value.clone(),
+            _ => None,
+        })
+        .unwrap_or_default()
 }
 
 async fn on_modal(ctx: &serenity::Context, data: &Data, m: &ModalInteraction) -> Result<(), BotError> {
-    let guild = guild_of(m.guild_id)?;
-    match CustomId::parse(&m.data.custom_id) {
-        Some(CustomId::CheckInModal { group_id, week }) => {
-            flows::submit_checkin_modal(ctx, data, m, guild, group_id, week).await
-        }
-        _ => Err(BotError::user("That form is no longer supported. Please use /checkin.")),
-    }
+    let Some(CustomId::CheckInModal { group_id, week }) = CustomId::parse(&m.data.custom_id) else {
+        return Err(UserError::UnsupportedForm.into());
+    };
+    let who = actor::of_interaction(ctx, data, m.guild_id, m.member.as_ref(), &m.user)?;
+    let form = CheckinForm {
+        status: modal_value(m, "status"),
+        hours: modal_value(m, "hours"),
+        confidence: modal_value(m, "confidence"),
+        note: modal_value(m, "note"),
+    };
+    let text = match data.services.checkins.submit_form(&who, group_id, week, &form).await {
+        Ok(done) => render::checkins::checked_in(&done),
+        // Nothing the member typed is lost: their note comes back with the refusal.
+        Err(BotError::User(e)) => render::checkins::refused_with_note(&e.to_string(), &form.note),
+        Err(e) => return Err(e),
+    };
+    let response =
+        CreateInteractionResponse::Message(CreateInteractionResponseMessage::new().content(text).ephemeral(true));
+    m.create_response(ctx, response).await?;
+    Ok(())
 }

@@ -1,10 +1,13 @@
 //! The Discord adapter: connects serenity/poise, registers commands, routes interactions.
+//! A handler parses its options, calls one service and renders the result; this module never
+//! touches the database (`tests/layering.rs` checks that it never imports the db module).
 //!
 //! Only this module and the scheduler's sender talk to Discord.
 
+pub mod actor;
 pub mod commands;
 pub mod components;
-mod flows;
+pub mod errors;
 pub mod moderator;
 pub mod reply;
 
@@ -13,8 +16,8 @@ pub use crate::error::{Error as BotError, INTERNAL_MESSAGE};
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
 use crate::curriculum::Curriculum;
-use crate::db::Db;
 use crate::scheduler::Scheduler;
+use crate::service::{Core, Db, Services};
 use poise::serenity_prelude as serenity;
 use std::sync::Arc;
 use tracing::{error, info, warn};
@@ -23,8 +26,8 @@ use tracing::{error, info, warn};
 pub struct Data {
     pub config: Config,
     pub curriculum: Arc<Curriculum>,
-    pub db: Db,
     pub clock: SharedClock,
+    pub services: Services,
     pub scheduler: Arc<Scheduler>,
 }
 
@@ -35,11 +38,6 @@ impl Data {
 }
 
 pub type Context<'a> = poise::Context<'a, Data, BotError>;
-
-/// The server a command was used in (all data is scoped by it).
-pub fn guild_of(ctx: &Context<'_>) -> Result<u64, BotError> {
-    ctx.guild_id().map(|g| g.get()).ok_or_else(|| BotError::user("This command only works inside a server."))
-}
 
 /// Test and embedding hooks for [`start`].
 #[derive(Default)]
@@ -110,12 +108,10 @@ pub fn build_http(config: &Config, token: &str, client: Option<reqwest::Client>)
     builder.build()
 }
 
-/// Runs the bot until Ctrl-C or SIGTERM.
-pub async fn run(config: Config) -> anyhow::Result<()> {
-    let curriculum = crate::cli::load_curriculum(&config)
-        .map_err(|problems| anyhow::anyhow!("the curriculum is invalid, not starting:\n{problems}"))?;
+/// Runs the bot until Ctrl-C or SIGTERM. The caller loaded and checked the curriculum.
+pub async fn run(config: Config, curriculum: Curriculum) -> anyhow::Result<()> {
     check_token(&config)?;
-    let db = crate::db::open(&config.database).await?;
+    let db = crate::service::open_database(&config.database).await?;
     info!(database = %config.database.display(), "database ready");
     let bot = start(config, curriculum, db, StartOptions::production()).await?;
     shutdown_signal().await;
@@ -168,12 +164,18 @@ pub async fn start(
     let dev_guild = config.dev_guild;
     let curriculum = Arc::new(curriculum);
     let clock: SharedClock = options.clock.unwrap_or_else(|| Arc::new(SystemClock));
-    let scheduler = Scheduler::new(db.clone(), Arc::clone(&curriculum), Arc::clone(&clock), config.reminder_hours);
-    let data = Data { config, curriculum, db: db.clone(), clock, scheduler: Arc::clone(&scheduler) };
+    let core = Core {
+        db: db.clone(),
+        curriculum: Arc::clone(&curriculum),
+        clock: Arc::clone(&clock),
+        reminder_hours: config.reminder_hours,
+    };
+    let scheduler = Scheduler::new(core.clone());
+    let data = Data { config, curriculum, clock, services: Services::new(core), scheduler: Arc::clone(&scheduler) };
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
             commands: commands::all(),
-            on_error: |e| Box::pin(on_error(e)),
+            on_error: |e| Box::pin(errors::on_error(e)),
             initialize_owners: false,
             allowed_mentions: Some(
                 serenity::CreateAllowedMentions::new().everyone(false).all_users(false).all_roles(false),
@@ -230,53 +232,4 @@ async fn on_event(
         components::dispatch(framework.serenity_context, framework.user_data, interaction).await;
     }
     Ok(())
-}
-
-/// Turns every error into a clear ephemeral reply; internal ones are logged with context.
-async fn on_error(error: poise::FrameworkError<'_, Data, BotError>) {
-    use poise::FrameworkError as F;
-    let (ctx, message) = match error {
-        F::Command { error: BotError::User(msg), ctx, .. } => (ctx, msg),
-        F::Command { error: BotError::Internal(e), ctx, .. } => {
-            error!(command = %ctx.command().qualified_name, user = %ctx.author().id, "command failed: {e:#}");
-            (ctx, INTERNAL_MESSAGE.to_string())
-        }
-        F::ArgumentParse { error, input, ctx, .. } => {
-            let shown = input.map(|i| format!(" `{}`", i.chars().take(100).collect::<String>())).unwrap_or_default();
-            (ctx, format!("I couldn't understand the value{shown}: {error}. Please check the command's options."))
-        }
-        F::MissingUserPermissions { ctx, .. } | F::CommandCheckFailed { ctx, error: None, .. } => {
-            (ctx, "This command is for moderators (Manage Server permission or the moderator role).".to_string())
-        }
-        F::CommandCheckFailed { ctx, error: Some(e), .. } => {
-            error!("command check failed: {e}");
-            (ctx, INTERNAL_MESSAGE.to_string())
-        }
-        F::CommandStructureMismatch { ctx, description, .. } => {
-            warn!(command = %ctx.command().qualified_name, "option mismatch: {description}");
-            (
-                poise::Context::Application(ctx),
-                "Discord sent options this command does not have (its definition may be updating). Please try again in a minute."
-                    .to_string(),
-            )
-        }
-        F::GuildOnly { ctx, .. } => (ctx, "This command only works inside a server.".to_string()),
-        F::CommandPanic { ctx, payload, .. } => {
-            error!(command = %ctx.command().qualified_name, "command panicked: {payload:?}");
-            (ctx, INTERNAL_MESSAGE.to_string())
-        }
-        F::EventHandler { error, event, .. } => {
-            error!(event = ?event.snake_case_name(), "event handler failed: {error}");
-            return;
-        }
-        other => {
-            if let Err(e) = poise::builtins::on_error(other).await {
-                error!("error while handling an error: {e}");
-            }
-            return;
-        }
-    };
-    if let Err(e) = reply::text(ctx, message).await {
-        warn!("could not send the error reply: {e}");
-    }
 }

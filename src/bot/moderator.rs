@@ -33,13 +33,3 @@ pub async fn check(ctx: Context<'_>) -> Result<bool, BotError> {
     };
     Ok(is_moderator(ctx.serenity_context(), ctx.data(), guild_id, &member))
 }
-
-/// Same as [`check`] but as an error with a clear message (for commands that are open to
-/// everyone but have moderator-only options).
-pub async fn require(ctx: Context<'_>) -> Result<(), BotError> {
-    if check(ctx).await? {
-        Ok(())
-    } else {
-        Err(BotError::user("This is for moderators (Manage Server permission or the moderator role)."))
-    }
-}

@@ -56,6 +56,8 @@ pub struct Curriculum {
     pub resources: Vec<Resource>,
     pub tracks: Vec<Track>,
     pub paths: Vec<PathFile>,
+    /// The file each path was read from (`paths/<id>.toml`), in the order of `paths`.
+    pub path_sources: Vec<PathBuf>,
     pub role: Option<Role>,
 }
 

@@ -133,32 +133,14 @@ pub(super) fn load(sources: Vec<Source>) -> Result<Curriculum, Problems> {
         problems.push(src.problem_at(at, message));
     }
 
+    let path_sources = paths.iter().map(|(fi, _)| sources[*fi].name.clone()).collect();
     let curriculum = Curriculum {
         resources: resources.into_iter().map(|(_, r)| r).collect(),
         tracks: tracks.into_iter().map(|(_, t)| t).collect(),
         paths: paths.into_iter().map(|(_, p)| p).collect(),
+        path_sources,
         role,
     };
-    if problems.is_empty() {
-        // Last check: every week renders into a post Discord accepts.
-        for (pi, path) in curriculum.paths.iter().enumerate() {
-            for week in &path.weeks {
-                for v in crate::render::week_post_violations(&curriculum, path, week) {
-                    problems.push(Problem {
-                        file: sources
-                            .iter()
-                            .filter(|s| matches!(kind_of(s), Kind::Path))
-                            .nth(pi)
-                            .map(|s| s.name.clone())
-                            .unwrap_or_default(),
-                        line: 1,
-                        col: 1,
-                        message: format!("week {}: the weekly post is too large: {v}", week.number),
-                    });
-                }
-            }
-        }
-    }
     if problems.is_empty() {
         Ok(curriculum)
     } else {

@@ -1,58 +1,57 @@
 //! Study groups and their breaks (skipped weeks, pauses). Scoped by guild.
 
-use super::{Db, from_db, to_db};
-use crate::weeks::{Break, BreakKind};
+use super::{Db, Result, decode, decode_u32, to_db};
+use crate::model::{Break, BreakKind, Group, GroupSettings};
+use chrono::{DateTime, Utc};
 
-/// A study group as stored.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GroupRow {
-    pub id: i64,
-    pub guild_id: u64,
-    pub name: String,
-    pub channel_id: u64,
-    pub path_id: String,
-    pub start_date: String,
-    pub weekday: u8,
-    pub post_time: String,
-    pub timezone: String,
-    pub mention_role_id: Option<u64>,
-    pub paused: bool,
-    pub last_error: Option<String>,
-    pub last_error_at: Option<String>,
+fn settings_binds(s: &GroupSettings) -> (i64, Option<i64>, String, i64, String, &'static str) {
+    (
+        to_db(s.channel_id),
+        s.mention_role_id.map(to_db),
+        s.schedule.start_date.format("%Y-%m-%d").to_string(),
+        i64::from(s.schedule.weekday.num_days_from_monday()),
+        s.schedule.time.format("%H:%M").to_string(),
+        s.schedule.tz.name(),
+    )
 }
 
-/// The editable settings of a group.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GroupSettings {
-    pub name: String,
-    pub channel_id: u64,
-    pub path_id: String,
-    pub start_date: String,
-    pub weekday: u8,
-    pub post_time: String,
-    pub timezone: String,
-    pub mention_role_id: Option<u64>,
-}
-
-macro_rules! row {
-    ($r:expr) => {
-        GroupRow {
-            id: $r.id,
-            guild_id: from_db($r.guild_id),
-            name: $r.name,
-            channel_id: from_db($r.channel_id),
-            path_id: $r.path_id,
-            start_date: $r.start_date,
-            weekday: $r.weekday as u8,
-            post_time: $r.post_time,
-            timezone: $r.timezone,
-            mention_role_id: $r.mention_role_id.map(from_db),
-            paused: $r.paused != 0,
-            last_error: $r.last_error,
-            last_error_at: $r.last_error_at,
+/// Decodes a stored group row strictly: a schedule that does not parse is an error. Used
+/// by every query that selects a whole group (here and in `reports`).
+macro_rules! group_row {
+    ($r:expr) => {{
+        let r = $r;
+        let schedule = $crate::model::Schedule::from_parts(&r.start_date, r.weekday, &r.post_time, &r.timezone)
+            .map_err(|e| $crate::db::Error::Corrupt { table: "study_groups", row: r.id, what: "schedule", value: e })?;
+        let last_error = match (r.last_error, r.last_error_at) {
+            (Some(text), Some(at)) => Some($crate::model::DeliveryError { text, at }),
+            (None, None) => None,
+            (text, at) => {
+                return Err($crate::db::Error::Corrupt {
+                    table: "study_groups",
+                    row: r.id,
+                    what: "last_error/last_error_at",
+                    value: format!("{text:?} / {at:?}"),
+                });
+            }
+        };
+        $crate::model::Group {
+            id: r.id,
+            guild_id: $crate::db::from_db(r.guild_id),
+            name: r.name,
+            channel_id: $crate::db::from_db(r.channel_id),
+            path_id: r.path_id,
+            schedule,
+            mention_role_id: r.mention_role_id.map($crate::db::from_db),
+            paused: $crate::db::decode("study_groups", r.id, "paused", r.paused, |p| match p {
+                0 => Some(false),
+                1 => Some(true),
+                _ => None,
+            })?,
+            last_error,
         }
-    };
+    }};
 }
+pub(crate) use group_row;
 
 /// Inserts a group; `Ok(None)` when the server already has a group with that name.
 pub async fn insert(
@@ -60,13 +59,11 @@ pub async fn insert(
     guild_id: u64,
     s: &GroupSettings,
     created_by: u64,
-    now: &str,
-) -> Result<Option<i64>, sqlx::Error> {
+    now: DateTime<Utc>,
+) -> Result<Option<i64>> {
     let guild = to_db(guild_id);
-    let channel = to_db(s.channel_id);
-    let role = s.mention_role_id.map(to_db);
+    let (channel, role, start_date, weekday, post_time, timezone) = settings_binds(s);
     let by = to_db(created_by);
-    let weekday = s.weekday as i64;
     let r = sqlx::query!(
         "INSERT INTO study_groups (guild_id, name, channel_id, path_id, start_date, weekday, post_time,
              timezone, mention_role_id, created_by, created_at, updated_at)
@@ -76,26 +73,24 @@ pub async fn insert(
         s.name,
         channel,
         s.path_id,
-        s.start_date,
+        start_date,
         weekday,
-        s.post_time,
-        s.timezone,
+        post_time,
+        timezone,
         role,
         by,
         now,
         now
     )
-    .execute(db)
+    .execute(db.sqlite())
     .await?;
     Ok((r.rows_affected() == 1).then(|| r.last_insert_rowid()))
 }
 
 /// Updates a group's settings; false when no such group in this guild (or the new name is taken).
-pub async fn update(db: &Db, guild_id: u64, id: i64, s: &GroupSettings, now: &str) -> Result<bool, sqlx::Error> {
+pub async fn update(db: &Db, guild_id: u64, id: i64, s: &GroupSettings, now: DateTime<Utc>) -> Result<bool> {
     let guild = to_db(guild_id);
-    let channel = to_db(s.channel_id);
-    let role = s.mention_role_id.map(to_db);
-    let weekday = s.weekday as i64;
+    let (channel, role, start_date, weekday, post_time, timezone) = settings_binds(s);
     let r = sqlx::query!(
         "UPDATE OR IGNORE study_groups SET name = ?, channel_id = ?, path_id = ?, start_date = ?, weekday = ?,
              post_time = ?, timezone = ?, mention_role_id = ?, updated_at = ?
@@ -103,87 +98,101 @@ pub async fn update(db: &Db, guild_id: u64, id: i64, s: &GroupSettings, now: &st
         s.name,
         channel,
         s.path_id,
-        s.start_date,
+        start_date,
         weekday,
-        s.post_time,
-        s.timezone,
+        post_time,
+        timezone,
         role,
         now,
         guild,
         id
     )
-    .execute(db)
+    .execute(db.sqlite())
     .await?;
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn get(db: &Db, guild_id: u64, id: i64) -> Result<Option<GroupRow>, sqlx::Error> {
+pub async fn get(db: &Db, guild_id: u64, id: i64) -> Result<Option<Group>> {
     let guild = to_db(guild_id);
     let r = sqlx::query!(
-        "SELECT id, guild_id, name, channel_id, path_id, start_date, weekday, post_time, timezone,
-                mention_role_id, paused, last_error, last_error_at
-         FROM study_groups WHERE guild_id = ? AND id = ?",
+        r#"SELECT id, guild_id, name, channel_id, path_id, start_date, weekday, post_time, timezone,
+                mention_role_id, paused, last_error, last_error_at AS "last_error_at: DateTime<Utc>"
+         FROM study_groups WHERE guild_id = ? AND id = ?"#,
         guild,
         id
     )
-    .fetch_optional(db)
+    .fetch_optional(db.sqlite())
     .await?;
-    Ok(r.map(|r| row!(r)))
+    Ok(match r {
+        Some(r) => Some(group_row!(r)),
+        None => None,
+    })
 }
 
 /// Groups of a guild, by name.
-pub async fn list(db: &Db, guild_id: u64) -> Result<Vec<GroupRow>, sqlx::Error> {
+pub async fn list(db: &Db, guild_id: u64) -> Result<Vec<Group>> {
     let guild = to_db(guild_id);
     let rows = sqlx::query!(
-        "SELECT id, guild_id, name, channel_id, path_id, start_date, weekday, post_time, timezone,
-                mention_role_id, paused, last_error, last_error_at
-         FROM study_groups WHERE guild_id = ? ORDER BY name COLLATE NOCASE",
+        r#"SELECT id, guild_id, name, channel_id, path_id, start_date, weekday, post_time, timezone,
+                mention_role_id, paused, last_error, last_error_at AS "last_error_at: DateTime<Utc>"
+         FROM study_groups WHERE guild_id = ? ORDER BY name COLLATE NOCASE"#,
         guild
     )
-    .fetch_all(db)
+    .fetch_all(db.sqlite())
     .await?;
-    Ok(rows.into_iter().map(|r| row!(r)).collect())
+    let mut groups = Vec::with_capacity(rows.len());
+    for r in rows {
+        groups.push(group_row!(r));
+    }
+    Ok(groups)
 }
 
 /// Every group of every guild (the scheduler's sweep; each row carries its guild id).
-pub async fn all(db: &Db) -> Result<Vec<GroupRow>, sqlx::Error> {
+pub async fn all(db: &Db) -> Result<Vec<Group>> {
     let rows = sqlx::query!(
-        "SELECT id, guild_id, name, channel_id, path_id, start_date, weekday, post_time, timezone,
-                mention_role_id, paused, last_error, last_error_at
-         FROM study_groups ORDER BY id"
+        r#"SELECT id, guild_id, name, channel_id, path_id, start_date, weekday, post_time, timezone,
+                mention_role_id, paused, last_error, last_error_at AS "last_error_at: DateTime<Utc>"
+         FROM study_groups ORDER BY id"#
     )
-    .fetch_all(db)
+    .fetch_all(db.sqlite())
     .await?;
-    Ok(rows.into_iter().map(|r| row!(r)).collect())
+    let mut groups = Vec::with_capacity(rows.len());
+    for r in rows {
+        groups.push(group_row!(r));
+    }
+    Ok(groups)
 }
 
 /// Deletes a group and (by cascade) its check-ins, ratings, breaks and posts.
-pub async fn delete(db: &Db, guild_id: u64, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn delete(db: &Db, guild_id: u64, id: i64) -> Result<bool> {
     let guild = to_db(guild_id);
-    let r = sqlx::query!("DELETE FROM study_groups WHERE guild_id = ? AND id = ?", guild, id).execute(db).await?;
+    let r =
+        sqlx::query!("DELETE FROM study_groups WHERE guild_id = ? AND id = ?", guild, id).execute(db.sqlite()).await?;
     Ok(r.rows_affected() == 1)
 }
 
 /// The breaks of a group (the group must already have been checked against the guild).
-pub async fn breaks(db: &Db, group_id: i64) -> Result<Vec<Break>, sqlx::Error> {
+pub async fn breaks(db: &Db, group_id: i64) -> Result<Vec<Break>> {
     let rows = sqlx::query!(
-        "SELECT kind, from_session, to_session FROM group_breaks WHERE group_id = ? ORDER BY from_session",
+        "SELECT id, kind, from_session, to_session FROM group_breaks WHERE group_id = ? ORDER BY from_session",
         group_id
     )
-    .fetch_all(db)
+    .fetch_all(db.sqlite())
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Break {
-            kind: if r.kind == "skip" { BreakKind::Skip } else { BreakKind::Pause },
-            from: r.from_session as u32,
-            to: r.to_session.map(|t| t as u32),
-        })
-        .collect())
+    rows.into_iter().map(|r| decode_break(r.id, &r.kind, r.from_session, r.to_session)).collect()
+}
+
+/// Decodes a stored break strictly (shared with the report loader).
+pub(crate) fn decode_break(id: i64, kind: &str, from: i64, to: Option<i64>) -> Result<Break> {
+    Ok(Break {
+        kind: decode("group_breaks", id, "kind", kind, |k| BreakKind::parse(k))?,
+        from: decode_u32("group_breaks", id, "from_session", from)?,
+        to: to.map(|t| decode_u32("group_breaks", id, "to_session", t)).transpose()?,
+    })
 }
 
 /// Marks session `session` as skipped. False if it already was.
-pub async fn add_skip(db: &Db, guild_id: u64, group_id: i64, session: u32, now: &str) -> Result<bool, sqlx::Error> {
+pub async fn add_skip(db: &Db, guild_id: u64, group_id: i64, session: u32, now: DateTime<Utc>) -> Result<bool> {
     let guild = to_db(guild_id);
     let from = session as i64;
     let to = from + 1;
@@ -200,16 +209,16 @@ pub async fn add_skip(db: &Db, guild_id: u64, group_id: i64, session: u32, now: 
         group_id,
         from
     )
-    .execute(db)
+    .execute(db.sqlite())
     .await?;
     Ok(r.rows_affected() == 1)
 }
 
 /// Pauses a group from session `from` on (open-ended). False if already paused.
-pub async fn pause(db: &Db, guild_id: u64, group_id: i64, from: u32, now: &str) -> Result<bool, sqlx::Error> {
+pub async fn pause(db: &Db, guild_id: u64, group_id: i64, from: u32, now: DateTime<Utc>) -> Result<bool> {
     let guild = to_db(guild_id);
     let from = from as i64;
-    let mut tx = db.begin().await?;
+    let mut tx = db.sqlite().begin().await?;
     let r = sqlx::query!(
         "UPDATE study_groups SET paused = 1, updated_at = ? WHERE guild_id = ? AND id = ? AND paused = 0",
         now,
@@ -235,10 +244,10 @@ pub async fn pause(db: &Db, guild_id: u64, group_id: i64, from: u32, now: &str) 
 
 /// Ends the open pause at session `to` (the first session that will be held again).
 /// A pause that covered no session at all is removed. False if the group was not paused.
-pub async fn resume(db: &Db, guild_id: u64, group_id: i64, to: u32, now: &str) -> Result<bool, sqlx::Error> {
+pub async fn resume(db: &Db, guild_id: u64, group_id: i64, to: u32, now: DateTime<Utc>) -> Result<bool> {
     let guild = to_db(guild_id);
     let to = to as i64;
-    let mut tx = db.begin().await?;
+    let mut tx = db.sqlite().begin().await?;
     let r = sqlx::query!(
         "UPDATE study_groups SET paused = 0, updated_at = ? WHERE guild_id = ? AND id = ? AND paused = 1",
         now,
@@ -269,10 +278,10 @@ pub async fn resume(db: &Db, guild_id: u64, group_id: i64, to: u32, now: &str) -
 }
 
 /// Records (or clears, with `None`) the last delivery failure of a group.
-pub async fn set_error(db: &Db, group_id: i64, error: Option<&str>, now: &str) -> Result<(), sqlx::Error> {
+pub async fn set_error(db: &Db, group_id: i64, error: Option<&str>, now: DateTime<Utc>) -> Result<()> {
     let at = error.map(|_| now);
     sqlx::query!("UPDATE study_groups SET last_error = ?, last_error_at = ? WHERE id = ?", error, at, group_id)
-        .execute(db)
+        .execute(db.sqlite())
         .await?;
     Ok(())
 }

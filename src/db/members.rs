@@ -1,71 +1,26 @@
 //! Members, their check-ins and self-assessment ratings. Scoped by guild.
 
-use super::{Db, to_db};
+use super::{Db, Result, decode, decode_u8, decode_u32, from_db, to_db};
+use crate::model::{Checkin, CheckinEntry, CheckinStatus, Rating};
+use chrono::{DateTime, Utc};
 use sqlx::{Sqlite, Transaction};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Done,
-    Partial,
-    Skipped,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Done => "done",
-            Status::Partial => "partial",
-            Status::Skipped => "skipped",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Status> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "done" | "d" => Some(Status::Done),
-            "partial" | "p" | "partly" => Some(Status::Partial),
-            "skipped" | "skip" | "s" => Some(Status::Skipped),
-            _ => None,
-        }
-    }
-}
-
-/// A check-in to store.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CheckinInput {
+/// Who checks in or rates, and where: the group must belong to the guild (the writes
+/// re-check it in SQL).
+#[derive(Debug, Clone, Copy)]
+pub struct Author<'a> {
     pub guild_id: u64,
     pub group_id: i64,
     pub user_id: u64,
-    pub display_name: String,
-    pub week: u32,
-    pub status: Status,
-    pub hours: f64,
-    pub confidence: u8,
-    pub note: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Checkin {
-    pub week: u32,
-    pub status: Status,
-    pub hours: f64,
-    pub confidence: u8,
-    pub note: Option<String>,
-    pub updated_at: String,
+    pub display_name: &'a str,
 }
 
 /// Creates the member and their group membership if missing (first check-in or rating).
-async fn ensure_member(
-    tx: &mut Transaction<'_, Sqlite>,
-    guild_id: u64,
-    group_id: i64,
-    user_id: u64,
-    display_name: &str,
-    week: u32,
-    now: &str,
-) -> Result<(), sqlx::Error> {
-    let guild = to_db(guild_id);
-    let user = to_db(user_id);
-    let week = week as i64;
+async fn ensure_member(tx: &mut Transaction<'_, Sqlite>, a: Author<'_>, week: u32, now: DateTime<Utc>) -> Result<()> {
+    let guild = to_db(a.guild_id);
+    let user = to_db(a.user_id);
+    let week = i64::from(week);
+    let (display_name, group_id) = (a.display_name, a.group_id);
     sqlx::query!(
         "INSERT INTO members (guild_id, user_id, display_name, created_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (guild_id, user_id) DO UPDATE SET display_name = excluded.display_name",
@@ -91,20 +46,20 @@ async fn ensure_member(
 }
 
 /// Stores a check-in, replacing the member's earlier one for the same group-week.
-/// Returns true when an existing check-in was updated. The group must belong to the guild
-/// (checked by the caller through `groups::get`); the insert re-checks it in SQL.
-pub async fn upsert_checkin(db: &Db, c: &CheckinInput, now: &str) -> Result<bool, sqlx::Error> {
-    let mut tx = db.begin().await?;
-    ensure_member(&mut tx, c.guild_id, c.group_id, c.user_id, &c.display_name, c.week, now).await?;
-    let guild = to_db(c.guild_id);
-    let user = to_db(c.user_id);
-    let week = c.week as i64;
+/// Returns true when an existing check-in was updated.
+pub async fn upsert_checkin(db: &Db, a: Author<'_>, week: u32, c: &CheckinEntry, now: DateTime<Utc>) -> Result<bool> {
+    let mut tx = db.sqlite().begin().await?;
+    ensure_member(&mut tx, a, week, now).await?;
+    let guild = to_db(a.guild_id);
+    let user = to_db(a.user_id);
+    let group_id = a.group_id;
+    let week = i64::from(week);
     let status = c.status.as_str();
-    let confidence = c.confidence as i64;
+    let confidence = i64::from(c.confidence);
     let existed = sqlx::query_scalar!(
         "SELECT COUNT(*) FROM checkins WHERE guild_id = ? AND group_id = ? AND user_id = ? AND week = ?",
         guild,
-        c.group_id,
+        group_id,
         user,
         week
     )
@@ -126,7 +81,7 @@ pub async fn upsert_checkin(db: &Db, c: &CheckinInput, now: &str) -> Result<bool
         now,
         now,
         guild,
-        c.group_id
+        group_id
     )
     .execute(&mut *tx)
     .await?;
@@ -134,52 +89,79 @@ pub async fn upsert_checkin(db: &Db, c: &CheckinInput, now: &str) -> Result<bool
     Ok(existed)
 }
 
+/// Decodes a stored check-in strictly (shared with the report loader).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn decode_checkin(
+    id: i64,
+    user_id: i64,
+    week: i64,
+    status: String,
+    hours: f64,
+    confidence: i64,
+    note: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+) -> Result<Checkin> {
+    Ok(Checkin {
+        user_id: from_db(user_id),
+        week: decode_u32("checkins", id, "week", week)?,
+        status: decode("checkins", id, "status", status, |s| CheckinStatus::parse(s))?,
+        hours: decode("checkins", id, "hours", hours, |h| (h.is_finite() && *h >= 0.0).then_some(*h))?,
+        confidence: decode("checkins", id, "confidence", confidence, |c| {
+            u8::try_from(*c).ok().filter(|c| (1..=5).contains(c))
+        })?,
+        note,
+        created_at,
+        updated_at,
+    })
+}
+
 /// The member's check-ins in a group, by week.
-pub async fn checkins(db: &Db, guild_id: u64, group_id: i64, user_id: u64) -> Result<Vec<Checkin>, sqlx::Error> {
+pub async fn checkins(db: &Db, guild_id: u64, group_id: i64, user_id: u64) -> Result<Vec<Checkin>> {
     let guild = to_db(guild_id);
     let user = to_db(user_id);
     let rows = sqlx::query!(
-        "SELECT week, status, hours, confidence, note, updated_at FROM checkins
-         WHERE guild_id = ? AND group_id = ? AND user_id = ? ORDER BY week",
+        r#"SELECT id, user_id, week, status, hours, confidence, note,
+                  created_at AS "created_at: DateTime<Utc>", updated_at AS "updated_at: DateTime<Utc>"
+           FROM checkins WHERE guild_id = ? AND group_id = ? AND user_id = ? ORDER BY week"#,
         guild,
         group_id,
         user
     )
-    .fetch_all(db)
+    .fetch_all(db.sqlite())
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Checkin {
-            week: r.week as u32,
-            status: Status::parse(&r.status).unwrap_or(Status::Done),
-            hours: r.hours,
-            confidence: r.confidence as u8,
-            note: r.note,
-            updated_at: r.updated_at,
+    rows.into_iter()
+        .map(|r| {
+            decode_checkin(r.id, r.user_id, r.week, r.status, r.hours, r.confidence, r.note, r.created_at, r.updated_at)
         })
-        .collect())
+        .collect()
+}
+
+/// Members who checked in for a week of a group (for the reminder's count).
+pub async fn checked_in_count(db: &Db, guild_id: u64, group_id: i64, week: u32) -> Result<u32> {
+    let guild = to_db(guild_id);
+    let week = i64::from(week);
+    let n = sqlx::query_scalar!(
+        "SELECT COUNT(*) FROM checkins WHERE guild_id = ? AND group_id = ? AND week = ?",
+        guild,
+        group_id,
+        week
+    )
+    .fetch_one(db.sqlite())
+    .await?;
+    decode_u32("checkins", group_id, "count", n)
 }
 
 /// Stores one self-assessment rating (replacing an earlier one for the same question).
-#[allow(clippy::too_many_arguments)]
-pub async fn set_rating(
-    db: &Db,
-    guild_id: u64,
-    group_id: i64,
-    user_id: u64,
-    display_name: &str,
-    week: u32,
-    question: u8,
-    rating: u8,
-    now: &str,
-) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin().await?;
-    ensure_member(&mut tx, guild_id, group_id, user_id, display_name, week, now).await?;
-    let guild = to_db(guild_id);
-    let user = to_db(user_id);
-    let week = week as i64;
-    let question = question as i64;
-    let rating = rating as i64;
+pub async fn set_rating(db: &Db, a: Author<'_>, week: u32, question: u8, rating: u8, now: DateTime<Utc>) -> Result<()> {
+    let mut tx = db.sqlite().begin().await?;
+    ensure_member(&mut tx, a, week, now).await?;
+    let guild = to_db(a.guild_id);
+    let user = to_db(a.user_id);
+    let group_id = a.group_id;
+    let week = i64::from(week);
+    let question = i64::from(question);
+    let rating = i64::from(rating);
     sqlx::query!(
         "INSERT INTO ratings (group_id, guild_id, user_id, week, question, rating, updated_at)
          SELECT id, guild_id, ?, ?, ?, ?, ? FROM study_groups WHERE guild_id = ? AND id = ?
@@ -199,24 +181,36 @@ pub async fn set_rating(
     Ok(())
 }
 
-/// The member's ratings in a group: (week, question, rating).
-pub async fn ratings(db: &Db, guild_id: u64, group_id: i64, user_id: u64) -> Result<Vec<(u32, u8, u8)>, sqlx::Error> {
+/// Decodes a stored rating strictly (shared with the report loader).
+pub(crate) fn decode_rating(group_id: i64, user_id: i64, week: i64, question: i64, rating: i64) -> Result<Rating> {
+    Ok(Rating {
+        user_id: from_db(user_id),
+        week: decode_u32("ratings", group_id, "week", week)?,
+        question: decode_u8("ratings", group_id, "question", question)?,
+        rating: decode("ratings", group_id, "rating", rating, |r| {
+            u8::try_from(*r).ok().filter(|r| (1..=5).contains(r))
+        })?,
+    })
+}
+
+/// The member's ratings in a group, by week and question.
+pub async fn ratings(db: &Db, guild_id: u64, group_id: i64, user_id: u64) -> Result<Vec<Rating>> {
     let guild = to_db(guild_id);
     let user = to_db(user_id);
     let rows = sqlx::query!(
-        "SELECT week, question, rating FROM ratings WHERE guild_id = ? AND group_id = ? AND user_id = ?
+        "SELECT user_id, week, question, rating FROM ratings WHERE guild_id = ? AND group_id = ? AND user_id = ?
          ORDER BY week, question",
         guild,
         group_id,
         user
     )
-    .fetch_all(db)
+    .fetch_all(db.sqlite())
     .await?;
-    Ok(rows.into_iter().map(|r| (r.week as u32, r.question as u8, r.rating as u8)).collect())
+    rows.into_iter().map(|r| decode_rating(group_id, r.user_id, r.week, r.question, r.rating)).collect()
 }
 
 /// Groups of the guild the member belongs to (id list).
-pub async fn member_groups(db: &Db, guild_id: u64, user_id: u64) -> Result<Vec<i64>, sqlx::Error> {
+pub async fn member_groups(db: &Db, guild_id: u64, user_id: u64) -> Result<Vec<i64>> {
     let guild = to_db(guild_id);
     let user = to_db(user_id);
     sqlx::query_scalar!(
@@ -224,8 +218,9 @@ pub async fn member_groups(db: &Db, guild_id: u64, user_id: u64) -> Result<Vec<i
         guild,
         user
     )
-    .fetch_all(db)
+    .fetch_all(db.sqlite())
     .await
+    .map_err(Into::into)
 }
 
 /// What `/forget-me` removed.
@@ -238,10 +233,10 @@ pub struct Forgotten {
 }
 
 /// Deletes everything stored about one member in one guild, in one transaction.
-pub async fn forget(db: &Db, guild_id: u64, user_id: u64) -> Result<Forgotten, sqlx::Error> {
+pub async fn forget(db: &Db, guild_id: u64, user_id: u64) -> Result<Forgotten> {
     let guild = to_db(guild_id);
     let user = to_db(user_id);
-    let mut tx = db.begin().await?;
+    let mut tx = db.sqlite().begin().await?;
     let checkins = sqlx::query!("DELETE FROM checkins WHERE guild_id = ? AND user_id = ?", guild, user)
         .execute(&mut *tx)
         .await?
@@ -270,8 +265,8 @@ pub async fn set_remind(
     user_id: u64,
     display_name: &str,
     on: bool,
-    now: &str,
-) -> Result<(), sqlx::Error> {
+    now: DateTime<Utc>,
+) -> Result<()> {
     let guild = to_db(guild_id);
     let user = to_db(user_id);
     let on = on as i64;
@@ -284,7 +279,7 @@ pub async fn set_remind(
         on,
         now
     )
-    .execute(db)
+    .execute(db.sqlite())
     .await?;
     Ok(())
 }

@@ -2,6 +2,11 @@
 //!
 //! SQLite through sqlx with compile-time checked queries (offline data in `.sqlx/`).
 //! Every query takes the guild id and filters by it, so one server never sees another's rows.
+//!
+//! The boundary is a set of typed functions over [`Db`]: they take and return the types of
+//! `crate::model` and fail with [`Error`]; no sqlx type crosses it. Stored values are decoded
+//! strictly: an unknown value is [`Error::Corrupt`] naming the table, row and value, never a
+//! default. A second backend (PostgreSQL is planned) implements the same functions.
 
 pub mod groups;
 pub mod members;
@@ -14,7 +19,56 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-pub type Db = SqlitePool;
+/// The database: a handle to the SQLite pool, cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Db(SqlitePool);
+
+impl Db {
+    /// The raw pool, for tests and benchmarks that seed or inspect rows with their own SQL.
+    /// The bot's code goes through the typed functions of this module.
+    pub fn sqlite(&self) -> &SqlitePool {
+        &self.0
+    }
+
+    /// Waits for in-flight statements and closes every connection.
+    pub async fn close(&self) {
+        self.0.close().await
+    }
+}
+
+/// Why a database function failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    /// A stored value outside what the code accepts (the row was edited by hand, or by a
+    /// newer version). Never replaced by a default.
+    #[error("invalid stored value in {table} row {row}: {what} `{value}`")]
+    Corrupt { table: &'static str, row: i64, what: &'static str, value: String },
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Decodes a stored value with `parse`, naming table, row and column when it fails.
+pub(crate) fn decode<T, V: ToString>(
+    table: &'static str,
+    row: i64,
+    what: &'static str,
+    value: V,
+    parse: impl FnOnce(&V) -> Option<T>,
+) -> Result<T> {
+    parse(&value).ok_or_else(|| Error::Corrupt { table, row, what, value: value.to_string() })
+}
+
+/// A stored non-negative integer (week, session, count) as u32.
+pub(crate) fn decode_u32(table: &'static str, row: i64, what: &'static str, value: i64) -> Result<u32> {
+    decode(table, row, what, value, |v| u32::try_from(*v).ok())
+}
+
+/// A stored small integer (question, rating, confidence) as u8.
+pub(crate) fn decode_u8(table: &'static str, row: i64, what: &'static str, value: i64) -> Result<u8> {
+    decode(table, row, what, value, |v| u8::try_from(*v).ok())
+}
 
 /// The embedded migrations from `migrations/`.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -50,7 +104,7 @@ pub async fn open(path: &Path) -> anyhow::Result<Db> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", path.display()))?;
     MIGRATOR.run(&pool).await.map_err(|e| anyhow::anyhow!("cannot migrate database {}: {e}", path.display()))?;
-    Ok(pool)
+    Ok(Db(pool))
 }
 
 /// An in-memory database with the schema applied (tests and benchmarks).
@@ -59,7 +113,7 @@ pub async fn open_memory() -> anyhow::Result<Db> {
     // One connection: every connection to :memory: is a separate database.
     let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
     MIGRATOR.run(&pool).await?;
-    Ok(pool)
+    Ok(Db(pool))
 }
 
 #[cfg(test)]
@@ -80,21 +134,22 @@ mod tests {
         let db = open(&path).await.unwrap();
         let tables: Vec<(String,)> =
             sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-                .fetch_all(&db)
+                .fetch_all(db.sqlite())
                 .await
                 .unwrap();
         let names: Vec<&str> = tables.iter().map(|t| t.0.as_str()).collect();
         for t in ["checkins", "group_breaks", "group_members", "members", "posts", "ratings", "study_groups"] {
             assert!(names.contains(&t), "{t} missing from {names:?}");
         }
-        let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode").fetch_one(&db).await.unwrap();
+        let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode").fetch_one(db.sqlite()).await.unwrap();
         assert_eq!(mode, "wal");
-        let (fk,): (i64,) = sqlx::query_as("PRAGMA foreign_keys").fetch_one(&db).await.unwrap();
+        let (fk,): (i64,) = sqlx::query_as("PRAGMA foreign_keys").fetch_one(db.sqlite()).await.unwrap();
         assert_eq!(fk, 1);
         db.close().await;
         // Re-opening applies nothing new and keeps working.
         let db = open(&path).await.unwrap();
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(&db).await.unwrap();
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(db.sqlite()).await.unwrap();
         assert_eq!(n as usize, MIGRATOR.iter().count());
     }
 
@@ -105,10 +160,10 @@ mod tests {
         sqlx::query("INSERT INTO members (guild_id, user_id, display_name, created_at) VALUES (?, ?, 'x', 'now')")
             .bind(to_db(big))
             .bind(to_db(1))
-            .execute(&db)
+            .execute(db.sqlite())
             .await
             .unwrap();
-        let (g,): (i64,) = sqlx::query_as("SELECT guild_id FROM members").fetch_one(&db).await.unwrap();
+        let (g,): (i64,) = sqlx::query_as("SELECT guild_id FROM members").fetch_one(db.sqlite()).await.unwrap();
         assert_eq!(from_db(g), big);
     }
 }

@@ -1,91 +1,52 @@
 //! Scheduled posts: claimed before sending, completed after. The unique keys on
 //! (group, kind, session), (group, week) and the closing post make each happen once.
 
-use super::{Db, from_db, to_db};
+use super::{Db, Result, decode, decode_u32, from_db, to_db};
+use crate::model::{Post, PostKind, PostState};
+use chrono::{DateTime, Utc};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PostKind {
-    Week,
-    Skip,
-    Closing,
-    Reminder,
-}
-
-impl PostKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PostKind::Week => "week",
-            PostKind::Skip => "skip",
-            PostKind::Closing => "closing",
-            PostKind::Reminder => "reminder",
-        }
-    }
-
-    fn parse(s: &str) -> PostKind {
-        match s {
-            "skip" => PostKind::Skip,
-            "closing" => PostKind::Closing,
-            "reminder" => PostKind::Reminder,
-            _ => PostKind::Week,
-        }
-    }
-
-    /// A letter that is not a hex digit, used in nonces.
-    fn letter(self) -> char {
-        match self {
-            PostKind::Week => 'p',
-            PostKind::Skip => 'k',
-            PostKind::Closing => 'z',
-            PostKind::Reminder => 'r',
-        }
+/// A letter that is not a hex digit, used in nonces.
+fn letter(kind: PostKind) -> char {
+    match kind {
+        PostKind::Week => 'p',
+        PostKind::Skip => 'k',
+        PostKind::Closing => 'z',
+        PostKind::Reminder => 'r',
     }
 }
 
 /// Discord message nonce for a post: stable across retries, at most 25 characters.
 pub fn nonce(group_id: i64, kind: PostKind, session: u32) -> String {
-    format!("{:x}{}{:x}", group_id as u64, kind.letter(), session)
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct PostRow {
-    pub id: i64,
-    pub group_id: i64,
-    pub session: u32,
-    pub kind: PostKind,
-    pub week: Option<u32>,
-    pub nonce: String,
-    pub state: String,
-    pub attempts: u32,
-    pub message_id: Option<u64>,
-    pub claimed_at: String,
-    pub error: Option<String>,
+    format!("{:x}{}{:x}", group_id as u64, letter(kind), session)
 }
 
 /// Posts of one group.
-pub async fn for_group(db: &Db, group_id: i64) -> Result<Vec<PostRow>, sqlx::Error> {
+pub async fn for_group(db: &Db, group_id: i64) -> Result<Vec<Post>> {
     let rows = sqlx::query!(
-        "SELECT id, group_id, session, kind, week, nonce, state, attempts, message_id, claimed_at, error
-         FROM posts WHERE group_id = ? ORDER BY session, id",
+        r#"SELECT id, group_id, session, kind, week, nonce, state, attempts, message_id,
+                  claimed_at AS "claimed_at: DateTime<Utc>", error
+           FROM posts WHERE group_id = ? ORDER BY session, id"#,
         group_id
     )
-    .fetch_all(db)
+    .fetch_all(db.sqlite())
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| PostRow {
-            id: r.id,
-            group_id: r.group_id,
-            session: r.session as u32,
-            kind: PostKind::parse(&r.kind),
-            week: r.week.map(|w| w as u32),
-            nonce: r.nonce,
-            state: r.state,
-            attempts: r.attempts as u32,
-            message_id: r.message_id.map(from_db),
-            claimed_at: r.claimed_at,
-            error: r.error,
+    rows.into_iter()
+        .map(|r| {
+            Ok(Post {
+                id: r.id,
+                group_id: r.group_id,
+                session: decode_u32("posts", r.id, "session", r.session)?,
+                kind: decode("posts", r.id, "kind", r.kind, |k| PostKind::parse(k))?,
+                week: r.week.map(|w| decode_u32("posts", r.id, "week", w)).transpose()?,
+                nonce: r.nonce,
+                state: decode("posts", r.id, "state", r.state, |s| PostState::parse(s))?,
+                attempts: decode_u32("posts", r.id, "attempts", r.attempts)?,
+                message_id: r.message_id.map(from_db),
+                claimed_at: r.claimed_at,
+                error: r.error,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Claims a post before sending it. `None` when it was already claimed (by an earlier
@@ -96,8 +57,8 @@ pub async fn claim(
     kind: PostKind,
     session: u32,
     week: Option<u32>,
-    now: &str,
-) -> Result<Option<i64>, sqlx::Error> {
+    now: DateTime<Utc>,
+) -> Result<Option<i64>> {
     let n = nonce(group_id, kind, session);
     let kind_s = kind.as_str();
     let session = session as i64;
@@ -112,31 +73,32 @@ pub async fn claim(
         n,
         now
     )
-    .execute(db)
+    .execute(db.sqlite())
     .await?;
     Ok((r.rows_affected() == 1).then(|| r.last_insert_rowid()))
 }
 
 /// Starts another attempt of an unfinished post; returns the nonce it was first claimed
 /// with (a retry must reuse it), or `None` when the post was completed meanwhile.
-pub async fn retry(db: &Db, id: i64, now: &str) -> Result<Option<String>, sqlx::Error> {
+pub async fn retry(db: &Db, id: i64, now: DateTime<Utc>) -> Result<Option<String>> {
     sqlx::query_scalar!(
         "UPDATE posts SET state = 'claimed', attempts = attempts + 1, claimed_at = ?
          WHERE id = ? AND state != 'sent' RETURNING nonce",
         now,
         id
     )
-    .fetch_optional(db)
+    .fetch_optional(db.sqlite())
     .await
+    .map_err(Into::into)
 }
 
 /// True once any weekly post of the group went out (its calendar is then fixed).
-pub async fn has_week_posts(db: &Db, group_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn has_week_posts(db: &Db, group_id: i64) -> Result<bool> {
     let n = sqlx::query_scalar!(
         "SELECT COUNT(*) FROM posts WHERE group_id = ? AND kind = 'week' AND state = 'sent'",
         group_id
     )
-    .fetch_one(db)
+    .fetch_one(db.sqlite())
     .await?;
     Ok(n > 0)
 }
@@ -146,8 +108,8 @@ pub async fn mark_sent(
     id: i64,
     message_id: Option<u64>,
     thread_id: Option<u64>,
-    now: &str,
-) -> Result<(), sqlx::Error> {
+    now: DateTime<Utc>,
+) -> Result<()> {
     let m = message_id.map(to_db);
     let t = thread_id.map(to_db);
     sqlx::query!(
@@ -157,34 +119,20 @@ pub async fn mark_sent(
         now,
         id
     )
-    .execute(db)
+    .execute(db.sqlite())
     .await?;
     Ok(())
 }
 
-pub async fn mark_failed(db: &Db, id: i64, error: &str, now: &str) -> Result<(), sqlx::Error> {
+pub async fn mark_failed(db: &Db, id: i64, error: &str, now: DateTime<Utc>) -> Result<()> {
     sqlx::query!("UPDATE posts SET state = 'failed', error = ?, claimed_at = ? WHERE id = ?", error, now, id)
-        .execute(db)
+        .execute(db.sqlite())
         .await?;
     Ok(())
 }
 
-/// Members who checked in for a week of a group (for the reminder's count).
-pub async fn checked_in_count(db: &Db, guild_id: u64, group_id: i64, week: u32) -> Result<i64, sqlx::Error> {
-    let guild = to_db(guild_id);
-    let week = week as i64;
-    sqlx::query_scalar!(
-        "SELECT COUNT(*) FROM checkins WHERE guild_id = ? AND group_id = ? AND week = ?",
-        guild,
-        group_id,
-        week
-    )
-    .fetch_one(db)
-    .await
-}
-
 /// Members of a group who opted in to reminder DMs.
-pub async fn dm_subscribers(db: &Db, guild_id: u64, group_id: i64) -> Result<Vec<u64>, sqlx::Error> {
+pub async fn dm_subscribers(db: &Db, guild_id: u64, group_id: i64) -> Result<Vec<u64>> {
     let guild = to_db(guild_id);
     let rows = sqlx::query_scalar!(
         "SELECT m.user_id FROM group_members gm
@@ -193,7 +141,7 @@ pub async fn dm_subscribers(db: &Db, guild_id: u64, group_id: i64) -> Result<Vec
         guild,
         group_id
     )
-    .fetch_all(db)
+    .fetch_all(db.sqlite())
     .await?;
     Ok(rows.into_iter().map(from_db).collect())
 }

@@ -5,10 +5,10 @@
 //! The SQL lives in `src/db/reports/*.sql`, checked at compile time by `sqlx::query_file!`;
 //! the same text is exported in [`QUERIES`] so the benchmark can show their query plans.
 
-use super::{Db, from_db, to_db};
-use crate::curriculum::Curriculum;
-use crate::report::{self, CheckinRecord, CheckinStatus, GroupInfo, MemberInfo, RatingRecord, ReportInput};
-use crate::weeks::{Break, BreakKind, Schedule};
+use super::groups::{decode_break, group_row};
+use super::members::{decode_checkin, decode_rating};
+use super::{Db, Result, decode_u32, from_db, to_db};
+use crate::model::{Break, Checkin, Group, GroupMember, Rating};
 use chrono::{DateTime, Utc};
 
 /// The report queries by name, with their SQL exactly as compiled (for `EXPLAIN QUERY PLAN`).
@@ -22,171 +22,81 @@ pub const QUERIES: [(&str, &str); 6] = [
     ("group_guild", include_str!("reports/group_guild.sql")),
 ];
 
-/// Why a report's input could not be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    #[error("database error: {0}")]
-    Db(#[from] sqlx::Error),
-    /// The stored schedule does not parse (the row was edited by hand).
-    #[error("group {group_id} has an invalid schedule: {reason}")]
-    BadSchedule { group_id: i64, reason: String },
-    /// The group's path is not in the loaded curriculum.
-    #[error("group {group_id} follows path `{path_id}`, which the curriculum does not have")]
-    UnknownPath { group_id: i64, path_id: String },
-    /// A stored value is outside what the schema allows (the row was edited by hand).
-    #[error("group {group_id} has an invalid stored value: {what}")]
-    BadRow { group_id: i64, what: String },
-}
-
-/// A group as stored, before its schedule is parsed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredGroup {
-    pub id: i64,
-    pub name: String,
-    pub path_id: String,
-    pub start_date: String,
-    /// 0 = Monday ... 6 = Sunday.
-    pub weekday: i64,
-    pub post_time: String,
-    pub timezone: String,
-    pub breaks: Vec<Break>,
-}
-
 /// Everything stored about one group that a report needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReportRows {
-    pub group: StoredGroup,
-    pub members: Vec<MemberInfo>,
-    pub checkins: Vec<CheckinRecord>,
-    pub ratings: Vec<RatingRecord>,
+    pub group: Group,
+    pub breaks: Vec<Break>,
+    pub members: Vec<GroupMember>,
+    pub checkins: Vec<Checkin>,
+    pub ratings: Vec<Rating>,
 }
 
 /// The guild of group `group_id`, for the self-hoster's CLI, which is not acting for a
 /// Discord user. Bot commands know their guild and must not use this.
-pub async fn group_guild(db: &Db, group_id: i64) -> Result<Option<u64>, sqlx::Error> {
-    let guild = sqlx::query_file_scalar!("src/db/reports/group_guild.sql", group_id).fetch_optional(db).await?;
+pub async fn group_guild(db: &Db, group_id: i64) -> Result<Option<u64>> {
+    let guild =
+        sqlx::query_file_scalar!("src/db/reports/group_guild.sql", group_id).fetch_optional(db.sqlite()).await?;
     Ok(guild.map(from_db))
 }
 
 /// Loads the stored rows of group `group_id` of guild `guild_id`; `None` when the guild has
 /// no such group. Reads in one transaction, so the rows are consistent with each other.
-pub async fn load_rows(db: &Db, guild_id: u64, group_id: i64) -> Result<Option<ReportRows>, LoadError> {
+pub async fn load_rows(db: &Db, guild_id: u64, group_id: i64) -> Result<Option<ReportRows>> {
     let guild = to_db(guild_id);
-    let mut tx = db.begin().await?;
+    let mut tx = db.sqlite().begin().await?;
     let Some(g) = sqlx::query_file!("src/db/reports/group.sql", guild, group_id).fetch_optional(&mut *tx).await? else {
         return Ok(None);
     };
-    let bad = |what: String| LoadError::BadRow { group_id, what };
-    let week = |w: i64| u32::try_from(w).map_err(|_| bad(format!("week {w}")));
+    let group = group_row!(g);
 
     let mut breaks = Vec::new();
     for b in sqlx::query_file!("src/db/reports/breaks.sql", guild, group_id).fetch_all(&mut *tx).await? {
-        let kind = match b.kind.as_str() {
-            "skip" => BreakKind::Skip,
-            "pause" => BreakKind::Pause,
-            other => return Err(bad(format!("break kind `{other}`"))),
-        };
-        let session = |s: i64| u32::try_from(s).map_err(|_| bad(format!("break session {s}")));
-        breaks.push(Break { kind, from: session(b.from_session)?, to: b.to_session.map(session).transpose()? });
+        breaks.push(decode_break(b.id, &b.kind, b.from_session, b.to_session)?);
     }
 
     let mut members = Vec::new();
     for m in sqlx::query_file!("src/db/reports/members.sql", guild, group_id).fetch_all(&mut *tx).await? {
-        members.push(MemberInfo {
+        members.push(GroupMember {
             user_id: from_db(m.user_id),
             display_name: m.display_name,
-            joined_week: week(m.joined_week)?,
+            joined_week: decode_u32("group_members", group_id, "joined_week", m.joined_week)?,
         });
     }
 
     let rows = sqlx::query_file!("src/db/reports/checkins.sql", guild, group_id).fetch_all(&mut *tx).await?;
     let mut checkins = Vec::with_capacity(rows.len());
     for c in rows {
-        let status = CheckinStatus::parse(&c.status).ok_or_else(|| bad(format!("check-in status `{}`", c.status)))?;
-        let confidence = u8::try_from(c.confidence).map_err(|_| bad(format!("confidence {}", c.confidence)))?;
-        checkins.push(CheckinRecord {
-            user_id: from_db(c.user_id),
-            week: week(c.week)?,
-            status,
-            hours: c.hours,
-            confidence,
-            note: c.note,
-            created_at: c.created_at,
-            updated_at: c.updated_at,
-        });
+        checkins.push(decode_checkin(
+            c.id,
+            c.user_id,
+            c.week,
+            c.status,
+            c.hours,
+            c.confidence,
+            c.note,
+            c.created_at,
+            c.updated_at,
+        )?);
     }
 
     let rows = sqlx::query_file!("src/db/reports/ratings.sql", guild, group_id).fetch_all(&mut *tx).await?;
     let mut ratings = Vec::with_capacity(rows.len());
     for r in rows {
-        ratings.push(RatingRecord {
-            user_id: from_db(r.user_id),
-            week: week(r.week)?,
-            question: u8::try_from(r.question).map_err(|_| bad(format!("question {}", r.question)))?,
-            rating: u8::try_from(r.rating).map_err(|_| bad(format!("rating {}", r.rating)))?,
-        });
+        ratings.push(decode_rating(group_id, r.user_id, r.week, r.question, r.rating)?);
     }
     tx.commit().await?;
-
-    Ok(Some(ReportRows {
-        group: StoredGroup {
-            id: g.id,
-            name: g.name,
-            path_id: g.path_id,
-            start_date: g.start_date,
-            weekday: g.weekday,
-            post_time: g.post_time,
-            timezone: g.timezone,
-            breaks,
-        },
-        members,
-        checkins,
-        ratings,
-    }))
-}
-
-/// Loads a report's input: the stored rows plus the path's length and questions from the
-/// curriculum; `None` when the guild has no such group. Then call [`report::build`].
-pub async fn load_input(
-    db: &Db,
-    guild_id: u64,
-    group_id: i64,
-    curriculum: &Curriculum,
-    now: DateTime<Utc>,
-) -> Result<Option<ReportInput>, LoadError> {
-    let Some(rows) = load_rows(db, guild_id, group_id).await? else {
-        return Ok(None);
-    };
-    let group = &rows.group;
-    let path = curriculum
-        .path(&group.path_id)
-        .ok_or_else(|| LoadError::UnknownPath { group_id, path_id: group.path_id.clone() })?;
-    let schedule = schedule_of(group).map_err(|reason| LoadError::BadSchedule { group_id, reason })?;
-    Ok(Some(ReportInput {
-        group: GroupInfo {
-            id: group.id,
-            name: group.name.clone(),
-            path_id: group.path_id.clone(),
-            total_weeks: path.len_weeks(),
-            schedule,
-            breaks: group.breaks.clone(),
-        },
-        questions: report::week_questions(path),
-        members: rows.members,
-        checkins: rows.checkins,
-        ratings: rows.ratings,
-        now,
-    }))
-}
-
-fn schedule_of(g: &StoredGroup) -> Result<Schedule, String> {
-    Schedule::from_parts(&g.start_date, g.weekday, &g.post_time, &g.timezone)
+    Ok(Some(ReportRows { group, breaks, members, checkins, ratings }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::curriculum::Curriculum;
     use crate::db::open_memory;
+    use crate::model::{BreakKind, CheckinStatus};
+    use crate::report;
+    use crate::service::reports::load_input;
 
     const GUILD: u64 = u64::MAX - 3;
 
@@ -195,7 +105,7 @@ mod tests {
         for b in binds {
             q = q.bind(*b);
         }
-        q.execute(db).await.unwrap().last_insert_rowid()
+        q.execute(db.sqlite()).await.unwrap().last_insert_rowid()
     }
 
     /// Two groups in GUILD and one in guild 7, each with one member and one check-in.
@@ -212,34 +122,34 @@ mod tests {
             .bind(guild)
             .bind(name)
             .bind(path)
-            .execute(&db)
+            .execute(db.sqlite())
             .await
             .unwrap()
             .last_insert_rowid();
             let user = 100 + id;
             exec(
                 &db,
-                "INSERT OR IGNORE INTO members (guild_id, user_id, display_name, created_at) VALUES (?, ?, 'm', 't')",
+                "INSERT OR IGNORE INTO members (guild_id, user_id, display_name, created_at) VALUES (?, ?, 'm', '2026-01-05T00:00:00+00:00')",
                 &[guild, user],
             )
             .await;
             exec(
                 &db,
-                "INSERT INTO group_members (group_id, guild_id, user_id, joined_week, joined_at) VALUES (?, ?, ?, 1, 't')",
+                "INSERT INTO group_members (group_id, guild_id, user_id, joined_week, joined_at) VALUES (?, ?, ?, 1, '2026-01-05T00:00:00+00:00')",
                 &[id, guild, user],
             )
             .await;
             exec(
                 &db,
                 "INSERT INTO checkins (group_id, guild_id, user_id, week, status, hours, confidence, created_at, updated_at)
-                 VALUES (?, ?, ?, 1, 'partial', 1.5, 3, 't', 't')",
+                 VALUES (?, ?, ?, 1, 'partial', 1.5, 3, '2026-01-05T00:00:00+00:00', '2026-01-05T00:00:00+00:00')",
                 &[id, guild, user],
             )
             .await;
             exec(
                 &db,
                 "INSERT INTO ratings (group_id, guild_id, user_id, week, question, rating, updated_at)
-                 VALUES (?, ?, ?, 1, 4, 2, 't')",
+                 VALUES (?, ?, ?, 1, 4, 2, '2026-01-05T00:00:00+00:00')",
                 &[id, guild, user],
             )
             .await;
@@ -247,7 +157,7 @@ mod tests {
         }
         exec(
             &db,
-            "INSERT INTO group_breaks (group_id, kind, from_session, to_session, created_at) VALUES (?, 'pause', 3, NULL, 't')",
+            "INSERT INTO group_breaks (group_id, kind, from_session, to_session, created_at) VALUES (?, 'pause', 3, NULL, '2026-01-05T00:00:00+00:00')",
             &[ids[0]],
         )
         .await;
@@ -259,10 +169,10 @@ mod tests {
         let (db, a, _, _) = fixture().await;
         let rows = load_rows(&db, GUILD, a).await.unwrap().unwrap();
         assert_eq!(rows.group.name, "g0");
-        assert_eq!(rows.group.breaks, vec![Break { kind: BreakKind::Pause, from: 3, to: None }]);
+        assert_eq!(rows.breaks, vec![Break { kind: BreakKind::Pause, from: 3, to: None }]);
         assert_eq!(
             rows.members,
-            vec![MemberInfo { user_id: 100 + a as u64, display_name: "m".into(), joined_week: 1 }]
+            vec![GroupMember { user_id: 100 + a as u64, display_name: "m".into(), joined_week: 1 }]
         );
         assert_eq!(rows.checkins.len(), 1);
         let c = &rows.checkins[0];
@@ -270,7 +180,7 @@ mod tests {
             (c.user_id, c.week, c.status, c.hours, c.confidence),
             (100 + a as u64, 1, CheckinStatus::Partial, 1.5, 3)
         );
-        assert_eq!(rows.ratings, vec![RatingRecord { user_id: 100 + a as u64, week: 1, question: 4, rating: 2 }]);
+        assert_eq!(rows.ratings, vec![Rating { user_id: 100 + a as u64, week: 1, question: 4, rating: 2 }]);
     }
 
     #[tokio::test]
@@ -280,7 +190,7 @@ mod tests {
         assert!(load_rows(&db, 7, a).await.unwrap().is_none());
         assert!(load_rows(&db, GUILD, 999).await.unwrap().is_none());
         let c = Curriculum::embedded().unwrap();
-        assert!(load_input(&db, 7, a, &c, Utc::now()).await.unwrap().is_none());
+        assert!(load_input(&db, &c, 7, a, Utc::now()).await.unwrap().is_none());
         assert_eq!(group_guild(&db, a).await.unwrap(), Some(GUILD));
         assert_eq!(group_guild(&db, other).await.unwrap(), Some(7));
         assert_eq!(group_guild(&db, 999).await.unwrap(), None);
@@ -291,17 +201,17 @@ mod tests {
         let (db, a, b, _) = fixture().await;
         let c = Curriculum::embedded().unwrap();
         let now = Utc::now();
-        let input = load_input(&db, GUILD, a, &c, now).await.unwrap().unwrap();
+        let input = load_input(&db, &c, GUILD, a, now).await.unwrap().unwrap();
         let path = c.path("architecture").unwrap();
         assert_eq!(input.group.total_weeks, path.len_weeks());
-        assert_eq!(input.group.schedule.tz, chrono_tz::Europe::Berlin);
-        assert_eq!(input.group.schedule.weekday, chrono::Weekday::Mon);
+        assert_eq!(input.group.group.schedule.tz, chrono_tz::Europe::Berlin);
+        assert_eq!(input.group.group.schedule.weekday, chrono::Weekday::Mon);
         assert_eq!(input.questions[0], path.week(1).unwrap().questions);
         // Paused from session 3 on: weeks 1 to 3 are held, whatever "now" is.
         let r = report::build(&input, None, None).unwrap();
         assert_eq!(r.latest_held_week, 3);
         assert_eq!(r.summary.checkins, 1);
-        let senior = load_input(&db, GUILD, b, &c, now).await.unwrap().unwrap();
+        let senior = load_input(&db, &c, GUILD, b, now).await.unwrap().unwrap();
         assert_eq!(senior.group.total_weeks, c.path("senior").unwrap().len_weeks());
     }
 
@@ -310,11 +220,14 @@ mod tests {
         let (db, a, _, _) = fixture().await;
         let c = Curriculum::embedded().unwrap();
         exec(&db, "UPDATE study_groups SET path_id = 'gone' WHERE id = ?", &[a]).await;
-        let e = load_input(&db, GUILD, a, &c, Utc::now()).await.unwrap_err();
+        let e = load_input(&db, &c, GUILD, a, Utc::now()).await.unwrap_err();
         assert_eq!(e.to_string(), format!("group {a} follows path `gone`, which the curriculum does not have"));
         exec(&db, "UPDATE study_groups SET path_id = 'architecture', timezone = 'Mars/Base' WHERE id = ?", &[a]).await;
-        let e = load_input(&db, GUILD, a, &c, Utc::now()).await.unwrap_err();
-        assert_eq!(e.to_string(), format!("group {a} has an invalid schedule: bad timezone `Mars/Base`"));
+        let e = load_input(&db, &c, GUILD, a, Utc::now()).await.unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("invalid stored value in study_groups row {a}: schedule `bad timezone `Mars/Base``")
+        );
     }
 
     #[test]

@@ -4,6 +4,9 @@
 //! so the preview is exactly the request body Discord receives.
 
 pub mod cards;
+pub mod checkins;
+pub mod groups;
+pub mod progress;
 pub mod report;
 pub mod text;
 
@@ -94,17 +97,18 @@ pub fn week_embed(c: &Curriculum, path: &PathFile, week: &Week) -> CreateEmbed {
 
 /// The self-assessment embed: the week's questions, numbered.
 pub fn questions_embed(week: &Week) -> CreateEmbed {
+    questions_embed_of(week.number, &week.questions)
+}
+
+/// The self-assessment embed for week `number` with these questions.
+pub fn questions_embed_of(number: u32, questions: &[String]) -> CreateEmbed {
     let mut description = String::from("Rate yourself from 1 (not yet) to 5 (could teach it):");
-    for (i, q) in week.questions.iter().enumerate() {
+    for (i, q) in questions.iter().enumerate() {
         description.push_str(&format!("\n**{}.** {q}", i + 1));
     }
-    CreateEmbed::new()
-        .title(format!("Self-assessment, week {}", week.number))
-        .description(description)
-        .colour(COLOUR)
-        .footer(CreateEmbedFooter::new(
-            "Check in with the button below or /checkin. Rate yourself with the button or /assess.",
-        ))
+    CreateEmbed::new().title(format!("Self-assessment, week {number}")).description(description).colour(COLOUR).footer(
+        CreateEmbedFooter::new("Check in with the button below or /checkin. Rate yourself with the button or /assess."),
+    )
 }
 
 /// The buttons under a weekly post.
@@ -134,9 +138,10 @@ pub fn week_post(c: &Curriculum, path: &PathFile, week: &Week, target: &PostTarg
         .allowed_mentions(mentions)
 }
 
-/// Serializes a message body to the JSON Discord receives.
-pub fn to_json(msg: &CreateMessage) -> serde_json::Value {
-    serde_json::to_value(msg).unwrap_or(serde_json::Value::Null)
+/// Serializes a message body to the JSON Discord receives. Serializing serenity's builders
+/// cannot fail in practice; if it ever did, that is an error, never an empty body.
+pub fn to_json(msg: &CreateMessage) -> Result<serde_json::Value, serde_json::Error> {
+    serde_json::to_value(msg)
 }
 
 /// Renders a week with the largest possible target (group id, name and role mention) and
@@ -147,7 +152,29 @@ pub fn week_post_violations(c: &Curriculum, path: &PathFile, week: &Week) -> Vec
         group_name: Some("x".repeat(crate::ids::MAX_GROUP_NAME)),
         mention_role: Some(u64::MAX),
     };
-    limits::check_message(&to_json(&week_post(c, path, week, &target)))
+    match to_json(&week_post(c, path, week, &target)) {
+        Ok(body) => limits::check_message(&body),
+        Err(e) => vec![format!("the post cannot be serialized: {e}")],
+    }
+}
+
+/// Every week whose post Discord would refuse, as curriculum problems (`FILE:1:1: week N:
+/// ...`). Called by the loader's caller after the curriculum itself validated.
+pub fn post_problems(c: &Curriculum) -> Vec<crate::curriculum::Problem> {
+    let mut problems = Vec::new();
+    for (i, path) in c.paths.iter().enumerate() {
+        for week in &path.weeks {
+            for v in week_post_violations(c, path, week) {
+                problems.push(crate::curriculum::Problem {
+                    file: c.path_sources.get(i).cloned().unwrap_or_default(),
+                    line: 1,
+                    col: 1,
+                    message: format!("week {}: the weekly post is too large: {v}", week.number),
+                });
+            }
+        }
+    }
+    problems
 }
 
 /// Resources grouped by kind, in the order of `ResourceKind::ALL`.
@@ -184,7 +211,7 @@ pub fn closing_post(group: &str, path: &PathFile) -> CreateMessage {
 }
 
 /// The reminder before the next post. It never mentions anyone.
-pub fn reminder(group: &str, next_week: u32, title: &str, at_unix: i64, current_week: Option<(u32, i64)>) -> String {
+pub fn reminder(group: &str, next_week: u32, title: &str, at_unix: i64, current_week: Option<(u32, u32)>) -> String {
     let so_far = match current_week {
         Some((w, n)) => format!(" So far {n} member{} checked in for week {w}.", if n == 1 { "" } else { "s" }),
         None => String::new(),

@@ -65,8 +65,8 @@ fn checkin_record(c: &CheckinRow) -> Vec<String> {
         c.hours.to_string(),
         c.confidence.to_string(),
         c.note.as_deref().map(spreadsheet_safe).unwrap_or_default(),
-        c.created_at.clone(),
-        c.updated_at.clone(),
+        c.created_at.to_rfc3339(),
+        c.updated_at.to_rfc3339(),
     ]
 }
 

@@ -28,7 +28,8 @@ pub use export::{CHECKINS_HEADER, MEMBERS_HEADER, checkins_csv, members_csv};
 pub use text::{AT_RISK_LISTED, text_summary};
 
 use crate::curriculum::model::PathFile;
-use crate::weeks::{self, Break, Schedule};
+pub use crate::model::CheckinStatus;
+use crate::model::{Checkin, GroupMember, GroupView, Rating};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 
@@ -38,96 +39,17 @@ pub const HARDEST_TOPICS: usize = 5;
 /// Consecutive missed weeks from which a member is listed as at risk.
 pub const AT_RISK_MISSED_WEEKS: u32 = 2;
 
-/// The group a report is about.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GroupInfo {
-    pub id: i64,
-    pub name: String,
-    pub path_id: String,
-    /// Number of weeks in the group's curriculum path.
-    pub total_weeks: u32,
-    pub schedule: Schedule,
-    pub breaks: Vec<Break>,
-}
-
-/// A member of the group.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MemberInfo {
-    pub user_id: u64,
-    pub display_name: String,
-    /// The first week the member belongs to the group (from 1).
-    pub joined_week: u32,
-}
-
-/// What a member said about a week.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CheckinStatus {
-    Done,
-    Partial,
-    Skipped,
-}
-
-impl CheckinStatus {
-    /// The stored and exported name: `done`, `partial` or `skipped`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CheckinStatus::Done => "done",
-            CheckinStatus::Partial => "partial",
-            CheckinStatus::Skipped => "skipped",
-        }
-    }
-
-    /// Parses a stored status (exact, lowercase).
-    pub fn parse(s: &str) -> Option<CheckinStatus> {
-        match s {
-            "done" => Some(CheckinStatus::Done),
-            "partial" => Some(CheckinStatus::Partial),
-            "skipped" => Some(CheckinStatus::Skipped),
-            _ => None,
-        }
-    }
-
-    /// Whether the check-in keeps a streak going (done or partial).
-    pub fn counts_for_streak(self) -> bool {
-        matches!(self, CheckinStatus::Done | CheckinStatus::Partial)
-    }
-}
-
-/// One stored check-in.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CheckinRecord {
-    pub user_id: u64,
-    pub week: u32,
-    pub status: CheckinStatus,
-    pub hours: f64,
-    /// 1 to 5.
-    pub confidence: u8,
-    pub note: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-/// One self-assessment rating.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RatingRecord {
-    pub user_id: u64,
-    pub week: u32,
-    /// Index of the week's question, from 0.
-    pub question: u8,
-    /// 1 to 5.
-    pub rating: u8,
-}
-
 /// Everything a report is computed from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReportInput {
-    pub group: GroupInfo,
+    /// The group with its calendar.
+    pub group: GroupView,
     /// Question texts per curriculum week: `questions[w - 1]` holds week `w`'s questions
     /// (see [`week_questions`]). Missing entries are shown as "question N of week W".
     pub questions: Vec<Vec<String>>,
-    pub members: Vec<MemberInfo>,
-    pub checkins: Vec<CheckinRecord>,
-    pub ratings: Vec<RatingRecord>,
+    pub members: Vec<GroupMember>,
+    pub checkins: Vec<Checkin>,
+    pub ratings: Vec<Rating>,
     /// The instant the report is made at: decides which weeks have been held.
     pub now: DateTime<Utc>,
 }
@@ -242,8 +164,8 @@ pub struct CheckinRow {
     pub hours: f64,
     pub confidence: u8,
     pub note: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// A computed participation report.
@@ -275,11 +197,9 @@ pub struct Report {
 /// Builds the report for the held weeks in `[from, to]` (defaults: week 1 and the latest
 /// held week).
 pub fn build(input: &ReportInput, from: Option<u32>, to: Option<u32>) -> Result<Report, ReportError> {
-    let group = &input.group;
-    let held = match group.schedule.latest_started(input.now) {
-        Some(k) => weeks::weeks_held(k, &group.breaks, group.total_weeks),
-        None => Vec::new(),
-    };
+    let view = &input.group;
+    let group = &view.group;
+    let held = view.weeks_held(input.now);
     let Some(&latest) = held.iter().max() else {
         return Err(ReportError::NoWeeksHeld { group: group.name.clone() });
     };
@@ -303,7 +223,7 @@ pub fn build(input: &ReportInput, from: Option<u32>, to: Option<u32>) -> Result<
 
     // Members: the known ones, plus anyone who checked in or rated without a membership row
     // (hand-edited data), so no check-in silently disappears from a report.
-    let mut members: Vec<MemberInfo> = input.members.clone();
+    let mut members: Vec<GroupMember> = input.members.clone();
     let mut index: HashMap<u64, usize> = HashMap::with_capacity(members.len());
     for (i, m) in members.iter().enumerate() {
         index.entry(m.user_id).or_insert(i);
@@ -316,7 +236,7 @@ pub fn build(input: &ReportInput, from: Option<u32>, to: Option<u32>) -> Result<
             Some(_) => {}
             None => {
                 index.insert(user_id, members.len());
-                members.push(MemberInfo { user_id, display_name: user_id.to_string(), joined_week: week.max(1) });
+                members.push(GroupMember { user_id, display_name: user_id.to_string(), joined_week: week.max(1) });
             }
         }
     }
@@ -421,8 +341,8 @@ pub fn build(input: &ReportInput, from: Option<u32>, to: Option<u32>) -> Result<
                     hours: c.hours,
                     confidence: c.confidence,
                     note: c.note.clone(),
-                    created_at: c.created_at.clone(),
-                    updated_at: c.updated_at.clone(),
+                    created_at: c.created_at,
+                    updated_at: c.updated_at,
                 });
             }
         }
@@ -445,7 +365,7 @@ pub fn build(input: &ReportInput, from: Option<u32>, to: Option<u32>) -> Result<
         group_id: group.id,
         group_name: group.name.clone(),
         path_id: group.path_id.clone(),
-        total_weeks: group.total_weeks,
+        total_weeks: view.total_weeks,
         from_week,
         to_week,
         latest_held_week: latest,

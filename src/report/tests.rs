@@ -13,7 +13,8 @@
 //! | erin (3)        |             |                | -              | -          |
 
 use super::*;
-use crate::weeks::{BreakKind, parse_date, parse_time, parse_tz};
+use crate::model::{Break, BreakKind, Group, Schedule};
+use crate::weeks::{parse_date, parse_time, parse_tz};
 
 const ALICE: u64 = 1;
 const BOB: u64 = 2;
@@ -28,41 +29,49 @@ fn utc(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
-fn group(total_weeks: u32, breaks: Vec<Break>) -> GroupInfo {
-    GroupInfo {
-        id: 7,
-        name: "Evening group".into(),
-        path_id: "architecture".into(),
-        total_weeks,
-        schedule: Schedule {
-            start_date: parse_date("2026-01-05").unwrap(),
-            weekday: chrono::Weekday::Mon,
-            time: parse_time("18:00").unwrap(),
-            tz: parse_tz("UTC").unwrap(),
+fn group(total_weeks: u32, breaks: Vec<Break>) -> GroupView {
+    GroupView {
+        group: Group {
+            id: 7,
+            guild_id: 1,
+            name: "Evening group".into(),
+            channel_id: 1,
+            path_id: "architecture".into(),
+            schedule: Schedule {
+                start_date: parse_date("2026-01-05").unwrap(),
+                weekday: chrono::Weekday::Mon,
+                time: parse_time("18:00").unwrap(),
+                tz: parse_tz("UTC").unwrap(),
+            },
+            mention_role_id: None,
+            paused: false,
+            last_error: None,
         },
+        total_weeks,
         breaks,
     }
 }
 
-fn member(user_id: u64, name: &str, joined_week: u32) -> MemberInfo {
-    MemberInfo { user_id, display_name: name.into(), joined_week }
+fn member(user_id: u64, name: &str, joined_week: u32) -> GroupMember {
+    GroupMember { user_id, display_name: name.into(), joined_week }
 }
 
-fn ci(user_id: u64, week: u32, status: CheckinStatus, hours: f64, confidence: u8) -> CheckinRecord {
-    CheckinRecord {
+fn ci(user_id: u64, week: u32, status: CheckinStatus, hours: f64, confidence: u8) -> Checkin {
+    Checkin {
         user_id,
         week,
         status,
         hours,
         confidence,
         note: None,
-        created_at: format!("2026-01-{:02}T20:00:00+00:00", week * 7),
-        updated_at: format!("2026-01-{:02}T21:00:00+00:00", week * 7),
+        // 2026-01-07 for week 1, a week later for each next week.
+        created_at: utc("2026-01-01T20:00:00+00:00") + chrono::Duration::days(7 * i64::from(week) - 1),
+        updated_at: utc("2026-01-01T21:00:00+00:00") + chrono::Duration::days(7 * i64::from(week) - 1),
     }
 }
 
-fn rating(user_id: u64, week: u32, question: u8, rating: u8) -> RatingRecord {
-    RatingRecord { user_id, week, question, rating }
+fn rating(user_id: u64, week: u32, question: u8, rating: u8) -> Rating {
+    Rating { user_id, week, question, rating }
 }
 
 fn input() -> ReportInput {
@@ -489,7 +498,7 @@ fn chart_of_a_whole_36_week_path() {
             }
         }
     }
-    i.group.name = "A rather long group name, with Ünïcödé".into();
+    i.group.group.name = "A rather long group name, with Ünïcödé".into();
     let r = build(&i, None, None).unwrap();
     assert_eq!(r.weeks.len(), 36);
     let bytes = chart_png(&r).unwrap();

@@ -9,14 +9,14 @@
 
 pub mod plan;
 
-use crate::clock::SharedClock;
-use crate::curriculum::Curriculum;
-use crate::db::posts::{self, PostKind};
-use crate::db::{Db, groups as db_groups};
-use crate::groups::{self, GroupView};
+use crate::db::{self, posts};
+use crate::error::{Error, UserError};
+use crate::model::Actor;
+use crate::model::{GroupView, PostKind, Session, Standing};
 use crate::render;
+use crate::service::{Core, GroupService};
 use crate::weeks;
-use plan::Due;
+use plan::{Candidate, Due};
 use poise::serenity_prelude as serenity;
 use serenity::{ChannelId, CreateMessage, CreateThread, Http, Nonce, UserId};
 use std::sync::{Arc, OnceLock};
@@ -31,11 +31,16 @@ pub struct TickReport {
     pub groups: usize,
 }
 
+/// What `/group post-now` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostNow {
+    Posted,
+    AlreadyOut,
+}
+
 pub struct Scheduler {
-    db: Db,
-    curriculum: Arc<Curriculum>,
-    clock: SharedClock,
-    reminder_hours: u32,
+    core: Core,
+    groups: GroupService,
     http: OnceLock<Arc<Http>>,
     /// Serializes ticks and `/group post-now`, so one post is never being sent twice at once.
     lock: Mutex<()>,
@@ -81,12 +86,10 @@ where
 }
 
 impl Scheduler {
-    pub fn new(db: Db, curriculum: Arc<Curriculum>, clock: SharedClock, reminder_hours: u32) -> Arc<Scheduler> {
+    pub fn new(core: Core) -> Arc<Scheduler> {
         Arc::new(Scheduler {
-            db,
-            curriculum,
-            clock,
-            reminder_hours,
+            groups: GroupService::new(core.clone()),
+            core,
             http: OnceLock::new(),
             lock: Mutex::new(()),
             job: Mutex::new(None),
@@ -100,10 +103,6 @@ impl Scheduler {
 
     fn http(&self) -> anyhow::Result<&Arc<Http>> {
         self.http.get().ok_or_else(|| anyhow::anyhow!("scheduler has no HTTP client yet"))
-    }
-
-    pub fn reminder_hours(&self) -> u32 {
-        self.reminder_hours
     }
 
     /// Starts the ticking job (once). The first tick runs immediately: that is the
@@ -151,32 +150,32 @@ impl Scheduler {
     pub async fn tick(&self) -> TickReport {
         let _guard = self.lock.lock().await;
         let mut report = TickReport::default();
-        let all = match db_groups::all(&self.db).await {
+        let all = match db::groups::all(&self.core.db).await {
             Ok(g) => g,
             Err(e) => {
                 error!("scheduler cannot list groups: {e}");
                 return report;
             }
         };
-        let now = self.clock.now();
-        for row in all {
+        let now = self.core.now();
+        for group in all {
             report.groups += 1;
-            let id = row.id;
-            let view = match groups::view_of(&self.db, &self.curriculum, row).await {
+            let id = group.id;
+            let view = match self.groups.view_of(group).await {
                 Ok(v) => v,
                 Err(e) => {
                     warn!(group = id, "cannot schedule group: {e:#}");
                     continue;
                 }
             };
-            let existing = match posts::for_group(&self.db, view.row.id).await {
+            let existing = match posts::for_group(&self.core.db, id).await {
                 Ok(p) => p,
                 Err(e) => {
                     error!(group = id, "cannot read posts: {e}");
                     continue;
                 }
             };
-            for due in plan::due(&view, &existing, now, self.reminder_hours) {
+            for due in plan::due(&view, &existing, now, self.core.reminder_hours) {
                 match self.deliver(&view, &due).await {
                     Ok(true) => report.sent += 1,
                     Ok(false) => {}
@@ -195,62 +194,69 @@ impl Scheduler {
         report
     }
 
-    /// `/group post-now`: posts the current week of one group now, unless it was posted.
-    /// Returns false when there was nothing to post.
-    pub async fn post_now(&self, view: &GroupView) -> Result<bool, crate::error::Error> {
+    /// `/group post-now`: posts the current week of one group now, unless it is out. The
+    /// same rule as a tick decides ([`plan::candidate`]), backoff and attempt limit included.
+    pub async fn post_now(&self, actor: &Actor, group: Option<&str>) -> Result<(GroupView, PostNow), Error> {
+        let view = self.groups.resolve(actor, group).await?;
+        let outcome = self.post_now_of(&view).await?;
+        Ok((view, outcome))
+    }
+
+    async fn post_now_of(&self, view: &GroupView) -> Result<PostNow, Error> {
         let _guard = self.lock.lock().await;
-        let now = self.clock.now();
-        let existing = posts::for_group(&self.db, view.row.id).await?;
-        let Some(k) = view.schedule.latest_started(now) else {
-            return Err(crate::error::Error::user(format!("**{}** has not started yet.", view.row.name)));
+        let now = self.core.now();
+        let name = || view.group.name.clone();
+        let existing = posts::for_group(&self.core.db, view.group.id).await?;
+        let Some(k) = view.schedule().latest_started(now) else {
+            return Err(UserError::NotStartedYet(name()).into());
         };
         let due = match weeks::session(k, &view.breaks, view.total_weeks) {
-            weeks::Session::Week(w) => {
-                if existing.iter().any(|p| p.kind == PostKind::Week && p.week == Some(w) && p.state == "sent") {
-                    return Ok(false);
+            Session::Week(w) => match plan::candidate(PostKind::Week, k, Some(w), &existing, now) {
+                Candidate::Due(due) => due,
+                Candidate::Sent => return Ok(PostNow::AlreadyOut),
+                Candidate::Waiting(retry_at) => {
+                    return Err(UserError::PostBackingOff { group: name(), retry_at }.into());
                 }
-                let retry = existing.iter().find(|p| p.kind == PostKind::Week && p.week == Some(w)).map(|p| p.id);
-                Due { kind: PostKind::Week, session: k, week: Some(w), retry_of: retry }
-            }
-            weeks::Session::Finished => {
-                return Err(crate::error::Error::user(format!("**{}** has finished its path.", view.row.name)));
-            }
-            _ => {
-                return Err(crate::error::Error::user(format!(
-                    "**{}** has no session this week (skipped or paused).",
-                    view.row.name
-                )));
-            }
+                Candidate::GaveUp => return Err(UserError::PostGaveUp(name()).into()),
+            },
+            Session::Finished => return Err(UserError::PathFinished(name()).into()),
+            Session::Skipped | Session::Paused => return Err(UserError::NoSessionThisWeek(name()).into()),
         };
-        self.deliver(view, &due).await.map_err(crate::error::Error::Internal)
+        match self.deliver(view, &due).await {
+            Ok(true) => Ok(PostNow::Posted),
+            // Another attempt owned it meanwhile (completed by then): it is out.
+            Ok(false) => Ok(PostNow::AlreadyOut),
+            Err(e) => Err(Error::internal(format!("post-now: {e:#}"))),
+        }
     }
 
     /// Claims, sends and completes one post. Ok(false) when another attempt owns it.
     async fn deliver(&self, view: &GroupView, due: &Due) -> anyhow::Result<bool> {
-        let now = self.clock.now().to_rfc3339();
+        let now = self.core.now();
+        let group_id = view.group.id;
         let (post_id, nonce) = match due.retry_of {
             // A retry reuses the nonce of the first attempt, so Discord can match it.
-            Some(id) => match posts::retry(&self.db, id, &now).await? {
+            Some(id) => match posts::retry(&self.core.db, id, now).await? {
                 Some(nonce) => (id, nonce),
                 None => return Ok(false),
             },
-            None => match posts::claim(&self.db, view.row.id, due.kind, due.session, due.week, &now).await? {
-                Some(id) => (id, posts::nonce(view.row.id, due.kind, due.session)),
+            None => match posts::claim(&self.core.db, group_id, due.kind, due.session, due.week, now).await? {
+                Some(id) => (id, posts::nonce(group_id, due.kind, due.session)),
                 None => return Ok(false),
             },
         };
         match self.send(view, due, &nonce).await {
             Ok((message, thread)) => {
-                posts::mark_sent(&self.db, post_id, message, thread, &self.clock.now().to_rfc3339()).await?;
-                if view.row.last_error.is_some() {
-                    db_groups::set_error(&self.db, view.row.id, None, &now).await?;
+                posts::mark_sent(&self.core.db, post_id, message, thread, self.core.now()).await?;
+                if view.group.last_error.is_some() {
+                    db::groups::set_error(&self.core.db, group_id, None, now).await?;
                 }
                 Ok(true)
             }
             Err(e) => {
                 let text = format!("{} post: {e}", due.kind.as_str());
-                posts::mark_failed(&self.db, post_id, &text, &now).await?;
-                db_groups::set_error(&self.db, view.row.id, Some(&text), &now).await?;
+                posts::mark_failed(&self.core.db, post_id, &text, now).await?;
+                db::groups::set_error(&self.core.db, group_id, Some(&text), now).await?;
                 Err(anyhow::anyhow!(text))
             }
         }
@@ -264,21 +270,24 @@ impl Scheduler {
     }
 
     async fn send(&self, view: &GroupView, due: &Due, nonce: &str) -> Result<(Option<u64>, Option<u64>), String> {
-        let channel = ChannelId::new(view.row.channel_id);
-        let path = view
-            .path(&self.curriculum)
-            .ok_or_else(|| format!("path `{}` is not in the curriculum", view.row.path_id))?;
+        let group = &view.group;
+        let channel = ChannelId::new(group.channel_id);
+        let path = self
+            .core
+            .curriculum
+            .path(&group.path_id)
+            .ok_or_else(|| format!("path `{}` is not in the curriculum", group.path_id))?;
         let with_nonce = |m: CreateMessage| m.nonce(Nonce::String(nonce.to_string())).enforce_nonce(true);
         match due.kind {
             PostKind::Week => {
                 let week = due.week.and_then(|w| path.week(w)).ok_or("week not in the path")?;
                 let target = render::PostTarget {
-                    group_id: view.row.id,
-                    group_name: Some(view.row.name.clone()),
-                    mention_role: view.row.mention_role_id,
+                    group_id: group.id,
+                    group_name: Some(group.name.clone()),
+                    mention_role: group.mention_role_id,
                 };
                 let msg = self
-                    .send_message(channel, with_nonce(render::week_post(&self.curriculum, path, week, &target)))
+                    .send_message(channel, with_nonce(render::week_post(&self.core.curriculum, path, week, &target)))
                     .await?;
                 let name: String = format!("Week {}: {}", week.number, week.title).chars().take(100).collect();
                 let http = self.http().map_err(|e| e.to_string())?;
@@ -289,40 +298,39 @@ impl Scheduler {
                     Ok(t) => Some(t.id.get()),
                     Err(e) => {
                         // The post itself is out; a missing thread is logged, not retried later.
-                        warn!(group = view.row.id, "could not open the discussion thread: {}", err_text(&e));
+                        warn!(group = group.id, "could not open the discussion thread: {}", err_text(&e));
                         None
                     }
                 };
                 Ok((Some(msg.id.get()), thread))
             }
             PostKind::Skip => {
-                let next_week = match weeks::standing(&view.schedule, &view.breaks, view.total_weeks, self.clock.now())
-                {
-                    weeks::Standing::OnBreak { last_week, .. } => Some(last_week.map(|w| w + 1).unwrap_or(1)),
+                let next_week = match view.standing(self.core.now()) {
+                    Standing::OnBreak { last_week, .. } => Some(last_week.map(|w| w + 1).unwrap_or(1)),
                     _ => None,
                 }
                 .filter(|w| *w <= view.total_weeks);
-                let msg = self.send_message(channel, with_nonce(render::skip_note(&view.row.name, next_week))).await?;
+                let msg = self.send_message(channel, with_nonce(render::skip_note(&group.name, next_week))).await?;
                 Ok((Some(msg.id.get()), None))
             }
             PostKind::Closing => {
-                let msg = self.send_message(channel, with_nonce(render::closing_post(&view.row.name, path))).await?;
+                let msg = self.send_message(channel, with_nonce(render::closing_post(&group.name, path))).await?;
                 Ok((Some(msg.id.get()), None))
             }
             PostKind::Reminder => {
                 let w = due.week.unwrap_or(1);
                 let title = path.week(w).map(|x| x.title.clone()).unwrap_or_default();
-                let at = view.schedule.instant(due.session).timestamp();
+                let at = view.schedule().instant(due.session).timestamp();
                 let current = match w {
                     1 => None,
                     _ => {
-                        let n = posts::checked_in_count(&self.db, view.row.guild_id, view.row.id, w - 1)
+                        let n = db::members::checked_in_count(&self.core.db, group.guild_id, group.id, w - 1)
                             .await
                             .map_err(|e| e.to_string())?;
                         Some((w - 1, n))
                     }
                 };
-                let text = render::reminder(&view.row.name, w, &title, at, current);
+                let text = render::reminder(&group.name, w, &title, at, current);
                 let msg = self.send_message(channel, with_nonce(render::reminder_message(text.clone()))).await?;
                 self.send_dms(view, &text).await;
                 Ok((Some(msg.id.get()), None))
@@ -333,10 +341,10 @@ impl Scheduler {
     /// Reminder DMs to members who opted in; one member's closed DMs do not stop the rest.
     async fn send_dms(&self, view: &GroupView, text: &str) {
         let Ok(http) = self.http() else { return };
-        let users = match posts::dm_subscribers(&self.db, view.row.guild_id, view.row.id).await {
+        let users = match posts::dm_subscribers(&self.core.db, view.group.guild_id, view.group.id).await {
             Ok(u) => u,
             Err(e) => {
-                warn!(group = view.row.id, "cannot list reminder subscribers: {e}");
+                warn!(group = view.group.id, "cannot list reminder subscribers: {e}");
                 return;
             }
         };
@@ -347,7 +355,7 @@ impl Scheduler {
             }
             .await;
             if let Err(e) = result {
-                warn!(group = view.row.id, user = u, "reminder DM failed: {}", err_text(&e));
+                warn!(group = view.group.id, user = u, "reminder DM failed: {}", err_text(&e));
             }
         }
     }

@@ -2,9 +2,8 @@
 //! the next post and reminder will happen. The database is the source of truth for what
 //! has been sent; this module only compares it with the calendar.
 
-use crate::db::posts::{PostKind, PostRow};
-use crate::groups::GroupView;
-use crate::weeks::{self, Session};
+use crate::model::{GroupView, Post, PostKind, PostState, Session};
+use crate::weeks;
 use chrono::{DateTime, Duration, Utc};
 
 /// Attempts before a post is given up on (it stays visible in `/group list`).
@@ -25,57 +24,73 @@ pub fn backoff(attempts: u32) -> Duration {
     Duration::minutes(1i64 << attempts.saturating_sub(1).min(6))
 }
 
-fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+/// How a candidate post stands against what was already stored.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Candidate {
+    /// Send it now: new (claim it) or an unfinished attempt to retry.
+    Due(Due),
+    /// Already out.
+    Sent,
+    /// The last attempt failed; the next one is due at this instant.
+    Waiting(DateTime<Utc>),
+    /// Failed [`MAX_ATTEMPTS`] times; given up (the error stays in `/group list`).
+    GaveUp,
 }
 
-/// Decides one candidate: new (claim it), retry an unfinished one, or nothing.
-fn candidate(kind: PostKind, session: u32, week: Option<u32>, posts: &[PostRow], now: DateTime<Utc>) -> Option<Due> {
+/// Decides one candidate: new (claim it), retry an unfinished one, or nothing yet.
+pub fn candidate(kind: PostKind, session: u32, week: Option<u32>, posts: &[Post], now: DateTime<Utc>) -> Candidate {
     let existing = posts.iter().find(|p| {
         (p.kind == kind && p.session == session)
             || (kind == PostKind::Week && p.kind == PostKind::Week && p.week == week)
             || (kind == PostKind::Closing && p.kind == PostKind::Closing)
     });
+    let retry = |p: &Post| Candidate::Due(Due { kind, session, week: p.week, retry_of: Some(p.id) });
     match existing {
-        None => Some(Due { kind, session, week, retry_of: None }),
-        Some(p) if p.state == "sent" => None,
-        // Claimed but never completed: the process stopped mid-send. Retry with the same
-        // nonce; Discord returns the first message if it had been created.
-        Some(p) if p.state == "claimed" => Some(Due { kind, session, week: p.week, retry_of: Some(p.id) }),
-        Some(p) => {
-            let last = parse_time(&p.claimed_at).unwrap_or(now);
-            (p.attempts < MAX_ATTEMPTS && now - last >= backoff(p.attempts)).then_some(Due {
-                kind,
-                session,
-                week: p.week,
-                retry_of: Some(p.id),
-            })
-        }
+        None => Candidate::Due(Due { kind, session, week, retry_of: None }),
+        Some(p) => match p.state {
+            PostState::Sent => Candidate::Sent,
+            // Claimed but never completed: the process stopped mid-send. Retry with the same
+            // nonce; Discord returns the first message if it had been created.
+            PostState::Claimed => retry(p),
+            PostState::Failed if p.attempts >= MAX_ATTEMPTS => Candidate::GaveUp,
+            PostState::Failed => {
+                let at = p.claimed_at + backoff(p.attempts);
+                if now >= at { retry(p) } else { Candidate::Waiting(at) }
+            }
+        },
+    }
+}
+
+fn due_now(c: Candidate) -> Option<Due> {
+    match c {
+        Candidate::Due(d) => Some(d),
+        _ => None,
     }
 }
 
 /// What is due for `view` at `now`. Only the latest session that has started is looked at,
 /// so after downtime the current week's post is caught up once and older ones are not.
-pub fn due(view: &GroupView, posts: &[PostRow], now: DateTime<Utc>, reminder_hours: u32) -> Vec<Due> {
+pub fn due(view: &GroupView, posts: &[Post], now: DateTime<Utc>, reminder_hours: u32) -> Vec<Due> {
     let mut out = Vec::new();
-    if view.row.paused {
+    if view.group.paused {
         return out;
     }
-    if let Some(k) = view.schedule.latest_started(now) {
+    let schedule = view.schedule();
+    if let Some(k) = schedule.latest_started(now) {
         let c = match weeks::session(k, &view.breaks, view.total_weeks) {
-            Session::Week(w) => candidate(PostKind::Week, k, Some(w), posts, now),
-            Session::Skipped => candidate(PostKind::Skip, k, None, posts, now),
-            Session::Finished => candidate(PostKind::Closing, k, None, posts, now),
+            Session::Week(w) => due_now(candidate(PostKind::Week, k, Some(w), posts, now)),
+            Session::Skipped => due_now(candidate(PostKind::Skip, k, None, posts, now)),
+            Session::Finished => due_now(candidate(PostKind::Closing, k, None, posts, now)),
             Session::Paused => None,
         };
         out.extend(c);
     }
-    let next = view.schedule.next_after(now);
+    let next = schedule.next_after(now);
     if let Session::Week(w) = weeks::session(next, &view.breaks, view.total_weeks) {
-        let at = view.schedule.instant(next);
+        let at = schedule.instant(next);
         let remind_at = at - Duration::hours(reminder_hours as i64);
         if now >= remind_at && now < at {
-            out.extend(candidate(PostKind::Reminder, next, Some(w), posts, now));
+            out.extend(due_now(candidate(PostKind::Reminder, next, Some(w), posts, now)));
         }
     }
     out
@@ -92,19 +107,20 @@ pub struct Next {
 
 /// The next session that will post something, from `now`. `None` when paused or finished.
 pub fn next(view: &GroupView, now: DateTime<Utc>, reminder_hours: u32) -> Option<Next> {
-    if view.row.paused {
+    if view.group.paused {
         return None;
     }
-    let mut k = view.schedule.next_after(now);
+    let schedule = view.schedule();
+    let mut k = schedule.next_after(now);
     for _ in 0..520 {
         match weeks::session(k, &view.breaks, view.total_weeks) {
             Session::Week(w) => {
-                let post_at = view.schedule.instant(k);
+                let post_at = schedule.instant(k);
                 let r = post_at - Duration::hours(reminder_hours as i64);
                 return Some(Next { session: k, post_at, week: Some(w), reminder_at: (r > now).then_some(r) });
             }
             Session::Skipped => {
-                return Some(Next { session: k, post_at: view.schedule.instant(k), week: None, reminder_at: None });
+                return Some(Next { session: k, post_at: schedule.instant(k), week: None, reminder_at: None });
             }
             Session::Finished => return None,
             Session::Paused => k += 1,
@@ -116,32 +132,27 @@ pub fn next(view: &GroupView, now: DateTime<Utc>, reminder_hours: u32) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::groups::GroupRow;
-    use crate::weeks::{Break, BreakKind, Schedule, parse_date, parse_time as pt, parse_tz};
+    use crate::model::{Break, BreakKind, Group, Schedule};
+    use crate::weeks::{parse_date, parse_time as pt, parse_tz};
     use chrono::Weekday;
 
     fn view(breaks: Vec<Break>, total: u32) -> GroupView {
         GroupView {
-            row: GroupRow {
+            group: Group {
                 id: 1,
                 guild_id: 1,
                 name: "g".into(),
                 channel_id: 1,
                 path_id: "p".into(),
-                start_date: "2026-03-16".into(),
-                weekday: 0,
-                post_time: "18:00".into(),
-                timezone: "Europe/Berlin".into(),
+                schedule: Schedule {
+                    start_date: parse_date("2026-03-16").unwrap(),
+                    weekday: Weekday::Mon,
+                    time: pt("18:00").unwrap(),
+                    tz: parse_tz("Europe/Berlin").unwrap(),
+                },
                 mention_role_id: None,
                 paused: false,
                 last_error: None,
-                last_error_at: None,
-            },
-            schedule: Schedule {
-                start_date: parse_date("2026-03-16").unwrap(),
-                weekday: Weekday::Mon,
-                time: pt("18:00").unwrap(),
-                tz: parse_tz("Europe/Berlin").unwrap(),
             },
             breaks,
             total_weeks: total,
@@ -152,18 +163,18 @@ mod tests {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
     }
 
-    fn sent(kind: PostKind, session: u32, week: Option<u32>) -> PostRow {
-        PostRow {
+    fn sent(kind: PostKind, session: u32, week: Option<u32>) -> Post {
+        Post {
             id: session as i64 + 100,
             group_id: 1,
             session,
             kind,
             week,
             nonce: String::new(),
-            state: "sent".into(),
+            state: PostState::Sent,
             attempts: 1,
             message_id: Some(1),
-            claimed_at: "2026-01-01T00:00:00Z".into(),
+            claimed_at: t("2026-01-01T00:00:00Z"),
             error: None,
         }
     }
@@ -212,18 +223,24 @@ mod tests {
     #[test]
     fn paused_groups_post_nothing_and_unfinished_posts_are_retried() {
         let mut v = view(vec![Break { kind: BreakKind::Pause, from: 1, to: None }], 36);
-        v.row.paused = true;
+        v.group.paused = true;
         assert!(due(&v, &[], t("2026-03-30T16:00:00Z"), 24).is_empty());
         let v = view(vec![], 36);
         let mut p = sent(PostKind::Week, 0, Some(1));
-        p.state = "claimed".into();
+        p.state = PostState::Claimed;
         let d = due(&v, std::slice::from_ref(&p), t("2026-03-16T17:30:00Z"), 24);
         assert_eq!(d[0].retry_of, Some(p.id));
-        p.state = "failed".into();
+        p.state = PostState::Failed;
         p.attempts = 2;
-        p.claimed_at = "2026-03-16T17:29:00Z".into();
+        p.claimed_at = t("2026-03-16T17:29:00Z");
         assert!(due(&v, std::slice::from_ref(&p), t("2026-03-16T17:30:00Z"), 24).is_empty());
         assert_eq!(due(&v, std::slice::from_ref(&p), t("2026-03-16T17:31:00Z"), 24).len(), 1);
+        // The same rule answers /group post-now: waiting for the backoff, then given up.
+        let c = candidate(PostKind::Week, 0, Some(1), std::slice::from_ref(&p), t("2026-03-16T17:30:00Z"));
+        assert_eq!(c, Candidate::Waiting(t("2026-03-16T17:31:00Z")));
+        p.attempts = MAX_ATTEMPTS;
+        let c = candidate(PostKind::Week, 0, Some(1), std::slice::from_ref(&p), t("2026-03-17T17:30:00Z"));
+        assert_eq!(c, Candidate::GaveUp);
     }
 
     #[test]

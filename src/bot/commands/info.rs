@@ -2,6 +2,7 @@
 
 use crate::bot::{BotError, Context, reply};
 use crate::curriculum::ResourceKind;
+use crate::error::UserError;
 use crate::render::cards;
 use crate::search;
 use poise::serenity_prelude as serenity;
@@ -69,14 +70,9 @@ fn find_track<'a>(ctx: &'a Context<'_>, name: &str) -> Result<&'a crate::curricu
         return Ok(t);
     }
     let names: Vec<&str> = c.tracks.iter().map(|t| t.name.as_str()).collect();
-    let guesses = search::did_you_mean(name, names.iter().copied());
-    let hint = if guesses.is_empty() {
-        format!("The tracks are: {}.", names.join(", "))
-    } else {
-        format!("Did you mean {}?", guesses.iter().map(|g| format!("**{g}**")).collect::<Vec<_>>().join(" or "))
-    };
-    let shown: String = name.chars().take(100).collect();
-    Err(BotError::user(format!("I don't know a track called \"{shown}\". {hint}")))
+    let suggestions = search::did_you_mean(name, names.iter().copied()).into_iter().map(str::to_string).collect();
+    let all = names.iter().map(|n| n.to_string()).collect();
+    Err(UserError::UnknownTrack { typed: name.chars().take(100).collect(), suggestions, all }.into())
 }
 
 /// Show everything about one specialization track.
@@ -143,7 +139,7 @@ pub async fn resources(
     }
     if list.is_empty() {
         let what = kind.map(|k| k.heading().to_lowercase()).unwrap_or_else(|| "resources".into());
-        return Err(BotError::user(format!("No {what} match those filters. Try without `kind:`.")));
+        return Err(UserError::NoResourcesMatch(what).into());
     }
     let pages = cards::resources_pages(&title, &list);
     reply::pages(ctx, pages).await
@@ -158,14 +154,11 @@ pub async fn search(
     query: String,
 ) -> Result<(), BotError> {
     if query.trim().chars().count() < 2 {
-        return Err(BotError::user("Please search for at least two characters."));
+        return Err(UserError::SearchTooShort.into());
     }
     let hits = search::search(&ctx.data().curriculum, &query, 10);
     if hits.is_empty() {
-        let shown: String = query.chars().take(100).collect();
-        return Err(BotError::user(format!(
-            "Nothing matches \"{shown}\". Try a broader word, e.g. a technology or concept name."
-        )));
+        return Err(UserError::NothingMatches(query.chars().take(100).collect()).into());
     }
     reply::embeds(ctx, vec![cards::search_results(&query, &hits)]).await
 }

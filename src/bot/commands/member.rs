@@ -1,22 +1,14 @@
 //! Member commands: the current week, check-ins, self-assessment, progress, forgetting.
 
 use super::group::autocomplete_group;
-use crate::bot::flows::{self, resolve_group};
-use crate::bot::{BotError, Context, guild_of, moderator, reply};
-use crate::checkins;
-use crate::db::members::{self, Status};
+use crate::bot::{BotError, Context, actor, reply};
+use crate::error::UserError;
 use crate::ids::CustomId;
+use crate::model::{CheckinStatus, Standing};
 use crate::render;
-use crate::weeks::Standing;
+use crate::service::checkins;
 use poise::CreateReply;
 use poise::serenity_prelude as serenity;
-
-async fn display_name(ctx: Context<'_>) -> String {
-    match ctx.author_member().await {
-        Some(m) => m.display_name().to_string(),
-        None => ctx.author().name.clone(),
-    }
-}
 
 /// This week's topic, exercises, questions and resources for your group.
 #[poise::command(slash_command, guild_only)]
@@ -29,37 +21,40 @@ pub async fn week(
     #[min = 1]
     number: Option<u32>,
 ) -> Result<(), BotError> {
-    let guild = guild_of(&ctx)?;
+    let who = actor::of_command(ctx).await?;
     let data = ctx.data();
-    let view = resolve_group(data, guild, ctx.author().id.get(), group.as_deref()).await?;
-    let path = view
-        .path(&data.curriculum)
-        .ok_or_else(|| BotError::Internal(anyhow::anyhow!("path {} missing", view.row.path_id)))?;
+    let view = data.services.groups.resolve(&who, group.as_deref()).await?;
+    let path = data
+        .curriculum
+        .path(&view.group.path_id)
+        .ok_or_else(|| BotError::internal(format!("path {} missing", view.group.path_id)))?;
     let standing = view.standing(data.now());
     let (n, note) = match (number, standing) {
         (Some(n), _) => (n, None),
         (None, Standing::NotStarted { first }) => {
-            (1, Some(format!("**{}** starts <t:{}:F>. Here is week 1:", view.row.name, first.timestamp())))
+            (1, Some(format!("**{}** starts <t:{}:F>. Here is week 1:", view.group.name, first.timestamp())))
         }
         (None, Standing::Finished { total }) => {
             return reply::text(
                 ctx,
                 format!(
                     "**{}** has finished all {total} weeks. Look back at any week with `/week number:`.",
-                    view.row.name
+                    view.group.name
                 ),
             )
             .await;
         }
         (None, Standing::OnBreak { last_week, .. }) => {
             let w = last_week.unwrap_or(1);
-            (w, Some(format!("No session for **{}** this week. The last week held was {w}:", view.row.name)))
+            (w, Some(format!("No session for **{}** this week. The last week held was {w}:", view.group.name)))
         }
         (None, Standing::Week { week, .. }) => (week, None),
     };
-    let w = path
-        .week(n)
-        .ok_or_else(|| BotError::user(format!("{} has weeks 1 to {}, not {n}.", path.path.name, path.len_weeks())))?;
+    let w = path.week(n).ok_or_else(|| UserError::UnknownWeek {
+        path: path.path.name.clone(),
+        weeks: path.len_weeks(),
+        week: n,
+    })?;
     let mut r = CreateReply::default()
         .ephemeral(true)
         .embed(render::week_embed(&data.curriculum, path, w))
@@ -81,12 +76,12 @@ pub enum StatusChoice {
     Skipped,
 }
 
-impl From<StatusChoice> for Status {
+impl From<StatusChoice> for CheckinStatus {
     fn from(s: StatusChoice) -> Self {
         match s {
-            StatusChoice::Done => Status::Done,
-            StatusChoice::Partial => Status::Partial,
-            StatusChoice::Skipped => Status::Skipped,
+            StatusChoice::Done => CheckinStatus::Done,
+            StatusChoice::Partial => CheckinStatus::Partial,
+            StatusChoice::Skipped => CheckinStatus::Skipped,
         }
     }
 }
@@ -115,15 +110,11 @@ pub async fn checkin(
     #[min = 1]
     week: Option<u32>,
 ) -> Result<(), BotError> {
-    let guild = guild_of(&ctx)?;
-    let data = ctx.data();
-    let report = checkins::validate(status.into(), hours, confidence, note.as_deref()).map_err(BotError::User)?;
-    let view = resolve_group(data, guild, ctx.author().id.get(), group.as_deref()).await?;
-    let now = data.now();
-    let week = checkins::target_week(&view, week, now).map_err(BotError::User)?;
-    let name = display_name(ctx).await;
-    let stored = checkins::record(&data.db, &view, guild, ctx.author().id.get(), &name, week, &report, now).await?;
-    reply::text(ctx, flows::checkin_done_text(&view, &stored, &report)).await
+    let who = actor::of_command(ctx).await?;
+    let entry =
+        checkins::validate(status.into(), hours, confidence, note.as_deref()).map_err(UserError::InvalidCheckin)?;
+    let done = ctx.data().services.checkins.check_in(&who, group.as_deref(), week, entry).await?;
+    reply::text(ctx, render::checkins::checked_in(&done)).await
 }
 
 /// Rate yourself on this week's self-assessment questions.
@@ -137,11 +128,9 @@ pub async fn assess(
     #[min = 1]
     week: Option<u32>,
 ) -> Result<(), BotError> {
-    let guild = guild_of(&ctx)?;
-    let data = ctx.data();
-    let view = resolve_group(data, guild, ctx.author().id.get(), group.as_deref()).await?;
-    let week = checkins::target_week(&view, week, data.now()).map_err(BotError::User)?;
-    let (embed, rows) = flows::assess_view(data, &view, guild, ctx.author().id.get(), week).await?;
+    let who = actor::of_command(ctx).await?;
+    let a = ctx.data().services.checkins.assessment(&who, group.as_deref(), week).await?;
+    let (embed, rows) = render::checkins::assessment(&a);
     ctx.send(CreateReply::default().ephemeral(true).embed(embed).components(rows)).await?;
     Ok(())
 }
@@ -155,30 +144,21 @@ pub async fn progress(
     #[autocomplete = "autocomplete_group"]
     group: Option<String>,
 ) -> Result<(), BotError> {
-    let guild = guild_of(&ctx)?;
-    let data = ctx.data();
-    let me = ctx.author().id;
-    let (user_id, who) = match &member {
-        Some(u) if u.id != me => {
-            moderator::require(ctx).await?;
-            (u.id.get(), u.global_name.clone().unwrap_or_else(|| u.name.clone()))
-        }
-        _ => (me.get(), "You".to_string()),
-    };
-    let groups: Vec<i64> = match &group {
-        Some(g) => vec![resolve_group(data, guild, me.get(), Some(g)).await?.row.id],
-        None => members::member_groups(&data.db, guild, user_id).await?,
-    };
+    let who = actor::of_command(ctx).await?;
+    let other = member.as_ref().filter(|u| u.id.get() != who.user_id);
+    let groups = ctx.data().services.progress.of_member(&who, other.map(|u| u.id.get()), group.as_deref()).await?;
     if groups.is_empty() {
-        let msg = if who == "You" {
-            "You have not checked in to any group yet. Use `/checkin` or the Check in button on a weekly post."
-        } else {
-            "That member has not checked in to any group yet."
+        let msg = match other {
+            None => "You have not checked in to any group yet. Use `/checkin` or the Check in button on a weekly post.",
+            Some(_) => "That member has not checked in to any group yet.",
         };
         return reply::text(ctx, msg).await;
     }
-    let embeds = flows::progress_embeds(data, guild, user_id, &who, &groups).await?;
-    reply::embeds(ctx, embeds).await
+    let name = match other {
+        Some(u) => actor::name_of_option(ctx, u),
+        None => "You".to_string(),
+    };
+    reply::embeds(ctx, render::progress::embeds(&name, &groups)).await
 }
 
 /// Delete everything this bot stored about you in this server (asks first).
@@ -187,7 +167,7 @@ pub async fn forget_me(ctx: Context<'_>) -> Result<(), BotError> {
     let r = CreateReply::default()
         .ephemeral(true)
         .content("This deletes all your check-ins, self-assessment ratings and group memberships in this server. It cannot be undone.")
-        .components(flows::confirm_buttons(CustomId::Forget, "Delete my data"));
+        .components(render::groups::confirm_buttons(CustomId::Forget, "Delete my data"));
     ctx.send(r).await?;
     Ok(())
 }
@@ -203,11 +183,9 @@ pub enum OnOff {
 /// Get the weekly reminder as a direct message (on) or not (off).
 #[poise::command(slash_command, guild_only)]
 pub async fn remind(ctx: Context<'_>, #[description = "on or off"] setting: OnOff) -> Result<(), BotError> {
-    let guild = guild_of(&ctx)?;
-    let data = ctx.data();
+    let who = actor::of_command(ctx).await?;
     let on = matches!(setting, OnOff::On);
-    let name = display_name(ctx).await;
-    members::set_remind(&data.db, guild, ctx.author().id.get(), &name, on, &data.now().to_rfc3339()).await?;
+    ctx.data().services.checkins.set_reminders(&who, on).await?;
     let text = if on {
         "Reminders will come to you as a direct message before each weekly post."
     } else {

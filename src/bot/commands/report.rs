@@ -1,11 +1,8 @@
 //! `/report ...`: participation reports for moderators.
 
 use super::group::autocomplete_group;
-use crate::bot::flows::{self, resolve_group};
-use crate::bot::{BotError, Context, guild_of, moderator};
-use crate::db::{members, reports as db_reports};
+use crate::bot::{BotError, Context, actor, moderator, reply};
 use crate::render;
-use crate::report;
 use poise::CreateReply;
 use poise::serenity_prelude as serenity;
 use serenity::CreateAttachment;
@@ -39,7 +36,6 @@ pub async fn participation(
         bool,
     >,
 ) -> Result<(), BotError> {
-    let guild = guild_of(&ctx)?;
     let public = public.unwrap_or(false);
     // Rendering the chart can take a moment: acknowledge within Discord's 3 seconds.
     if public {
@@ -47,27 +43,20 @@ pub async fn participation(
     } else {
         ctx.defer_ephemeral().await?;
     }
-    let data = ctx.data();
-    let view = resolve_group(data, guild, ctx.author().id.get(), group.as_deref()).await?;
-    let input = db_reports::load_input(&data.db, guild, view.row.id, &data.curriculum, data.now())
-        .await
-        .map_err(|e| BotError::Internal(anyhow::Error::new(e).context("loading the report")))?
-        .ok_or_else(|| BotError::user("That study group no longer exists in this server."))?;
-    let r = report::build(&input, from_week, to_week).map_err(|e| BotError::User(capitalize(&e.to_string())))?;
-    let png = report::chart_png(&r).map_err(|e| BotError::Internal(anyhow::anyhow!("chart: {e}")))?;
-    let chart = CreateAttachment::bytes(png, format!("participation-{}.png", r.group_id));
-    let members_csv =
-        CreateAttachment::bytes(report::members_csv(&r).into_bytes(), format!("members-{}.csv", r.group_id));
-    let raw = report::checkins_csv(&r).into_bytes();
-    // Large groups' raw export can exceed Discord's upload limit; the CLI has no limit.
-    let raw_too_large = raw.len() > MAX_ATTACHMENT;
-    let checkins_csv = (!raw_too_large).then(|| CreateAttachment::bytes(raw, format!("checkins-{}.csv", r.group_id)));
-    let summary = render::report::summary_embed(&r).image(format!("attachment://participation-{}.png", r.group_id));
+    let who = actor::of_command(ctx).await?;
+    let p = ctx.data().services.reports.participation(&who, group.as_deref(), from_week, to_week).await?;
+    let r = &p.report;
+    let chart = CreateAttachment::bytes(p.chart_png.clone(), format!("participation-{}.png", r.group_id));
+    let members_csv = CreateAttachment::bytes(p.members_csv.clone(), format!("members-{}.csv", r.group_id));
+    let checkins_csv =
+        p.checkins_csv.clone().map(|raw| CreateAttachment::bytes(raw, format!("checkins-{}.csv", r.group_id)));
+    let raw_too_large = checkins_csv.is_none();
+    let summary = render::report::summary_embed(r).image(format!("attachment://participation-{}.png", r.group_id));
     if public {
         ctx.send(CreateReply::default().embed(summary).attachment(chart)).await?;
         // Member rows and at-risk members never go to the channel.
         let mut private =
-            CreateReply::default().ephemeral(true).embed(render::report::members_embed(&r)).attachment(members_csv);
+            CreateReply::default().ephemeral(true).embed(render::report::members_embed(r)).attachment(members_csv);
         if let Some(a) = checkins_csv {
             private = private.attachment(a);
         }
@@ -76,7 +65,7 @@ pub async fn participation(
         let mut reply = CreateReply::default()
             .ephemeral(true)
             .embed(summary)
-            .embed(render::report::members_embed(&r))
+            .embed(render::report::members_embed(r))
             .attachment(chart)
             .attachment(members_csv);
         if let Some(a) = checkins_csv {
@@ -86,9 +75,6 @@ pub async fn participation(
     }
     Ok(())
 }
-
-/// Largest attachment sent (Discord's default upload limit is 10 MiB per message).
-const MAX_ATTACHMENT: usize = 8 * 1024 * 1024;
 
 fn with_note(reply: CreateReply, raw_too_large: bool) -> CreateReply {
     if raw_too_large {
@@ -100,48 +86,14 @@ fn with_note(reply: CreateReply, raw_too_large: bool) -> CreateReply {
     }
 }
 
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
-    }
-}
-
 /// One member's history across this server's groups.
 #[poise::command(slash_command, guild_only, check = "moderator::check")]
 pub async fn member(ctx: Context<'_>, #[description = "Member"] member: serenity::User) -> Result<(), BotError> {
-    let guild = guild_of(&ctx)?;
-    let data = ctx.data();
-    let groups = members::member_groups(&data.db, guild, member.id.get()).await?;
-    let name = member.global_name.clone().unwrap_or_else(|| member.name.clone());
-    if groups.is_empty() {
-        return crate::bot::reply::text(ctx, format!("{name} has no check-ins or ratings in this server.")).await;
+    let who = actor::of_command(ctx).await?;
+    let history = ctx.data().services.progress.history(&who, member.id.get()).await?;
+    let name = actor::name_of_option(ctx, &member);
+    if history.groups.is_empty() {
+        return reply::text(ctx, format!("{name} has no check-ins or ratings in this server.")).await;
     }
-    let mut embeds = flows::progress_embeds(data, guild, member.id.get(), &name, &groups).await?;
-    // The raw history, most recent first, under the progress of each group.
-    let mut lines = Vec::new();
-    for g in &groups {
-        let Some(view) = crate::groups::load(&data.db, &data.curriculum, guild, *g).await? else {
-            continue;
-        };
-        for c in members::checkins(&data.db, guild, *g, member.id.get()).await?.iter().rev() {
-            lines.push(format!(
-                "- {} week {}: {}, {} h, confidence {}/5{}",
-                view.row.name,
-                c.week,
-                c.status.as_str(),
-                c.hours,
-                c.confidence,
-                if c.note.is_some() { ", with a note" } else { "" }
-            ));
-        }
-    }
-    if !lines.is_empty() && embeds.len() < crate::limits::EMBEDS {
-        let pages = render::cards::paginate("Check-in history", &[(String::from("Check-ins"), lines)]);
-        if let Some(first) = pages.into_iter().next().and_then(|p| p.into_iter().next()) {
-            embeds.push(first);
-        }
-    }
-    crate::bot::reply::embeds(ctx, embeds).await
+    reply::embeds(ctx, render::progress::history(&name, &history)).await
 }

@@ -1,0 +1,51 @@
+//! Who is asking: the server, the member's display name (one rule everywhere) and whether
+//! they moderate, typed once per interaction into an [`Actor`] for the services.
+
+use super::{Context, Data, moderator};
+use crate::error::{Error, UserError};
+use crate::model::Actor;
+use poise::serenity_prelude as serenity;
+
+/// The server an interaction came from (all data is scoped by it).
+pub fn guild_of(guild_id: Option<serenity::GuildId>) -> Result<u64, Error> {
+    guild_id.map(|g| g.get()).ok_or_else(|| UserError::GuildOnly.into())
+}
+
+/// The one display-name rule: server nickname, else global name, else username.
+pub fn display_name(member: Option<&serenity::Member>, user: &serenity::User) -> String {
+    match member.and_then(|m| m.nick.as_deref()) {
+        Some(nick) => nick.to_string(),
+        None => user.display_name().to_string(),
+    }
+}
+
+/// The actor of a component or modal interaction.
+pub fn of_interaction(
+    ctx: &serenity::Context,
+    data: &Data,
+    guild_id: Option<serenity::GuildId>,
+    member: Option<&serenity::Member>,
+    user: &serenity::User,
+) -> Result<Actor, Error> {
+    let guild = guild_of(guild_id)?;
+    let moderator = member.is_some_and(|m| moderator::is_moderator(ctx, data, serenity::GuildId::new(guild), m));
+    Ok(Actor { guild_id: guild, user_id: user.id.get(), display_name: display_name(member, user), moderator })
+}
+
+/// The actor of a slash command.
+pub async fn of_command(ctx: Context<'_>) -> Result<Actor, Error> {
+    let member = ctx.author_member().await;
+    of_interaction(ctx.serenity_context(), ctx.data(), ctx.guild_id(), member.as_deref(), ctx.author())
+}
+
+/// The display name of a user named in a command option: their nickname in this server
+/// when Discord resolved their membership, else global name, else username.
+pub fn name_of_option(ctx: Context<'_>, user: &serenity::User) -> String {
+    let nick = match ctx {
+        poise::Context::Application(a) => {
+            a.interaction.data.resolved.members.get(&user.id).and_then(|m| m.nick.clone())
+        }
+        poise::Context::Prefix(_) => None,
+    };
+    nick.unwrap_or_else(|| user.display_name().to_string())
+}

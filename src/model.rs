@@ -1,0 +1,272 @@
+//! The data model: one type per concept, typed once where data enters (a command's options,
+//! a stored row) and used unchanged by services, the scheduler, reports and views.
+//!
+//! Nothing here talks to Discord or the database. Stored values are decoded into these types
+//! strictly by `crate::db` (an unknown value is an error with context, never a default).
+
+use chrono::{DateTime, Utc};
+use std::fmt;
+
+pub use crate::weeks::{Break, BreakKind, Schedule, Session, Standing};
+
+/// The editable settings of a study group, already validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupSettings {
+    pub name: String,
+    pub channel_id: u64,
+    pub path_id: String,
+    pub schedule: Schedule,
+    pub mention_role_id: Option<u64>,
+}
+
+/// A study group as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub id: i64,
+    pub guild_id: u64,
+    pub name: String,
+    pub channel_id: u64,
+    pub path_id: String,
+    pub schedule: Schedule,
+    pub mention_role_id: Option<u64>,
+    pub paused: bool,
+    /// The last delivery failure (channel deleted, missing permission...), for `/group list`.
+    pub last_error: Option<DeliveryError>,
+}
+
+/// Why the last post of a group could not be delivered, and when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryError {
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+impl Group {
+    /// The settings as stored (the base of an edit).
+    pub fn settings(&self) -> GroupSettings {
+        GroupSettings {
+            name: self.name.clone(),
+            channel_id: self.channel_id,
+            path_id: self.path_id.clone(),
+            schedule: self.schedule.clone(),
+            mention_role_id: self.mention_role_id,
+        }
+    }
+}
+
+/// A group with its calendar: everything needed to reason about its weeks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupView {
+    pub group: Group,
+    pub breaks: Vec<Break>,
+    /// Number of weeks in the group's curriculum path.
+    pub total_weeks: u32,
+}
+
+impl GroupView {
+    pub fn standing(&self, now: DateTime<Utc>) -> Standing {
+        crate::weeks::standing(&self.group.schedule, &self.breaks, self.total_weeks, now)
+    }
+
+    pub fn schedule(&self) -> &Schedule {
+        &self.group.schedule
+    }
+
+    /// The curriculum weeks held up to `now`, in order (breaks are not weeks).
+    pub fn weeks_held(&self, now: DateTime<Utc>) -> Vec<u32> {
+        match self.group.schedule.latest_started(now) {
+            Some(k) => crate::weeks::weeks_held(k, &self.breaks, self.total_weeks),
+            None => Vec::new(),
+        }
+    }
+}
+
+/// What a member said about a week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CheckinStatus {
+    Done,
+    Partial,
+    Skipped,
+}
+
+impl CheckinStatus {
+    pub const ALL: [CheckinStatus; 3] = [CheckinStatus::Done, CheckinStatus::Partial, CheckinStatus::Skipped];
+
+    /// The stored and exported name: `done`, `partial` or `skipped`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckinStatus::Done => "done",
+            CheckinStatus::Partial => "partial",
+            CheckinStatus::Skipped => "skipped",
+        }
+    }
+
+    /// Parses a stored status (exact, lowercase).
+    pub fn parse(s: &str) -> Option<CheckinStatus> {
+        CheckinStatus::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Parses what a member typed in the check-in form (case-insensitive, short forms).
+    pub fn from_typed(s: &str) -> Option<CheckinStatus> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "done" | "d" => Some(CheckinStatus::Done),
+            "partial" | "p" | "partly" => Some(CheckinStatus::Partial),
+            "skipped" | "skip" | "s" => Some(CheckinStatus::Skipped),
+            _ => None,
+        }
+    }
+
+    /// Whether the check-in keeps a streak going (done or partial).
+    pub fn counts_for_streak(self) -> bool {
+        matches!(self, CheckinStatus::Done | CheckinStatus::Partial)
+    }
+}
+
+impl fmt::Display for CheckinStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A member's check-in for one week of a group, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checkin {
+    pub user_id: u64,
+    pub week: u32,
+    pub status: CheckinStatus,
+    pub hours: f64,
+    /// 1 to 5.
+    pub confidence: u8,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A validated check-in to store for one member and week.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckinEntry {
+    pub status: CheckinStatus,
+    pub hours: f64,
+    pub confidence: u8,
+    pub note: Option<String>,
+}
+
+/// One self-assessment rating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rating {
+    pub user_id: u64,
+    pub week: u32,
+    /// Index of the week's question, from 0.
+    pub question: u8,
+    /// 1 to 5.
+    pub rating: u8,
+}
+
+/// A member of a group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupMember {
+    pub user_id: u64,
+    pub display_name: String,
+    /// The first week the member belongs to the group (from 1).
+    pub joined_week: u32,
+}
+
+/// The person behind an interaction, as the services see them: typed once at the edge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub guild_id: u64,
+    pub user_id: u64,
+    /// Server nickname, else global name, else username (the one display-name rule).
+    pub display_name: String,
+    /// Manage Server, Administrator, or the configured moderator role.
+    pub moderator: bool,
+}
+
+/// What a scheduled post is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostKind {
+    Week,
+    Skip,
+    Closing,
+    Reminder,
+}
+
+impl PostKind {
+    pub const ALL: [PostKind; 4] = [PostKind::Week, PostKind::Skip, PostKind::Closing, PostKind::Reminder];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PostKind::Week => "week",
+            PostKind::Skip => "skip",
+            PostKind::Closing => "closing",
+            PostKind::Reminder => "reminder",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PostKind> {
+        PostKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Where a post is in its claim -> send -> complete life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostState {
+    /// Claimed before sending; a crash leaves it here, and the retry reuses its nonce.
+    Claimed,
+    Sent,
+    Failed,
+}
+
+impl PostState {
+    pub const ALL: [PostState; 3] = [PostState::Claimed, PostState::Sent, PostState::Failed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PostState::Claimed => "claimed",
+            PostState::Sent => "sent",
+            PostState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PostState> {
+        PostState::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A post the scheduler made or is making.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Post {
+    pub id: i64,
+    pub group_id: i64,
+    pub session: u32,
+    pub kind: PostKind,
+    pub week: Option<u32>,
+    pub nonce: String,
+    pub state: PostState,
+    pub attempts: u32,
+    pub message_id: Option<u64>,
+    pub claimed_at: DateTime<Utc>,
+    pub error: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_names_round_trip_and_unknown_ones_are_refused() {
+        for s in CheckinStatus::ALL {
+            assert_eq!(CheckinStatus::parse(s.as_str()), Some(s));
+        }
+        for k in PostKind::ALL {
+            assert_eq!(PostKind::parse(k.as_str()), Some(k));
+        }
+        for s in PostState::ALL {
+            assert_eq!(PostState::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(CheckinStatus::parse("Done"), None);
+        assert_eq!(PostKind::parse("weekly"), None);
+        assert_eq!(PostState::parse(""), None);
+        assert_eq!(CheckinStatus::from_typed(" Partly "), Some(CheckinStatus::Partial));
+    }
+}

@@ -1,0 +1,110 @@
+//! Views of study groups for moderators: one-line descriptions, the list, the next post,
+//! and the delete confirmation.
+
+use super::cards::paginate;
+use crate::curriculum::Curriculum;
+use crate::ids::CustomId;
+use crate::model::{GroupView, Standing};
+use crate::scheduler::plan::Next;
+use crate::service::groups::Listed;
+use crate::weeks::weekday_name;
+use chrono::{DateTime, Utc};
+use serenity::all::{ButtonStyle, CreateActionRow, CreateButton, CreateEmbed};
+
+/// A one-line description of a group's schedule and state.
+pub fn describe(c: &Curriculum, v: &GroupView, now: DateTime<Utc>) -> String {
+    let g = &v.group;
+    let path = c.path(&g.path_id).map(|p| p.path.name.clone()).unwrap_or_else(|| g.path_id.clone());
+    let s = &g.schedule;
+    let when = format!("{}s at {} ({})", weekday_name(s.weekday), s.time.format("%H:%M"), s.tz.name());
+    let state = if g.paused {
+        "paused".to_string()
+    } else {
+        match v.standing(now) {
+            Standing::NotStarted { first } => format!("starts <t:{}:F>", first.timestamp()),
+            Standing::Week { week, .. } => format!("week {week} of {}", v.total_weeks),
+            Standing::OnBreak { last_week, .. } => format!("on a break after week {}", last_week.unwrap_or(0)),
+            Standing::Finished { total } => format!("finished all {total} weeks"),
+        }
+    };
+    let role = g.mention_role_id.map(|r| format!(", mentions <@&{r}>")).unwrap_or_default();
+    format!("{path} · <#{}> · {when} · {state}{role}", g.channel_id)
+}
+
+/// `/group create` done.
+pub fn created(c: &Curriculum, v: &GroupView, now: DateTime<Utc>) -> String {
+    let first = v.schedule().instant(v.schedule().next_after(now));
+    format!(
+        "Created **{}**: {}. The first post goes out <t:{}:F>.",
+        v.group.name,
+        describe(c, v, now),
+        first.timestamp()
+    )
+}
+
+/// `/group edit` done.
+pub fn updated(c: &Curriculum, v: &GroupView, now: DateTime<Utc>) -> String {
+    format!("Updated **{}**: {}.", v.group.name, describe(c, v, now))
+}
+
+/// `/group list`: one line per group, with its last delivery failure, in pages.
+pub fn list(c: &Curriculum, groups: &[Listed], now: DateTime<Utc>) -> Vec<Vec<CreateEmbed>> {
+    let mut lines = Vec::new();
+    for l in groups {
+        let group = match l {
+            Listed::Ok(v) => {
+                lines.push(format!("**{}** (id {}): {}", v.group.name, v.group.id, describe(c, v, now)));
+                &v.group
+            }
+            Listed::Unschedulable { group, reason } => {
+                lines.push(format!("**{}** (id {}): cannot be scheduled: {reason}", group.name, group.id));
+                group
+            }
+        };
+        if let Some(e) = &group.last_error {
+            lines.push(format!("  ⚠ Last post failed ({}): {}", e.at.to_rfc3339(), e.text));
+        }
+    }
+    paginate("Study groups", &[(String::from("Groups"), lines)])
+}
+
+/// `/group next`.
+pub fn next(v: &GroupView, next: Option<&Next>) -> String {
+    let name = &v.group.name;
+    match next {
+        None if v.group.paused => format!("**{name}** is paused: nothing is scheduled until `/group resume`."),
+        None => format!("**{name}** has finished its path: nothing more is scheduled."),
+        Some(n) => {
+            let local = n.post_at.with_timezone(&v.group.schedule.tz).format("%A %Y-%m-%d %H:%M %Z");
+            let what = match n.week {
+                Some(w) => format!("week {w}"),
+                None => "a skipped-week note".to_string(),
+            };
+            let reminder = match n.reminder_at {
+                Some(r) => format!(" The reminder goes out <t:{}:F> (<t:{}:R>).", r.timestamp(), r.timestamp()),
+                None => String::new(),
+            };
+            format!(
+                "Next post of **{name}**: {what} on {local}, that is <t:{}:F> (<t:{}:R>) in your time.{reminder}",
+                n.post_at.timestamp(),
+                n.post_at.timestamp()
+            )
+        }
+    }
+}
+
+/// Confirm and cancel buttons for a destructive action.
+pub fn confirm_buttons(confirm: CustomId, label: &str) -> Vec<CreateActionRow> {
+    vec![CreateActionRow::Buttons(vec![
+        CreateButton::new(confirm.encode()).label(label).style(ButtonStyle::Danger),
+        CreateButton::new(CustomId::Cancel.encode()).label("Cancel").style(ButtonStyle::Secondary),
+    ])]
+}
+
+/// The question before `/group delete`.
+pub fn delete_prompt(v: &GroupView) -> (CreateEmbed, Vec<CreateActionRow>) {
+    let embed = CreateEmbed::new().title(format!("Delete {}?", v.group.name)).description(
+        "This deletes the group with every check-in and self-assessment rating in it. It cannot be undone.",
+    );
+    (embed, confirm_buttons(CustomId::DeleteGroup { group_id: v.group.id }, "Delete"))
+}

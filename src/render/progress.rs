@@ -1,0 +1,61 @@
+//! Views of a member's progress and history.
+
+use super::COLOUR;
+use super::cards::paginate;
+use crate::service::progress::{GroupProgress, MemberHistory};
+use serenity::all::CreateEmbed;
+
+/// One embed per group: weeks checked in, streaks, hours, confidence, weakest topics.
+pub fn embeds(who: &str, groups: &[GroupProgress]) -> Vec<CreateEmbed> {
+    groups
+        .iter()
+        .take(crate::limits::EMBEDS)
+        .map(|g| {
+            let p = &g.progress;
+            let mut e = CreateEmbed::new()
+                .title(format!("{who}: {}", g.group_name))
+                .colour(COLOUR)
+                .field("Weeks checked in", format!("{} of {} held", p.weeks_checked_in, p.weeks_held), true)
+                .field("Current streak", format!("{} weeks", p.current_streak), true)
+                .field("Best streak", format!("{} weeks", p.best_streak), true)
+                .field("Hours", format!("{:.1}", p.hours), true)
+                .field(
+                    "Average confidence",
+                    p.average_confidence.map(|c| format!("{c:.1}/5")).unwrap_or_else(|| "n/a".into()),
+                    true,
+                );
+            let weakest: Vec<String> =
+                g.weakest.iter().map(|(w, title, avg)| format!("- Week {w}: {title} (average {avg:.1}/5)")).collect();
+            if !weakest.is_empty() {
+                e = e.field("Weakest topics (self-assessment)", weakest.join("\n"), false);
+            }
+            e
+        })
+        .collect()
+}
+
+/// `/report member`: progress per group, then the check-in history (newest first).
+pub fn history(name: &str, h: &MemberHistory) -> Vec<CreateEmbed> {
+    let mut out = embeds(name, &h.groups);
+    let lines: Vec<String> = h
+        .checkins
+        .iter()
+        .map(|(group, c)| {
+            format!(
+                "- {group} week {}: {}, {} h, confidence {}/5{}",
+                c.week,
+                c.status,
+                c.hours,
+                c.confidence,
+                if c.note.is_some() { ", with a note" } else { "" }
+            )
+        })
+        .collect();
+    if !lines.is_empty() && out.len() < crate::limits::EMBEDS {
+        let pages = paginate("Check-in history", &[(String::from("Check-ins"), lines)]);
+        if let Some(first) = pages.into_iter().next().and_then(|p| p.into_iter().next()) {
+            out.push(first);
+        }
+    }
+    out
+}

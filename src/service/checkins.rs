@@ -1,0 +1,277 @@
+//! Check-ins and self-assessment: which week a member means, validating what they report,
+//! storing it, their reminder setting, and forgetting them.
+
+use super::{Core, GroupService};
+use crate::db::{self, members::Author};
+use crate::error::{Result, UserError};
+use crate::model::{Actor, Checkin, CheckinEntry, CheckinStatus, GroupView, Rating, Standing};
+use chrono::{DateTime, Utc};
+
+pub const MAX_NOTE: usize = 500;
+pub const MAX_HOURS: f64 = 100.0;
+
+/// Validates the values of a check-in (from the command or the form), listing every problem.
+pub fn validate(
+    status: CheckinStatus,
+    hours: f64,
+    confidence: i64,
+    note: Option<&str>,
+) -> std::result::Result<CheckinEntry, Vec<String>> {
+    let mut problems = Vec::new();
+    if !hours.is_finite() || !(0.0..=MAX_HOURS).contains(&hours) {
+        problems.push(format!("Hours must be a number from 0 to {MAX_HOURS}."));
+    }
+    if !(1..=5).contains(&confidence) {
+        problems.push("Confidence must be a whole number from 1 to 5.".to_string());
+    }
+    let note = note.map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
+    if let Some(n) = &note {
+        let len = n.chars().count();
+        if len > MAX_NOTE {
+            problems.push(format!("The note is {len} characters long; the limit is {MAX_NOTE}."));
+        }
+    }
+    if problems.is_empty() {
+        Ok(CheckinEntry { status, hours: (hours * 100.0).round() / 100.0, confidence: confidence as u8, note })
+    } else {
+        Err(problems)
+    }
+}
+
+/// The text fields of the check-in form, as typed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CheckinForm {
+    pub status: String,
+    pub hours: String,
+    pub confidence: String,
+    pub note: String,
+}
+
+impl CheckinForm {
+    /// Parses and validates the form, listing every problem in one message.
+    pub fn parse(&self) -> std::result::Result<CheckinEntry, Vec<String>> {
+        let st = CheckinStatus::from_typed(&self.status);
+        let h = self.hours.trim().replace(',', ".").parse::<f64>().ok();
+        let c = self.confidence.trim().parse::<i64>().ok();
+        let mut problems = Vec::new();
+        if st.is_none() {
+            problems.push(format!("Status `{}` is not one of done, partial, skipped.", self.status.trim()));
+        }
+        if h.is_none() {
+            problems.push(format!("Hours `{}` is not a number (e.g. 4 or 2.5).", self.hours.trim()));
+        }
+        if c.is_none() {
+            problems.push(format!("Confidence `{}` is not a whole number from 1 to 5.", self.confidence.trim()));
+        }
+        match (st, h, c) {
+            (Some(st), Some(h), Some(c)) => validate(st, h, c, Some(&self.note)),
+            _ => {
+                // Report range problems of the parsable values too, in one message.
+                if let Err(more) = validate(CheckinStatus::Done, h.unwrap_or(0.0), c.unwrap_or(3), Some(&self.note)) {
+                    problems.extend(more);
+                }
+                Err(problems)
+            }
+        }
+    }
+
+    /// The form filled with a stored check-in (or the defaults for a first one).
+    pub fn of(existing: Option<&Checkin>) -> CheckinForm {
+        match existing {
+            Some(e) => CheckinForm {
+                status: e.status.as_str().to_string(),
+                hours: e.hours.to_string(),
+                confidence: e.confidence.to_string(),
+                note: e.note.clone().unwrap_or_default(),
+            },
+            None => CheckinForm { status: CheckinStatus::Done.as_str().to_string(), ..Default::default() },
+        }
+    }
+}
+
+/// The week a check-in or rating is for: the requested one, or the current one. Future
+/// weeks, groups that have not started and finished groups are refused with a reason.
+pub fn target_week(view: &GroupView, requested: Option<u32>, now: DateTime<Utc>) -> Result<u32> {
+    let group = view.group.name.clone();
+    let current = match view.standing(now) {
+        Standing::Finished { total } => return Err(UserError::NoMoreCheckins { group, total }.into()),
+        Standing::NotStarted { first } => return Err(UserError::GroupNotStarted { group, first }.into()),
+        s => s.current_week(),
+    };
+    let Some(current) = current else {
+        return Err(UserError::NoWeekHeld(group).into());
+    };
+    match requested {
+        None => Ok(current),
+        Some(0) => Err(UserError::WeekZero.into()),
+        Some(week) if week > current => Err(UserError::FutureWeek { group, week, current }.into()),
+        Some(w) => Ok(w),
+    }
+}
+
+/// A stored check-in.
+#[derive(Debug, Clone)]
+pub struct CheckedIn {
+    pub view: GroupView,
+    pub week: u32,
+    pub entry: CheckinEntry,
+    /// True when an earlier check-in for the same week was replaced.
+    pub updated: bool,
+}
+
+/// The check-in form to open: the group, the week and the member's current values.
+#[derive(Debug, Clone)]
+pub struct OpenForm {
+    pub group_id: i64,
+    pub week: u32,
+    pub form: CheckinForm,
+}
+
+/// A week's self-assessment: its questions and the member's ratings so far.
+#[derive(Debug, Clone)]
+pub struct Assessment {
+    pub group_id: i64,
+    pub week: u32,
+    pub title: String,
+    pub questions: Vec<String>,
+    pub mine: Vec<Rating>,
+}
+
+impl Assessment {
+    /// The member's rating of question `q` (from 0), if any.
+    pub fn rating_of(&self, q: usize) -> Option<u8> {
+        self.mine.iter().find(|r| usize::from(r.question) == q).map(|r| r.rating)
+    }
+}
+
+#[derive(Clone)]
+pub struct CheckinService {
+    core: Core,
+    groups: GroupService,
+}
+
+fn author(actor: &Actor, group_id: i64) -> Author<'_> {
+    Author { guild_id: actor.guild_id, group_id, user_id: actor.user_id, display_name: &actor.display_name }
+}
+
+impl CheckinService {
+    pub fn new(core: Core, groups: GroupService) -> CheckinService {
+        CheckinService { core, groups }
+    }
+
+    /// `/checkin`: the group named (or the member's only one), the week requested (or the current).
+    pub async fn check_in(
+        &self,
+        actor: &Actor,
+        group: Option<&str>,
+        week: Option<u32>,
+        entry: CheckinEntry,
+    ) -> Result<CheckedIn> {
+        let view = self.groups.resolve(actor, group).await?;
+        self.store(actor, view, week, entry).await
+    }
+
+    /// The check-in form was submitted for the group and week of its button.
+    pub async fn submit_form(&self, actor: &Actor, group_id: i64, week: u32, form: &CheckinForm) -> Result<CheckedIn> {
+        let view = self.groups.by_id(actor.guild_id, group_id).await?;
+        let entry = form.parse().map_err(UserError::InvalidCheckin)?;
+        self.store(actor, view, Some(week), entry).await
+    }
+
+    async fn store(&self, actor: &Actor, view: GroupView, week: Option<u32>, entry: CheckinEntry) -> Result<CheckedIn> {
+        let now = self.core.now();
+        let week = target_week(&view, week, now)?;
+        let updated =
+            db::members::upsert_checkin(&self.core.db, author(actor, view.group.id), week, &entry, now).await?;
+        Ok(CheckedIn { view, week, entry, updated })
+    }
+
+    /// The "Check in" button: the form to open, filled with an existing check-in.
+    pub async fn open_form(&self, actor: &Actor, group_id: i64, week: u32) -> Result<OpenForm> {
+        let view = self.groups.by_id(actor.guild_id, group_id).await?;
+        let week = target_week(&view, Some(week), self.core.now())?;
+        let existing = db::members::checkins(&self.core.db, actor.guild_id, group_id, actor.user_id).await?;
+        let form = CheckinForm::of(existing.iter().find(|c| c.week == week));
+        Ok(OpenForm { group_id, week, form })
+    }
+
+    /// `/assess`: the self-assessment of the group named and the week requested.
+    pub async fn assessment(&self, actor: &Actor, group: Option<&str>, week: Option<u32>) -> Result<Assessment> {
+        let view = self.groups.resolve(actor, group).await?;
+        let week = target_week(&view, week, self.core.now())?;
+        self.assessment_of(actor, &view, week).await
+    }
+
+    /// The "Rate yourself" button of a weekly post.
+    pub async fn assessment_by_id(&self, actor: &Actor, group_id: i64, week: u32) -> Result<Assessment> {
+        let view = self.groups.by_id(actor.guild_id, group_id).await?;
+        let week = target_week(&view, Some(week), self.core.now())?;
+        self.assessment_of(actor, &view, week).await
+    }
+
+    /// A rating button: stores the rating, returns the updated self-assessment.
+    pub async fn rate(&self, actor: &Actor, group_id: i64, week: u32, question: u8, rating: u8) -> Result<Assessment> {
+        let view = self.groups.by_id(actor.guild_id, group_id).await?;
+        let now = self.core.now();
+        let week = target_week(&view, Some(week), now)?;
+        let questions = self.core.path_of(&view)?.week(week).map(|w| w.questions.len()).unwrap_or(0);
+        if usize::from(question) >= questions || !(1..=5).contains(&rating) {
+            return Err(UserError::UnknownQuestion.into());
+        }
+        db::members::set_rating(&self.core.db, author(actor, group_id), week, question, rating, now).await?;
+        self.assessment_of(actor, &view, week).await
+    }
+
+    async fn assessment_of(&self, actor: &Actor, view: &GroupView, week: u32) -> Result<Assessment> {
+        let path = self.core.path_of(view)?;
+        let w = path.week(week).ok_or_else(|| UserError::UnknownWeek {
+            path: path.path.name.clone(),
+            weeks: path.len_weeks(),
+            week,
+        })?;
+        let mine = db::members::ratings(&self.core.db, actor.guild_id, view.group.id, actor.user_id)
+            .await?
+            .into_iter()
+            .filter(|r| r.week == week)
+            .collect();
+        Ok(Assessment { group_id: view.group.id, week, title: w.title.clone(), questions: w.questions.clone(), mine })
+    }
+
+    /// `/remind on|off`: reminder DMs for the member.
+    pub async fn set_reminders(&self, actor: &Actor, on: bool) -> Result<()> {
+        let now = self.core.now();
+        db::members::set_remind(&self.core.db, actor.guild_id, actor.user_id, &actor.display_name, on, now).await?;
+        Ok(())
+    }
+
+    /// `/forget-me` confirmed: deletes the member's rows in this server.
+    pub async fn forget(&self, actor: &Actor) -> Result<db::members::Forgotten> {
+        Ok(db::members::forget(&self.core.db, actor.guild_id, actor.user_id).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(status: &str, hours: &str, confidence: &str, note: &str) -> CheckinForm {
+        CheckinForm { status: status.into(), hours: hours.into(), confidence: confidence.into(), note: note.into() }
+    }
+
+    #[test]
+    fn form_values_are_parsed_and_every_problem_listed() {
+        let r = form(" Partial ", "2,5", "4", "  went ok ").parse().unwrap();
+        assert_eq!(
+            r,
+            CheckinEntry { status: CheckinStatus::Partial, hours: 2.5, confidence: 4, note: Some("went ok".into()) }
+        );
+        let e = form("finished", "lots", "9", &"x".repeat(501)).parse().unwrap_err().join("\n");
+        assert!(e.contains("Status `finished`"), "{e}");
+        assert!(e.contains("Hours `lots`"), "{e}");
+        assert!(e.contains("Confidence must be"), "{e}");
+        assert!(e.contains("501 characters"), "{e}");
+        assert!(validate(CheckinStatus::Done, -1.0, 3, None).is_err());
+        assert!(validate(CheckinStatus::Done, f64::NAN, 3, None).is_err());
+        assert_eq!(validate(CheckinStatus::Done, 1.0, 3, Some("   ")).unwrap().note, None);
+    }
+}

@@ -1,0 +1,402 @@
+//! Study groups: finding the group a member means, settings with their validation and
+//! calendar rules, pausing, skipping, deleting, and what comes next.
+
+use super::Core;
+use crate::curriculum::Curriculum;
+use crate::db;
+use crate::error::{Error, Result, UserError};
+use crate::ids::MAX_GROUP_NAME;
+use crate::model::{Actor, Group, GroupSettings, GroupView, Schedule};
+use crate::scheduler::plan;
+use crate::search::did_you_mean;
+use crate::weeks::{self, weekday_name};
+use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
+
+/// Settings as a moderator typed them (dates, times and zones still text).
+#[derive(Debug, Clone, Default)]
+pub struct GroupInput {
+    pub name: String,
+    pub channel_id: u64,
+    pub path_id: String,
+    pub start_date: String,
+    pub weekday: Option<Weekday>,
+    pub time: String,
+    pub timezone: String,
+    pub role: Option<u64>,
+}
+
+/// The changes of `/group edit`; `None` keeps the stored value.
+#[derive(Debug, Clone, Default)]
+pub struct GroupChanges {
+    pub name: Option<String>,
+    pub channel_id: Option<u64>,
+    pub path_id: Option<String>,
+    pub start_date: Option<String>,
+    pub weekday: Option<Weekday>,
+    pub time: Option<String>,
+    pub timezone: Option<String>,
+    pub role: Option<u64>,
+    pub no_role: bool,
+}
+
+/// A group of `/group list`: its calendar, or why it cannot be scheduled.
+#[derive(Debug, Clone)]
+pub enum Listed {
+    Ok(GroupView),
+    Unschedulable { group: Group, reason: String },
+}
+
+/// Suggests timezone names close to `input`.
+pub fn timezone_suggestions(input: &str, limit: usize) -> Vec<&'static str> {
+    let needle = input.trim().to_lowercase().replace(' ', "_");
+    let mut out: Vec<&'static str> = chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|t| t.name())
+        .filter(|n| needle.is_empty() || n.to_lowercase().contains(&needle))
+        .take(limit)
+        .collect();
+    if out.is_empty() {
+        out = did_you_mean(&needle, chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()));
+    }
+    out
+}
+
+/// Checks every setting and returns the typed settings, or every problem at once.
+/// `existing_start` is the current start date when editing (it may be in the past).
+pub fn validate(
+    c: &Curriculum,
+    input: &GroupInput,
+    now: DateTime<Utc>,
+    existing_start: Option<NaiveDate>,
+) -> std::result::Result<GroupSettings, Vec<String>> {
+    let mut problems = Vec::new();
+    let name = input.name.trim().to_string();
+    if name.is_empty() {
+        problems.push("The group name must not be empty.".to_string());
+    } else if name.chars().count() > MAX_GROUP_NAME {
+        problems.push(format!(
+            "The group name is {} characters long; the limit is {MAX_GROUP_NAME}.",
+            name.chars().count()
+        ));
+    }
+    let path_id = input.path_id.trim().to_lowercase();
+    if c.path(&path_id).is_none() {
+        let ids: Vec<&str> = c.paths.iter().map(|p| p.path.id.as_str()).collect();
+        problems.push(format!("Unknown path `{}`. Choose one of: {}.", input.path_id.trim(), ids.join(", ")));
+    }
+    let tz = weeks::parse_tz(&input.timezone);
+    if tz.is_none() {
+        let guesses = timezone_suggestions(&input.timezone, 3);
+        let hint = if guesses.is_empty() {
+            "Use an IANA name such as Europe/Berlin or America/New_York.".to_string()
+        } else {
+            format!("Did you mean {}?", guesses.join(", "))
+        };
+        problems.push(format!("`{}` is not a timezone I know. {hint}", input.timezone.trim()));
+    }
+    let time = weeks::parse_time(&input.time);
+    if time.is_none() {
+        problems.push(format!("`{}` is not a time: use 24-hour HH:MM, e.g. 18:30.", input.time.trim()));
+    }
+    let date = weeks::parse_date(&input.start_date);
+    match date {
+        None => problems.push(format!("`{}` is not a date: use YYYY-MM-DD, e.g. 2027-01-11.", input.start_date.trim())),
+        Some(d) => {
+            // With an unknown timezone, judge the date in UTC so that problem is reported too.
+            let zone = tz.unwrap_or(chrono_tz::UTC);
+            let today = now.with_timezone(&zone).date_naive();
+            if d < today && existing_start != Some(d) {
+                problems.push(format!("The start date {d} is in the past (today is {today} in {zone})."));
+            } else if (d - today).num_days() > 366 {
+                problems.push(format!("The start date {d} is more than a year away."));
+            }
+        }
+    }
+    let weekday = input.weekday.or_else(|| date.map(|d| d.weekday()));
+    if weekday.is_none() {
+        problems.push("Choose the weekday of the sessions.".into());
+    }
+    match (date, weekday, time, tz) {
+        (Some(start_date), Some(weekday), Some(time), Some(tz)) if problems.is_empty() => Ok(GroupSettings {
+            name,
+            channel_id: input.channel_id,
+            path_id,
+            schedule: Schedule { start_date, weekday, time, tz },
+            mention_role_id: input.role,
+        }),
+        _ => Err(problems),
+    }
+}
+
+#[derive(Clone)]
+pub struct GroupService {
+    core: Core,
+}
+
+impl GroupService {
+    pub fn new(core: Core) -> GroupService {
+        GroupService { core }
+    }
+
+    /// Completes a stored group into its calendar (breaks, path length).
+    pub async fn view_of(&self, group: Group) -> Result<GroupView> {
+        view_of(&self.core, group).await
+    }
+
+    /// The group a custom id names, in the actor's server only (forged ids find nothing).
+    pub async fn by_id(&self, guild_id: u64, group_id: i64) -> Result<GroupView> {
+        match db::groups::get(&self.core.db, guild_id, group_id).await? {
+            Some(g) => self.view_of(g).await,
+            None => Err(UserError::GroupGone.into()),
+        }
+    }
+
+    /// Finds the group a member means: by id (autocomplete value) or name; without one, the
+    /// server's only group, or the only group the member belongs to.
+    pub async fn resolve(&self, actor: &Actor, option: Option<&str>) -> Result<GroupView> {
+        let all = db::groups::list(&self.core.db, actor.guild_id).await?;
+        if all.is_empty() {
+            return Err(UserError::NoGroups.into());
+        }
+        let names = || all.iter().map(|g| g.name.clone()).collect::<Vec<_>>();
+        let found = match option.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(text) => {
+                let by_id = text.parse::<i64>().ok().and_then(|id| all.iter().find(|g| g.id == id));
+                let by_name = all.iter().find(|g| g.name.eq_ignore_ascii_case(text));
+                match by_id.or(by_name) {
+                    Some(g) => g.clone(),
+                    None => {
+                        let all_names = names();
+                        let suggestions = did_you_mean(text, all_names.iter().map(String::as_str))
+                            .into_iter()
+                            .map(str::to_string)
+                            .collect();
+                        return Err(UserError::UnknownGroup {
+                            typed: text.chars().take(60).collect(),
+                            suggestions,
+                            all: all_names,
+                        }
+                        .into());
+                    }
+                }
+            }
+            None if all.len() == 1 => all[0].clone(),
+            None => {
+                let mine = db::members::member_groups(&self.core.db, actor.guild_id, actor.user_id).await?;
+                let mine: Vec<&Group> = all.iter().filter(|g| mine.contains(&g.id)).collect();
+                match mine.as_slice() {
+                    [only] => (*only).clone(),
+                    _ => return Err(UserError::AmbiguousGroup { names: names() }.into()),
+                }
+            }
+        };
+        self.view_of(found).await
+    }
+
+    /// Groups whose name contains `partial`, as (name, id) for autocomplete (at most 25).
+    pub async fn autocomplete(&self, guild_id: u64, partial: &str) -> Result<Vec<(String, i64)>> {
+        let partial = partial.to_lowercase();
+        Ok(db::groups::list(&self.core.db, guild_id)
+            .await?
+            .into_iter()
+            .filter(|g| g.name.to_lowercase().contains(&partial))
+            .take(crate::limits::CHOICES)
+            .map(|g| (g.name, g.id))
+            .collect())
+    }
+
+    /// Creates a group. The caller has checked that the bot can post in the channel.
+    pub async fn create(&self, actor: &Actor, input: &GroupInput) -> Result<GroupView> {
+        let now = self.core.now();
+        let settings = validate(&self.core.curriculum, input, now, None).map_err(UserError::InvalidSettings)?;
+        let Some(id) = db::groups::insert(&self.core.db, actor.guild_id, &settings, actor.user_id, now).await? else {
+            return Err(UserError::NameTaken(settings.name).into());
+        };
+        self.by_id(actor.guild_id, id).await
+    }
+
+    /// Changes a group's settings. Once a weekly post went out, its path and start date are
+    /// fixed: posts are unique per week, so a restarted calendar would silently skip weeks.
+    pub async fn edit(&self, actor: &Actor, group: &str, changes: GroupChanges) -> Result<GroupView> {
+        let view = self.resolve(actor, Some(group)).await?;
+        let old = view.group.settings();
+        let input = GroupInput {
+            name: changes.name.unwrap_or(old.name.clone()),
+            channel_id: changes.channel_id.unwrap_or(old.channel_id),
+            path_id: changes.path_id.unwrap_or(old.path_id.clone()),
+            start_date: changes.start_date.unwrap_or(old.schedule.start_date.to_string()),
+            weekday: Some(changes.weekday.unwrap_or(old.schedule.weekday)),
+            time: changes.time.unwrap_or(old.schedule.time.format("%H:%M").to_string()),
+            timezone: changes.timezone.unwrap_or(old.schedule.tz.name().to_string()),
+            role: if changes.no_role { None } else { changes.role.or(old.mention_role_id) },
+        };
+        let now = self.core.now();
+        let settings = validate(&self.core.curriculum, &input, now, Some(old.schedule.start_date))
+            .map_err(UserError::InvalidSettings)?;
+        if settings == old {
+            return Err(UserError::NothingToChange.into());
+        }
+        let recalendar = settings.path_id != old.path_id || settings.schedule.start_date != old.schedule.start_date;
+        if recalendar && db::posts::has_week_posts(&self.core.db, view.group.id).await? {
+            return Err(UserError::CalendarFixed(view.group.name.clone()).into());
+        }
+        if !db::groups::update(&self.core.db, actor.guild_id, view.group.id, &settings, now).await? {
+            return Err(UserError::NameTaken(settings.name).into());
+        }
+        self.by_id(actor.guild_id, view.group.id).await
+    }
+
+    /// The server's groups by name, each with its calendar or why it cannot be scheduled.
+    pub async fn list(&self, guild_id: u64) -> Result<Vec<Listed>> {
+        let mut out = Vec::new();
+        for group in db::groups::list(&self.core.db, guild_id).await? {
+            out.push(match self.view_of(group.clone()).await {
+                Ok(v) => Listed::Ok(v),
+                Err(e) => Listed::Unschedulable { group, reason: e.to_string() },
+            });
+        }
+        Ok(out)
+    }
+
+    /// Pauses a group from its next session: no posts, no week advances.
+    pub async fn pause(&self, actor: &Actor, group: Option<&str>) -> Result<GroupView> {
+        let view = self.resolve(actor, group).await?;
+        let now = self.core.now();
+        let from = view.schedule().next_after(now);
+        if !db::groups::pause(&self.core.db, actor.guild_id, view.group.id, from, now).await? {
+            return Err(UserError::AlreadyPaused(view.group.name).into());
+        }
+        Ok(view)
+    }
+
+    /// Resumes a paused group from its next session; returns when that session posts.
+    pub async fn resume(&self, actor: &Actor, group: Option<&str>) -> Result<(GroupView, DateTime<Utc>)> {
+        let view = self.resolve(actor, group).await?;
+        let now = self.core.now();
+        let to = view.schedule().next_after(now);
+        if !db::groups::resume(&self.core.db, actor.guild_id, view.group.id, to, now).await? {
+            return Err(UserError::NotPaused(view.group.name).into());
+        }
+        let at = view.schedule().instant(to);
+        Ok((view, at))
+    }
+
+    /// Skips one future session (the next one by default); returns its local date.
+    pub async fn skip(&self, actor: &Actor, group: Option<&str>, date: Option<&str>) -> Result<(GroupView, NaiveDate)> {
+        let view = self.resolve(actor, group).await?;
+        let now = self.core.now();
+        let schedule = view.schedule();
+        let next = schedule.next_after(now);
+        let session = match date.map(str::trim).filter(|d| !d.is_empty()) {
+            None => next,
+            Some(text) => {
+                let d = weeks::parse_date(text).ok_or_else(|| UserError::NotADate(text.to_string()))?;
+                let k = schedule.session_on(d).ok_or_else(|| UserError::NoSessionOn {
+                    group: view.group.name.clone(),
+                    date: d,
+                    weekday: weekday_name(schedule.weekday),
+                })?;
+                if k < next {
+                    return Err(UserError::SessionStarted(d).into());
+                }
+                k
+            }
+        };
+        let date = schedule.date(session);
+        if !db::groups::add_skip(&self.core.db, actor.guild_id, view.group.id, session, now).await? {
+            return Err(UserError::AlreadySkipped(date).into());
+        }
+        Ok((view, date))
+    }
+
+    /// Deletes a group with its check-ins and ratings (moderators only: a confirmation
+    /// button can be pressed by anyone who sees it, and its id can be forged).
+    pub async fn delete(&self, actor: &Actor, group_id: i64) -> Result<String> {
+        if !actor.moderator {
+            return Err(UserError::OnlyModeratorsDelete.into());
+        }
+        let view = self.by_id(actor.guild_id, group_id).await?;
+        if !db::groups::delete(&self.core.db, actor.guild_id, group_id).await? {
+            return Err(UserError::GroupGone.into());
+        }
+        Ok(view.group.name)
+    }
+
+    /// When the group's next post and reminder happen (`None`: paused or finished).
+    pub async fn next(&self, actor: &Actor, group: Option<&str>) -> Result<(GroupView, Option<plan::Next>)> {
+        let view = self.resolve(actor, group).await?;
+        let next = plan::next(&view, self.core.now(), self.core.reminder_hours);
+        Ok((view, next))
+    }
+}
+
+/// Completes a stored group into its calendar (shared with the scheduler's sweep).
+pub async fn view_of(core: &Core, group: Group) -> Result<GroupView> {
+    let breaks = db::groups::breaks(&core.db, group.id).await?;
+    let total_weeks = core.curriculum.path(&group.path_id).map(|p| p.len_weeks()).ok_or_else(|| {
+        Error::internal(format!(
+            "group {} follows path `{}`, which the curriculum does not have",
+            group.id, group.path_id
+        ))
+    })?;
+    Ok(GroupView { group, breaks, total_weeks })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c() -> Curriculum {
+        Curriculum::embedded().unwrap()
+    }
+
+    fn input() -> GroupInput {
+        GroupInput {
+            name: "Evening group".into(),
+            channel_id: 1,
+            path_id: "architecture".into(),
+            start_date: "2026-12-01".into(),
+            weekday: Some(Weekday::Mon),
+            time: "18:30".into(),
+            timezone: "Europe/Berlin".into(),
+            role: None,
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-23T12:00:00Z").unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn valid_input_is_typed() {
+        let s = validate(&c(), &input(), now(), None).unwrap();
+        assert_eq!(s.schedule.weekday, Weekday::Mon);
+        assert_eq!(s.schedule.time.format("%H:%M").to_string(), "18:30");
+        assert_eq!(s.schedule.tz, chrono_tz::Europe::Berlin);
+    }
+
+    #[test]
+    fn every_problem_is_listed() {
+        let mut i = input();
+        i.path_id = "nope".into();
+        i.timezone = "Europe/Berln".into();
+        i.time = "25:00".into();
+        i.start_date = "2026-02-30".into();
+        let e = validate(&c(), &i, now(), None).unwrap_err().join("\n");
+        assert!(e.contains("Unknown path `nope`"), "{e}");
+        assert!(e.contains("Did you mean Europe/Berlin"), "{e}");
+        assert!(e.contains("`25:00` is not a time"), "{e}");
+        assert!(e.contains("`2026-02-30` is not a date"), "{e}");
+    }
+
+    #[test]
+    fn past_start_dates_are_refused_unless_unchanged() {
+        let mut i = input();
+        i.start_date = "2026-11-01".into();
+        let past = weeks::parse_date("2026-11-01");
+        assert!(validate(&c(), &i, now(), None).unwrap_err()[0].contains("in the past"));
+        assert!(validate(&c(), &i, now(), past).is_ok());
+        i.start_date = "2029-01-01".into();
+        assert!(validate(&c(), &i, now(), None).unwrap_err()[0].contains("more than a year"));
+    }
+}

@@ -1,0 +1,87 @@
+//! Services: every use case of the bot, with its rules. No Discord here: a service takes an
+//! [`Actor`](crate::model::Actor) and plain values, returns data or a typed
+//! [`Error`](crate::error::Error), and reaches the database only through `crate::db`'s typed
+//! functions. The edge (`crate::bot`) parses, calls one service function and renders.
+//!
+//! | service | use cases |
+//! | --- | --- |
+//! | [`GroupService`] | resolve, autocomplete, create, edit (calendar rules), list, pause, resume, skip, delete, next |
+//! | [`CheckinService`] | check in (command and form), the form's current values, self-assessment, rate, reminders on/off, forget me |
+//! | [`ProgressService`] | a member's progress per group, a member's history (for moderators) |
+//! | [`ReportService`] | a participation report with its CSVs and chart, the CLI's report input |
+//!
+//! `/group post-now` belongs to the scheduler (`crate::scheduler::Scheduler::post_now`), which
+//! owns sending and uses [`GroupService`] to find the group.
+
+pub mod checkins;
+pub mod groups;
+pub mod progress;
+pub mod reports;
+
+pub use checkins::CheckinService;
+pub use groups::GroupService;
+pub use progress::ProgressService;
+pub use reports::ReportService;
+
+use crate::clock::SharedClock;
+use crate::curriculum::{Curriculum, PathFile};
+/// The store services run on (opened by [`open_database`]); the edge holds it only to hand
+/// it to [`Core`] and to close it on shutdown.
+pub use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::model::GroupView;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+/// What every service shares: the database, the curriculum, the clock and the reminder lead.
+#[derive(Clone)]
+pub struct Core {
+    pub db: Db,
+    pub curriculum: Arc<Curriculum>,
+    pub clock: SharedClock,
+    /// Hours before each weekly post that its reminder goes out.
+    pub reminder_hours: u32,
+}
+
+/// Opens (creating and migrating if needed) the database file.
+pub async fn open_database(path: &std::path::Path) -> anyhow::Result<Db> {
+    crate::db::open(path).await
+}
+
+impl Core {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The path a group follows. A stored group whose path the curriculum lost is a
+    /// deployment problem, reported as internal.
+    pub fn path_of(&self, view: &GroupView) -> Result<&PathFile> {
+        self.curriculum.path(&view.group.path_id).ok_or_else(|| {
+            Error::internal(format!(
+                "group {} follows path `{}`, which the curriculum does not have",
+                view.group.id, view.group.path_id
+            ))
+        })
+    }
+}
+
+/// All services, built once at start-up and shared by every handler.
+#[derive(Clone)]
+pub struct Services {
+    pub groups: GroupService,
+    pub checkins: CheckinService,
+    pub progress: ProgressService,
+    pub reports: ReportService,
+}
+
+impl Services {
+    pub fn new(core: Core) -> Services {
+        let groups = GroupService::new(core.clone());
+        Services {
+            checkins: CheckinService::new(core.clone(), groups.clone()),
+            progress: ProgressService::new(core.clone(), groups.clone()),
+            reports: ReportService::new(core, groups.clone()),
+            groups,
+        }
+    }
+}

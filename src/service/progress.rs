@@ -1,0 +1,100 @@
+//! A member's progress: per group, weeks checked in, streaks, hours, confidence and the
+//! weakest self-assessed weeks; and, for moderators, a member's history across groups.
+
+use super::{Core, GroupService};
+use crate::db;
+use crate::error::{Result, UserError};
+use crate::model::{Actor, Checkin, GroupView};
+use crate::progress::{self, Progress};
+
+/// Progress in one group, with the titles of the weakest weeks.
+#[derive(Debug, Clone)]
+pub struct GroupProgress {
+    pub group_name: String,
+    pub progress: Progress,
+    /// (week, title, average rating), lowest first.
+    pub weakest: Vec<(u32, String, f64)>,
+}
+
+/// A member's progress in every group they belong to, and their check-ins, newest first.
+#[derive(Debug, Clone)]
+pub struct MemberHistory {
+    pub groups: Vec<GroupProgress>,
+    pub checkins: Vec<(String, Checkin)>,
+}
+
+#[derive(Clone)]
+pub struct ProgressService {
+    core: Core,
+    groups: GroupService,
+}
+
+impl ProgressService {
+    pub fn new(core: Core, groups: GroupService) -> ProgressService {
+        ProgressService { core, groups }
+    }
+
+    /// `/progress`: the actor's own progress, or another member's (moderators only), in the
+    /// group named or in every group the member belongs to. Empty: no group yet.
+    pub async fn of_member(
+        &self,
+        actor: &Actor,
+        member: Option<u64>,
+        group: Option<&str>,
+    ) -> Result<Vec<GroupProgress>> {
+        let user_id = match member {
+            Some(m) if m != actor.user_id => {
+                if !actor.moderator {
+                    return Err(UserError::NotModerator.into());
+                }
+                m
+            }
+            _ => actor.user_id,
+        };
+        let views = match group {
+            Some(g) => vec![self.groups.resolve(actor, Some(g)).await?],
+            None => self.member_groups(actor.guild_id, user_id).await?,
+        };
+        let mut out = Vec::new();
+        for view in views.iter().take(crate::limits::EMBEDS) {
+            out.push(self.in_group(actor.guild_id, user_id, view).await?.0);
+        }
+        Ok(out)
+    }
+
+    /// `/report member`: a member's progress and check-ins across this server's groups.
+    pub async fn history(&self, actor: &Actor, user_id: u64) -> Result<MemberHistory> {
+        if !actor.moderator {
+            return Err(UserError::NotModerator.into());
+        }
+        let mut history = MemberHistory { groups: Vec::new(), checkins: Vec::new() };
+        for view in self.member_groups(actor.guild_id, user_id).await? {
+            let (progress, checkins) = self.in_group(actor.guild_id, user_id, &view).await?;
+            history.groups.push(progress);
+            history.checkins.extend(checkins.into_iter().rev().map(|c| (view.group.name.clone(), c)));
+        }
+        Ok(history)
+    }
+
+    async fn member_groups(&self, guild_id: u64, user_id: u64) -> Result<Vec<GroupView>> {
+        let mut views = Vec::new();
+        for id in db::members::member_groups(&self.core.db, guild_id, user_id).await? {
+            views.push(self.groups.by_id(guild_id, id).await?);
+        }
+        Ok(views)
+    }
+
+    async fn in_group(&self, guild_id: u64, user_id: u64, view: &GroupView) -> Result<(GroupProgress, Vec<Checkin>)> {
+        let held = view.weeks_held(self.core.now());
+        let checkins = db::members::checkins(&self.core.db, guild_id, view.group.id, user_id).await?;
+        let ratings = db::members::ratings(&self.core.db, guild_id, view.group.id, user_id).await?;
+        let p = progress::compute(&held, &checkins, &ratings);
+        let path = self.core.path_of(view)?;
+        let weakest = p
+            .weakest
+            .iter()
+            .map(|(w, avg)| (*w, path.week(*w).map(|x| x.title.clone()).unwrap_or_default(), *avg))
+            .collect();
+        Ok((GroupProgress { group_name: view.group.name.clone(), progress: p, weakest }, checkins))
+    }
+}
