@@ -41,6 +41,14 @@ impl Error {
     pub fn internal(msg: impl Into<String>) -> Error {
         Error::Internal(msg.into())
     }
+
+    /// A stored group follows a path the loaded curriculum no longer has.
+    pub fn missing_path(group: &crate::model::Group) -> Error {
+        Error::Internal(format!(
+            "group {} follows path `{}`, which the curriculum does not have",
+            group.id, group.path_id
+        ))
+    }
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

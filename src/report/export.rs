@@ -56,10 +56,11 @@ fn member_record(m: &MemberRow) -> Vec<String> {
     ]
 }
 
-fn checkin_record(c: &CheckinRow) -> Vec<String> {
+fn checkin_record(row: &CheckinRow) -> Vec<String> {
+    let c = &row.checkin;
     vec![
         c.user_id.to_string(),
-        spreadsheet_safe(&c.display_name),
+        spreadsheet_safe(&row.display_name),
         c.week.to_string(),
         c.status.as_str().to_string(),
         c.hours.to_string(),

@@ -157,15 +157,8 @@ pub struct HardTopic {
 /// A check-in within the range, with the member's name (for the raw CSV).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckinRow {
-    pub user_id: u64,
     pub display_name: String,
-    pub week: u32,
-    pub status: CheckinStatus,
-    pub hours: f64,
-    pub confidence: u8,
-    pub note: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+    pub checkin: Checkin,
 }
 
 /// A computed participation report.
@@ -333,24 +326,14 @@ pub fn build(input: &ReportInput, from: Option<u32>, to: Option<u32>) -> Result<
     for p in 0..n_weeks {
         for &m in &included {
             if let Some(c) = cell(m, p) {
-                checkins.push(CheckinRow {
-                    user_id: c.user_id,
-                    display_name: members[m].display_name.clone(),
-                    week: c.week,
-                    status: c.status,
-                    hours: c.hours,
-                    confidence: c.confidence,
-                    note: c.note.clone(),
-                    created_at: c.created_at,
-                    updated_at: c.updated_at,
-                });
+                checkins.push(CheckinRow { display_name: members[m].display_name.clone(), checkin: c.clone() });
             }
         }
     }
 
     let active_weeks: u32 = week_rows.iter().map(|w| w.active).sum();
     let checked_in: u32 = week_rows.iter().map(|w| w.checked_in).sum();
-    let confidence: u64 = checkins.iter().map(|c| u64::from(c.confidence)).sum();
+    let confidence: u64 = checkins.iter().map(|c| u64::from(c.checkin.confidence)).sum();
     let summary = Summary {
         members: member_rows.len() as u32,
         held_weeks: n_weeks as u32,

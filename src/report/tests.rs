@@ -214,7 +214,7 @@ fn a_range_restricts_everything() {
     let at_risk: Vec<(u64, u32)> = r.at_risk.iter().map(|a| (a.user_id, a.missed_weeks)).collect();
     assert_eq!(at_risk, vec![(CAROL, 2)]);
     assert!(r.hardest.iter().all(|t| (2..=3).contains(&t.week)));
-    assert!(r.checkins.iter().all(|c| (2..=3).contains(&c.week)));
+    assert!(r.checkins.iter().all(|c| (2..=3).contains(&c.checkin.week)));
 
     // Members who join after the range are not in it.
     let r = build(&input(), None, Some(2)).unwrap();

@@ -215,7 +215,7 @@ impl CheckinService {
         let now = self.core.now();
         let week = target_week(&view, Some(week), now)?;
         let questions = self.core.path_of(&view)?.week(week).map(|w| w.questions.len()).unwrap_or(0);
-        if usize::from(question) >= questions || !(1..=5).contains(&rating) {
+        if usize::from(question) >= questions {
             return Err(UserError::UnknownQuestion.into());
         }
         db::members::set_rating(&self.core.db, author(actor, group_id), week, question, rating, now).await?;

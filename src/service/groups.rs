@@ -333,12 +333,8 @@ impl GroupService {
 /// Completes a stored group into its calendar (shared with the scheduler's sweep).
 pub async fn view_of(core: &Core, group: Group) -> Result<GroupView> {
     let breaks = db::groups::breaks(&core.db, group.id).await?;
-    let total_weeks = core.curriculum.path(&group.path_id).map(|p| p.len_weeks()).ok_or_else(|| {
-        Error::internal(format!(
-            "group {} follows path `{}`, which the curriculum does not have",
-            group.id, group.path_id
-        ))
-    })?;
+    let total_weeks =
+        core.curriculum.path(&group.path_id).map(|p| p.len_weeks()).ok_or_else(|| Error::missing_path(&group))?;
     Ok(GroupView { group, breaks, total_weeks })
 }
 

@@ -56,12 +56,7 @@ impl Core {
     /// The path a group follows. A stored group whose path the curriculum lost is a
     /// deployment problem, reported as internal.
     pub fn path_of(&self, view: &GroupView) -> Result<&PathFile> {
-        self.curriculum.path(&view.group.path_id).ok_or_else(|| {
-            Error::internal(format!(
-                "group {} follows path `{}`, which the curriculum does not have",
-                view.group.id, view.group.path_id
-            ))
-        })
+        self.curriculum.path(&view.group.path_id).ok_or_else(|| Error::missing_path(&view.group))
     }
 }
 

@@ -25,12 +25,7 @@ pub struct Participation {
 /// Completes a group's stored rows into a report input (path length and questions).
 pub fn input_of(rows: ReportRows, curriculum: &Curriculum, now: DateTime<Utc>) -> Result<ReportInput> {
     let group = rows.group;
-    let path = curriculum.path(&group.path_id).ok_or_else(|| {
-        Error::internal(format!(
-            "group {} follows path `{}`, which the curriculum does not have",
-            group.id, group.path_id
-        ))
-    })?;
+    let path = curriculum.path(&group.path_id).ok_or_else(|| Error::missing_path(&group))?;
     Ok(ReportInput {
         questions: report::week_questions(path),
         group: GroupView { group, breaks: rows.breaks, total_weeks: path.len_weeks() },
