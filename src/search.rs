@@ -15,6 +15,18 @@ pub enum HitKind {
     Resource { id: String, kind: ResourceKind },
 }
 
+impl HitKind {
+    fn week(path: String, week: u32) -> Self {
+        HitKind::Week { path, week }
+    }
+    fn topic(path: String, week: u32) -> Self {
+        HitKind::Topic { path, week }
+    }
+    fn question(path: String, week: u32) -> Self {
+        HitKind::Question { path, week }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
     pub kind: HitKind,
@@ -71,44 +83,32 @@ fn score(query: &str, terms: &[String], text: &str, weight: f64) -> Option<f64> 
 pub fn search(c: &Curriculum, query: &str, limit: usize) -> Vec<Hit> {
     let terms = words(query);
     let mut hits = Vec::new();
-    let mut add = |kind: HitKind, label: String, context: String, text: &str, weight: f64| {
-        if let Some(s) = score(query, &terms, text, weight) {
-            hits.push(Hit { kind, label, context, score: s });
+    // One hit per item: the best of its fields, each field weighted (titles over bodies).
+    let mut add = |kind: HitKind, label: String, context: String, fields: &[(&str, f64)]| {
+        let best = fields.iter().filter_map(|(text, weight)| score(query, &terms, text, *weight)).reduce(f64::max);
+        if let Some(score) = best {
+            hits.push(Hit { kind, label, context, score });
         }
     };
     for p in &c.paths {
         let pid = &p.path.id;
         for w in &p.weeks {
             let ctx = format!("{} week {}", p.path.name, w.number);
-            add(HitKind::Week { path: pid.clone(), week: w.number }, w.title.clone(), ctx.clone(), &w.title, 1.5);
-            add(HitKind::Week { path: pid.clone(), week: w.number }, w.title.clone(), ctx.clone(), &w.summary, 0.6);
+            let week = |kind: fn(String, u32) -> HitKind| kind(pid.clone(), w.number);
+            add(week(HitKind::week), w.title.clone(), ctx.clone(), &[(&w.title, 1.5), (&w.summary, 0.6)]);
             for t in &w.topics {
-                add(
-                    HitKind::Topic { path: pid.clone(), week: w.number },
-                    format!("{}: {}", t.name, t.summary),
-                    ctx.clone(),
-                    &t.name,
-                    1.4,
-                );
-                add(
-                    HitKind::Topic { path: pid.clone(), week: w.number },
-                    format!("{}: {}", t.name, t.summary),
-                    ctx.clone(),
-                    &t.summary,
-                    0.8,
-                );
+                let label = format!("{}: {}", t.name, t.summary);
+                add(week(HitKind::topic), label, ctx.clone(), &[(&t.name, 1.4), (&t.summary, 0.8)]);
             }
             for q in &w.questions {
-                add(HitKind::Question { path: pid.clone(), week: w.number }, q.clone(), ctx.clone(), q, 0.7);
+                add(week(HitKind::question), q.clone(), ctx.clone(), &[(q, 0.7)]);
             }
         }
     }
     for t in &c.tracks {
-        let kind = HitKind::Track { id: t.id.clone() };
-        add(kind.clone(), t.name.clone(), "track".into(), &t.name, 1.5);
         let techs: Vec<String> = t.technologies.iter().flat_map(|a| a.items.clone()).collect();
         let body = format!("{} {} {}", t.summary, t.what_you_do.join(" "), techs.join(" "));
-        add(kind, t.name.clone(), "track".into(), &body, 0.7);
+        add(HitKind::Track { id: t.id.clone() }, t.name.clone(), "track".into(), &[(&t.name, 1.5), (&body, 0.7)]);
     }
     for r in &c.resources {
         let kind = HitKind::Resource { id: r.id.clone(), kind: r.kind };
@@ -116,8 +116,8 @@ pub fn search(c: &Curriculum, query: &str, limit: usize) -> Vec<Hit> {
             Some(by) => format!("{} by {by}", r.title),
             None => r.title.clone(),
         };
-        add(kind.clone(), label.clone(), r.kind.as_str().into(), &r.title, 1.3);
-        add(kind, label, r.kind.as_str().into(), &format!("{} {}", r.by.clone().unwrap_or_default(), r.summary), 0.6);
+        let body = format!("{} {}", r.by.as_deref().unwrap_or_default(), r.summary);
+        add(kind, label, r.kind.as_str().into(), &[(&r.title, 1.3), (&body, 0.6)]);
     }
     // Keep the best hit per (kind, label), best first.
     hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.label.cmp(&b.label)));

@@ -12,6 +12,16 @@ pub async fn embeds(ctx: Context<'_>, embeds: Vec<CreateEmbed>) -> Result<(), Bo
     Ok(())
 }
 
+/// An ephemeral reply with optional text above its embeds.
+pub async fn noted(ctx: Context<'_>, (note, embeds): (Option<String>, Vec<CreateEmbed>)) -> Result<(), BotError> {
+    let mut reply = embeds.into_iter().fold(CreateReply::default().ephemeral(true), |r, e| r.embed(e));
+    if let Some(note) = note {
+        reply = reply.content(note);
+    }
+    ctx.send(reply).await?;
+    Ok(())
+}
+
 /// Replies with several messages (the first is the reply, the rest follow-ups).
 pub async fn pages(ctx: Context<'_>, pages: Vec<Vec<CreateEmbed>>) -> Result<(), BotError> {
     for page in pages {

@@ -136,6 +136,12 @@ impl Curriculum {
         self.paths.iter().find(|p| p.path.id == id)
     }
 
+    /// Paths whose id or name contains `partial` (case-insensitive), for autocomplete.
+    pub fn paths_matching(&self, partial: &str) -> impl Iterator<Item = &PathFile> {
+        let partial = partial.to_lowercase();
+        self.paths.iter().filter(move |p| p.path.id.contains(&partial) || p.path.name.to_lowercase().contains(&partial))
+    }
+
     pub fn track(&self, id: &str) -> Option<&Track> {
         self.tracks.iter().find(|t| t.id == id)
     }

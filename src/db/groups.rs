@@ -3,6 +3,7 @@
 use super::{Db, Result, decode, decode_u32, to_db};
 use crate::model::{Break, BreakKind, Group, GroupSettings};
 use chrono::{DateTime, Utc};
+use sqlx::{Sqlite, Transaction};
 
 fn settings_binds(s: &GroupSettings) -> (i64, Option<i64>, String, i64, String, &'static str) {
     (
@@ -214,20 +215,33 @@ pub async fn add_skip(db: &Db, guild_id: u64, group_id: i64, session: u32, now: 
     Ok(r.rows_affected() == 1)
 }
 
-/// Pauses a group from session `from` on (open-ended). False if already paused.
-pub async fn pause(db: &Db, guild_id: u64, group_id: i64, from: u32, now: DateTime<Utc>) -> Result<bool> {
+/// Flips the group's paused flag; false if it already had that value (or is not in the guild).
+async fn set_paused(
+    tx: &mut Transaction<'_, Sqlite>,
+    guild_id: u64,
+    group_id: i64,
+    paused: bool,
+    now: DateTime<Utc>,
+) -> Result<bool> {
     let guild = to_db(guild_id);
-    let from = from as i64;
-    let mut tx = db.sqlite().begin().await?;
     let r = sqlx::query!(
-        "UPDATE study_groups SET paused = 1, updated_at = ? WHERE guild_id = ? AND id = ? AND paused = 0",
+        "UPDATE study_groups SET paused = ?, updated_at = ? WHERE guild_id = ? AND id = ? AND paused = ?",
+        paused,
         now,
         guild,
-        group_id
+        group_id,
+        !paused
     )
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    if r.rows_affected() != 1 {
+    Ok(r.rows_affected() == 1)
+}
+
+/// Pauses a group from session `from` on (open-ended). False if already paused.
+pub async fn pause(db: &Db, guild_id: u64, group_id: i64, from: u32, now: DateTime<Utc>) -> Result<bool> {
+    let from = from as i64;
+    let mut tx = db.sqlite().begin().await?;
+    if !set_paused(&mut tx, guild_id, group_id, true, now).await? {
         return Ok(false);
     }
     sqlx::query!(
@@ -245,18 +259,9 @@ pub async fn pause(db: &Db, guild_id: u64, group_id: i64, from: u32, now: DateTi
 /// Ends the open pause at session `to` (the first session that will be held again).
 /// A pause that covered no session at all is removed. False if the group was not paused.
 pub async fn resume(db: &Db, guild_id: u64, group_id: i64, to: u32, now: DateTime<Utc>) -> Result<bool> {
-    let guild = to_db(guild_id);
     let to = to as i64;
     let mut tx = db.sqlite().begin().await?;
-    let r = sqlx::query!(
-        "UPDATE study_groups SET paused = 0, updated_at = ? WHERE guild_id = ? AND id = ? AND paused = 1",
-        now,
-        guild,
-        group_id
-    )
-    .execute(&mut *tx)
-    .await?;
-    if r.rows_affected() != 1 {
+    if !set_paused(&mut tx, guild_id, group_id, false, now).await? {
         return Ok(false);
     }
     sqlx::query!(

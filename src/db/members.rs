@@ -1,6 +1,6 @@
 //! Members, their check-ins and self-assessment ratings. Scoped by guild.
 
-use super::{Db, Result, decode, decode_u8, decode_u32, from_db, to_db};
+use super::{Db, Result, decode, decode_score, decode_u8, decode_u32, from_db, to_db};
 use crate::model::{Checkin, CheckinEntry, CheckinStatus, Rating};
 use chrono::{DateTime, Utc};
 use sqlx::{Sqlite, Transaction};
@@ -107,9 +107,7 @@ pub(crate) fn decode_checkin(
         week: decode_u32("checkins", id, "week", week)?,
         status: decode("checkins", id, "status", status, |s| CheckinStatus::parse(s))?,
         hours: decode("checkins", id, "hours", hours, |h| (h.is_finite() && *h >= 0.0).then_some(*h))?,
-        confidence: decode("checkins", id, "confidence", confidence, |c| {
-            u8::try_from(*c).ok().filter(|c| (1..=5).contains(c))
-        })?,
+        confidence: decode_score("checkins", id, "confidence", confidence)?,
         note,
         created_at,
         updated_at,
@@ -187,9 +185,7 @@ pub(crate) fn decode_rating(group_id: i64, user_id: i64, week: i64, question: i6
         user_id: from_db(user_id),
         week: decode_u32("ratings", group_id, "week", week)?,
         question: decode_u8("ratings", group_id, "question", question)?,
-        rating: decode("ratings", group_id, "rating", rating, |r| {
-            u8::try_from(*r).ok().filter(|r| (1..=5).contains(r))
-        })?,
+        rating: decode_score("ratings", group_id, "rating", rating)?,
     })
 }
 

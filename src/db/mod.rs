@@ -70,6 +70,11 @@ pub(crate) fn decode_u8(table: &'static str, row: i64, what: &'static str, value
     decode(table, row, what, value, |v| u8::try_from(*v).ok())
 }
 
+/// A stored 1-to-5 score (a confidence or a self-rating).
+pub(crate) fn decode_score(table: &'static str, row: i64, what: &'static str, value: i64) -> Result<u8> {
+    decode(table, row, what, value, |v| u8::try_from(*v).ok().filter(|v| (1..=5).contains(v)))
+}
+
 /// The embedded migrations from `migrations/`.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 

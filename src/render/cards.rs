@@ -145,3 +145,25 @@ pub fn search_results(query: &str, hits: &[Hit]) -> CreateEmbed {
     let query: String = query.chars().take(100).collect();
     CreateEmbed::new().title(format!("Results for \"{query}\"")).description(lines.join("\n")).colour(COLOUR)
 }
+
+/// `/help`: what the bot does, its paths, then one line per command (`lines`, already
+/// "`/name`: description").
+pub fn help(c: &Curriculum, lines: Vec<String>) -> Vec<CreateEmbed> {
+    let paths: Vec<String> = c
+        .paths
+        .iter()
+        .map(|p| format!("**{}** (`{}`, {} weeks): {}", p.path.name, p.path.id, p.weeks.len(), p.path.summary))
+        .collect();
+    let about = CreateEmbed::new()
+        .title("studybot")
+        .description(format!(
+            "I run study groups through a phased distributed-systems curriculum: every week I post \
+             the group's topic and self-assessment questions, record your check-ins, and give \
+             moderators participation reports.\n\n**Paths**\n{}",
+            paths.join("\n")
+        ))
+        .colour(super::COLOUR);
+    let mut all = vec![about];
+    all.extend(paginate("Commands", &[(String::from("Commands"), lines)]).into_iter().flatten());
+    all
+}

@@ -91,3 +91,15 @@ pub fn assessment(a: &Assessment) -> (CreateEmbed, Vec<CreateActionRow>) {
         .collect();
     (embed, rows)
 }
+
+/// `/remind`: what the member now gets.
+pub fn reminders(on: bool) -> &'static str {
+    if on {
+        "Reminders will come to you as a direct message before each weekly post."
+    } else {
+        "Reminder DMs are off. The reminder in the group channel never mentions anyone."
+    }
+}
+
+/// `/forget-me`: the warning above the confirm buttons.
+pub const FORGET_WARNING: &str = "This deletes all your check-ins, self-assessment ratings and group memberships in this server. It cannot be undone.";

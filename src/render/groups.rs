@@ -5,10 +5,11 @@ use super::cards::paginate;
 use crate::curriculum::Curriculum;
 use crate::ids::CustomId;
 use crate::model::{GroupView, Standing};
+use crate::scheduler::PostNow;
 use crate::scheduler::plan::Next;
-use crate::service::groups::Listed;
+use crate::service::groups::{Listed, ShownWeek, WeekReason};
 use crate::weeks::weekday_name;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serenity::all::{ButtonStyle, CreateActionRow, CreateButton, CreateEmbed};
 
 /// A one-line description of a group's schedule and state.
@@ -107,4 +108,57 @@ pub fn delete_prompt(v: &GroupView) -> (CreateEmbed, Vec<CreateActionRow>) {
         "This deletes the group with every check-in and self-assessment rating in it. It cannot be undone.",
     );
     (embed, confirm_buttons(CustomId::DeleteGroup { group_id: v.group.id }, "Delete"))
+}
+
+/// `/week`: a line saying why this week (if it is not simply the one asked for or the
+/// current one), then the week and its questions.
+pub fn shown_week(c: &Curriculum, shown: &ShownWeek<'_>) -> (Option<String>, Vec<CreateEmbed>) {
+    match shown {
+        ShownWeek::Finished { view, total } => (
+            Some(format!(
+                "**{}** has finished all {total} weeks. Look back at any week with `/week number:`.",
+                view.group.name
+            )),
+            Vec::new(),
+        ),
+        ShownWeek::Week { view, path, week, reason } => {
+            let name = &view.group.name;
+            let note = match reason {
+                WeekReason::Asked | WeekReason::Current => None,
+                WeekReason::NotStarted { first } => {
+                    Some(format!("**{name}** starts <t:{}:F>. Here is week 1:", first.timestamp()))
+                }
+                WeekReason::OnBreak { last_week } => {
+                    Some(format!("No session for **{name}** this week. The last week held was {last_week}:"))
+                }
+            };
+            (note, vec![super::week_embed(c, path, week), super::questions_embed(week)])
+        }
+    }
+}
+
+/// `/group list` in a server without groups.
+pub const NO_GROUPS: &str = "No study groups yet. Create one with `/group create`.";
+
+pub fn paused(v: &GroupView) -> String {
+    format!("Paused **{}**. Resume it with `/group resume`; the week it was on continues then.", v.group.name)
+}
+
+pub fn resumed(v: &GroupView, next_post: DateTime<Utc>) -> String {
+    format!("Resumed **{}**. The next post goes out <t:{}:F>.", v.group.name, next_post.timestamp())
+}
+
+pub fn skipped(v: &GroupView, date: NaiveDate) -> String {
+    format!(
+        "The session of **{}** on {date} is skipped; the following sessions move their weeks back by one.",
+        v.group.name
+    )
+}
+
+pub fn posted_now(v: &GroupView, outcome: PostNow) -> String {
+    let g = &v.group;
+    match outcome {
+        PostNow::Posted => format!("Posted this week's session of **{}** in <#{}>.", g.name, g.channel_id),
+        PostNow::AlreadyOut => format!("This week's post of **{}** is already out; nothing was posted twice.", g.name),
+    }
 }

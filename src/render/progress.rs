@@ -5,6 +5,15 @@ use super::cards::paginate;
 use crate::service::progress::{GroupProgress, MemberHistory};
 use serenity::all::CreateEmbed;
 
+/// `/progress` when there is nothing to show yet (`other`: about another member).
+pub fn nothing_yet(other: bool) -> &'static str {
+    if other {
+        "That member has not checked in to any group yet."
+    } else {
+        "You have not checked in to any group yet. Use `/checkin` or the Check in button on a weekly post."
+    }
+}
+
 /// One embed per group: weeks checked in, streaks, hours, confidence, weakest topics.
 pub fn embeds(who: &str, groups: &[GroupProgress]) -> Vec<CreateEmbed> {
     groups

@@ -2,15 +2,58 @@
 //! calendar rules, pausing, skipping, deleting, and what comes next.
 
 use super::Core;
-use crate::curriculum::Curriculum;
+use crate::curriculum::{Curriculum, PathFile, Week};
 use crate::db;
 use crate::error::{Error, Result, UserError};
 use crate::ids::MAX_GROUP_NAME;
-use crate::model::{Actor, Group, GroupSettings, GroupView, Schedule};
+use crate::model::{Actor, Group, GroupSettings, GroupView, Schedule, Standing};
 use crate::scheduler::plan;
 use crate::search::did_you_mean;
 use crate::weeks::{self, weekday_name};
 use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
+
+/// Why `/week` shows the week it shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WeekReason {
+    /// The member asked for this week.
+    Asked,
+    /// It is the group's current week.
+    Current,
+    /// The group has not started; its first week is shown.
+    NotStarted { first: DateTime<Utc> },
+    /// No session this week; the last week held is shown.
+    OnBreak { last_week: u32 },
+}
+
+/// The week `/week` should show for a standing, or `Err(total)` when the group finished
+/// every week and none was asked for.
+pub fn week_to_show(standing: Standing, asked: Option<u32>) -> std::result::Result<(u32, WeekReason), u32> {
+    match (asked, standing) {
+        (Some(n), _) => Ok((n, WeekReason::Asked)),
+        (None, Standing::NotStarted { first }) => Ok((1, WeekReason::NotStarted { first })),
+        (None, Standing::Finished { total }) => Err(total),
+        (None, Standing::OnBreak { last_week, .. }) => {
+            let w = last_week.unwrap_or(1);
+            Ok((w, WeekReason::OnBreak { last_week: w }))
+        }
+        (None, Standing::Week { week, .. }) => Ok((week, WeekReason::Current)),
+    }
+}
+
+/// What `/week` answers.
+pub enum ShownWeek<'a> {
+    Week {
+        view: GroupView,
+        path: &'a PathFile,
+        week: &'a Week,
+        reason: WeekReason,
+    },
+    /// Every week was held and none was asked for.
+    Finished {
+        view: GroupView,
+        total: u32,
+    },
+}
 
 /// Settings as a moderator typed them (dates, times and zones still text).
 #[derive(Debug, Clone, Default)]
@@ -322,6 +365,23 @@ impl GroupService {
         Ok(view.group.name)
     }
 
+    /// The week of the group's path a member wants to read: the one asked for, else the
+    /// current one (week 1 before the start, the last week held during a break).
+    pub async fn week(&self, actor: &Actor, group: Option<&str>, asked: Option<u32>) -> Result<ShownWeek<'_>> {
+        let view = self.resolve(actor, group).await?;
+        let path = self.core.path_of(&view)?;
+        let (n, reason) = match week_to_show(view.standing(self.core.now()), asked) {
+            Ok(choice) => choice,
+            Err(total) => return Ok(ShownWeek::Finished { view, total }),
+        };
+        let week = path.week(n).ok_or_else(|| UserError::UnknownWeek {
+            path: path.path.name.clone(),
+            weeks: path.len_weeks(),
+            week: n,
+        })?;
+        Ok(ShownWeek::Week { view, path, week, reason })
+    }
+
     /// When the group's next post and reminder happen (`None`: paused or finished).
     pub async fn next(&self, actor: &Actor, group: Option<&str>) -> Result<(GroupView, Option<plan::Next>)> {
         let view = self.resolve(actor, group).await?;
@@ -361,6 +421,19 @@ mod tests {
 
     fn now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-11-23T12:00:00Z").unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn week_shows_the_asked_week_else_the_current_one_with_its_reason() {
+        use crate::model::BreakKind;
+        let first = chrono::Utc::now();
+        assert_eq!(week_to_show(Standing::Finished { total: 12 }, Some(3)), Ok((3, WeekReason::Asked)));
+        assert_eq!(week_to_show(Standing::Finished { total: 12 }, None), Err(12));
+        assert_eq!(week_to_show(Standing::Week { week: 4, session: 5 }, None), Ok((4, WeekReason::Current)));
+        assert_eq!(week_to_show(Standing::NotStarted { first }, None), Ok((1, WeekReason::NotStarted { first })));
+        let on_break = |last_week| Standing::OnBreak { session: 3, kind: BreakKind::Skip, last_week };
+        assert_eq!(week_to_show(on_break(Some(2)), None), Ok((2, WeekReason::OnBreak { last_week: 2 })));
+        assert_eq!(week_to_show(on_break(None), None), Ok((1, WeekReason::OnBreak { last_week: 1 })));
     }
 
     #[test]

@@ -9,10 +9,12 @@
 //! | [`CheckinService`] | check in (command and form), the form's current values, self-assessment, rate, reminders on/off, forget me |
 //! | [`ProgressService`] | a member's progress per group, a member's history (for moderators) |
 //! | [`ReportService`] | a participation report with its CSVs and chart, the CLI's report input |
+//! | [`catalog`] (pure functions) | a track by name, resource lists with filters, search |
 //!
 //! `/group post-now` belongs to the scheduler (`crate::scheduler::Scheduler::post_now`), which
 //! owns sending and uses [`GroupService`] to find the group.
 
+pub mod catalog;
 pub mod checkins;
 pub mod groups;
 pub mod progress;

@@ -3,7 +3,6 @@
 use crate::bot::{BotError, Context, actor, moderator, reply};
 use crate::error::UserError;
 use crate::render;
-use crate::scheduler::PostNow;
 use crate::service::groups::{GroupChanges, GroupInput, timezone_suggestions};
 use chrono::Weekday;
 use poise::CreateReply;
@@ -62,13 +61,10 @@ pub async fn autocomplete_group(ctx: Context<'_>, partial: &str) -> CreateAutoco
 }
 
 async fn autocomplete_path(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
-    let partial = partial.to_lowercase();
     let choices = ctx
         .data()
         .curriculum
-        .paths
-        .iter()
-        .filter(|p| p.path.id.contains(&partial) || p.path.name.to_lowercase().contains(&partial))
+        .paths_matching(partial)
         .take(crate::limits::CHOICES)
         .map(|p| AutocompleteChoice::new(format!("{} ({} weeks)", p.path.name, p.weeks.len()), p.path.id.clone()))
         .collect();
@@ -211,7 +207,7 @@ pub async fn list(ctx: Context<'_>) -> Result<(), BotError> {
     let who = actor::of_command(ctx).await?;
     let groups = ctx.data().services.groups.list(who.guild_id).await?;
     if groups.is_empty() {
-        return reply::text(ctx, "No study groups yet. Create one with `/group create`.").await;
+        return reply::text(ctx, render::groups::NO_GROUPS).await;
     }
     reply::pages(ctx, render::groups::list(&ctx.data().curriculum, &groups, ctx.data().now())).await
 }
@@ -226,11 +222,7 @@ pub async fn pause(
 ) -> Result<(), BotError> {
     let who = actor::of_command(ctx).await?;
     let view = ctx.data().services.groups.pause(&who, group.as_deref()).await?;
-    reply::text(
-        ctx,
-        format!("Paused **{}**. Resume it with `/group resume`; the week it was on continues then.", view.group.name),
-    )
-    .await
+    reply::text(ctx, render::groups::paused(&view)).await
 }
 
 /// Resume a paused group from its next session.
@@ -243,7 +235,7 @@ pub async fn resume(
 ) -> Result<(), BotError> {
     let who = actor::of_command(ctx).await?;
     let (view, at) = ctx.data().services.groups.resume(&who, group.as_deref()).await?;
-    reply::text(ctx, format!("Resumed **{}**. The next post goes out <t:{}:F>.", view.group.name, at.timestamp())).await
+    reply::text(ctx, render::groups::resumed(&view, at)).await
 }
 
 /// Skip one session (e.g. a holiday): no week is used up, a short note is posted instead.
@@ -257,14 +249,7 @@ pub async fn skip(
 ) -> Result<(), BotError> {
     let who = actor::of_command(ctx).await?;
     let (view, date) = ctx.data().services.groups.skip(&who, group.as_deref(), date.as_deref()).await?;
-    reply::text(
-        ctx,
-        format!(
-            "The session of **{}** on {date} is skipped; the following sessions move their weeks back by one.",
-            view.group.name
-        ),
-    )
-    .await
+    reply::text(ctx, render::groups::skipped(&view, date)).await
 }
 
 /// Delete a study group and all its check-ins (asks for confirmation).
@@ -293,12 +278,7 @@ pub async fn post_now(
     ctx.defer_ephemeral().await?;
     let who = actor::of_command(ctx).await?;
     let (view, outcome) = ctx.data().scheduler.post_now(&who, group.as_deref()).await?;
-    let g = &view.group;
-    let text = match outcome {
-        PostNow::Posted => format!("Posted this week's session of **{}** in <#{}>.", g.name, g.channel_id),
-        PostNow::AlreadyOut => format!("This week's post of **{}** is already out; nothing was posted twice.", g.name),
-    };
-    reply::text(ctx, text).await
+    reply::text(ctx, render::groups::posted_now(&view, outcome)).await
 }
 
 /// When the next weekly post and reminder of a group will happen.

@@ -4,7 +4,7 @@ use super::group::autocomplete_group;
 use crate::bot::{BotError, Context, actor, reply};
 use crate::error::UserError;
 use crate::ids::CustomId;
-use crate::model::{CheckinStatus, Standing};
+use crate::model::CheckinStatus;
 use crate::render;
 use crate::service::checkins;
 use poise::CreateReply;
@@ -23,47 +23,8 @@ pub async fn week(
 ) -> Result<(), BotError> {
     let who = actor::of_command(ctx).await?;
     let data = ctx.data();
-    let view = data.services.groups.resolve(&who, group.as_deref()).await?;
-    let path = data
-        .curriculum
-        .path(&view.group.path_id)
-        .ok_or_else(|| BotError::internal(format!("path {} missing", view.group.path_id)))?;
-    let standing = view.standing(data.now());
-    let (n, note) = match (number, standing) {
-        (Some(n), _) => (n, None),
-        (None, Standing::NotStarted { first }) => {
-            (1, Some(format!("**{}** starts <t:{}:F>. Here is week 1:", view.group.name, first.timestamp())))
-        }
-        (None, Standing::Finished { total }) => {
-            return reply::text(
-                ctx,
-                format!(
-                    "**{}** has finished all {total} weeks. Look back at any week with `/week number:`.",
-                    view.group.name
-                ),
-            )
-            .await;
-        }
-        (None, Standing::OnBreak { last_week, .. }) => {
-            let w = last_week.unwrap_or(1);
-            (w, Some(format!("No session for **{}** this week. The last week held was {w}:", view.group.name)))
-        }
-        (None, Standing::Week { week, .. }) => (week, None),
-    };
-    let w = path.week(n).ok_or_else(|| UserError::UnknownWeek {
-        path: path.path.name.clone(),
-        weeks: path.len_weeks(),
-        week: n,
-    })?;
-    let mut r = CreateReply::default()
-        .ephemeral(true)
-        .embed(render::week_embed(&data.curriculum, path, w))
-        .embed(render::questions_embed(w));
-    if let Some(note) = note {
-        r = r.content(note);
-    }
-    ctx.send(r).await?;
-    Ok(())
+    let shown = data.services.groups.week(&who, group.as_deref(), number).await?;
+    reply::noted(ctx, render::groups::shown_week(&data.curriculum, &shown)).await
 }
 
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
@@ -148,11 +109,7 @@ pub async fn progress(
     let other = member.as_ref().filter(|u| u.id.get() != who.user_id);
     let groups = ctx.data().services.progress.of_member(&who, other.map(|u| u.id.get()), group.as_deref()).await?;
     if groups.is_empty() {
-        let msg = match other {
-            None => "You have not checked in to any group yet. Use `/checkin` or the Check in button on a weekly post.",
-            Some(_) => "That member has not checked in to any group yet.",
-        };
-        return reply::text(ctx, msg).await;
+        return reply::text(ctx, render::progress::nothing_yet(other.is_some())).await;
     }
     let name = match other {
         Some(u) => actor::name_of_option(ctx, u),
@@ -166,7 +123,7 @@ pub async fn progress(
 pub async fn forget_me(ctx: Context<'_>) -> Result<(), BotError> {
     let r = CreateReply::default()
         .ephemeral(true)
-        .content("This deletes all your check-ins, self-assessment ratings and group memberships in this server. It cannot be undone.")
+        .content(render::checkins::FORGET_WARNING)
         .components(render::groups::confirm_buttons(CustomId::Forget, "Delete my data"));
     ctx.send(r).await?;
     Ok(())
@@ -186,10 +143,5 @@ pub async fn remind(ctx: Context<'_>, #[description = "on or off"] setting: OnOf
     let who = actor::of_command(ctx).await?;
     let on = matches!(setting, OnOff::On);
     ctx.data().services.checkins.set_reminders(&who, on).await?;
-    let text = if on {
-        "Reminders will come to you as a direct message before each weekly post."
-    } else {
-        "Reminder DMs are off. The reminder in the group channel never mentions anyone."
-    };
-    reply::text(ctx, text).await
+    reply::text(ctx, render::checkins::reminders(on)).await
 }
