@@ -34,36 +34,55 @@ fn checkin(status: i64, hours: f64, confidence: i64) -> Slash {
     Slash::new("checkin").integer("status", status).number("hours", hours).integer("confidence", confidence)
 }
 
-#[tokio::test]
-async fn moderators_manage_groups_and_bad_input_is_refused_precisely() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
-    let a = evenings(&tb).await;
+async fn evenings_and_seniors(tb: &TestBot) -> (i64, i64) {
+    let a = evenings(tb).await;
     let b = tb.create_group("Seniors", "senior", "2026-12-01", 2, "19:00", "America/New_York").await;
     assert_ne!(a, b);
+    (a, b)
+}
 
+fn create(name: &str, channel: u64, path: &str, start: &str, weekday: i64, time: &str, tz: &str) -> Slash {
+    Slash::new("group")
+        .sub("create")
+        .string("name", name)
+        .channel("channel", channel)
+        .string("path", path)
+        .string("start", start)
+        .integer("weekday", weekday)
+        .string("time", time)
+        .string("timezone", tz)
+}
+
+#[tokio::test]
+async fn group_list_shows_each_groups_path_and_schedule() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    evenings_and_seniors(&tb).await;
     let list = tb.run(Slash::new("group").sub("list").by(&tb.moderator())).await;
     let t = list.text();
     assert!(list.ephemeral);
     assert!(t.contains("**Evenings**") && t.contains("Technical Architecture"), "{t}");
     assert!(t.contains("**Seniors**") && t.contains("Wednesdays at 19:00 (America/New_York)"), "{t}");
+    tb.finish().await;
+}
 
-    // A member is refused on the server side, whatever Discord shows them.
+#[tokio::test]
+async fn a_member_is_refused_moderator_commands_on_the_server_side() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let a = evenings(&tb).await;
+    // Refused by the bot, whatever Discord shows the member.
     let r = tb.run(Slash::new("group").sub("pause").string("group", "Evenings").by(&tb.member())).await;
     assert!(r.ephemeral && r.content.contains("for moderators"), "{}", r.content);
     assert!(!studybot::db::groups::get(&tb.db, defaults::GUILD, a).await.unwrap().unwrap().paused);
+    tb.finish().await;
+}
 
-    // Every problem of a bad create is listed, and nothing is stored.
+#[tokio::test]
+async fn a_bad_create_lists_every_problem_and_stores_nothing() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    evenings_and_seniors(&tb).await;
     let r = tb
         .run(
-            Slash::new("group")
-                .sub("create")
-                .string("name", "Broken")
-                .channel("channel", defaults::GENERAL)
-                .string("path", "architecture")
-                .string("start", "2026-11-01")
-                .integer("weekday", 0)
-                .string("time", "7pm")
-                .string("timezone", "Europe/Berln")
+            create("Broken", defaults::GENERAL, "architecture", "2026-11-01", 0, "7pm", "Europe/Berln")
                 .by(&tb.moderator()),
         )
         .await;
@@ -72,39 +91,21 @@ async fn moderators_manage_groups_and_bad_input_is_refused_precisely() {
     assert!(r.content.contains("`7pm` is not a time"), "{}", r.content);
     assert!(r.content.contains("Did you mean Europe/Berlin"), "{}", r.content);
     let r = tb
-        .run(
-            Slash::new("group")
-                .sub("create")
-                .string("name", "Nowhere")
-                .channel("channel", defaults::READONLY)
-                .string("path", "senior")
-                .string("start", "2026-12-24")
-                .integer("weekday", 3)
-                .string("time", "18:00")
-                .string("timezone", "UTC")
-                .by(&tb.moderator()),
-        )
+        .run(create("Nowhere", defaults::READONLY, "senior", "2026-12-24", 3, "18:00", "UTC").by(&tb.moderator()))
         .await;
     assert!(r.content.contains("I can't post in"), "{}", r.content);
     let r = tb
-        .run(
-            Slash::new("group")
-                .sub("create")
-                .string("name", "evenings2")
-                .channel("channel", defaults::GENERAL)
-                .string("path", "nonsense")
-                .string("start", "2026-13-45")
-                .integer("weekday", 3)
-                .string("time", "18:00")
-                .string("timezone", "UTC")
-                .by(&tb.moderator()),
-        )
+        .run(create("evenings2", defaults::GENERAL, "nonsense", "2026-13-45", 3, "18:00", "UTC").by(&tb.moderator()))
         .await;
     assert!(r.content.contains("Unknown path `nonsense`"), "{}", r.content);
     assert!(r.content.contains("`2026-13-45` is not a date"), "{}", r.content);
     assert_eq!(studybot::db::groups::list(&tb.db, defaults::GUILD).await.unwrap().len(), 2);
+    tb.finish().await;
+}
 
-    // Timezone autocomplete.
+#[tokio::test]
+async fn timezone_autocomplete_offers_the_zone_for_a_city_prefix() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
     let choices = tb
         .fake
         .autocomplete(Slash::new("group").sub("create").focused("timezone", "berl").by(&tb.moderator()))
@@ -112,8 +113,13 @@ async fn moderators_manage_groups_and_bad_input_is_refused_precisely() {
         .wait_choices(T)
         .await;
     assert_eq!(choices[0]["value"], "Europe/Berlin");
+    tb.finish().await;
+}
 
-    // Edit, pause, resume.
+#[tokio::test]
+async fn edit_pause_and_resume_answer_with_the_new_state() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let a = evenings(&tb).await;
     let r = tb
         .run(
             Slash::new("group").sub("edit").string("group", &a.to_string()).string("time", "19:30").by(&tb.moderator()),
@@ -124,8 +130,13 @@ async fn moderators_manage_groups_and_bad_input_is_refused_precisely() {
     assert!(r.content.contains("Paused"), "{}", r.content);
     let r = tb.run(Slash::new("group").sub("resume").string("group", "evenings").by(&tb.moderator())).await;
     assert!(r.content.contains("Resumed"), "{}", r.content);
+    tb.finish().await;
+}
 
-    // Delete asks first; Cancel keeps the group, Delete removes it.
+#[tokio::test]
+async fn delete_asks_first_refuses_members_and_cancel_keeps_the_group() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let (_, b) = evenings_and_seniors(&tb).await;
     let r = tb.run(Slash::new("group").sub("delete").string("group", "Seniors").by(&tb.moderator())).await;
     assert_eq!(r.custom_ids(), [format!("sb:gd:{b}"), "sb:no".to_string()]);
     // A member pressing the button (or forging it) is refused.
@@ -141,13 +152,18 @@ async fn moderators_manage_groups_and_bad_input_is_refused_precisely() {
 }
 
 #[tokio::test]
-async fn check_in_by_command_then_update_and_refusals() {
+async fn check_in_before_the_first_session_is_refused() {
     let tb = TestBot::start(Mode::Proxy, NOW).await;
-    let g = evenings(&tb).await;
-    // Before the first session.
+    evenings(&tb).await;
     let r = tb.run(checkin(0, 2.0, 3)).await;
     assert!(r.ephemeral && r.content.contains("has not started yet"), "{}", r.content);
+    tb.finish().await;
+}
 
+#[tokio::test]
+async fn check_in_by_command_then_an_update_replaces_it() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let g = evenings(&tb).await;
     tb.set_now("2026-11-30T17:30:00Z");
     let r = tb.run(checkin(1, 2.5, 3).string("note", "read chapter 3")).await;
     assert!(r.ephemeral);
@@ -161,15 +177,6 @@ async fn check_in_by_command_then_update_and_refusals() {
     let rows = members::checkins(&tb.db, defaults::GUILD, g, defaults::BOB).await.unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!((rows[0].status, rows[0].hours, rows[0].confidence, rows[0].note.clone()), (Status::Done, 4.0, 4, None));
-
-    // Future week refused with the reason.
-    let r = tb.run(checkin(0, 1.0, 3).integer("week", 2)).await;
-    assert!(r.content.contains("Week 2 has not started yet"), "{}", r.content);
-    // Out-of-range values refused by the bot too, not only by Discord's option limits.
-    let r = tb.run(checkin(0, 1.0, 9)).await;
-    assert!(r.content.contains("Confidence must be"), "{}", r.content);
-    assert_eq!(members::checkins(&tb.db, defaults::GUILD, g, defaults::BOB).await.unwrap().len(), 1);
-
     // The current week is shown with /week.
     let r = tb.run(Slash::new("week")).await;
     assert!(r.text().contains("Week 1 of 36"), "{}", r.text());
@@ -177,15 +184,34 @@ async fn check_in_by_command_then_update_and_refusals() {
 }
 
 #[tokio::test]
-async fn check_in_with_the_button_and_modal_and_rate_yourself() {
+async fn a_future_week_or_an_out_of_range_value_is_refused_by_the_bot() {
     let tb = TestBot::start(Mode::Proxy, NOW).await;
     let g = evenings(&tb).await;
+    tb.set_now("2026-11-30T17:30:00Z");
+    tb.run(checkin(0, 4.0, 4)).await;
+    let r = tb.run(checkin(0, 1.0, 3).integer("week", 2)).await;
+    assert!(r.content.contains("Week 2 has not started yet"), "{}", r.content);
+    // Not only by Discord's option limits.
+    let r = tb.run(checkin(0, 1.0, 9)).await;
+    assert!(r.content.contains("Confidence must be"), "{}", r.content);
+    assert_eq!(members::checkins(&tb.db, defaults::GUILD, g, defaults::BOB).await.unwrap().len(), 1);
+    tb.finish().await;
+}
+
+/// Evenings with its week 1 posted (by `/group post-now` on the session day); the post.
+async fn evenings_posted(tb: &TestBot) -> (i64, Value) {
+    let g = evenings(tb).await;
     tb.set_now("2026-11-30T17:00:00Z");
     let r = tb.run(Slash::new("group").sub("post-now").by(&tb.moderator())).await;
     assert!(r.content.contains("Posted"), "{}", r.content);
-    let posts = tb.fake.channel_posts(defaults::GENERAL);
-    let post = posts.last().expect("weekly post");
-    // Once weeks are posted, the calendar (path, start) is fixed; other settings are not.
+    let post = tb.fake.channel_posts(defaults::GENERAL).last().cloned().expect("weekly post");
+    (g, post)
+}
+
+#[tokio::test]
+async fn the_calendar_is_fixed_once_a_week_was_posted_but_the_time_is_not() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let (g, _) = evenings_posted(&tb).await;
     let r = tb
         .run(
             Slash::new("group")
@@ -203,21 +229,33 @@ async fn check_in_with_the_button_and_modal_and_rate_yourself() {
     let stored = studybot::db::groups::get(&tb.db, defaults::GUILD, g).await.unwrap().unwrap();
     let (start, time) = (stored.schedule.start_date.to_string(), stored.schedule.time.format("%H:%M").to_string());
     assert_eq!((start.as_str(), time.as_str()), ("2026-11-30", "17:45"));
+    tb.finish().await;
+}
+
+const FORM_OK: [(&str, &str); 4] = [("status", "done"), ("hours", "3"), ("confidence", "5"), ("note", "")];
+
+#[tokio::test]
+async fn check_in_with_the_button_and_form_then_the_form_comes_back_filled_in() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let (g, post) = evenings_posted(&tb).await;
     let bob = tb.member();
-
-    // Check in button -> modal -> submit.
-    let h = tb.fake.click_button(&bob, post, &format!("sb:ci:{g}:1")).await;
-    let modal = h.wait_modal(T).await;
+    let modal = tb.fake.click_button(&bob, &post, &format!("sb:ci:{g}:1")).await.wait_modal(T).await;
     assert_eq!(modal.input_ids(), ["status", "hours", "confidence", "note"]);
-    let r = tb
-        .fake
-        .submit_modal(&bob, &modal.custom_id, &[("status", "done"), ("hours", "3"), ("confidence", "5"), ("note", "")])
-        .await
-        .wait_reply(T)
-        .await;
+    let r = tb.fake.submit_modal(&bob, &modal.custom_id, &FORM_OK).await.wait_reply(T).await;
     assert!(r.ephemeral && r.content.starts_with("Checked in for week 1"), "{}", r.content);
+    // Pressing Check in again pre-fills the form with the stored check-in.
+    let modal = tb.fake.click_button(&bob, &post, &format!("sb:ci:{g}:1")).await.wait_modal(T).await;
+    assert_eq!(modal.inputs[1]["value"], "3");
+    tb.finish().await;
+}
 
-    // A bad form keeps nothing but gives the note back so nothing typed is lost.
+#[tokio::test]
+async fn a_bad_form_stores_nothing_and_gives_the_note_back() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let (g, post) = evenings_posted(&tb).await;
+    let bob = tb.member();
+    let modal = tb.fake.click_button(&bob, &post, &format!("sb:ci:{g}:1")).await.wait_modal(T).await;
+    tb.fake.submit_modal(&bob, &modal.custom_id, &FORM_OK).await.wait_reply(T).await;
     let r = tb
         .fake
         .submit_modal(
@@ -233,13 +271,16 @@ async fn check_in_with_the_button_and_modal_and_rate_yourself() {
     assert!(r.content.contains("my long thoughts"), "{}", r.content);
     let rows = members::checkins(&tb.db, defaults::GUILD, g, defaults::BOB).await.unwrap();
     assert_eq!((rows.len(), rows[0].hours, rows[0].confidence), (1, 3.0, 5));
+    tb.finish().await;
+}
 
-    // Pressing Check in again pre-fills the form with the stored check-in.
-    let modal = tb.fake.click_button(&bob, post, &format!("sb:ci:{g}:1")).await.wait_modal(T).await;
-    assert_eq!(modal.inputs[1]["value"], "3");
-
-    // Rate yourself: one row of 1-5 per question; a press stores and highlights.
-    let view = tb.fake.click_button(&bob, post, &format!("sb:as:{g}:1")).await.wait_reply(T).await;
+#[tokio::test]
+async fn rate_yourself_stores_the_latest_press_and_highlights_it() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let (g, post) = evenings_posted(&tb).await;
+    let bob = tb.member();
+    // One row of 1-5 per question; a press stores and highlights.
+    let view = tb.fake.click_button(&bob, &post, &format!("sb:as:{g}:1")).await.wait_reply(T).await;
     assert!(view.ephemeral);
     let questions =
         studybot::curriculum::Curriculum::embedded().unwrap().week("architecture", 1).unwrap().questions.len();

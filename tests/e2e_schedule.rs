@@ -561,12 +561,11 @@ async fn a_channel_without_permission_does_not_block_other_groups() {
 
 /// 24 h before a session: one reminder in the channel with the check-in count and no pings,
 /// and one DM to each member of the group who turned reminder DMs on; never twice.
-#[tokio::test]
-async fn reminders_are_posted_once_without_pings_and_dmed_to_opted_in_members() {
-    let mut tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+/// A group starting Monday 2026-11-23 18:00 UTC; bob and alice turn reminder DMs on, bob
+/// checks in for week 1 (so he belongs to the group), alice never does. Runs to the reminder
+/// 24 h before week 2 and returns the group and that reminder's text.
+async fn reminded_to_week_2(tb: &TestBot) -> (i64, String) {
     let g = tb.create_group("Reminded", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
-    // bob turns DMs on and checks in (so he belongs to the group); alice turns DMs on but
-    // never checks in.
     let t = tb.run(Slash::new("remind").integer("setting", 0).by(&tb.member())).await.text();
     assert!(t.contains("direct message"), "{t}");
     let t = tb.run(Slash::new("remind").integer("setting", 0).by(&tb.moderator())).await.text();
@@ -577,10 +576,10 @@ async fn reminders_are_posted_once_without_pings_and_dmed_to_opted_in_members() 
     assert_eq!(tb.tick().await.sent, 0);
     tb.set_now("2026-11-22T18:00:00Z");
     assert_eq!(tb.tick().await.sent, 1);
-    assert_eq!(reminders(&tb).len(), 1);
+    assert_eq!(reminders(tb).len(), 1);
     assert!(tb.fake.dm_messages(defaults::BOB).is_empty());
 
-    tick_posts_week(&tb, "2026-11-23T18:00:00Z", g, 1).await;
+    tick_posts_week(tb, "2026-11-23T18:00:00Z", g, 1).await;
     tb.set_now("2026-11-24T09:00:00Z");
     let t = tb
         .run(Slash::new("checkin").integer("status", 0).number("hours", 3.0).integer("confidence", 4).by(&tb.member()))
@@ -594,9 +593,15 @@ async fn reminders_are_posted_once_without_pings_and_dmed_to_opted_in_members() 
     tb.set_now("2026-11-29T18:00:00Z");
     let r = tb.tick().await;
     assert_eq!((r.sent, r.failed), (1, 0));
-    let all = reminders(&tb);
+    let all = reminders(tb);
     assert_eq!(all.len(), 2);
-    let text = all[1]["content"].as_str().unwrap().to_string();
+    (g, all[1]["content"].as_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn a_reminder_names_the_next_week_and_its_time_and_mentions_nobody() {
+    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let (_, text) = reminded_to_week_2(&tb).await;
     let at = utc("2026-11-30T18:00:00Z").timestamp();
     assert!(text.contains("**Reminded** moves on to week 2"), "{text}");
     assert!(text.contains(&week_title("architecture", 2)), "{text}");
@@ -613,15 +618,25 @@ async fn reminders_are_posted_once_without_pings_and_dmed_to_opted_in_members() 
     for k in ["users", "roles"] {
         assert!(am[k].as_array().is_none_or(|a| a.is_empty()), "{am}");
     }
+    tb.finish().await;
+}
 
-    // bob (opted in, member) gets the same text as a DM; alice (opted in, not a member)
-    // gets nothing.
+#[tokio::test]
+async fn opted_in_members_of_the_group_get_the_reminder_as_a_dm_and_others_do_not() {
+    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let (_, text) = reminded_to_week_2(&tb).await;
+    // bob (opted in, member) gets the same text; alice (opted in, not a member) nothing.
     let dms = tb.fake.dm_messages(defaults::BOB);
     assert_eq!(dms.len(), 1, "{dms:?}");
     assert_eq!(dms[0]["content"].as_str(), Some(text.as_str()));
     assert!(tb.fake.dm_messages(defaults::ALICE).is_empty());
+    tb.finish().await;
+}
 
-    // Never twice for the same session: more ticks in the window, and a restart.
+#[tokio::test]
+async fn a_reminder_is_never_sent_twice_for_a_session_even_across_a_restart() {
+    let mut tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    reminded_to_week_2(&tb).await;
     tb.set_now("2026-11-30T12:00:00Z");
     assert_eq!(tb.tick().await.sent, 0);
     tb.restart().await;
@@ -630,7 +645,13 @@ async fn reminders_are_posted_once_without_pings_and_dmed_to_opted_in_members() 
     assert_eq!(tb.tick().await.sent, 0);
     assert_eq!(reminders(&tb).len(), 2);
     assert_eq!(tb.fake.dm_messages(defaults::BOB).len(), 1);
+    tb.finish().await;
+}
 
+#[tokio::test]
+async fn turning_dms_off_stops_them_and_one_members_closed_dms_do_not_stop_the_others() {
+    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let (g, _) = reminded_to_week_2(&tb).await;
     // Turning DMs off stops them; the channel reminder stays.
     tick_posts_week(&tb, "2026-11-30T18:00:00Z", g, 2).await;
     tb.run(Slash::new("remind").integer("setting", 1).by(&tb.member())).await;
