@@ -150,3 +150,38 @@ async fn a_post_is_claimed_once() {
     assert!(posts::claim(&db, a, PostKind::Closing, 40, None, NOW()).await.unwrap().is_some());
     assert!(posts::claim(&db, a, PostKind::Closing, 41, None, NOW()).await.unwrap().is_none());
 }
+
+/// Rows written by something other than this bot (an old version, a hand edit) with values
+/// the schema's CHECKs would refuse: every reader reports the table, row and value.
+#[tokio::test]
+async fn an_unknown_stored_value_is_an_error_naming_its_row_never_a_default() {
+    let db = open_memory().await.unwrap();
+    let a = groups::insert(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
+    upsert(&db, G1, a, 5, 1, Status::Done).await;
+    rate(&db, G1, a, 5, "e", 1, 0, 3).await;
+    assert!(groups::pause(&db, G1, a, 2, NOW()).await.unwrap());
+    posts::claim(&db, a, PostKind::Week, 0, Some(1), NOW()).await.unwrap().unwrap();
+    sqlx::query("PRAGMA ignore_check_constraints = ON").execute(db.sqlite()).await.unwrap();
+    let corrupt = |e: studybot::db::Error| match e {
+        studybot::db::Error::Corrupt { table, what, value, .. } => format!("{table}.{what}={value}"),
+        other => panic!("expected a corrupt-row error, got {other}"),
+    };
+    let breaks = [
+        ("UPDATE checkins SET status = 'finished'", "checkins.status=finished"),
+        ("UPDATE checkins SET status = 'done', confidence = 9", "checkins.confidence=9"),
+    ];
+    for (sql, want) in breaks {
+        sqlx::query(sql).execute(db.sqlite()).await.unwrap();
+        assert_eq!(corrupt(members::checkins(&db, G1, a, 5).await.unwrap_err()), want);
+    }
+    sqlx::query("UPDATE ratings SET rating = 0").execute(db.sqlite()).await.unwrap();
+    assert_eq!(corrupt(members::ratings(&db, G1, a, 5).await.unwrap_err()), "ratings.rating=0");
+    sqlx::query("UPDATE group_breaks SET kind = 'holiday'").execute(db.sqlite()).await.unwrap();
+    assert_eq!(corrupt(groups::breaks(&db, a).await.unwrap_err()), "group_breaks.kind=holiday");
+    sqlx::query("UPDATE posts SET state = 'lost'").execute(db.sqlite()).await.unwrap();
+    assert_eq!(corrupt(posts::for_group(&db, a).await.unwrap_err()), "posts.state=lost");
+    sqlx::query("UPDATE posts SET state = 'sent', kind = 'poem'").execute(db.sqlite()).await.unwrap();
+    assert_eq!(corrupt(posts::for_group(&db, a).await.unwrap_err()), "posts.kind=poem");
+    sqlx::query("UPDATE study_groups SET paused = 2").execute(db.sqlite()).await.unwrap();
+    assert_eq!(corrupt(groups::get(&db, G1, a).await.unwrap_err()), "study_groups.paused=2");
+}
