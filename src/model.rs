@@ -32,6 +32,9 @@ pub struct Group {
     pub paused: bool,
     /// The last delivery failure (channel deleted, missing permission...), for `/group list`.
     pub last_error: Option<DeliveryError>,
+    /// When the group was created or last resumed: a reminder whose time lies before this is
+    /// never sent (nobody had been told of the group, or it was paused, at that time).
+    pub live_since: DateTime<Utc>,
 }
 
 /// Why the last post of a group could not be delivered, and when.

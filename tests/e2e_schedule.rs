@@ -677,6 +677,34 @@ async fn turning_dms_off_stops_them_and_one_members_closed_dms_do_not_stop_the_o
     tb.finish().await;
 }
 
+#[tokio::test]
+async fn a_group_created_or_resumed_inside_the_reminder_window_gets_no_reminder_for_it() {
+    // Created 22 h before its first post: no "moves on to week 1" out of nowhere.
+    let tb = TestBot::start(Mode::Proxy, "2026-11-22T20:00:00Z").await;
+    let g = tb.create_group("Late", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
+    assert_eq!(tb.tick().await.sent, 0);
+    tb.set_now("2026-11-23T17:59:00Z");
+    assert_eq!(tb.tick().await.sent, 0);
+    assert!(reminders(&tb).is_empty());
+    tick_posts_week(&tb, "2026-11-23T18:00:00Z", g, 1).await;
+
+    // Paused over the reminder time of week 2 and resumed 2 h before its post: no reminder.
+    tb.set_now("2026-11-27T12:00:00Z");
+    assert!(group_cmd(&tb, "pause").await.contains("Paused"));
+    tb.set_now("2026-11-30T16:00:00Z");
+    assert_eq!(tb.tick().await.sent, 0);
+    assert!(group_cmd(&tb, "resume").await.contains("Resumed"));
+    assert_eq!(tb.tick().await.sent, 0);
+    assert!(reminders(&tb).is_empty());
+    tick_posts_week(&tb, "2026-11-30T18:00:00Z", g, 2).await;
+
+    // The next reminder, due after the resume, goes out as usual.
+    tb.set_now("2026-12-06T18:00:00Z");
+    assert_eq!(tb.tick().await.sent, 1);
+    assert_eq!(reminders(&tb).len(), 1);
+    tb.finish().await;
+}
+
 // ---------------------------------------------------------------------------------------------
 // 8. /group post-now and /group next
 // ---------------------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ macro_rules! group_row {
                 _ => None,
             })?,
             last_error,
+            live_since: r.live_since,
         }
     }};
 }
@@ -67,8 +68,8 @@ pub async fn insert(
     let by = to_db(created_by);
     let r = sqlx::query!(
         "INSERT INTO study_groups (guild_id, name, channel_id, path_id, start_date, weekday, post_time,
-             timezone, mention_role_id, created_by, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             timezone, mention_role_id, created_by, created_at, updated_at, live_since)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (guild_id, name) DO NOTHING",
         guild,
         s.name,
@@ -80,6 +81,7 @@ pub async fn insert(
         timezone,
         role,
         by,
+        now,
         now,
         now
     )
@@ -117,7 +119,8 @@ pub async fn get(db: &Db, guild_id: u64, id: i64) -> Result<Option<Group>> {
     let guild = to_db(guild_id);
     let r = sqlx::query!(
         r#"SELECT id, guild_id, name, channel_id, path_id, start_date, weekday, post_time, timezone,
-                mention_role_id, paused, last_error, last_error_at AS "last_error_at: DateTime<Utc>"
+                mention_role_id, paused, last_error, last_error_at AS "last_error_at: DateTime<Utc>",
+                live_since AS "live_since: DateTime<Utc>"
          FROM study_groups WHERE guild_id = ? AND id = ?"#,
         guild,
         id
@@ -135,7 +138,8 @@ pub async fn list(db: &Db, guild_id: u64) -> Result<Vec<Group>> {
     let guild = to_db(guild_id);
     let rows = sqlx::query!(
         r#"SELECT id, guild_id, name, channel_id, path_id, start_date, weekday, post_time, timezone,
-                mention_role_id, paused, last_error, last_error_at AS "last_error_at: DateTime<Utc>"
+                mention_role_id, paused, last_error, last_error_at AS "last_error_at: DateTime<Utc>",
+                live_since AS "live_since: DateTime<Utc>"
          FROM study_groups WHERE guild_id = ? ORDER BY name COLLATE NOCASE"#,
         guild
     )
@@ -152,7 +156,8 @@ pub async fn list(db: &Db, guild_id: u64) -> Result<Vec<Group>> {
 pub async fn all(db: &Db) -> Result<Vec<Group>> {
     let rows = sqlx::query!(
         r#"SELECT id, guild_id, name, channel_id, path_id, start_date, weekday, post_time, timezone,
-                mention_role_id, paused, last_error, last_error_at AS "last_error_at: DateTime<Utc>"
+                mention_role_id, paused, last_error, last_error_at AS "last_error_at: DateTime<Utc>",
+                live_since AS "live_since: DateTime<Utc>"
          FROM study_groups ORDER BY id"#
     )
     .fetch_all(db.sqlite())
@@ -256,14 +261,16 @@ pub async fn pause(db: &Db, guild_id: u64, group_id: i64, from: u32, now: DateTi
     Ok(true)
 }
 
-/// Ends the open pause at session `to` (the first session that will be held again).
-/// A pause that covered no session at all is removed. False if the group was not paused.
+/// Ends the open pause at session `to` (the first session that will be held again); the
+/// group is live again from `now`. A pause that covered no session at all is removed. False
+/// if the group was not paused.
 pub async fn resume(db: &Db, guild_id: u64, group_id: i64, to: u32, now: DateTime<Utc>) -> Result<bool> {
     let to = to as i64;
     let mut tx = db.sqlite().begin().await?;
     if !set_paused(&mut tx, guild_id, group_id, false, now).await? {
         return Ok(false);
     }
+    sqlx::query!("UPDATE study_groups SET live_since = ? WHERE id = ?", now, group_id).execute(&mut *tx).await?;
     sqlx::query!(
         "DELETE FROM group_breaks WHERE group_id = ? AND kind = 'pause' AND to_session IS NULL AND from_session >= ?",
         group_id,

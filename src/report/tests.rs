@@ -46,6 +46,7 @@ fn group(total_weeks: u32, breaks: Vec<Break>) -> GroupView {
             mention_role_id: None,
             paused: false,
             last_error: None,
+            live_since: DateTime::<Utc>::MIN_UTC,
         },
         total_weeks,
         breaks,

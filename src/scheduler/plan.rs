@@ -89,7 +89,9 @@ pub fn due(view: &GroupView, posts: &[Post], now: DateTime<Utc>, reminder_hours:
     if let Session::Week(w) = weeks::session(next, &view.breaks, view.total_weeks) {
         let at = schedule.instant(next);
         let remind_at = at - Duration::hours(reminder_hours as i64);
-        if now >= remind_at && now < at {
+        // Not for a time before the group existed (or while it was paused): a group created
+        // or resumed inside the window gets its post, not a reminder out of nowhere.
+        if now >= remind_at && now < at && remind_at >= view.group.live_since {
             out.extend(due_now(candidate(PostKind::Reminder, next, Some(w), posts, now)));
         }
     }
@@ -153,6 +155,7 @@ mod tests {
                 mention_role_id: None,
                 paused: false,
                 last_error: None,
+                live_since: DateTime::<Utc>::MIN_UTC,
             },
             breaks,
             total_weeks: total,
@@ -218,6 +221,20 @@ mod tests {
         posts.push(sent(PostKind::Closing, 3, None));
         assert!(due(&v, &posts, t("2026-04-20T16:00:00Z"), 24).is_empty());
         assert_eq!(next(&v, t("2026-04-20T16:00:00Z"), 24), None);
+    }
+
+    #[test]
+    fn no_reminder_for_a_time_before_the_group_was_created_or_resumed() {
+        // Week 1 is 2026-03-16 18:00 CET = 17:00Z; its reminder 24 h before, at 03-15 17:00Z.
+        let mut v = view(vec![], 36);
+        let reminder = vec![Due { kind: PostKind::Reminder, session: 0, week: Some(1), retry_of: None }];
+        v.group.live_since = t("2026-03-15T17:00:00Z");
+        assert_eq!(due(&v, &[], t("2026-03-15T20:00:00Z"), 24), reminder, "live at the reminder's time");
+        v.group.live_since = t("2026-03-15T17:00:01Z");
+        assert!(due(&v, &[], t("2026-03-15T20:00:00Z"), 24).is_empty(), "created (or resumed) inside the window");
+        // The week itself is still posted on time.
+        let d = due(&v, &[], t("2026-03-16T17:00:00Z"), 24);
+        assert_eq!(d, vec![Due { kind: PostKind::Week, session: 0, week: Some(1), retry_of: None }]);
     }
 
     #[test]
