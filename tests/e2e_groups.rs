@@ -249,28 +249,69 @@ async fn check_in_with_the_button_and_form_then_the_form_comes_back_filled_in() 
     tb.finish().await;
 }
 
+/// What Discord shows for escaped markdown: a backslash before punctuation disappears.
+fn shown(escaped: &str) -> String {
+    let mut out = String::new();
+    let mut chars = escaped.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('\\', Some(next)) if next.is_ascii_punctuation() => out.push(chars.next().unwrap()),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 #[tokio::test]
-async fn a_bad_form_stores_nothing_and_gives_the_note_back() {
+async fn a_bad_form_stores_nothing_and_gives_everything_typed_back() {
     let tb = TestBot::start(Mode::Proxy, NOW).await;
     let (g, post) = evenings_posted(&tb).await;
     let bob = tb.member();
     let modal = tb.fake.click_button(&bob, &post, &format!("sb:ci:{g}:1")).await.wait_modal(T).await;
     tb.fake.submit_modal(&bob, &modal.custom_id, &FORM_OK).await.wait_reply(T).await;
-    let r = tb
-        .fake
-        .submit_modal(
-            &bob,
-            &modal.custom_id,
-            &[("status", "finished"), ("hours", "lots"), ("confidence", "4"), ("note", "my long thoughts")],
-        )
-        .await
-        .wait_reply(T)
-        .await;
+    // A note of the full 500 characters, with its own code fence and markdown.
+    let mut note = String::from("my long thoughts\n```rust\nfn main() {}\n```\n**not bold** <@1> `x`\n");
+    while note.chars().count() < 500 {
+        note.push_str("and more ");
+    }
+    let note: String = note.chars().take(500).collect();
+    let typed = [("status", "finished"), ("hours", "lots"), ("confidence", "4"), ("note", note.as_str())];
+    let r = tb.fake.submit_modal(&bob, &modal.custom_id, &typed).await.wait_reply(T).await;
     assert!(r.ephemeral);
     assert!(r.content.contains("Status `finished`") && r.content.contains("Hours `lots`"), "{}", r.content);
-    assert!(r.content.contains("my long thoughts"), "{}", r.content);
+    assert!(r.content.contains("Nothing was saved"), "{}", r.content);
+    // The whole note comes back, shown exactly as typed whatever it contains.
+    let echoed = r.embeds[0]["description"].as_str().expect("the note embed");
+    assert_eq!(shown(echoed), note);
     let rows = members::checkins(&tb.db, defaults::GUILD, g, defaults::BOB).await.unwrap();
     assert_eq!((rows.len(), rows[0].hours, rows[0].confidence), (1, 3.0, 5));
+
+    // "Fix my check-in" re-opens the form with every value as typed.
+    assert_eq!(r.custom_ids(), [format!("sb:ci:{g}:1")]);
+    let again = tb.fake.click_button(&bob, &r.message, &format!("sb:ci:{g}:1")).await.wait_modal(T).await;
+    let values: Vec<&str> = again.inputs.iter().map(|i| i["value"].as_str().unwrap_or("")).collect();
+    assert_eq!(values, ["finished", "lots", "4", note.as_str()]);
+    // Once a form is saved, the button shows the stored check-in again.
+    let fixed = [("status", "partial"), ("hours", "2"), ("confidence", "4"), ("note", "")];
+    let r = tb.fake.submit_modal(&bob, &again.custom_id, &fixed).await.wait_reply(T).await;
+    assert!(r.content.starts_with("Updated your check-in for week 1"), "{}", r.content);
+    let reopened = tb.fake.click_button(&bob, &post, &format!("sb:ci:{g}:1")).await.wait_modal(T).await;
+    assert_eq!(reopened.inputs[0]["value"], "partial");
+    tb.finish().await;
+}
+
+#[tokio::test]
+async fn a_forged_note_too_long_for_an_embed_comes_back_as_a_file() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let (g, _) = evenings_posted(&tb).await;
+    let note = "`*".repeat(2000);
+    let typed = [("status", "done"), ("hours", "1"), ("confidence", "3"), ("note", note.as_str())];
+    let modal_id = format!("sb:cm:{g}:1");
+    let r = tb.fake.submit_modal(&tb.member(), &modal_id, &typed).await.wait_reply(T).await;
+    assert!(r.content.contains("the limit is 500"), "{}", r.content);
+    assert!(r.embeds.is_empty());
+    assert_eq!(r.files.len(), 1);
+    assert_eq!((r.files[0].filename.as_deref(), r.files[0].bytes.as_slice()), (Some("note.txt"), note.as_bytes()));
     tb.finish().await;
 }
 

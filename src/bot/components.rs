@@ -6,6 +6,7 @@ use super::{BotError, Data, actor, errors};
 use crate::error::UserError;
 use crate::ids::CustomId;
 use crate::render;
+use crate::render::checkins::NoteEcho;
 use crate::service::checkins::CheckinForm;
 use poise::serenity_prelude as serenity;
 use serenity::{
@@ -96,14 +97,20 @@ async fn on_modal(ctx: &serenity::Context, data: &Data, m: &ModalInteraction) ->
         confidence: modal_value(m, "confidence"),
         note: modal_value(m, "note"),
     };
-    let text = match data.services.checkins.submit_form(&who, group_id, week, &form).await {
-        Ok(done) => render::checkins::checked_in(&done),
-        // Nothing the member typed is lost: their note comes back with the refusal.
-        Err(BotError::User(e)) => render::checkins::refused_with_note(&e.to_string(), &form.note),
+    let message = match data.services.checkins.submit_form(&who, group_id, week, &form).await {
+        Ok(done) => CreateInteractionResponseMessage::new().content(render::checkins::checked_in(&done)),
+        // Nothing the member typed is lost: the form re-opens as typed, the note comes back.
+        Err(BotError::User(e)) => {
+            let refusal = render::checkins::form_refused(&e.to_string(), group_id, week, &form.note);
+            let message = CreateInteractionResponseMessage::new().content(refusal.content).components(refusal.buttons);
+            match refusal.note {
+                Some(NoteEcho::Embed(embed)) => message.embed(*embed),
+                Some(NoteEcho::File(bytes)) => message.add_file(serenity::CreateAttachment::bytes(bytes, "note.txt")),
+                None => message,
+            }
+        }
         Err(e) => return Err(e),
     };
-    let response =
-        CreateInteractionResponse::Message(CreateInteractionResponseMessage::new().content(text).ephemeral(true));
-    m.create_response(ctx, response).await?;
+    m.create_response(ctx, CreateInteractionResponse::Message(message.ephemeral(true))).await?;
     Ok(())
 }

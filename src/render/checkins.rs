@@ -22,30 +22,35 @@ pub fn checked_in(c: &CheckedIn) -> String {
     )
 }
 
+/// A value cut to an input's `max_length` (Discord refuses a longer pre-filled value).
+fn clip(value: &str, max: usize) -> String {
+    value.chars().take(max).collect()
+}
+
 /// The check-in form, filled with the member's current values.
 pub fn checkin_modal(f: &OpenForm) -> CreateModal {
     let title: String = format!("Week {} check-in", f.week).chars().take(limits::MODAL_TITLE).collect();
     let status = CreateInputText::new(InputTextStyle::Short, "Status: done, partial or skipped", "status")
         .min_length(1)
         .max_length(10)
-        .value(f.form.status.clone());
+        .value(clip(&f.form.status, 10));
     let mut hours = CreateInputText::new(InputTextStyle::Short, "Hours spent this week", "hours")
         .placeholder("e.g. 4 or 2.5")
         .max_length(6);
     if !f.form.hours.is_empty() {
-        hours = hours.value(f.form.hours.clone());
+        hours = hours.value(clip(&f.form.hours, 6));
     }
     let mut confidence = CreateInputText::new(InputTextStyle::Short, "Confidence, 1 (low) to 5 (high)", "confidence")
         .placeholder("1-5")
         .max_length(1);
     if !f.form.confidence.is_empty() {
-        confidence = confidence.value(f.form.confidence.clone());
+        confidence = confidence.value(clip(&f.form.confidence, 1));
     }
     let mut note = CreateInputText::new(InputTextStyle::Paragraph, "Note (optional)", "note")
         .required(false)
         .max_length(MAX_NOTE as u16);
     if !f.form.note.is_empty() {
-        note = note.value(f.form.note.clone());
+        note = note.value(clip(&f.form.note, MAX_NOTE));
     }
     CreateModal::new(CustomId::CheckInModal { group_id: f.group_id, week: f.week }.encode(), title).components(vec![
         CreateActionRow::InputText(status),
@@ -55,13 +60,52 @@ pub fn checkin_modal(f: &OpenForm) -> CreateModal {
     ])
 }
 
-/// A refusal of the check-in form with the member's note, so nothing typed is lost.
-pub fn refused_with_note(message: &str, note: &str) -> String {
-    if note.trim().is_empty() {
-        return message.to_string();
+/// A refused check-in form: what was wrong, a button that re-opens the form with everything
+/// the member typed, and their whole note (escaped so its own markdown, code fences included,
+/// shows as typed; as a file when it is too long for an embed).
+pub struct FormRefusal {
+    pub content: String,
+    pub note: Option<NoteEcho>,
+    pub buttons: Vec<CreateActionRow>,
+}
+
+pub enum NoteEcho {
+    Embed(Box<CreateEmbed>),
+    /// The note as `note.txt`.
+    File(Vec<u8>),
+}
+
+pub fn form_refused(message: &str, group_id: i64, week: u32, note: &str) -> FormRefusal {
+    let fix = CreateButton::new(CustomId::CheckIn { group_id, week }.encode())
+        .label("Fix my check-in")
+        .style(ButtonStyle::Primary);
+    let mut content =
+        format!("{message}\n\nNothing was saved. Press **Fix my check-in** to get the form back as you typed it.");
+    let note = (!note.trim().is_empty()).then(|| {
+        let escaped = escape_markdown(note);
+        if escaped.chars().count() <= limits::EMBED_DESCRIPTION {
+            NoteEcho::Embed(Box::new(CreateEmbed::new().title("Your note").description(escaped).colour(COLOUR)))
+        } else {
+            NoteEcho::File(note.as_bytes().to_vec())
+        }
+    });
+    if note.is_some() {
+        content.push_str(" Your note is below too, to copy.");
     }
-    let shown: String = note.chars().take(MAX_NOTE + 100).collect();
-    format!("{message}\n\nNothing was saved. Your note, to copy back:\n```\n{shown}\n```")
+    FormRefusal { content, note, buttons: vec![CreateActionRow::Buttons(vec![fix])] }
+}
+
+/// Escapes every ASCII punctuation character, so Discord shows the text exactly as written
+/// (no formatting, code blocks, mentions or links) and copying it gives the original back.
+pub fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    for c in text.chars() {
+        if c.is_ascii_punctuation() {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The self-assessment: the week's questions and a row of 1-5 buttons per question, the

@@ -5,7 +5,9 @@ use super::{Core, GroupService};
 use crate::db::{self, members::Author};
 use crate::error::{Result, UserError};
 use crate::model::{Actor, Checkin, CheckinEntry, CheckinStatus, GroupView, Rating, Standing};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 pub const MAX_NOTE: usize = 500;
 pub const MAX_HOURS: f64 = 100.0;
@@ -144,10 +146,48 @@ impl Assessment {
     }
 }
 
+/// How long a refused form is kept for "Fix my check-in".
+pub const DRAFT_LIFETIME: Duration = Duration::hours(1);
+/// At most this many refused forms are kept (the oldest go first).
+const MAX_DRAFTS: usize = 10_000;
+
+/// Check-in forms refused for a mistake, as typed, so the form re-opens with everything the
+/// member wrote. Kept in memory: a guild's interactions reach the process that runs its shard.
+#[derive(Clone, Default)]
+struct Drafts(Arc<Mutex<HashMap<DraftKey, Draft>>>);
+
+/// (guild, user, group, week)
+type DraftKey = (u64, u64, i64, u32);
+/// The form as typed and when it was refused.
+type Draft = (CheckinForm, DateTime<Utc>);
+
+impl Drafts {
+    fn keep(&self, key: DraftKey, form: &CheckinForm, now: DateTime<Utc>) {
+        let mut all = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        all.retain(|_, (_, at)| now - *at < DRAFT_LIFETIME);
+        if all.len() >= MAX_DRAFTS
+            && let Some(oldest) = all.iter().min_by_key(|(_, (_, at))| *at).map(|(k, _)| *k)
+        {
+            all.remove(&oldest);
+        }
+        all.insert(key, (form.clone(), now));
+    }
+
+    fn get(&self, key: DraftKey, now: DateTime<Utc>) -> Option<CheckinForm> {
+        let all = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        all.get(&key).filter(|(_, at)| now - *at < DRAFT_LIFETIME).map(|(f, _)| f.clone())
+    }
+
+    fn discard(&self, key: DraftKey) {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&key);
+    }
+}
+
 #[derive(Clone)]
 pub struct CheckinService {
     core: Core,
     groups: GroupService,
+    drafts: Drafts,
 }
 
 fn author(actor: &Actor, group_id: i64) -> Author<'_> {
@@ -156,7 +196,7 @@ fn author(actor: &Actor, group_id: i64) -> Author<'_> {
 
 impl CheckinService {
     pub fn new(core: Core, groups: GroupService) -> CheckinService {
-        CheckinService { core, groups }
+        CheckinService { core, groups, drafts: Drafts::default() }
     }
 
     /// `/checkin`: the group named (or the member's only one), the week requested (or the current).
@@ -171,11 +211,23 @@ impl CheckinService {
         self.store(actor, view, week, entry).await
     }
 
-    /// The check-in form was submitted for the group and week of its button.
+    /// The check-in form was submitted for the group and week of its button. A form refused
+    /// for a mistake is kept as typed: the next [`open_form`](Self::open_form) of that group
+    /// and week (the "Fix my check-in" button) shows it again.
     pub async fn submit_form(&self, actor: &Actor, group_id: i64, week: u32, form: &CheckinForm) -> Result<CheckedIn> {
-        let view = self.groups.by_id(actor.guild_id, group_id).await?;
-        let entry = form.parse().map_err(UserError::InvalidCheckin)?;
-        self.store(actor, view, Some(week), entry).await
+        let key = (actor.guild_id, actor.user_id, group_id, week);
+        let stored = async {
+            let view = self.groups.by_id(actor.guild_id, group_id).await?;
+            let entry = form.parse().map_err(UserError::InvalidCheckin)?;
+            self.store(actor, view, Some(week), entry).await
+        }
+        .await;
+        match &stored {
+            Ok(_) => self.drafts.discard(key),
+            Err(crate::error::Error::User(_)) => self.drafts.keep(key, form, self.core.now()),
+            Err(_) => {}
+        }
+        stored
     }
 
     async fn store(&self, actor: &Actor, view: GroupView, week: Option<u32>, entry: CheckinEntry) -> Result<CheckedIn> {
@@ -186,10 +238,14 @@ impl CheckinService {
         Ok(CheckedIn { view, week, entry, updated })
     }
 
-    /// The "Check in" button: the form to open, filled with an existing check-in.
+    /// The "Check in" button: the form to open, filled with what the member last typed and
+    /// was refused (for [`DRAFT_LIFETIME`]), else with their stored check-in.
     pub async fn open_form(&self, actor: &Actor, group_id: i64, week: u32) -> Result<OpenForm> {
         let view = self.groups.by_id(actor.guild_id, group_id).await?;
         let week = target_week(&view, Some(week), self.core.now())?;
+        if let Some(form) = self.drafts.get((actor.guild_id, actor.user_id, group_id, week), self.core.now()) {
+            return Ok(OpenForm { group_id, week, form });
+        }
         let existing = db::members::checkins(&self.core.db, actor.guild_id, group_id, actor.user_id).await?;
         let form = CheckinForm::of(existing.iter().find(|c| c.week == week));
         Ok(OpenForm { group_id, week, form })
