@@ -198,6 +198,22 @@ async fn a_future_week_or_an_out_of_range_value_is_refused_by_the_bot() {
     tb.finish().await;
 }
 
+#[tokio::test]
+async fn a_choice_value_the_command_does_not_define_is_named_with_the_accepted_values() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let g = evenings(&tb).await;
+    tb.set_now("2026-11-30T17:30:00Z");
+    // An old client or a forged payload: choice index 7 of three.
+    let r = tb.run(checkin(7, 2.0, 3)).await;
+    assert!(r.ephemeral);
+    assert_eq!(
+        r.content,
+        "`7` is not a value of the option `status` of `/checkin`. It accepts: done, partial, skipped."
+    );
+    assert!(members::checkins(&tb.db, defaults::GUILD, g, defaults::BOB).await.unwrap().is_empty());
+    tb.finish().await;
+}
+
 /// Evenings with its week 1 posted (by `/group post-now` on the session day); the post.
 async fn evenings_posted(tb: &TestBot) -> (i64, Value) {
     let g = evenings(tb).await;

@@ -17,6 +17,68 @@ pub fn phrase(e: &Error, what: &str) -> String {
     }
 }
 
+/// A command option as defined: its name and, for a choice, the choices' names in order.
+pub struct Param<'a> {
+    pub name: &'a str,
+    pub choices: Vec<&'a str>,
+}
+
+/// An option as Discord sent it: its name and its value as text (an index for a choice).
+pub struct Arg<'a> {
+    pub name: &'a str,
+    pub value: String,
+}
+
+fn arg_value(v: &serenity::ResolvedValue<'_>) -> String {
+    use serenity::ResolvedValue as V;
+    match v {
+        V::Integer(i) => i.to_string(),
+        V::Number(n) => n.to_string(),
+        V::String(s) => s.chars().take(50).collect(),
+        V::Boolean(b) => b.to_string(),
+        V::User(u, _) => u.id.to_string(),
+        V::Role(r) => r.id.to_string(),
+        V::Channel(c) => c.id.to_string(),
+        _ => "?".to_string(),
+    }
+}
+
+/// What to tell a member when Discord sent options the command does not define (an old
+/// client, a command definition still updating, a forged payload): the option at fault and
+/// the values it accepts, or the options the command has.
+pub fn mismatch_message(command: &str, params: &[Param<'_>], args: &[Arg<'_>]) -> String {
+    for a in args {
+        match params.iter().find(|p| p.name == a.name) {
+            None => {
+                let names: Vec<String> = params.iter().map(|p| format!("`{}`", p.name)).collect();
+                return format!(
+                    "`/{command}` has no option `{}`; its options are {}. Your Discord may show an old version \
+                     of the command: reload Discord (Ctrl+R) and try again.",
+                    a.name,
+                    names.join(", ")
+                );
+            }
+            Some(p) if !p.choices.is_empty() => {
+                let known = a.value.parse::<usize>().ok().is_some_and(|i| i < p.choices.len())
+                    || p.choices.iter().any(|c| c.eq_ignore_ascii_case(&a.value));
+                if !known {
+                    return format!(
+                        "`{}` is not a value of the option `{}` of `/{command}`. It accepts: {}.",
+                        a.value,
+                        p.name,
+                        p.choices.join(", ")
+                    );
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    format!(
+        "Discord sent options `/{command}` does not expect. Reload Discord (Ctrl+R) to get the current version \
+         of the command and try again."
+    )
+}
+
 /// poise's error hook for every command.
 pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
     use poise::FrameworkError as F;
@@ -34,12 +96,16 @@ pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
         }
         F::CommandCheckFailed { ctx, error: Some(e), .. } => (ctx, phrase(&e, "command check")),
         F::CommandStructureMismatch { ctx, description, .. } => {
-            warn!(command = %ctx.command().qualified_name, "option mismatch: {description}");
-            (
-                poise::Context::Application(ctx),
-                "Discord sent options this command does not have (its definition may be updating). Please try again in a minute."
-                    .to_string(),
-            )
+            let command = ctx.command();
+            warn!(command = %command.qualified_name, "option mismatch: {description}");
+            let params: Vec<Param<'_>> = command
+                .parameters
+                .iter()
+                .map(|p| Param { name: &p.name, choices: p.choices.iter().map(|c| c.name.as_ref()).collect() })
+                .collect();
+            let args: Vec<Arg<'_>> =
+                ctx.args.iter().map(|o| Arg { name: o.name, value: arg_value(&o.value) }).collect();
+            (poise::Context::Application(ctx), mismatch_message(&command.qualified_name, &params, &args))
         }
         F::GuildOnly { ctx, .. } => (ctx, UserError::GuildOnly.to_string()),
         F::CommandPanic { ctx, payload, .. } => {
@@ -75,5 +141,35 @@ pub async fn reply_to_interaction(ctx: &serenity::Context, interaction: &serenit
     };
     if let Err(e) = sent {
         warn!("could not send the error reply: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status() -> Vec<Param<'static>> {
+        vec![
+            Param { name: "status", choices: vec!["done", "partial", "skipped"] },
+            Param { name: "hours", choices: vec![] },
+        ]
+    }
+
+    #[test]
+    fn an_undefined_choice_names_the_option_and_its_values() {
+        let args = [Arg { name: "hours", value: "2".into() }, Arg { name: "status", value: "7".into() }];
+        assert_eq!(
+            mismatch_message("checkin", &status(), &args),
+            "`7` is not a value of the option `status` of `/checkin`. It accepts: done, partial, skipped."
+        );
+    }
+
+    #[test]
+    fn an_unknown_option_lists_the_options_and_defined_values_pass() {
+        let args = [Arg { name: "status", value: "2".into() }, Arg { name: "mood", value: "x".into() }];
+        let m = mismatch_message("checkin", &status(), &args);
+        assert!(m.starts_with("`/checkin` has no option `mood`; its options are `status`, `hours`."), "{m}");
+        let fine = [Arg { name: "status", value: "0".into() }];
+        assert!(mismatch_message("checkin", &status(), &fine).starts_with("Discord sent options `/checkin`"));
     }
 }
