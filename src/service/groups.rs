@@ -89,19 +89,54 @@ pub enum Listed {
     Unschedulable { group: Group, reason: String },
 }
 
-/// Suggests timezone names close to `input`.
+/// How similar (Jaro-Winkler, 0 to 1) a typed zone or city must be to a zone's name or city
+/// to be suggested: typos such as `Europe/Berln` or `Tokio` pass, `Mars/Olympus` does not.
+const TZ_SIMILARITY: f64 = 0.88;
+
+/// Timezone names for what a member typed: names containing it (`berlin`, `new york`), else
+/// names or cities within [`TZ_SIMILARITY`], best first; nothing for nonsense.
 pub fn timezone_suggestions(input: &str, limit: usize) -> Vec<&'static str> {
     let needle = input.trim().to_lowercase().replace(' ', "_");
-    let mut out: Vec<&'static str> = chrono_tz::TZ_VARIANTS
-        .iter()
-        .map(|t| t.name())
-        .filter(|n| needle.is_empty() || n.to_lowercase().contains(&needle))
-        .take(limit)
-        .collect();
-    if out.is_empty() {
-        out = did_you_mean(&needle, chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()));
+    let names = || chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
+    let containing: Vec<&'static str> =
+        names().filter(|n| needle.is_empty() || n.to_lowercase().contains(&needle)).take(limit).collect();
+    if !containing.is_empty() {
+        return containing;
     }
-    out
+    // Compare cities (the last part), so a shared region such as `Europe/` does not make
+    // Dublin look like Berlin; a region typed that matches no zone's region costs a little.
+    let split = |name: &str| -> (String, String) {
+        let region = name.split('/').next().unwrap_or(name);
+        let city = name.rsplit('/').next().unwrap_or(name);
+        (region.to_string(), city.to_string())
+    };
+    let (typed_region, typed_city) = split(&needle);
+    let typed_region = needle.contains('/').then_some(typed_region);
+    let mut close: Vec<(f64, &'static str)> = names()
+        .filter_map(|n| {
+            let (region, city) = split(&n.to_lowercase());
+            let mut score = strsim::jaro_winkler(&typed_city, &city);
+            if typed_region.as_ref().is_some_and(|r| strsim::jaro_winkler(r, &region) < TZ_SIMILARITY) {
+                score *= 0.95;
+            }
+            (score >= TZ_SIMILARITY).then_some((score, n))
+        })
+        .collect();
+    close.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    close.into_iter().take(limit).map(|(_, n)| n).collect()
+}
+
+/// The hint after an unknown timezone: close names, else examples and where to look.
+pub fn timezone_hint(input: &str) -> String {
+    let guesses = timezone_suggestions(input, 3);
+    if guesses.is_empty() {
+        "Use an IANA name such as Europe/Berlin, America/New_York or Asia/Kolkata: start typing your city \
+         in the timezone option and pick from the list, or look yours up in the \"TZ identifier\" column of \
+         <https://en.wikipedia.org/wiki/List_of_tz_database_time_zones>."
+            .to_string()
+    } else {
+        format!("Did you mean {}?", guesses.join(", "))
+    }
 }
 
 /// Checks every setting and returns the typed settings, or every problem at once.
@@ -129,13 +164,11 @@ pub fn validate(
     }
     let tz = weeks::parse_tz(&input.timezone);
     if tz.is_none() {
-        let guesses = timezone_suggestions(&input.timezone, 3);
-        let hint = if guesses.is_empty() {
-            "Use an IANA name such as Europe/Berlin or America/New_York.".to_string()
-        } else {
-            format!("Did you mean {}?", guesses.join(", "))
-        };
-        problems.push(format!("`{}` is not a timezone I know. {hint}", input.timezone.trim()));
+        problems.push(format!(
+            "`{}` is not a timezone I know. {}",
+            input.timezone.trim(),
+            timezone_hint(&input.timezone)
+        ));
     }
     let time = weeks::parse_time(&input.time);
     if time.is_none() {
@@ -421,6 +454,23 @@ mod tests {
 
     fn now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-11-23T12:00:00Z").unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn timezone_suggestions_are_close_matches_or_nothing() {
+        let first = |typed: &str| timezone_suggestions(typed, 3).first().copied();
+        assert_eq!(first("Europe/Berln"), Some("Europe/Berlin"));
+        assert_eq!(first("berlin"), Some("Europe/Berlin"));
+        assert_eq!(first("new york"), Some("America/New_York"));
+        assert_eq!(first("Tokio"), Some("Asia/Tokyo"));
+        assert_eq!(first("Amrica/Chicago"), Some("America/Chicago"));
+        assert_eq!(first("Londn"), Some("Europe/London"));
+        for nonsense in ["Mars/Olympus", "qwertyuiop", "Moon/Base"] {
+            assert_eq!(timezone_suggestions(nonsense, 3), Vec::<&str>::new(), "{nonsense}");
+        }
+        let hint = timezone_hint("Mars/Olympus");
+        assert!(hint.contains("Europe/Berlin") && hint.contains("List_of_tz_database_time_zones"), "{hint}");
+        assert_eq!(timezone_hint("Europe/Berln"), "Did you mean Europe/Berlin?");
     }
 
     #[test]
