@@ -129,6 +129,7 @@ async fn bad_input_gets_a_clear_ephemeral_message() {
     // A choice index out of range (an outdated client): a clear message, not silence.
     let r = tb.run(Slash::new("resources").integer("kind", 42)).await;
     assert!(r.ephemeral && r.content.contains("try again"), "{}", r.content);
+    assert!(r.content.contains("option `kind`") && r.content.contains("Books, Courses"), "{}", r.content);
     tb.finish().await;
 }
 

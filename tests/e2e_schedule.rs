@@ -472,8 +472,11 @@ async fn two_hundred_groups_post_once_under_429s_with_serenitys_rate_limiter() {
 async fn two_hundred_groups_post_once_under_429s_in_proxy_mode() {
     let tb = TestBot::start(Mode::Proxy, "2026-11-23T12:00:00Z").await;
     let ids = insert_many(&tb, 200).await;
-    // The first post gets 429 on all four attempts (fails), the second on two (then succeeds).
-    tb.fake.inject(Fault::rate_limit("POST", "/api/v10/channels").times(6).retry_after(0.2));
+    // One post gets 429 on all four attempts (fails), another on two (then succeeds). The
+    // groups are delivered concurrently, so the faults follow the posts' nonces.
+    let nonce = |g: i64| posts::nonce(g, PostKind::Week, 0);
+    tb.fake.inject(Fault::rate_limit("POST", "/api/v10/channels").nonce(&nonce(ids[0])).times(4).retry_after(0.2));
+    tb.fake.inject(Fault::rate_limit("POST", "/api/v10/channels").nonce(&nonce(ids[1])).times(2).retry_after(0.2));
     tb.set_now("2026-11-23T18:00:30Z");
     let started = std::time::Instant::now();
     let r = within(60.0, "tick of 200 groups (proxy)", tb.tick()).await;

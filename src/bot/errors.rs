@@ -63,7 +63,7 @@ pub fn mismatch_message(command: &str, params: &[Param<'_>], args: &[Arg<'_>]) -
                     || p.choices.iter().any(|c| c.eq_ignore_ascii_case(&a.value));
                 if !known {
                     return format!(
-                        "`{}` is not a value of the option `{}` of `/{command}`. It accepts: {}.",
+                        "`{}` is not a value of the option `{}` of `/{command}`. It accepts: {}. Pick one of them and try again.",
                         a.value,
                         p.name,
                         p.choices.join(", ")
@@ -160,7 +160,7 @@ mod tests {
         let args = [Arg { name: "hours", value: "2".into() }, Arg { name: "status", value: "7".into() }];
         assert_eq!(
             mismatch_message("checkin", &status(), &args),
-            "`7` is not a value of the option `status` of `/checkin`. It accepts: done, partial, skipped."
+            "`7` is not a value of the option `status` of `/checkin`. It accepts: done, partial, skipped. Pick one of them and try again."
         );
     }
 

@@ -49,6 +49,8 @@ pub struct StartOptions {
     pub clock: Option<SharedClock>,
     /// Start the ticking scheduler job (tests drive ticks by hand instead).
     pub start_scheduler: bool,
+    /// The scheduler's request budgets; Discord's limits by default.
+    pub pace: Option<crate::scheduler::pace::Budget>,
 }
 
 impl StartOptions {
@@ -170,7 +172,7 @@ pub async fn start(
         clock: Arc::clone(&clock),
         reminder_hours: config.reminder_hours,
     };
-    let scheduler = Scheduler::new(core.clone());
+    let scheduler = Scheduler::new(core.clone(), options.pace.unwrap_or_default());
     let data = Data { config, curriculum, clock, services: Services::new(core), scheduler: Arc::clone(&scheduler) };
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {

@@ -6,21 +6,34 @@
 //! it is sent and completed after, and carries a Discord nonce with `enforce_nonce`, so
 //! neither a retry nor a restart can produce a second message. Failures are isolated per
 //! group and recorded for `/group list`.
+//!
+//! Groups are delivered concurrently (at most [`IN_FLIGHT`] at once), each group's posts in
+//! order under its own lock, which `/group post-now` shares; every request waits for the
+//! shared [`pace::Pace`] (global and per-channel budgets).
 
+pub mod pace;
 pub mod plan;
 
 use crate::db::{self, posts};
 use crate::error::{Error, UserError};
 use crate::model::Actor;
-use crate::model::{GroupView, PostKind, Session, Standing};
+use crate::model::{Group, GroupView, PostKind, Session, Standing};
 use crate::render;
 use crate::service::{Core, GroupService};
 use crate::weeks;
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use pace::{Budget, Pace};
 use plan::{Candidate, Due};
 use poise::serenity_prelude as serenity;
 use serenity::{ChannelId, CreateMessage, CreateThread, Http, Nonce, UserId};
+use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use tokio::sync::Mutex;
+
+/// At most this many groups are being delivered at once; their requests share one [`Pace`],
+/// so a slow or failing group holds up only its own slot.
+pub const IN_FLIGHT: usize = 32;
 use tracing::{debug, error, info, warn};
 
 /// What one tick did (for logs and tests).
@@ -42,8 +55,12 @@ pub struct Scheduler {
     core: Core,
     groups: GroupService,
     http: OnceLock<Arc<Http>>,
-    /// Serializes ticks and `/group post-now`, so one post is never being sent twice at once.
-    lock: Mutex<()>,
+    pace: Pace,
+    /// Ticks never overlap; shutdown waits for the running one.
+    ticking: Mutex<()>,
+    /// One delivery at a time per group (a tick's or `/group post-now`'s), so one post is
+    /// never being sent twice at once; other groups are not held up.
+    group_locks: std::sync::Mutex<HashMap<i64, Arc<Mutex<()>>>>,
     job: Mutex<Option<tokio_cron_scheduler::JobScheduler>>,
 }
 
@@ -86,14 +103,22 @@ where
 }
 
 impl Scheduler {
-    pub fn new(core: Core) -> Arc<Scheduler> {
+    /// A scheduler pacing its requests by `budget` (Discord's limits: `Budget::default()`).
+    pub fn new(core: Core, budget: Budget) -> Arc<Scheduler> {
         Arc::new(Scheduler {
             groups: GroupService::new(core.clone()),
             core,
             http: OnceLock::new(),
-            lock: Mutex::new(()),
+            pace: Pace::new(budget),
+            ticking: Mutex::new(()),
+            group_locks: std::sync::Mutex::new(HashMap::new()),
             job: Mutex::new(None),
         })
+    }
+
+    fn group_lock(&self, group_id: i64) -> Arc<Mutex<()>> {
+        let mut locks = self.group_locks.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        Arc::clone(locks.entry(group_id).or_default())
     }
 
     /// Gives the scheduler the bot's HTTP client (once the client exists).
@@ -143,12 +168,13 @@ impl Scheduler {
         {
             warn!("scheduler shutdown: {e}");
         }
-        let _guard = self.lock.lock().await;
+        let _ticking = self.ticking.lock().await;
     }
 
-    /// One pass over every group: sends what is due. Never fails as a whole.
+    /// One pass over every group: sends what is due, up to [`IN_FLIGHT`] groups at once.
+    /// Never fails as a whole; a failing group is logged and recorded, the others go on.
     pub async fn tick(&self) -> TickReport {
-        let _guard = self.lock.lock().await;
+        let _ticking = self.ticking.lock().await;
         let mut report = TickReport::default();
         let all = match db::groups::all(&self.core.db).await {
             Ok(g) => g,
@@ -158,40 +184,57 @@ impl Scheduler {
             }
         };
         let now = self.core.now();
-        for group in all {
-            report.groups += 1;
-            let id = group.id;
-            let view = match self.groups.view_of(group).await {
-                Ok(v) => v,
-                Err(e) => {
-                    warn!(group = id, "cannot schedule group: {e:#}");
-                    continue;
-                }
-            };
-            let existing = match posts::for_group(&self.core.db, id).await {
-                Ok(p) => p,
-                Err(e) => {
-                    error!(group = id, "cannot read posts: {e}");
-                    continue;
-                }
-            };
-            for due in plan::due(&view, &existing, now, self.core.reminder_hours) {
-                match self.deliver(&view, &due).await {
-                    Ok(true) => report.sent += 1,
-                    Ok(false) => {}
-                    Err(e) => {
-                        report.failed += 1;
-                        warn!(group = id, kind = due.kind.as_str(), "post failed: {e:#}");
-                    }
-                }
-            }
+        report.groups = all.len();
+        let mut outcomes = futures_util::stream::iter(all).map(|g| self.tick_group(g, now)).buffer_unordered(IN_FLIGHT);
+        while let Some((sent, failed)) = outcomes.next().await {
+            report.sent += sent;
+            report.failed += failed;
         }
+        drop(outcomes);
+        self.pace.tidy();
+        self.group_locks
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .retain(|_, l| Arc::strong_count(l) > 1);
         if report.sent + report.failed > 0 {
             info!(sent = report.sent, failed = report.failed, "scheduler tick");
         } else {
             debug!(groups = report.groups, "scheduler tick: nothing due");
         }
         report
+    }
+
+    /// What is due for one group at `now`, delivered in order: (sent, failed).
+    async fn tick_group(&self, group: Group, now: DateTime<Utc>) -> (usize, usize) {
+        let id = group.id;
+        let lock = self.group_lock(id);
+        let _delivering = lock.lock().await;
+        let view = match self.groups.view_of(group).await {
+            Ok(v) => v,
+            Err(e) => {
+                warn!(group = id, "cannot schedule group: {e:#}");
+                return (0, 0);
+            }
+        };
+        let existing = match posts::for_group(&self.core.db, id).await {
+            Ok(p) => p,
+            Err(e) => {
+                error!(group = id, "cannot read posts: {e}");
+                return (0, 0);
+            }
+        };
+        let (mut sent, mut failed) = (0, 0);
+        for due in plan::due(&view, &existing, now, self.core.reminder_hours) {
+            match self.deliver(&view, &due).await {
+                Ok(true) => sent += 1,
+                Ok(false) => {}
+                Err(e) => {
+                    failed += 1;
+                    warn!(group = id, kind = due.kind.as_str(), "post failed: {e:#}");
+                }
+            }
+        }
+        (sent, failed)
     }
 
     /// `/group post-now`: posts the current week of one group now, unless it is out. The
@@ -202,8 +245,10 @@ impl Scheduler {
         Ok((view, outcome))
     }
 
+    /// Waits only for a delivery of this group that is under way, never for a whole tick.
     async fn post_now_of(&self, view: &GroupView) -> Result<PostNow, Error> {
-        let _guard = self.lock.lock().await;
+        let lock = self.group_lock(view.group.id);
+        let _delivering = lock.lock().await;
         let now = self.core.now();
         let name = || view.group.name.clone();
         let existing = posts::for_group(&self.core.db, view.group.id).await?;
@@ -266,7 +311,11 @@ impl Scheduler {
     /// limiter is off, behind a proxy).
     async fn send_message(&self, channel: ChannelId, msg: CreateMessage) -> Result<serenity::Message, String> {
         let http = self.http().map_err(|e| e.to_string())?;
-        retry_429(|| channel.send_message(http.as_ref(), msg.clone())).await.map_err(|e| err_text(&e))
+        let send = || async {
+            self.pace.message(channel.get()).await;
+            channel.send_message(http.as_ref(), msg.clone()).await
+        };
+        retry_429(send).await.map_err(|e| err_text(&e))
     }
 
     async fn send(&self, view: &GroupView, due: &Due, nonce: &str) -> Result<(Option<u64>, Option<u64>), String> {
@@ -293,7 +342,10 @@ impl Scheduler {
                 let http = self.http().map_err(|e| e.to_string())?;
                 let thread = CreateThread::new(name).auto_archive_duration(serenity::AutoArchiveDuration::OneWeek);
                 // Retried on 429 like the post itself: a later tick never makes a missing thread.
-                let open = || channel.create_thread_from_message(http.as_ref(), msg.id, thread.clone());
+                let open = || async {
+                    self.pace.request().await;
+                    channel.create_thread_from_message(http.as_ref(), msg.id, thread.clone()).await
+                };
                 let thread = match retry_429(open).await {
                     Ok(t) => Some(t.id.get()),
                     Err(e) => {
@@ -350,7 +402,9 @@ impl Scheduler {
         };
         for u in users {
             let result = async {
+                self.pace.request().await;
                 let dm = UserId::new(u).create_dm_channel(http.as_ref()).await?;
+                self.pace.message(dm.id.get()).await;
                 dm.id.send_message(http.as_ref(), render::reminder_message(text.to_string())).await
             }
             .await;

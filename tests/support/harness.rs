@@ -11,6 +11,7 @@ use studybot::clock::ManualClock;
 use studybot::config::{Config, Secret};
 use studybot::curriculum::Curriculum;
 use studybot::db::Db;
+use studybot::scheduler::pace::Budget;
 
 /// Generous bound for anything the bot should do promptly.
 pub const T: Duration = Duration::from_secs(10);
@@ -86,6 +87,9 @@ impl TestBot {
             http_client: (self.mode == Mode::Tls).then(|| self.fake.tls_client()),
             clock: Some(Arc::new(self.clock.clone())),
             start_scheduler: false,
+            // The fake does not enforce Discord's per-channel message limit, and the tests post
+            // up to 200 groups into one channel; the global budget stays Discord's.
+            pace: Some(Budget { channel_period: None, ..Budget::default() }),
         };
         start(config, curriculum, self.db.clone(), options).await.expect("bot starts")
     }

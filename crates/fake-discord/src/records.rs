@@ -54,6 +54,8 @@ pub struct Fault {
     pub method: Option<String>,
     /// Matched against the path without `/api/v10`, e.g. `/interactions/`.
     pub path_prefix: String,
+    /// Only requests whose JSON body has this `nonce` (see [`Fault::nonce`]).
+    pub nonce: Option<String>,
     pub remaining: usize,
 }
 
@@ -78,7 +80,13 @@ impl Fault {
     pub(crate) fn new(kind: FaultKind, method: &str, path_prefix: &str) -> Self {
         let method = (method != "*").then(|| method.to_ascii_uppercase());
         let path_prefix = path_prefix.strip_prefix("/api/v10").unwrap_or(path_prefix).to_string();
-        Fault { kind, method, path_prefix, remaining: 1 }
+        Fault { kind, method, path_prefix, nonce: None, remaining: 1 }
+    }
+    /// Only requests carrying this message `nonce` match: one post and its retries get the
+    /// fault whatever else is sent at the same time.
+    pub fn nonce(mut self, nonce: &str) -> Self {
+        self.nonce = Some(nonce.to_string());
+        self
     }
     pub fn times(mut self, n: usize) -> Self {
         self.remaining = n;

@@ -102,7 +102,7 @@ pub(crate) async fn rest(State(ctx): State<Ctx>, req: Request) -> Response {
         let mut st = inner.st.lock().unwrap_or_else(|e| e.into_inner());
         if !auth_ok {
             err(401, 0, "401: Unauthorized")
-        } else if let Some(kind) = take_fault(&mut st, &method, &path) {
+        } else if let Some(kind) = take_fault(&mut st, &method, &path, &json_body) {
             let (resp, status, body) = fault_response(&kind, &path);
             match status {
                 429 => st.count_429 += 1,
@@ -177,9 +177,12 @@ pub(crate) fn add_ratelimit_headers(h: &mut HeaderMap, path: &str, limit: u32, r
     put("x-ratelimit-bucket", bucket_of(path));
 }
 
-pub(crate) fn take_fault(st: &mut St, method: &str, path: &str) -> Option<FaultKind> {
+pub(crate) fn take_fault(st: &mut St, method: &str, path: &str, body: &Value) -> Option<FaultKind> {
     let f = st.faults.iter_mut().find(|f| {
-        f.remaining > 0 && f.method.as_deref().is_none_or(|m| m == method) && path.starts_with(&f.path_prefix)
+        f.remaining > 0
+            && f.method.as_deref().is_none_or(|m| m == method)
+            && path.starts_with(&f.path_prefix)
+            && f.nonce.as_deref().is_none_or(|n| body["nonce"].as_str() == Some(n))
     })?;
     f.remaining -= 1;
     let kind = f.kind.clone();

@@ -1,0 +1,99 @@
+//! The scheduler's own pacing of Discord requests. In proxy mode serenity's rate limiter is
+//! off, so every request would otherwise go out as fast as the deliveries run; paced here,
+//! the bot stays inside Discord's budgets instead of learning them from 429s (10,000 invalid
+//! requests in 10 minutes ban the IP for an hour).
+//!
+//! Two budgets, both GCRA limiters from `governor` shared by every delivery of a tick and by
+//! `/group post-now`: all requests (Discord allows 50 per second per token; we use a little
+//! less so timing jitter never crosses it) and messages per channel (5 per 5 seconds, spaced
+//! as one per second so no 5-second window ever holds more than 5).
+
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota};
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+/// Requests per second the scheduler allows itself (Discord's global limit is 50).
+pub const GLOBAL_PER_SECOND: u32 = 48;
+/// Messages per channel: one per this period (Discord allows 5 per 5 seconds).
+pub const CHANNEL_PERIOD: Duration = Duration::from_secs(1);
+
+/// The budgets to pace by.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Budget {
+    pub global_per_second: u32,
+    /// `None`: messages to one channel are not paced (only for a fake Discord that does not
+    /// enforce it, where tests post hundreds of groups into one channel).
+    pub channel_period: Option<Duration>,
+}
+
+impl Default for Budget {
+    /// Discord's limits.
+    fn default() -> Self {
+        Budget { global_per_second: GLOBAL_PER_SECOND, channel_period: Some(CHANNEL_PERIOD) }
+    }
+}
+
+pub struct Pace {
+    global: DefaultDirectRateLimiter,
+    channels: Option<DefaultKeyedRateLimiter<u64>>,
+}
+
+impl Pace {
+    pub fn new(budget: Budget) -> Pace {
+        let per_second = NonZeroU32::new(budget.global_per_second.max(1)).unwrap_or(NonZeroU32::MIN);
+        // Burst 1: requests are spaced evenly rather than bunched at each second's start.
+        let global = Quota::per_second(per_second).allow_burst(NonZeroU32::MIN);
+        let channels = budget.channel_period.and_then(Quota::with_period).map(DefaultKeyedRateLimiter::keyed);
+        Pace { global: DefaultDirectRateLimiter::direct(global), channels }
+    }
+
+    /// Waits for a slot in the global budget (every request).
+    pub async fn request(&self) {
+        self.global.until_ready().await;
+    }
+
+    /// Waits for a slot to post a message in `channel`, then for a global one.
+    pub async fn message(&self, channel: u64) {
+        if let Some(c) = &self.channels {
+            c.until_key_ready(&channel).await;
+        }
+        self.request().await;
+    }
+
+    /// Forgets channels whose budget is full again (keeps the keyed state small).
+    pub fn tidy(&self) {
+        if let Some(c) = &self.channels {
+            c.retain_recent();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    #[tokio::test]
+    async fn requests_are_spaced_to_the_global_budget() {
+        let pace = Pace::new(Budget { global_per_second: 100, channel_period: None });
+        let started = Instant::now();
+        for _ in 0..21 {
+            pace.request().await;
+        }
+        // 20 intervals of 10 ms after the first request.
+        let took = started.elapsed();
+        assert!(took >= Duration::from_millis(190), "{took:?}");
+    }
+
+    #[test]
+    fn each_channel_has_its_own_message_budget() {
+        let pace = Pace::new(Budget { global_per_second: 1000, channel_period: Some(Duration::from_secs(60)) });
+        let channels = pace.channels.as_ref().expect("paced channels");
+        for channel in 0..10 {
+            assert!(channels.check_key(&channel).is_ok(), "first message to channel {channel}");
+        }
+        assert!(channels.check_key(&3).is_err(), "a second message to one channel waits");
+        let unpaced = Pace::new(Budget { global_per_second: 1000, channel_period: None });
+        assert!(unpaced.channels.is_none());
+    }
+}
