@@ -332,6 +332,20 @@ impl FakeDiscord {
     pub fn count_429(&self) -> usize {
         self.lock().count_429
     }
+    /// Every REST request takes `latency` before it is answered (a round trip to Discord).
+    pub fn set_latency(&self, latency: Duration) {
+        self.lock().latency = latency;
+    }
+    /// From now on, enforce Discord's budgets like Discord: 50 requests per second (interaction
+    /// callbacks and webhooks exempt) and 5 messages per 5 seconds per channel; a request over
+    /// budget gets a 429 (counted by [`FakeDiscord::count_429`] and [`FakeDiscord::count_over_budget`]).
+    pub fn enforce_rate_limits(&self) {
+        self.lock().limits = Some(crate::state::Limits::default());
+    }
+    /// 429s served because a budget of [`FakeDiscord::enforce_rate_limits`] was exceeded.
+    pub fn count_over_budget(&self) -> usize {
+        self.lock().limits.as_ref().map_or(0, |l| l.exceeded)
+    }
     /// 5xx responses served so far.
     pub fn count_5xx(&self) -> usize {
         self.lock().count_5xx

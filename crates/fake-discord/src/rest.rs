@@ -97,12 +97,24 @@ pub(crate) async fn rest(State(ctx): State<Ctx>, req: Request) -> Response {
     let segs: Vec<String> = path.trim_matches('/').split('/').map(String::from).collect();
     let seg: Vec<&str> = segs.iter().map(String::as_str).collect();
 
+    let message_to = match (method.as_str(), seg.as_slice()) {
+        ("POST", ["channels", id, "messages"]) => parse_id(id),
+        _ => None,
+    };
+    let latency = {
+        let st = inner.st.lock().unwrap_or_else(|e| e.into_inner());
+        st.latency
+    };
     let mut fault_resp: Option<Response> = None;
     let out = {
         let mut st = inner.st.lock().unwrap_or_else(|e| e.into_inner());
+        let over_budget = st.limits.as_mut().and_then(|l| l.admit(Instant::now(), &path, message_to));
         if !auth_ok {
             err(401, 0, "401: Unauthorized")
-        } else if let Some(kind) = take_fault(&mut st, &method, &path, &json_body) {
+        } else if let Some(kind) = over_budget
+            .map(|retry_after| FaultKind::RateLimit { retry_after, global: message_to.is_none() })
+            .or_else(|| take_fault(&mut st, &method, &path, &json_body))
+        {
             let (resp, status, body) = fault_response(&kind, &path);
             match status {
                 429 => st.count_429 += 1,
@@ -117,6 +129,9 @@ pub(crate) async fn rest(State(ctx): State<Ctx>, req: Request) -> Response {
             route(&inner, &mut st, &method, &seg, query.as_deref(), &json_body, &files)
         }
     };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     if let Some(resp) = fault_resp {
         let mut st = inner.st.lock().unwrap_or_else(|e| e.into_inner());
         st.requests.push(rec);

@@ -123,6 +123,10 @@ pub(crate) struct St {
     pub(crate) faults: Vec<Fault>,
     pub(crate) count_429: usize,
     pub(crate) count_5xx: usize,
+    /// Added to every REST request before it is answered (a round trip to Discord).
+    pub(crate) latency: std::time::Duration,
+    /// Discord's rate limits, when enforced (see `FakeDiscord::enforce_rate_limits`).
+    pub(crate) limits: Option<Limits>,
     /// Registered commands (with ids) per scope: None = global, Some(guild).
     pub(crate) commands: BTreeMap<Option<u64>, Vec<Value>>,
     pub(crate) last_commands_put: Option<Value>,
@@ -397,3 +401,51 @@ pub(crate) fn parse_id(s: &str) -> Option<u64> {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/// Discord's published budgets as the fake enforces them: every request except interaction
+/// callbacks and webhooks counts against 50 per second (a sliding second); messages posted to
+/// one channel against 5 per 5 seconds. A request over budget gets a 429.
+#[derive(Default)]
+pub(crate) struct Limits {
+    pub(crate) global: std::collections::VecDeque<Instant>,
+    pub(crate) channels: HashMap<u64, std::collections::VecDeque<Instant>>,
+    /// 429s served for exceeding these budgets (also counted in `count_429`).
+    pub(crate) exceeded: usize,
+}
+
+pub(crate) const GLOBAL_PER_SECOND: usize = 50;
+pub(crate) const CHANNEL_MESSAGES: usize = 5;
+pub(crate) const CHANNEL_WINDOW: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl Limits {
+    /// Records a request at `now`; `Some(retry_after)` when it is over a budget (then it is
+    /// not counted as sent).
+    pub(crate) fn admit(&mut self, now: Instant, path: &str, message_to: Option<u64>) -> Option<f64> {
+        let second = std::time::Duration::from_secs(1);
+        if path.starts_with("/interactions/") || path.starts_with("/webhooks/") {
+            return None;
+        }
+        while self.global.front().is_some_and(|t| now.duration_since(*t) >= second) {
+            self.global.pop_front();
+        }
+        if self.global.len() >= GLOBAL_PER_SECOND {
+            self.exceeded += 1;
+            let oldest = self.global.front().copied().unwrap_or(now);
+            return Some((second.saturating_sub(now.duration_since(oldest))).as_secs_f64());
+        }
+        if let Some(channel) = message_to {
+            let log = self.channels.entry(channel).or_default();
+            while log.front().is_some_and(|t| now.duration_since(*t) >= CHANNEL_WINDOW) {
+                log.pop_front();
+            }
+            if log.len() >= CHANNEL_MESSAGES {
+                self.exceeded += 1;
+                let oldest = log.front().copied().unwrap_or(now);
+                return Some((CHANNEL_WINDOW.saturating_sub(now.duration_since(oldest))).as_secs_f64());
+            }
+            log.push_back(now);
+        }
+        self.global.push_back(now);
+        None
+    }
+}

@@ -830,3 +830,36 @@ async fn interaction_response_routes() {
     assert!(h.callback().is_none(), "a rejected callback does not count");
     fake.finish();
 }
+
+/// With Discord's budgets enforced, the sixth message to one channel within 5 seconds gets a
+/// 429 while another channel still takes messages; an injected latency delays every answer.
+#[tokio::test]
+async fn enforced_rate_limits_refuse_the_sixth_message_to_a_channel_and_latency_delays_answers() {
+    let fake = FakeDiscord::builder()
+        .no_default_guild()
+        .guild(GuildSpec::default_test_guild().text_channel(4002, "second"))
+        .start()
+        .await;
+    fake.enforce_rate_limits();
+    fake.set_latency(Duration::from_millis(30));
+    let http = fake.proxy_http();
+    let post = |channel: u64| {
+        let http = &http;
+        async move {
+            serenity::ChannelId::new(channel).send_message(http, serenity::CreateMessage::new().content("hi")).await
+        }
+    };
+    let started = std::time::Instant::now();
+    for _ in 0..5 {
+        post(defaults::GENERAL).await.expect("within the channel's budget");
+    }
+    assert!(started.elapsed() >= Duration::from_millis(150), "5 answers after 30 ms each: {:?}", started.elapsed());
+    let refused = post(defaults::GENERAL).await;
+    assert!(
+        matches!(&refused, Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r))) if r.status_code.as_u16() == 429),
+        "{refused:?}"
+    );
+    post(4002).await.expect("another channel has its own budget");
+    assert_eq!((fake.count_over_budget(), fake.count_429()), (1, 1));
+    assert_eq!(fake.channel_messages(defaults::GENERAL).len(), 5);
+}
