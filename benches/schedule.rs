@@ -106,7 +106,12 @@ async fn run(groups: usize) -> anyhow::Result<()> {
         }
     }
     println!("{groups} groups due at once, {} ms round trip:", ROUND_TRIP.as_millis());
-    println!("  tick: {:.2} s, {} sent, {} failed, {requests} requests", took.as_secs_f64(), report.sent, report.failed);
+    println!(
+        "  tick: {:.2} s, {} sent, {} failed, {requests} requests",
+        took.as_secs_f64(),
+        report.sent,
+        report.failed
+    );
     println!("  floor (Discord's 50 requests/s for those requests): {floor:.2} s");
     println!("  ratio tick / floor: {:.2}x", took.as_secs_f64() / floor);
     println!(

@@ -32,13 +32,15 @@ async fn upsert(db: &Db, guild: u64, group: i64, user: u64, week: u32, status: S
     let name = format!("user{user}");
     let who = Author { guild_id: guild, group_id: group, user_id: user, display_name: &name };
     let entry = CheckinEntry { status, hours: 2.5, confidence: 4, note: Some("ok".into()) };
-    members::upsert_checkin(db, who, week, &entry, NOW()).await.unwrap()
+    members::join(db, who, week, NOW()).await.unwrap();
+    members::upsert_checkin(db, who, week, &entry, NOW()).await.unwrap() == members::Stored::Replaced
 }
 
 #[allow(clippy::too_many_arguments)]
 async fn rate(db: &Db, guild: u64, group: i64, user: u64, name: &str, week: u32, q: u8, rating: u8) {
     let who = Author { guild_id: guild, group_id: group, user_id: user, display_name: name };
-    members::set_rating(db, who, week, q, rating, NOW()).await.unwrap()
+    members::join(db, who, week, NOW()).await.unwrap();
+    members::set_rating(db, who, week, q, rating, NOW()).await.unwrap();
 }
 
 async fn count(db: &Db, table: &str) -> i64 {
@@ -81,6 +83,13 @@ async fn checkins_upsert_and_forged_group_ids_write_nothing() {
     assert_eq!(rows[0].status, Status::Done);
     // Guild 1 naming guild 2's group: the insert finds no group and stores no check-in.
     upsert(&db, G1, b, 7, 1, Status::Done).await;
+    let forged = Author { guild_id: G1, group_id: b, user_id: 7, display_name: "user7" };
+    let entry = CheckinEntry { status: Status::Done, hours: 1.0, confidence: 3, note: None };
+    assert_eq!(members::upsert_checkin(&db, forged, 1, &entry, NOW()).await.unwrap(), members::Stored::NoGroup);
+    // Someone never joined: the write says so and stores nothing.
+    let stranger = Author { guild_id: G1, group_id: a, user_id: 99, display_name: "x" };
+    assert_eq!(members::upsert_checkin(&db, stranger, 1, &entry, NOW()).await.unwrap(), members::Stored::NotMember);
+    assert_eq!(members::set_rating(&db, stranger, 1, 0, 3, NOW()).await.unwrap(), members::Stored::NotMember);
     assert_eq!(count(&db, "checkins").await, 1);
     rate(&db, G1, b, 7, "x", 1, 0, 5).await;
     assert_eq!(count(&db, "ratings").await, 0);

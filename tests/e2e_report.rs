@@ -31,12 +31,14 @@ async fn seed(tb: &TestBot, g: i64) {
             note: (user == CAROL).then(|| "line one\nline two, with \"quotes\"".to_string()),
         };
         let who = Author { guild_id: defaults::GUILD, group_id: g, user_id: user, display_name: name };
+        members::join(&tb.db, who, week, utc("2026-12-22T10:00:00+00:00")).await.unwrap();
         members::upsert_checkin(&tb.db, who, week, &c, utc("2026-12-22T10:00:00+00:00")).await.unwrap();
     }
     for (user, name, week, q, rating) in
         [(defaults::BOB, "bob", 3, 0, 1), (CAROL, "carol, \"the\" reader", 2, 1, 2), (defaults::BOB, "bob", 1, 0, 5)]
     {
         let who = Author { guild_id: defaults::GUILD, group_id: g, user_id: user, display_name: name };
+        members::join(&tb.db, who, week, utc("2026-12-22T10:00:00+00:00")).await.unwrap();
         members::set_rating(&tb.db, who, week, q, rating, utc("2026-12-22T10:00:00+00:00")).await.unwrap();
     }
 }

@@ -172,8 +172,9 @@ pub async fn start(
         clock: Arc::clone(&clock),
         reminder_hours: config.reminder_hours,
     };
-    let scheduler = Scheduler::new(core.clone(), options.pace.unwrap_or_default());
-    let data = Data { config, curriculum, clock, services: Services::new(core), scheduler: Arc::clone(&scheduler) };
+    let services = Services::new(core.clone());
+    let scheduler = Scheduler::new(core, services.groups.clone(), options.pace.unwrap_or_default());
+    let data = Data { config, curriculum, clock, services, scheduler: Arc::clone(&scheduler) };
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
             commands: commands::all(),

@@ -188,6 +188,20 @@ pub async fn breaks(db: &Db, group_id: i64) -> Result<Vec<Break>> {
     rows.into_iter().map(|r| decode_break(r.id, &r.kind, r.from_session, r.to_session)).collect()
 }
 
+/// The breaks of every group of a guild, by group then session.
+pub async fn guild_breaks(db: &Db, guild_id: u64) -> Result<Vec<(i64, Break)>> {
+    let guild = to_db(guild_id);
+    let rows = sqlx::query!(
+        "SELECT b.id, b.group_id, b.kind, b.from_session, b.to_session
+         FROM group_breaks b JOIN study_groups g ON g.id = b.group_id
+         WHERE g.guild_id = ? ORDER BY b.group_id, b.from_session",
+        guild
+    )
+    .fetch_all(db.sqlite())
+    .await?;
+    rows.into_iter().map(|r| Ok((r.group_id, decode_break(r.id, &r.kind, r.from_session, r.to_session)?))).collect()
+}
+
 /// Decodes a stored break strictly (shared with the report loader).
 pub(crate) fn decode_break(id: i64, kind: &str, from: i64, to: Option<i64>) -> Result<Break> {
     Ok(Break {

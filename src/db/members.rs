@@ -3,7 +3,6 @@
 use super::{Db, Result, decode, decode_score, decode_u8, decode_u32, from_db, to_db};
 use crate::model::{Checkin, CheckinEntry, CheckinStatus, Rating};
 use chrono::{DateTime, Utc};
-use sqlx::{Sqlite, Transaction};
 
 /// Who checks in or rates, and where: the group must belong to the guild (the writes
 /// re-check it in SQL).
@@ -15,12 +14,15 @@ pub struct Author<'a> {
     pub display_name: &'a str,
 }
 
-/// Creates the member and their group membership if missing (first check-in or rating).
-async fn ensure_member(tx: &mut Transaction<'_, Sqlite>, a: Author<'_>, week: u32, now: DateTime<Utc>) -> Result<()> {
+/// Creates the member and their group membership if missing, or refreshes the display name
+/// and moves `joined_week` back to `week` if that is earlier. One short transaction; the
+/// service calls it only when it does not already know the member joined with this name.
+pub async fn join(db: &Db, a: Author<'_>, week: u32, now: DateTime<Utc>) -> Result<()> {
     let guild = to_db(a.guild_id);
     let user = to_db(a.user_id);
     let week = i64::from(week);
     let (display_name, group_id) = (a.display_name, a.group_id);
+    let mut tx = db.sqlite().begin().await?;
     sqlx::query!(
         "INSERT INTO members (guild_id, user_id, display_name, created_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (guild_id, user_id) DO UPDATE SET display_name = excluded.display_name",
@@ -29,49 +31,57 @@ async fn ensure_member(tx: &mut Transaction<'_, Sqlite>, a: Author<'_>, week: u3
         display_name,
         now
     )
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     sqlx::query!(
-        "INSERT INTO group_members (group_id, guild_id, user_id, joined_week, joined_at) VALUES (?, ?, ?, ?, ?)
+        "INSERT INTO group_members (group_id, guild_id, user_id, joined_week, joined_at)
+         SELECT id, guild_id, ?, ?, ? FROM study_groups WHERE guild_id = ? AND id = ?
          ON CONFLICT (group_id, user_id) DO UPDATE SET joined_week = MIN(joined_week, excluded.joined_week)",
-        group_id,
-        guild,
         user,
         week,
-        now
+        now,
+        guild,
+        group_id
     )
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(())
 }
 
-/// Stores a check-in, replacing the member's earlier one for the same group-week.
-/// Returns true when an existing check-in was updated.
-pub async fn upsert_checkin(db: &Db, a: Author<'_>, week: u32, c: &CheckinEntry, now: DateTime<Utc>) -> Result<bool> {
-    let mut tx = db.sqlite().begin().await?;
-    ensure_member(&mut tx, a, week, now).await?;
+/// What storing a check-in or rating did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// The first for that week (or question).
+    New,
+    /// It replaced an earlier one.
+    Replaced,
+    /// The member row is missing: call [`join`] first.
+    NotMember,
+    /// The group is not in that guild (a forged id): nothing was written.
+    NoGroup,
+}
+
+fn not_member(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(|d| d.is_foreign_key_violation())
+}
+
+/// Stores a check-in in one statement, replacing the member's earlier one for the same
+/// group-week. The member must have [`join`]ed the group.
+pub async fn upsert_checkin(db: &Db, a: Author<'_>, week: u32, c: &CheckinEntry, now: DateTime<Utc>) -> Result<Stored> {
     let guild = to_db(a.guild_id);
     let user = to_db(a.user_id);
     let group_id = a.group_id;
     let week = i64::from(week);
     let status = c.status.as_str();
     let confidence = i64::from(c.confidence);
-    let existed = sqlx::query_scalar!(
-        "SELECT COUNT(*) FROM checkins WHERE guild_id = ? AND group_id = ? AND user_id = ? AND week = ?",
-        guild,
-        group_id,
-        user,
-        week
-    )
-    .fetch_one(&mut *tx)
-    .await?
-        > 0;
-    sqlx::query!(
+    let r = sqlx::query_scalar!(
         "INSERT INTO checkins (group_id, guild_id, user_id, week, status, hours, confidence, note, created_at, updated_at)
          SELECT id, guild_id, ?, ?, ?, ?, ?, ?, ?, ? FROM study_groups WHERE guild_id = ? AND id = ?
          ON CONFLICT (group_id, user_id, week) DO UPDATE SET
              status = excluded.status, hours = excluded.hours, confidence = excluded.confidence,
-             note = excluded.note, updated_at = excluded.updated_at",
+             note = excluded.note, updated_at = excluded.updated_at, revision = revision + 1
+         RETURNING revision",
         user,
         week,
         status,
@@ -83,10 +93,15 @@ pub async fn upsert_checkin(db: &Db, a: Author<'_>, week: u32, c: &CheckinEntry,
         guild,
         group_id
     )
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(existed)
+    .fetch_optional(db.sqlite())
+    .await;
+    match r {
+        Ok(Some(0)) => Ok(Stored::New),
+        Ok(Some(_)) => Ok(Stored::Replaced),
+        Ok(None) => Ok(Stored::NoGroup),
+        Err(e) if not_member(&e) => Ok(Stored::NotMember),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Decodes a stored check-in strictly (shared with the report loader).
@@ -150,17 +165,23 @@ pub async fn checked_in_count(db: &Db, guild_id: u64, group_id: i64, week: u32) 
     decode_u32("checkins", group_id, "count", n)
 }
 
-/// Stores one self-assessment rating (replacing an earlier one for the same question).
-pub async fn set_rating(db: &Db, a: Author<'_>, week: u32, question: u8, rating: u8, now: DateTime<Utc>) -> Result<()> {
-    let mut tx = db.sqlite().begin().await?;
-    ensure_member(&mut tx, a, week, now).await?;
+/// Stores one self-assessment rating in one statement (replacing an earlier one for the same
+/// question). The member must have [`join`]ed the group.
+pub async fn set_rating(
+    db: &Db,
+    a: Author<'_>,
+    week: u32,
+    question: u8,
+    rating: u8,
+    now: DateTime<Utc>,
+) -> Result<Stored> {
     let guild = to_db(a.guild_id);
     let user = to_db(a.user_id);
     let group_id = a.group_id;
     let week = i64::from(week);
     let question = i64::from(question);
     let rating = i64::from(rating);
-    sqlx::query!(
+    let r = sqlx::query!(
         "INSERT INTO ratings (group_id, guild_id, user_id, week, question, rating, updated_at)
          SELECT id, guild_id, ?, ?, ?, ?, ? FROM study_groups WHERE guild_id = ? AND id = ?
          ON CONFLICT (group_id, user_id, week, question) DO UPDATE SET
@@ -173,10 +194,14 @@ pub async fn set_rating(db: &Db, a: Author<'_>, week: u32, question: u8, rating:
         guild,
         group_id
     )
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .execute(db.sqlite())
+    .await;
+    match r {
+        Ok(done) if done.rows_affected() == 0 => Ok(Stored::NoGroup),
+        Ok(_) => Ok(Stored::New),
+        Err(e) if not_member(&e) => Ok(Stored::NotMember),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Decodes a stored rating strictly (shared with the report loader).

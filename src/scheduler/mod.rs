@@ -103,10 +103,11 @@ where
 }
 
 impl Scheduler {
-    /// A scheduler pacing its requests by `budget` (Discord's limits: `Budget::default()`).
-    pub fn new(core: Core, budget: Budget) -> Arc<Scheduler> {
+    /// A scheduler pacing its requests by `budget` (Discord's limits: `Budget::default()`);
+    /// `groups` is the services' own (they share its cache of the guilds' groups).
+    pub fn new(core: Core, groups: GroupService, budget: Budget) -> Arc<Scheduler> {
         Arc::new(Scheduler {
-            groups: GroupService::new(core.clone()),
+            groups,
             core,
             http: OnceLock::new(),
             pace: Pace::new(budget),

@@ -2,7 +2,10 @@
 //! storing it, their reminder setting, and forgetting them.
 
 use super::{Core, GroupService};
-use crate::db::{self, members::Author};
+use crate::db::{
+    self,
+    members::{Author, Stored},
+};
 use crate::error::{Result, UserError};
 use crate::model::{Actor, Checkin, CheckinEntry, CheckinStatus, GroupView, Rating, Standing};
 use chrono::{DateTime, Duration, Utc};
@@ -183,11 +186,44 @@ impl Drafts {
     }
 }
 
+/// Members known to be stored as part of a group: (guild, user, group) -> (the display name
+/// stored, the joined week stored). A check-in or rating by a known member is one statement;
+/// anyone else [`db::members::join`]s first. Cleared for a member by `/forget-me`.
+#[derive(Clone, Default)]
+struct Joined(Arc<Mutex<JoinedMap>>);
+
+/// (guild, user, group) -> (display name, joined week), as stored.
+type JoinedMap = HashMap<(u64, u64, i64), (String, u32)>;
+
+impl Joined {
+    fn lock(&self) -> std::sync::MutexGuard<'_, JoinedMap> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn knows(&self, a: &Author<'_>, week: u32) -> bool {
+        self.lock()
+            .get(&(a.guild_id, a.user_id, a.group_id))
+            .is_some_and(|(name, joined)| name == a.display_name && *joined <= week)
+    }
+
+    fn record(&self, a: &Author<'_>, week: u32) {
+        let mut all = self.lock();
+        let entry = all.entry((a.guild_id, a.user_id, a.group_id)).or_insert_with(|| (String::new(), week));
+        entry.0 = a.display_name.to_string();
+        entry.1 = entry.1.min(week);
+    }
+
+    fn forget(&self, guild_id: u64, user_id: u64) {
+        self.lock().retain(|(g, u, _), _| (*g, *u) != (guild_id, user_id));
+    }
+}
+
 #[derive(Clone)]
 pub struct CheckinService {
     core: Core,
     groups: GroupService,
     drafts: Drafts,
+    joined: Joined,
 }
 
 fn author(actor: &Actor, group_id: i64) -> Author<'_> {
@@ -196,7 +232,7 @@ fn author(actor: &Actor, group_id: i64) -> Author<'_> {
 
 impl CheckinService {
     pub fn new(core: Core, groups: GroupService) -> CheckinService {
-        CheckinService { core, groups, drafts: Drafts::default() }
+        CheckinService { core, groups, drafts: Drafts::default(), joined: Joined::default() }
     }
 
     /// `/checkin`: the group named (or the member's only one), the week requested (or the current).
@@ -233,9 +269,42 @@ impl CheckinService {
     async fn store(&self, actor: &Actor, view: GroupView, week: Option<u32>, entry: CheckinEntry) -> Result<CheckedIn> {
         let now = self.core.now();
         let week = target_week(&view, week, now)?;
-        let updated =
-            db::members::upsert_checkin(&self.core.db, author(actor, view.group.id), week, &entry, now).await?;
-        Ok(CheckedIn { view, week, entry, updated })
+        let a = author(actor, view.group.id);
+        let stored =
+            self.as_member(&a, week, || db::members::upsert_checkin(&self.core.db, a, week, &entry, now)).await?;
+        Ok(CheckedIn { view, week, entry, updated: stored == Stored::Replaced })
+    }
+
+    /// Runs a write of a member's (`write`: one statement), joining them to the group first
+    /// unless they are known to have joined, and again if the database says they have not.
+    async fn as_member<F, Fut>(&self, a: &Author<'_>, week: u32, write: F) -> Result<Stored>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = db::Result<Stored>>,
+    {
+        let now = self.core.now();
+        let mut joined_now = false;
+        if !self.joined.knows(a, week) {
+            db::members::join(&self.core.db, *a, week, now).await?;
+            joined_now = true;
+        }
+        let mut stored = write().await?;
+        if stored == Stored::NotMember && !joined_now {
+            db::members::join(&self.core.db, *a, week, now).await?;
+            stored = write().await?;
+        }
+        match stored {
+            Stored::New | Stored::Replaced => {
+                self.joined.record(a, week);
+                self.groups.joined(a.guild_id, a.user_id, a.group_id);
+                Ok(stored)
+            }
+            Stored::NoGroup => Err(UserError::GroupGone.into()),
+            Stored::NotMember => Err(crate::error::Error::internal(format!(
+                "member {} still missing from guild {} after joining group {}",
+                a.user_id, a.guild_id, a.group_id
+            ))),
+        }
     }
 
     /// The "Check in" button: the form to open, filled with what the member last typed and
@@ -274,7 +343,8 @@ impl CheckinService {
         if usize::from(question) >= questions {
             return Err(UserError::UnknownQuestion.into());
         }
-        db::members::set_rating(&self.core.db, author(actor, group_id), week, question, rating, now).await?;
+        let a = author(actor, group_id);
+        self.as_member(&a, week, || db::members::set_rating(&self.core.db, a, week, question, rating, now)).await?;
         self.assessment_of(actor, &view, week).await
     }
 
@@ -302,7 +372,10 @@ impl CheckinService {
 
     /// `/forget-me` confirmed: deletes the member's rows in this server.
     pub async fn forget(&self, actor: &Actor) -> Result<db::members::Forgotten> {
-        Ok(db::members::forget(&self.core.db, actor.guild_id, actor.user_id).await?)
+        let forgotten = db::members::forget(&self.core.db, actor.guild_id, actor.user_id).await;
+        self.joined.forget(actor.guild_id, actor.user_id);
+        self.groups.forgot(actor.guild_id, actor.user_id);
+        Ok(forgotten?)
     }
 }
 

@@ -6,11 +6,13 @@ use crate::curriculum::{Curriculum, PathFile, Week};
 use crate::db;
 use crate::error::{Error, Result, UserError};
 use crate::ids::MAX_GROUP_NAME;
-use crate::model::{Actor, Group, GroupSettings, GroupView, Schedule, Standing};
+use crate::model::{Actor, Break, Group, GroupSettings, GroupView, Schedule, Standing};
 use crate::scheduler::plan;
 use crate::search::did_you_mean;
 use crate::weeks::{self, weekday_name};
 use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// Why `/week` shows the week it shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,14 +206,89 @@ pub fn validate(
     }
 }
 
+/// A guild's groups with their breaks, as last read from the database.
+struct GuildGroups {
+    groups: Vec<Group>,
+    breaks: HashMap<i64, Vec<Break>>,
+}
+
+/// What the group service keeps in memory so that resolving a group costs no database round
+/// trip: each guild's groups and breaks, and which groups a member belongs to. Every change
+/// made through [`GroupService`] (or a check-in joining a member) updates it; the scheduler
+/// only writes posts and delivery errors, and `/group list` reads the database itself. A
+/// guild's interactions all reach the process running its shard, so the cache stays true.
+#[derive(Default)]
+struct Cache {
+    guilds: HashMap<u64, Arc<GuildGroups>>,
+    /// (guild, user) -> the groups they belong to.
+    members: HashMap<(u64, u64), Arc<Vec<i64>>>,
+}
+
 #[derive(Clone)]
 pub struct GroupService {
     core: Core,
+    cache: Arc<Mutex<Cache>>,
 }
 
 impl GroupService {
     pub fn new(core: Core) -> GroupService {
-        GroupService { core }
+        GroupService { core, cache: Arc::default() }
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
+        self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The guild's groups and breaks, from memory or (once) from the database.
+    async fn guild(&self, guild_id: u64) -> Result<Arc<GuildGroups>> {
+        if let Some(g) = self.cache().guilds.get(&guild_id) {
+            return Ok(Arc::clone(g));
+        }
+        let groups = db::groups::list(&self.core.db, guild_id).await?;
+        let mut breaks: HashMap<i64, Vec<Break>> = HashMap::new();
+        for (group_id, b) in db::groups::guild_breaks(&self.core.db, guild_id).await? {
+            breaks.entry(group_id).or_default().push(b);
+        }
+        let loaded = Arc::new(GuildGroups { groups, breaks });
+        self.cache().guilds.insert(guild_id, Arc::clone(&loaded));
+        Ok(loaded)
+    }
+
+    /// Forgets the guild's groups after a change (the next use reads them again).
+    fn changed(&self, guild_id: u64) {
+        let mut cache = self.cache();
+        cache.guilds.remove(&guild_id);
+        cache.members.retain(|(g, _), _| *g != guild_id);
+    }
+
+    /// The groups a member belongs to, from memory or (once) from the database.
+    async fn member_groups(&self, guild_id: u64, user_id: u64) -> Result<Arc<Vec<i64>>> {
+        if let Some(m) = self.cache().members.get(&(guild_id, user_id)) {
+            return Ok(Arc::clone(m));
+        }
+        let ids = Arc::new(db::members::member_groups(&self.core.db, guild_id, user_id).await?);
+        self.cache().members.insert((guild_id, user_id), Arc::clone(&ids));
+        Ok(ids)
+    }
+
+    /// A check-in or rating made the member part of the group.
+    pub fn joined(&self, guild_id: u64, user_id: u64, group_id: i64) {
+        let mut cache = self.cache();
+        if let Some(m) = cache.members.get_mut(&(guild_id, user_id))
+            && !m.contains(&group_id)
+        {
+            Arc::make_mut(m).push(group_id);
+        }
+    }
+
+    /// The member's data was deleted (`/forget-me`).
+    pub fn forgot(&self, guild_id: u64, user_id: u64) {
+        self.cache().members.remove(&(guild_id, user_id));
+    }
+
+    fn cached_view(&self, guild: &GuildGroups, group: &Group) -> Result<GroupView> {
+        let breaks = guild.breaks.get(&group.id).cloned().unwrap_or_default();
+        complete(&self.core, group.clone(), breaks)
     }
 
     /// Completes a stored group into its calendar (breaks, path length).
@@ -221,8 +298,9 @@ impl GroupService {
 
     /// The group a custom id names, in the actor's server only (forged ids find nothing).
     pub async fn by_id(&self, guild_id: u64, group_id: i64) -> Result<GroupView> {
-        match db::groups::get(&self.core.db, guild_id, group_id).await? {
-            Some(g) => self.view_of(g).await,
+        let guild = self.guild(guild_id).await?;
+        match guild.groups.iter().find(|g| g.id == group_id) {
+            Some(g) => self.cached_view(&guild, g),
             None => Err(UserError::GroupGone.into()),
         }
     }
@@ -230,7 +308,8 @@ impl GroupService {
     /// Finds the group a member means: by id (autocomplete value) or name; without one, the
     /// server's only group, or the only group the member belongs to.
     pub async fn resolve(&self, actor: &Actor, option: Option<&str>) -> Result<GroupView> {
-        let all = db::groups::list(&self.core.db, actor.guild_id).await?;
+        let guild = self.guild(actor.guild_id).await?;
+        let all = &guild.groups;
         if all.is_empty() {
             return Err(UserError::NoGroups.into());
         }
@@ -240,7 +319,7 @@ impl GroupService {
                 let by_id = text.parse::<i64>().ok().and_then(|id| all.iter().find(|g| g.id == id));
                 let by_name = all.iter().find(|g| g.name.eq_ignore_ascii_case(text));
                 match by_id.or(by_name) {
-                    Some(g) => g.clone(),
+                    Some(g) => g,
                     None => {
                         let all_names = names();
                         let suggestions = did_you_mean(text, all_names.iter().map(String::as_str))
@@ -256,28 +335,30 @@ impl GroupService {
                     }
                 }
             }
-            None if all.len() == 1 => all[0].clone(),
+            None if all.len() == 1 => &all[0],
             None => {
-                let mine = db::members::member_groups(&self.core.db, actor.guild_id, actor.user_id).await?;
-                let mine: Vec<&Group> = all.iter().filter(|g| mine.contains(&g.id)).collect();
+                let ids = self.member_groups(actor.guild_id, actor.user_id).await?;
+                let mine: Vec<&Group> = all.iter().filter(|g| ids.contains(&g.id)).collect();
                 match mine.as_slice() {
-                    [only] => (*only).clone(),
+                    [only] => *only,
                     _ => return Err(UserError::AmbiguousGroup { names: names() }.into()),
                 }
             }
         };
-        self.view_of(found).await
+        self.cached_view(&guild, found)
     }
 
     /// Groups whose name contains `partial`, as (name, id) for autocomplete (at most 25).
     pub async fn autocomplete(&self, guild_id: u64, partial: &str) -> Result<Vec<(String, i64)>> {
         let partial = partial.to_lowercase();
-        Ok(db::groups::list(&self.core.db, guild_id)
+        Ok(self
+            .guild(guild_id)
             .await?
-            .into_iter()
+            .groups
+            .iter()
             .filter(|g| g.name.to_lowercase().contains(&partial))
             .take(crate::limits::CHOICES)
-            .map(|g| (g.name, g.id))
+            .map(|g| (g.name.clone(), g.id))
             .collect())
     }
 
@@ -288,6 +369,7 @@ impl GroupService {
         let Some(id) = db::groups::insert(&self.core.db, actor.guild_id, &settings, actor.user_id, now).await? else {
             return Err(UserError::NameTaken(settings.name).into());
         };
+        self.changed(actor.guild_id);
         self.by_id(actor.guild_id, id).await
     }
 
@@ -319,6 +401,7 @@ impl GroupService {
         if !db::groups::update(&self.core.db, actor.guild_id, view.group.id, &settings, now).await? {
             return Err(UserError::NameTaken(settings.name).into());
         }
+        self.changed(actor.guild_id);
         self.by_id(actor.guild_id, view.group.id).await
     }
 
@@ -339,7 +422,9 @@ impl GroupService {
         let view = self.resolve(actor, group).await?;
         let now = self.core.now();
         let from = view.schedule().next_after(now);
-        if !db::groups::pause(&self.core.db, actor.guild_id, view.group.id, from, now).await? {
+        let paused = db::groups::pause(&self.core.db, actor.guild_id, view.group.id, from, now).await?;
+        self.changed(actor.guild_id);
+        if !paused {
             return Err(UserError::AlreadyPaused(view.group.name).into());
         }
         Ok(view)
@@ -350,7 +435,9 @@ impl GroupService {
         let view = self.resolve(actor, group).await?;
         let now = self.core.now();
         let to = view.schedule().next_after(now);
-        if !db::groups::resume(&self.core.db, actor.guild_id, view.group.id, to, now).await? {
+        let resumed = db::groups::resume(&self.core.db, actor.guild_id, view.group.id, to, now).await?;
+        self.changed(actor.guild_id);
+        if !resumed {
             return Err(UserError::NotPaused(view.group.name).into());
         }
         let at = view.schedule().instant(to);
@@ -379,7 +466,9 @@ impl GroupService {
             }
         };
         let date = schedule.date(session);
-        if !db::groups::add_skip(&self.core.db, actor.guild_id, view.group.id, session, now).await? {
+        let skipped = db::groups::add_skip(&self.core.db, actor.guild_id, view.group.id, session, now).await?;
+        self.changed(actor.guild_id);
+        if !skipped {
             return Err(UserError::AlreadySkipped(date).into());
         }
         Ok((view, date))
@@ -392,7 +481,9 @@ impl GroupService {
             return Err(UserError::OnlyModeratorsDelete.into());
         }
         let view = self.by_id(actor.guild_id, group_id).await?;
-        if !db::groups::delete(&self.core.db, actor.guild_id, group_id).await? {
+        let deleted = db::groups::delete(&self.core.db, actor.guild_id, group_id).await?;
+        self.changed(actor.guild_id);
+        if !deleted {
             return Err(UserError::GroupGone.into());
         }
         Ok(view.group.name)
@@ -426,6 +517,10 @@ impl GroupService {
 /// Completes a stored group into its calendar (shared with the scheduler's sweep).
 pub async fn view_of(core: &Core, group: Group) -> Result<GroupView> {
     let breaks = db::groups::breaks(&core.db, group.id).await?;
+    complete(core, group, breaks)
+}
+
+fn complete(core: &Core, group: Group, breaks: Vec<Break>) -> Result<GroupView> {
     let total_weeks =
         core.curriculum.path(&group.path_id).map(|p| p.len_weeks()).ok_or_else(|| Error::missing_path(&group))?;
     Ok(GroupView { group, breaks, total_weeks })
