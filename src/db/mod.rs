@@ -105,6 +105,9 @@ pub async fn open(path: &Path) -> anyhow::Result<Db> {
         .busy_timeout(Duration::from_secs(5));
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
+        // A local file does not drop connections like a server does: no ping (an extra
+        // round trip to the connection's thread) before every statement.
+        .test_before_acquire(false)
         .connect_with(options)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", path.display()))?;

@@ -1,0 +1,334 @@
+//! Check-in benchmark: `cargo bench --bench checkin`.
+//!
+//! The real studybot bot and a bare poise bot (one `checkin` command with the same options,
+//! answering a constant) each run as their own process, connected to the same kind of fake
+//! Discord in this process, in proxy mode. Both get the same `/checkin` interactions from 32
+//! members, first one at a time, then 32 at once. Printed per bot: throughput and CPU time
+//! per interaction (the bot process's user + system time from `/proc`, so the fake's own
+//! work is not counted), and studybot's ratio to the bare bot measured in the same run.
+//!
+//! A plain `main` (harness = false); `CHECKIN_BENCH_ROLE` makes a child process a bot.
+
+use fake_discord::{FakeDiscord, Invoker, Slash, defaults};
+use poise::serenity_prelude as serenity;
+use std::io::Read;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use studybot::config::{Config, Secret};
+use studybot::model::{GroupSettings, Schedule};
+
+const MEMBERS: u64 = 32;
+const SEQUENTIAL: usize = 1_000;
+const CONCURRENT: usize = 4_000;
+const WAIT: Duration = Duration::from_secs(30);
+
+fn main() -> std::process::ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = match std::env::var("CHECKIN_BENCH_ROLE").as_deref() {
+        Ok("studybot") => rt.block_on(child_studybot()),
+        Ok("bare") => rt.block_on(child_bare()),
+        _ => rt.block_on(parent()),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+// ----- the two bots (child processes) -----
+
+fn env(name: &str) -> anyhow::Result<String> {
+    std::env::var(name).map_err(|_| anyhow::anyhow!("{name} is not set"))
+}
+
+/// Runs until the parent closes our stdin.
+async fn until_parent_leaves() {
+    let _ = tokio::task::spawn_blocking(|| {
+        let mut sink = Vec::new();
+        let _ = std::io::stdin().read_to_end(&mut sink);
+    })
+    .await;
+}
+
+async fn child_studybot() -> anyhow::Result<()> {
+    let db_path = std::path::PathBuf::from(env("BENCH_DB")?);
+    let config = Config {
+        discord_token: Some(Secret::new(env("BENCH_TOKEN")?)),
+        database: db_path.clone(),
+        curriculum: None,
+        discord_api_url: env("BENCH_API")?,
+        dev_guild: Some(defaults::GUILD),
+        moderator_role: None,
+        reminder_hours: 24,
+        log: "warn".into(),
+    };
+    let db = studybot::db::open(&db_path).await?;
+    let curriculum = studybot::curriculum::Curriculum::embedded().map_err(|p| anyhow::anyhow!("{p}"))?;
+    let bot = studybot::bot::start(config, curriculum, db, studybot::bot::StartOptions::default()).await?;
+    until_parent_leaves().await;
+    bot.shutdown().await;
+    Ok(())
+}
+
+type BareError = Box<dyn std::error::Error + Send + Sync>;
+
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+enum Status {
+    #[name = "done"]
+    Done,
+    #[name = "partial"]
+    Partial,
+    #[name = "skipped"]
+    Skipped,
+}
+
+/// The same options as studybot's `/checkin`; answers a constant.
+#[poise::command(slash_command, guild_only)]
+#[allow(clippy::too_many_arguments)]
+async fn checkin(
+    ctx: poise::Context<'_, (), BareError>,
+    #[description = "How the week went"] status: Status,
+    #[description = "Hours spent"] hours: f64,
+    #[description = "Confidence"] confidence: i64,
+    #[description = "Note"] note: Option<String>,
+    #[description = "Study group"] group: Option<String>,
+    #[description = "Week"] week: Option<u32>,
+) -> Result<(), BareError> {
+    let _ = (status, hours, confidence, note, group, week);
+    ctx.send(poise::CreateReply::default().content("Checked in.").ephemeral(true)).await?;
+    Ok(())
+}
+
+async fn child_bare() -> anyhow::Result<()> {
+    let http =
+        serenity::HttpBuilder::new(env("BENCH_TOKEN")?).proxy(env("BENCH_API")?).ratelimiter_disabled(true).build();
+    let framework = poise::Framework::builder()
+        .options(poise::FrameworkOptions { commands: vec![checkin()], ..Default::default() })
+        .setup(|ctx, _ready, framework| {
+            Box::pin(async move {
+                let g = serenity::GuildId::new(defaults::GUILD);
+                poise::builtins::register_in_guild(ctx, &framework.options().commands, g).await?;
+                Ok(())
+            })
+        })
+        .build();
+    let mut client =
+        serenity::ClientBuilder::new_with_http(http, serenity::GatewayIntents::GUILDS).framework(framework).await?;
+    let shards = client.shard_manager.clone();
+    let task = tokio::spawn(async move { client.start().await });
+    until_parent_leaves().await;
+    shards.shutdown_all().await;
+    let _ = task.await;
+    Ok(())
+}
+
+// ----- the driver -----
+
+/// CPU time (user + system) a process has used so far, from `/proc/PID/stat`.
+fn cpu_time(pid: u32, tick: f64) -> anyhow::Result<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    let after = stat.rsplit_once(')').map(|(_, rest)| rest).ok_or_else(|| anyhow::anyhow!("odd stat"))?;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // After the command name: state is field 3 of stat(5), utime 14 and stime 15.
+    let utime: f64 = fields.get(11).ok_or_else(|| anyhow::anyhow!("no utime"))?.parse()?;
+    let stime: f64 = fields.get(12).ok_or_else(|| anyhow::anyhow!("no stime"))?.parse()?;
+    Ok(Duration::from_secs_f64((utime + stime) / tick))
+}
+
+fn clock_tick() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+fn member(i: u64) -> Invoker {
+    Invoker::new(10_000 + i, &format!("member{i}")).roles(&[defaults::MEMBER_ROLE])
+}
+
+fn checkin_of(i: usize) -> Slash {
+    Slash::new("checkin")
+        .integer("status", (i % 3) as i64)
+        .number("hours", 1.0 + (i % 7) as f64)
+        .integer("confidence", 1 + (i % 5) as i64)
+        .by(&member(i as u64 % MEMBERS))
+}
+
+/// One interaction and its reply (a missing reply panics the worker, failing the run);
+/// false when the reply contains none of the `|`-separated `expect`ed texts.
+async fn one(fake: &FakeDiscord, i: usize, expect: &str) -> bool {
+    let content = fake.slash(checkin_of(i)).await.wait_reply(WAIT).await.content;
+    let ok = expect.split('|').any(|e| content.contains(e));
+    if !ok {
+        eprintln!("unexpected reply: {content}");
+    }
+    ok
+}
+
+struct Figures {
+    per_second: f64,
+    cpu_per_interaction: Duration,
+}
+
+async fn measure(
+    fake: &FakeDiscord,
+    pid: u32,
+    tick: f64,
+    n: usize,
+    concurrency: usize,
+    expect: &str,
+) -> anyhow::Result<Figures> {
+    let cpu_before = cpu_time(pid, tick)?;
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for worker in 0..concurrency {
+        let fake = fake.clone();
+        let expect = expect.to_string();
+        tasks.spawn(async move {
+            let mut ok = 0;
+            for i in (worker..n).step_by(concurrency) {
+                ok += usize::from(one(&fake, i, &expect).await);
+            }
+            ok
+        });
+    }
+    let mut ok = 0;
+    while let Some(done) = tasks.join_next().await {
+        ok += done?;
+    }
+    let wall = started.elapsed();
+    let cpu = cpu_time(pid, tick)? - cpu_before;
+    if ok != n {
+        anyhow::bail!("{} of {n} interactions got no expected reply", n - ok);
+    }
+    Ok(Figures { per_second: n as f64 / wall.as_secs_f64(), cpu_per_interaction: cpu / n as u32 })
+}
+
+struct Running {
+    fake: FakeDiscord,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+async fn launch(role: &str) -> anyhow::Result<Running> {
+    let mut guild = fake_discord::GuildSpec::default_test_guild();
+    for i in 0..MEMBERS {
+        guild = guild.member(10_000 + i, &format!("member{i}"), &[defaults::MEMBER_ROLE]);
+    }
+    let fake = FakeDiscord::builder().no_default_guild().guild(guild).start().await;
+    let dir = tempfile::tempdir()?;
+    let db_path = dir.path().join("bench.db");
+    if role == "studybot" {
+        // One group that started four weeks ago: every check-in is for its current week.
+        let db = studybot::db::open(&db_path).await?;
+        let monday = chrono::Utc::now().date_naive() - chrono::Duration::days(28);
+        let monday =
+            monday - chrono::Duration::days(i64::from(chrono::Datelike::weekday(&monday).num_days_from_monday()));
+        let s = GroupSettings {
+            name: "Evenings".into(),
+            channel_id: defaults::GENERAL,
+            path_id: "architecture".into(),
+            schedule: Schedule::from_parts(&monday.to_string(), 0, "00:00", "UTC").map_err(anyhow::Error::msg)?,
+            mention_role_id: None,
+        };
+        studybot::db::groups::insert(&db, defaults::GUILD, &s, defaults::ALICE, chrono::Utc::now()).await?;
+        db.close().await;
+    }
+    let child = Command::new(std::env::current_exe()?)
+        .env("CHECKIN_BENCH_ROLE", role)
+        .env("BENCH_API", fake.base_url())
+        .env("BENCH_TOKEN", fake.token())
+        .env("BENCH_DB", &db_path)
+        .env("STUDYBOT_LOG", "warn")
+        .stdin(Stdio::piped())
+        .spawn()?;
+    fake.wait_ready(WAIT).await;
+    fake.wait_commands_registered(WAIT).await;
+    Ok(Running { fake, child, _dir: dir })
+}
+
+/// Rounds of measurement; the two bots alternate within each, and the median is printed.
+const ROUNDS: usize = 3;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+struct Result2 {
+    cpu_1: f64,
+    cpu_32: f64,
+    rate_1: f64,
+    rate_32: f64,
+}
+
+/// Both bots run side by side; each round measures one, then the other, at concurrency 1
+/// and 32, so drift of the machine touches both alike.
+async fn bench_both(tick: f64) -> anyhow::Result<(Result2, Result2)> {
+    let mut running = Vec::new();
+    for (role, expect) in [("bare", "Checked in."), ("studybot", "check-in for week|Checked in for week")] {
+        running.push((launch(role).await?, expect));
+    }
+    let mut figures: Vec<[Vec<f64>; 4]> = vec![Default::default(), Default::default()];
+    for (run, expect) in &running {
+        let pid = run.child.id();
+        eprintln!("bot process {pid}");
+        // Warm up: every member checks in a few times (studybot: joins them, fills caches).
+        measure(&run.fake, pid, tick, 4 * MEMBERS as usize, 1, expect).await?;
+    }
+    for _ in 0..ROUNDS {
+        for (i, (run, expect)) in running.iter().enumerate() {
+            let pid = run.child.id();
+            let one = measure(&run.fake, pid, tick, SEQUENTIAL, 1, expect).await?;
+            let many = measure(&run.fake, pid, tick, CONCURRENT, 32, expect).await?;
+            figures[i][0].push(one.cpu_per_interaction.as_secs_f64() * 1e6);
+            figures[i][1].push(many.cpu_per_interaction.as_secs_f64() * 1e6);
+            figures[i][2].push(one.per_second);
+            figures[i][3].push(many.per_second);
+        }
+    }
+    for (mut run, _) in running {
+        drop(run.child.stdin.take());
+        let _ = run.child.wait();
+        run.fake.assert_no_violations();
+    }
+    let mut out = figures.into_iter().map(|[a, b, c, d]| Result2 {
+        cpu_1: median(a),
+        cpu_32: median(b),
+        rate_1: median(c),
+        rate_32: median(d),
+    });
+    let bare = out.next().ok_or_else(|| anyhow::anyhow!("no bare figures"))?;
+    let bot = out.next().ok_or_else(|| anyhow::anyhow!("no studybot figures"))?;
+    Ok((bare, bot))
+}
+
+async fn parent() -> anyhow::Result<()> {
+    let tick = clock_tick();
+    let (bare, bot) = bench_both(tick).await?;
+    println!(
+        "check-in: {SEQUENTIAL} interactions one at a time and {CONCURRENT} at concurrency 32 (32 members), \
+         median of {ROUNDS} interleaved rounds"
+    );
+    println!("{:<28} {:>14} {:>14} {:>10}", "", "bare poise", "studybot", "ratio");
+    let row = |what: &str, unit: &str, floor: f64, ours: f64| {
+        println!("{what:<28} {floor:>12.0}{unit} {ours:>12.0}{unit} {:>9.2}x", ours / floor);
+    };
+    row("CPU per interaction (c=1)", "us", bare.cpu_1, bot.cpu_1);
+    row("CPU per interaction (c=32)", "us", bare.cpu_32, bot.cpu_32);
+    row("throughput (c=1)", "/s", bare.rate_1, bot.rate_1);
+    row("throughput (c=32)", "/s", bare.rate_32, bot.rate_32);
+    Ok(())
+}
