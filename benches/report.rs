@@ -2,9 +2,17 @@
 //!
 //! Fills a file database (the production settings of `db::open`: WAL, synchronous=NORMAL)
 //! with one group of 10,000 members x 36 weeks of check-ins and some ratings, in one
-//! transaction (sqlx keeps each statement prepared on the connection, so every insert reuses
-//! it), then times loading + building the report, the renderers, and prints the query plan
-//! of every report query. A plain `main` (harness = false) that prints figures.
+//! transaction, then measures in fresh processes (so each peak memory is its own):
+//! - **studybot**: the whole report as the bot makes it (`service::reports::report_of`: SQL
+//!   aggregates + `report::build_from`), the summary text, both CSVs (the raw check-ins one
+//!   streamed) and the PNG chart;
+//! - **floor**: every figure computed in SQL by one plain script (the aggregate queries run
+//!   with sqlx and their rows fetched, nothing decoded or built), plus the raw check-ins read
+//!   once, as a CSV export must.
+//!
+//! Printed: median time of 5 runs and peak resident memory (VmHWM) of each, and their ratio;
+//! then the renderers' times and the query plans. A plain `main` (harness = false);
+//! `REPORT_BENCH_ROLE` makes a child process one of the two.
 
 use std::time::{Duration, Instant};
 use studybot::db::{Db, reports, to_db};
@@ -25,7 +33,11 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match rt.block_on(run()) {
+    let result = match std::env::var("REPORT_BENCH_ROLE") {
+        Ok(role) => rt.block_on(child(&role)),
+        Err(_) => rt.block_on(run()),
+    };
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -34,58 +46,123 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+fn now() -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    Ok(chrono::DateTime::parse_from_rfc3339(NOW)?.with_timezone(&chrono::Utc))
+}
+
+/// Peak resident memory of this process so far, in KiB.
+fn peak_kib() -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).ok_or_else(|| anyhow::anyhow!("no VmHWM"))?;
+    Ok(line.split_whitespace().nth(1).ok_or_else(|| anyhow::anyhow!("odd VmHWM"))?.parse()?)
+}
+
+/// One side of the comparison, in its own process: prints `median_ms peak_kib`.
+async fn child(role: &str) -> anyhow::Result<()> {
+    let path = std::env::var("REPORT_BENCH_DB")?;
+    let group: i64 = std::env::var("REPORT_BENCH_GROUP")?.parse()?;
+    let db = studybot::db::open(std::path::Path::new(&path)).await?;
+    let curriculum = studybot::curriculum::Curriculum::embedded().map_err(|p| anyhow::anyhow!("{p}"))?;
+    let now = now()?;
+    let mut times = Vec::new();
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        match role {
+            "studybot" => {
+                let r = studybot::service::reports::report_of(&db, &curriculum, GUILD, group, None, None, now).await?;
+                std::hint::black_box(report::text_summary(&r));
+                std::hint::black_box(report::members_csv(&r));
+                let raw = studybot::service::reports::write_checkins_csv(&db, GUILD, &r, std::io::sink()).await?;
+                std::hint::black_box(raw);
+                std::hint::black_box(report::chart_png(&r)?);
+            }
+            _ => {
+                for (name, sql) in reports::QUERIES {
+                    if name.starts_with("aggregate_") || name == "checkins_in_range" {
+                        let q =
+                            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(to_db(GUILD)).bind(group).bind(1).bind(WEEKS);
+                        std::hint::black_box(q.fetch_all(db.sqlite()).await?.len());
+                    }
+                }
+            }
+        }
+        times.push(t.elapsed());
+    }
+    times.sort();
+    println!("{:.1} {}", times[times.len() / 2].as_secs_f64() * 1000.0, peak_kib()?);
+    db.close().await;
+    Ok(())
+}
+
+/// Runs `role` in a fresh process; its median time (ms) and peak memory (KiB).
+fn measure(role: &str, path: &std::path::Path, group: i64) -> anyhow::Result<(f64, u64)> {
+    let out = std::process::Command::new(std::env::current_exe()?)
+        .env("REPORT_BENCH_ROLE", role)
+        .env("REPORT_BENCH_DB", path)
+        .env("REPORT_BENCH_GROUP", group.to_string())
+        .output()?;
+    if !out.status.success() {
+        anyhow::bail!("{role}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let text = String::from_utf8(out.stdout)?;
+    let mut parts = text.split_whitespace();
+    let ms = parts.next().ok_or_else(|| anyhow::anyhow!("no time"))?.parse()?;
+    let kib = parts.next().ok_or_else(|| anyhow::anyhow!("no memory"))?.parse()?;
+    Ok((ms, kib))
+}
+
 async fn run() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("bench.db");
     let db = studybot::db::open(&path).await?;
     let curriculum = studybot::curriculum::Curriculum::embedded().map_err(|p| anyhow::anyhow!("{p}"))?;
-    let now = chrono::DateTime::parse_from_rfc3339(NOW)?.with_timezone(&chrono::Utc);
+    let now = now()?;
 
     let started = Instant::now();
     let (group, rows) = fill(&db).await?;
     let fill_time = started.elapsed();
     // One giant transaction leaves everything in the WAL; a running bot checkpoints every
     // 1000 pages, so read from a checkpointed database as it would.
-    let t = Instant::now();
     sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(db.sqlite()).await?;
-    let checkpoint = t.elapsed();
-    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)
-        + std::fs::metadata(path.with_extension("db-wal")).map(|m| m.len()).unwrap_or(0);
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     println!("fill: {} members, {} check-ins, {} ratings", rows.0, rows.1, rows.2);
     println!(
-        "fill: {:.2} s in one transaction ({:.0} rows/s), database {:.1} MiB",
+        "fill: {:.2} s in one transaction, database {:.1} MiB",
         fill_time.as_secs_f64(),
-        (rows.0 * 2 + rows.1 + rows.2) as f64 / fill_time.as_secs_f64(),
         size as f64 / (1024.0 * 1024.0)
     );
-    println!("checkpoint: {:.2} s", checkpoint.as_secs_f64());
 
-    let mut load = Vec::new();
-    let mut build = Vec::new();
-    let mut last = None;
-    for _ in 0..RUNS {
-        let t = Instant::now();
-        let input = studybot::service::reports::load_input(&db, &curriculum, GUILD, group, now)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("the group vanished"))?;
-        load.push(t.elapsed());
-        let t = Instant::now();
-        let r = report::build(&input, None, None)?;
-        build.push(t.elapsed());
-        last = Some(r);
+    // Both sides alternate twice; the better run of each is kept.
+    let mut ours = Vec::new();
+    let mut floor = Vec::new();
+    for _ in 0..2 {
+        floor.push(measure("floor", &path, group)?);
+        ours.push(measure("studybot", &path, group)?);
     }
-    let r = last.ok_or_else(|| anyhow::anyhow!("no run"))?;
-    let total: Vec<Duration> = load.iter().zip(&build).map(|(a, b)| *a + *b).collect();
+    let best = |v: &[(f64, u64)]| {
+        (v.iter().map(|x| x.0).fold(f64::INFINITY, f64::min), v.iter().map(|x| x.1).min().unwrap_or(0))
+    };
+    let (ours, floor) = (best(&ours), best(&floor));
+    println!();
+    println!("whole report, 10k members x 36 weeks (median of {RUNS} runs, fresh process each):");
+    println!("  {:<44} {:>10} {:>12}", "", "time", "peak memory");
+    println!("  {:<44} {:>8.0}ms {:>9.1}MiB", "floor: the figures in plain SQL", floor.0, floor.1 as f64 / 1024.0);
+    println!(
+        "  {:<44} {:>8.0}ms {:>9.1}MiB",
+        "studybot: report, text, both CSVs, chart",
+        ours.0,
+        ours.1 as f64 / 1024.0
+    );
+    println!("  ratio studybot / floor: time {:.2}x, memory {:.2}x", ours.0 / floor.0, ours.1 as f64 / floor.1 as f64);
+
+    let r = studybot::service::reports::report_of(&db, &curriculum, GUILD, group, None, None, now).await?;
     println!();
     println!(
-        "report over {} weeks, {} members, {} check-ins ({RUNS} runs):",
+        "report over {} weeks, {} members, {} check-ins; renderers ({RUNS} runs):",
         r.weeks.len(),
         r.summary.members,
         r.summary.checkins
     );
-    println!("  load (SQL + decode) {}", figures(&load));
-    println!("  build (pure)        {}", figures(&build));
-    println!("  load + build        {}", figures(&total));
     let timed = |f: &dyn Fn() -> usize| {
         let mut times = Vec::new();
         let mut bytes = 0;
@@ -100,10 +177,16 @@ async fn run() -> anyhow::Result<()> {
     println!("  text_summary        {t} ({n} bytes)");
     let (t, n) = timed(&|| report::members_csv(&r).len());
     println!("  members_csv         {t} ({:.1} MiB)", n as f64 / 1048576.0);
-    let (t, n) = timed(&|| report::checkins_csv(&r).len());
-    println!("  checkins_csv        {t} ({:.1} MiB)", n as f64 / 1048576.0);
     let (t, n) = timed(&|| report::chart_png(&r).map(|p| p.len()).unwrap_or(0));
     println!("  chart_png           {t} ({:.0} KiB)", n as f64 / 1024.0);
+    let mut times = Vec::new();
+    let mut bytes = 0;
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        bytes = studybot::service::reports::write_checkins_csv(&db, GUILD, &r, Vec::new()).await?.len();
+        times.push(t.elapsed());
+    }
+    println!("  checkins_csv (SQL stream) {} ({:.1} MiB)", figures(&times), bytes as f64 / 1048576.0);
     println!(
         "  summary: rate {:.1}%, {} at risk, hardest: week {} Q{} avg {:.2}",
         r.summary.checkin_rate * 100.0,
@@ -112,21 +195,6 @@ async fn run() -> anyhow::Result<()> {
         r.hardest.first().map(|h| u32::from(h.question) + 1).unwrap_or(0),
         r.hardest.first().map(|h| h.average).unwrap_or(0.0),
     );
-
-    println!();
-    println!("raw fetch of each query (rows not decoded into structs):");
-    for (name, sql) in reports::QUERIES {
-        let mut times = Vec::new();
-        let mut n = 0;
-        for _ in 0..RUNS {
-            let q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            let q = if name == "group_guild" { q.bind(group) } else { q.bind(to_db(GUILD)).bind(group) };
-            let t = Instant::now();
-            n = q.fetch_all(db.sqlite()).await?.len();
-            times.push(t.elapsed());
-        }
-        println!("  {name:<12} {} ({n} rows)", figures(&times));
-    }
 
     // Plans as a production database has them (nobody runs ANALYZE), then with statistics.
     print_plans(&db, group, "EXPLAIN QUERY PLAN, no statistics (as in production)").await?;
@@ -139,12 +207,13 @@ async fn run() -> anyhow::Result<()> {
 /// Prints the plan of every report query, flagging full table scans.
 async fn print_plans(db: &Db, group: i64, title: &str) -> anyhow::Result<()> {
     println!();
-    println!("{title} (?1 = guild, ?2 = group; group_guild: ?1 = group):");
+    println!("{title} (?1 = guild, ?2 = group, ?3..?4 = weeks; group_guild: ?1 = group):");
     for (name, sql) in reports::QUERIES {
         // Our own constant SQL with a constant prefix: nothing from outside goes in.
         let explain = sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}"));
         let q = sqlx::query_as::<_, (i64, i64, i64, String)>(explain);
         let q = if name == "group_guild" { q.bind(group) } else { q.bind(to_db(GUILD)).bind(group) };
+        let q = if name.starts_with("aggregate_") || name == "checkins_in_range" { q.bind(1).bind(WEEKS) } else { q };
         let plan = q.fetch_all(db.sqlite()).await?;
         let scans: Vec<&str> =
             plan.iter().map(|p| p.3.as_str()).filter(|d| d.starts_with("SCAN") && !d.contains("USING")).collect();

@@ -240,7 +240,6 @@ fn report(config: &Config, args: ReportArgs) -> ExitCode {
 }
 
 fn run_report(config: &Config, args: ReportArgs) -> Result<(), ReportFailure> {
-    use crate::report;
     use std::io::IsTerminal;
 
     let now = match &args.now {
@@ -265,37 +264,52 @@ fn run_report(config: &Config, args: ReportArgs) -> Result<(), ReportFailure> {
         .enable_all()
         .build()
         .map_err(|e| ReportFailure::other(format!("cannot start the async runtime: {e}")))?;
-    let input = rt.block_on(async {
+    rt.block_on(async {
         let db = crate::db::open(&config.database).await.map_err(|e| ReportFailure::other(format!("{e:#}")))?;
-        let loaded = async {
-            let Some(guild) = crate::db::reports::group_guild(&db, args.group).await.map_err(|e| {
-                ReportFailure::other(format!("cannot read database {}: {e}", config.database.display()))
-            })?
-            else {
-                return Err(ReportFailure::usage(format!(
-                    "no study group with id {} in {}",
-                    args.group,
-                    config.database.display()
-                )));
-            };
-            crate::service::reports::load_input(&db, &curriculum, guild, args.group, now)
-                .await
-                .map_err(|e| ReportFailure::other(e.to_string()))?
-                .ok_or_else(|| ReportFailure::usage(format!("no study group with id {}", args.group)))
-        }
-        .await;
+        let done = report_command(&db, config, &curriculum, &args, now).await;
         db.close().await;
-        loaded
-    })?;
-    let report = report::build(&input, args.from, args.to).map_err(|e| ReportFailure::usage(e.to_string()))?;
+        done
+    })
+}
 
+async fn report_command(
+    db: &crate::db::Db,
+    config: &Config,
+    curriculum: &Curriculum,
+    args: &ReportArgs,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ReportFailure> {
+    use crate::report;
+    use crate::service::reports::{self, ReportFailure as Failed};
+    let unreadable = |e: &dyn std::fmt::Display| {
+        ReportFailure::other(format!("cannot read database {}: {e}", config.database.display()))
+    };
+    let Some(guild) = crate::db::reports::group_guild(db, args.group).await.map_err(|e| unreadable(&e))? else {
+        return Err(ReportFailure::usage(format!(
+            "no study group with id {} in {}",
+            args.group,
+            config.database.display()
+        )));
+    };
+    let report = match reports::report_of(db, curriculum, guild, args.group, args.from, args.to, now).await {
+        Ok(r) => r,
+        Err(e @ (Failed::NoGroup(_) | Failed::Range(_))) => return Err(ReportFailure::usage(e.to_string())),
+        Err(Failed::Failed(e)) => return Err(ReportFailure::other(e.to_string())),
+    };
     match args.format {
         ReportFormat::Text => emit(args.out.as_deref(), report::text_summary(&report).as_bytes()),
         ReportFormat::Csv => {
             emit(args.out.as_deref(), report::members_csv(&report).as_bytes())?;
             if let Some(out) = &args.out {
                 let raw = checkins_path(out);
-                write_file(&raw, report::checkins_csv(&report).as_bytes())?;
+                let file = std::fs::File::create(&raw)
+                    .map_err(|e| ReportFailure::other(format!("cannot write {}: {e}", raw.display())))?;
+                let written = reports::write_checkins_csv(db, guild, &report, std::io::BufWriter::new(file))
+                    .await
+                    .map_err(|e| ReportFailure::other(format!("{}: {e}", raw.display())))?;
+                written
+                    .into_inner()
+                    .map_err(|e| ReportFailure::other(format!("cannot write {}: {}", raw.display(), e.error())))?;
                 eprintln!("wrote {} and {}", out.display(), raw.display());
             }
             Ok(())

@@ -7,13 +7,20 @@
 
 use super::groups::{decode_break, group_row};
 use super::members::{decode_checkin, decode_rating};
-use super::{Db, Result, decode_u32, from_db, to_db};
+use super::{Db, Error, Result, decode, decode_u8, decode_u32, from_db, to_db};
 use crate::model::{Break, Checkin, Group, GroupMember, Rating};
+use crate::report::{Aggregates, CheckinRow, MemberAgg, MemberOrder, Range, TopicAgg, WeekAgg};
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 
 /// The report queries by name, with their SQL exactly as compiled (for `EXPLAIN QUERY PLAN`).
-/// Each takes `?1` = guild id and `?2` = group id, except `group_guild` (`?1` = group id).
-pub const QUERIES: [(&str, &str); 6] = [
+/// Each takes `?1` = guild id and `?2` = group id, except `group_guild` (`?1` = group id); the
+/// `aggregate_*` and `checkins_in_range` ones also `?3`..=`?4`, the weeks.
+pub const QUERIES: [(&str, &str); 10] = [
+    ("aggregate_members", include_str!("reports/aggregate_members.sql")),
+    ("aggregate_weeks", include_str!("reports/aggregate_weeks.sql")),
+    ("aggregate_topics", include_str!("reports/aggregate_topics.sql")),
+    ("checkins_in_range", include_str!("reports/checkins_in_range.sql")),
     ("group", include_str!("reports/group.sql")),
     ("breaks", include_str!("reports/breaks.sql")),
     ("members", include_str!("reports/members.sql")),
@@ -40,8 +47,116 @@ pub async fn group_guild(db: &Db, group_id: i64) -> Result<Option<u64>> {
     Ok(guild.map(from_db))
 }
 
+/// The group and its breaks (guild-scoped); `None` when the guild has no such group.
+pub async fn group(db: &Db, guild_id: u64, group_id: i64) -> Result<Option<(Group, Vec<Break>)>> {
+    let guild = to_db(guild_id);
+    let Some(g) = sqlx::query_file!("src/db/reports/group.sql", guild, group_id).fetch_optional(db.sqlite()).await?
+    else {
+        return Ok(None);
+    };
+    let group = group_row!(g);
+    let mut breaks = Vec::new();
+    for b in sqlx::query_file!("src/db/reports/breaks.sql", guild, group_id).fetch_all(db.sqlite()).await? {
+        breaks.push(decode_break(b.id, &b.kind, b.from_session, b.to_session)?);
+    }
+    Ok(Some((group, breaks)))
+}
+
+/// A report's figures over weeks `r.from..=r.to`, aggregated by SQL: per member, per week
+/// and per question. Reads in one transaction, so the three agree with each other.
+pub async fn aggregates(db: &Db, guild_id: u64, group_id: i64, r: Range) -> Result<Aggregates> {
+    let guild = to_db(guild_id);
+    let (from, to) = (i64::from(r.from), i64::from(r.to));
+    let mut tx = db.sqlite().begin().await?;
+    let mut members = Vec::new();
+    for m in
+        sqlx::query_file!("src/db/reports/aggregate_members.sql", guild, group_id, from, to).fetch_all(&mut *tx).await?
+    {
+        members.push(MemberAgg {
+            user_id: from_db(m.user_id),
+            display_name: m.display_name,
+            joined_week: decode_u32("group_members", group_id, "joined_week", m.joined_week)?,
+            checked: from_db(m.checked),
+            streak: from_db(m.streak),
+            hours: m.hours,
+            confidence: decode("checkins", group_id, "confidence sum", m.confidence, |c| u64::try_from(*c).ok())?,
+        });
+    }
+    let mut weeks = Vec::new();
+    for w in
+        sqlx::query_file!("src/db/reports/aggregate_weeks.sql", guild, group_id, from, to).fetch_all(&mut *tx).await?
+    {
+        weeks.push(WeekAgg {
+            week: decode_u32("checkins", group_id, "week", w.week)?,
+            checkins: decode_u32("checkins", group_id, "count", w.checkins)?,
+            hours: w.hours,
+            confidence: decode("checkins", group_id, "confidence sum", w.confidence, |c| u64::try_from(*c).ok())?,
+        });
+    }
+    let mut topics = Vec::new();
+    for t in
+        sqlx::query_file!("src/db/reports/aggregate_topics.sql", guild, group_id, from, to).fetch_all(&mut *tx).await?
+    {
+        topics.push(TopicAgg {
+            week: decode_u32("ratings", group_id, "week", t.week)?,
+            question: decode_u8("ratings", group_id, "question", t.question)?,
+            sum: decode("ratings", group_id, "rating sum", t.sum, |s| u64::try_from(*s).ok())?,
+            ratings: decode_u32("ratings", group_id, "count", t.ratings)?,
+        });
+    }
+    tx.commit().await?;
+    Ok(Aggregates { members, weeks, topics })
+}
+
+/// Streams the check-ins of weeks `r.from..=r.to` to `each`, by week and within a week in
+/// `order` (the report's member order), with the name the report shows. One week's rows at
+/// most are held at a time; an error from `each` stops the stream and is returned.
+pub async fn each_checkin<E: From<Error>>(
+    db: &Db,
+    guild_id: u64,
+    group_id: i64,
+    r: Range,
+    names: &HashMap<u64, String>,
+    order: &MemberOrder,
+    mut each: impl FnMut(&CheckinRow) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    use futures_util::TryStreamExt;
+    let guild = to_db(guild_id);
+    let (from, to) = (i64::from(r.from), i64::from(r.to));
+    let mut rows =
+        sqlx::query_file!("src/db/reports/checkins_in_range.sql", guild, group_id, from, to).fetch(db.sqlite());
+    let mut week: Vec<CheckinRow> = Vec::new();
+    let mut flush = |week: &mut Vec<CheckinRow>| -> std::result::Result<(), E> {
+        week.sort_by_key(|c| order.rank(c.checkin.user_id));
+        for row in week.drain(..) {
+            each(&row)?;
+        }
+        Ok(())
+    };
+    while let Some(c) = rows.try_next().await.map_err(Error::from)? {
+        let checkin = decode_checkin(
+            c.id,
+            c.user_id,
+            c.week,
+            c.status,
+            c.hours,
+            c.confidence,
+            c.note,
+            c.created_at,
+            c.updated_at,
+        )?;
+        if week.last().is_some_and(|last| last.checkin.week != checkin.week) {
+            flush(&mut week)?;
+        }
+        let display_name = names.get(&checkin.user_id).cloned().unwrap_or_else(|| checkin.user_id.to_string());
+        week.push(CheckinRow { display_name, checkin });
+    }
+    flush(&mut week)
+}
+
 /// Loads the stored rows of group `group_id` of guild `guild_id`; `None` when the guild has
-/// no such group. Reads in one transaction, so the rows are consistent with each other.
+/// no such group. Reads in one transaction, so the rows are consistent with each other. The
+/// raw rows are for tests and the report benchmark (reports are built from [`aggregates`]).
 pub async fn load_rows(db: &Db, guild_id: u64, group_id: i64) -> Result<Option<ReportRows>> {
     let guild = to_db(guild_id);
     let mut tx = db.sqlite().begin().await?;
@@ -228,6 +343,89 @@ mod tests {
             e.to_string(),
             format!("invalid stored value in study_groups row {a}: schedule `bad timezone `Mars/Base``")
         );
+    }
+
+    /// 40 members joining in weeks 1 to 4, ten weeks of mixed check-ins and ratings, and two
+    /// people with check-ins but no membership: the SQL aggregates equal the Rust
+    /// specification ([`report::aggregate`]) for several ranges.
+    #[tokio::test]
+    async fn sql_aggregates_equal_the_rust_specification() {
+        let (db, a, _, _) = fixture().await;
+        let g = to_db(GUILD);
+        for m in 0..42i64 {
+            let user = 1_000 + m;
+            exec(
+                &db,
+                "INSERT INTO members (guild_id, user_id, display_name, created_at) VALUES (?, ?, 'n', 't')",
+                &[g, user],
+            )
+            .await;
+            if m < 40 {
+                exec(
+                    &db,
+                    "INSERT INTO group_members (group_id, guild_id, user_id, joined_week, joined_at) VALUES (?, ?, ?, ?, 't')",
+                    &[a, g, user, 1 + m % 4],
+                )
+                .await;
+            }
+            for week in 1..=10i64 {
+                if (m + week) % 3 == 0 || week < 1 + m % 4 && m < 40 {
+                    continue;
+                }
+                let status = ["done", "partial", "skipped"][((m * 7 + week) % 3) as usize];
+                sqlx::query(
+                    "INSERT INTO checkins (group_id, guild_id, user_id, week, status, hours, confidence, created_at, updated_at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, '2026-01-05T00:00:00+00:00', '2026-01-05T00:00:00+00:00')",
+                )
+                .bind(a)
+                .bind(g)
+                .bind(user)
+                .bind(week)
+                .bind(status)
+                .bind(((m + week) % 9) as f64 * 0.5)
+                .bind(1 + (m + 2 * week) % 5)
+                .execute(db.sqlite())
+                .await
+                .unwrap();
+                if m % 2 == 0 {
+                    exec(
+                        &db,
+                        "INSERT INTO ratings (group_id, guild_id, user_id, week, question, rating, updated_at) VALUES (?, ?, ?, ?, ?, ?, 't')",
+                        &[a, g, user, week, week % 4, 1 + (m + week) % 5],
+                    )
+                    .await;
+                }
+            }
+        }
+        let c = Curriculum::embedded().unwrap();
+        let input = load_input(&db, &c, GUILD, a, Utc::now()).await.unwrap().unwrap();
+        for (from, to) in [(1, 3), (2, 3), (3, 3), (1, 1)] {
+            let r = report::Range { from, to, latest: 3 };
+            let mut sql = aggregates(&db, GUILD, a, r).await.unwrap();
+            let mut spec = report::aggregate(&input, r);
+            for agg in [&mut sql, &mut spec] {
+                agg.members.sort_by_key(|m| m.user_id);
+                agg.weeks.sort_by_key(|w| w.week);
+                agg.topics.sort_by_key(|t| (t.week, t.question));
+                for m in &mut agg.members {
+                    m.hours = (m.hours * 100.0).round();
+                }
+                for w in &mut agg.weeks {
+                    w.hours = (w.hours * 100.0).round();
+                }
+            }
+            assert!(
+                sql.members.len() > 40 && !sql.weeks.is_empty() && !sql.topics.is_empty(),
+                "{} {} {} / {} {} {}",
+                sql.members.len(),
+                sql.weeks.len(),
+                sql.topics.len(),
+                spec.members.len(),
+                spec.weeks.len(),
+                spec.topics.len()
+            );
+            assert_eq!(sql, spec, "weeks {from} to {to}");
+        }
     }
 
     #[test]

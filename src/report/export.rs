@@ -33,10 +33,35 @@ pub fn members_csv(report: &Report) -> String {
     write_csv(MEMBERS_HEADER, report.members.iter().map(member_record))
 }
 
-/// The raw check-ins of the report's range (by week, then name) under [`CHECKINS_HEADER`].
-/// Hours are written exactly as stored; an absent note is empty.
-pub fn checkins_csv(report: &Report) -> String {
-    write_csv(CHECKINS_HEADER, report.checkins.iter().map(checkin_record))
+/// The raw check-ins of a report's range (by week, then name) under [`CHECKINS_HEADER`], in
+/// memory. Hours are written exactly as stored; an absent note is empty. Large exports are
+/// streamed with [`CheckinsCsv`] instead.
+pub fn checkins_csv(rows: &[CheckinRow]) -> String {
+    write_csv(CHECKINS_HEADER, rows.iter().map(checkin_record))
+}
+
+/// Writes the raw check-ins CSV ([`CHECKINS_HEADER`]) row by row into a file or buffer, so
+/// an export never holds all check-ins in memory.
+pub struct CheckinsCsv<W: std::io::Write> {
+    w: ::csv::Writer<W>,
+}
+
+impl<W: std::io::Write> CheckinsCsv<W> {
+    /// Starts the file with its header.
+    pub fn new(out: W) -> ::csv::Result<Self> {
+        let mut w = ::csv::Writer::from_writer(out);
+        w.write_record(CHECKINS_HEADER)?;
+        Ok(CheckinsCsv { w })
+    }
+
+    pub fn row(&mut self, row: &CheckinRow) -> ::csv::Result<()> {
+        self.w.write_record(checkin_record(row))
+    }
+
+    /// Flushes and returns the writer.
+    pub fn finish(self) -> std::io::Result<W> {
+        self.w.into_inner().map_err(|e| e.into_error())
+    }
 }
 
 fn member_record(m: &MemberRow) -> Vec<String> {

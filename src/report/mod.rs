@@ -1,8 +1,13 @@
 //! Moderator participation reports: pure computation over a group's members, check-ins and
 //! self-assessment ratings. No Discord and no database here: the caller loads a
 //! [`ReportInput`] (see `crate::db::reports::load_input`), calls [`build`], then renders the
-//! [`Report`] as text ([`text_summary`]), CSV ([`members_csv`], [`checkins_csv`]) or a PNG
+//! [`Report`] as text ([`text_summary`]), CSV ([`members_csv`], [`CheckinsCsv`]) or a PNG
 //! chart ([`chart_png`]).
+//!
+//! In production the database aggregates (`crate::db::reports::aggregates`: per member, per
+//! week, per question) and [`build_from`] finishes the report; raw rows are never loaded to
+//! be aggregated here. [`build`] does the same from raw rows ([`aggregate`]), which is the
+//! specification the SQL is tested against.
 //!
 //! Definitions:
 //! - **Held weeks** are the curriculum weeks actually held up to `now`
@@ -24,7 +29,7 @@ mod export;
 mod text;
 
 pub use chart::{CHART_HEIGHT, CHART_WIDTH, ChartError, chart_png};
-pub use export::{CHECKINS_HEADER, MEMBERS_HEADER, checkins_csv, members_csv};
+pub use export::{CHECKINS_HEADER, CheckinsCsv, MEMBERS_HEADER, checkins_csv, members_csv};
 pub use text::{AT_RISK_LISTED, text_summary};
 
 use crate::curriculum::model::PathFile;
@@ -78,6 +83,9 @@ pub enum ReportError {
     /// `from` is after `to`.
     #[error("the week range is empty: from week {from} is after to week {to}")]
     FromAfterTo { from: u32, to: u32 },
+    /// More weeks than one report covers.
+    #[error("a report covers at most {max} weeks; this range has {weeks}: choose a shorter one with from and to")]
+    RangeTooLong { weeks: u32, max: u32 },
 }
 
 /// Totals over the report's range.
@@ -183,17 +191,37 @@ pub struct Report {
     pub at_risk: Vec<AtRisk>,
     /// Lowest average first, at most [`HARDEST_TOPICS`].
     pub hardest: Vec<HardTopic>,
-    /// Check-ins in the range, by week, then name.
-    pub checkins: Vec<CheckinRow>,
 }
 
-/// Builds the report for the held weeks in `[from, to]` (defaults: week 1 and the latest
-/// held week).
-pub fn build(input: &ReportInput, from: Option<u32>, to: Option<u32>) -> Result<Report, ReportError> {
-    let view = &input.group;
+/// The weeks a report covers: held weeks `from..=to` (held weeks are always 1 to the latest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Range {
+    pub from: u32,
+    pub to: u32,
+    /// The latest week held when the report is made.
+    pub latest: u32,
+}
+
+impl Range {
+    /// How many weeks the range covers.
+    pub fn weeks(&self) -> u32 {
+        self.to - self.from + 1
+    }
+
+    /// Position of `week` in the range (its bit in a [`MemberAgg`] mask).
+    pub fn pos(&self, week: u32) -> Option<usize> {
+        (self.from..=self.to).contains(&week).then(|| (week - self.from) as usize)
+    }
+}
+
+/// A report covers at most this many weeks (one bit per week in a member's masks).
+pub const MAX_RANGE_WEEKS: u32 = 63;
+
+/// Checks `[from, to]` (defaults: week 1 and the latest held week) against the weeks the
+/// group has held at `now`.
+pub fn range(view: &GroupView, now: DateTime<Utc>, from: Option<u32>, to: Option<u32>) -> Result<Range, ReportError> {
     let group = &view.group;
-    let held = view.weeks_held(input.now);
-    let Some(&latest) = held.iter().max() else {
+    let Some(latest) = view.weeks_held(now).into_iter().max() else {
         return Err(ReportError::NoWeeksHeld { group: group.name.clone() });
     };
     let from_week = from.unwrap_or(1);
@@ -206,105 +234,198 @@ pub fn build(input: &ReportInput, from: Option<u32>, to: Option<u32>) -> Result<
     if from_week > to_week {
         return Err(ReportError::FromAfterTo { from: from_week, to: to_week });
     }
-    let weeks: Vec<u32> = held.into_iter().filter(|w| (from_week..=to_week).contains(w)).collect();
-    // Position of each week in `weeks`, indexed by week number.
-    let mut week_pos: Vec<Option<usize>> = vec![None; to_week as usize + 1];
-    for (i, w) in weeks.iter().enumerate() {
-        week_pos[*w as usize] = Some(i);
+    let r = Range { from: from_week, to: to_week, latest };
+    if r.weeks() > MAX_RANGE_WEEKS {
+        return Err(ReportError::RangeTooLong { weeks: r.weeks(), max: MAX_RANGE_WEEKS });
     }
-    let pos_of = |week: u32| week_pos.get(week as usize).copied().flatten();
+    Ok(r)
+}
 
-    // Members: the known ones, plus anyone who checked in or rated without a membership row
-    // (hand-edited data), so no check-in silently disappears from a report.
-    let mut members: Vec<GroupMember> = input.members.clone();
-    let mut index: HashMap<u64, usize> = HashMap::with_capacity(members.len());
-    for (i, m) in members.iter().enumerate() {
-        index.entry(m.user_id).or_insert(i);
+/// One member's activity over a range, as the database aggregates it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberAgg {
+    pub user_id: u64,
+    /// `None` for someone with check-ins or ratings but no membership (hand-edited data): the
+    /// report shows their user id.
+    pub display_name: Option<String>,
+    pub joined_week: u32,
+    /// Bit `p` set: a check-in (any status) for week `from + p`.
+    pub checked: u64,
+    /// Bit `p` set: a `done` or `partial` check-in for week `from + p`.
+    pub streak: u64,
+    pub hours: f64,
+    /// Sum of the confidences of the range's check-ins.
+    pub confidence: u64,
+}
+
+/// One week's check-ins.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeekAgg {
+    pub week: u32,
+    pub checkins: u32,
+    pub hours: f64,
+    pub confidence: u64,
+}
+
+/// One question's ratings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicAgg {
+    pub week: u32,
+    pub question: u8,
+    pub sum: u64,
+    pub ratings: u32,
+}
+
+/// Everything a report is built from: per member, per week and per question, never the raw
+/// rows. `crate::db::reports::aggregates` computes it in SQL; [`aggregate`] is the same in
+/// Rust over raw rows (the specification the SQL is tested against).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Aggregates {
+    /// Every member of the group and everyone with check-ins or ratings in it, any order.
+    pub members: Vec<MemberAgg>,
+    /// Weeks of the range with check-ins, any order.
+    pub weeks: Vec<WeekAgg>,
+    /// Questions of the range's weeks with ratings, any order.
+    pub topics: Vec<TopicAgg>,
+}
+
+/// [`Aggregates`] from raw rows. Members without a membership row join at the first week
+/// they checked in or rated for.
+pub fn aggregate(input: &ReportInput, r: Range) -> Aggregates {
+    let mut members: Vec<MemberAgg> = Vec::with_capacity(input.members.len());
+    let mut index: HashMap<u64, usize> = HashMap::with_capacity(input.members.len());
+    for m in &input.members {
+        index.entry(m.user_id).or_insert_with(|| {
+            members.push(MemberAgg {
+                user_id: m.user_id,
+                display_name: Some(m.display_name.clone()),
+                joined_week: m.joined_week,
+                checked: 0,
+                streak: 0,
+                hours: 0.0,
+                confidence: 0,
+            });
+            members.len() - 1
+        });
     }
+    let known = members.len();
     let activity =
         input.checkins.iter().map(|c| (c.user_id, c.week)).chain(input.ratings.iter().map(|r| (r.user_id, r.week)));
     for (user_id, week) in activity {
         match index.get(&user_id) {
-            Some(&i) if i >= input.members.len() => members[i].joined_week = members[i].joined_week.min(week.max(1)),
+            Some(&i) if i >= known => members[i].joined_week = members[i].joined_week.min(week.max(1)),
             Some(_) => {}
             None => {
                 index.insert(user_id, members.len());
-                members.push(GroupMember { user_id, display_name: user_id.to_string(), joined_week: week.max(1) });
+                members.push(MemberAgg {
+                    user_id,
+                    display_name: None,
+                    joined_week: week.max(1),
+                    checked: 0,
+                    streak: 0,
+                    hours: 0.0,
+                    confidence: 0,
+                });
             }
         }
     }
-    // The latest check-in of each member for each week of the range.
-    let n_weeks = weeks.len();
-    let mut cells: Vec<Option<usize>> = vec![None; members.len() * n_weeks];
-    for (ci, c) in input.checkins.iter().enumerate() {
-        if let (Some(&m), Some(p)) = (index.get(&c.user_id), pos_of(c.week)) {
-            cells[m * n_weeks + p] = Some(ci);
+    let mut weeks: BTreeMap<u32, WeekAgg> = BTreeMap::new();
+    for c in &input.checkins {
+        let (Some(p), Some(&m)) = (r.pos(c.week), index.get(&c.user_id)) else { continue };
+        let agg = &mut members[m];
+        agg.checked |= 1 << p;
+        if c.status.counts_for_streak() {
+            agg.streak |= 1 << p;
         }
+        agg.hours += c.hours;
+        agg.confidence += u64::from(c.confidence);
+        let w = weeks.entry(c.week).or_insert(WeekAgg { week: c.week, checkins: 0, hours: 0.0, confidence: 0 });
+        w.checkins += 1;
+        w.hours += c.hours;
+        w.confidence += u64::from(c.confidence);
     }
-    let cell = |m: usize, p: usize| cells[m * n_weeks + p].map(|ci| &input.checkins[ci]);
+    let mut topics: BTreeMap<(u32, u8), TopicAgg> = BTreeMap::new();
+    for rating in input.ratings.iter().filter(|x| r.pos(x.week).is_some()) {
+        let t = topics.entry((rating.week, rating.question)).or_insert(TopicAgg {
+            week: rating.week,
+            question: rating.question,
+            sum: 0,
+            ratings: 0,
+        });
+        t.sum += u64::from(rating.rating);
+        t.ratings += 1;
+    }
+    Aggregates { members, weeks: weeks.into_values().collect(), topics: topics.into_values().collect() }
+}
+
+/// Builds the report for the held weeks in `[from, to]` (defaults: week 1 and the latest
+/// held week) from raw rows: [`range`], [`aggregate`], [`build_from`].
+pub fn build(input: &ReportInput, from: Option<u32>, to: Option<u32>) -> Result<Report, ReportError> {
+    let r = range(&input.group, input.now, from, to)?;
+    Ok(build_from(&input.group, &input.questions, input.now, r, &aggregate(input, r)))
+}
+
+/// The name a report shows for a member.
+fn name_of(m: &MemberAgg) -> String {
+    m.display_name.clone().unwrap_or_else(|| m.user_id.to_string())
+}
+
+/// Builds the report over `r` from its aggregates.
+pub fn build_from(
+    view: &GroupView,
+    questions: &[Vec<String>],
+    now: DateTime<Utc>,
+    r: Range,
+    agg: &Aggregates,
+) -> Report {
+    let group = &view.group;
+    let n_weeks = r.weeks() as usize;
+    let weeks: Vec<u32> = (r.from..=r.to).collect();
+    let has = |mask: u64, p: usize| mask & (1 << p) != 0;
     // Members in the report, by name (case-insensitive), then user id.
-    let mut included: Vec<usize> = (0..members.len())
-        .filter(|&m| members[m].joined_week <= to_week || (0..n_weeks).any(|p| cell(m, p).is_some()))
+    let mut included: Vec<(&MemberAgg, String)> =
+        agg.members.iter().filter(|m| m.joined_week <= r.to || m.checked != 0).map(|m| (m, name_of(m))).collect();
+    included.sort_by_cached_key(|(m, name)| (name.to_lowercase(), name.clone(), m.user_id));
+    let active = |m: &MemberAgg, p: usize| m.joined_week <= weeks[p] || has(m.checked, p);
+
+    let by_week: HashMap<u32, &WeekAgg> = agg.weeks.iter().map(|w| (w.week, w)).collect();
+    let week_rows: Vec<WeekRow> = weeks
+        .iter()
+        .enumerate()
+        .map(|(p, &week)| {
+            let active = included.iter().filter(|(m, _)| active(m, p)).count() as u32;
+            let w = by_week.get(&week);
+            let checked_in = w.map_or(0, |w| w.checkins);
+            WeekRow {
+                week,
+                checked_in,
+                active,
+                rate: ratio(checked_in, active),
+                hours: w.map_or(0.0, |w| w.hours),
+                average_confidence: w.filter(|w| w.checkins > 0).map(|w| w.confidence as f64 / f64::from(w.checkins)),
+            }
+        })
         .collect();
-    included.sort_by_cached_key(|&m| {
-        let name = &members[m].display_name;
-        (name.to_lowercase(), name.clone(), members[m].user_id)
-    });
-    let active = |m: usize, p: usize| members[m].joined_week <= weeks[p] || cell(m, p).is_some();
 
-    let mut week_rows = Vec::with_capacity(n_weeks);
-    for (p, &week) in weeks.iter().enumerate() {
-        let mut row = WeekRow { week, checked_in: 0, active: 0, rate: 0.0, hours: 0.0, average_confidence: None };
-        let mut confidence = 0u64;
-        for &m in &included {
-            if active(m, p) {
-                row.active += 1;
+    let member_rows: Vec<MemberRow> = included
+        .iter()
+        .map(|(m, name)| {
+            let weeks_checked_in = m.checked.count_ones();
+            let marks: Vec<Option<bool>> = (0..n_weeks).map(|p| has(m.checked, p).then(|| has(m.streak, p))).collect();
+            MemberRow {
+                user_id: m.user_id,
+                display_name: name.clone(),
+                joined_week: m.joined_week,
+                weeks_checked_in,
+                weeks_active: (0..n_weeks).filter(|&p| active(m, p)).count() as u32,
+                current_streak: crate::progress::current_streak(&marks),
+                last_checkin_week: (0..n_weeks).rev().find(|&p| has(m.checked, p)).map(|p| weeks[p]),
+                average_confidence: (weeks_checked_in > 0).then(|| m.confidence as f64 / f64::from(weeks_checked_in)),
+                total_hours: m.hours,
+                missed_recent: (0..n_weeks).rev().take_while(|&p| active(m, p) && !has(m.checked, p)).count() as u32,
             }
-            if let Some(c) = cell(m, p) {
-                row.checked_in += 1;
-                row.hours += c.hours;
-                confidence += u64::from(c.confidence);
-            }
-        }
-        row.rate = ratio(row.checked_in, row.active);
-        row.average_confidence = (row.checked_in > 0).then(|| confidence as f64 / f64::from(row.checked_in));
-        week_rows.push(row);
-    }
-
-    let mut member_rows = Vec::with_capacity(included.len());
-    for &m in &included {
-        let info = &members[m];
-        let mut row = MemberRow {
-            user_id: info.user_id,
-            display_name: info.display_name.clone(),
-            joined_week: info.joined_week,
-            weeks_checked_in: 0,
-            weeks_active: 0,
-            current_streak: 0,
-            last_checkin_week: None,
-            average_confidence: None,
-            total_hours: 0.0,
-            missed_recent: 0,
-        };
-        let mut confidence = 0u64;
-        for (p, &week) in weeks.iter().enumerate() {
-            if active(m, p) {
-                row.weeks_active += 1;
-            }
-            if let Some(c) = cell(m, p) {
-                row.weeks_checked_in += 1;
-                row.total_hours += c.hours;
-                confidence += u64::from(c.confidence);
-                row.last_checkin_week = Some(week);
-            }
-        }
-        row.average_confidence =
-            (row.weeks_checked_in > 0).then(|| confidence as f64 / f64::from(row.weeks_checked_in));
-        let marks: Vec<Option<bool>> = (0..n_weeks).map(|p| cell(m, p).map(|c| c.status.counts_for_streak())).collect();
-        row.current_streak = crate::progress::current_streak(&marks);
-        row.missed_recent = (0..n_weeks).rev().take_while(|&p| active(m, p) && cell(m, p).is_none()).count() as u32;
-        member_rows.push(row);
-    }
+        })
+        .collect();
 
     let mut at_risk: Vec<AtRisk> = member_rows
         .iter()
@@ -319,66 +440,76 @@ pub fn build(input: &ReportInput, from: Option<u32>, to: Option<u32>) -> Result<
     // Stable: equal counts keep the name order.
     at_risk.sort_by_key(|a| std::cmp::Reverse(a.missed_weeks));
 
-    let hardest = hardest_topics(input, &|w| pos_of(w).is_some());
-
-    // Check-ins by week, then in member (name) order.
-    let mut checkins: Vec<CheckinRow> = Vec::new();
-    for p in 0..n_weeks {
-        for &m in &included {
-            if let Some(c) = cell(m, p) {
-                checkins.push(CheckinRow { display_name: members[m].display_name.clone(), checkin: c.clone() });
-            }
-        }
-    }
-
     let active_weeks: u32 = week_rows.iter().map(|w| w.active).sum();
-    let checked_in: u32 = week_rows.iter().map(|w| w.checked_in).sum();
-    let confidence: u64 = checkins.iter().map(|c| u64::from(c.checkin.confidence)).sum();
+    let checkins: u32 = week_rows.iter().map(|w| w.checked_in).sum();
+    let confidence: u64 = agg.weeks.iter().map(|w| w.confidence).sum();
     let summary = Summary {
         members: member_rows.len() as u32,
         held_weeks: n_weeks as u32,
-        checkins: checkins.len() as u32,
-        checkin_rate: ratio(checked_in, active_weeks),
+        checkins,
+        checkin_rate: ratio(checkins, active_weeks),
         total_hours: week_rows.iter().map(|w| w.hours).sum(),
-        average_confidence: (!checkins.is_empty()).then(|| confidence as f64 / checkins.len() as f64),
+        average_confidence: (checkins > 0).then(|| confidence as f64 / f64::from(checkins)),
         at_risk: at_risk.len() as u32,
     };
 
-    Ok(Report {
+    Report {
         group_id: group.id,
         group_name: group.name.clone(),
         path_id: group.path_id.clone(),
         total_weeks: view.total_weeks,
-        from_week,
-        to_week,
-        latest_held_week: latest,
-        generated_at: input.now,
+        from_week: r.from,
+        to_week: r.to,
+        latest_held_week: r.latest,
+        generated_at: now,
         summary,
         weeks: week_rows,
         members: member_rows,
         at_risk,
-        hardest,
-        checkins,
-    })
+        hardest: hardest_topics(questions, &agg.topics),
+    }
 }
 
-/// The [`HARDEST_TOPICS`] questions with the lowest average rating among the weeks for
-/// which `in_range` holds.
-fn hardest_topics(input: &ReportInput, in_range: &dyn Fn(u32) -> bool) -> Vec<HardTopic> {
-    let mut sums: BTreeMap<(u32, u8), (u64, u32)> = BTreeMap::new();
-    for r in input.ratings.iter().filter(|r| in_range(r.week)) {
-        let e = sums.entry((r.week, r.question)).or_default();
-        e.0 += u64::from(r.rating);
-        e.1 += 1;
+/// The check-ins of the range from raw rows, by week, then in the report's member order
+/// (what `crate::db::reports::each_checkin` streams for the raw CSV).
+pub fn checkin_rows(input: &ReportInput, report: &Report) -> Vec<CheckinRow> {
+    let order = MemberOrder::of(report);
+    let names: HashMap<u64, &str> = report.members.iter().map(|m| (m.user_id, m.display_name.as_str())).collect();
+    let mut rows: Vec<CheckinRow> = input
+        .checkins
+        .iter()
+        .filter(|c| (report.from_week..=report.to_week).contains(&c.week))
+        .filter_map(|c| Some(CheckinRow { display_name: names.get(&c.user_id)?.to_string(), checkin: c.clone() }))
+        .collect();
+    rows.sort_by_key(|r| (r.checkin.week, order.rank(r.checkin.user_id)));
+    rows
+}
+
+/// The position of each member in a report (for ordering raw check-ins within a week).
+pub struct MemberOrder(HashMap<u64, usize>);
+
+impl MemberOrder {
+    pub fn of(report: &Report) -> MemberOrder {
+        MemberOrder(report.members.iter().enumerate().map(|(i, m)| (m.user_id, i)).collect())
     }
-    let mut topics: Vec<HardTopic> = sums
-        .into_iter()
-        .map(|((week, question), (sum, n))| HardTopic {
-            week,
-            question,
-            text: question_text(&input.questions, week, question),
-            average: sum as f64 / f64::from(n),
-            ratings: n,
+
+    /// The member's position; members not in the report come last.
+    pub fn rank(&self, user_id: u64) -> usize {
+        self.0.get(&user_id).copied().unwrap_or(usize::MAX)
+    }
+}
+
+/// The [`HARDEST_TOPICS`] questions with the lowest average rating.
+fn hardest_topics(questions: &[Vec<String>], topics: &[TopicAgg]) -> Vec<HardTopic> {
+    let mut topics: Vec<HardTopic> = topics
+        .iter()
+        .filter(|t| t.ratings > 0)
+        .map(|t| HardTopic {
+            week: t.week,
+            question: t.question,
+            text: question_text(questions, t.week, t.question),
+            average: t.sum as f64 / f64::from(t.ratings),
+            ratings: t.ratings,
         })
         .collect();
     topics.sort_by(|a, b| {

@@ -1,5 +1,6 @@
-//! Participation reports: load a group's rows, build the report, and produce its exports
-//! within Discord's upload limit.
+//! Participation reports: the database aggregates a group's figures, [`report::build_from`]
+//! finishes the report, and the exports are produced within Discord's upload limit (the raw
+//! check-ins CSV streamed row by row).
 
 use super::{Core, GroupService};
 use crate::curriculum::Curriculum;
@@ -36,8 +37,9 @@ pub fn input_of(rows: ReportRows, curriculum: &Curriculum, now: DateTime<Utc>) -
     })
 }
 
-/// Loads a report's input for group `group_id` of guild `guild_id`; `None` when the guild
-/// has no such group. Then call [`report::build`].
+/// Loads a report's raw input (every check-in and rating) for group `group_id` of guild
+/// `guild_id`; `None` when the guild has no such group. For tests and the benchmark's
+/// comparison: reports are made by [`report_of`], which never loads raw rows.
 pub async fn load_input(
     db: &db::Db,
     curriculum: &Curriculum,
@@ -48,6 +50,89 @@ pub async fn load_input(
     match db::reports::load_rows(db, guild_id, group_id).await? {
         Some(rows) => Ok(Some(input_of(rows, curriculum, now)?)),
         None => Ok(None),
+    }
+}
+
+/// Why a report could not be made for the CLI or the bot.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportFailure {
+    #[error("no study group with id {0}")]
+    NoGroup(i64),
+    #[error(transparent)]
+    Range(#[from] report::ReportError),
+    #[error(transparent)]
+    Failed(#[from] Error),
+}
+
+impl From<db::Error> for ReportFailure {
+    fn from(e: db::Error) -> Self {
+        ReportFailure::Failed(e.into())
+    }
+}
+
+/// The report of group `group_id` of guild `guild_id` over `[from, to]`, from the figures the
+/// database aggregates.
+pub async fn report_of(
+    db: &db::Db,
+    curriculum: &Curriculum,
+    guild_id: u64,
+    group_id: i64,
+    from: Option<u32>,
+    to: Option<u32>,
+    now: DateTime<Utc>,
+) -> std::result::Result<Report, ReportFailure> {
+    let (group, breaks) = db::reports::group(db, guild_id, group_id).await?.ok_or(ReportFailure::NoGroup(group_id))?;
+    let path = curriculum.path(&group.path_id).ok_or_else(|| Error::missing_path(&group))?;
+    let view = GroupView { group, breaks, total_weeks: path.len_weeks() };
+    let r = report::range(&view, now, from, to)?;
+    let agg = db::reports::aggregates(db, guild_id, group_id, r).await?;
+    Ok(report::build_from(&view, &report::week_questions(path), now, r, &agg))
+}
+
+/// Why the raw check-ins CSV could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum CsvFailure {
+    #[error(transparent)]
+    Db(#[from] db::Error),
+    #[error("cannot write the check-ins CSV: {0}")]
+    Write(#[from] csv::Error),
+}
+
+/// Streams the raw check-ins of `report`'s range as CSV into `out`, row by row.
+pub async fn write_checkins_csv<W: std::io::Write>(
+    db: &db::Db,
+    guild_id: u64,
+    report: &Report,
+    out: W,
+) -> std::result::Result<W, CsvFailure> {
+    let r = report::Range { from: report.from_week, to: report.to_week, latest: report.latest_held_week };
+    let names = report.members.iter().map(|m| (m.user_id, m.display_name.clone())).collect();
+    let order = report::MemberOrder::of(report);
+    let mut csv = report::CheckinsCsv::new(out)?;
+    db::reports::each_checkin(db, guild_id, report.group_id, r, &names, &order, |row| {
+        csv.row(row).map_err(CsvFailure::Write)
+    })
+    .await?;
+    csv.finish().map_err(|e| CsvFailure::Write(e.into()))
+}
+
+/// Memory that refuses to grow past `max` bytes (an attachment's limit).
+struct Capped {
+    buf: Vec<u8>,
+    max: usize,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len() + bytes.len() > self.max {
+            return Err(std::io::Error::other("over the attachment limit"));
+        }
+        self.buf.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -75,14 +160,22 @@ impl ReportService {
             return Err(UserError::NotModerator.into());
         }
         let view = self.groups.resolve(actor, group).await?;
-        let input = load_input(&self.core.db, &self.core.curriculum, actor.guild_id, view.group.id, self.core.now())
-            .await?
-            .ok_or(UserError::GroupGone)?;
-        let report = report::build(&input, from, to).map_err(UserError::Report)?;
+        let (db, guild) = (&self.core.db, actor.guild_id);
+        let report = match report_of(db, &self.core.curriculum, guild, view.group.id, from, to, self.core.now()).await {
+            Ok(r) => r,
+            Err(ReportFailure::NoGroup(_)) => return Err(UserError::GroupGone.into()),
+            Err(ReportFailure::Range(e)) => return Err(UserError::Report(e).into()),
+            Err(ReportFailure::Failed(e)) => return Err(e),
+        };
         let chart_png = report::chart_png(&report).map_err(|e| Error::internal(format!("chart: {e}")))?;
         let members_csv = report::members_csv(&report).into_bytes();
-        let raw = report::checkins_csv(&report).into_bytes();
-        let checkins_csv = (raw.len() <= MAX_ATTACHMENT).then_some(raw);
+        let checkins_csv =
+            match write_checkins_csv(db, guild, &report, Capped { buf: Vec::new(), max: MAX_ATTACHMENT }).await {
+                Ok(capped) => Some(capped.buf),
+                // Only the cap can fail a write to memory.
+                Err(CsvFailure::Write(_)) => None,
+                Err(CsvFailure::Db(e)) => return Err(e.into()),
+            };
         Ok(Participation { report, chart_png, members_csv, checkins_csv })
     }
 }
