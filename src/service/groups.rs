@@ -568,6 +568,42 @@ mod tests {
         assert_eq!(timezone_hint("Europe/Berln"), "Did you mean Europe/Berlin?");
     }
 
+    /// The in-memory groups follow every change made through the service: a resolve after
+    /// create, edit, pause, skip, resume and delete sees the database's state.
+    #[tokio::test]
+    async fn the_cached_groups_follow_every_change() {
+        let db = crate::db::open_memory().await.unwrap();
+        let clock = crate::clock::ManualClock::new(now());
+        let core = Core {
+            db: db.clone(),
+            curriculum: std::sync::Arc::new(c()),
+            clock: std::sync::Arc::new(clock),
+            reminder_hours: 24,
+        };
+        let groups = GroupService::new(core);
+        let mod_ = Actor { guild_id: 9, user_id: 1, display_name: "m".into(), moderator: true };
+        assert!(groups.resolve(&mod_, None).await.is_err(), "no groups yet");
+        let created = groups.create(&mod_, &input()).await.unwrap();
+        let id = created.group.id;
+        assert_eq!(groups.resolve(&mod_, None).await.unwrap().group.id, id);
+        let changes = GroupChanges { time: Some("19:45".into()), ..GroupChanges::default() };
+        groups.edit(&mod_, &id.to_string(), changes).await.unwrap();
+        let seen = groups.resolve(&mod_, None).await.unwrap();
+        assert_eq!(seen.group.schedule.time.format("%H:%M").to_string(), "19:45");
+        groups.pause(&mod_, None).await.unwrap();
+        let seen = groups.by_id(9, id).await.unwrap();
+        assert!(seen.group.paused && seen.breaks.len() == 1, "{seen:?}");
+        groups.resume(&mod_, None).await.unwrap();
+        groups.skip(&mod_, None, None).await.unwrap();
+        let seen = groups.by_id(9, id).await.unwrap();
+        assert!(!seen.group.paused, "{seen:?}");
+        assert_eq!(seen.breaks, crate::db::groups::breaks(&db, id).await.unwrap());
+        assert_eq!(groups.autocomplete(9, "even").await.unwrap(), vec![("Evening group".to_string(), id)]);
+        groups.delete(&mod_, id).await.unwrap();
+        assert!(groups.by_id(9, id).await.is_err());
+        assert!(groups.autocomplete(9, "").await.unwrap().is_empty());
+    }
+
     #[test]
     fn week_shows_the_asked_week_else_the_current_one_with_its_reason() {
         use crate::model::BreakKind;
