@@ -75,7 +75,7 @@ pub async fn upsert_checkin(db: &Db, a: Author<'_>, week: u32, c: &CheckinEntry,
     let week = i64::from(week);
     let status = c.status.as_str();
     let confidence = i64::from(c.confidence);
-    let r = sqlx::query_scalar!(
+    let q = sqlx::query_scalar!(
         "INSERT INTO checkins (group_id, guild_id, user_id, week, status, hours, confidence, note, created_at, updated_at)
          SELECT id, guild_id, ?, ?, ?, ?, ?, ?, ?, ? FROM study_groups WHERE guild_id = ? AND id = ?
          ON CONFLICT (group_id, user_id, week) DO UPDATE SET
@@ -92,9 +92,14 @@ pub async fn upsert_checkin(db: &Db, a: Author<'_>, week: u32, c: &CheckinEntry,
         now,
         guild,
         group_id
-    )
-    .fetch_optional(db.sqlite())
-    .await;
+    );
+    let r = match db.writer() {
+        Some(w) => match w.lock().await.as_mut() {
+            Some(conn) => q.fetch_optional(conn).await,
+            None => q.fetch_optional(db.sqlite()).await,
+        },
+        None => q.fetch_optional(db.sqlite()).await,
+    };
     match r {
         Ok(Some(0)) => Ok(Stored::New),
         Ok(Some(_)) => Ok(Stored::Replaced),
@@ -181,7 +186,7 @@ pub async fn set_rating(
     let week = i64::from(week);
     let question = i64::from(question);
     let rating = i64::from(rating);
-    let r = sqlx::query!(
+    let q = sqlx::query!(
         "INSERT INTO ratings (group_id, guild_id, user_id, week, question, rating, updated_at)
          SELECT id, guild_id, ?, ?, ?, ?, ? FROM study_groups WHERE guild_id = ? AND id = ?
          ON CONFLICT (group_id, user_id, week, question) DO UPDATE SET
@@ -193,9 +198,14 @@ pub async fn set_rating(
         now,
         guild,
         group_id
-    )
-    .execute(db.sqlite())
-    .await;
+    );
+    let r = match db.writer() {
+        Some(w) => match w.lock().await.as_mut() {
+            Some(conn) => q.execute(conn).await,
+            None => q.execute(db.sqlite()).await,
+        },
+        None => q.execute(db.sqlite()).await,
+    };
     match r {
         Ok(done) if done.rows_affected() == 0 => Ok(Stored::NoGroup),
         Ok(_) => Ok(Stored::New),

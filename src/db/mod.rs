@@ -14,25 +14,47 @@ pub mod posts;
 pub mod reports;
 
 use sqlx::SqlitePool;
+use sqlx::sqlite::SqliteConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
-/// The database: a handle to the SQLite pool, cheap to clone.
+/// The database: a handle to the SQLite pool (and the writer connection), cheap to clone.
 #[derive(Debug, Clone)]
-pub struct Db(SqlitePool);
+pub struct Db {
+    pool: SqlitePool,
+    /// A connection of its own for the hottest writes (check-ins, ratings): no pool checkout
+    /// and no test of the connection when it goes back, so such a write is one round trip to
+    /// SQLite's thread. `None` for an in-memory database (a second connection would be a
+    /// different database).
+    writer: Option<Arc<Writer>>,
+}
+
+/// The writer connection; `None` once the database was closed.
+type Writer = tokio::sync::Mutex<Option<SqliteConnection>>;
 
 impl Db {
     /// The raw pool, for tests and benchmarks that seed or inspect rows with their own SQL.
     /// The bot's code goes through the typed functions of this module.
     pub fn sqlite(&self) -> &SqlitePool {
-        &self.0
+        &self.pool
+    }
+
+    pub(crate) fn writer(&self) -> Option<&Writer> {
+        self.writer.as_deref()
     }
 
     /// Waits for in-flight statements and closes every connection.
     pub async fn close(&self) {
-        self.0.close().await
+        if let Some(w) = &self.writer
+            && let Some(conn) = w.lock().await.take()
+        {
+            // A connection that fails to close cleanly is closed all the same.
+            let _ = sqlx::Connection::close(conn).await;
+        }
+        self.pool.close().await
     }
 }
 
@@ -108,11 +130,14 @@ pub async fn open(path: &Path) -> anyhow::Result<Db> {
         // A local file does not drop connections like a server does: no ping (an extra
         // round trip to the connection's thread) before every statement.
         .test_before_acquire(false)
-        .connect_with(options)
+        .connect_with(options.clone())
         .await
         .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", path.display()))?;
     MIGRATOR.run(&pool).await.map_err(|e| anyhow::anyhow!("cannot migrate database {}: {e}", path.display()))?;
-    Ok(Db(pool))
+    let writer = <SqliteConnection as sqlx::Connection>::connect_with(&options)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", path.display()))?;
+    Ok(Db { pool, writer: Some(Arc::new(tokio::sync::Mutex::new(Some(writer)))) })
 }
 
 /// An in-memory database with the schema applied (tests and benchmarks).
@@ -121,7 +146,7 @@ pub async fn open_memory() -> anyhow::Result<Db> {
     // One connection: every connection to :memory: is a separate database.
     let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
     MIGRATOR.run(&pool).await?;
-    Ok(Db(pool))
+    Ok(Db { pool, writer: None })
 }
 
 #[cfg(test)]
