@@ -14,6 +14,7 @@ use poise::serenity_prelude as serenity;
 use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use studybot::bot::commands::member::StatusChoice;
 use studybot::config::{Config, Secret};
 use studybot::model::{GroupSettings, Schedule};
 
@@ -22,25 +23,14 @@ const SEQUENTIAL: usize = 1_000;
 const CONCURRENT: usize = 4_000;
 const WAIT: Duration = Duration::from_secs(30);
 
+#[path = "common.rs"]
+mod common;
+
 fn main() -> std::process::ExitCode {
-    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    let result = match std::env::var("CHECKIN_BENCH_ROLE").as_deref() {
-        Ok("studybot") => rt.block_on(child_studybot()),
-        Ok("bare") => rt.block_on(child_bare()),
-        _ => rt.block_on(parent()),
-    };
-    match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
-        }
+    match std::env::var("CHECKIN_BENCH_ROLE").as_deref() {
+        Ok("studybot") => common::run(child_studybot()),
+        Ok("bare") => common::run(child_bare()),
+        _ => common::run(parent()),
     }
 }
 
@@ -81,22 +71,12 @@ async fn child_studybot() -> anyhow::Result<()> {
 
 type BareError = Box<dyn std::error::Error + Send + Sync>;
 
-#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
-enum Status {
-    #[name = "done"]
-    Done,
-    #[name = "partial"]
-    Partial,
-    #[name = "skipped"]
-    Skipped,
-}
-
 /// The same options as studybot's `/checkin`; answers a constant.
 #[poise::command(slash_command, guild_only)]
 #[allow(clippy::too_many_arguments)]
 async fn checkin(
     ctx: poise::Context<'_, (), BareError>,
-    #[description = "How the week went"] status: Status,
+    #[description = "How the week went"] status: StatusChoice,
     #[description = "Hours spent"] hours: f64,
     #[description = "Confidence"] confidence: i64,
     #[description = "Note"] note: Option<String>,

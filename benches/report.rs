@@ -25,24 +25,13 @@ const RUNS: usize = 5;
 /// At 2026-06-01 a Monday group started 2025-06-02 has held all 36 weeks of the path.
 const NOW: &str = "2026-06-01T00:00:00Z";
 
+#[path = "common.rs"]
+mod common;
+
 fn main() -> std::process::ExitCode {
-    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    let result = match std::env::var("REPORT_BENCH_ROLE") {
-        Ok(role) => rt.block_on(child(&role)),
-        Err(_) => rt.block_on(run()),
-    };
-    match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
-        }
+    match std::env::var("REPORT_BENCH_ROLE") {
+        Ok(role) => common::run(async move { child(&role).await }),
+        Err(_) => common::run(run()),
     }
 }
 

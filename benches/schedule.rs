@@ -24,25 +24,20 @@ const ROUND_TRIP: Duration = Duration::from_millis(50);
 const DISCORD_PER_SECOND: f64 = 50.0;
 const FIRST_CHANNEL: u64 = 100_000;
 
+#[path = "common.rs"]
+mod common;
+
 fn main() -> std::process::ExitCode {
-    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
     let sizes: Vec<usize> = match std::env::var("SCHEDULE_BENCH_GROUPS") {
         Ok(v) => v.split(',').filter_map(|n| n.trim().parse().ok()).collect(),
         Err(_) => vec![200, 2000],
     };
-    for n in sizes {
-        if let Err(e) = rt.block_on(run(n)) {
-            eprintln!("error: {e:#}");
-            return std::process::ExitCode::FAILURE;
+    common::run(async move {
+        for n in sizes {
+            run(n).await?;
         }
-    }
-    std::process::ExitCode::SUCCESS
+        Ok(())
+    })
 }
 
 fn utc(s: &str) -> anyhow::Result<DateTime<Utc>> {

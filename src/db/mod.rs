@@ -92,6 +92,11 @@ pub(crate) fn decode_u8(table: &'static str, row: i64, what: &'static str, value
     decode(table, row, what, value, |v| u8::try_from(*v).ok())
 }
 
+/// A stored (or summed) non-negative integer as u64.
+pub(crate) fn decode_u64(table: &'static str, row: i64, what: &'static str, value: i64) -> Result<u64> {
+    decode(table, row, what, value, |v| u64::try_from(*v).ok())
+}
+
 /// A stored 1-to-5 score (a confidence or a self-rating).
 pub(crate) fn decode_score(table: &'static str, row: i64, what: &'static str, value: i64) -> Result<u8> {
     decode(table, row, what, value, |v| u8::try_from(*v).ok().filter(|v| (1..=5).contains(v)))

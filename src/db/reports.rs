@@ -7,7 +7,7 @@
 
 use super::groups::{decode_break, group_row};
 use super::members::{decode_checkin, decode_rating};
-use super::{Db, Error, Result, decode, decode_u8, decode_u32, from_db, to_db};
+use super::{Db, Error, Result, decode_u8, decode_u32, decode_u64, from_db, to_db};
 use crate::model::{Break, Checkin, Group, GroupMember, Rating};
 use crate::report::{Aggregates, CheckinRow, MemberAgg, MemberOrder, Range, TopicAgg, WeekAgg};
 use chrono::{DateTime, Utc};
@@ -79,7 +79,7 @@ pub async fn aggregates(db: &Db, guild_id: u64, group_id: i64, r: Range) -> Resu
             checked: from_db(m.checked),
             streak: from_db(m.streak),
             hours: m.hours,
-            confidence: decode("checkins", group_id, "confidence sum", m.confidence, |c| u64::try_from(*c).ok())?,
+            confidence: decode_u64("checkins", group_id, "confidence sum", m.confidence)?,
         });
     }
     let mut weeks = Vec::new();
@@ -90,7 +90,7 @@ pub async fn aggregates(db: &Db, guild_id: u64, group_id: i64, r: Range) -> Resu
             week: decode_u32("checkins", group_id, "week", w.week)?,
             checkins: decode_u32("checkins", group_id, "count", w.checkins)?,
             hours: w.hours,
-            confidence: decode("checkins", group_id, "confidence sum", w.confidence, |c| u64::try_from(*c).ok())?,
+            confidence: decode_u64("checkins", group_id, "confidence sum", w.confidence)?,
         });
     }
     let mut topics = Vec::new();
@@ -100,7 +100,7 @@ pub async fn aggregates(db: &Db, guild_id: u64, group_id: i64, r: Range) -> Resu
         topics.push(TopicAgg {
             week: decode_u32("ratings", group_id, "week", t.week)?,
             question: decode_u8("ratings", group_id, "question", t.question)?,
-            sum: decode("ratings", group_id, "rating sum", t.sum, |s| u64::try_from(*s).ok())?,
+            sum: decode_u64("ratings", group_id, "rating sum", t.sum)?,
             ratings: decode_u32("ratings", group_id, "count", t.ratings)?,
         });
     }
