@@ -416,6 +416,29 @@ async fn forget_me_removes_exactly_that_members_rows() {
 }
 
 #[tokio::test]
+async fn forget_me_also_drops_a_refused_form_and_a_later_check_in_joins_again() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let (g, post) = evenings_posted(&tb).await;
+    let bob = tb.member();
+    let modal = tb.fake.click_button(&bob, &post, &format!("sb:ci:{g}:1")).await.wait_modal(T).await;
+    tb.fake.submit_modal(&bob, &modal.custom_id, &FORM_OK).await.wait_reply(T).await;
+    let typed = [("status", "finished"), ("hours", "2"), ("confidence", "3"), ("note", "private thoughts")];
+    tb.fake.submit_modal(&bob, &modal.custom_id, &typed).await.wait_reply(T).await;
+    let r = tb.run(Slash::new("forget-me")).await;
+    tb.fake.click_button(&bob, &r.message, "sb:fg").await.wait_reply(T).await;
+    // Nothing typed before is shown again.
+    let again = tb.fake.click_button(&bob, &post, &format!("sb:ci:{g}:1")).await.wait_modal(T).await;
+    let values: Vec<&str> = again.inputs.iter().map(|i| i["value"].as_str().unwrap_or("")).collect();
+    assert!(!values.contains(&"private thoughts") && !values.contains(&"finished"), "{values:?}");
+    // Checking in again makes bob a member again.
+    let r = tb.fake.submit_modal(&bob, &again.custom_id, &FORM_OK).await.wait_reply(T).await;
+    assert!(r.content.starts_with("Checked in for week 1"), "{}", r.content);
+    assert_eq!(members::checkins(&tb.db, defaults::GUILD, g, defaults::BOB).await.unwrap().len(), 1);
+    assert_eq!(members::member_groups(&tb.db, defaults::GUILD, defaults::BOB).await.unwrap(), vec![g]);
+    tb.finish().await;
+}
+
+#[tokio::test]
 async fn one_server_cannot_reach_another_servers_groups() {
     const G2: u64 = 9000;
     const G2_CHANNEL: u64 = 9001;

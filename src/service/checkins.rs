@@ -184,6 +184,14 @@ impl Drafts {
     fn discard(&self, key: DraftKey) {
         self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&key);
     }
+
+    /// Drops every draft of a member (`/forget-me`: nothing they typed is kept).
+    fn forget(&self, guild_id: u64, user_id: u64) {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .retain(|(g, u, _, _), _| (*g, *u) != (guild_id, user_id));
+    }
 }
 
 /// Members known to be stored as part of a group: (guild, user, group) -> (the display name
@@ -374,6 +382,7 @@ impl CheckinService {
     pub async fn forget(&self, actor: &Actor) -> Result<db::members::Forgotten> {
         let forgotten = db::members::forget(&self.core.db, actor.guild_id, actor.user_id).await;
         self.joined.forget(actor.guild_id, actor.user_id);
+        self.drafts.forget(actor.guild_id, actor.user_id);
         self.groups.forgot(actor.guild_id, actor.user_id);
         Ok(forgotten?)
     }
