@@ -73,3 +73,33 @@ async fn runs_against_a_proxy_url_and_stops_on_sigterm() {
     assert!(db.exists());
     fake.finish();
 }
+
+/// A Discord that refuses the token (every REST call answers 401): `studybot run` ends with a
+/// clear message and a failing status instead of staying up without a gateway, so a restart
+/// policy can act.
+#[tokio::test]
+async fn a_refused_token_ends_the_process_with_a_clear_error() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    // Well-formed, but not the fake's token.
+    let wrong = "MTAwMA.Zm9v.not-the-fakes-secret-token";
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_studybot"))
+        .env_remove("STUDYBOT_CONFIG")
+        .env("DISCORD_TOKEN", wrong)
+        .env("DISCORD_API_URL", fake.base_url())
+        .env("STUDYBOT_DATABASE", dir.path().join("bot.db"))
+        .env("STUDYBOT_DEV_GUILD", defaults::GUILD.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("the process ends within 30 s")
+        .unwrap();
+    assert!(!out.status.success(), "{:?}", out.status);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Discord refused the bot token"), "{err}");
+    assert!(!err.contains("not-the-fakes-secret-token"), "the token must never be printed: {err}");
+}

@@ -159,3 +159,15 @@ async fn a_dropped_gateway_connection_is_survived() {
     }
     tb.finish().await;
 }
+
+/// The token revoked while running (gateway close 4004): the client stops by itself and says
+/// why, so `studybot run` can exit instead of staying up without a gateway.
+#[tokio::test]
+async fn a_revoked_token_on_the_gateway_stops_the_client_with_the_reason() {
+    let mut tb = TestBot::start(Mode::Proxy, NOW).await;
+    tb.fake.drop_gateway_with(GatewayDrop::AuthenticationFailed).await;
+    let bot = tb.bot.as_mut().expect("bot running");
+    let reason = tokio::time::timeout(T, bot.client_stopped()).await.expect("the client stops");
+    assert!(reason.contains("refused the bot token on the gateway"), "{reason}");
+    tb.finish().await;
+}

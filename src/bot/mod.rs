@@ -64,7 +64,8 @@ impl StartOptions {
 pub struct RunningBot {
     scheduler: Arc<Scheduler>,
     shard_manager: Arc<serenity::ShardManager>,
-    client_task: tokio::task::JoinHandle<Result<(), serenity::Error>>,
+    /// `None` once it ended and was awaited ([`RunningBot::client_stopped`]).
+    client_task: Option<tokio::task::JoinHandle<Result<(), serenity::Error>>>,
     db: Db,
 }
 
@@ -73,11 +74,13 @@ impl RunningBot {
     pub async fn shutdown(self) {
         self.scheduler.shutdown().await;
         self.shard_manager.shutdown_all().await;
-        match tokio::time::timeout(std::time::Duration::from_secs(10), self.client_task).await {
-            Ok(Ok(Ok(()))) => {}
-            Ok(Ok(Err(e))) => warn!("Discord client stopped with an error: {e}"),
-            Ok(Err(e)) => warn!("Discord client task failed: {e}"),
-            Err(_) => warn!("Discord client did not stop within 10 s"),
+        if let Some(task) = self.client_task {
+            match tokio::time::timeout(std::time::Duration::from_secs(10), task).await {
+                Ok(Ok(Ok(()))) => {}
+                Ok(Ok(Err(e))) => warn!("Discord client stopped with an error: {e}"),
+                Ok(Err(e)) => warn!("Discord client task failed: {e}"),
+                Err(_) => warn!("Discord client did not stop within 10 s"),
+            }
         }
         self.db.close().await;
         info!("stopped");
@@ -88,9 +91,18 @@ impl RunningBot {
         Arc::clone(&self.scheduler)
     }
 
-    /// Resolves when the client stops by itself (e.g. an invalid token).
-    pub fn is_finished(&self) -> bool {
-        self.client_task.is_finished()
+    /// Resolves when the client stops by itself (a refused token, refused intents, a fatal
+    /// gateway close), with the reason for the operator. Pending forever once awaited.
+    pub async fn client_stopped(&mut self) -> String {
+        // Awaited through `&mut`: if the caller stops waiting, shutdown still finds the task.
+        let result = match self.client_task.as_mut() {
+            Some(task) => task.await,
+            None => std::future::pending().await,
+        };
+        self.client_task = None;
+        let reason = why_stopped(result);
+        error!("{reason}");
+        reason
     }
 }
 
@@ -115,11 +127,38 @@ pub async fn run(config: Config, curriculum: Curriculum) -> anyhow::Result<()> {
     check_token(&config)?;
     let db = crate::service::open_database(&config.database).await?;
     info!(database = %config.database.display(), "database ready");
-    let bot = start(config, curriculum, db, StartOptions::production()).await?;
-    shutdown_signal().await;
-    info!("shutting down");
-    bot.shutdown().await;
-    Ok(())
+    let mut bot = start(config, curriculum, db, StartOptions::production()).await?;
+    tokio::select! {
+        _ = shutdown_signal() => {
+            info!("shutting down");
+            bot.shutdown().await;
+            Ok(())
+        }
+        // Without Discord there is nothing to do: end, so a restart policy can act.
+        lost = bot.client_stopped() => {
+            bot.shutdown().await;
+            Err(anyhow::anyhow!("{lost}"))
+        }
+    }
+}
+
+/// Why the Discord client stopped by itself, for the operator.
+fn why_stopped(result: Result<Result<(), serenity::Error>, tokio::task::JoinError>) -> String {
+    use serenity::{Error as E, GatewayError as G, HttpError as H};
+    match result {
+        Ok(Ok(())) => "the Discord connection ended".to_string(),
+        Ok(Err(E::Http(H::UnsuccessfulRequest(r)))) if r.status_code.as_u16() == 401 => {
+            "Discord refused the bot token (401 Unauthorized): check DISCORD_TOKEN".to_string()
+        }
+        Ok(Err(E::Gateway(G::InvalidAuthentication))) => {
+            "Discord refused the bot token on the gateway: check DISCORD_TOKEN".to_string()
+        }
+        Ok(Err(E::Gateway(G::InvalidGatewayIntents | G::DisallowedGatewayIntents))) => {
+            "Discord refused the gateway intents the bot asks for (GUILDS)".to_string()
+        }
+        Ok(Err(e)) => format!("the Discord client stopped: {e}"),
+        Err(e) => format!("the Discord client task failed: {e}"),
+    }
 }
 
 /// The token from the configuration, checked for shape (never logged).
@@ -163,6 +202,11 @@ pub async fn start(
 ) -> anyhow::Result<RunningBot> {
     let token = check_token(&config)?;
     let http = build_http(&config, &token, options.http_client);
+    // Ask Discord who we are before anything else: a refused token would otherwise leave
+    // serenity falling back to Discord's default gateway and retrying forever.
+    if let Err(e) = http.get_current_user().await {
+        return Err(anyhow::anyhow!("{}", why_stopped(Ok(Err(e)))));
+    }
     let dev_guild = config.dev_guild;
     let curriculum = Arc::new(curriculum);
     let clock: SharedClock = options.clock.unwrap_or_else(|| Arc::new(SystemClock));
@@ -224,7 +268,7 @@ pub async fn start(
         }
         result
     });
-    Ok(RunningBot { scheduler, shard_manager, client_task, db })
+    Ok(RunningBot { scheduler, shard_manager, client_task: Some(client_task), db })
 }
 
 async fn on_event(

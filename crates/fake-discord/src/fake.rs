@@ -311,6 +311,7 @@ impl FakeDiscord {
             GatewayDrop::Resumable | GatewayDrop::InvalidSession => WsCmd::Close(4000, "fake: dropped"),
             GatewayDrop::Abrupt => WsCmd::Abrupt,
             GatewayDrop::Reconnect => WsCmd::Raw(json!({"op": 7, "d": null}).to_string()),
+            GatewayDrop::AuthenticationFailed => WsCmd::Close(4004, "Authentication failed."),
         };
         let _ = tx.send(cmd);
         self.wait_until(Duration::from_secs(10), "the dropped gateway connection to close", || {

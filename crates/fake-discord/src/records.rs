@@ -124,6 +124,8 @@ pub enum GatewayDrop {
     InvalidSession,
     /// Op 7 RECONNECT: the bot reconnects and RESUMEs.
     Reconnect,
+    /// Close 4004 "Authentication failed." (the token was revoked): fatal, no reconnect.
+    AuthenticationFailed,
 }
 
 /// Gateway counters.
