@@ -121,10 +121,34 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Dependencies whose INFO lines are noise for an operator; shown from WARN unless the log
+/// filter names them.
+const QUIET_DEPENDENCIES: [&str; 1] = ["tokio_cron_scheduler"];
+
+/// Logs go to standard error (standard output stays for what a command prints), coloured only
+/// on a terminal.
+/// The configured log filter with the quiet dependencies added at WARN where it does not
+/// name them.
+fn log_directives(log: &str) -> String {
+    let mut directives = log.to_string();
+    for dep in QUIET_DEPENDENCIES {
+        if !directives.contains(dep) {
+            directives.push_str(&format!(",{dep}=warn"));
+        }
+    }
+    directives
+}
+
 fn init_tracing(config: &Config) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_new(log_directives(&config.log))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tokio_cron_scheduler=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
 }
 
 fn with_runtime<F, Fut>(config: &Config, f: F) -> ExitCode
@@ -348,4 +372,13 @@ fn emit(out: Option<&Path>, bytes: &[u8]) -> Result<(), ReportFailure> {
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ReportFailure> {
     std::fs::write(path, bytes).map_err(|e| ReportFailure::other(format!("cannot write {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dependency_noise_is_warn_unless_the_filter_names_it() {
+        assert_eq!(super::log_directives("info"), "info,tokio_cron_scheduler=warn");
+        assert_eq!(super::log_directives("debug,tokio_cron_scheduler=info"), "debug,tokio_cron_scheduler=info");
+    }
 }

@@ -89,7 +89,7 @@ async fn a_refused_token_ends_the_process_with_a_clear_error() {
         .env("DISCORD_API_URL", fake.base_url())
         .env("STUDYBOT_DATABASE", dir.path().join("bot.db"))
         .env("STUDYBOT_DEV_GUILD", defaults::GUILD.to_string())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -102,4 +102,8 @@ async fn a_refused_token_ends_the_process_with_a_clear_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("Discord refused the bot token"), "{err}");
     assert!(!err.contains("not-the-fakes-secret-token"), "the token must never be printed: {err}");
+    // Logs go to standard error, without colours when that is not a terminal.
+    assert!(err.contains("database ready"), "{err}");
+    assert!(!err.contains('\u{1b}'), "no ANSI colours in a pipe: {err}");
+    assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
 }
