@@ -510,3 +510,36 @@ async fn a_configured_moderator_role_grants_moderator_commands() {
     assert!(r.content.contains("for moderators"), "{}", r.content);
     tb.finish().await;
 }
+
+/// A deploy's SIGTERM with 100 check-ins in flight: shutdown waits for them, so every one is
+/// answered with success and stored before the database closes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_with_100_check_ins_in_flight_answers_and_stores_every_one() {
+    let mut guild = GuildSpec::default_test_guild();
+    for i in 0..100u64 {
+        guild = guild.member(20_000 + i, &format!("m{i}"), &[defaults::MEMBER_ROLE]);
+    }
+    let fake = fake_discord::FakeDiscord::builder().no_default_guild().guild(guild).start().await;
+    let mut tb = TestBot::start_with(fake, Mode::Proxy, NOW).await;
+    let g = evenings(&tb).await;
+    tb.set_now("2026-11-30T17:30:00Z");
+    let mut handles = Vec::new();
+    for i in 0..100u64 {
+        let who = Invoker::new(20_000 + i, &format!("m{i}")).roles(&[defaults::MEMBER_ROLE]);
+        handles.push(tb.fake.slash(checkin(0, 1.0, 3).by(&who)).await);
+    }
+    // SIGTERM now: bot::run calls exactly this.
+    tb.bot.take().expect("bot running").shutdown().await;
+    for h in &handles {
+        let r = h.wait_reply(T).await;
+        assert!(r.content.starts_with("Checked in for week 1"), "{}", r.content);
+    }
+    let db = studybot::db::open(&tb.db_path).await.unwrap();
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM checkins WHERE group_id = ?")
+        .bind(g)
+        .fetch_one(db.sqlite())
+        .await
+        .unwrap();
+    assert_eq!(stored, 100);
+    tb.fake.finish();
+}

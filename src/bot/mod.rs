@@ -7,6 +7,7 @@
 pub mod actor;
 pub mod commands;
 pub mod components;
+pub mod drain;
 pub mod errors;
 pub mod moderator;
 pub mod reply;
@@ -67,11 +68,26 @@ pub struct RunningBot {
     /// `None` once it ended and was awaited ([`RunningBot::client_stopped`]).
     client_task: Option<tokio::task::JoinHandle<Result<(), serenity::Error>>>,
     db: Db,
+    in_flight: Arc<drain::InFlight>,
 }
 
+/// How long shutdown waits for interactions already received to be answered (below Docker's
+/// 10 s grace period together with the rest of the shutdown).
+pub const DRAIN_LIMIT: std::time::Duration = std::time::Duration::from_secs(6);
+
 impl RunningBot {
-    /// Disconnects from Discord and closes the database (in-flight writes finish first).
+    /// Lets the interactions already received finish (at most [`DRAIN_LIMIT`]), then stops
+    /// the scheduler, disconnects from Discord and closes the database.
     pub async fn shutdown(self) {
+        let running = self.in_flight.now();
+        if !self.in_flight.drained(DRAIN_LIMIT).await {
+            warn!(
+                still_running = self.in_flight.now(),
+                "interactions still running after {DRAIN_LIMIT:?}; stopping anyway"
+            );
+        } else if running > 0 {
+            info!(answered = running, "in-flight interactions answered before stopping");
+        }
         self.scheduler.shutdown().await;
         self.shard_manager.shutdown_all().await;
         if let Some(task) = self.client_task {
@@ -250,6 +266,8 @@ pub async fn start(
         })
         .build();
     let intents = serenity::GatewayIntents::GUILDS;
+    let in_flight = Arc::new(drain::InFlight::default());
+    let framework = drain::Draining { inner: framework, in_flight: Arc::clone(&in_flight) };
     let mut client = serenity::ClientBuilder::new_with_http(http, intents)
         .framework(framework)
         .await
@@ -268,7 +286,7 @@ pub async fn start(
         }
         result
     });
-    Ok(RunningBot { scheduler, shard_manager, client_task: Some(client_task), db })
+    Ok(RunningBot { scheduler, shard_manager, client_task: Some(client_task), db, in_flight })
 }
 
 async fn on_event(
