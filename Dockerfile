@@ -14,21 +14,28 @@ COPY src src
 COPY benches benches
 # Workspace member (the dev-only fake Discord): cargo reads its manifest to resolve the lock file.
 COPY crates crates
+COPY licenses licenses
 RUN cargo build --release --locked --bin studybot
 
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin studybot \
-    && mkdir -p /data && chown studybot /data
+    && groupadd --system --gid 10001 studybot \
+    && useradd --system --uid 10001 --gid 10001 --home-dir /app --shell /usr/sbin/nologin studybot \
+    && mkdir -p /data && chown 10001:10001 /data
 WORKDIR /app
 COPY --from=build /src/target/release/studybot /usr/local/bin/studybot
 # The curriculum is also built into the binary; this copy can be edited or mounted over.
 COPY curriculum /app/curriculum
+# The chart's font is built into the binary; its licence ships with it.
+COPY licenses /usr/share/doc/studybot/licenses
 ENV STUDYBOT_DATABASE=/data/studybot.db \
     STUDYBOT_CURRICULUM=/app/curriculum
 VOLUME ["/data"]
-USER studybot
+USER 10001:10001
+# On SIGTERM the bot answers the interactions it already received (at most 6 s), then stops:
+# inside Docker's default 10 s grace period.
+STOPSIGNAL SIGTERM
 ENTRYPOINT ["studybot"]
 CMD ["run"]

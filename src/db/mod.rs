@@ -137,12 +137,33 @@ pub async fn open(path: &Path) -> anyhow::Result<Db> {
         .test_before_acquire(false)
         .connect_with(options.clone())
         .await
-        .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", path.display()))?;
+        .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}{}", path.display(), writable_hint(path)))?;
     MIGRATOR.run(&pool).await.map_err(|e| anyhow::anyhow!("cannot migrate database {}: {e}", path.display()))?;
     let writer = <SqliteConnection as sqlx::Connection>::connect_with(&options)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", path.display()))?;
     Ok(Db { pool, writer: Some(Arc::new(tokio::sync::Mutex::new(Some(writer)))) })
+}
+
+/// When the database's directory refuses a new file, says so: the usual cause in Docker is a
+/// volume owned by another user than the image's (uid 10001).
+fn writable_hint(path: &Path) -> String {
+    let dir = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(d) => d.to_path_buf(),
+        None => std::path::PathBuf::from("."),
+    };
+    let probe = dir.join(".studybot-write-test");
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            String::new()
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => format!(
+            " ({} is not writable by this user; in the Docker image the bot runs as uid 10001: is the volume writable by uid 10001?)",
+            dir.display()
+        ),
+        Err(_) => String::new(),
+    }
 }
 
 /// An in-memory database with the schema applied (tests and benchmarks).
