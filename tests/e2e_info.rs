@@ -171,3 +171,14 @@ async fn a_revoked_token_on_the_gateway_stops_the_client_with_the_reason() {
     assert!(reason.contains("refused the bot token on the gateway"), "{reason}");
     tb.finish().await;
 }
+
+/// Sharded as Discord says: the bot asks `GET /gateway/bot` for the shard count (Discord
+/// refuses a single shard from 2,500 servers) and identifies as shard 0 of 1 here.
+#[tokio::test]
+async fn the_bot_asks_discord_for_its_shard_count() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    assert!(!tb.fake.requests_to("GET", "/gateway/bot").is_empty(), "no GET /gateway/bot");
+    let identify = tb.fake.gateway_ops().into_iter().find(|op| op["op"] == 2).expect("an IDENTIFY");
+    assert_eq!(identify["d"]["shard"], serde_json::json!([0, 1]), "{identify}");
+    tb.finish().await;
+}

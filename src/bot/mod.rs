@@ -280,7 +280,8 @@ pub async fn start(
         scheduler.start().await?;
     }
     let client_task = tokio::spawn(async move {
-        let result = client.start().await;
+        // Discord decides the shard count (GET /gateway/bot); required from 2,500 servers.
+        let result = client.start_autosharded().await;
         if let Err(e) = &result {
             error!("Discord client stopped: {e}");
         }
