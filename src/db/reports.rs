@@ -6,9 +6,13 @@
 //! the same text is exported in [`QUERIES`] so the benchmark can show their query plans.
 
 use super::groups::{decode_break, group_row};
-use super::members::{decode_checkin, decode_rating};
+use super::members::decode_checkin;
+#[cfg(test)]
+use super::members::decode_rating;
 use super::{Db, Error, Result, decode_u8, decode_u32, decode_u64, from_db, to_db};
-use crate::model::{Break, Checkin, Group, GroupMember, Rating};
+use crate::model::{Break, Group};
+#[cfg(test)]
+use crate::model::{Checkin, GroupMember, Rating};
 use crate::report::{Aggregates, CheckinRow, MemberAgg, MemberOrder, Range, TopicAgg, WeekAgg};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -30,6 +34,7 @@ pub const QUERIES: [(&str, &str); 10] = [
 ];
 
 /// Everything stored about one group that a report needs.
+#[cfg(test)]
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReportRows {
     pub group: Group,
@@ -156,7 +161,8 @@ pub async fn each_checkin<E: From<Error>>(
 
 /// Loads the stored rows of group `group_id` of guild `guild_id`; `None` when the guild has
 /// no such group. Reads in one transaction, so the rows are consistent with each other. The
-/// raw rows are for tests and the report benchmark (reports are built from [`aggregates`]).
+/// raw rows are for tests only (reports are built from [`aggregates`]).
+#[cfg(test)]
 pub async fn load_rows(db: &Db, guild_id: u64, group_id: i64) -> Result<Option<ReportRows>> {
     let guild = to_db(guild_id);
     let mut tx = db.sqlite().begin().await?;

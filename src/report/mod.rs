@@ -472,6 +472,7 @@ pub fn build_from(
 
 /// The check-ins of the range from raw rows, by week, then in the report's member order
 /// (what `crate::db::reports::each_checkin` streams for the raw CSV).
+#[cfg(test)]
 pub fn checkin_rows(input: &ReportInput, report: &Report) -> Vec<CheckinRow> {
     let order = MemberOrder::of(report);
     let names: HashMap<u64, &str> = report.members.iter().map(|m| (m.user_id, m.display_name.as_str())).collect();

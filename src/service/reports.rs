@@ -4,10 +4,12 @@
 
 use super::{Core, GroupService};
 use crate::curriculum::Curriculum;
-use crate::db::{self, reports::ReportRows};
+use crate::db;
 use crate::error::{Error, Result, UserError};
 use crate::model::{Actor, GroupView};
-use crate::report::{self, Report, ReportInput};
+#[cfg(test)]
+use crate::report::ReportInput;
+use crate::report::{self, Report};
 use chrono::{DateTime, Utc};
 
 /// Largest attachment sent (Discord's default upload limit is 10 MiB per message).
@@ -24,7 +26,8 @@ pub struct Participation {
 }
 
 /// Completes a group's stored rows into a report input (path length and questions).
-pub fn input_of(rows: ReportRows, curriculum: &Curriculum, now: DateTime<Utc>) -> Result<ReportInput> {
+#[cfg(test)]
+pub fn input_of(rows: db::reports::ReportRows, curriculum: &Curriculum, now: DateTime<Utc>) -> Result<ReportInput> {
     let group = rows.group;
     let path = curriculum.path(&group.path_id).ok_or_else(|| Error::missing_path(&group))?;
     Ok(ReportInput {
@@ -38,8 +41,9 @@ pub fn input_of(rows: ReportRows, curriculum: &Curriculum, now: DateTime<Utc>) -
 }
 
 /// Loads a report's raw input (every check-in and rating) for group `group_id` of guild
-/// `guild_id`; `None` when the guild has no such group. For tests and the benchmark's
-/// comparison: reports are made by [`report_of`], which never loads raw rows.
+/// `guild_id`; `None` when the guild has no such group. For tests only: reports are made
+/// by [`report_of`], which never loads raw rows.
+#[cfg(test)]
 pub async fn load_input(
     db: &db::Db,
     curriculum: &Curriculum,
