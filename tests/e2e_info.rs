@@ -3,7 +3,7 @@
 
 mod support;
 
-use fake_discord::{Fault, GatewayDrop, Slash, defaults};
+use fake_discord::{FakeDiscord, Fault, GatewayDrop, GuildSpec, Invoker, Slash, defaults, perms};
 use support::harness::{Mode, T, TestBot};
 
 const NOW: &str = "2026-11-23T12:00:00Z";
@@ -180,5 +180,48 @@ async fn the_bot_asks_discord_for_its_shard_count() {
     assert!(!tb.fake.requests_to("GET", "/gateway/bot").is_empty(), "no GET /gateway/bot");
     let identify = tb.fake.gateway_ops().into_iter().find(|op| op["op"] == 2).expect("an IDENTIFY");
     assert_eq!(identify["d"]["shard"], serde_json::json!([0, 1]), "{identify}");
+    tb.finish().await;
+}
+
+/// Two shards, as Discord asks for once the bot is in enough servers: each shard identifies
+/// as itself, each server's interactions arrive on its own shard's connection and are
+/// answered there, and one shard going away leaves the other answering.
+#[tokio::test]
+async fn two_shards_each_answer_interactions_from_their_own_servers() {
+    // Guild 2000 is on shard 0 of 2; this one on shard 1: (id >> 22) % 2.
+    const G2: u64 = (1 << 22) | 2001;
+    const G2_CHANNEL: u64 = 9001;
+    const CAROL: u64 = 9100;
+    let fake = FakeDiscord::builder()
+        .shards(2)
+        .guild(GuildSpec::new(G2, "Second server").owner(CAROL).text_channel(G2_CHANNEL, "general").member(
+            CAROL,
+            "carol",
+            &[],
+        ))
+        .start()
+        .await;
+    assert_eq!((fake.shard_of(defaults::GUILD), fake.shard_of(G2)), (0, 1));
+    let tb = TestBot::start_with(fake, Mode::Proxy, NOW).await;
+    tb.fake.wait_connected(T).await;
+    let mut shards: Vec<serde_json::Value> =
+        tb.fake.gateway_ops().into_iter().filter(|op| op["op"] == 2).map(|op| op["d"]["shard"].clone()).collect();
+    shards.sort_by_key(|s| s[0].as_u64());
+    assert_eq!(shards, [serde_json::json!([0, 2]), serde_json::json!([1, 2])]);
+
+    let carol = Invoker::new(CAROL, "carol").in_guild(G2, G2_CHANNEL).permissions(perms::ALL);
+    let on_shard_0 = tb.run(Slash::new("tracks").by(&tb.member())).await;
+    let on_shard_1 = tb.run(Slash::new("tracks").by(&carol)).await;
+    assert_eq!(on_shard_0.text(), on_shard_1.text());
+    assert!(!on_shard_1.text().is_empty());
+
+    // Shard 1's connection ends for good (Discord would resume it; here it is refused):
+    // shard 0's server is still answered.
+    tb.fake.drop_shard(1, GatewayDrop::Abrupt).await;
+    let r = tb.run(Slash::new("tracks").by(&tb.member())).await;
+    assert_eq!(r.text(), on_shard_0.text());
+    tb.fake.wait_connected(T).await;
+    let r = tb.run(Slash::new("tracks").by(&carol)).await;
+    assert_eq!(r.text(), on_shard_1.text(), "shard 1 answers again once it reconnected");
     tb.finish().await;
 }

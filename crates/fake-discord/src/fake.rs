@@ -27,6 +27,7 @@ pub struct FakeDiscordBuilder {
     pub(crate) heartbeat_ms: u64,
     pub(crate) nonce_window: Duration,
     pub(crate) guilds: Vec<GuildSpec>,
+    pub(crate) shards: u64,
 }
 
 impl FakeDiscordBuilder {
@@ -62,6 +63,13 @@ impl FakeDiscordBuilder {
         self
     }
 
+    /// The shard count `GET /gateway/bot` recommends (default 1). IDENTIFY must use it
+    /// (else close 4011); each guild's events go to shard `(guild_id >> 22) % shards`.
+    pub fn shards(mut self, n: u64) -> Self {
+        self.shards = n.max(1);
+        self
+    }
+
     pub async fn start(self) -> FakeDiscord {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind fake discord");
         let port = listener.local_addr().unwrap().port();
@@ -81,6 +89,7 @@ impl FakeDiscordBuilder {
             bot_name: self.bot_name,
             heartbeat_ms: self.heartbeat_ms,
             nonce_window: self.nonce_window,
+            shards: self.shards,
             port,
             tls_addr,
             ca_pem,
@@ -115,6 +124,7 @@ impl FakeDiscord {
             bot_name: defaults::BOT_NAME.into(),
             heartbeat_ms: defaults::HEARTBEAT_MS,
             nonce_window: Duration::from_secs(300),
+            shards: 1,
             guilds: vec![GuildSpec::default_test_guild()],
         }
     }
@@ -228,7 +238,7 @@ impl FakeDiscord {
 
     /// The READY `d` payload a new session would get.
     pub fn ready_payload(&self) -> Value {
-        self.lock().ready_json(&self.inner.cfg, "fixture-session", json!([0, 1]))
+        self.lock().ready_json(&self.inner.cfg, "fixture-session", [0, 1])
     }
     /// The GUILD_CREATE `d` payloads, one per guild.
     pub fn guild_create_payloads(&self) -> Vec<Value> {
@@ -253,7 +263,7 @@ impl FakeDiscord {
     pub fn gateway_stats(&self) -> GatewayStats {
         let st = self.lock();
         let mut s = st.gw.stats.clone();
-        s.live = st.gw.live.is_some();
+        s.live = (0..self.inner.cfg.shards).all(|id| st.gw.shards.get(&id).is_some_and(|sh| sh.live.is_some()));
         s
     }
 
@@ -281,7 +291,7 @@ impl FakeDiscord {
         self.wait_gateway_sessions(1, timeout).await;
     }
 
-    /// Waits until some gateway connection is live (identified or resumed).
+    /// Waits until every shard's gateway connection is live (identified or resumed).
     pub async fn wait_connected(&self, timeout: Duration) -> GatewayStats {
         self.wait_until(timeout, "a live gateway connection", || {
             let s = self.gateway_stats();
@@ -295,28 +305,62 @@ impl FakeDiscord {
         self.drop_gateway_with(GatewayDrop::Resumable).await
     }
 
+    /// The shard count `GET /gateway/bot` recommends (see [`FakeDiscordBuilder::shards`]).
+    pub fn shard_count(&self) -> u64 {
+        self.inner.cfg.shards
+    }
+
+    /// The shard Discord routes this guild's events to.
+    pub fn shard_of(&self, guild_id: u64) -> u64 {
+        shard_of(guild_id, self.inner.cfg.shards)
+    }
+
+    /// Shards with a live (identified or resumed) connection.
+    pub fn live_shards(&self) -> Vec<u64> {
+        self.lock().gw.shards.iter().filter(|(_, sh)| sh.live.is_some()).map(|(id, _)| *id).collect()
+    }
+
+    /// Like [`Self::drop_gateway_with`], for one shard's connection only.
+    pub async fn drop_shard(&self, shard: u64, how: GatewayDrop) {
+        self.drop_connections(Some(shard), how).await
+    }
+
     /// Ends the bot's websocket as asked; returns once that connection is closed (for
     /// [`GatewayDrop::Reconnect`], once the bot has closed it). Then use
     /// [`Self::wait_gateway_sessions`] / [`Self::wait_connected`].
     pub async fn drop_gateway_with(&self, how: GatewayDrop) {
-        let (conn, tx) = {
+        self.drop_connections(None, how).await
+    }
+
+    async fn drop_connections(&self, only: Option<u64>, how: GatewayDrop) {
+        let live: Vec<(u64, u64, tokio::sync::mpsc::UnboundedSender<WsCmd>)> = {
             let mut st = self.lock();
-            let Some((conn, tx)) = st.gw.live.clone() else { panic!("drop_gateway: no live gateway connection") };
-            if how == GatewayDrop::InvalidSession {
-                st.gw.invalidate_next_resume = true;
+            let mut live = vec![];
+            for (id, sh) in st.gw.shards.iter_mut().filter(|(id, _)| only.is_none_or(|o| o == **id)) {
+                if let Some((conn, tx)) = sh.live.clone() {
+                    if how == GatewayDrop::InvalidSession {
+                        sh.invalidate_next_resume = true;
+                    }
+                    live.push((*id, conn, tx));
+                }
             }
-            (conn, tx)
+            live
         };
-        let cmd = match how {
-            GatewayDrop::Resumable | GatewayDrop::InvalidSession => WsCmd::Close(4000, "fake: dropped"),
-            GatewayDrop::Abrupt => WsCmd::Abrupt,
-            GatewayDrop::Reconnect => WsCmd::Raw(json!({"op": 7, "d": null}).to_string()),
-            GatewayDrop::AuthenticationFailed => WsCmd::Close(4004, "Authentication failed."),
-        };
-        let _ = tx.send(cmd);
-        self.wait_until(Duration::from_secs(10), "the dropped gateway connection to close", || {
+        assert!(!live.is_empty(), "drop_gateway: no live gateway connection");
+        for (_, _, tx) in &live {
+            let cmd = match how {
+                GatewayDrop::Resumable | GatewayDrop::InvalidSession => WsCmd::Close(4000, "fake: dropped"),
+                GatewayDrop::Abrupt => WsCmd::Abrupt,
+                GatewayDrop::Reconnect => WsCmd::Raw(json!({"op": 7, "d": null}).to_string()),
+                GatewayDrop::AuthenticationFailed => WsCmd::Close(4004, "Authentication failed."),
+            };
+            let _ = tx.send(cmd);
+        }
+        self.wait_until(Duration::from_secs(10), "the dropped gateway connections to close", || {
             let st = self.lock();
-            (st.gw.live.as_ref().map(|l| l.0) != Some(conn)).then_some(())
+            live.iter()
+                .all(|(id, conn, _)| st.gw.shards.get(id).and_then(|sh| sh.live.as_ref()).map(|l| l.0) != Some(*conn))
+                .then_some(())
         })
         .await;
     }
@@ -723,7 +767,8 @@ impl Inner {
     pub(crate) fn dispatch(&self, t: &str, d: Value, token: Option<String>) {
         {
             let mut st = self.st.lock().unwrap_or_else(|e| e.into_inner());
-            let gw = &mut st.gw;
+            let shard = event_guild(t, &d).map(|g| shard_of(g, self.cfg.shards)).unwrap_or(0);
+            let gw = st.gw.shards.entry(shard).or_default();
             match gw.session.as_mut() {
                 Some(sess) => {
                     sess.seq += 1;

@@ -93,8 +93,10 @@ pub(crate) async fn gateway_conn(inner: Arc<Inner>, mut ws: WebSocket, query: St
     drop(ws);
     {
         let mut st = inner.st.lock().unwrap_or_else(|e| e.into_inner());
-        if st.gw.live.as_ref().map(|l| l.0) == Some(conn) {
-            st.gw.live = None;
+        for shard in st.gw.shards.values_mut() {
+            if shard.live.as_ref().map(|l| l.0) == Some(conn) {
+                shard.live = None;
+            }
         }
         st.gw.stats.disconnects += 1;
     }
@@ -123,9 +125,25 @@ pub(crate) fn gateway_op(inner: &Inner, conn: u64, tx: &mpsc::UnboundedSender<Ws
             if !token_ok(&v["d"]["token"]) {
                 return GwOut::Close(4004, "Authentication failed.");
             }
+            let (id, total) = match v["d"]["shard"].as_array().map(|a| (a.first(), a.get(1))) {
+                Some((Some(id), Some(total))) => (id.as_u64().unwrap_or(u64::MAX), total.as_u64().unwrap_or(0)),
+                _ => (0, 1),
+            };
+            if id >= total {
+                return GwOut::Close(4010, "Invalid shard.");
+            }
+            if total != cfg.shards {
+                return GwOut::Close(4011, "Sharding required.");
+            }
+            let guilds: Vec<Value> =
+                st.guilds.iter().filter(|g| shard_of(g.id, total) == id).map(|g| st.guild_json(cfg, g, true)).collect();
+            st.gw.sessions_made += 1;
+            let sid = format!("fake-session-{}", st.gw.sessions_made);
+            let ready = st.ready_json(cfg, &sid, [id, total]);
+            let shard = st.gw.shards.entry(id).or_default();
             // Carry over what the bot never got: events of the old session not yet sent.
-            let mut carried: Vec<(String, Value, Option<String>)> = std::mem::take(&mut st.gw.orphans);
-            if let Some(old) = st.gw.session.take() {
+            let mut carried: Vec<(String, Value, Option<String>)> = std::mem::take(&mut shard.orphans);
+            if let Some(old) = shard.session.take() {
                 carried.extend(
                     old.log
                         .into_iter()
@@ -133,14 +151,8 @@ pub(crate) fn gateway_op(inner: &Inner, conn: u64, tx: &mpsc::UnboundedSender<Ws
                         .map(|e| (e.t, e.d, e.token)),
                 );
             }
-            st.gw.sessions_made += 1;
-            let sid = format!("fake-session-{}", st.gw.sessions_made);
-            let shard = if v["d"]["shard"].is_array() { v["d"]["shard"].clone() } else { json!([0, 1]) };
-            let mut events: Vec<(String, Value, Option<String>)> =
-                vec![("READY".into(), st.ready_json(cfg, &sid, shard), None)];
-            for g in &st.guilds {
-                events.push(("GUILD_CREATE".into(), st.guild_json(cfg, g, true), None));
-            }
+            let mut events: Vec<(String, Value, Option<String>)> = vec![("READY".into(), ready, None)];
+            events.extend(guilds.into_iter().map(|g| ("GUILD_CREATE".to_string(), g, None)));
             events.extend(carried);
             let mut sess = Session { id: sid, seq: 0, log: vec![] };
             let mut frames = vec![];
@@ -149,8 +161,8 @@ pub(crate) fn gateway_op(inner: &Inner, conn: u64, tx: &mpsc::UnboundedSender<Ws
                 frames.push((json!({"op": 0, "s": sess.seq, "t": t, "d": d}).to_string(), token.clone()));
                 sess.log.push(LogEv { seq: sess.seq, t, d, token, sent: true });
             }
-            st.gw.session = Some(sess);
-            st.gw.live = Some((conn, tx.clone()));
+            shard.session = Some(sess);
+            shard.live = Some((conn, tx.clone()));
             st.gw.stats.readies += 1;
             GwOut::Frames(frames)
         }
@@ -158,22 +170,30 @@ pub(crate) fn gateway_op(inner: &Inner, conn: u64, tx: &mpsc::UnboundedSender<Ws
             st.gw.stats.resumes += 1;
             let d = &v["d"];
             let client_seq = d["seq"].as_u64().unwrap_or(0);
-            let invalidate = std::mem::take(&mut st.gw.invalidate_next_resume);
-            let matches = st.gw.session.as_ref().is_some_and(|s| Some(s.id.as_str()) == d["session_id"].as_str());
             if !token_ok(&d["token"]) {
                 return GwOut::Close(4004, "Authentication failed.");
             }
-            if invalidate || !matches {
+            let found =
+                st.gw.shards.iter_mut().find(|(_, sh)| {
+                    sh.session.as_ref().is_some_and(|s| Some(s.id.as_str()) == d["session_id"].as_str())
+                });
+            let Some((_, shard)) = found.filter(|(_, sh)| !sh.invalidate_next_resume) else {
                 st.gw.stats.invalid_sessions += 1;
-                // Unsent and not-yet-acknowledged events go to the next session.
-                if let Some(sess) = st.gw.session.as_mut() {
-                    for e in sess.log.iter_mut().filter(|e| e.seq > client_seq) {
-                        e.sent = false;
+                // Unsent and not-yet-acknowledged events go to the shard's next session.
+                for sh in st.gw.shards.values_mut() {
+                    if let Some(sess) = sh.session.as_mut().filter(|s| Some(s.id.as_str()) == d["session_id"].as_str())
+                    {
+                        for e in sess.log.iter_mut().filter(|e| e.seq > client_seq) {
+                            e.sent = false;
+                        }
+                        sh.invalidate_next_resume = false;
                     }
                 }
                 return GwOut::Frames(vec![(json!({"op": 9, "s": null, "t": null, "d": false}).to_string(), None)]);
-            }
-            let sess = st.gw.session.as_mut().unwrap();
+            };
+            let Some(sess) = shard.session.as_mut() else {
+                return GwOut::Frames(vec![(json!({"op": 9, "s": null, "t": null, "d": false}).to_string(), None)]);
+            };
             let mut frames = vec![];
             for e in sess.log.iter_mut().filter(|e| e.seq > client_seq) {
                 frames.push((json!({"op": 0, "s": e.seq, "t": e.t, "d": e.d}).to_string(), e.token.clone()));
@@ -183,7 +203,7 @@ pub(crate) fn gateway_op(inner: &Inner, conn: u64, tx: &mpsc::UnboundedSender<Ws
             let resumed = json!({"_trace": ["fake-discord"]});
             frames.push((json!({"op": 0, "s": sess.seq, "t": "RESUMED", "d": resumed}).to_string(), None));
             sess.log.push(LogEv { seq: sess.seq, t: "RESUMED".into(), d: resumed, token: None, sent: true });
-            st.gw.live = Some((conn, tx.clone()));
+            shard.live = Some((conn, tx.clone()));
             st.gw.stats.resumed += 1;
             GwOut::Frames(frames)
         }

@@ -12,7 +12,10 @@
 //!   ratelimiter ON and no proxy (for testing 429 handling).
 //!
 //! The gateway (`/ws`) does HELLO, heartbeat ACK, IDENTIFY -> READY + one GUILD_CREATE per
-//! guild, RESUME -> replay + RESUMED (or op 9 when asked to). Every REST request is recorded;
+//! guild, RESUME -> replay + RESUMED (or op 9 when asked to). It is sharded like Discord:
+//! `GET /gateway/bot` recommends [`FakeDiscordBuilder::shards`] (default 1), IDENTIFY must
+//! use that total (else close 4011), and each shard gets the events of the guilds with
+//! `(guild_id >> 22) % shards == shard` (DMs on shard 0), with its own session and replay. Every REST request is recorded;
 //! every message-like body is checked with `studybot::limits` and a violation is answered
 //! with 400/50035 like Discord and recorded: end each test with [`FakeDiscord::finish`].
 //!

@@ -323,7 +323,7 @@ pub(crate) fn route(
 ) -> Out {
     let cfg = &inner.cfg;
     let gw = || {
-        json!({"url": format!("ws://127.0.0.1:{}/ws", cfg.port), "shards": 1,
+        json!({"url": format!("ws://127.0.0.1:{}/ws", cfg.port), "shards": cfg.shards,
                "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}})
     };
     match (method, seg) {

@@ -23,6 +23,19 @@ pub(crate) struct Cfg {
     pub(crate) port: u16,
     pub(crate) tls_addr: SocketAddr,
     pub(crate) ca_pem: String,
+    /// The shard count `GET /gateway/bot` recommends and IDENTIFY must use.
+    pub(crate) shards: u64,
+}
+
+/// The shard a guild's events go to, as Discord routes them.
+pub(crate) fn shard_of(guild_id: u64, shards: u64) -> u64 {
+    (guild_id >> 22) % shards.max(1)
+}
+
+/// The guild an event belongs to (`guild_id`, or `id` for GUILD_CREATE/DELETE); DMs: none.
+pub(crate) fn event_guild(t: &str, d: &Value) -> Option<u64> {
+    let v = if matches!(t, "GUILD_CREATE" | "GUILD_DELETE" | "GUILD_UPDATE") { &d["id"] } else { &d["guild_id"] };
+    v.as_str().and_then(|s| s.parse().ok()).or_else(|| v.as_u64())
 }
 
 pub(crate) struct Inner {
@@ -93,14 +106,21 @@ pub(crate) enum WsCmd {
     Raw(String),
 }
 
+/// One shard's gateway state: its session, its live connection and the events kept for it.
 #[derive(Default)]
-pub(crate) struct Gw {
-    pub(crate) next_conn: u64,
-    pub(crate) sessions_made: u64,
+pub(crate) struct ShardGw {
     pub(crate) session: Option<Session>,
     pub(crate) live: Option<(u64, mpsc::UnboundedSender<WsCmd>)>,
     pub(crate) orphans: Vec<(String, Value, Option<String>)>,
     pub(crate) invalidate_next_resume: bool,
+}
+
+#[derive(Default)]
+pub(crate) struct Gw {
+    pub(crate) next_conn: u64,
+    pub(crate) sessions_made: u64,
+    /// By shard id (`0..Cfg::shards`), created on first use.
+    pub(crate) shards: BTreeMap<u64, ShardGw>,
     pub(crate) stats: GatewayStats,
     pub(crate) ops: Vec<Value>,
     pub(crate) queries: Vec<String>,
@@ -308,13 +328,17 @@ impl St {
         v
     }
 
-    pub(crate) fn ready_json(&self, cfg: &Cfg, session_id: &str, shard: Value) -> Value {
+    pub(crate) fn ready_json(&self, cfg: &Cfg, session_id: &str, shard: [u64; 2]) -> Value {
         let mut bot = user_json(cfg.bot_id, &cfg.bot_name, true);
         bot["verified"] = json!(true);
         bot["mfa_enabled"] = json!(false);
         bot["flags"] = json!(0);
-        let guilds: Vec<Value> =
-            self.guilds.iter().map(|g| json!({"id": g.id.to_string(), "unavailable": true})).collect();
+        let guilds: Vec<Value> = self
+            .guilds
+            .iter()
+            .filter(|g| shard_of(g.id, shard[1]) == shard[0])
+            .map(|g| json!({"id": g.id.to_string(), "unavailable": true}))
+            .collect();
         json!({
             "v": 10, "user": bot, "guilds": guilds, "session_id": session_id,
             "resume_gateway_url": format!("ws://127.0.0.1:{}/ws", cfg.port),
