@@ -31,11 +31,14 @@ COPY curriculum /app/curriculum
 # The chart's font is built into the binary; its licence ships with it.
 COPY licenses /usr/share/doc/studybot/licenses
 ENV STUDYBOT_DATABASE=/data/studybot.db \
-    STUDYBOT_CURRICULUM=/app/curriculum
+    STUDYBOT_CURRICULUM=/app/curriculum \
+    STUDYBOT_METRICS_ADDR=127.0.0.1:9100
 VOLUME ["/data"]
 USER 10001:10001
 # On SIGTERM the bot answers the interactions it already received (at most 6 s), then stops:
 # inside Docker's default 10 s grace period.
 STOPSIGNAL SIGTERM
+# Ready = every shard connected, the database answering, the scheduler ticking (/readyz).
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 CMD ["studybot", "healthcheck"]
 ENTRYPOINT ["studybot"]
 CMD ["run"]

@@ -60,6 +60,8 @@ async fn child_studybot() -> anyhow::Result<()> {
         moderator_role: None,
         reminder_hours: 24,
         log: "warn".into(),
+        log_format: Default::default(),
+        metrics_addr: None,
     };
     let db = studybot::db::open(&db_path).await?;
     let curriculum = studybot::curriculum::Curriculum::embedded().map_err(|p| anyhow::anyhow!("{p}"))?;

@@ -77,6 +77,8 @@ async fn run(groups: usize) -> anyhow::Result<()> {
         moderator_role: None,
         reminder_hours: 24,
         log: "warn".into(),
+        log_format: Default::default(),
+        metrics_addr: None,
     };
     let curriculum = Curriculum::embedded().map_err(|p| anyhow::anyhow!("{p}"))?;
     let options = StartOptions { clock: Some(Arc::new(clock.clone())), ..StartOptions::default() };

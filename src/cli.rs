@@ -37,6 +37,9 @@ pub enum Command {
     },
     /// Create or upgrade the database, then exit.
     Migrate,
+    /// Ask the running bot's /readyz (at --metrics-addr): exit 0 when ready, 1 otherwise.
+    /// The Docker image's HEALTHCHECK.
+    Healthcheck,
     /// Participation report of a study group (moderators' view), from the database.
     ///
     /// Covers the weeks the group has held (skipped and paused weeks are not weeks), by
@@ -118,6 +121,31 @@ pub fn main() -> ExitCode {
             with_runtime(&config, |config| async move { crate::bot::run(config, curriculum).await })
         }
         Command::Report(args) => report(&config, args),
+        Command::Healthcheck => healthcheck(&config),
+    }
+}
+
+fn healthcheck(config: &Config) -> ExitCode {
+    let Some(addr) = config.metrics_addr else {
+        eprintln!("error: healthcheck needs the bot's --metrics-addr (or STUDYBOT_METRICS_ADDR)");
+        return ExitCode::FAILURE;
+    };
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(crate::ops::healthcheck(addr)) {
+        Ok(()) => {
+            println!("ready");
+            ExitCode::SUCCESS
+        }
+        Err(why) => {
+            eprintln!("unhealthy: {why}");
+            ExitCode::FAILURE
+        }
     }
 }
 
@@ -143,12 +171,15 @@ fn init_tracing(config: &Config) {
     use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_new(log_directives(&config.log))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tokio_cron_scheduler=warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match config.log_format {
+        crate::config::LogFormat::Text => {
+            builder.with_target(false).with_ansi(std::io::stderr().is_terminal()).try_init()
+        }
+        // One JSON object per line: fields (group, guild, post, user...) and the spans they
+        // happened in, for a log collector.
+        crate::config::LogFormat::Json => builder.json().with_current_span(true).with_span_list(true).try_init(),
+    };
 }
 
 fn with_runtime<F, Fut>(config: &Config, f: F) -> ExitCode

@@ -38,6 +38,21 @@ pub struct ConfigArgs {
     /// Log filter in tracing's EnvFilter syntax [default: info].
     #[arg(long, global = true, env = "STUDYBOT_LOG", value_name = "FILTER")]
     pub log: Option<String>,
+    /// Log lines as text (default) or as JSON objects, one per line, with fields.
+    #[arg(long, global = true, env = "STUDYBOT_LOG_FORMAT", value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+    /// Serve /metrics, /livez and /readyz on this address, e.g. 127.0.0.1:9100 [default: off].
+    #[arg(long, global = true, env = "STUDYBOT_METRICS_ADDR", value_name = "ADDR")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 /// The same settings as they may appear in the config file.
@@ -52,6 +67,8 @@ struct FileConfig {
     moderator_role: Option<String>,
     reminder_hours: Option<u32>,
     log: Option<String>,
+    log_format: Option<LogFormat>,
+    metrics_addr: Option<std::net::SocketAddr>,
 }
 
 /// A secret that never shows up in logs or debug output.
@@ -83,6 +100,9 @@ pub struct Config {
     pub moderator_role: Option<String>,
     pub reminder_hours: u32,
     pub log: String,
+    pub log_format: LogFormat,
+    /// Where `/metrics`, `/livez` and `/readyz` are served; off when `None`.
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -137,6 +157,8 @@ impl Config {
             moderator_role: args.moderator_role.clone().or(file.moderator_role),
             reminder_hours,
             log: args.log.clone().or(file.log).unwrap_or_else(|| "info".into()),
+            log_format: args.log_format.or(file.log_format).unwrap_or_default(),
+            metrics_addr: args.metrics_addr.or(file.metrics_addr),
         })
     }
 }

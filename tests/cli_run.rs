@@ -107,3 +107,143 @@ async fn a_refused_token_ends_the_process_with_a_clear_error() {
     assert!(!err.contains('\u{1b}'), "no ANSI colours in a pipe: {err}");
     assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
 }
+
+fn free_addr() -> std::net::SocketAddr {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap()
+}
+
+async fn get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    let client = reqwest::Client::new();
+    match client.get(format!("http://{addr}{path}")).timeout(Duration::from_secs(5)).send().await {
+        Ok(r) => (r.status().as_u16(), r.text().await.unwrap_or_default()),
+        Err(e) => (0, e.to_string()),
+    }
+}
+
+/// The value of one series line (`name{labels}`), 0 when absent.
+fn series(metrics: &str, line_start: &str) -> f64 {
+    metrics
+        .lines()
+        .find(|l| l.starts_with(line_start) && l[line_start.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+fn healthcheck(addr: std::net::SocketAddr) -> std::process::Output {
+    bin().arg("healthcheck").env("STUDYBOT_METRICS_ADDR", addr.to_string()).output().unwrap()
+}
+
+async fn wait_ready_status(addr: std::net::SocketAddr, want: u16) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let (status, body) = get(addr, "/readyz").await;
+        if status == want {
+            return body;
+        }
+        assert!(std::time::Instant::now() < deadline, "/readyz stayed {status}: {body}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// `--metrics-addr`: `/metrics` moves when a post and a check-in happen, `/readyz` is 503
+/// while the gateway is disconnected and 200 again after it reconnects, and `studybot
+/// healthcheck` exits 1 then 0 accordingly. Logs are JSON lines with the interaction's span.
+#[tokio::test]
+async fn metrics_readiness_and_the_healthcheck_follow_the_bot() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let addr = free_addr();
+    let log_path = dir.path().join("bot.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_studybot"))
+        .env_remove("STUDYBOT_CONFIG")
+        .env("DISCORD_TOKEN", fake.token())
+        .env("DISCORD_API_URL", fake.base_url())
+        .env("STUDYBOT_DATABASE", dir.path().join("bot.db"))
+        .env("STUDYBOT_DEV_GUILD", defaults::GUILD.to_string())
+        .env("STUDYBOT_METRICS_ADDR", addr.to_string())
+        .env("STUDYBOT_LOG_FORMAT", "json")
+        .stdout(Stdio::from(log.try_clone().unwrap()))
+        .stderr(Stdio::from(log))
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    fake.wait_ready(T).await;
+    fake.wait_commands_registered(T).await;
+    assert_eq!(get(addr, "/livez").await.0, 200);
+    wait_ready_status(addr, 200).await;
+    assert!(healthcheck(addr).status.success());
+
+    // A group whose first session began today at 00:00 UTC: post it now, then check in.
+    let (status, before) = get(addr, "/metrics").await;
+    assert_eq!(status, 200);
+    let today = chrono::Utc::now().date_naive();
+    let weekday = i64::from(chrono::Datelike::weekday(&today).num_days_from_monday());
+    let alice = fake.moderator();
+    let r = fake
+        .slash(
+            Slash::new("group")
+                .sub("create")
+                .string("name", "Metrics")
+                .channel("channel", defaults::GENERAL)
+                .string("path", "architecture")
+                .string("start", &today.to_string())
+                .integer("weekday", weekday)
+                .string("time", "00:00")
+                .string("timezone", "UTC")
+                .by(&alice),
+        )
+        .await
+        .wait_reply(T)
+        .await;
+    assert!(r.text().contains("Created"), "{}", r.text());
+    // The running scheduler posts it within its 30 s tick, or post-now does first.
+    let _ =
+        fake.slash(Slash::new("group").sub("post-now").string("group", "Metrics").by(&alice)).await.wait_reply(T).await;
+    let r = fake
+        .slash(Slash::new("checkin").integer("status", 0).number("hours", 2.0).integer("confidence", 4))
+        .await
+        .wait_reply(T)
+        .await;
+    assert!(r.text().contains("week 1"), "{}", r.text());
+    let (_, after) = get(addr, "/metrics").await;
+    for line in [
+        "studybot_interactions_total{command=\"checkin\",outcome=\"ok\"}",
+        "studybot_interaction_seconds_count{command=\"checkin\"}",
+        "studybot_posts_total{kind=\"week\",outcome=\"sent\"}",
+        "studybot_post_lateness_seconds_count{kind=\"week\"}",
+        "studybot_db_query_seconds_count{op=\"members.upsert_checkin\"}",
+    ] {
+        assert!(series(&after, line) > series(&before, line), "{line} did not move:\n{after}");
+    }
+    assert_eq!(series(&after, "studybot_shards_connected"), 1.0);
+    assert!(!after.contains(&defaults::GUILD.to_string()), "no server ids in metrics");
+
+    // Discord's gateway goes away and stays away: not ready, the healthcheck fails.
+    fake.refuse_gateway(true);
+    fake.drop_gateway_with(fake_discord::GatewayDrop::Abrupt).await;
+    let body = wait_ready_status(addr, 503).await;
+    assert!(body.contains("shard 0"), "{body}");
+    let out = healthcheck(addr);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("503"), "{out:?}");
+    assert_eq!(get(addr, "/livez").await.0, 200, "alive all the same");
+    // It comes back: ready again.
+    fake.refuse_gateway(false);
+    fake.wait_connected(Duration::from_secs(60)).await;
+    wait_ready_status(addr, 200).await;
+    assert!(healthcheck(addr).status.success());
+
+    let pid = child.id().unwrap().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = tokio::time::timeout(Duration::from_secs(15), child.wait()).await.expect("exits").unwrap();
+    assert!(status.success(), "{status:?}");
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    let lines: Vec<serde_json::Value> =
+        logs.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect();
+    assert!(lines.iter().any(|l| l["fields"]["message"] == "shutting down"), "{logs}");
+    // Fields stay fields: the shutdown's figures are JSON values, not text in the message.
+    assert!(lines.iter().all(|l| l["level"].is_string() && l["timestamp"].is_string()), "{logs}");
+}

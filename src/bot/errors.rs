@@ -1,7 +1,7 @@
 //! The one place where errors become replies: a [`UserError`] is shown as is, ephemeral;
 //! anything else is logged with context and the user sees [`INTERNAL_MESSAGE`].
 
-use super::{Data, reply};
+use super::{Data, drain, reply};
 use crate::error::{Error, INTERNAL_MESSAGE, UserError};
 use poise::serenity_prelude as serenity;
 use tracing::{error, warn};
@@ -9,9 +9,13 @@ use tracing::{error, warn};
 /// The text a user sees for `e`; internal errors are logged here with `what` as context.
 pub fn phrase(e: &Error, what: &str) -> String {
     match e {
-        Error::User(u) => u.to_string(),
+        Error::User(u) => {
+            drain::mark(drain::Outcome::Refused);
+            u.to_string()
+        }
         other => {
-            error!("{what} failed: {other}");
+            drain::mark(drain::Outcome::Error);
+            error!(what = %what, error = %other, "request failed");
             INTERNAL_MESSAGE.to_string()
         }
     }
@@ -82,6 +86,8 @@ pub fn mismatch_message(command: &str, params: &[Param<'_>], args: &[Arg<'_>]) -
 /// poise's error hook for every command.
 pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
     use poise::FrameworkError as F;
+    // Refused unless phrased otherwise below (`phrase` marks its own outcome).
+    drain::mark(drain::Outcome::Refused);
     let (ctx, message) = match error {
         F::Command { error, ctx, .. } => {
             let what = format!("command /{} by user {}", ctx.command().qualified_name, ctx.author().id);
@@ -109,7 +115,8 @@ pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
         }
         F::GuildOnly { ctx, .. } => (ctx, UserError::GuildOnly.to_string()),
         F::CommandPanic { ctx, payload, .. } => {
-            error!(command = %ctx.command().qualified_name, "command panicked: {payload:?}");
+            drain::mark(drain::Outcome::Error);
+            error!(command = %ctx.command().qualified_name, payload = ?payload, "command panicked");
             (ctx, INTERNAL_MESSAGE.to_string())
         }
         F::EventHandler { error, event, .. } => {

@@ -69,6 +69,10 @@ pub struct RunningBot {
     client_task: Option<tokio::task::JoinHandle<Result<(), serenity::Error>>>,
     db: Db,
     in_flight: Arc<drain::InFlight>,
+    /// The REST forwarder in proxy mode ([`crate::rest`]).
+    transport: Option<crate::rest::Transport>,
+    /// `/metrics`, `/livez`, `/readyz` when configured ([`crate::ops`]).
+    ops: Option<crate::ops::Server>,
 }
 
 /// How long shutdown waits for interactions already received to be answered (below Docker's
@@ -98,8 +102,19 @@ impl RunningBot {
                 Err(_) => warn!("Discord client did not stop within 10 s"),
             }
         }
+        if let Some(t) = &self.transport {
+            t.stop();
+        }
+        if let Some(o) = &self.ops {
+            o.stop();
+        }
         self.db.close().await;
         info!("stopped");
+    }
+
+    /// Where `/metrics`, `/livez` and `/readyz` are served, if they are.
+    pub fn ops_addr(&self) -> Option<std::net::SocketAddr> {
+        self.ops.as_ref().map(|o| o.addr)
     }
 
     /// The scheduler (tests drive its ticks directly with a manual clock).
@@ -125,17 +140,26 @@ impl RunningBot {
 /// Builds serenity's HTTP client for the configured API base URL.
 ///
 /// With a custom base URL (a proxy or a fake), serenity only rewrites request URLs when its
-/// rate limiter is disabled (serenity issue #1739): the proxy is then responsible for
-/// rate limits. With Discord's own URL the rate limiter stays on.
-pub fn build_http(config: &Config, token: &str, client: Option<reqwest::Client>) -> serenity::Http {
+/// rate limiter is disabled (serenity issue #1739), so 429s would reach every caller: the
+/// requests go through [`crate::rest::Transport`] instead, which forwards them to that URL
+/// with one retry policy. With Discord's own URL serenity's rate limiter stays on.
+pub async fn build_http(
+    config: &Config,
+    token: &str,
+    client: Option<reqwest::Client>,
+) -> anyhow::Result<(serenity::Http, Option<crate::rest::Transport>)> {
     let mut builder = serenity::HttpBuilder::new(token);
-    if let Some(client) = client {
-        builder = builder.client(client);
+    if config.discord_api_url == crate::config::DEFAULT_DISCORD_API {
+        if let Some(client) = client {
+            builder = builder.client(client);
+        }
+        return Ok((builder.build(), None));
     }
-    if config.discord_api_url != crate::config::DEFAULT_DISCORD_API {
-        builder = builder.proxy(config.discord_api_url.clone()).ratelimiter_disabled(true);
-    }
-    builder.build()
+    let transport = crate::rest::Transport::start(&config.discord_api_url, client.unwrap_or_default())
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot start the local REST forwarder: {e}"))?;
+    let http = builder.proxy(transport.url().to_string()).ratelimiter_disabled(true).build();
+    Ok((http, Some(transport)))
 }
 
 /// Runs the bot until Ctrl-C or SIGTERM. The caller loaded and checked the curriculum.
@@ -217,13 +241,14 @@ pub async fn start(
     options: StartOptions,
 ) -> anyhow::Result<RunningBot> {
     let token = check_token(&config)?;
-    let http = build_http(&config, &token, options.http_client);
+    let (http, transport) = build_http(&config, &token, options.http_client).await?;
     // Ask Discord who we are before anything else: a refused token would otherwise leave
     // serenity falling back to Discord's default gateway and retrying forever.
     if let Err(e) = http.get_current_user().await {
         return Err(anyhow::anyhow!("{}", why_stopped(Ok(Err(e)))));
     }
     let dev_guild = config.dev_guild;
+    let metrics_addr = config.metrics_addr;
     let curriculum = Arc::new(curriculum);
     let clock: SharedClock = options.clock.unwrap_or_else(|| Arc::new(SystemClock));
     let core = Core {
@@ -279,6 +304,18 @@ pub async fn start(
     if options.start_scheduler {
         scheduler.start().await?;
     }
+    let ops = match metrics_addr {
+        Some(addr) => {
+            let ticks = Arc::clone(&scheduler);
+            let health = crate::ops::Health {
+                shard_manager: Arc::clone(&shard_manager),
+                db: db.clone(),
+                last_tick: Box::new(move || ticks.since_last_tick()),
+            };
+            Some(crate::ops::serve(addr, health).await?)
+        }
+        None => None,
+    };
     let client_task = tokio::spawn(async move {
         // Discord decides the shard count (GET /gateway/bot); required from 2,500 servers.
         let result = client.start_autosharded().await;
@@ -287,7 +324,7 @@ pub async fn start(
         }
         result
     });
-    Ok(RunningBot { scheduler, shard_manager, client_task: Some(client_task), db, in_flight })
+    Ok(RunningBot { scheduler, shard_manager, client_task: Some(client_task), db, in_flight, transport, ops })
 }
 
 async fn on_event(

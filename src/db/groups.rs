@@ -63,6 +63,7 @@ pub async fn insert(
     created_by: u64,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>> {
+    let _timer = crate::metrics::query("groups.insert");
     let guild = to_db(guild_id);
     let (channel, role, start_date, weekday, post_time, timezone) = settings_binds(s);
     let by = to_db(created_by);
@@ -92,6 +93,7 @@ pub async fn insert(
 
 /// Updates a group's settings; false when no such group in this guild (or the new name is taken).
 pub async fn update(db: &Db, guild_id: u64, id: i64, s: &GroupSettings, now: DateTime<Utc>) -> Result<bool> {
+    let _timer = crate::metrics::query("groups.update");
     let guild = to_db(guild_id);
     let (channel, role, start_date, weekday, post_time, timezone) = settings_binds(s);
     let r = sqlx::query!(
@@ -116,6 +118,7 @@ pub async fn update(db: &Db, guild_id: u64, id: i64, s: &GroupSettings, now: Dat
 }
 
 pub async fn get(db: &Db, guild_id: u64, id: i64) -> Result<Option<Group>> {
+    let _timer = crate::metrics::query("groups.get");
     let guild = to_db(guild_id);
     let r = sqlx::query!(
         r#"SELECT id, guild_id, name, channel_id, path_id, start_date, weekday, post_time, timezone,
@@ -135,6 +138,7 @@ pub async fn get(db: &Db, guild_id: u64, id: i64) -> Result<Option<Group>> {
 
 /// Groups of a guild, by name.
 pub async fn list(db: &Db, guild_id: u64) -> Result<Vec<Group>> {
+    let _timer = crate::metrics::query("groups.list");
     let guild = to_db(guild_id);
     let rows = sqlx::query!(
         r#"SELECT id, guild_id, name, channel_id, path_id, start_date, weekday, post_time, timezone,
@@ -154,6 +158,7 @@ pub async fn list(db: &Db, guild_id: u64) -> Result<Vec<Group>> {
 
 /// Every group of every guild (the scheduler's sweep; each row carries its guild id).
 pub async fn all(db: &Db) -> Result<Vec<Group>> {
+    let _timer = crate::metrics::query("groups.all");
     let rows = sqlx::query!(
         r#"SELECT id, guild_id, name, channel_id, path_id, start_date, weekday, post_time, timezone,
                 mention_role_id, paused, last_error, last_error_at AS "last_error_at: DateTime<Utc>",
@@ -171,6 +176,7 @@ pub async fn all(db: &Db) -> Result<Vec<Group>> {
 
 /// Deletes a group and (by cascade) its check-ins, ratings, breaks and posts.
 pub async fn delete(db: &Db, guild_id: u64, id: i64) -> Result<bool> {
+    let _timer = crate::metrics::query("groups.delete");
     let guild = to_db(guild_id);
     let r =
         sqlx::query!("DELETE FROM study_groups WHERE guild_id = ? AND id = ?", guild, id).execute(db.sqlite()).await?;
@@ -179,6 +185,7 @@ pub async fn delete(db: &Db, guild_id: u64, id: i64) -> Result<bool> {
 
 /// The breaks of a group (the group must already have been checked against the guild).
 pub async fn breaks(db: &Db, group_id: i64) -> Result<Vec<Break>> {
+    let _timer = crate::metrics::query("groups.breaks");
     let rows = sqlx::query!(
         "SELECT id, kind, from_session, to_session FROM group_breaks WHERE group_id = ? ORDER BY from_session",
         group_id
@@ -190,6 +197,7 @@ pub async fn breaks(db: &Db, group_id: i64) -> Result<Vec<Break>> {
 
 /// The breaks of every group of a guild, by group then session.
 pub async fn guild_breaks(db: &Db, guild_id: u64) -> Result<Vec<(i64, Break)>> {
+    let _timer = crate::metrics::query("groups.guild_breaks");
     let guild = to_db(guild_id);
     let rows = sqlx::query!(
         "SELECT b.id, b.group_id, b.kind, b.from_session, b.to_session
@@ -213,6 +221,7 @@ pub(crate) fn decode_break(id: i64, kind: &str, from: i64, to: Option<i64>) -> R
 
 /// Marks session `session` as skipped. False if it already was.
 pub async fn add_skip(db: &Db, guild_id: u64, group_id: i64, session: u32, now: DateTime<Utc>) -> Result<bool> {
+    let _timer = crate::metrics::query("groups.add_skip");
     let guild = to_db(guild_id);
     let from = session as i64;
     let to = from + 1;
@@ -258,6 +267,7 @@ async fn set_paused(
 
 /// Pauses a group from session `from` on (open-ended). False if already paused.
 pub async fn pause(db: &Db, guild_id: u64, group_id: i64, from: u32, now: DateTime<Utc>) -> Result<bool> {
+    let _timer = crate::metrics::query("groups.pause");
     let from = from as i64;
     let mut tx = db.sqlite().begin().await?;
     if !set_paused(&mut tx, guild_id, group_id, true, now).await? {
@@ -279,6 +289,7 @@ pub async fn pause(db: &Db, guild_id: u64, group_id: i64, from: u32, now: DateTi
 /// group is live again from `now`. A pause that covered no session at all is removed. False
 /// if the group was not paused.
 pub async fn resume(db: &Db, guild_id: u64, group_id: i64, to: u32, now: DateTime<Utc>) -> Result<bool> {
+    let _timer = crate::metrics::query("groups.resume");
     let to = to as i64;
     let mut tx = db.sqlite().begin().await?;
     if !set_paused(&mut tx, guild_id, group_id, false, now).await? {
@@ -305,6 +316,7 @@ pub async fn resume(db: &Db, guild_id: u64, group_id: i64, to: u32, now: DateTim
 
 /// Records (or clears, with `None`) the last delivery failure of a group.
 pub async fn set_error(db: &Db, group_id: i64, error: Option<&str>, now: DateTime<Utc>) -> Result<()> {
+    let _timer = crate::metrics::query("groups.set_error");
     let at = error.map(|_| now);
     sqlx::query!("UPDATE study_groups SET last_error = ?, last_error_at = ? WHERE id = ?", error, at, group_id)
         .execute(db.sqlite())

@@ -18,6 +18,7 @@ pub struct Author<'a> {
 /// and moves `joined_week` back to `week` if that is earlier. One short transaction; the
 /// service calls it only when it does not already know the member joined with this name.
 pub async fn join(db: &Db, a: Author<'_>, week: u32, now: DateTime<Utc>) -> Result<()> {
+    let _timer = crate::metrics::query("members.join");
     let guild = to_db(a.guild_id);
     let user = to_db(a.user_id);
     let week = i64::from(week);
@@ -69,6 +70,7 @@ fn not_member(e: &sqlx::Error) -> bool {
 /// Stores a check-in in one statement, replacing the member's earlier one for the same
 /// group-week. The member must have [`join`]ed the group.
 pub async fn upsert_checkin(db: &Db, a: Author<'_>, week: u32, c: &CheckinEntry, now: DateTime<Utc>) -> Result<Stored> {
+    let _timer = crate::metrics::query("members.upsert_checkin");
     let guild = to_db(a.guild_id);
     let user = to_db(a.user_id);
     let group_id = a.group_id;
@@ -136,6 +138,7 @@ pub(crate) fn decode_checkin(
 
 /// The member's check-ins in a group, by week.
 pub async fn checkins(db: &Db, guild_id: u64, group_id: i64, user_id: u64) -> Result<Vec<Checkin>> {
+    let _timer = crate::metrics::query("members.checkins");
     let guild = to_db(guild_id);
     let user = to_db(user_id);
     let rows = sqlx::query!(
@@ -157,6 +160,7 @@ pub async fn checkins(db: &Db, guild_id: u64, group_id: i64, user_id: u64) -> Re
 
 /// Members who checked in for a week of a group (for the reminder's count).
 pub async fn checked_in_count(db: &Db, guild_id: u64, group_id: i64, week: u32) -> Result<u32> {
+    let _timer = crate::metrics::query("members.checked_in_count");
     let guild = to_db(guild_id);
     let week = i64::from(week);
     let n = sqlx::query_scalar!(
@@ -180,6 +184,7 @@ pub async fn set_rating(
     rating: u8,
     now: DateTime<Utc>,
 ) -> Result<Stored> {
+    let _timer = crate::metrics::query("members.set_rating");
     let guild = to_db(a.guild_id);
     let user = to_db(a.user_id);
     let group_id = a.group_id;
@@ -226,6 +231,7 @@ pub(crate) fn decode_rating(group_id: i64, user_id: i64, week: i64, question: i6
 
 /// The member's ratings in a group, by week and question.
 pub async fn ratings(db: &Db, guild_id: u64, group_id: i64, user_id: u64) -> Result<Vec<Rating>> {
+    let _timer = crate::metrics::query("members.ratings");
     let guild = to_db(guild_id);
     let user = to_db(user_id);
     let rows = sqlx::query!(
@@ -242,6 +248,7 @@ pub async fn ratings(db: &Db, guild_id: u64, group_id: i64, user_id: u64) -> Res
 
 /// Groups of the guild the member belongs to (id list).
 pub async fn member_groups(db: &Db, guild_id: u64, user_id: u64) -> Result<Vec<i64>> {
+    let _timer = crate::metrics::query("members.member_groups");
     let guild = to_db(guild_id);
     let user = to_db(user_id);
     sqlx::query_scalar!(
@@ -265,6 +272,7 @@ pub struct Forgotten {
 
 /// Deletes everything stored about one member in one guild, in one transaction.
 pub async fn forget(db: &Db, guild_id: u64, user_id: u64) -> Result<Forgotten> {
+    let _timer = crate::metrics::query("members.forget");
     let guild = to_db(guild_id);
     let user = to_db(user_id);
     let mut tx = db.sqlite().begin().await?;
@@ -298,6 +306,7 @@ pub async fn set_remind(
     on: bool,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let _timer = crate::metrics::query("members.set_remind");
     let guild = to_db(guild_id);
     let user = to_db(user_id);
     let on = on as i64;

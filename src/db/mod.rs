@@ -58,6 +58,13 @@ impl Db {
     }
 }
 
+/// Answers when the database does (readiness checks).
+pub async fn ping(db: &Db) -> Result<()> {
+    let _timer = crate::metrics::query("ping");
+    sqlx::query("SELECT 1").execute(&db.pool).await?;
+    Ok(())
+}
+
 /// Why a database function failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -22,6 +22,7 @@ pub fn nonce(group_id: i64, kind: PostKind, session: u32) -> String {
 
 /// Posts of one group.
 pub async fn for_group(db: &Db, group_id: i64) -> Result<Vec<Post>> {
+    let _timer = crate::metrics::query("posts.for_group");
     let rows = sqlx::query!(
         r#"SELECT id, group_id, session, kind, week, nonce, state, attempts, message_id,
                   claimed_at AS "claimed_at: DateTime<Utc>", error
@@ -59,6 +60,7 @@ pub async fn claim(
     week: Option<u32>,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>> {
+    let _timer = crate::metrics::query("posts.claim");
     let n = nonce(group_id, kind, session);
     let kind_s = kind.as_str();
     let session = session as i64;
@@ -81,6 +83,7 @@ pub async fn claim(
 /// Starts another attempt of an unfinished post; returns the nonce it was first claimed
 /// with (a retry must reuse it), or `None` when the post was completed meanwhile.
 pub async fn retry(db: &Db, id: i64, now: DateTime<Utc>) -> Result<Option<String>> {
+    let _timer = crate::metrics::query("posts.retry");
     sqlx::query_scalar!(
         "UPDATE posts SET state = 'claimed', attempts = attempts + 1, claimed_at = ?
          WHERE id = ? AND state != 'sent' RETURNING nonce",
@@ -94,6 +97,7 @@ pub async fn retry(db: &Db, id: i64, now: DateTime<Utc>) -> Result<Option<String
 
 /// True once any weekly post of the group went out (its calendar is then fixed).
 pub async fn has_week_posts(db: &Db, group_id: i64) -> Result<bool> {
+    let _timer = crate::metrics::query("posts.has_week_posts");
     let n = sqlx::query_scalar!(
         "SELECT COUNT(*) FROM posts WHERE group_id = ? AND kind = 'week' AND state = 'sent'",
         group_id
@@ -110,6 +114,7 @@ pub async fn mark_sent(
     thread_id: Option<u64>,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let _timer = crate::metrics::query("posts.mark_sent");
     let m = message_id.map(to_db);
     let t = thread_id.map(to_db);
     sqlx::query!(
@@ -125,6 +130,7 @@ pub async fn mark_sent(
 }
 
 pub async fn mark_failed(db: &Db, id: i64, error: &str, now: DateTime<Utc>) -> Result<()> {
+    let _timer = crate::metrics::query("posts.mark_failed");
     sqlx::query!("UPDATE posts SET state = 'failed', error = ?, claimed_at = ? WHERE id = ?", error, now, id)
         .execute(db.sqlite())
         .await?;
@@ -133,6 +139,7 @@ pub async fn mark_failed(db: &Db, id: i64, error: &str, now: DateTime<Utc>) -> R
 
 /// Members of a group who opted in to reminder DMs.
 pub async fn dm_subscribers(db: &Db, guild_id: u64, group_id: i64) -> Result<Vec<u64>> {
+    let _timer = crate::metrics::query("posts.dm_subscribers");
     let guild = to_db(guild_id);
     let rows = sqlx::query_scalar!(
         "SELECT m.user_id FROM group_members gm

@@ -47,6 +47,7 @@ pub struct ReportRows {
 /// The guild of group `group_id`, for the self-hoster's CLI, which is not acting for a
 /// Discord user. Bot commands know their guild and must not use this.
 pub async fn group_guild(db: &Db, group_id: i64) -> Result<Option<u64>> {
+    let _timer = crate::metrics::query("reports.group_guild");
     let guild =
         sqlx::query_file_scalar!("src/db/reports/group_guild.sql", group_id).fetch_optional(db.sqlite()).await?;
     Ok(guild.map(from_db))
@@ -54,6 +55,7 @@ pub async fn group_guild(db: &Db, group_id: i64) -> Result<Option<u64>> {
 
 /// The group and its breaks (guild-scoped); `None` when the guild has no such group.
 pub async fn group(db: &Db, guild_id: u64, group_id: i64) -> Result<Option<(Group, Vec<Break>)>> {
+    let _timer = crate::metrics::query("reports.group");
     let guild = to_db(guild_id);
     let Some(g) = sqlx::query_file!("src/db/reports/group.sql", guild, group_id).fetch_optional(db.sqlite()).await?
     else {
@@ -70,6 +72,7 @@ pub async fn group(db: &Db, guild_id: u64, group_id: i64) -> Result<Option<(Grou
 /// A report's figures over weeks `r.from..=r.to`, aggregated by SQL: per member, per week
 /// and per question. Reads in one transaction, so the three agree with each other.
 pub async fn aggregates(db: &Db, guild_id: u64, group_id: i64, r: Range) -> Result<Aggregates> {
+    let _timer = crate::metrics::query("reports.aggregates");
     let guild = to_db(guild_id);
     let (from, to) = (i64::from(r.from), i64::from(r.to));
     let mut tx = db.sqlite().begin().await?;
@@ -125,6 +128,7 @@ pub async fn each_checkin<E: From<Error>>(
     order: &MemberOrder,
     mut each: impl FnMut(&CheckinRow) -> std::result::Result<(), E>,
 ) -> std::result::Result<(), E> {
+    let _timer = crate::metrics::query("reports.each_checkin");
     use futures_util::TryStreamExt;
     let guild = to_db(guild_id);
     let (from, to) = (i64::from(r.from), i64::from(r.to));
@@ -164,6 +168,7 @@ pub async fn each_checkin<E: From<Error>>(
 /// raw rows are for tests only (reports are built from [`aggregates`]).
 #[cfg(test)]
 pub async fn load_rows(db: &Db, guild_id: u64, group_id: i64) -> Result<Option<ReportRows>> {
+    let _timer = crate::metrics::query("reports.load_rows");
     let guild = to_db(guild_id);
     let mut tx = db.sqlite().begin().await?;
     let Some(g) = sqlx::query_file!("src/db/reports/group.sql", guild, group_id).fetch_optional(&mut *tx).await? else {

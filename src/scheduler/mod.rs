@@ -62,6 +62,8 @@ pub struct Scheduler {
     /// never being sent twice at once; other groups are not held up.
     group_locks: std::sync::Mutex<HashMap<i64, Arc<Mutex<()>>>>,
     job: Mutex<Option<tokio_cron_scheduler::JobScheduler>>,
+    /// When the last tick ended, on the real clock (readiness: the scheduler is not stuck).
+    last_tick: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 fn err_text(e: &serenity::Error) -> String {
@@ -77,31 +79,6 @@ fn err_text(e: &serenity::Error) -> String {
     }
 }
 
-fn is_rate_limited(e: &serenity::Error) -> bool {
-    matches!(e, serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) if r.status_code.as_u16() == 429)
-}
-
-/// Runs a Discord request, retrying it up to three times on 429 (0.5, 1, 2 s apart). Only
-/// reached behind a proxy: with serenity's own rate limiter on, 429s never surface here.
-async fn retry_429<T, F, Fut>(mut request: F) -> Result<T, serenity::Error>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, serenity::Error>>,
-{
-    let mut wait = std::time::Duration::from_millis(500);
-    let mut attempt = 0;
-    loop {
-        match request().await {
-            Err(e) if is_rate_limited(&e) && attempt < 3 => {
-                tokio::time::sleep(wait).await;
-                wait *= 2;
-                attempt += 1;
-            }
-            result => return result,
-        }
-    }
-}
-
 impl Scheduler {
     /// A scheduler pacing its requests by `budget` (Discord's limits: `Budget::default()`);
     /// `groups` is the services' own (they share its cache of the guilds' groups).
@@ -114,7 +91,13 @@ impl Scheduler {
             ticking: Mutex::new(()),
             group_locks: std::sync::Mutex::new(HashMap::new()),
             job: Mutex::new(None),
+            last_tick: std::sync::Mutex::new(None),
         })
+    }
+
+    /// Real time since the last tick ended; `None` before the first.
+    pub fn since_last_tick(&self) -> Option<std::time::Duration> {
+        self.last_tick.lock().unwrap_or_else(|p| p.into_inner()).map(|t| t.elapsed())
     }
 
     fn group_lock(&self, group_id: i64) -> Arc<Mutex<()>> {
@@ -174,6 +157,7 @@ impl Scheduler {
 
     /// One pass over every group: sends what is due, up to [`IN_FLIGHT`] groups at once.
     /// Never fails as a whole; a failing group is logged and recorded, the others go on.
+    #[tracing::instrument(name = "tick", skip_all)]
     pub async fn tick(&self) -> TickReport {
         let _ticking = self.ticking.lock().await;
         let mut report = TickReport::default();
@@ -197,6 +181,8 @@ impl Scheduler {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .retain(|_, l| Arc::strong_count(l) > 1);
+        *self.last_tick.lock().unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now());
+        crate::metrics::METRICS.scheduler_ticks.inc();
         if report.sent + report.failed > 0 {
             info!(sent = report.sent, failed = report.failed, "scheduler tick");
         } else {
@@ -206,6 +192,7 @@ impl Scheduler {
     }
 
     /// What is due for one group at `now`, delivered in order: (sent, failed).
+    #[tracing::instrument(name = "group", skip_all, fields(group = group.id, guild = group.guild_id))]
     async fn tick_group(&self, group: Group, now: DateTime<Utc>) -> (usize, usize) {
         let id = group.id;
         let lock = self.group_lock(id);
@@ -276,7 +263,17 @@ impl Scheduler {
         }
     }
 
+    /// When `due` was due: its session's instant, or the reminder's time before it.
+    fn due_at(&self, view: &GroupView, due: &Due) -> DateTime<Utc> {
+        let at = view.schedule().instant(due.session);
+        match due.kind {
+            PostKind::Reminder => at - chrono::Duration::hours(i64::from(self.core.reminder_hours)),
+            _ => at,
+        }
+    }
+
     /// Claims, sends and completes one post. Ok(false) when another attempt owns it.
+    #[tracing::instrument(name = "post", skip_all, fields(kind = due.kind.as_str(), session = due.session, post))]
     async fn deliver(&self, view: &GroupView, due: &Due) -> anyhow::Result<bool> {
         let now = self.core.now();
         let group_id = view.group.id;
@@ -291,9 +288,13 @@ impl Scheduler {
                 None => return Ok(false),
             },
         };
+        tracing::Span::current().record("post", post_id);
         match self.send(view, due, &nonce).await {
             Ok((message, thread)) => {
-                posts::mark_sent(&self.core.db, post_id, message, thread, self.core.now()).await?;
+                let sent_at = self.core.now();
+                posts::mark_sent(&self.core.db, post_id, message, thread, sent_at).await?;
+                let late = (sent_at - self.due_at(view, due)).to_std().unwrap_or_default();
+                crate::metrics::post(due.kind.as_str(), "sent", Some(late));
                 if view.group.last_error.is_some() {
                     db::groups::set_error(&self.core.db, group_id, None, now).await?;
                 }
@@ -301,6 +302,7 @@ impl Scheduler {
             }
             Err(e) => {
                 let text = format!("{} post: {e}", due.kind.as_str());
+                crate::metrics::post(due.kind.as_str(), "failed", None);
                 posts::mark_failed(&self.core.db, post_id, &text, now).await?;
                 db::groups::set_error(&self.core.db, group_id, Some(&text), now).await?;
                 Err(anyhow::anyhow!(text))
@@ -308,15 +310,12 @@ impl Scheduler {
         }
     }
 
-    /// Sends a channel message, retrying a few times on 429 (when serenity's own rate
-    /// limiter is off, behind a proxy).
+    /// Sends a channel message within the channel's pace. 429s and 5xx are retried below,
+    /// by serenity's rate limiter or, behind a proxy, by [`crate::rest`].
     async fn send_message(&self, channel: ChannelId, msg: CreateMessage) -> Result<serenity::Message, String> {
         let http = self.http().map_err(|e| e.to_string())?;
-        let send = || async {
-            self.pace.message(channel.get()).await;
-            channel.send_message(http.as_ref(), msg.clone()).await
-        };
-        retry_429(send).await.map_err(|e| err_text(&e))
+        self.pace.message(channel.get()).await;
+        channel.send_message(http.as_ref(), msg).await.map_err(|e| err_text(&e))
     }
 
     async fn send(&self, view: &GroupView, due: &Due, nonce: &str) -> Result<(Option<u64>, Option<u64>), String> {
@@ -342,12 +341,10 @@ impl Scheduler {
                 let name: String = format!("Week {}: {}", week.number, week.title).chars().take(100).collect();
                 let http = self.http().map_err(|e| e.to_string())?;
                 let thread = CreateThread::new(name).auto_archive_duration(serenity::AutoArchiveDuration::OneWeek);
-                // Retried on 429 like the post itself: a later tick never makes a missing thread.
-                let open = || async {
-                    self.pace.request().await;
-                    channel.create_thread_from_message(http.as_ref(), msg.id, thread.clone()).await
-                };
-                let thread = match retry_429(open).await {
+                // Retried on 429 like the post itself (see `send_message`): a later tick never
+                // makes a missing thread.
+                self.pace.request().await;
+                let thread = match channel.create_thread_from_message(http.as_ref(), msg.id, thread).await {
                     Ok(t) => Some(t.id.get()),
                     Err(e) => {
                         // The post itself is out; a missing thread is logged, not retried later.
@@ -409,8 +406,12 @@ impl Scheduler {
                 dm.id.send_message(http.as_ref(), render::reminder_message(text.to_string())).await
             }
             .await;
-            if let Err(e) = result {
-                warn!(group = view.group.id, user = u, "reminder DM failed: {}", err_text(&e));
+            match result {
+                Ok(_) => crate::metrics::post("reminder_dm", "sent", None),
+                Err(e) => {
+                    crate::metrics::post("reminder_dm", "failed", None);
+                    warn!(group = view.group.id, user = u, "reminder DM failed: {}", err_text(&e));
+                }
             }
         }
     }

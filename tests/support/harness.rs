@@ -54,6 +54,8 @@ pub fn config(fake: &FakeDiscord, mode: Mode, db_path: PathBuf) -> Config {
         moderator_role: None,
         reminder_hours: 24,
         log: "warn".into(),
+        log_format: Default::default(),
+        metrics_addr: None,
     }
 }
 

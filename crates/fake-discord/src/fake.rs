@@ -305,6 +305,15 @@ impl FakeDiscord {
         self.drop_gateway_with(GatewayDrop::Resumable).await
     }
 
+    /// While `true`, new gateway connections are refused (HTTP 503 on the upgrade), as in a
+    /// Discord outage; a bot whose connection drops then stays disconnected. Returns how many
+    /// were refused so far.
+    pub fn refuse_gateway(&self, refuse: bool) -> u64 {
+        let mut st = self.lock();
+        st.gw.refusing = refuse;
+        st.gw.refused
+    }
+
     /// The shard count `GET /gateway/bot` recommends (see [`FakeDiscordBuilder::shards`]).
     pub fn shard_count(&self) -> u64 {
         self.inner.cfg.shards
@@ -451,6 +460,11 @@ impl FakeDiscord {
             Some(c) => st.visible_in(*c),
             None => vec![],
         }
+    }
+    /// The id of a user's DM channel (created now if the bot has not opened it yet, with the
+    /// id `POST /users/@me/channels` will return), e.g. to inject a fault on it.
+    pub fn dm_channel_of(&self, user_id: u64) -> u64 {
+        self.lock().dm_channel_for(user_id)
     }
     /// Threads the bot created (channel objects as returned).
     pub fn threads(&self) -> Vec<Value> {

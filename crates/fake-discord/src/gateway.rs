@@ -15,6 +15,11 @@ use crate::{rest::*, state::*};
 // ---------------------------------------------------------------------------------------------
 
 pub(crate) async fn ws_upgrade(State(ctx): State<Ctx>, uri: Uri, ws: WebSocketUpgrade) -> Response {
+    use axum::response::IntoResponse;
+    if ctx.inner.st.lock().unwrap_or_else(|e| e.into_inner()).gw.refusing {
+        ctx.inner.st.lock().unwrap_or_else(|e| e.into_inner()).gw.refused += 1;
+        return (axum::http::StatusCode::SERVICE_UNAVAILABLE, "fake: gateway unavailable").into_response();
+    }
     let q = uri.query().unwrap_or("").to_string();
     let inner = ctx.inner.clone();
     ws.on_upgrade(move |s| gateway_conn(inner, s, q))

@@ -121,6 +121,9 @@ pub(crate) struct Gw {
     pub(crate) sessions_made: u64,
     /// By shard id (`0..Cfg::shards`), created on first use.
     pub(crate) shards: BTreeMap<u64, ShardGw>,
+    /// New websocket connections are refused (HTTP 503) while set.
+    pub(crate) refusing: bool,
+    pub(crate) refused: u64,
     pub(crate) stats: GatewayStats,
     pub(crate) ops: Vec<Value>,
     pub(crate) queries: Vec<String>,

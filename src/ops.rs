@@ -1,0 +1,123 @@
+//! The operator's endpoints, opt-in by `--metrics-addr` / `STUDYBOT_METRICS_ADDR`:
+//! `GET /metrics` (Prometheus text, see [`crate::metrics`]), `GET /livez` (the process
+//! answers) and `GET /readyz` (every shard connected, the database answering, the
+//! scheduler ticked in the last [`TICK_STALE`]; 503 with the reasons otherwise).
+//! `studybot healthcheck` asks `/readyz` ([`healthcheck`]); the Docker image's HEALTHCHECK
+//! runs it.
+
+use crate::metrics::METRICS;
+use crate::service::Db;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use poise::serenity_prelude as serenity;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tracing::{info, warn};
+
+/// The scheduler ticks every 30 s; no tick for this long means it is stuck.
+pub const TICK_STALE: Duration = Duration::from_secs(120);
+
+/// What readiness looks at.
+pub struct Health {
+    pub shard_manager: Arc<serenity::ShardManager>,
+    pub db: Db,
+    /// Time since the scheduler's last tick (None: it never ticked).
+    pub last_tick: Box<dyn Fn() -> Option<Duration> + Send + Sync>,
+}
+
+/// Why the bot is not ready; empty when it is.
+pub async fn not_ready(h: &Health) -> Vec<String> {
+    let mut problems = Vec::new();
+    let runners = h.shard_manager.runners.lock().await;
+    let connected = runners.values().filter(|r| r.stage == serenity::ConnectionStage::Connected).count();
+    METRICS.shards_connected.set(connected as i64);
+    if runners.is_empty() {
+        problems.push("no gateway shard is running yet".to_string());
+    }
+    for (id, r) in runners.iter() {
+        if r.stage != serenity::ConnectionStage::Connected {
+            problems.push(format!("shard {id} is {}", r.stage));
+        }
+    }
+    drop(runners);
+    if let Err(e) = tokio::time::timeout(Duration::from_secs(2), crate::db::ping(&h.db))
+        .await
+        .map_err(|_| "no answer within 2 s".to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()))
+    {
+        problems.push(format!("the database does not answer: {e}"));
+    }
+    match (h.last_tick)() {
+        None => problems.push("the scheduler has not ticked yet".to_string()),
+        Some(age) if age > TICK_STALE => {
+            problems.push(format!("the scheduler last ticked {} s ago", age.as_secs()));
+        }
+        Some(_) => {}
+    }
+    problems
+}
+
+/// A running endpoint server; stopped with the bot.
+pub struct Server {
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    pub fn stop(&self) {
+        self.task.abort();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Serves the endpoints on `addr`.
+pub async fn serve(addr: SocketAddr, health: Health) -> anyhow::Result<Server> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr} for metrics and health: {e}"))?;
+    let addr = listener.local_addr()?;
+    let app = axum::Router::new()
+        .route("/metrics", axum::routing::get(metrics))
+        .route("/livez", axum::routing::get(|| async { "ok\n" }))
+        .route("/readyz", axum::routing::get(readyz))
+        .with_state(Arc::new(health));
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            warn!("metrics server stopped: {e}");
+        }
+    });
+    info!(%addr, "serving /metrics, /livez and /readyz");
+    Ok(Server { addr, task })
+}
+
+async fn metrics(State(h): State<Arc<Health>>) -> impl IntoResponse {
+    // Refreshes the shard gauge.
+    let _ = not_ready(&h).await;
+    ([("content-type", "application/openmetrics-text; version=1.0.0; charset=utf-8")], METRICS.encode())
+}
+
+async fn readyz(State(h): State<Arc<Health>>) -> impl IntoResponse {
+    let problems = not_ready(&h).await;
+    if problems.is_empty() {
+        (StatusCode::OK, "ready\n".to_string())
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, format!("not ready:\n- {}\n", problems.join("\n- ")))
+    }
+}
+
+/// `studybot healthcheck`: Ok when `/readyz` on `addr` answers 200 within 5 s, else why not.
+pub async fn healthcheck(addr: SocketAddr) -> Result<(), String> {
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().map_err(|e| e.to_string())?;
+    let url = format!("http://{addr}/readyz");
+    let resp = client.get(&url).send().await.map_err(|e| format!("{url}: {e}"))?;
+    let status = resp.status();
+    let body = resp.text().await.unwrap_or_default();
+    if status.is_success() { Ok(()) } else { Err(format!("{url} answered {status}: {}", body.trim())) }
+}

@@ -1,0 +1,286 @@
+//! The REST transport behind a proxy: one retry policy for every request the bot makes.
+//!
+//! With a custom `DISCORD_API_URL` (a rate-limit proxy, or the tests' fake) serenity must run
+//! with its rate limiter off (serenity #1739), so it would hand every 429 and 5xx straight to
+//! the caller. Instead serenity talks to this local forwarder on 127.0.0.1, which sends each
+//! request on to the configured URL and applies [`policy`] in one place, for posts,
+//! threads, interaction responses and follow-ups, DMs and lookups alike: a 429 waits its
+//! `retry_after` (a global one holds every request, a route's holds that route), a 5xx backs
+//! off exponentially with jitter (the `backon` crate), both bounded by
+//! [`policy::MAX_RETRIES`] and a total wait; any other 4xx is handed back at once. Invalid
+//! requests (401, 403, 429) are counted over Discord's 10-minute window; near Discord's ban
+//! threshold requests are held back locally.
+//!
+//! With Discord's own URL serenity's rate limiter stays on and this module is not used.
+
+pub mod policy;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use backon::{ExponentialBuilder, Retryable};
+use policy::{Answer, InvalidWindow};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tracing::{debug, warn};
+
+use crate::metrics::{METRICS, RestLabels};
+
+/// The largest request body forwarded (Discord's biggest upload plus the JSON).
+const MAX_BODY: usize = 64 * 1024 * 1024;
+
+/// A running forwarder; dropped or [`Transport::stop`]ped with the bot.
+pub struct Transport {
+    url: String,
+    shared: Arc<Shared>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+struct Shared {
+    upstream: String,
+    client: reqwest::Client,
+    started: Instant,
+    /// Every request waits until then (a global 429).
+    global_until: Mutex<Option<Instant>>,
+    /// Requests to a route ("METHOD /path") wait until then (that route's 429).
+    routes: Mutex<HashMap<String, Instant>>,
+    invalid: Mutex<InvalidWindow>,
+}
+
+impl Transport {
+    /// Starts forwarding to `upstream` (e.g. `http://proxy:3000`) on a free local port.
+    pub async fn start(upstream: &str, client: reqwest::Client) -> std::io::Result<Transport> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let shared = Arc::new(Shared {
+            upstream: upstream.trim_end_matches('/').to_string(),
+            client,
+            started: Instant::now(),
+            global_until: Mutex::new(None),
+            routes: Mutex::new(HashMap::new()),
+            invalid: Mutex::new(InvalidWindow::default()),
+        });
+        let app = axum::Router::new().fallback(forward).with_state(Arc::clone(&shared));
+        let task = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                warn!("REST forwarder stopped: {e}");
+            }
+        });
+        Ok(Transport { url, shared, task })
+    }
+
+    /// The base URL serenity is given instead of the upstream.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Invalid requests (401, 403, 429) in the last 10 minutes.
+    pub fn invalid_requests(&self) -> u32 {
+        self.shared.invalid_count()
+    }
+
+    pub fn stop(&self) {
+        self.task.abort();
+    }
+}
+
+impl Drop for Transport {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Shared {
+    fn secs(&self) -> u64 {
+        self.started.elapsed().as_secs()
+    }
+
+    fn invalid_count(&self) -> u32 {
+        self.invalid.lock().unwrap_or_else(|p| p.into_inner()).count(self.secs())
+    }
+
+    fn note_invalid(&self, status: u16, scope: Option<&str>) {
+        if !policy::is_invalid(status, scope) {
+            return;
+        }
+        let secs = self.secs();
+        let n = {
+            let mut w = self.invalid.lock().unwrap_or_else(|p| p.into_inner());
+            w.record(secs);
+            w.count(secs)
+        };
+        METRICS.rest_invalid_requests.set(i64::from(n));
+        if n == policy::INVALID_WARN || n == policy::INVALID_GUARD {
+            warn!(
+                invalid = n,
+                "{n} invalid Discord requests (401/403/429) in 10 minutes; Discord bans the IP for an hour at {}",
+                policy::DISCORD_INVALID_LIMIT
+            );
+        }
+    }
+
+    /// Waits while a global or this route's 429 holds.
+    async fn wait_turn(&self, route: &str) {
+        loop {
+            let now = Instant::now();
+            let global = *self.global_until.lock().unwrap_or_else(|p| p.into_inner());
+            let mine = {
+                let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
+                routes.retain(|_, until| *until > now);
+                routes.get(route).copied()
+            };
+            match global.into_iter().chain(mine).filter(|t| *t > now).max() {
+                Some(until) => tokio::time::sleep_until(until.into()).await,
+                None => return,
+            }
+        }
+    }
+
+    fn hold(&self, route: &str, retry_after: Duration, global: bool) {
+        let until = Instant::now() + retry_after;
+        if global {
+            let mut g = self.global_until.lock().unwrap_or_else(|p| p.into_inner());
+            *g = Some(g.map_or(until, |t| t.max(until)));
+        } else {
+            self.routes.lock().unwrap_or_else(|p| p.into_inner()).insert(route.to_string(), until);
+        }
+    }
+}
+
+/// An answer to hand back to serenity.
+struct Forwarded {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+/// Why an attempt is worth retrying (or was not).
+enum Failure {
+    Answer { answer: Answer, got: Forwarded },
+    Transport(reqwest::Error),
+}
+
+async fn forward(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(e) => return local_error(StatusCode::PAYLOAD_TOO_LARGE, &format!("request body: {e}")),
+    };
+    let path = parts.uri.path().to_string();
+    let target = format!("{}{}", shared.upstream, parts.uri.path_and_query().map_or(path.as_str(), |p| p.as_str()));
+    let route = format!("{} {path}", parts.method);
+    if shared.invalid_count() >= policy::INVALID_GUARD {
+        return local_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "studybot holds requests back: too many invalid requests in 10 minutes (Discord's ban is near)",
+        );
+    }
+    let method = parts.method.clone();
+    let headers = request_headers(&parts.headers);
+    let attempt = || {
+        let (shared, route, target, method, headers, body) =
+            (&shared, &route, &target, method.clone(), headers.clone(), body.clone());
+        async move {
+            shared.wait_turn(route).await;
+            let resp = shared
+                .client
+                .request(method, target)
+                .headers(headers)
+                .body(body)
+                .send()
+                .await
+                .map_err(Failure::Transport)?;
+            let status = resp.status();
+            let headers = resp.headers().clone();
+            let body = resp.bytes().await.map_err(Failure::Transport)?;
+            let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+            shared.note_invalid(status.as_u16(), header("x-ratelimit-scope").as_deref());
+            let answer = policy::classify(status.as_u16(), header, &body);
+            if let Answer::RateLimited { retry_after, global } = answer {
+                METRICS
+                    .rest_rate_limited
+                    .get_or_create(&RestLabels { reason: if global { "global" } else { "route" } })
+                    .inc();
+                shared.hold(route, retry_after, global);
+            }
+            let got = Forwarded { status, headers, body };
+            match answer {
+                Answer::Success | Answer::Refused => Ok(got),
+                _ => Err(Failure::Answer { answer, got }),
+            }
+        }
+    };
+    let budget = policy::wait_budget(&path);
+    let began = Instant::now();
+    let backoff = ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(250))
+        .with_max_delay(Duration::from_secs(4))
+        .with_max_times(policy::MAX_RETRIES)
+        .with_total_delay(Some(budget))
+        .with_jitter();
+    let result = attempt
+        .retry(backoff)
+        .when(|f| !matches!(f, Failure::Answer { answer: Answer::Refused | Answer::Success, .. }))
+        .adjust(move |f, backoff| match (f, backoff) {
+            (_, None) => None,
+            // The wait itself happens in `wait_turn` (shared with other requests); only check
+            // that it fits.
+            (Failure::Answer { answer: Answer::RateLimited { retry_after, .. }, .. }, Some(_)) => {
+                (*retry_after <= policy::MAX_RETRY_AFTER && began.elapsed() + *retry_after <= budget)
+                    .then_some(Duration::ZERO)
+            }
+            (_, Some(d)) => (began.elapsed() + d <= budget).then_some(d),
+        })
+        .notify(|f, wait| {
+            let reason = match f {
+                Failure::Answer { answer: Answer::RateLimited { .. }, .. } => "rate_limited",
+                Failure::Answer { .. } => "server_error",
+                Failure::Transport(_) => "transport",
+            };
+            METRICS.rest_retries.get_or_create(&RestLabels { reason }).inc();
+            debug!(route = %route, reason, ?wait, "retrying a Discord request");
+        })
+        .await;
+    match result {
+        Ok(got) | Err(Failure::Answer { got, .. }) => {
+            let mut resp = Response::new(Body::from(got.body));
+            *resp.status_mut() = got.status;
+            *resp.headers_mut() = response_headers(&got.headers);
+            resp
+        }
+        Err(Failure::Transport(e)) => {
+            warn!(route = %route, "cannot reach Discord: {e}");
+            local_error(StatusCode::BAD_GATEWAY, &format!("cannot reach Discord: {e}"))
+        }
+    }
+}
+
+/// Hop-by-hop headers are not forwarded; reqwest sets host and length itself.
+fn skip(name: &HeaderName) -> bool {
+    matches!(
+        name.as_str(),
+        "host" | "connection" | "keep-alive" | "transfer-encoding" | "content-length" | "te" | "upgrade"
+    )
+}
+
+fn request_headers(h: &HeaderMap) -> HeaderMap {
+    h.iter().filter(|(k, _)| !skip(k)).map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+fn response_headers(h: &HeaderMap) -> HeaderMap {
+    // reqwest already decoded any content encoding.
+    h.iter()
+        .filter(|(k, _)| !skip(k) && k.as_str() != "content-encoding")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// An answer made here, shaped like Discord's errors so serenity decodes it.
+fn local_error(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({"code": 0, "message": message}).to_string();
+    let mut resp = (status, body).into_response();
+    resp.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+    resp
+}

@@ -1,0 +1,100 @@
+//! Proxy mode (serenity's rate limiter off): every request goes through `studybot::rest`, one
+//! retry policy. A 429 with `retry_after` or a 5xx on any kind of request still delivers it
+//! exactly once; a request that cannot succeed is sent once and never retried.
+
+mod support;
+
+use fake_discord::{Fault, Slash, defaults};
+use studybot::model::{GroupSettings, Schedule};
+use support::harness::{Mode, T, TestBot};
+
+const FORM_OK: [(&str, &str); 4] = [("status", "done"), ("hours", "3"), ("confidence", "5"), ("note", "")];
+
+fn successes(tb: &TestBot, method: &str, prefix: &str) -> usize {
+    tb.fake.requests_to(method, prefix).iter().filter(|r| r.status < 300).count()
+}
+
+/// A group whose week 1 was posted on Monday 2026-11-23 18:00 UTC; returns it and the post.
+async fn posted(tb: &TestBot) -> (i64, serde_json::Value) {
+    let g = tb.create_group("Evenings", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
+    tb.set_now("2026-11-23T18:00:00Z");
+    assert_eq!(tb.tick().await.sent, 1);
+    let post = tb.fake.channel_posts(defaults::GENERAL).into_iter().last().expect("week 1 post");
+    (g, post)
+}
+
+#[tokio::test]
+async fn a_429_on_a_modal_reply_and_on_a_follow_up_still_delivers_each_once() {
+    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let (g, post) = posted(&tb).await;
+    let bob = tb.member();
+
+    // The modal submit's reply (the interaction callback) is rate limited once.
+    let modal = tb.fake.click_button(&bob, &post, &format!("sb:ci:{g}:1")).await.wait_modal(T).await;
+    tb.fake.inject(Fault::rate_limit("POST", "/api/v10/interactions/").times(1).retry_after(0.4));
+    let before = successes(&tb, "POST", "/interactions/");
+    let r = tb.fake.submit_modal(&bob, &modal.custom_id, &FORM_OK).await.wait_reply(T).await;
+    assert!(r.content.starts_with("Checked in for week 1"), "{}", r.content);
+    assert!(r.latency >= std::time::Duration::from_millis(400), "waited retry_after: {:?}", r.latency);
+    assert!(r.latency < support::harness::DISCORD_DEADLINE, "{:?}", r.latency);
+    assert_eq!(successes(&tb, "POST", "/interactions/") - before, 1, "one reply, not two");
+    assert_eq!(tb.fake.count_429(), 1);
+
+    // `/group post-now` answers with a follow-up after deferring: that follow-up is rate limited.
+    tb.fake.inject(Fault::rate_limit("POST", "/api/v10/webhooks/").times(1).retry_after(0.3));
+    let r = tb.run(Slash::new("group").sub("post-now").string("group", "Evenings").by(&tb.moderator())).await;
+    assert!(r.text().contains("already"), "{}", r.text());
+    assert_eq!(successes(&tb, "POST", "/webhooks/"), 1, "one follow-up");
+    assert_eq!(tb.fake.count_429(), 2);
+    let stored = studybot::db::members::checkins(&tb.db, defaults::GUILD, g, defaults::BOB).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    tb.finish().await;
+}
+
+#[tokio::test]
+async fn a_429_and_a_500_on_a_reminder_dm_still_deliver_it_once() {
+    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    posted(&tb).await;
+    tb.set_now("2026-11-24T09:00:00Z");
+    let t = tb.run(Slash::new("remind").integer("setting", 0).by(&tb.member())).await.text();
+    assert!(t.contains("direct message"), "{t}");
+    let t = tb
+        .run(Slash::new("checkin").integer("status", 0).number("hours", 3.0).integer("confidence", 4).by(&tb.member()))
+        .await
+        .text();
+    assert!(t.contains("week 1"), "{t}");
+    // The DM channel lookup gets a 429, the DM itself a 500 (the channel reminder is sent
+    // first, to another channel: the fault waits for the DM's path).
+    tb.fake.inject(Fault::rate_limit("POST", "/api/v10/users/@me/channels").times(1).retry_after(0.2));
+    tb.set_now("2026-11-29T18:00:00Z");
+    let dm_channel = tb.fake.dm_channel_of(defaults::BOB);
+    tb.fake.inject(Fault::server_error("POST", &format!("/api/v10/channels/{dm_channel}/messages")).times(1));
+    let r = tb.tick().await;
+    assert_eq!((r.sent, r.failed), (1, 0));
+    assert_eq!(tb.fake.dm_messages(defaults::BOB).len(), 1);
+    assert_eq!((tb.fake.count_429(), tb.fake.count_5xx()), (1, 1));
+    tb.finish().await;
+}
+
+/// Posting where the bot may not (403/50013) is sent once: no retry, the error is recorded.
+#[tokio::test]
+async fn a_request_that_cannot_succeed_is_not_retried() {
+    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    // Stored directly: `/group create` itself refuses a channel the bot cannot post in.
+    let settings = GroupSettings {
+        name: "Readonly".into(),
+        channel_id: defaults::READONLY,
+        path_id: "architecture".into(),
+        schedule: Schedule::from_parts("2026-11-23", 0, "18:00", "UTC").unwrap(),
+        mention_role_id: None,
+    };
+    let now = support::harness::utc("2026-11-20T12:00:00Z");
+    studybot::db::groups::insert(&tb.db, defaults::GUILD, &settings, defaults::ALICE, now).await.unwrap().unwrap();
+    tb.set_now("2026-11-23T18:00:00Z");
+    let r = tb.tick().await;
+    assert_eq!((r.sent, r.failed), (0, 1));
+    let tries = tb.fake.requests_to("POST", &format!("/channels/{}/messages", defaults::READONLY));
+    assert_eq!(tries.len(), 1, "{tries:?}");
+    assert_eq!(tries[0].status, 403);
+    tb.finish().await;
+}
