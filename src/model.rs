@@ -57,6 +57,18 @@ impl Group {
     }
 }
 
+/// A week whose whole post slot fell into an outage of the bot: it was never posted, so it
+/// is not a held week (streaks, at-risk, check-in rates leave it out).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Missed {
+    pub session: u32,
+    pub week: u32,
+    /// When its post was due.
+    pub due_at: DateTime<Utc>,
+    /// A later weekly post already told the group.
+    pub announced: bool,
+}
+
 /// A group with its calendar: everything needed to reason about its weeks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupView {
@@ -64,6 +76,8 @@ pub struct GroupView {
     pub breaks: Vec<Break>,
     /// Number of weeks in the group's curriculum path.
     pub total_weeks: u32,
+    /// Weeks missed by the bot, by session.
+    pub missed: Vec<Missed>,
 }
 
 impl GroupView {
@@ -75,12 +89,21 @@ impl GroupView {
         &self.group.schedule
     }
 
-    /// The curriculum weeks held up to `now`, in order (breaks are not weeks).
+    /// The curriculum weeks held up to `now`, in order (breaks are not weeks, and neither
+    /// are weeks missed by the bot).
     pub fn weeks_held(&self, now: DateTime<Utc>) -> Vec<u32> {
         match self.group.schedule.latest_started(now) {
-            Some(k) => crate::weeks::weeks_held(k, &self.breaks, self.total_weeks),
+            Some(k) => crate::weeks::weeks_held(k, &self.breaks, self.total_weeks)
+                .into_iter()
+                .filter(|w| !self.was_missed(*w))
+                .collect(),
             None => Vec::new(),
         }
+    }
+
+    /// Whether the bot missed curriculum week `week` (never posted, the bot was down).
+    pub fn was_missed(&self, week: u32) -> bool {
+        self.missed.iter().any(|m| m.week == week)
     }
 }
 

@@ -148,12 +148,19 @@ async fn a_post_is_claimed_once() {
     assert!(posts::claim(&db, a, PostKind::Week, 0, Some(1), NOW()).await.unwrap().is_none());
     // The same week cannot be claimed again at another session either.
     assert!(posts::claim(&db, a, PostKind::Week, 1, Some(1), NOW()).await.unwrap().is_none());
-    posts::mark_failed(&db, id, "boom", NOW()).await.unwrap();
-    assert_eq!(posts::retry(&db, id, NOW()).await.unwrap(), Some(posts::nonce(a, PostKind::Week, 0)));
+    let later = NOW() + chrono::Duration::minutes(30);
+    posts::mark_failed(&db, id, "boom", later).await.unwrap();
+    // The retry reuses the nonce and knows when the post was first claimed.
+    assert_eq!(posts::retry(&db, id, later).await.unwrap(), Some((posts::nonce(a, PostKind::Week, 0), NOW())));
     posts::mark_sent(&db, id, Some(u64::MAX), None, NOW()).await.unwrap();
     assert!(posts::retry(&db, id, NOW()).await.unwrap().is_none());
     let rows = posts::for_group(&db, a).await.unwrap();
     assert_eq!(rows[0].message_id, Some(u64::MAX));
+    // A reminder DM is claimed once per member and post.
+    assert!(posts::claim_dm(&db, id, 7, NOW()).await.unwrap());
+    assert!(!posts::claim_dm(&db, id, 7, NOW()).await.unwrap());
+    assert!(posts::claim_dm(&db, id, 8, NOW()).await.unwrap());
+    posts::complete_dm(&db, id, 7, true).await.unwrap();
     assert_eq!(rows[0].attempts, 2);
     assert!(posts::nonce(i64::MAX, PostKind::Reminder, 99_999).len() <= 25);
     assert!(posts::claim(&db, a, PostKind::Closing, 40, None, NOW()).await.unwrap().is_some());

@@ -386,6 +386,89 @@ async fn crash_after_send_before_complete_does_not_duplicate() {
     tb.finish().await;
 }
 
+/// (c) Beyond the nonce window: the send reached Discord, the process died before completing
+/// the row, and the bot came back 30 minutes later, when Discord no longer matches the nonce
+/// (the fake forgets it after 1 ms here). The retry finds its earlier message in the
+/// channel's history and completes the row with it: one post, one thread, no second send.
+/// The same for a reminder, whose DMs went out before the crash and are not sent again.
+#[tokio::test]
+async fn a_post_retried_after_the_nonce_window_is_found_in_the_channel_not_sent_again() {
+    let fake = fake_discord::FakeDiscord::builder().nonce_window(std::time::Duration::from_millis(1)).start().await;
+    let mut tb = TestBot::start_with(fake, Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let g = tb.create_group("Late", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
+    let week1 = tick_posts_week(&tb, "2026-11-23T18:00:00Z", g, 1).await;
+    // Another bot message that looks like nothing of ours, and a member's message, come after.
+    tb.fake.post_as_user(defaults::GENERAL, defaults::BOB, "anyone started the reading?");
+    let row = rows(&tb, g).await.into_iter().find(|p| p.kind == PostKind::Week).unwrap();
+    sqlx::query("UPDATE posts SET state = 'claimed', message_id = NULL, thread_id = NULL, sent_at = NULL WHERE id = ?")
+        .bind(row.id)
+        .execute(tb.db.sqlite())
+        .await
+        .unwrap();
+    let thread = tb.fake.threads()[0]["id"].as_str().unwrap().parse::<u64>().unwrap();
+    tb.set_now("2026-11-23T18:30:00Z");
+    tb.restart().await;
+    let r = tb.tick().await;
+    assert_eq!((r.sent, r.failed), (1, 0));
+    assert_eq!(week_posts(&tb, defaults::GENERAL), vec![(g, 1)], "one post");
+    assert_eq!(message_requests(&tb).len(), 1, "the retry did not send again");
+    assert_eq!(tb.fake.threads().len(), 1, "one discussion thread");
+    let done = studybot::db::posts::for_group(&tb.db, g).await.unwrap();
+    let done = done.iter().find(|p| p.id == row.id).unwrap();
+    assert_eq!((done.state, done.message_id), (PostState::Sent, Some(id_of(&week1))));
+    let stored_thread: Option<i64> = sqlx::query_scalar("SELECT thread_id FROM posts WHERE id = ?")
+        .bind(row.id)
+        .fetch_one(tb.db.sqlite())
+        .await
+        .unwrap();
+    assert_eq!(stored_thread, Some(thread as i64));
+
+    // A reminder: bob opted in to DMs and belongs to the group (checked in for week 1).
+    tb.set_now("2026-11-24T09:00:00Z");
+    tb.run(Slash::new("remind").integer("setting", 0).by(&tb.member())).await;
+    tb.run(Slash::new("checkin").integer("status", 0).number("hours", 3.0).integer("confidence", 4).by(&tb.member()))
+        .await;
+    tb.set_now("2026-11-29T18:00:00Z");
+    assert_eq!(tb.tick().await.sent, 1);
+    assert_eq!((reminders(&tb).len(), tb.fake.dm_messages(defaults::BOB).len()), (1, 1));
+    let reminder = rows(&tb, g).await.into_iter().find(|p| p.kind == PostKind::Reminder).unwrap();
+    sqlx::query("UPDATE posts SET state = 'claimed', message_id = NULL WHERE id = ?")
+        .bind(reminder.id)
+        .execute(tb.db.sqlite())
+        .await
+        .unwrap();
+    tb.set_now("2026-11-29T18:45:00Z");
+    tb.restart().await;
+    assert_eq!(tb.tick().await.sent, 1);
+    assert_eq!(reminders(&tb).len(), 1, "one reminder in the channel");
+    assert_eq!(tb.fake.dm_messages(defaults::BOB).len(), 1, "one reminder DM");
+    let reminder = rows(&tb, g).await.into_iter().find(|p| p.kind == PostKind::Reminder).unwrap();
+    assert_eq!(reminder.state, PostState::Sent);
+    tb.finish().await;
+}
+
+/// Without the lookup the test above would be meaningless: past the window the fake makes a
+/// second message for the same nonce, as Discord does.
+#[tokio::test]
+async fn past_the_nonce_window_the_fake_makes_a_second_message() {
+    let fake = fake_discord::FakeDiscord::builder().nonce_window(std::time::Duration::from_millis(1)).start().await;
+    let http = fake.proxy_http();
+    let send = || {
+        serenity::all::ChannelId::new(defaults::GENERAL).send_message(
+            &http,
+            serenity::all::CreateMessage::new()
+                .content("twice")
+                .nonce(serenity::all::Nonce::String("n1".into()))
+                .enforce_nonce(true),
+        )
+    };
+    let a = send().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let b = send().await.unwrap();
+    assert_ne!(a.id, b.id);
+    assert_eq!(fake.channel_messages(defaults::GENERAL).len(), 2);
+}
+
 // ---------------------------------------------------------------------------------------------
 // 4. Downtime
 // ---------------------------------------------------------------------------------------------
@@ -818,5 +901,59 @@ async fn a_429_on_the_thread_creation_is_retried_in_proxy_mode() {
     let m = tick_posts_week(&tb, "2026-11-23T18:00:00Z", g, 1).await;
     assert_eq!(tb.fake.count_429(), 1);
     assert_week_post(&tb, &m, g, "Threads", "architecture", 1);
+    tb.finish().await;
+}
+
+/// An outage across a whole post slot: the week is recorded as missed by the bot, the next
+/// weekly post says so once (naming it, linking nothing), `/group list` and the report show
+/// it, and it is not a held week: no streak breaks and nobody is at-risk because of it.
+#[tokio::test]
+async fn an_outage_across_a_post_slot_is_missed_by_the_bot_and_held_against_nobody() {
+    let mut tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let g = tb.create_group("Outage", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
+    tick_posts_week(&tb, "2026-11-23T18:00:00Z", g, 1).await;
+    tb.set_now("2026-11-24T09:00:00Z");
+    let checkin = |by: &fake_discord::Invoker| {
+        Slash::new("checkin").integer("status", 0).number("hours", 2.0).integer("confidence", 4).by(by)
+    };
+    for who in [tb.member(), tb.moderator()] {
+        assert!(tb.run(checkin(&who)).await.text().contains("week 1"));
+    }
+    // The bot is down from before week 2's post (11-30 18:00) until after week 3's began.
+    tb.restart().await;
+    tb.set_now("2026-12-07T18:30:00Z");
+    let r = tb.tick().await;
+    assert_eq!((r.sent, r.failed), (1, 0));
+    let missed = studybot::db::groups::missed(&tb.db, g).await.unwrap();
+    assert_eq!(missed.iter().map(|m| (m.session, m.week, m.announced)).collect::<Vec<_>>(), [(1, 2, true)]);
+    assert_eq!(missed[0].due_at, utc("2026-11-30T18:00:00Z"));
+
+    // Week 3's post names week 2 and how to read it; it links to no post or thread of week 2.
+    let posts = week_posts(&tb, defaults::GENERAL);
+    assert_eq!(posts, vec![(g, 1), (g, 3)]);
+    let post = tb.fake.channel_posts(defaults::GENERAL).into_iter().last().unwrap();
+    let content = post["content"].as_str().unwrap();
+    let title = week_title("architecture", 2);
+    assert!(content.contains(&format!("week 2 (*{title}*)")) && content.contains("`/week number:2`"), "{content}");
+    assert!(!content.contains("discord.com/channels") && !content.contains("<#"), "{content}");
+
+    let list = group_cmd(&tb, "list").await;
+    assert!(list.contains("Missed by the bot") && list.contains("week 2;"), "{list}");
+
+    // bob checks in for week 3, alice does not: alice missed one held week, not two.
+    tb.set_now("2026-12-08T09:00:00Z");
+    assert!(tb.run(checkin(&tb.member())).await.text().contains("week 3"));
+    let report = tb.run(Slash::new("report").sub("participation").by(&tb.moderator())).await.text();
+    assert!(report.contains("   2  missed by the bot (offline)"), "{report}");
+    assert!(report.contains("   3        1/2   50%"), "{report}");
+    assert!(report.contains("Nobody has missed the last 2 weeks."), "{report}");
+    assert!(report.contains("check-in rate 75%"), "3 check-ins of 4 member-weeks: {report}");
+    let progress = tb.run(Slash::new("progress").by(&tb.member())).await.text();
+    assert!(progress.contains("2 of 2 held") && progress.contains("2 weeks"), "{progress}");
+
+    // Said once: week 4's post does not repeat it.
+    tick_posts_week(&tb, "2026-12-14T18:00:00Z", g, 4).await;
+    let post = tb.fake.channel_posts(defaults::GENERAL).into_iter().last().unwrap();
+    assert!(!post["content"].as_str().unwrap().contains("offline"), "{post}");
     tb.finish().await;
 }

@@ -1,7 +1,7 @@
 //! Study groups and their breaks (skipped weeks, pauses). Scoped by guild.
 
 use super::{Db, Result, decode, decode_u32, to_db};
-use crate::model::{Break, BreakKind, Group, GroupSettings};
+use crate::model::{Break, BreakKind, Group, GroupSettings, Missed};
 use chrono::{DateTime, Utc};
 use sqlx::{Sqlite, Transaction};
 
@@ -321,5 +321,90 @@ pub async fn set_error(db: &Db, group_id: i64, error: Option<&str>, now: DateTim
     sqlx::query!("UPDATE study_groups SET last_error = ?, last_error_at = ? WHERE id = ?", error, at, group_id)
         .execute(db.sqlite())
         .await?;
+    Ok(())
+}
+
+fn decode_missed(
+    group_id: i64,
+    session: i64,
+    week: i64,
+    due_at: DateTime<Utc>,
+    announced_in: Option<i64>,
+) -> Result<Missed> {
+    Ok(Missed {
+        session: decode_u32("missed_sessions", group_id, "session", session)?,
+        week: decode_u32("missed_sessions", group_id, "week", week)?,
+        due_at,
+        announced: announced_in.is_some(),
+    })
+}
+
+/// The weeks the bot missed for one group, by session.
+pub async fn missed(db: &Db, group_id: i64) -> Result<Vec<Missed>> {
+    let _timer = crate::metrics::query("groups.missed");
+    let rows = sqlx::query!(
+        r#"SELECT group_id, session, week, due_at AS "due_at: DateTime<Utc>", announced_in
+           FROM missed_sessions WHERE group_id = ? ORDER BY session"#,
+        group_id
+    )
+    .fetch_all(db.sqlite())
+    .await?;
+    rows.into_iter().map(|r| decode_missed(r.group_id, r.session, r.week, r.due_at, r.announced_in)).collect()
+}
+
+/// The weeks the bot missed for every group of a guild, by group then session.
+pub async fn guild_missed(db: &Db, guild_id: u64) -> Result<Vec<(i64, Missed)>> {
+    let _timer = crate::metrics::query("groups.guild_missed");
+    let guild = to_db(guild_id);
+    let rows = sqlx::query!(
+        r#"SELECT m.group_id, m.session, m.week, m.due_at AS "due_at: DateTime<Utc>", m.announced_in
+           FROM missed_sessions m JOIN study_groups g ON g.id = m.group_id
+           WHERE g.guild_id = ? ORDER BY m.group_id, m.session"#,
+        guild
+    )
+    .fetch_all(db.sqlite())
+    .await?;
+    rows.into_iter()
+        .map(|r| Ok((r.group_id, decode_missed(r.group_id, r.session, r.week, r.due_at, r.announced_in)?)))
+        .collect()
+}
+
+/// Records sessions the bot missed (an earlier record of the same session stays); returns
+/// how many were new.
+pub async fn record_missed(db: &Db, group_id: i64, missed: &[Missed], now: DateTime<Utc>) -> Result<u64> {
+    let _timer = crate::metrics::query("groups.record_missed");
+    let mut tx = db.sqlite().begin().await?;
+    let mut new = 0;
+    for m in missed {
+        let (session, week, due_at) = (i64::from(m.session), i64::from(m.week), m.due_at);
+        new += sqlx::query!(
+            "INSERT INTO missed_sessions (group_id, session, week, due_at, detected_at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (group_id, session) DO NOTHING",
+            group_id,
+            session,
+            week,
+            due_at,
+            now
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    }
+    tx.commit().await?;
+    Ok(new)
+}
+
+/// The weekly post `post_id` told the group about the missed sessions before `session`.
+pub async fn announce_missed(db: &Db, group_id: i64, session: u32, post_id: i64) -> Result<()> {
+    let _timer = crate::metrics::query("groups.announce_missed");
+    let session = i64::from(session);
+    sqlx::query!(
+        "UPDATE missed_sessions SET announced_in = ? WHERE group_id = ? AND session < ? AND announced_in IS NULL",
+        post_id,
+        group_id,
+        session
+    )
+    .execute(db.sqlite())
+    .await?;
     Ok(())
 }

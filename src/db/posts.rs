@@ -66,13 +66,14 @@ pub async fn claim(
     let session = session as i64;
     let week = week.map(|w| w as i64);
     let r = sqlx::query!(
-        "INSERT INTO posts (group_id, session, kind, week, nonce, state, attempts, claimed_at)
-         VALUES (?, ?, ?, ?, ?, 'claimed', 1, ?) ON CONFLICT DO NOTHING",
+        "INSERT INTO posts (group_id, session, kind, week, nonce, state, attempts, claimed_at, first_claimed_at)
+         VALUES (?, ?, ?, ?, ?, 'claimed', 1, ?, ?) ON CONFLICT DO NOTHING",
         group_id,
         session,
         kind_s,
         week,
         n,
+        now,
         now
     )
     .execute(db.sqlite())
@@ -81,18 +82,47 @@ pub async fn claim(
 }
 
 /// Starts another attempt of an unfinished post; returns the nonce it was first claimed
-/// with (a retry must reuse it), or `None` when the post was completed meanwhile.
-pub async fn retry(db: &Db, id: i64, now: DateTime<Utc>) -> Result<Option<String>> {
+/// with (a retry must reuse it) and when that first claim was, or `None` when the post was
+/// completed meanwhile.
+pub async fn retry(db: &Db, id: i64, now: DateTime<Utc>) -> Result<Option<(String, DateTime<Utc>)>> {
     let _timer = crate::metrics::query("posts.retry");
-    sqlx::query_scalar!(
-        "UPDATE posts SET state = 'claimed', attempts = attempts + 1, claimed_at = ?
-         WHERE id = ? AND state != 'sent' RETURNING nonce",
+    let row = sqlx::query!(
+        r#"UPDATE posts SET state = 'claimed', attempts = attempts + 1, claimed_at = ?
+           WHERE id = ? AND state != 'sent' RETURNING nonce, first_claimed_at AS "first: DateTime<Utc>""#,
         now,
         id
     )
     .fetch_optional(db.sqlite())
-    .await
-    .map_err(Into::into)
+    .await?;
+    Ok(row.map(|r| (r.nonce, r.first)))
+}
+
+/// Claims one reminder DM before it is sent; false when it was claimed before (sent, or
+/// being sent when the process stopped): a reminder DM goes out at most once.
+pub async fn claim_dm(db: &Db, post_id: i64, user_id: u64, now: DateTime<Utc>) -> Result<bool> {
+    let _timer = crate::metrics::query("posts.claim_dm");
+    let user = to_db(user_id);
+    let r = sqlx::query!(
+        "INSERT INTO reminder_dms (post_id, user_id, state, claimed_at) VALUES (?, ?, 'claimed', ?)
+         ON CONFLICT DO NOTHING",
+        post_id,
+        user,
+        now
+    )
+    .execute(db.sqlite())
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Records how a claimed reminder DM went.
+pub async fn complete_dm(db: &Db, post_id: i64, user_id: u64, sent: bool) -> Result<()> {
+    let _timer = crate::metrics::query("posts.complete_dm");
+    let user = to_db(user_id);
+    let state = if sent { "sent" } else { "failed" };
+    sqlx::query!("UPDATE reminder_dms SET state = ? WHERE post_id = ? AND user_id = ?", state, post_id, user)
+        .execute(db.sqlite())
+        .await?;
+    Ok(())
 }
 
 /// True once any weekly post of the group went out (its calendar is then fixed).

@@ -55,6 +55,9 @@ pub fn list(c: &Curriculum, groups: &[Listed], now: DateTime<Utc>) -> Vec<Vec<Cr
         let group = match l {
             Listed::Ok(v) => {
                 lines.push(format!("**{}** (id {}): {}", v.group.name, v.group.id, describe(c, v, now)));
+                if let Some(m) = missed_line(v) {
+                    lines.push(m);
+                }
                 &v.group
             }
             Listed::Unschedulable { group, reason } => {
@@ -67,6 +70,19 @@ pub fn list(c: &Curriculum, groups: &[Listed], now: DateTime<Utc>) -> Vec<Vec<Cr
         }
     }
     paginate("Study groups", &[(String::from("Groups"), lines)])
+}
+
+/// The weeks the bot missed (it was offline for their whole slot), for `/group list`.
+pub fn missed_line(v: &GroupView) -> Option<String> {
+    let (first, rest) = v.missed.split_first()?;
+    let weeks: Vec<String> = v.missed.iter().take(10).map(|m| m.week.to_string()).collect();
+    let more = if v.missed.len() > 10 { format!(" and {} more", v.missed.len() - 10) } else { String::new() };
+    let label = if rest.is_empty() { "week" } else { "weeks" };
+    Some(format!(
+        "  ⚠ Missed by the bot (offline when due, not counted as held): {label} {}{more}; first due <t:{}:f>",
+        weeks.join(", "),
+        first.due_at.timestamp()
+    ))
 }
 
 /// `/group next`.

@@ -28,6 +28,42 @@ pub struct PostTarget {
     pub group_id: i64,
     pub group_name: Option<String>,
     pub mention_role: Option<u64>,
+    /// Earlier weeks the bot missed (it was down for their whole slot) that this post is the
+    /// first to tell the group about.
+    pub missed_weeks: Vec<u32>,
+}
+
+/// The line a weekly post opens with after the bot missed weeks: which ones, and how to
+/// read them (no link: their post does not exist). At most a few hundred characters.
+pub fn missed_note(path: &PathFile, weeks: &[u32]) -> Option<String> {
+    let (last, rest) = weeks.split_last()?;
+    let name = |w: u32| match (weeks.len() <= 3, path.week(w)) {
+        (true, Some(week)) => format!("week {w} (*{}*)", markdown_plain(&week.title)),
+        _ => format!("{w}"),
+    };
+    let mut listed: Vec<String> = rest.iter().take(15).map(|w| name(*w)).collect();
+    if rest.len() > 15 {
+        listed.push("…".to_string());
+    }
+    let all = if listed.is_empty() { name(*last) } else { format!("{} and {}", listed.join(", "), name(*last)) };
+    let (what, them, first) = if weeks.len() == 1 {
+        (all, "it", *last)
+    } else if weeks.len() <= 3 {
+        (all, "them", weeks[0])
+    } else {
+        (format!("weeks {all}"), "them", weeks[0])
+    };
+    Some(format!(
+        "⚠️ The bot was offline when {what} {} due, so {} never posted here. It does not count against \
+         anyone's streak or participation; read {them} with `/week number:{first}`.",
+        if weeks.len() == 1 { "was" } else { "were" },
+        if weeks.len() == 1 { "it was" } else { "they were" },
+    ))
+}
+
+/// Text without markdown emphasis characters (for titles inside `*...*`).
+fn markdown_plain(s: &str) -> String {
+    s.chars().filter(|c| !matches!(c, '*' | '_' | '`' | '~' | '|')).collect()
 }
 
 /// Splits lines into embed fields whose values stay within Discord's 1024-character limit.
@@ -126,6 +162,9 @@ pub fn week_buttons(group_id: i64, week: u32) -> CreateActionRow {
 pub fn week_post(c: &Curriculum, path: &PathFile, week: &Week, target: &PostTarget) -> CreateMessage {
     let who = target.group_name.as_deref().map(|g| format!(" for **{g}**")).unwrap_or_default();
     let mut content = format!("This week's session{who}: week {} of *{}*.", week.number, path.path.name);
+    if let Some(note) = missed_note(path, &target.missed_weeks) {
+        content = format!("{content}\n{note}");
+    }
     let mut mentions = CreateAllowedMentions::new().everyone(false).all_users(false).all_roles(false);
     if let Some(role) = target.mention_role {
         content = format!("<@&{role}> {content}");
@@ -151,6 +190,8 @@ pub fn week_post_violations(c: &Curriculum, path: &PathFile, week: &Week) -> Vec
         group_id: i64::MAX,
         group_name: Some("x".repeat(crate::ids::MAX_GROUP_NAME)),
         mention_role: Some(u64::MAX),
+        // The longest note: three weeks with their titles.
+        missed_weeks: path.weeks.iter().map(|w| w.number).filter(|n| *n != week.number).take(3).collect(),
     };
     match to_json(&week_post(c, path, week, &target)) {
         Ok(body) => limits::check_message(&body),
@@ -194,13 +235,28 @@ fn no_pings() -> CreateAllowedMentions {
 /// The short note posted instead of a skipped session.
 pub fn skip_note(group: &str, next_week: Option<u32>) -> CreateMessage {
     let then = next_week.map(|w| format!(" Week {w} continues at the next session.")).unwrap_or_default();
-    CreateMessage::new().content(format!("No session for **{group}** this week.{then}")).allowed_mentions(no_pings())
+    CreateMessage::new().content(format!("{}{then}", skip_note_start(group))).allowed_mentions(no_pings())
+}
+
+/// How a group's skip note begins (the scheduler recognises its own earlier note by it).
+pub fn skip_note_start(group: &str) -> String {
+    format!("No session for **{group}** this week.")
+}
+
+/// The title of a group's closing post.
+pub fn closing_title(group: &str, path_name: &str) -> String {
+    format!("{group} has finished {path_name}")
+}
+
+/// How a group's reminder of week `next_week` begins.
+pub fn reminder_start(group: &str, next_week: u32) -> String {
+    format!("Reminder: **{group}** moves on to week {next_week} (")
 }
 
 /// The post after the last week of a path.
 pub fn closing_post(group: &str, path: &PathFile) -> CreateMessage {
     let embed = CreateEmbed::new()
-        .title(format!("{group} has finished {}", path.path.name))
+        .title(closing_title(group, &path.path.name))
         .description(format!(
             "That was the last of {} weeks. Thank you for studying together! Look back at any week with \
              `/week number:`, see your progress with `/progress`, and pick a specialization with `/tracks`.",
@@ -217,8 +273,8 @@ pub fn reminder(group: &str, next_week: u32, title: &str, at_unix: i64, current_
         None => String::new(),
     };
     format!(
-        "Reminder: **{group}** moves on to week {next_week} ({title}) <t:{at_unix}:R>.{so_far} \
-         Check in with `/checkin` or the button on the weekly post."
+        "{}{title}) <t:{at_unix}:R>.{so_far} Check in with `/checkin` or the button on the weekly post.",
+        reminder_start(group, next_week)
     )
 }
 

@@ -33,6 +33,10 @@ pub fn summary_embed(r: &Report) -> CreateEmbed {
     );
     let mut table = vec!["Week  In/Active  Rate  Hours  Conf".to_string()];
     for w in &r.weeks {
+        if w.missed_by_bot {
+            table.push(format!("{:>4}  missed by the bot (offline)", w.week));
+            continue;
+        }
         table.push(format!(
             "{:>4}  {:>9}  {:>4}  {:>5.1}  {:>4}",
             w.week,

@@ -119,6 +119,9 @@ pub struct WeekRow {
     pub hours: f64,
     /// `None` when nobody checked in.
     pub average_confidence: Option<f64>,
+    /// The bot was down for the week's whole post slot: never posted, not a held week (no
+    /// one is active in it; check-ins made anyway are shown but not counted).
+    pub missed_by_bot: bool,
 }
 
 /// One member's participation over the range.
@@ -381,12 +384,16 @@ pub fn build_from(
     let group = &view.group;
     let n_weeks = r.weeks() as usize;
     let weeks: Vec<u32> = (r.from..=r.to).collect();
-    let has = |mask: u64, p: usize| mask & (1 << p) != 0;
+    // Weeks the bot missed are not held: nobody is active in them, and check-ins made for
+    // them anyway do not count (masked out of every figure).
+    let held: Vec<bool> = weeks.iter().map(|w| !view.was_missed(*w)).collect();
+    let held_mask: u64 = (0..n_weeks).filter(|&p| held[p]).fold(0, |m, p| m | (1 << p));
+    let has = |mask: u64, p: usize| mask & held_mask & (1 << p) != 0;
     // Members in the report, by name (case-insensitive), then user id.
     let mut included: Vec<(&MemberAgg, String)> =
         agg.members.iter().filter(|m| m.joined_week <= r.to || m.checked != 0).map(|m| (m, name_of(m))).collect();
     included.sort_by_cached_key(|(m, name)| (name.to_lowercase(), name.clone(), m.user_id));
-    let active = |m: &MemberAgg, p: usize| m.joined_week <= weeks[p] || has(m.checked, p);
+    let active = |m: &MemberAgg, p: usize| held[p] && (m.joined_week <= weeks[p] || has(m.checked, p));
 
     let by_week: HashMap<u32, &WeekAgg> = agg.weeks.iter().map(|w| (w.week, w)).collect();
     let week_rows: Vec<WeekRow> = weeks
@@ -403,6 +410,7 @@ pub fn build_from(
                 rate: ratio(checked_in, active),
                 hours: w.map_or(0.0, |w| w.hours),
                 average_confidence: w.filter(|w| w.checkins > 0).map(|w| w.confidence as f64 / f64::from(w.checkins)),
+                missed_by_bot: !held[p],
             }
         })
         .collect();
@@ -410,8 +418,10 @@ pub fn build_from(
     let member_rows: Vec<MemberRow> = included
         .iter()
         .map(|(m, name)| {
-            let weeks_checked_in = m.checked.count_ones();
-            let marks: Vec<Option<bool>> = (0..n_weeks).map(|p| has(m.checked, p).then(|| has(m.streak, p))).collect();
+            let weeks_checked_in = (m.checked & held_mask).count_ones();
+            // Missed weeks are left out, so they break no streak.
+            let marks: Vec<Option<bool>> =
+                (0..n_weeks).filter(|&p| held[p]).map(|p| has(m.checked, p).then(|| has(m.streak, p))).collect();
             MemberRow {
                 user_id: m.user_id,
                 display_name: name.clone(),
@@ -422,7 +432,11 @@ pub fn build_from(
                 last_checkin_week: (0..n_weeks).rev().find(|&p| has(m.checked, p)).map(|p| weeks[p]),
                 average_confidence: (weeks_checked_in > 0).then(|| m.confidence as f64 / f64::from(weeks_checked_in)),
                 total_hours: m.hours,
-                missed_recent: (0..n_weeks).rev().take_while(|&p| active(m, p) && !has(m.checked, p)).count() as u32,
+                missed_recent: (0..n_weeks)
+                    .rev()
+                    .filter(|&p| held[p])
+                    .take_while(|&p| active(m, p) && !has(m.checked, p))
+                    .count() as u32,
             }
         })
         .collect();
@@ -440,15 +454,16 @@ pub fn build_from(
     // Stable: equal counts keep the name order.
     at_risk.sort_by_key(|a| std::cmp::Reverse(a.missed_weeks));
 
-    let active_weeks: u32 = week_rows.iter().map(|w| w.active).sum();
-    let checkins: u32 = week_rows.iter().map(|w| w.checked_in).sum();
-    let confidence: u64 = agg.weeks.iter().map(|w| w.confidence).sum();
+    let counted = || week_rows.iter().filter(|w| !w.missed_by_bot);
+    let active_weeks: u32 = counted().map(|w| w.active).sum();
+    let checkins: u32 = counted().map(|w| w.checked_in).sum();
+    let confidence: u64 = agg.weeks.iter().filter(|w| !view.was_missed(w.week)).map(|w| w.confidence).sum();
     let summary = Summary {
         members: member_rows.len() as u32,
-        held_weeks: n_weeks as u32,
+        held_weeks: held.iter().filter(|h| **h).count() as u32,
         checkins,
         checkin_rate: ratio(checkins, active_weeks),
-        total_hours: week_rows.iter().map(|w| w.hours).sum(),
+        total_hours: counted().map(|w| w.hours).sum(),
         average_confidence: (checkins > 0).then(|| confidence as f64 / f64::from(checkins)),
         at_risk: at_risk.len() as u32,
     };

@@ -49,6 +49,7 @@ fn group(total_weeks: u32, breaks: Vec<Break>) -> GroupView {
             live_since: DateTime::<Utc>::MIN_UTC,
         },
         total_weeks,
+        missed: vec![],
         breaks,
     }
 }
@@ -518,4 +519,34 @@ fn chart_of_a_whole_36_week_path() {
     // A single-week report draws too.
     let r = build(&start, Some(2), Some(2)).unwrap();
     assert!(chart_png(&r).is_ok());
+}
+
+/// The same fixture with week 3 missed by the bot: it is shown but held against nobody.
+/// Bob (checked in weeks 1-3, not 4) and carol (week 1 only) lose nothing for week 3; dave's
+/// week-3 check-in is shown on the row but counts nowhere.
+#[test]
+fn a_week_missed_by_the_bot_counts_for_nobody() {
+    let mut inp = input();
+    inp.group.missed =
+        vec![crate::model::Missed { session: 3, week: 3, due_at: utc("2026-01-26T18:00:00Z"), announced: true }];
+    let r = build(&inp, None, None).unwrap();
+    let w3 = r.weeks.iter().find(|w| w.week == 3).unwrap();
+    assert!(w3.missed_by_bot && w3.active == 0, "{w3:?}");
+    assert_eq!(w3.checked_in, 3, "check-ins made anyway stay visible");
+    assert_eq!(r.summary.held_weeks, 3);
+    // Weeks 1, 2, 4: active 3+3+5 = 11 member-weeks; check-ins 3+2+1 = 6.
+    assert_eq!(r.summary.checkins, 6);
+    assert!(close(r.summary.checkin_rate, 6.0 / 11.0), "{}", r.summary.checkin_rate);
+    assert!(close(r.summary.total_hours, 8.0 + 4.0 + 3.0), "{}", r.summary.total_hours);
+    // alice's streak runs over the gap: 1, 2, 4 all done.
+    assert_eq!(row(&r, ALICE).current_streak, 3);
+    assert_eq!(row(&r, ALICE).weeks_checked_in, 3);
+    // carol missed weeks 2 and 4 (3 is not held): 2 in a row; dave and erin joined in week
+    // 3, so only week 4 counts for them: 1, not at-risk.
+    assert_eq!(row(&r, CAROL).missed_recent, 2);
+    assert_eq!(row(&r, DAVE).missed_recent, 1);
+    assert_eq!(row(&r, ERIN).missed_recent, 1);
+    let at_risk: Vec<u64> = r.at_risk.iter().map(|a| a.user_id).collect();
+    assert_eq!(at_risk, [CAROL]);
+    assert!(crate::report::text_summary(&r).contains("   3  missed by the bot (offline)"));
 }

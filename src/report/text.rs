@@ -31,6 +31,10 @@ pub fn text_summary(report: &Report) -> String {
 
     let _ = writeln!(out, "Week  In/Active  Rate  Hours  Conf");
     for w in &report.weeks {
+        if w.missed_by_bot {
+            let _ = writeln!(out, "{:>4}  missed by the bot (offline)", w.week);
+            continue;
+        }
         let conf = w.average_confidence.map(|c| format!("{c:.1}")).unwrap_or_else(|| "-".into());
         let _ = writeln!(
             out,

@@ -79,6 +79,44 @@ fn err_text(e: &serenity::Error) -> String {
     }
 }
 
+/// Discord honours a message nonce for a few minutes only: a retry whose post was first
+/// claimed longer ago than this first looks for the earlier message in the channel.
+pub const NONCE_TRUST: chrono::Duration = chrono::Duration::minutes(2);
+
+/// How many pages of 100 recent channel messages that lookup reads at most.
+const HISTORY_PAGES: usize = 3;
+
+/// Whether `m` (a message of the bot in the group's channel, not completing any other post)
+/// is an earlier copy of `due`: a weekly post by its Check in button (group and week), the
+/// other kinds by how their text begins.
+pub fn is_copy(view: &GroupView, path_name: &str, due: &Due, m: &serenity::Message) -> bool {
+    use serenity::{ActionRowComponent, ButtonKind};
+    let group = &view.group;
+    match due.kind {
+        PostKind::Week => m.components.iter().flat_map(|row| &row.components).any(|c| match c {
+            ActionRowComponent::Button(b) => match &b.data {
+                ButtonKind::NonLink { custom_id, .. } => {
+                    crate::ids::CustomId::parse(custom_id)
+                        == Some(crate::ids::CustomId::CheckIn { group_id: group.id, week: due.week.unwrap_or(0) })
+                }
+                _ => false,
+            },
+            _ => false,
+        }),
+        PostKind::Skip => m.content.starts_with(&render::skip_note_start(&group.name)),
+        PostKind::Closing => {
+            let title = render::closing_title(&group.name, path_name);
+            m.embeds.iter().any(|e| e.title.as_deref() == Some(title.as_str()))
+        }
+        PostKind::Reminder => m.content.starts_with(&render::reminder_start(&group.name, due.week.unwrap_or(0))),
+    }
+}
+
+/// Weeks the bot missed before `session` that no weekly post has named yet.
+fn unannounced(view: &GroupView, session: u32) -> Vec<u32> {
+    view.missed.iter().filter(|m| !m.announced && m.session < session).map(|m| m.week).collect()
+}
+
 impl Scheduler {
     /// A scheduler pacing its requests by `budget` (Discord's limits: `Budget::default()`);
     /// `groups` is the services' own (they share its cache of the guilds' groups).
@@ -211,6 +249,7 @@ impl Scheduler {
                 return (0, 0);
             }
         };
+        let view = self.note_missed(view, &existing, now).await;
         let (mut sent, mut failed) = (0, 0);
         for due in plan::due(&view, &existing, now, self.core.reminder_hours) {
             match self.deliver(&view, &due).await {
@@ -223,6 +262,29 @@ impl Scheduler {
             }
         }
         (sent, failed)
+    }
+
+    /// Records the weeks whose whole slot passed while the bot was down ([`plan::missed`]),
+    /// so they do not count as held; the view comes back with them.
+    async fn note_missed(&self, mut view: GroupView, existing: &[crate::model::Post], now: DateTime<Utc>) -> GroupView {
+        let missed = plan::missed(&view, existing, now);
+        if missed.is_empty() {
+            return view;
+        }
+        match db::groups::record_missed(&self.core.db, view.group.id, &missed, now).await {
+            Ok(_) => {
+                let weeks: Vec<u32> = missed.iter().map(|m| m.week).collect();
+                warn!(group = view.group.id, ?weeks, "weeks missed by the bot: it was down for their whole post slot");
+                for _ in &missed {
+                    crate::metrics::post("week", "missed", None);
+                }
+                self.groups.calendar_changed(view.group.guild_id);
+                view.missed.extend(missed);
+                view.missed.sort_by_key(|m| m.session);
+            }
+            Err(e) => error!(group = view.group.id, "cannot record missed weeks: {e}"),
+        }
+        view
     }
 
     /// `/group post-now`: posts the current week of one group now, unless it is out. The
@@ -277,24 +339,45 @@ impl Scheduler {
     async fn deliver(&self, view: &GroupView, due: &Due) -> anyhow::Result<bool> {
         let now = self.core.now();
         let group_id = view.group.id;
-        let (post_id, nonce) = match due.retry_of {
+        let (post_id, nonce, first_claimed) = match due.retry_of {
             // A retry reuses the nonce of the first attempt, so Discord can match it.
             Some(id) => match posts::retry(&self.core.db, id, now).await? {
-                Some(nonce) => (id, nonce),
+                Some((nonce, first)) => (id, nonce, Some(first)),
                 None => return Ok(false),
             },
             None => match posts::claim(&self.core.db, group_id, due.kind, due.session, due.week, now).await? {
-                Some(id) => (id, posts::nonce(group_id, due.kind, due.session)),
+                Some(id) => (id, posts::nonce(group_id, due.kind, due.session), None),
                 None => return Ok(false),
             },
         };
         tracing::Span::current().record("post", post_id);
-        match self.send(view, due, &nonce).await {
+        // Past the nonce window Discord would make a second message: look for the first.
+        let late_retry = first_claimed.is_some_and(|first| now - first > NONCE_TRUST);
+        let (result, outcome) = match late_retry {
+            true => match self.find_earlier(view, due, post_id).await {
+                Ok(Some(found)) => (Ok(found), "found"),
+                Ok(None) => (self.send(view, due, &nonce, post_id).await, "sent"),
+                Err(e) => (Err(format!("cannot look for an earlier copy in the channel: {e}")), "sent"),
+            },
+            false => (self.send(view, due, &nonce, post_id).await, "sent"),
+        };
+        match result {
             Ok((message, thread)) => {
                 let sent_at = self.core.now();
                 posts::mark_sent(&self.core.db, post_id, message, thread, sent_at).await?;
                 let late = (sent_at - self.due_at(view, due)).to_std().unwrap_or_default();
-                crate::metrics::post(due.kind.as_str(), "sent", Some(late));
+                crate::metrics::post(due.kind.as_str(), outcome, Some(late));
+                if outcome == "found" {
+                    info!(
+                        group = group_id,
+                        post = post_id,
+                        "an earlier attempt's message was in the channel: not sent again"
+                    );
+                }
+                if due.kind == PostKind::Week && !unannounced(view, due.session).is_empty() {
+                    db::groups::announce_missed(&self.core.db, group_id, due.session, post_id).await?;
+                    self.groups.calendar_changed(view.group.guild_id);
+                }
                 if view.group.last_error.is_some() {
                     db::groups::set_error(&self.core.db, group_id, None, now).await?;
                 }
@@ -318,7 +401,92 @@ impl Scheduler {
         channel.send_message(http.as_ref(), msg).await.map_err(|e| err_text(&e))
     }
 
-    async fn send(&self, view: &GroupView, due: &Due, nonce: &str) -> Result<(Option<u64>, Option<u64>), String> {
+    /// The earlier attempt's message of this post in the channel's recent history, if the
+    /// bot sent it (and the thread of a weekly post, opened now if it is missing).
+    async fn find_earlier(
+        &self,
+        view: &GroupView,
+        due: &Due,
+        post_id: i64,
+    ) -> Result<Option<(Option<u64>, Option<u64>)>, String> {
+        let http = self.http().map_err(|e| e.to_string())?;
+        let group = &view.group;
+        let path = self
+            .core
+            .curriculum
+            .path(&group.path_id)
+            .ok_or_else(|| format!("path `{}` is not in the curriculum", group.path_id))?;
+        self.pace.request().await;
+        let me = http.get_current_user().await.map_err(|e| err_text(&e))?.id;
+        // Messages completing other posts of the group are not this one.
+        let taken: std::collections::HashSet<u64> = posts::for_group(&self.core.db, group.id)
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .filter(|p| p.id != post_id)
+            .filter_map(|p| p.message_id)
+            .collect();
+        let channel = ChannelId::new(group.channel_id);
+        let mut before: Option<serenity::MessageId> = None;
+        for _ in 0..HISTORY_PAGES {
+            let mut query = serenity::GetMessages::new().limit(100);
+            if let Some(b) = before {
+                query = query.before(b);
+            }
+            self.pace.request().await;
+            let page = channel.messages(http.as_ref(), query).await.map_err(|e| err_text(&e))?;
+            let found = page
+                .iter()
+                .find(|m| m.author.id == me && !taken.contains(&m.id.get()) && is_copy(view, &path.path.name, due, m));
+            if let Some(m) = found {
+                let thread = match (due.kind, &m.thread) {
+                    (PostKind::Week, Some(t)) => Some(t.id.get()),
+                    (PostKind::Week, None) => {
+                        let week = due.week.and_then(|w| path.week(w)).ok_or("week not in the path")?;
+                        self.open_thread(view, channel, m.id, week).await
+                    }
+                    _ => None,
+                };
+                return Ok(Some((Some(m.id.get()), thread)));
+            }
+            match page.last() {
+                Some(last) if page.len() == 100 => before = Some(last.id),
+                _ => break,
+            }
+        }
+        Ok(None)
+    }
+
+    /// Opens the discussion thread of a weekly post; a failure is logged, not retried later
+    /// (the post itself is out).
+    async fn open_thread(
+        &self,
+        view: &GroupView,
+        channel: ChannelId,
+        message: serenity::MessageId,
+        week: &crate::curriculum::Week,
+    ) -> Option<u64> {
+        let http = self.http().ok()?;
+        let name: String = format!("Week {}: {}", week.number, week.title).chars().take(100).collect();
+        let thread = CreateThread::new(name).auto_archive_duration(serenity::AutoArchiveDuration::OneWeek);
+        // 429s and 5xx are retried below, like the post's (see `send_message`).
+        self.pace.request().await;
+        match channel.create_thread_from_message(http.as_ref(), message, thread).await {
+            Ok(t) => Some(t.id.get()),
+            Err(e) => {
+                warn!(group = view.group.id, "could not open the discussion thread: {}", err_text(&e));
+                None
+            }
+        }
+    }
+
+    async fn send(
+        &self,
+        view: &GroupView,
+        due: &Due,
+        nonce: &str,
+        post_id: i64,
+    ) -> Result<(Option<u64>, Option<u64>), String> {
         let group = &view.group;
         let channel = ChannelId::new(group.channel_id);
         let path = self
@@ -334,24 +502,12 @@ impl Scheduler {
                     group_id: group.id,
                     group_name: Some(group.name.clone()),
                     mention_role: group.mention_role_id,
+                    missed_weeks: unannounced(view, due.session),
                 };
                 let msg = self
                     .send_message(channel, with_nonce(render::week_post(&self.core.curriculum, path, week, &target)))
                     .await?;
-                let name: String = format!("Week {}: {}", week.number, week.title).chars().take(100).collect();
-                let http = self.http().map_err(|e| e.to_string())?;
-                let thread = CreateThread::new(name).auto_archive_duration(serenity::AutoArchiveDuration::OneWeek);
-                // Retried on 429 like the post itself (see `send_message`): a later tick never
-                // makes a missing thread.
-                self.pace.request().await;
-                let thread = match channel.create_thread_from_message(http.as_ref(), msg.id, thread).await {
-                    Ok(t) => Some(t.id.get()),
-                    Err(e) => {
-                        // The post itself is out; a missing thread is logged, not retried later.
-                        warn!(group = group.id, "could not open the discussion thread: {}", err_text(&e));
-                        None
-                    }
-                };
+                let thread = self.open_thread(view, channel, msg.id, week).await;
                 Ok((Some(msg.id.get()), thread))
             }
             PostKind::Skip => {
@@ -382,14 +538,15 @@ impl Scheduler {
                 };
                 let text = render::reminder(&group.name, w, &title, at, current);
                 let msg = self.send_message(channel, with_nonce(render::reminder_message(text.clone()))).await?;
-                self.send_dms(view, &text).await;
+                self.send_dms(view, &text, post_id).await;
                 Ok((Some(msg.id.get()), None))
             }
         }
     }
 
     /// Reminder DMs to members who opted in; one member's closed DMs do not stop the rest.
-    async fn send_dms(&self, view: &GroupView, text: &str) {
+    /// Each is claimed first, so none goes out twice, even across a crash.
+    async fn send_dms(&self, view: &GroupView, text: &str, post_id: i64) {
         let Ok(http) = self.http() else { return };
         let users = match posts::dm_subscribers(&self.core.db, view.group.guild_id, view.group.id).await {
             Ok(u) => u,
@@ -399,6 +556,14 @@ impl Scheduler {
             }
         };
         for u in users {
+            match posts::claim_dm(&self.core.db, post_id, u, self.core.now()).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    warn!(group = view.group.id, user = u, "cannot claim the reminder DM, not sending it: {e}");
+                    continue;
+                }
+            }
             let result = async {
                 self.pace.request().await;
                 let dm = UserId::new(u).create_dm_channel(http.as_ref()).await?;
@@ -406,6 +571,9 @@ impl Scheduler {
                 dm.id.send_message(http.as_ref(), render::reminder_message(text.to_string())).await
             }
             .await;
+            if let Err(e) = posts::complete_dm(&self.core.db, post_id, u, result.is_ok()).await {
+                warn!(group = view.group.id, user = u, "cannot record the reminder DM: {e}");
+            }
             match result {
                 Ok(_) => crate::metrics::post("reminder_dm", "sent", None),
                 Err(e) => {

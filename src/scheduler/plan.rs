@@ -2,7 +2,7 @@
 //! the next post and reminder will happen. The database is the source of truth for what
 //! has been sent; this module only compares it with the calendar.
 
-use crate::model::{GroupView, Post, PostKind, PostState, Session};
+use crate::model::{GroupView, Missed, Post, PostKind, PostState, Session};
 use crate::weeks;
 use chrono::{DateTime, Duration, Utc};
 
@@ -98,6 +98,34 @@ pub fn due(view: &GroupView, posts: &[Post], now: DateTime<Utc>, reminder_hours:
     out
 }
 
+/// The week sessions before the current one that nobody ever tried to post while the group
+/// was live: the bot was down from their post time until the next session began (a tick at
+/// any moment of that slot would have posted them, and a failed attempt leaves a row). Not
+/// yet recorded in `view.missed`. Sessions before `live_since` (before the group was
+/// created or resumed) are not the bot's to post.
+pub fn missed(view: &GroupView, posts: &[Post], now: DateTime<Utc>) -> Vec<Missed> {
+    let schedule = view.schedule();
+    let Some(latest) = schedule.latest_started(now) else {
+        return Vec::new();
+    };
+    (0..latest)
+        .filter_map(|k| {
+            let Session::Week(w) = weeks::session(k, &view.breaks, view.total_weeks) else {
+                return None;
+            };
+            let due_at = schedule.instant(k);
+            let attempted = posts.iter().any(|p| p.kind == PostKind::Week && (p.session == k || p.week == Some(w)));
+            let known = view.missed.iter().any(|m| m.session == k);
+            (due_at >= view.group.live_since && !attempted && !known).then_some(Missed {
+                session: k,
+                week: w,
+                due_at,
+                announced: false,
+            })
+        })
+        .collect()
+}
+
 /// When the next weekly post (or skip note) and its reminder will happen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Next {
@@ -159,6 +187,7 @@ mod tests {
             },
             breaks,
             total_weeks: total,
+            missed: vec![],
         }
     }
 
@@ -190,6 +219,34 @@ mod tests {
         assert!(due(&v, &posts, t("2026-03-30T15:59:59Z"), 24).iter().all(|d| d.kind != PostKind::Week));
         let d = due(&v, &posts, t("2026-03-30T16:00:00Z"), 24);
         assert_eq!(d, vec![Due { kind: PostKind::Week, session: 2, week: Some(3), retry_of: None }]);
+    }
+
+    #[test]
+    fn weeks_whose_whole_slot_passed_unattempted_were_missed_by_the_bot() {
+        use crate::weeks::BreakKind;
+        // Sessions on Mondays 2026-03-16, -23, -30, 04-06 (18:00 Europe/Paris).
+        let mut v = view(vec![], 36);
+        // Week 1 posted, then down until after week 4 began: weeks 2 and 3 were missed; the
+        // current one (4) is not missed, it is caught up.
+        let posts = [sent(PostKind::Week, 0, Some(1))];
+        let now = t("2026-04-07T10:00:00Z");
+        let m = missed(&v, &posts, now);
+        assert_eq!(m.iter().map(|m| (m.session, m.week)).collect::<Vec<_>>(), [(1, 2), (2, 3)]);
+        assert_eq!(m[0].due_at, t("2026-03-23T17:00:00Z"));
+        assert!(m.iter().all(|m| !m.announced));
+        // A failed or claimed attempt is a delivery problem, not downtime; recorded ones are
+        // not found again.
+        let mut failed = sent(PostKind::Week, 1, Some(2));
+        failed.state = PostState::Failed;
+        v.missed = vec![m[1].clone()];
+        assert!(missed(&v, &[posts[0].clone(), failed], now).is_empty());
+        // Skipped sessions are not weeks; sessions before the group went live are not the bot's.
+        let mut v = view(vec![Break { kind: BreakKind::Skip, from: 1, to: Some(2) }], 36);
+        assert_eq!(missed(&v, &posts, now).iter().map(|m| (m.session, m.week)).collect::<Vec<_>>(), [(2, 2)]);
+        v.group.live_since = t("2026-03-30T17:00:00Z");
+        assert!(missed(&v, &posts, now).is_empty());
+        // Before the first session, nothing.
+        assert!(missed(&view(vec![], 36), &[], t("2026-03-01T00:00:00Z")).is_empty());
     }
 
     #[test]

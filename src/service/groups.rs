@@ -6,7 +6,7 @@ use crate::curriculum::{Curriculum, PathFile, Week};
 use crate::db;
 use crate::error::{Error, Result, UserError};
 use crate::ids::MAX_GROUP_NAME;
-use crate::model::{Actor, Break, Group, GroupSettings, GroupView, Schedule, Standing};
+use crate::model::{Actor, Break, Group, GroupSettings, GroupView, Missed, Schedule, Standing};
 use crate::scheduler::plan;
 use crate::search::did_you_mean;
 use crate::weeks::{self, weekday_name};
@@ -206,10 +206,11 @@ pub fn validate(
     }
 }
 
-/// A guild's groups with their breaks, as last read from the database.
+/// A guild's groups with their breaks and missed weeks, as last read from the database.
 struct GuildGroups {
     groups: Vec<Group>,
     breaks: HashMap<i64, Vec<Break>>,
+    missed: HashMap<i64, Vec<Missed>>,
 }
 
 /// What the group service keeps in memory so that resolving a group costs no database round
@@ -249,9 +250,18 @@ impl GroupService {
         for (group_id, b) in db::groups::guild_breaks(&self.core.db, guild_id).await? {
             breaks.entry(group_id).or_default().push(b);
         }
-        let loaded = Arc::new(GuildGroups { groups, breaks });
+        let mut missed: HashMap<i64, Vec<Missed>> = HashMap::new();
+        for (group_id, m) in db::groups::guild_missed(&self.core.db, guild_id).await? {
+            missed.entry(group_id).or_default().push(m);
+        }
+        let loaded = Arc::new(GuildGroups { groups, breaks, missed });
         self.cache().guilds.insert(guild_id, Arc::clone(&loaded));
         Ok(loaded)
+    }
+
+    /// The scheduler recorded weeks the bot missed for a group of this guild.
+    pub fn calendar_changed(&self, guild_id: u64) {
+        self.changed(guild_id);
     }
 
     /// Forgets the guild's groups after a change (the next use reads them again).
@@ -288,7 +298,8 @@ impl GroupService {
 
     fn cached_view(&self, guild: &GuildGroups, group: &Group) -> Result<GroupView> {
         let breaks = guild.breaks.get(&group.id).cloned().unwrap_or_default();
-        complete(&self.core, group.clone(), breaks)
+        let missed = guild.missed.get(&group.id).cloned().unwrap_or_default();
+        complete(&self.core, group.clone(), breaks, missed)
     }
 
     /// Completes a stored group into its calendar (breaks, path length).
@@ -517,13 +528,14 @@ impl GroupService {
 /// Completes a stored group into its calendar (shared with the scheduler's sweep).
 pub async fn view_of(core: &Core, group: Group) -> Result<GroupView> {
     let breaks = db::groups::breaks(&core.db, group.id).await?;
-    complete(core, group, breaks)
+    let missed = db::groups::missed(&core.db, group.id).await?;
+    complete(core, group, breaks, missed)
 }
 
-fn complete(core: &Core, group: Group, breaks: Vec<Break>) -> Result<GroupView> {
+fn complete(core: &Core, group: Group, breaks: Vec<Break>, missed: Vec<Missed>) -> Result<GroupView> {
     let total_weeks =
         core.curriculum.path(&group.path_id).map(|p| p.len_weeks()).ok_or_else(|| Error::missing_path(&group))?;
-    Ok(GroupView { group, breaks, total_weeks })
+    Ok(GroupView { group, breaks, total_weeks, missed })
 }
 
 #[cfg(test)]

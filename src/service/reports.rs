@@ -32,7 +32,7 @@ pub fn input_of(rows: db::reports::ReportRows, curriculum: &Curriculum, now: Dat
     let path = curriculum.path(&group.path_id).ok_or_else(|| Error::missing_path(&group))?;
     Ok(ReportInput {
         questions: report::week_questions(path),
-        group: GroupView { group, breaks: rows.breaks, total_weeks: path.len_weeks() },
+        group: GroupView { group, breaks: rows.breaks, total_weeks: path.len_weeks(), missed: vec![] },
         members: rows.members,
         checkins: rows.checkins,
         ratings: rows.ratings,
@@ -87,7 +87,8 @@ pub async fn report_of(
 ) -> std::result::Result<Report, ReportFailure> {
     let (group, breaks) = db::reports::group(db, guild_id, group_id).await?.ok_or(ReportFailure::NoGroup(group_id))?;
     let path = curriculum.path(&group.path_id).ok_or_else(|| Error::missing_path(&group))?;
-    let view = GroupView { group, breaks, total_weeks: path.len_weeks() };
+    let missed = db::groups::missed(db, group_id).await?;
+    let view = GroupView { group, breaks, total_weeks: path.len_weeks(), missed };
     let r = report::range(&view, now, from, to)?;
     let agg = db::reports::aggregates(db, guild_id, group_id, r).await?;
     Ok(report::build_from(&view, &report::week_questions(path), now, r, &agg))

@@ -466,6 +466,27 @@ impl FakeDiscord {
     pub fn dm_channel_of(&self, user_id: u64) -> u64 {
         self.lock().dm_channel_for(user_id)
     }
+    /// A member's message in a channel (stored and visible in its history, as if typed in
+    /// Discord; no gateway event, the bot has no message intent). Returns it.
+    pub fn post_as_user(&self, channel_id: u64, user_id: u64, content: &str) -> Value {
+        let mut st = self.lock();
+        let author = st.user_json(&self.inner.cfg, user_id);
+        let mut m = crate::rest::create_message(
+            &self.inner.cfg,
+            &mut st,
+            channel_id,
+            &json!({ "content": content }),
+            &[],
+            0,
+            crate::state::Origin::Channel,
+        );
+        m["author"] = author;
+        let id: u64 = m["id"].as_str().and_then(|i| i.parse().ok()).unwrap_or(0);
+        if let Some(stored) = st.messages.get_mut(&id) {
+            stored.msg = m.clone();
+        }
+        m
+    }
     /// Threads the bot created (channel objects as returned).
     pub fn threads(&self) -> Vec<Value> {
         self.lock().threads.clone()

@@ -697,6 +697,13 @@ pub(crate) fn channel_route(
                 .visible_in(cid)
                 .into_iter()
                 .filter(|m| before.is_none_or(|b| id_of(m) < b) && after.is_none_or(|a| id_of(m) > a))
+                .map(|mut m| {
+                    // Like Discord: a message a thread was started from carries that thread.
+                    if let Some(t) = st.threads.iter().find(|t| t["id"] == m["id"]) {
+                        m["thread"] = t.clone();
+                    }
+                    m
+                })
                 .collect();
             all.reverse(); // newest first, like Discord
             all.truncate(limit);
