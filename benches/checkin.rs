@@ -2,10 +2,15 @@
 //!
 //! The real studybot bot and a bare poise bot (one `checkin` command with the same options,
 //! answering a constant) each run as their own process, connected to the same kind of fake
-//! Discord in this process, in proxy mode. Both get the same `/checkin` interactions from 32
-//! members, first one at a time, then 32 at once. Printed per bot: throughput and CPU time
-//! per interaction (the bot process's user + system time from `/proc`, so the fake's own
-//! work is not counted), and studybot's ratio to the bare bot measured in the same run.
+//! Discord in this process. Both get the same `/checkin` interactions from 32 members, first
+//! one at a time, then 32 at once. Printed per bot: throughput and CPU time per interaction
+//! (the bot process's user + system time from `/proc`, so the fake's own work is not
+//! counted), and studybot's ratio to the bare bot measured in the same run.
+//!
+//! Two deployments, each its own table: **direct** (the default: `https://discord.com`,
+//! resolved to the fake's TLS listener, serenity's rate limiter on, for both bots) and
+//! **proxy** (`DISCORD_API_URL` set: the bare bot talks to the URL with no retry at all,
+//! studybot through its local retry forwarder, `studybot::rest`, whose cost this shows).
 //!
 //! A plain `main` (harness = false); `CHECKIN_BENCH_ROLE` makes a child process a bot.
 
@@ -49,13 +54,33 @@ async fn until_parent_leaves() {
     .await;
 }
 
+/// Direct mode: a client that resolves discord.com to the fake's TLS listener and trusts
+/// only its CA (like `FakeDiscord::tls_client`); `None` in proxy mode.
+fn direct_client() -> anyhow::Result<Option<reqwest::Client>> {
+    let Ok(addr) = env("BENCH_TLS_ADDR") else { return Ok(None) };
+    let ca = reqwest::Certificate::from_pem(env("BENCH_CA_PEM")?.as_bytes())?;
+    Ok(Some(
+        reqwest::Client::builder()
+            .no_proxy()
+            .use_rustls_tls()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(ca)
+            .resolve("discord.com", addr.parse()?)
+            .build()?,
+    ))
+}
+
 async fn child_studybot() -> anyhow::Result<()> {
     let db_path = std::path::PathBuf::from(env("BENCH_DB")?);
+    let client = direct_client()?;
     let config = Config {
         discord_token: Some(Secret::new(env("BENCH_TOKEN")?)),
         database: db_path.clone(),
         curriculum: None,
-        discord_api_url: env("BENCH_API")?,
+        discord_api_url: match client {
+            Some(_) => studybot::config::DEFAULT_DISCORD_API.to_string(),
+            None => env("BENCH_API")?,
+        },
         dev_guild: Some(defaults::GUILD),
         moderator_role: None,
         reminder_hours: 24,
@@ -65,7 +90,8 @@ async fn child_studybot() -> anyhow::Result<()> {
     };
     let db = studybot::db::open(&db_path).await?;
     let curriculum = studybot::curriculum::Curriculum::embedded().map_err(|p| anyhow::anyhow!("{p}"))?;
-    let bot = studybot::bot::start(config, curriculum, db, studybot::bot::StartOptions::default()).await?;
+    let options = studybot::bot::StartOptions { http_client: client, ..Default::default() };
+    let bot = studybot::bot::start(config, curriculum, db, options).await?;
     until_parent_leaves().await;
     bot.shutdown().await;
     Ok(())
@@ -91,8 +117,12 @@ async fn checkin(
 }
 
 async fn child_bare() -> anyhow::Result<()> {
-    let http =
-        serenity::HttpBuilder::new(env("BENCH_TOKEN")?).proxy(env("BENCH_API")?).ratelimiter_disabled(true).build();
+    let http = match direct_client()? {
+        Some(client) => serenity::HttpBuilder::new(env("BENCH_TOKEN")?).client(client).build(),
+        None => {
+            serenity::HttpBuilder::new(env("BENCH_TOKEN")?).proxy(env("BENCH_API")?).ratelimiter_disabled(true).build()
+        }
+    };
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions { commands: vec![checkin()], ..Default::default() })
         .setup(|ctx, _ready, framework| {
@@ -204,7 +234,13 @@ struct Running {
     _dir: tempfile::TempDir,
 }
 
-async fn launch(role: &str) -> anyhow::Result<Running> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Direct,
+    Proxy,
+}
+
+async fn launch(role: &str, mode: Mode) -> anyhow::Result<Running> {
     let mut guild = fake_discord::GuildSpec::default_test_guild();
     for i in 0..MEMBERS {
         guild = guild.member(10_000 + i, &format!("member{i}"), &[defaults::MEMBER_ROLE]);
@@ -228,14 +264,19 @@ async fn launch(role: &str) -> anyhow::Result<Running> {
         studybot::db::groups::insert(&db, defaults::GUILD, &s, defaults::ALICE, chrono::Utc::now()).await?;
         db.close().await;
     }
-    let child = Command::new(std::env::current_exe()?)
+    let mut child = Command::new(std::env::current_exe()?);
+    child
         .env("CHECKIN_BENCH_ROLE", role)
         .env("BENCH_API", fake.base_url())
         .env("BENCH_TOKEN", fake.token())
         .env("BENCH_DB", &db_path)
         .env("STUDYBOT_LOG", "warn")
-        .stdin(Stdio::piped())
-        .spawn()?;
+        .env_remove("BENCH_TLS_ADDR")
+        .stdin(Stdio::piped());
+    if mode == Mode::Direct {
+        child.env("BENCH_TLS_ADDR", fake.tls_addr().to_string()).env("BENCH_CA_PEM", fake.ca_pem());
+    }
+    let child = child.spawn()?;
     fake.wait_ready(WAIT).await;
     fake.wait_commands_registered(WAIT).await;
     Ok(Running { fake, child, _dir: dir })
@@ -258,10 +299,10 @@ struct Result2 {
 
 /// Both bots run side by side; each round measures one, then the other, at concurrency 1
 /// and 32, so drift of the machine touches both alike.
-async fn bench_both(tick: f64) -> anyhow::Result<(Result2, Result2)> {
+async fn bench_both(tick: f64, mode: Mode) -> anyhow::Result<(Result2, Result2)> {
     let mut running = Vec::new();
     for (role, expect) in [("bare", "Checked in."), ("studybot", "check-in for week|Checked in for week")] {
-        running.push((launch(role).await?, expect));
+        running.push((launch(role, mode).await?, expect));
     }
     let mut figures: Vec<[Vec<f64>; 4]> = vec![Default::default(), Default::default()];
     for (run, expect) in &running {
@@ -299,18 +340,24 @@ async fn bench_both(tick: f64) -> anyhow::Result<(Result2, Result2)> {
 
 async fn parent() -> anyhow::Result<()> {
     let tick = clock_tick();
-    let (bare, bot) = bench_both(tick).await?;
-    println!(
-        "check-in: {SEQUENTIAL} interactions one at a time and {CONCURRENT} at concurrency 32 (32 members), \
-         median of {ROUNDS} interleaved rounds"
-    );
-    println!("{:<28} {:>14} {:>14} {:>10}", "", "bare poise", "studybot", "ratio");
-    let row = |what: &str, unit: &str, floor: f64, ours: f64| {
-        println!("{what:<28} {floor:>12.0}{unit} {ours:>12.0}{unit} {:>9.2}x", ours / floor);
-    };
-    row("CPU per interaction (c=1)", "us", bare.cpu_1, bot.cpu_1);
-    row("CPU per interaction (c=32)", "us", bare.cpu_32, bot.cpu_32);
-    row("throughput (c=1)", "/s", bare.rate_1, bot.rate_1);
-    row("throughput (c=32)", "/s", bare.rate_32, bot.rate_32);
+    for (mode, what) in [
+        (Mode::Direct, "direct (https://discord.com, serenity's rate limiter; the default)"),
+        (Mode::Proxy, "proxy (DISCORD_API_URL; studybot through its retry forwarder)"),
+    ] {
+        let (bare, bot) = bench_both(tick, mode).await?;
+        println!(
+            "check-in, {what}: {SEQUENTIAL} interactions one at a time and {CONCURRENT} at concurrency 32 \
+             (32 members), median of {ROUNDS} interleaved rounds"
+        );
+        println!("{:<28} {:>14} {:>14} {:>10}", "", "bare poise", "studybot", "ratio");
+        let row = |what: &str, unit: &str, floor: f64, ours: f64| {
+            println!("{what:<28} {floor:>12.0}{unit} {ours:>12.0}{unit} {:>9.2}x", ours / floor);
+        };
+        row("CPU per interaction (c=1)", "us", bare.cpu_1, bot.cpu_1);
+        row("CPU per interaction (c=32)", "us", bare.cpu_32, bot.cpu_32);
+        row("throughput (c=1)", "/s", bare.rate_1, bot.rate_1);
+        row("throughput (c=32)", "/s", bare.rate_32, bot.rate_32);
+        println!();
+    }
     Ok(())
 }

@@ -155,7 +155,15 @@ pub async fn build_http(
         }
         return Ok((builder.build(), None));
     }
-    let transport = crate::rest::Transport::start(&config.discord_api_url, client.unwrap_or_default())
+    let client = match client {
+        Some(c) => c,
+        None => reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .timeout(std::time::Duration::from_secs(60))
+            .build()
+            .map_err(|e| anyhow::anyhow!("cannot build the HTTP client: {e}"))?,
+    };
+    let transport = crate::rest::Transport::start(&config.discord_api_url, client)
         .await
         .map_err(|e| anyhow::anyhow!("cannot start the local REST forwarder: {e}"))?;
     let http = builder.proxy(transport.url().to_string()).ratelimiter_disabled(true).build();
