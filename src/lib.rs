@@ -3,6 +3,7 @@
 //! See `ARCHITECTURE.md` for the code map and the invariants.
 
 pub mod bot;
+pub mod calendar;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -543,3 +543,109 @@ async fn shutdown_with_100_check_ins_in_flight_answers_and_stores_every_one() {
     assert_eq!(stored, 100);
     tb.fake.finish();
 }
+
+/// `/calendar`: an `.ics` file of the group's upcoming sessions that parses back (RFC 5545,
+/// the `icalendar` crate's parser) with the right instants across the end of summer time in
+/// Berlin, a skipped week left out, and one event per remaining week of the path.
+#[tokio::test]
+async fn the_calendar_file_parses_back_with_the_right_instants_across_a_dst_change() {
+    use icalendar::{CalendarDateTime, Component, DatePerhapsTime};
+    let tb = TestBot::start(Mode::Proxy, "2026-10-14T12:00:00Z").await;
+    let g = tb.create_group("Berlin evenings", "architecture", "2026-10-19", 0, "18:00", "Europe/Berlin").await;
+    let r = tb.run(Slash::new("group").sub("skip").string("date", "2026-11-02").by(&tb.moderator())).await;
+    assert!(r.text().contains("2026-11-02"), "{}", r.text());
+
+    let r = tb.run(Slash::new("calendar").by(&tb.member())).await;
+    assert!(r.ephemeral && r.content.contains("36 upcoming sessions"), "{}", r.content);
+    let file = r.files.iter().find(|f| f.filename.as_deref() == Some("berlin-evenings.ics")).expect("an .ics file");
+    let text = String::from_utf8(file.bytes.clone()).unwrap();
+    let cal: icalendar::Calendar = text.parse().unwrap_or_else(|e| panic!("not iCalendar ({e}):\n{text}"));
+    let events: Vec<&icalendar::Event> = cal.components.iter().filter_map(|c| c.as_event()).collect();
+    assert_eq!(events.len(), 36, "every week of the path, the skipped session left out");
+    let start = |e: &icalendar::Event| match e.get_start() {
+        Some(DatePerhapsTime::DateTime(CalendarDateTime::Utc(t))) => t,
+        other => panic!("start is not a UTC date-time: {other:?}"),
+    };
+    // 18:00 in Berlin: 16:00Z in summer time (until 2026-10-25), 17:00Z after.
+    assert_eq!(start(events[0]), support::harness::utc("2026-10-19T16:00:00Z"));
+    assert_eq!(start(events[1]), support::harness::utc("2026-10-26T17:00:00Z"));
+    // 2026-11-02 is skipped: week 3 is on 2026-11-09.
+    assert_eq!(start(events[2]), support::harness::utc("2026-11-09T17:00:00Z"));
+    assert!(events[2].get_summary().unwrap().contains("week 3"), "{:?}", events[2].get_summary());
+    assert!(
+        events[0].get_description().unwrap().contains("18:00 (Europe/Berlin)"),
+        "{:?}",
+        events[0].get_description()
+    );
+    let uids: std::collections::HashSet<&str> = events.iter().filter_map(|e| e.get_uid()).collect();
+    assert_eq!(uids.len(), 36, "stable, distinct UIDs");
+    assert!(uids.contains(format!("studybot-group-{g}-session-0").as_str()));
+    assert!(text.contains("BEGIN:VCALENDAR") && text.contains("VERSION:2.0") && text.contains("PRODID"), "{text}");
+
+    // A paused group's file has no sessions, and says so.
+    tb.run(Slash::new("group").sub("pause").by(&tb.moderator())).await;
+    let r = tb.run(Slash::new("calendar").by(&tb.member())).await;
+    assert!(r.content.contains("is paused"), "{}", r.content);
+    tb.finish().await;
+}
+
+/// `/my-data` returns exactly the member's own rows of this server: not another member's,
+/// not the member's rows in another server; after `/forget-me` nothing is left.
+#[tokio::test]
+async fn my_data_holds_exactly_the_members_rows_of_this_server() {
+    const G2: u64 = 9000;
+    const G2_CHANNEL: u64 = 9001;
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    tb.fake.add_guild(
+        GuildSpec::new(G2, "Other server").owner(defaults::BOB).text_channel(G2_CHANNEL, "general").member(
+            defaults::BOB,
+            "bob",
+            &[],
+        ),
+    );
+    evenings(&tb).await;
+    // bob in the other server, with a group there.
+    let bob_there = Invoker::new(defaults::BOB, "bob").in_guild(G2, G2_CHANNEL).permissions(perms::ALL);
+    let r =
+        tb.run(create("Elsewhere", G2_CHANNEL, "architecture", "2026-11-30", 0, "17:00", "UTC").by(&bob_there)).await;
+    assert!(r.text().contains("Created"), "{}", r.text());
+    tb.set_now("2026-11-30T17:30:00Z");
+    tb.run(checkin(0, 2.0, 3).string("note", "read chapter 1").by(&tb.member())).await;
+    tb.run(checkin(1, 1.0, 2).string("note", "alice's own note").by(&tb.moderator())).await;
+    let r = tb.run(checkin(0, 5.0, 5).string("note", "other server note").by(&bob_there)).await;
+    assert!(r.text().contains("week 1"), "{}", r.text());
+
+    let r = tb.run(Slash::new("my-data").by(&tb.member())).await;
+    assert!(
+        r.ephemeral && r.content.contains("1 check-in") && r.content.contains("moderators can read"),
+        "{}",
+        r.content
+    );
+    let file = r.files.iter().find(|f| f.filename.as_deref() == Some("my-data.json")).expect("a JSON file");
+    let data: Value = serde_json::from_slice(&file.bytes).unwrap();
+    assert_eq!(data["guild_id"], defaults::GUILD.to_string());
+    assert_eq!(data["user_id"], defaults::BOB.to_string());
+    assert_eq!(data["profile"]["display_name"], "bob");
+    let checkins = data["checkins"].as_array().unwrap();
+    assert_eq!(checkins.len(), 1, "{data}");
+    assert_eq!(
+        (checkins[0]["group"].as_str(), checkins[0]["note"].as_str()),
+        (Some("Evenings"), Some("read chapter 1"))
+    );
+    assert_eq!(data["memberships"].as_array().unwrap().len(), 1);
+    let text = String::from_utf8_lossy(&file.bytes);
+    assert!(!text.contains("alice") && !text.contains("Elsewhere") && !text.contains("other server note"), "{text}");
+
+    // In the other server, bob sees that server's rows only, including the group he created.
+    let r = tb.run(Slash::new("my-data").by(&bob_there)).await;
+    let there: Value = serde_json::from_slice(&r.files[0].bytes).unwrap();
+    assert_eq!(there["checkins"][0]["note"], "other server note");
+    assert_eq!(there["groups_created"], serde_json::json!(["Elsewhere"]));
+
+    // Forgotten: nothing left here.
+    let msg = tb.run(Slash::new("forget-me").by(&tb.member())).await.message;
+    tb.fake.click_button(&tb.member(), &msg, "sb:fg").await.wait_reply(T).await;
+    let r = tb.run(Slash::new("my-data").by(&tb.member())).await;
+    assert!(r.content.contains("Nothing is stored about you"), "{}", r.content);
+    tb.finish().await;
+}

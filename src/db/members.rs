@@ -293,8 +293,164 @@ pub async fn forget(db: &Db, guild_id: u64, user_id: u64) -> Result<Forgotten> {
         .await?
         .rows_affected()
         == 1;
+    // Which reminders were sent to them as DMs (the posts belong to this guild's groups).
+    sqlx::query!(
+        "DELETE FROM reminder_dms WHERE user_id = ?
+         AND post_id IN (SELECT p.id FROM posts p JOIN study_groups g ON g.id = p.group_id WHERE g.guild_id = ?)",
+        user,
+        guild
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(Forgotten { checkins, ratings, memberships, member })
+}
+
+/// Everything stored about one member in one guild (`/my-data`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MemberData {
+    pub guild_id: String,
+    pub user_id: String,
+    /// `None` when nothing is stored about the member.
+    pub profile: Option<Profile>,
+    pub memberships: Vec<Membership>,
+    pub checkins: Vec<StoredCheckin>,
+    pub ratings: Vec<StoredRating>,
+    /// Groups this member created (their id is stored as the creator).
+    pub groups_created: Vec<String>,
+    /// Reminders the bot sent them as a direct message.
+    pub reminder_dms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Profile {
+    pub display_name: String,
+    pub reminder_dms_on: bool,
+    pub first_seen: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Membership {
+    pub group: String,
+    pub joined_week: i64,
+    pub joined_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StoredCheckin {
+    pub group: String,
+    pub week: i64,
+    pub status: String,
+    pub hours: f64,
+    pub confidence: i64,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StoredRating {
+    pub group: String,
+    pub week: i64,
+    /// From 1, as shown in Discord.
+    pub question: i64,
+    pub rating: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Reads everything stored about a member in a guild, in one transaction.
+pub async fn export(db: &Db, guild_id: u64, user_id: u64) -> Result<MemberData> {
+    let _timer = crate::metrics::query("members.export");
+    let guild = to_db(guild_id);
+    let user = to_db(user_id);
+    let mut tx = db.sqlite().begin().await?;
+    let profile = sqlx::query!(
+        r#"SELECT display_name, remind_dm, created_at AS "created_at: DateTime<Utc>"
+           FROM members WHERE guild_id = ? AND user_id = ?"#,
+        guild,
+        user
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .map(|r| Profile { display_name: r.display_name, reminder_dms_on: r.remind_dm == 1, first_seen: r.created_at });
+    let memberships = sqlx::query!(
+        r#"SELECT g.name, gm.joined_week, gm.joined_at AS "joined_at: DateTime<Utc>"
+           FROM group_members gm JOIN study_groups g ON g.id = gm.group_id AND g.guild_id = gm.guild_id
+           WHERE gm.guild_id = ? AND gm.user_id = ? ORDER BY g.name"#,
+        guild,
+        user
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|r| Membership { group: r.name, joined_week: r.joined_week, joined_at: r.joined_at })
+    .collect();
+    let checkins = sqlx::query!(
+        r#"SELECT g.name, c.week, c.status, c.hours, c.confidence, c.note,
+                  c.created_at AS "created_at: DateTime<Utc>", c.updated_at AS "updated_at: DateTime<Utc>"
+           FROM checkins c JOIN study_groups g ON g.id = c.group_id AND g.guild_id = c.guild_id
+           WHERE c.guild_id = ? AND c.user_id = ? ORDER BY g.name, c.week"#,
+        guild,
+        user
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|r| StoredCheckin {
+        group: r.name,
+        week: r.week,
+        status: r.status,
+        hours: r.hours,
+        confidence: r.confidence,
+        note: r.note,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    })
+    .collect();
+    let ratings = sqlx::query!(
+        r#"SELECT g.name, r.week, r.question, r.rating, r.updated_at AS "updated_at: DateTime<Utc>"
+           FROM ratings r JOIN study_groups g ON g.id = r.group_id AND g.guild_id = r.guild_id
+           WHERE r.guild_id = ? AND r.user_id = ? ORDER BY g.name, r.week, r.question"#,
+        guild,
+        user
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|r| StoredRating {
+        group: r.name,
+        week: r.week,
+        question: r.question + 1,
+        rating: r.rating,
+        updated_at: r.updated_at,
+    })
+    .collect();
+    let groups_created = sqlx::query_scalar!(
+        "SELECT name FROM study_groups WHERE guild_id = ? AND created_by = ? ORDER BY name",
+        guild,
+        user
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let reminder_dms = sqlx::query_scalar!(
+        "SELECT COUNT(*) FROM reminder_dms d JOIN posts p ON p.id = d.post_id
+         JOIN study_groups g ON g.id = p.group_id WHERE g.guild_id = ? AND d.user_id = ? AND d.state = 'sent'",
+        guild,
+        user
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(MemberData {
+        guild_id: guild_id.to_string(),
+        user_id: user_id.to_string(),
+        profile,
+        memberships,
+        checkins,
+        ratings,
+        groups_created,
+        reminder_dms: reminder_dms.max(0) as u64,
+    })
 }
 
 /// Turns reminder DMs on or off for a member (creating the member row if needed).

@@ -48,6 +48,7 @@ pub fn checkin_modal(f: &OpenForm) -> CreateModal {
     }
     let mut note = CreateInputText::new(InputTextStyle::Paragraph, "Note (optional)", "note")
         .required(false)
+        .placeholder("Moderators of this server can read your note.")
         .max_length(MAX_NOTE as u16);
     if !f.form.note.is_empty() {
         note = note.value(clip(&f.form.note, MAX_NOTE));
@@ -147,3 +148,25 @@ pub fn reminders(on: bool) -> &'static str {
 
 /// `/forget-me`: the warning above the confirm buttons.
 pub const FORGET_WARNING: &str = "This deletes all your check-ins, self-assessment ratings and group memberships in this server. It cannot be undone.";
+
+/// `/my-data`: the file (pretty JSON, every stored row) and the text beside it.
+pub fn my_data(data: &crate::db::members::MemberData) -> Result<(String, Vec<u8>), serde_json::Error> {
+    let file = serde_json::to_vec_pretty(data)?;
+    let text = match &data.profile {
+        None if data.checkins.is_empty() && data.groups_created.is_empty() => {
+            "Nothing is stored about you in this server.".to_string()
+        }
+        _ => format!(
+            "Everything this bot stores about you in this server: {} check-in{} (with their notes, which this \
+             server's moderators can read), {} self-assessment rating{}, {} group membership{}. `/forget-me` \
+             deletes it.",
+            data.checkins.len(),
+            if data.checkins.len() == 1 { "" } else { "s" },
+            data.ratings.len(),
+            if data.ratings.len() == 1 { "" } else { "s" },
+            data.memberships.len(),
+            if data.memberships.len() == 1 { "" } else { "s" },
+        ),
+    };
+    Ok((text, file))
+}

@@ -85,6 +85,25 @@ pub fn missed_line(v: &GroupView) -> Option<String> {
     ))
 }
 
+/// The text beside `/calendar`'s file.
+pub fn calendar_note(v: &GroupView, sessions: &[crate::calendar::Upcoming]) -> String {
+    let name = &v.group.name;
+    match (sessions.first(), sessions.last()) {
+        (Some(first), Some(last)) => format!(
+            "**{name}**: {} upcoming session{}, from <t:{}:f> (week {}) to <t:{}:f> (week {}). Open the file to \
+             add them to your calendar; skipped weeks are left out. Ask again after a change to the schedule.",
+            sessions.len(),
+            if sessions.len() == 1 { "" } else { "s" },
+            first.at.timestamp(),
+            first.week,
+            last.at.timestamp(),
+            last.week
+        ),
+        _ if v.group.paused => format!("**{name}** is paused: the file has no sessions until it resumes."),
+        _ => format!("**{name}** has no upcoming sessions: its path is finished."),
+    }
+}
+
 /// `/group next`.
 pub fn next(v: &GroupView, next: Option<&Next>) -> String {
     let name = &v.group.name;

@@ -378,6 +378,11 @@ impl CheckinService {
         Ok(())
     }
 
+    /// `/my-data`: everything stored about the member in this server.
+    pub async fn my_data(&self, actor: &Actor) -> Result<db::members::MemberData> {
+        Ok(db::members::export(&self.core.db, actor.guild_id, actor.user_id).await?)
+    }
+
     /// `/forget-me` confirmed: deletes the member's rows in this server.
     pub async fn forget(&self, actor: &Actor) -> Result<db::members::Forgotten> {
         let forgotten = db::members::forget(&self.core.db, actor.guild_id, actor.user_id).await;

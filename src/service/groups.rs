@@ -518,6 +518,18 @@ impl GroupService {
     }
 
     /// When the group's next post and reminder happen (`None`: paused or finished).
+    /// The group's upcoming sessions, for its calendar file.
+    pub async fn calendar(
+        &self,
+        actor: &Actor,
+        group: Option<&str>,
+    ) -> Result<(GroupView, Vec<crate::calendar::Upcoming>)> {
+        let view = self.resolve(actor, group).await?;
+        let path = self.core.curriculum.path(&view.group.path_id).ok_or_else(|| Error::missing_path(&view.group))?;
+        let sessions = crate::calendar::upcoming(&view, path, self.core.now(), crate::calendar::MAX_SESSIONS);
+        Ok((view, sessions))
+    }
+
     pub async fn next(&self, actor: &Actor, group: Option<&str>) -> Result<(GroupView, Option<plan::Next>)> {
         let view = self.resolve(actor, group).await?;
         let next = plan::next(&view, self.core.now(), self.core.reminder_hours);

@@ -61,7 +61,7 @@ pub async fn checkin(
     #[min = 1]
     #[max = 5]
     confidence: i64,
-    #[description = "Anything to remember (up to 500 characters)"]
+    #[description = "Anything to remember (up to 500 characters; this server's moderators can read it)"]
     #[max_length = 500]
     note: Option<String>,
     #[description = "Study group"]
@@ -118,6 +118,17 @@ pub async fn progress(
     reply::embeds(ctx, render::progress::embeds(&name, &groups)).await
 }
 
+/// Download everything this bot stores about you in this server (a JSON file, only for you).
+#[poise::command(slash_command, guild_only, rename = "my-data")]
+pub async fn my_data(ctx: Context<'_>) -> Result<(), BotError> {
+    let who = actor::of_command(ctx).await?;
+    let data = ctx.data().services.checkins.my_data(&who).await?;
+    let (text, file) = render::checkins::my_data(&data).map_err(|e| BotError::internal(format!("my-data: {e}")))?;
+    let attachment = serenity::CreateAttachment::bytes(file, "my-data.json");
+    ctx.send(CreateReply::default().ephemeral(true).content(text).attachment(attachment)).await?;
+    Ok(())
+}
+
 /// Delete everything this bot stored about you in this server (asks first).
 #[poise::command(slash_command, guild_only, rename = "forget-me")]
 pub async fn forget_me(ctx: Context<'_>) -> Result<(), BotError> {
@@ -126,6 +137,25 @@ pub async fn forget_me(ctx: Context<'_>) -> Result<(), BotError> {
         .content(render::checkins::FORGET_WARNING)
         .components(render::groups::confirm_buttons(CustomId::Forget, "Delete my data"));
     ctx.send(r).await?;
+    Ok(())
+}
+
+/// Get your group's upcoming sessions as a calendar file (.ics) to import into your calendar.
+#[poise::command(slash_command, guild_only)]
+pub async fn calendar(
+    ctx: Context<'_>,
+    #[description = "Study group"]
+    #[autocomplete = "autocomplete_group"]
+    group: Option<String>,
+) -> Result<(), BotError> {
+    let who = actor::of_command(ctx).await?;
+    let data = ctx.data();
+    let (view, sessions) = data.services.groups.calendar(&who, group.as_deref()).await?;
+    let path_name = data.curriculum.path(&view.group.path_id).map(|p| p.path.name.clone()).unwrap_or_default();
+    let file = render::calendar::ics(&view, &path_name, &sessions, data.now());
+    let attachment = serenity::CreateAttachment::bytes(file.into_bytes(), render::calendar::file_name(&view));
+    let text = render::groups::calendar_note(&view, &sessions);
+    ctx.send(CreateReply::default().ephemeral(true).content(text).attachment(attachment)).await?;
     Ok(())
 }
 

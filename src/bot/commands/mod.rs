@@ -23,8 +23,10 @@ pub fn all() -> Vec<Command> {
         member::checkin(),
         member::assess(),
         member::progress(),
+        member::my_data(),
         member::forget_me(),
         member::remind(),
+        member::calendar(),
         report::report(),
     ]
 }
@@ -51,8 +53,10 @@ mod tests {
                 "checkin",
                 "assess",
                 "progress",
+                "my-data",
                 "forget-me",
                 "remind",
+                "calendar",
                 "report"
             ]
         );
