@@ -32,6 +32,14 @@ fn counts(c: &Checkin) -> bool {
     c.status.counts_for_streak()
 }
 
+/// The held weeks without any check-in, except the latest (still in progress), the last
+/// `limit` of them in order: what a member could catch up on.
+pub fn to_catch_up(held: &[u32], checkins: &[Checkin], limit: usize) -> Vec<u32> {
+    let finished = held.split_last().map_or(&[][..], |(_, rest)| rest);
+    let missed: Vec<u32> = finished.iter().copied().filter(|w| !checkins.iter().any(|c| c.week == *w)).collect();
+    missed[missed.len().saturating_sub(limit)..].to_vec()
+}
+
 /// Computes progress. `held` lists the curriculum weeks held so far, in order (skipped and
 /// paused sessions are not in it, so they never break a streak). A week counts toward a
 /// streak when the member checked in as done or partial. The current streak ends at the
@@ -59,7 +67,8 @@ pub fn compute(held: &[u32], checkins: &[Checkin], ratings: &[Rating]) -> Progre
     weakest.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
     weakest.truncate(3);
     Progress {
-        weeks_checked_in: checkins.len() as u32,
+        // Check-ins of held weeks only (not of a week the bot missed).
+        weeks_checked_in: marks.iter().filter(|m| m.is_some()).count() as u32,
         weeks_held: held.len() as u32,
         current_streak: current,
         best_streak: best,

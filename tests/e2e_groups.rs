@@ -649,3 +649,46 @@ async fn my_data_holds_exactly_the_members_rows_of_this_server() {
     assert!(r.content.contains("Nothing is stored about you"), "{}", r.content);
     tb.finish().await;
 }
+
+/// Fair progress: a member who joins in week 7 is measured from week 7 ("1 of 1 held" after
+/// one check-in), `/join` makes them a member before any check-in, and weeks they missed
+/// since joining are offered to catch up on with a link to their weekly post.
+#[tokio::test]
+async fn a_late_joiner_counts_from_their_week_and_gets_a_catch_up_list() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let g = evenings(&tb).await;
+    // Week 7 of Evenings (Mondays 18:00 Berlin from 2026-11-30): 2027-01-11. The bot was not
+    // running before (weeks 1-6 are recorded as missed by it); week 7 is posted.
+    tb.set_now("2027-01-11T18:30:00Z");
+    assert_eq!(tb.tick().await.sent, 1);
+    let r = tb.run(Slash::new("join").by(&tb.member())).await;
+    assert!(r.text().contains("You are in **Evenings** from week 7"), "{}", r.text());
+    let p = tb.run(Slash::new("progress").by(&tb.member())).await.text();
+    assert!(p.contains("0 of 1 held"), "{p}");
+    tb.run(checkin(0, 2.0, 4).by(&tb.member())).await;
+    let p = tb.run(Slash::new("progress").by(&tb.member())).await.text();
+    assert!(p.contains("1 of 1 held") && !p.contains("Catch up"), "{p}");
+
+    // Weeks 8 and 9 are posted; bob checks in for neither. In week 10 he is offered both,
+    // with links to their posts and threads; week 10 itself is still in progress.
+    let mut posts = std::collections::HashMap::new();
+    for (week, at) in [(8, "2027-01-18T17:00:00Z"), (9, "2027-01-25T17:00:00Z"), (10, "2027-02-01T17:00:00Z")] {
+        tb.set_now(at);
+        assert_eq!(tb.tick().await.sent, 1, "week {week}");
+        let post = tb.fake.channel_posts(defaults::GENERAL).into_iter().last().unwrap();
+        posts.insert(week, post["id"].as_str().unwrap().to_string());
+    }
+    tb.set_now("2027-02-02T09:00:00Z");
+    let p = tb.run(Slash::new("progress").by(&tb.member())).await;
+    let text = p.text();
+    assert!(text.contains("1 of 4 held"), "{text}");
+    let catch_up = text.split("Catch up").nth(1).unwrap_or_else(|| panic!("no catch-up list: {text}"));
+    for week in [8, 9] {
+        let link = format!("https://discord.com/channels/{}/{}/{}", defaults::GUILD, defaults::GENERAL, posts[&week]);
+        assert!(catch_up.contains(&format!("Week {week}:")) && catch_up.contains(&link), "week {week}: {catch_up}");
+    }
+    assert!(!catch_up.contains("Week 10:") && !catch_up.contains("Week 7:"), "{catch_up}");
+    assert!(catch_up.contains("discussion <#"), "{catch_up}");
+    let _ = g;
+    tb.finish().await;
+}

@@ -40,12 +40,16 @@ async fn informational_commands_answer_quickly_and_ephemerally() {
     let help = tb.run(Slash::new("help")).await;
     assert!(help.ephemeral);
     let text = help.text();
-    for cmd in ["/checkin", "/group create", "/track", "/search", "/report participation"] {
-        if cmd == "/report participation" && !text.contains("/report") {
-            continue; // registered once the report commands exist
-        }
+    for cmd in ["/checkin", "/group create", "/track", "/search", "/report participation", "/join", "/calendar"] {
         assert!(text.contains(cmd), "help lacks {cmd}:\n{text}");
     }
+    // Getting started first, then member commands, then moderator commands.
+    let at = |s: &str| text.find(s).unwrap_or_else(|| panic!("help lacks {s}:\n{text}"));
+    assert!(at("Getting started") < at("For members") && at("For members") < at("For moderators"), "{text}");
+    let members = &text[at("For members")..at("For moderators")];
+    let moderators = &text[at("For moderators")..];
+    assert!(members.contains("`/checkin`") && !members.contains("`/group create`"), "{members}");
+    assert!(moderators.contains("`/group create`") && moderators.contains("`/report participation`"), "{moderators}");
 
     let tracks = tb.run(Slash::new("tracks")).await;
     assert!(tracks.ephemeral);

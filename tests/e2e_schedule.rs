@@ -647,23 +647,26 @@ async fn a_channel_without_permission_does_not_block_other_groups() {
 
 /// 24 h before a session: one reminder in the channel with the check-in count and no pings,
 /// and one DM to each member of the group who turned reminder DMs on; never twice.
-/// A group starting Monday 2026-11-23 18:00 UTC; bob and alice turn reminder DMs on, bob
-/// checks in for week 1 (so he belongs to the group), alice never does. Runs to the reminder
-/// 24 h before week 2 and returns the group and that reminder's text.
+/// A group starting Monday 2026-11-23 18:00 UTC. alice turns reminder DMs on before any
+/// group exists (so she belongs to none), bob turns them on once it exists (which joins him
+/// to it) and checks in for week 1. Runs to the reminder 24 h before week 2 and returns the
+/// group and that reminder's text.
 async fn reminded_to_week_2(tb: &TestBot) -> (i64, String) {
+    let t = tb.run(Slash::new("remind").integer("setting", 0).by(&tb.moderator())).await.text();
+    assert!(t.contains("Reminder DMs are on") && t.contains("/join"), "{t}");
     let g = tb.create_group("Reminded", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
     let t = tb.run(Slash::new("remind").integer("setting", 0).by(&tb.member())).await.text();
-    assert!(t.contains("direct message"), "{t}");
-    let t = tb.run(Slash::new("remind").integer("setting", 0).by(&tb.moderator())).await.text();
-    assert!(t.contains("direct message"), "{t}");
+    assert!(t.contains("You are in **Reminded**") && t.contains("direct message"), "{t}");
 
-    // The reminder before week 1 (nobody belongs to the group yet: no DMs).
+    // The reminder before week 1: bob joined with `/remind on`, so he gets it before his
+    // first check-in; alice belongs to no group.
     tb.set_now("2026-11-22T17:59:59Z");
     assert_eq!(tb.tick().await.sent, 0);
     tb.set_now("2026-11-22T18:00:00Z");
     assert_eq!(tb.tick().await.sent, 1);
     assert_eq!(reminders(tb).len(), 1);
-    assert!(tb.fake.dm_messages(defaults::BOB).is_empty());
+    assert_eq!(tb.fake.dm_messages(defaults::BOB).len(), 1);
+    assert!(tb.fake.dm_messages(defaults::ALICE).is_empty());
 
     tick_posts_week(tb, "2026-11-23T18:00:00Z", g, 1).await;
     tb.set_now("2026-11-24T09:00:00Z");
@@ -713,8 +716,8 @@ async fn opted_in_members_of_the_group_get_the_reminder_as_a_dm_and_others_do_no
     let (_, text) = reminded_to_week_2(&tb).await;
     // bob (opted in, member) gets the same text; alice (opted in, not a member) nothing.
     let dms = tb.fake.dm_messages(defaults::BOB);
-    assert_eq!(dms.len(), 1, "{dms:?}");
-    assert_eq!(dms[0]["content"].as_str(), Some(text.as_str()));
+    assert_eq!(dms.len(), 2, "{dms:?}");
+    assert_eq!(dms[1]["content"].as_str(), Some(text.as_str()));
     assert!(tb.fake.dm_messages(defaults::ALICE).is_empty());
     tb.finish().await;
 }
@@ -730,7 +733,7 @@ async fn a_reminder_is_never_sent_twice_for_a_session_even_across_a_restart() {
     tb.set_now("2026-11-30T17:59:00Z");
     assert_eq!(tb.tick().await.sent, 0);
     assert_eq!(reminders(&tb).len(), 2);
-    assert_eq!(tb.fake.dm_messages(defaults::BOB).len(), 1);
+    assert_eq!(tb.fake.dm_messages(defaults::BOB).len(), 2);
     tb.finish().await;
 }
 
@@ -744,7 +747,7 @@ async fn turning_dms_off_stops_them_and_one_members_closed_dms_do_not_stop_the_o
     tb.set_now("2026-12-06T18:00:00Z");
     assert_eq!(tb.tick().await.sent, 1);
     assert_eq!(reminders(&tb).len(), 3);
-    assert_eq!(tb.fake.dm_messages(defaults::BOB).len(), 1);
+    assert_eq!(tb.fake.dm_messages(defaults::BOB).len(), 2);
 
     // One member's closed DMs do not stop the others' (nor fail the reminder).
     let checkin = Slash::new("checkin").integer("status", 1).number("hours", 1.5).integer("confidence", 3);
@@ -759,7 +762,7 @@ async fn turning_dms_off_stops_them_and_one_members_closed_dms_do_not_stop_the_o
     let alice = tb.fake.dm_messages(defaults::ALICE);
     assert_eq!(alice.len(), 1, "{alice:?}");
     assert!(alice[0]["content"].as_str().unwrap().contains("moves on to week 4"));
-    assert_eq!(tb.fake.dm_messages(defaults::BOB).len(), 1);
+    assert_eq!(tb.fake.dm_messages(defaults::BOB).len(), 2);
     tb.finish().await;
 }
 

@@ -306,6 +306,22 @@ pub async fn forget(db: &Db, guild_id: u64, user_id: u64) -> Result<Forgotten> {
     Ok(Forgotten { checkins, ratings, memberships, member })
 }
 
+/// The week from which a member belongs to a group (`None`: not a member).
+pub async fn joined_week(db: &Db, guild_id: u64, group_id: i64, user_id: u64) -> Result<Option<u32>> {
+    let _timer = crate::metrics::query("members.joined_week");
+    let guild = to_db(guild_id);
+    let user = to_db(user_id);
+    let w = sqlx::query_scalar!(
+        "SELECT joined_week FROM group_members WHERE guild_id = ? AND group_id = ? AND user_id = ?",
+        guild,
+        group_id,
+        user
+    )
+    .fetch_optional(db.sqlite())
+    .await?;
+    w.map(|w| decode_u32("group_members", group_id, "joined_week", w)).transpose()
+}
+
 /// Everything stored about one member in one guild (`/my-data`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MemberData {

@@ -167,6 +167,24 @@ pub async fn mark_failed(db: &Db, id: i64, error: &str, now: DateTime<Utc>) -> R
     Ok(())
 }
 
+/// The weekly posts that went out, by week: (week, message, thread).
+pub async fn week_links(db: &Db, group_id: i64) -> Result<Vec<(u32, u64, Option<u64>)>> {
+    let _timer = crate::metrics::query("posts.week_links");
+    let rows = sqlx::query!(
+        "SELECT id, week, message_id, thread_id FROM posts
+         WHERE group_id = ? AND kind = 'week' AND state = 'sent' AND message_id IS NOT NULL ORDER BY week",
+        group_id
+    )
+    .fetch_all(db.sqlite())
+    .await?;
+    rows.into_iter()
+        .filter_map(|r| Some((r.id, r.week?, r.message_id?, r.thread_id)))
+        .map(|(id, week, message, thread)| {
+            Ok((decode_u32("posts", id, "week", week)?, from_db(message), thread.map(from_db)))
+        })
+        .collect()
+}
+
 /// Members of a group who opted in to reminder DMs.
 pub async fn dm_subscribers(db: &Db, guild_id: u64, group_id: i64) -> Result<Vec<u64>> {
     let _timer = crate::metrics::query("posts.dm_subscribers");

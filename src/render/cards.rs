@@ -148,7 +148,7 @@ pub fn search_results(query: &str, hits: &[Hit]) -> CreateEmbed {
 
 /// `/help`: what the bot does, its paths, then one line per command (`lines`, already
 /// "`/name`: description").
-pub fn help(c: &Curriculum, lines: Vec<String>) -> Vec<CreateEmbed> {
+pub fn help(c: &Curriculum, members: Vec<String>, moderators: Vec<String>) -> Vec<CreateEmbed> {
     let paths: Vec<String> = c
         .paths
         .iter()
@@ -163,7 +163,19 @@ pub fn help(c: &Curriculum, lines: Vec<String>) -> Vec<CreateEmbed> {
             paths.join("\n")
         ))
         .colour(super::COLOUR);
-    let mut all = vec![about];
-    all.extend(paginate("Commands", &[(String::from("Commands"), lines)]).into_iter().flatten());
+    let start = CreateEmbed::new()
+        .title("Getting started")
+        .description(
+            "1. `/join` your server's study group (`/week` shows what it studies this week).\n\
+             2. Each week, read the weekly post in the group's channel and discuss in its thread.\n\
+             3. `/checkin` (or the post's **Check in** button) when you are done, and rate yourself with \
+             `/assess`.\n\
+             4. `/progress` shows your streak and what to catch up on; `/remind on` sends you each \
+             reminder as a direct message; `/calendar` puts the sessions in your calendar.",
+        )
+        .colour(super::COLOUR);
+    let mut all = vec![about, start];
+    let sections = [(String::from("For members"), members), (String::from("For moderators"), moderators)];
+    all.extend(paginate("Commands", &sections).into_iter().flatten());
     all
 }

@@ -4,6 +4,7 @@
 use super::COLOUR;
 use crate::ids::CustomId;
 use crate::limits;
+use crate::model::GroupView;
 use crate::service::checkins::{Assessment, CheckedIn, MAX_NOTE, OpenForm};
 use serenity::all::{
     ButtonStyle, CreateActionRow, CreateButton, CreateEmbed, CreateEmbedFooter, CreateInputText, CreateModal,
@@ -138,12 +139,27 @@ pub fn assessment(a: &Assessment) -> (CreateEmbed, Vec<CreateActionRow>) {
 }
 
 /// `/remind`: what the member now gets.
-pub fn reminders(on: bool) -> &'static str {
-    if on {
-        "Reminders will come to you as a direct message before each weekly post."
-    } else {
-        "Reminder DMs are off. The reminder in the group channel never mentions anyone."
+pub fn reminders(on: bool, joined: Option<&GroupView>) -> String {
+    match (on, joined) {
+        (true, Some(v)) => format!(
+            "You are in **{}**: its reminders will come to you as a direct message before each weekly post \
+             (keep DMs from this server open).",
+            v.group.name
+        ),
+        (true, None) => "Reminder DMs are on. Join a group with `/join group:` to get its reminders \
+                         before each weekly post."
+            .to_string(),
+        (false, _) => "Reminder DMs are off. The reminder in the group channel never mentions anyone.".to_string(),
     }
+}
+
+/// `/join` done.
+pub fn joined(v: &GroupView, week: u32) -> String {
+    format!(
+        "You are in **{}** from week {week}: `/progress` counts from there, and `/remind on` sends you its \
+         reminders as a direct message.",
+        v.group.name
+    )
 }
 
 /// `/forget-me`: the warning above the confirm buttons.

@@ -38,6 +38,25 @@ pub fn embeds(who: &str, groups: &[GroupProgress]) -> Vec<CreateEmbed> {
             if !weakest.is_empty() {
                 e = e.field("Weakest topics (self-assessment)", weakest.join("\n"), false);
             }
+            let catch_up: Vec<String> = g
+                .catch_up
+                .iter()
+                .map(|c| {
+                    let mut line = format!("- Week {}: {}", c.week, c.title);
+                    match &c.post {
+                        Some(link) => line.push_str(&format!(" ([weekly post]({link}))")),
+                        None => line.push_str(&format!(" (`/week number:{}`)", c.week)),
+                    }
+                    if let Some(t) = c.thread {
+                        line.push_str(&format!(", discussion <#{t}>"));
+                    }
+                    line
+                })
+                .collect();
+            if !catch_up.is_empty() {
+                let value: String = catch_up.join("\n").chars().take(crate::limits::FIELD_VALUE).collect();
+                e = e.field("Catch up (weeks without a check-in)", value, false);
+            }
             e
         })
         .collect()

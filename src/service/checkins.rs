@@ -371,11 +371,49 @@ impl CheckinService {
         Ok(Assessment { group_id: view.group.id, week, title: w.title.clone(), questions: w.questions.clone(), mine })
     }
 
-    /// `/remind on|off`: reminder DMs for the member.
-    pub async fn set_reminders(&self, actor: &Actor, on: bool) -> Result<()> {
+    /// `/join`: the member belongs to the group from its current week (week 1 before it
+    /// starts), so its reminders reach them before their first check-in. Joining again
+    /// changes nothing.
+    pub async fn join(&self, actor: &Actor, group: Option<&str>) -> Result<(GroupView, u32)> {
+        let view = self.groups.resolve(actor, group).await?;
+        let now = self.core.now();
+        let week = match view.standing(now) {
+            Standing::Finished { total } => {
+                return Err(UserError::NoMoreCheckins { group: view.group.name.clone(), total }.into());
+            }
+            Standing::NotStarted { .. } => 1,
+            s => s.current_week().unwrap_or(1),
+        };
+        let a = Author {
+            guild_id: actor.guild_id,
+            group_id: view.group.id,
+            user_id: actor.user_id,
+            display_name: &actor.display_name,
+        };
+        db::members::join(&self.core.db, a, week, now).await?;
+        let week = db::members::joined_week(&self.core.db, actor.guild_id, view.group.id, actor.user_id)
+            .await?
+            .unwrap_or(week);
+        self.joined.record(&a, week);
+        self.groups.joined(actor.guild_id, actor.user_id, view.group.id);
+        Ok((view, week))
+    }
+
+    /// `/remind on|off`: reminder DMs for the member. Turning them on also joins the group
+    /// (the one named, or the server's only one), so its reminders reach the member; the
+    /// group joined is returned.
+    pub async fn set_reminders(&self, actor: &Actor, on: bool, group: Option<&str>) -> Result<Option<GroupView>> {
         let now = self.core.now();
         db::members::set_remind(&self.core.db, actor.guild_id, actor.user_id, &actor.display_name, on, now).await?;
-        Ok(())
+        if !on {
+            return Ok(None);
+        }
+        match self.join(actor, group).await {
+            Ok((view, _)) => Ok(Some(view)),
+            // Several groups and none named, or none at all: DMs are on; `/join` picks one.
+            Err(crate::error::Error::User(_)) if group.is_none() => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// `/my-data`: everything stored about the member in this server.

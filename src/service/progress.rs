@@ -14,6 +14,23 @@ pub struct GroupProgress {
     pub progress: Progress,
     /// (week, title, average rating), lowest first.
     pub weakest: Vec<(u32, String, f64)>,
+    /// Finished weeks since the member joined without a check-in, latest last (at most
+    /// [`CATCH_UP`]), with where to read them.
+    pub catch_up: Vec<CatchUp>,
+}
+
+/// At most this many weeks are offered to catch up on.
+pub const CATCH_UP: usize = 5;
+
+/// A week to catch up on: its post in the group's channel and its discussion thread, when
+/// they exist.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatchUp {
+    pub week: u32,
+    pub title: String,
+    /// `https://discord.com/channels/...` of the weekly post.
+    pub post: Option<String>,
+    pub thread: Option<u64>,
 }
 
 /// A member's progress in every group they belong to, and their check-ins, newest first.
@@ -85,16 +102,36 @@ impl ProgressService {
     }
 
     async fn in_group(&self, guild_id: u64, user_id: u64, view: &GroupView) -> Result<(GroupProgress, Vec<Checkin>)> {
-        let held = view.weeks_held(self.core.now());
+        // Fair to late joiners: only the weeks held since the member joined count.
+        let joined = db::members::joined_week(&self.core.db, guild_id, view.group.id, user_id).await?;
+        let held: Vec<u32> =
+            view.weeks_held(self.core.now()).into_iter().filter(|w| joined.is_none_or(|j| *w >= j)).collect();
         let checkins = db::members::checkins(&self.core.db, guild_id, view.group.id, user_id).await?;
         let ratings = db::members::ratings(&self.core.db, guild_id, view.group.id, user_id).await?;
         let p = progress::compute(&held, &checkins, &ratings);
         let path = self.core.path_of(view)?;
-        let weakest = p
-            .weakest
-            .iter()
-            .map(|(w, avg)| (*w, path.week(*w).map(|x| x.title.clone()).unwrap_or_default(), *avg))
-            .collect();
-        Ok((GroupProgress { group_name: view.group.name.clone(), progress: p, weakest }, checkins))
+        let title = |w: u32| path.week(w).map(|x| x.title.clone()).unwrap_or_default();
+        let weakest = p.weakest.iter().map(|(w, avg)| (*w, title(*w), *avg)).collect();
+        let to_catch_up = progress::to_catch_up(&held, &checkins, CATCH_UP);
+        let catch_up = if to_catch_up.is_empty() {
+            Vec::new()
+        } else {
+            let links = db::posts::week_links(&self.core.db, view.group.id).await?;
+            to_catch_up
+                .into_iter()
+                .map(|week| {
+                    let link = links.iter().find(|(w, _, _)| *w == week);
+                    CatchUp {
+                        week,
+                        title: title(week),
+                        post: link.map(|(_, m, _)| {
+                            format!("https://discord.com/channels/{guild_id}/{}/{m}", view.group.channel_id)
+                        }),
+                        thread: link.and_then(|(_, _, t)| *t),
+                    }
+                })
+                .collect()
+        };
+        Ok((GroupProgress { group_name: view.group.name.clone(), progress: p, weakest, catch_up }, checkins))
     }
 }

@@ -7,23 +7,25 @@ use crate::service::catalog;
 use poise::serenity_prelude as serenity;
 use serenity::{AutocompleteChoice, CreateAutocompleteResponse};
 
-/// What the bot does and which commands exist.
+/// How to get started, and every command for members and for moderators.
 #[poise::command(slash_command)]
 pub async fn help(ctx: Context<'_>) -> Result<(), BotError> {
-    let mut lines = Vec::new();
+    let (mut members, mut moderators) = (Vec::new(), Vec::new());
     for c in &ctx.framework().options().commands {
+        // Moderator commands are the ones Discord hides from members by default.
+        let list = if c.default_member_permissions.is_empty() { &mut members } else { &mut moderators };
         if c.subcommands.is_empty() {
-            lines.push(format!("`/{}`: {}", c.name, c.description.clone().unwrap_or_default()));
+            list.push(format!("`/{}`: {}", c.name, c.description.clone().unwrap_or_default()));
         } else {
             for s in &c.subcommands {
-                lines.push(format!("`/{} {}`: {}", c.name, s.name, s.description.clone().unwrap_or_default()));
+                list.push(format!("`/{} {}`: {}", c.name, s.name, s.description.clone().unwrap_or_default()));
             }
         }
     }
-    reply::embeds(ctx, cards::help(&ctx.data().curriculum, lines)).await
+    reply::embeds(ctx, cards::help(&ctx.data().curriculum, members, moderators)).await
 }
 
-/// List the five specialization tracks.
+/// List the specialization tracks you can choose after the foundation.
 #[poise::command(slash_command)]
 pub async fn tracks(ctx: Context<'_>) -> Result<(), BotError> {
     reply::embeds(ctx, vec![cards::tracks_list(&ctx.data().curriculum)]).await

@@ -167,11 +167,30 @@ pub enum OnOff {
     Off,
 }
 
-/// Get the weekly reminder as a direct message (on) or not (off).
+/// Get each weekly reminder as a direct message (on), which also joins the group, or not (off).
 #[poise::command(slash_command, guild_only)]
-pub async fn remind(ctx: Context<'_>, #[description = "on or off"] setting: OnOff) -> Result<(), BotError> {
+pub async fn remind(
+    ctx: Context<'_>,
+    #[description = "on or off"] setting: OnOff,
+    #[description = "Study group to join for its reminders"]
+    #[autocomplete = "autocomplete_group"]
+    group: Option<String>,
+) -> Result<(), BotError> {
     let who = actor::of_command(ctx).await?;
     let on = matches!(setting, OnOff::On);
-    ctx.data().services.checkins.set_reminders(&who, on).await?;
-    reply::text(ctx, render::checkins::reminders(on)).await
+    let joined = ctx.data().services.checkins.set_reminders(&who, on, group.as_deref()).await?;
+    reply::text(ctx, render::checkins::reminders(on, joined.as_ref())).await
+}
+
+/// Join a study group: your progress counts from this week and you can get its reminders.
+#[poise::command(slash_command, guild_only)]
+pub async fn join(
+    ctx: Context<'_>,
+    #[description = "Study group"]
+    #[autocomplete = "autocomplete_group"]
+    group: Option<String>,
+) -> Result<(), BotError> {
+    let who = actor::of_command(ctx).await?;
+    let (view, week) = ctx.data().services.checkins.join(&who, group.as_deref()).await?;
+    reply::text(ctx, render::checkins::joined(&view, week)).await
 }
