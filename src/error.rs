@@ -118,6 +118,16 @@ pub enum UserError {
     NotPaused(String),
     #[error("`{0}` is not a date: use YYYY-MM-DD.")]
     NotADate(String),
+    #[error("The away period ends ({to}) before it starts ({from}).")]
+    AwayBackwards { from: NaiveDate, to: NaiveDate },
+    #[error("An away period can be at most {max} weeks long; {from} to {to} is longer.")]
+    AwayTooLong { from: NaiveDate, to: NaiveDate, max: u32 },
+    #[error("The away period {from} to {to} is already over.")]
+    AwayInThePast { from: NaiveDate, to: NaiveDate },
+    #[error("**{group}** has no session from {from} to {to}, so there is nothing to be away from.")]
+    AwayCoversNothing { group: String, from: NaiveDate, to: NaiveDate },
+    #[error("You have no away period in **{0}**.")]
+    NotAway(String),
     #[error("**{group}** has no session on {date}: it meets on {weekday}s.")]
     NoSessionOn { group: String, date: NaiveDate, weekday: &'static str },
     #[error("The session on {0} has already started; only future sessions can be skipped.")]

@@ -197,6 +197,26 @@ impl Schedule {
     }
 }
 
+/// The curriculum weeks whose sessions fall on local dates `from..=to` (an away period).
+pub fn weeks_between(
+    schedule: &Schedule,
+    breaks: &[Break],
+    total_weeks: u32,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Vec<u32> {
+    let first = schedule.first_date();
+    let start = if from <= first { 0 } else { ((from - first).num_days() as u32).div_ceil(7) };
+    (start..)
+        .take_while(|k| schedule.date(*k) <= to)
+        .take(600)
+        .filter_map(|k| match session(k, breaks, total_weeks) {
+            Session::Week(w) => Some(w),
+            _ => None,
+        })
+        .collect()
+}
+
 /// What session `k` is, given the breaks and the number of weeks in the path.
 pub fn session(k: u32, breaks: &[Break], total_weeks: u32) -> Session {
     if let Some(b) = breaks.iter().find(|b| b.covers(k)) {
@@ -265,6 +285,23 @@ pub fn weeks_held(upto: u32, breaks: &[Break], total_weeks: u32) -> Vec<u32> {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn an_away_range_covers_the_weeks_of_its_session_dates() {
+        // Mondays from 2026-11-30; week 3 (2026-12-14) is skipped.
+        let s = sched("2026-11-30", Weekday::Mon, "18:00", "Europe/Berlin");
+        let skip = [Break { kind: BreakKind::Skip, from: 2, to: Some(3) }];
+        let d = |x: &str| parse_date(x).unwrap();
+        assert_eq!(weeks_between(&s, &[], 36, d("2026-12-07"), d("2026-12-20")), [2, 3]);
+        // The skipped session is not a week: Dec 14 is a break, Dec 21 is week 3.
+        assert_eq!(weeks_between(&s, &skip, 36, d("2026-12-07"), d("2026-12-21")), [2, 3]);
+        assert_eq!(weeks_between(&s, &skip, 36, d("2026-12-14"), d("2026-12-14")), Vec::<u32>::new());
+        // Days between sessions only: nothing. Before the start: from week 1.
+        assert!(weeks_between(&s, &[], 36, d("2026-12-01"), d("2026-12-06")).is_empty());
+        assert_eq!(weeks_between(&s, &[], 36, d("2026-11-01"), d("2026-11-30")), [1]);
+        // Past the end of the path: nothing more.
+        assert_eq!(weeks_between(&s, &[], 2, d("2026-11-30"), d("2027-03-01")), [1, 2]);
+    }
 
     fn sched(start: &str, weekday: Weekday, time: &str, tz: &str) -> Schedule {
         Schedule {

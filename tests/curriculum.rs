@@ -94,6 +94,7 @@ fn shipped_curriculum_has_the_documented_shape() {
         for (i, w) in p.weeks.iter().enumerate() {
             assert_eq!(w.number as usize, i + 1);
             assert!(w.questions.len() >= 3, "{} week {}", p.path.id, w.number);
+            assert!(w.rated_count() >= 3, "{} week {}: fewer than 3 rated questions", p.path.id, w.number);
             assert!(!w.topics.is_empty());
         }
     }
@@ -261,4 +262,55 @@ fn preview_rejects_unknown_path_and_week() {
     let out = bin().args(["preview", "--path", "senior", "--week", "2"]).output().unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("Week 2 of 15"));
+}
+
+/// Questions are rated (1-5) unless the week lists them as reflective prompts; a week needs
+/// at least 3 rated ones, and a reflective number must name one of its questions.
+#[test]
+fn a_week_with_fewer_than_three_rated_questions_is_rejected() {
+    let c = Curriculum::load_dir(&shipped()).unwrap();
+    let reflective: usize = c.paths.iter().flat_map(|p| &p.weeks).map(|w| w.questions.len() - w.rated_count()).sum();
+    assert!((20..=30).contains(&reflective), "about two dozen reflective prompts, found {reflective}");
+
+    let dir = copy();
+    let file = dir.path().join("paths/architecture.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    // Week 2 has four questions: two reflective leave two rated; week 3 names a fifth.
+    let at2 = line_of(&text, "questions = [", week_header(&text, 2));
+    let at3 = line_of(&text, "questions = [", week_header(&text, 3));
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    lines.insert(at3 - 1, "reflective = [5]".into());
+    lines.insert(at2 - 1, "reflective = [1, 2]".into());
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let (ok, problems, out) = check(dir.path());
+    assert!(!ok);
+    assert!(
+        problems
+            .iter()
+            .any(|(_, line, _, m)| *line == at2 && m.contains("week 2 has 2 rated self-assessment questions")),
+        "{out}"
+    );
+    assert!(
+        problems.iter().any(|(_, _, _, m)| m.contains("reflective question 5 does not exist: week 3 has 4")),
+        "{out}"
+    );
+}
+
+/// Seed 002's monthly self-assessment questions come back at the end of every four-week
+/// block of the architecture path, in the weekly post.
+#[test]
+fn the_monthly_look_back_closes_every_four_week_block() {
+    let preview = |week: &str| {
+        let out = bin().args(["preview", "--path", "architecture", "--week", week]).output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for (week, range) in [("4", "weeks 1 to 4"), ("8", "weeks 5 to 8"), ("36", "weeks 33 to 36")] {
+        let text = preview(week);
+        assert!(text.contains(&format!("Looking back on {range}")), "week {week}:\n{text}");
+        assert!(text.contains("a million requests a second"), "week {week}:\n{text}");
+    }
+    for week in ["1", "5", "35"] {
+        assert!(!preview(week).contains("Looking back"), "week {week}");
+    }
 }

@@ -692,3 +692,69 @@ async fn a_late_joiner_counts_from_their_week_and_gets_a_catch_up_list() {
     let _ = g;
     tb.finish().await;
 }
+
+/// `/away`: the weeks of an away period keep the member's streak, do not count as missed
+/// (no at-risk listing), get no reminder DM, and show as "away" to moderators.
+#[tokio::test]
+async fn an_away_week_keeps_the_streak_and_the_member_off_at_risk() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    evenings(&tb).await;
+    let bob = tb.member();
+    assert!(tb.run(Slash::new("remind").integer("setting", 0).by(&bob)).await.text().contains("You are in"));
+    tb.run(Slash::new("join").by(&tb.moderator())).await;
+    let r =
+        tb.run(Slash::new("away").sub("set").string("from", "2026-12-07").string("to", "2026-12-20").by(&bob)).await;
+    assert!(r.text().contains("weeks 2, 3"), "{}", r.text());
+    // Refusals name the problem.
+    let r =
+        tb.run(Slash::new("away").sub("set").string("from", "2026-12-20").string("to", "2026-12-07").by(&bob)).await;
+    assert!(r.ephemeral && r.text().contains("ends (2026-12-07) before it starts"), "{}", r.text());
+    let r =
+        tb.run(Slash::new("away").sub("set").string("from", "2026-12-08").string("to", "2026-12-13").by(&bob)).await;
+    assert!(r.text().contains("has no session from 2026-12-08 to 2026-12-13"), "{}", r.text());
+
+    // Mondays 18:00 Berlin = 17:00Z; reminders 24 h before. Ticks at each.
+    let ci =
+        |by: &Invoker| Slash::new("checkin").integer("status", 0).number("hours", 2.0).integer("confidence", 4).by(by);
+    for (at, checkin_after) in [
+        ("2026-11-29T17:00:00Z", false), // reminder, week 1
+        ("2026-11-30T17:00:00Z", true),  // week 1: both check in
+        ("2026-12-06T17:00:00Z", false), // reminder, week 2 (bob away)
+        ("2026-12-07T17:00:00Z", false),
+        ("2026-12-13T17:00:00Z", false), // reminder, week 3 (bob away)
+        ("2026-12-14T17:00:00Z", false),
+        ("2026-12-20T17:00:00Z", false), // reminder, week 4
+        ("2026-12-21T17:00:00Z", false),
+    ] {
+        tb.set_now(at);
+        assert_eq!(tb.tick().await.sent, 1, "{at}");
+        if checkin_after {
+            tb.set_now("2026-11-30T19:00:00Z");
+            tb.run(ci(&bob)).await;
+            tb.run(ci(&tb.moderator())).await;
+        }
+    }
+    let dms = tb.fake.dm_messages(defaults::BOB);
+    let weeks: Vec<bool> = [1, 2, 3, 4]
+        .iter()
+        .map(|w| dms.iter().any(|d| d["content"].as_str().unwrap().contains(&format!("moves on to week {w} "))))
+        .collect();
+    assert_eq!(weeks, [true, false, false, true], "reminder DMs for weeks 1 and 4 only: {dms:?}");
+
+    tb.set_now("2026-12-22T09:00:00Z");
+    tb.run(ci(&bob)).await;
+    let p = tb.run(Slash::new("progress").by(&bob)).await.text();
+    assert!(p.contains("2 of 2 held") && p.contains("Current streak\n2 weeks"), "{p}");
+    let report = tb.run(Slash::new("report").sub("participation").by(&tb.moderator())).await.text();
+    let at_risk = report.split("At-risk members").nth(1).unwrap_or_else(|| panic!("{report}"));
+    assert!(at_risk.contains("- alice: missed 3 weeks") && !at_risk.contains("bob"), "{at_risk}");
+    let bob_line = report.lines().find(|l| l.starts_with("bob ")).unwrap_or_else(|| panic!("{report}"));
+    assert!(bob_line.contains("2/2") && bob_line.contains("away 2"), "{bob_line}");
+
+    // Cancelled: the weeks count again (and there is nothing left to cancel).
+    assert!(tb.run(Slash::new("away").sub("cancel").by(&bob)).await.text().contains("cancelled"));
+    let p = tb.run(Slash::new("progress").by(&bob)).await.text();
+    assert!(p.contains("2 of 4 held"), "{p}");
+    assert!(tb.run(Slash::new("away").sub("cancel").by(&bob)).await.text().contains("no away period"));
+    tb.finish().await;
+}

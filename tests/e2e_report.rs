@@ -151,3 +151,42 @@ async fn reports_are_for_moderators_of_the_same_server_only() {
     assert!(t.contains("- Evenings week 4: done, 2 h, confidence 4/5"), "{t}");
     tb.finish().await;
 }
+
+/// Reflective prompts (architecture week 6, question 1) are shown without rating buttons,
+/// cannot be rated even with a forged button, and a rating stored for one before it was
+/// marked never appears in "hardest topics".
+#[tokio::test]
+async fn reflective_questions_get_no_rating_buttons_and_are_never_hardest_topics() {
+    let tb = TestBot::start(Mode::Proxy, "2026-11-23T12:00:00Z").await;
+    let g = tb.create_group("Evenings", "architecture", "2026-11-30", 0, "18:00", "Europe/Berlin").await;
+    // Week 6: 2027-01-04.
+    tb.set_now("2027-01-05T12:00:00Z");
+    let r = tb.run(Slash::new("assess").by(&tb.member())).await;
+    let text = r.text();
+    assert!(text.contains("To think about (no rating):"), "{text}");
+    let ids: Vec<String> = r.message["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|row| row["components"].as_array().unwrap().iter())
+        .map(|b| b["custom_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 15, "three rated questions, five buttons each: {ids:?}");
+    assert!(ids.iter().all(|id| !id.starts_with(&format!("sb:rt:{g}:6:0:"))), "no buttons for question 1: {ids:?}");
+    assert!(ids.contains(&format!("sb:rt:{g}:6:1:5")));
+    // A forged button for the reflective prompt is refused.
+    let r = tb.fake.click_button(&tb.member(), &r.message, &format!("sb:rt:{g}:6:0:1")).await.wait_reply(T).await;
+    assert!(r.ephemeral && r.content.contains("question does not exist"), "{}", r.content);
+
+    // Ratings stored for it before it was marked reflective (and a rated one, higher).
+    for (user, name) in [(defaults::BOB, "bob"), (CAROL, "carol")] {
+        let who = Author { guild_id: defaults::GUILD, group_id: g, user_id: user, display_name: name };
+        members::join(&tb.db, who, 6, utc("2027-01-05T10:00:00+00:00")).await.unwrap();
+        members::set_rating(&tb.db, who, 6, 0, 1, utc("2027-01-05T10:00:00+00:00")).await.unwrap();
+        members::set_rating(&tb.db, who, 6, 1, 3, utc("2027-01-05T10:00:00+00:00")).await.unwrap();
+    }
+    let report = tb.run(Slash::new("report").sub("participation").by(&tb.moderator())).await.text();
+    let hardest = report.split("Hardest topics").nth(1).unwrap_or_else(|| panic!("{report}"));
+    assert!(hardest.contains("Week 6, Q2") && !hardest.contains("Week 6, Q1"), "{hardest}");
+    tb.finish().await;
+}

@@ -225,15 +225,16 @@ async fn csv_members_by_hand() {
             "last_checkin_week",
             "missed_recent",
             "average_confidence",
-            "total_hours"
+            "total_hours",
+            "away_weeks"
         ]
     );
     let alice = ALICE.to_string();
     let want: Vec<Vec<&str>> = vec![
         // Week 3 has no check-in yet: alice's streak counts weeks 2 and 1.
-        vec![&alice, "alice", "1", "3", "2", "0.667", "2", "2", "1", "4.5", "8"],
-        vec!["2", "bob", "1", "3", "1", "0.333", "0", "1", "2", "3", "2.5"],
-        vec!["3", "carol", "2", "2", "1", "0.5", "0", "2", "1", "2", "0"],
+        vec![&alice, "alice", "1", "3", "2", "0.667", "2", "2", "1", "4.5", "8", "0"],
+        vec!["2", "bob", "1", "3", "1", "0.333", "0", "1", "2", "3", "2.5", "0"],
+        vec!["3", "carol", "2", "2", "1", "0.5", "0", "2", "1", "2", "0", "0"],
     ];
     assert_eq!(rows, want);
 

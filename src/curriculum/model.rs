@@ -155,6 +155,9 @@ pub struct PathFile {
     pub assessment: Vec<SkillArea>,
 }
 
+/// A path's monthly look-back comes every this many weeks.
+pub const REVIEW_EVERY: u32 = 4;
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PathInfo {
@@ -165,6 +168,10 @@ pub struct PathInfo {
     pub audience: String,
     /// Suggested hours of study per week, e.g. "10-15".
     pub weekly_hours: String,
+    /// Questions to look back with at the end of every block of [`REVIEW_EVERY`] weeks
+    /// (the practice cycle: theory, theory, hands-on, project and reflection). Not rated.
+    #[serde(default)]
+    pub monthly_review: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -190,8 +197,24 @@ pub struct Week {
     #[serde(default)]
     pub project: Option<String>,
     pub questions: Vec<String>,
+    /// Which questions (numbered from 1) are reflective prompts: shown, never rated, never
+    /// in "hardest topics". The others are rated 1 to 5.
+    #[serde(default)]
+    pub reflective: Vec<u32>,
     #[serde(default)]
     pub resources: Vec<String>,
+}
+
+impl Week {
+    /// Whether question `index` (from 0) is rated 1 to 5 (not a reflective prompt).
+    pub fn is_rated(&self, index: usize) -> bool {
+        index < self.questions.len() && !self.reflective.contains(&(index as u32 + 1))
+    }
+
+    /// How many of the week's questions are rated.
+    pub fn rated_count(&self) -> usize {
+        (0..self.questions.len()).filter(|i| self.is_rated(*i)).count()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -17,6 +17,8 @@ pub const MAX_SUMMARY: usize = 600;
 pub const MAX_URL: usize = 300;
 pub const TOPICS: (usize, usize) = (1, 8);
 pub const QUESTIONS: (usize, usize) = (3, 5);
+/// Each week needs at least this many questions that can be rated 1 to 5.
+pub const MIN_RATED_QUESTIONS: usize = 3;
 pub const MAX_EXERCISES: usize = 6;
 pub const MAX_WEEK_RESOURCES: usize = 6;
 
@@ -283,6 +285,8 @@ fn intern(k: &str) -> &'static str {
         "exercises",
         "project",
         "questions",
+        "reflective",
+        "monthly_review",
         "assessment",
         "skills",
         "role",
@@ -398,6 +402,20 @@ fn check_semantics(
         if p.weeks.is_empty() {
             push(out, file, vec![K("weeks")], "a path needs at least one week".into());
         }
+        let review = &p.path.monthly_review;
+        if !review.is_empty() && (review.len() < QUESTIONS.0 || review.len() > QUESTIONS.1) {
+            push(
+                out,
+                file,
+                vec![K("path"), K("monthly_review")],
+                format!("{} monthly review questions, needs {} to {}", review.len(), QUESTIONS.0, QUESTIONS.1),
+            );
+        }
+        for (i, q) in review.iter().enumerate() {
+            if q.trim().is_empty() {
+                push(out, file, vec![K("path"), K("monthly_review"), I(i)], "empty monthly review question".into());
+            }
+        }
         // Weeks: contiguous from 1, in order, each naming an existing phase.
         let mut seen = HashSet::new();
         let mut questions: HashMap<String, u32> = HashMap::new();
@@ -440,6 +458,35 @@ fn check_semantics(
                         "week {} has {} self-assessment questions, needs {lo} to {hi}",
                         w.number,
                         w.questions.len()
+                    ),
+                );
+            }
+            let mut seen_reflective = HashSet::new();
+            for (ri, r) in w.reflective.iter().enumerate() {
+                let mut pth = at("reflective");
+                pth.push(I(ri));
+                if *r == 0 || *r as usize > w.questions.len() {
+                    push(
+                        out,
+                        file,
+                        pth,
+                        format!("reflective question {r} does not exist: week {} has {}", w.number, w.questions.len()),
+                    );
+                } else if !seen_reflective.insert(*r) {
+                    push(out, file, pth, format!("question {r} is listed as reflective twice"));
+                }
+            }
+            // (A week with too few questions in all is reported once, above.)
+            if w.questions.len() >= lo && w.rated_count() < MIN_RATED_QUESTIONS {
+                push(
+                    out,
+                    file,
+                    at("reflective"),
+                    format!(
+                        "week {} has {} rated self-assessment questions (the rest are reflective), needs at least \
+                         {MIN_RATED_QUESTIONS}",
+                        w.number,
+                        w.rated_count()
                     ),
                 );
             }

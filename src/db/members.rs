@@ -284,6 +284,7 @@ pub async fn forget(db: &Db, guild_id: u64, user_id: u64) -> Result<Forgotten> {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+    sqlx::query!("DELETE FROM away WHERE guild_id = ? AND user_id = ?", guild, user).execute(&mut *tx).await?;
     let memberships = sqlx::query!("DELETE FROM group_members WHERE guild_id = ? AND user_id = ?", guild, user)
         .execute(&mut *tx)
         .await?
@@ -336,6 +337,8 @@ pub struct MemberData {
     pub groups_created: Vec<String>,
     /// Reminders the bot sent them as a direct message.
     pub reminder_dms: u64,
+    /// Away periods (`/away`): group, first and last day.
+    pub away: Vec<(String, String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -456,8 +459,20 @@ pub async fn export(db: &Db, guild_id: u64, user_id: u64) -> Result<MemberData> 
     )
     .fetch_one(&mut *tx)
     .await?;
+    let away = sqlx::query!(
+        "SELECT g.name, a.from_date, a.to_date FROM away a JOIN study_groups g ON g.id = a.group_id AND g.guild_id = a.guild_id
+         WHERE a.guild_id = ? AND a.user_id = ? ORDER BY g.name",
+        guild,
+        user
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|r| (r.name, r.from_date, r.to_date))
+    .collect();
     tx.commit().await?;
     Ok(MemberData {
+        away,
         guild_id: guild_id.to_string(),
         user_id: user_id.to_string(),
         profile,
@@ -494,4 +509,77 @@ pub async fn set_remind(
     .execute(db.sqlite())
     .await?;
     Ok(())
+}
+
+/// A member's away period in a group: local dates, both included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Away {
+    pub user_id: u64,
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+}
+
+fn decode_away(group_id: i64, user_id: i64, from: &str, to: &str) -> Result<Away> {
+    let date =
+        |what: &'static str, v: &str| decode("away", group_id, what, v.to_string(), |s| crate::weeks::parse_date(s));
+    Ok(Away { user_id: from_db(user_id), from: date("from_date", from)?, to: date("to_date", to)? })
+}
+
+/// Sets (or replaces) the member's away period in the group; the member must have joined.
+pub async fn set_away(
+    db: &Db,
+    a: Author<'_>,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let _timer = crate::metrics::query("members.set_away");
+    let guild = to_db(a.guild_id);
+    let user = to_db(a.user_id);
+    let (from, to) = (from.to_string(), to.to_string());
+    let group_id = a.group_id;
+    let r = sqlx::query!(
+        "INSERT INTO away (group_id, guild_id, user_id, from_date, to_date, created_at)
+         SELECT id, guild_id, ?, ?, ?, ? FROM study_groups WHERE guild_id = ? AND id = ?
+         ON CONFLICT (group_id, user_id) DO UPDATE SET from_date = excluded.from_date, to_date = excluded.to_date,
+             created_at = excluded.created_at",
+        user,
+        from,
+        to,
+        now,
+        guild,
+        group_id
+    )
+    .execute(db.sqlite())
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Removes the member's away period in the group; false when there was none.
+pub async fn clear_away(db: &Db, guild_id: u64, group_id: i64, user_id: u64) -> Result<bool> {
+    let _timer = crate::metrics::query("members.clear_away");
+    let guild = to_db(guild_id);
+    let user = to_db(user_id);
+    let r = sqlx::query!("DELETE FROM away WHERE guild_id = ? AND group_id = ? AND user_id = ?", guild, group_id, user)
+        .execute(db.sqlite())
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// The away periods of a group's members (or of one member).
+pub async fn away(db: &Db, guild_id: u64, group_id: i64, user_id: Option<u64>) -> Result<Vec<Away>> {
+    let _timer = crate::metrics::query("members.away");
+    let guild = to_db(guild_id);
+    let user = user_id.map(to_db);
+    let rows = sqlx::query!(
+        "SELECT user_id, from_date, to_date FROM away
+         WHERE guild_id = ? AND group_id = ? AND (? IS NULL OR user_id = ?) ORDER BY user_id",
+        guild,
+        group_id,
+        user,
+        user
+    )
+    .fetch_all(db.sqlite())
+    .await?;
+    rows.into_iter().map(|r| decode_away(group_id, r.user_id, &r.from_date, &r.to_date)).collect()
 }

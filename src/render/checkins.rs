@@ -113,13 +113,15 @@ pub fn escape_markdown(text: &str) -> String {
 /// The self-assessment: the week's questions and a row of 1-5 buttons per question, the
 /// member's current ratings highlighted.
 pub fn assessment(a: &Assessment) -> (CreateEmbed, Vec<CreateActionRow>) {
-    let embed = super::questions_embed_of(a.week, &a.questions)
+    let embed = super::questions_embed_of(&a.item)
         .title(format!("Self-assessment, week {}: {}", a.week, a.title))
         .colour(COLOUR)
         .footer(CreateEmbedFooter::new(
-            "Row 1 rates question 1, row 2 question 2, and so on. Press again to change a rating.",
+            "Each row of buttons rates the question it names (Q1, Q2...). Press again to change a rating.",
         ));
-    let rows = (0..a.questions.len())
+    // One row of buttons per rated question; reflective prompts get none.
+    let rows = (0..a.item.questions.len())
+        .filter(|q| a.item.is_rated(*q))
         .take(limits::ACTION_ROWS)
         .map(|q| {
             let chosen = a.rating_of(q);
@@ -185,4 +187,21 @@ pub fn my_data(data: &crate::db::members::MemberData) -> Result<(String, Vec<u8>
         ),
     };
     Ok((text, file))
+}
+
+/// `/away set` done.
+pub fn away_set(v: &GroupView, from: chrono::NaiveDate, to: chrono::NaiveDate, weeks: &[u32]) -> String {
+    let list: Vec<String> = weeks.iter().map(u32::to_string).collect();
+    format!(
+        "Away from **{}** from {from} to {to}: week{} {}. They keep your streak, do not count as missed, and \
+         you get no reminder DM for them. Check in anyway if you do study. `/away cancel` undoes it.",
+        v.group.name,
+        if weeks.len() == 1 { "" } else { "s" },
+        list.join(", ")
+    )
+}
+
+/// `/away cancel` done.
+pub fn away_cancelled(v: &GroupView) -> String {
+    format!("Your away period in **{}** is cancelled: every week counts as usual.", v.group.name)
 }

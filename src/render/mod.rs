@@ -132,16 +132,40 @@ pub fn week_embed(c: &Curriculum, path: &PathFile, week: &Week) -> CreateEmbed {
     embed
 }
 
-/// The self-assessment embed: the week's questions, numbered.
-pub fn questions_embed(week: &Week) -> CreateEmbed {
-    questions_embed_of(week.number, &week.questions)
+/// At the end of every block of `REVIEW_EVERY` weeks, the path's look-back questions.
+pub fn with_monthly_review(embed: CreateEmbed, path: &PathFile, week: &Week) -> CreateEmbed {
+    use crate::curriculum::REVIEW_EVERY;
+    let review = &path.path.monthly_review;
+    if review.is_empty() || week.number % REVIEW_EVERY != 0 {
+        return embed;
+    }
+    let lines: Vec<String> = review.iter().map(|q| format!("- {q}")).collect();
+    let value: String = lines.join("\n").chars().take(limits::FIELD_VALUE).collect();
+    embed.field(format!("Looking back on weeks {} to {}", week.number + 1 - REVIEW_EVERY, week.number), value, false)
 }
 
-/// The self-assessment embed for week `number` with these questions.
-pub fn questions_embed_of(number: u32, questions: &[String]) -> CreateEmbed {
+/// The self-assessment embed: the week's questions, numbered.
+pub fn questions_embed(week: &Week) -> CreateEmbed {
+    questions_embed_of(week)
+}
+
+/// The self-assessment embed of a week: the rated questions, then the reflective prompts.
+pub fn questions_embed_of(week: &Week) -> CreateEmbed {
+    let number = week.number;
     let mut description = String::from("Rate yourself from 1 (not yet) to 5 (could teach it):");
-    for (i, q) in questions.iter().enumerate() {
+    for (i, q) in week.questions.iter().enumerate().filter(|(i, _)| week.is_rated(*i)) {
         description.push_str(&format!("\n**{}.** {q}", i + 1));
+    }
+    let reflect: Vec<String> = week
+        .questions
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !week.is_rated(*i))
+        .map(|(i, q)| format!("\n**{}.** {q}", i + 1))
+        .collect();
+    if !reflect.is_empty() {
+        description.push_str("\n\nTo think about (no rating):");
+        description.push_str(&reflect.concat());
     }
     CreateEmbed::new().title(format!("Self-assessment, week {number}")).description(description).colour(COLOUR).footer(
         CreateEmbedFooter::new("Check in with the button below or /checkin. Rate yourself with the button or /assess."),
@@ -173,7 +197,7 @@ pub fn week_post(c: &Curriculum, path: &PathFile, week: &Week, target: &PostTarg
     }
     CreateMessage::new()
         .content(content)
-        .embeds(vec![week_embed(c, path, week), questions_embed(week)])
+        .embeds(vec![week_embed(c, path, week), with_monthly_review(questions_embed(week), path, week)])
         .components(vec![week_buttons(target.group_id, week.number)])
         .allowed_mentions(mentions)
 }

@@ -77,8 +77,9 @@ pub fn summary_embed(r: &Report) -> CreateEmbed {
 pub fn members_embed(r: &Report) -> CreateEmbed {
     let mut lines = vec!["Member               Weeks  Streak  Last  Conf".to_string()];
     for m in r.members.iter().take(40) {
+        let away = if m.away_weeks > 0 { format!("  away {}", m.away_weeks) } else { String::new() };
         lines.push(format!(
-            "{:<20} {:>5}  {:>6}  {:>4}  {:>4}",
+            "{:<20} {:>5}  {:>6}  {:>4}  {:>4}{away}",
             plain(&m.display_name).chars().take(20).collect::<String>(),
             format!("{}/{}", m.weeks_checked_in, m.weeks_active),
             m.current_streak,

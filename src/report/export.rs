@@ -8,7 +8,7 @@
 use super::{CheckinRow, MemberRow, Report};
 
 /// Header of [`members_csv`].
-pub const MEMBERS_HEADER: [&str; 11] = [
+pub const MEMBERS_HEADER: [&str; 12] = [
     "user_id",
     "display_name",
     "joined_week",
@@ -20,6 +20,7 @@ pub const MEMBERS_HEADER: [&str; 11] = [
     "missed_recent",
     "average_confidence",
     "total_hours",
+    "away_weeks",
 ];
 
 /// Header of [`checkins_csv`].
@@ -78,6 +79,7 @@ fn member_record(m: &MemberRow) -> Vec<String> {
         m.missed_recent.to_string(),
         m.average_confidence.map(|c| decimal(c, 2)).unwrap_or_default(),
         decimal(m.total_hours, 2),
+        m.away_weeks.to_string(),
     ]
 }
 

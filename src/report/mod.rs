@@ -71,6 +71,14 @@ pub fn week_questions(path: &PathFile) -> Vec<Vec<String>> {
     out
 }
 
+/// Which questions are reflective prompts, as (week, index from 0): never in "hardest topics".
+pub fn reflective_questions(path: &PathFile) -> std::collections::HashSet<(u32, u8)> {
+    path.weeks
+        .iter()
+        .flat_map(|w| (0..w.questions.len()).filter(|i| !w.is_rated(*i)).map(move |i| (w.number, i as u8)))
+        .collect()
+}
+
 /// Why a report cannot be made. The messages are meant for the person who asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReportError {
@@ -142,7 +150,13 @@ pub struct MemberRow {
     /// Consecutive held weeks, ending at the last week of the range, without any check-in
     /// (counting only weeks the member was active for).
     pub missed_recent: u32,
+    /// Held weeks of the range the member had said they would be away (`/away`): not active
+    /// in them, so they break no streak and count as nothing missed.
+    pub away_weeks: u32,
 }
+
+/// Members' away weeks (`/away`), by user id: the curriculum weeks they are away for.
+pub type AwayWeeks = HashMap<u64, std::collections::HashSet<u32>>;
 
 /// A member who stopped checking in (moderators only; render as plain text, never a mention).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -365,7 +379,7 @@ pub fn aggregate(input: &ReportInput, r: Range) -> Aggregates {
 /// held week) from raw rows: [`range`], [`aggregate`], [`build_from`].
 pub fn build(input: &ReportInput, from: Option<u32>, to: Option<u32>) -> Result<Report, ReportError> {
     let r = range(&input.group, input.now, from, to)?;
-    Ok(build_from(&input.group, &input.questions, input.now, r, &aggregate(input, r)))
+    Ok(build_from(&input.group, &input.questions, input.now, r, &aggregate(input, r), &AwayWeeks::new()))
 }
 
 /// The name a report shows for a member.
@@ -380,6 +394,7 @@ pub fn build_from(
     now: DateTime<Utc>,
     r: Range,
     agg: &Aggregates,
+    away: &AwayWeeks,
 ) -> Report {
     let group = &view.group;
     let n_weeks = r.weeks() as usize;
@@ -393,7 +408,10 @@ pub fn build_from(
     let mut included: Vec<(&MemberAgg, String)> =
         agg.members.iter().filter(|m| m.joined_week <= r.to || m.checked != 0).map(|m| (m, name_of(m))).collect();
     included.sort_by_cached_key(|(m, name)| (name.to_lowercase(), name.clone(), m.user_id));
-    let active = |m: &MemberAgg, p: usize| held[p] && (m.joined_week <= weeks[p] || has(m.checked, p));
+    let is_away = |m: &MemberAgg, p: usize| away.get(&m.user_id).is_some_and(|w| w.contains(&weeks[p]));
+    // Active: a held week they had joined by and were not away for, or checked in for anyway.
+    let active =
+        |m: &MemberAgg, p: usize| held[p] && (has(m.checked, p) || (m.joined_week <= weeks[p] && !is_away(m, p)));
 
     let by_week: HashMap<u32, &WeekAgg> = agg.weeks.iter().map(|w| (w.week, w)).collect();
     let week_rows: Vec<WeekRow> = weeks
@@ -419,9 +437,10 @@ pub fn build_from(
         .iter()
         .map(|(m, name)| {
             let weeks_checked_in = (m.checked & held_mask).count_ones();
-            // Missed weeks are left out, so they break no streak.
+            // Missed and away weeks (without a check-in) are left out: they break no streak.
+            let counted = |p: usize| held[p] && (has(m.checked, p) || !is_away(m, p));
             let marks: Vec<Option<bool>> =
-                (0..n_weeks).filter(|&p| held[p]).map(|p| has(m.checked, p).then(|| has(m.streak, p))).collect();
+                (0..n_weeks).filter(|&p| counted(p)).map(|p| has(m.checked, p).then(|| has(m.streak, p))).collect();
             MemberRow {
                 user_id: m.user_id,
                 display_name: name.clone(),
@@ -434,9 +453,10 @@ pub fn build_from(
                 total_hours: m.hours,
                 missed_recent: (0..n_weeks)
                     .rev()
-                    .filter(|&p| held[p])
+                    .filter(|&p| counted(p))
                     .take_while(|&p| active(m, p) && !has(m.checked, p))
                     .count() as u32,
+                away_weeks: (0..n_weeks).filter(|&p| held[p] && is_away(m, p)).count() as u32,
             }
         })
         .collect();

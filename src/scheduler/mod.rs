@@ -538,7 +538,7 @@ impl Scheduler {
                 };
                 let text = render::reminder(&group.name, w, &title, at, current);
                 let msg = self.send_message(channel, with_nonce(render::reminder_message(text.clone()))).await?;
-                self.send_dms(view, &text, post_id).await;
+                self.send_dms(view, &text, post_id, w).await;
                 Ok((Some(msg.id.get()), None))
             }
         }
@@ -546,7 +546,7 @@ impl Scheduler {
 
     /// Reminder DMs to members who opted in; one member's closed DMs do not stop the rest.
     /// Each is claimed first, so none goes out twice, even across a crash.
-    async fn send_dms(&self, view: &GroupView, text: &str, post_id: i64) {
+    async fn send_dms(&self, view: &GroupView, text: &str, post_id: i64, week: u32) {
         let Ok(http) = self.http() else { return };
         let users = match posts::dm_subscribers(&self.core.db, view.group.guild_id, view.group.id).await {
             Ok(u) => u,
@@ -555,6 +555,15 @@ impl Scheduler {
                 return;
             }
         };
+        // Members away for the week being announced get no DM.
+        let away = match db::members::away(&self.core.db, view.group.guild_id, view.group.id, None).await {
+            Ok(a) => crate::service::reports::away_weeks(view, &a),
+            Err(e) => {
+                warn!(group = view.group.id, "cannot read away periods: {e}");
+                Default::default()
+            }
+        };
+        let users: Vec<u64> = users.into_iter().filter(|u| !away.get(u).is_some_and(|w| w.contains(&week))).collect();
         for u in users {
             match posts::claim_dm(&self.core.db, post_id, u, self.core.now()).await {
                 Ok(true) => {}

@@ -8,7 +8,7 @@ use crate::db::{
 };
 use crate::error::{Result, UserError};
 use crate::model::{Actor, Checkin, CheckinEntry, CheckinStatus, GroupView, Rating, Standing};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -114,6 +114,9 @@ pub fn target_week(view: &GroupView, requested: Option<u32>, now: DateTime<Utc>)
     }
 }
 
+/// The longest away period, in weeks.
+pub const MAX_AWAY_WEEKS: u32 = 26;
+
 /// A stored check-in.
 #[derive(Debug, Clone)]
 pub struct CheckedIn {
@@ -138,7 +141,8 @@ pub struct Assessment {
     pub group_id: i64,
     pub week: u32,
     pub title: String,
-    pub questions: Vec<String>,
+    /// The curriculum week: its questions, which of them are rated.
+    pub item: crate::curriculum::Week,
     pub mine: Vec<Rating>,
 }
 
@@ -347,8 +351,9 @@ impl CheckinService {
         let view = self.groups.by_id(actor.guild_id, group_id).await?;
         let now = self.core.now();
         let week = target_week(&view, Some(week), now)?;
-        let questions = self.core.path_of(&view)?.week(week).map(|w| w.questions.len()).unwrap_or(0);
-        if usize::from(question) >= questions {
+        // Reflective prompts are never rated (a forged button cannot rate one either).
+        let rated = self.core.path_of(&view)?.week(week).is_some_and(|w| w.is_rated(usize::from(question)));
+        if !rated {
             return Err(UserError::UnknownQuestion.into());
         }
         let a = author(actor, group_id);
@@ -368,7 +373,7 @@ impl CheckinService {
             .into_iter()
             .filter(|r| r.week == week)
             .collect();
-        Ok(Assessment { group_id: view.group.id, week, title: w.title.clone(), questions: w.questions.clone(), mine })
+        Ok(Assessment { group_id: view.group.id, week, title: w.title.clone(), item: w.clone(), mine })
     }
 
     /// `/join`: the member belongs to the group from its current week (week 1 before it
@@ -376,6 +381,11 @@ impl CheckinService {
     /// changes nothing.
     pub async fn join(&self, actor: &Actor, group: Option<&str>) -> Result<(GroupView, u32)> {
         let view = self.groups.resolve(actor, group).await?;
+        let week = self.join_view(actor, &view).await?;
+        Ok((view, week))
+    }
+
+    async fn join_view(&self, actor: &Actor, view: &GroupView) -> Result<u32> {
         let now = self.core.now();
         let week = match view.standing(now) {
             Standing::Finished { total } => {
@@ -396,7 +406,55 @@ impl CheckinService {
             .unwrap_or(week);
         self.joined.record(&a, week);
         self.groups.joined(actor.guild_id, actor.user_id, view.group.id);
-        Ok((view, week))
+        Ok(week)
+    }
+
+    /// `/away set`: the member will be away from `from` to `to` (local dates, both
+    /// included). Joins the group if needed. Returns the weeks it covers.
+    pub async fn set_away(
+        &self,
+        actor: &Actor,
+        group: Option<&str>,
+        from: &str,
+        to: &str,
+    ) -> Result<(GroupView, NaiveDate, NaiveDate, Vec<u32>)> {
+        let parse = |s: &str| crate::weeks::parse_date(s.trim()).ok_or_else(|| UserError::NotADate(s.to_string()));
+        let (from, to) = (parse(from)?, parse(to)?);
+        if to < from {
+            return Err(UserError::AwayBackwards { from, to }.into());
+        }
+        if (to - from).num_days() >= i64::from(MAX_AWAY_WEEKS) * 7 {
+            return Err(UserError::AwayTooLong { from, to, max: MAX_AWAY_WEEKS }.into());
+        }
+        let view = self.groups.resolve(actor, group).await?;
+        let today = self.core.now().with_timezone(&view.group.schedule.tz).date_naive();
+        if to < today {
+            return Err(UserError::AwayInThePast { from, to }.into());
+        }
+        let weeks = crate::weeks::weeks_between(view.schedule(), &view.breaks, view.total_weeks, from, to);
+        if weeks.is_empty() {
+            return Err(UserError::AwayCoversNothing { group: view.group.name.clone(), from, to }.into());
+        }
+        self.join_view(actor, &view).await?;
+        let a = Author {
+            guild_id: actor.guild_id,
+            group_id: view.group.id,
+            user_id: actor.user_id,
+            display_name: &actor.display_name,
+        };
+        if !db::members::set_away(&self.core.db, a, from, to, self.core.now()).await? {
+            return Err(UserError::GroupGone.into());
+        }
+        Ok((view, from, to, weeks))
+    }
+
+    /// `/away cancel`: the member's away period in the group is removed.
+    pub async fn cancel_away(&self, actor: &Actor, group: Option<&str>) -> Result<GroupView> {
+        let view = self.groups.resolve(actor, group).await?;
+        if !db::members::clear_away(&self.core.db, actor.guild_id, view.group.id, actor.user_id).await? {
+            return Err(UserError::NotAway(view.group.name.clone()).into());
+        }
+        Ok(view)
     }
 
     /// `/remind on|off`: reminder DMs for the member. Turning them on also joins the group

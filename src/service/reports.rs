@@ -90,8 +90,23 @@ pub async fn report_of(
     let missed = db::groups::missed(db, group_id).await?;
     let view = GroupView { group, breaks, total_weeks: path.len_weeks(), missed };
     let r = report::range(&view, now, from, to)?;
-    let agg = db::reports::aggregates(db, guild_id, group_id, r).await?;
-    Ok(report::build_from(&view, &report::week_questions(path), now, r, &agg))
+    let mut agg = db::reports::aggregates(db, guild_id, group_id, r).await?;
+    // Reflective prompts are not rated; ratings stored for them before they were marked so
+    // never count as a hard topic.
+    let reflective = report::reflective_questions(path);
+    agg.topics.retain(|t| !reflective.contains(&(t.week, t.question)));
+    let away = away_weeks(&view, &db::members::away(db, guild_id, group_id, None).await?);
+    Ok(report::build_from(&view, &report::week_questions(path), now, r, &agg, &away))
+}
+
+/// The curriculum weeks each member is away for.
+pub fn away_weeks(view: &GroupView, away: &[db::members::Away]) -> report::AwayWeeks {
+    let mut out = report::AwayWeeks::new();
+    for a in away {
+        let weeks = crate::weeks::weeks_between(view.schedule(), &view.breaks, view.total_weeks, a.from, a.to);
+        out.entry(a.user_id).or_default().extend(weeks);
+    }
+    out
 }
 
 /// Why the raw check-ins CSV could not be written.

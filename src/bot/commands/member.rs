@@ -182,6 +182,40 @@ pub async fn remind(
     reply::text(ctx, render::checkins::reminders(on, joined.as_ref())).await
 }
 
+/// Tell your group you will be away: those weeks keep your streak and send you no reminder.
+#[poise::command(slash_command, guild_only, subcommands("away_set", "away_cancel"), subcommand_required)]
+pub async fn away(_ctx: Context<'_>) -> Result<(), BotError> {
+    Ok(())
+}
+
+/// Set the days you will be away (a new period replaces the old one).
+#[poise::command(slash_command, guild_only, rename = "set")]
+pub async fn away_set(
+    ctx: Context<'_>,
+    #[description = "First day away, YYYY-MM-DD"] from: String,
+    #[description = "Last day away, YYYY-MM-DD"] to: String,
+    #[description = "Study group"]
+    #[autocomplete = "autocomplete_group"]
+    group: Option<String>,
+) -> Result<(), BotError> {
+    let who = actor::of_command(ctx).await?;
+    let (view, from, to, weeks) = ctx.data().services.checkins.set_away(&who, group.as_deref(), &from, &to).await?;
+    reply::text(ctx, render::checkins::away_set(&view, from, to, &weeks)).await
+}
+
+/// Cancel your away period: those weeks count as usual again.
+#[poise::command(slash_command, guild_only, rename = "cancel")]
+pub async fn away_cancel(
+    ctx: Context<'_>,
+    #[description = "Study group"]
+    #[autocomplete = "autocomplete_group"]
+    group: Option<String>,
+) -> Result<(), BotError> {
+    let who = actor::of_command(ctx).await?;
+    let view = ctx.data().services.checkins.cancel_away(&who, group.as_deref()).await?;
+    reply::text(ctx, render::checkins::away_cancelled(&view)).await
+}
+
 /// Join a study group: your progress counts from this week and you can get its reminders.
 #[poise::command(slash_command, guild_only)]
 pub async fn join(

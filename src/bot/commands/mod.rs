@@ -27,6 +27,7 @@ pub fn all() -> Vec<Command> {
         member::my_data(),
         member::forget_me(),
         member::remind(),
+        member::away(),
         member::calendar(),
         report::report(),
     ]
@@ -58,6 +59,7 @@ mod tests {
                 "my-data",
                 "forget-me",
                 "remind",
+                "away",
                 "calendar",
                 "report"
             ]
