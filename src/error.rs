@@ -170,6 +170,10 @@ pub enum UserError {
     FutureWeek { group: String, week: u32, current: u32 },
     #[error("{path} has weeks 1 to {weeks}, not {week}.")]
     UnknownWeek { path: String, weeks: u32, week: u32 },
+    #[error("There is no path called \"{typed}\". The paths are: {}.", known.join(", "))]
+    UnknownPath { typed: String, known: Vec<String> },
+    #[error("{path} has phases 1 to {phases}, not {phase}.")]
+    UnknownPhase { path: String, phases: u32, phase: u32 },
     #[error("That question does not exist for this week.")]
     UnknownQuestion,
 

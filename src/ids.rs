@@ -24,6 +24,12 @@ pub enum CustomId {
     Forget,
     /// Cancels a confirmation.
     Cancel,
+    /// A `/syllabus` page button: phase `phase` of the curriculum's `path`-th path.
+    Syllabus { path: u8, phase: u32 },
+    /// The `/syllabus` "open a week" menu of the `path`-th path (the value is the week).
+    SyllabusWeek { path: u8 },
+    /// The `/search` "open a result" menu (the value says what: see `service::catalog::Opened`).
+    SearchOpen,
 }
 
 impl CustomId {
@@ -38,6 +44,9 @@ impl CustomId {
             CustomId::DeleteGroup { group_id } => format!("sb:gd:{group_id}"),
             CustomId::Forget => "sb:fg".to_string(),
             CustomId::Cancel => "sb:no".to_string(),
+            CustomId::Syllabus { path, phase } => format!("sb:sy:{path}:{phase}"),
+            CustomId::SyllabusWeek { path } => format!("sb:sw:{path}"),
+            CustomId::SearchOpen => "sb:so".to_string(),
         }
     }
 
@@ -57,6 +66,9 @@ impl CustomId {
             ["sb", "gd", _] => Some(CustomId::DeleteGroup { group_id: num(2)? }),
             ["sb", "fg"] => Some(CustomId::Forget),
             ["sb", "no"] => Some(CustomId::Cancel),
+            ["sb", "sy", p, _] => Some(CustomId::Syllabus { path: p.parse().ok()?, phase: week(3)? }),
+            ["sb", "sw", p] => Some(CustomId::SyllabusWeek { path: p.parse().ok()? }),
+            ["sb", "so"] => Some(CustomId::SearchOpen),
             _ => None,
         }
     }
@@ -82,6 +94,9 @@ mod tests {
             CustomId::DeleteGroup { group_id: 9 },
             CustomId::Forget,
             CustomId::Cancel,
+            CustomId::Syllabus { path: 1, phase: 5 },
+            CustomId::SyllabusWeek { path: 0 },
+            CustomId::SearchOpen,
         ] {
             assert_eq!(CustomId::parse(&id.encode()), Some(id));
             assert!(id.encode().len() <= crate::limits::CUSTOM_ID);

@@ -208,16 +208,24 @@ async fn metrics_readiness_and_the_healthcheck_follow_the_bot() {
         .wait_reply(T)
         .await;
     assert!(r.text().contains("week 1"), "{}", r.text());
-    let (_, after) = get(addr, "/metrics").await;
-    for line in [
+    let moved = [
         "studybot_interactions_total{command=\"checkin\",outcome=\"ok\"}",
         "studybot_interaction_seconds_count{command=\"checkin\"}",
         "studybot_posts_total{kind=\"week\",outcome=\"sent\"}",
         "studybot_post_lateness_seconds_count{kind=\"week\"}",
         "studybot_db_query_seconds_count{op=\"members.upsert_checkin\"}",
-    ] {
-        assert!(series(&after, line) > series(&before, line), "{line} did not move:\n{after}");
-    }
+    ];
+    // An interaction is counted once its handler returns, just after the reply went out.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let after = loop {
+        let (_, after) = get(addr, "/metrics").await;
+        let still: Vec<&str> = moved.iter().copied().filter(|l| series(&after, l) <= series(&before, l)).collect();
+        if still.is_empty() {
+            break after;
+        }
+        assert!(std::time::Instant::now() < deadline, "{still:?} did not move:\n{after}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     assert_eq!(series(&after, "studybot_shards_connected"), 1.0);
     assert!(!after.contains(&defaults::GUILD.to_string()), "no server ids in metrics");
 

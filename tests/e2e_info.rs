@@ -70,6 +70,17 @@ async fn informational_commands_answer_quickly_and_ephemerally() {
     let search = tb.run(Slash::new("search").string("query", "raft consensus")).await;
     let first = search.embeds[0]["description"].as_str().unwrap().lines().next().unwrap().to_lowercase();
     assert!(first.contains("raft") || first.contains("consensus"), "{first}");
+    // A result opens in full from the menu under the results.
+    let menu = &search.message["components"][0]["components"][0];
+    assert_eq!(menu["custom_id"], "sb:so");
+    let value = menu["options"][0]["value"].as_str().unwrap().to_string();
+    let opened = tb.fake.select(&tb.member(), &search.message, "sb:so", &[&value]).await.wait_reply(T).await;
+    assert!(opened.ephemeral && !opened.embeds.is_empty(), "{:?}", opened.content);
+    let text = opened.text().to_lowercase();
+    assert!(text.contains("raft") || text.contains("consensus"), "{text}");
+    // A forged value is refused.
+    let r = tb.fake.select(&tb.member(), &search.message, "sb:so", &["w:9:999"]).await.wait_reply(T).await;
+    assert!(r.ephemeral && r.content.contains("no longer supported"), "{}", r.content);
     tb.finish().await;
 }
 
@@ -227,5 +238,63 @@ async fn two_shards_each_answer_interactions_from_their_own_servers() {
     tb.fake.wait_connected(T).await;
     let r = tb.run(Slash::new("tracks").by(&carol)).await;
     assert_eq!(r.text(), on_shard_1.text(), "shard 1 answers again once it reconnected");
+    tb.finish().await;
+}
+
+/// `/syllabus` in a server with no study group, and in a DM: a path's phases page by page
+/// with buttons (past the last page is refused), weeks opened in full from the menu, and
+/// `/week path:` reading any week without a group.
+#[tokio::test]
+async fn the_syllabus_pages_through_a_path_without_any_group() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let c = studybot::curriculum::Curriculum::embedded().unwrap();
+    let arch = c.path("architecture").unwrap();
+    let r = tb.run(Slash::new("syllabus").string("path", "architecture")).await;
+    assert!(r.ephemeral, "a private page");
+    let title = r.embeds[0]["title"].as_str().unwrap().to_string();
+    assert!(title.contains("phase 1 of 4"), "{title}");
+    let text = r.text();
+    assert!(text.contains(&arch.path.audience) && text.contains(&arch.path.weekly_hours), "{text}");
+    for w in arch.weeks.iter().filter(|w| w.phase == 1) {
+        assert!(text.contains(&format!("Week {}", w.number)) && text.contains(&w.title), "week {}: {text}", w.number);
+    }
+    let buttons = |m: &serde_json::Value| -> Vec<(String, bool)> {
+        m["components"][0]["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| (b["custom_id"].as_str().unwrap().to_string(), b["disabled"].as_bool().unwrap_or(false)))
+            .collect()
+    };
+    assert!(buttons(&r.message)[0].1, "no previous page on the first");
+
+    // Page to the last phase with the Next button; there, Next is disabled.
+    let mut message = r.message.clone();
+    for phase in 2..=4 {
+        let next = buttons(&message)[1].0.clone();
+        let u = tb.fake.click_button(&tb.member(), &message, &next).await.wait_reply(T).await;
+        assert!(u.embeds[0]["title"].as_str().unwrap().contains(&format!("phase {phase} of 4")), "{:?}", u.embeds);
+        message = u.message;
+    }
+    assert!(buttons(&message)[1].1, "no next page after the last");
+    // A forged page past the end is refused with the range.
+    let r2 = tb.fake.click_button(&tb.member(), &message, "sb:sy:0:5").await.wait_reply(T).await;
+    assert!(r2.content.contains("has phases 1 to 4, not 5"), "{}", r2.content);
+
+    // The menu opens a week in full.
+    let week = arch.weeks.iter().rfind(|w| w.phase == 4).unwrap();
+    let menu = message["components"][1]["components"][0]["custom_id"].as_str().unwrap().to_string();
+    let r = tb.fake.select(&tb.member(), &message, &menu, &[&week.number.to_string()]).await.wait_reply(T).await;
+    assert!(r.ephemeral && r.text().contains(&week.title) && r.text().contains("Self-assessment"), "{}", r.text());
+
+    // In a DM, and `/week path:` without any group.
+    let dm = tb.member().dm();
+    let r = tb.run(Slash::new("syllabus").string("path", "senior").by(&dm)).await;
+    assert!(r.embeds[0]["title"].as_str().unwrap().contains("phase 1 of 5"), "{:?}", r.embeds);
+    let senior3 = &c.path("senior").unwrap().weeks[2];
+    let r = tb.run(Slash::new("week").string("path", "senior").integer("number", 3).by(&dm)).await;
+    assert!(r.text().contains(&senior3.title), "{}", r.text());
+    let r = tb.run(Slash::new("syllabus").string("path", "gardening")).await;
+    assert!(r.content.contains("no path called \"gardening\"") && r.content.contains("`senior`"), "{}", r.content);
     tb.finish().await;
 }

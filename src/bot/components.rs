@@ -7,6 +7,7 @@ use crate::error::UserError;
 use crate::ids::CustomId;
 use crate::render;
 use crate::render::checkins::NoteEcho;
+use crate::service::catalog;
 use crate::service::checkins::CheckinForm;
 use poise::serenity_prelude as serenity;
 use serenity::{
@@ -33,6 +34,51 @@ fn update(content: String) -> CreateInteractionResponse {
 
 async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInteraction) -> Result<(), BotError> {
     let id = CustomId::parse(&c.data.custom_id).ok_or(UserError::UnsupportedButton)?;
+    // The syllabus is the curriculum only: it works anywhere, DMs included.
+    match id {
+        CustomId::Syllabus { path, phase } => {
+            let page = catalog::syllabus_page(&data.curriculum, usize::from(path), Some(phase))?;
+            let (embed, rows) = render::cards::syllabus(&page);
+            let update = CreateInteractionResponseMessage::new().embed(embed).components(rows);
+            c.create_response(ctx, CreateInteractionResponse::UpdateMessage(update)).await?;
+            return Ok(());
+        }
+        CustomId::SyllabusWeek { path } => {
+            let (_, file) = (usize::from(path), data.curriculum.paths.get(usize::from(path)));
+            let file = file.ok_or(UserError::UnsupportedButton)?;
+            let number = match &c.data.kind {
+                serenity::ComponentInteractionDataKind::StringSelect { values } => {
+                    values.first().and_then(|v| v.parse::<u32>().ok()).ok_or(UserError::UnsupportedButton)?
+                }
+                _ => return Err(UserError::UnsupportedButton.into()),
+            };
+            let week = catalog::path_week(file, number)?;
+            let message = CreateInteractionResponseMessage::new()
+                .embeds(render::cards::week_card(&data.curriculum, file, week))
+                .ephemeral(true);
+            c.create_response(ctx, CreateInteractionResponse::Message(message)).await?;
+            return Ok(());
+        }
+        CustomId::SearchOpen => {
+            let value = match &c.data.kind {
+                serenity::ComponentInteractionDataKind::StringSelect { values } => values.first(),
+                _ => None,
+            };
+            let opened = value.and_then(|v| catalog::Opened::parse(v)).ok_or(UserError::UnsupportedButton)?;
+            let c_ = &data.curriculum;
+            let embeds = match opened {
+                catalog::Opened::Week { path, week } => {
+                    let file = c_.paths.get(path).ok_or(UserError::UnsupportedButton)?;
+                    render::cards::week_card(c_, file, catalog::path_week(file, week)?)
+                }
+                catalog::Opened::Track(id) => render::cards::track_card(c_, catalog::track(c_, &id)?),
+            };
+            let message = CreateInteractionResponseMessage::new().embeds(embeds).ephemeral(true);
+            c.create_response(ctx, CreateInteractionResponse::Message(message)).await?;
+            return Ok(());
+        }
+        _ => {}
+    }
     let who = actor::of_interaction(ctx, data, c.guild_id, c.member.as_ref(), &c.user)?;
     let s = &data.services;
     let response = match id {
@@ -69,6 +115,7 @@ async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInterac
         }
         CustomId::Cancel => update("Cancelled; nothing was changed.".to_string()),
         CustomId::CheckInModal { .. } => return Err(UserError::FormExpired.into()),
+        CustomId::Syllabus { .. } | CustomId::SyllabusWeek { .. } | CustomId::SearchOpen => return Ok(()),
     };
     c.create_response(ctx, response).await?;
     Ok(())

@@ -146,6 +146,30 @@ pub fn search_results(query: &str, hits: &[Hit]) -> CreateEmbed {
     CreateEmbed::new().title(format!("Results for \"{query}\"")).description(lines.join("\n")).colour(COLOUR)
 }
 
+/// The menu under search results that opens a week or a track (none when nothing opens).
+pub fn search_open_menu(c: &Curriculum, hits: &[Hit]) -> Option<serenity::all::CreateActionRow> {
+    use crate::service::catalog::Opened;
+    use serenity::all::{CreateActionRow, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption};
+    let mut seen = std::collections::HashSet::new();
+    let options: Vec<CreateSelectMenuOption> = hits
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| Some((i, h, Opened::of_hit(c, h)?)))
+        .filter(|(_, _, o)| seen.insert(o.clone()))
+        .take(limits::CHOICES)
+        .map(|(i, h, o)| {
+            let label: String = format!("{}. {}", i + 1, h.context).chars().take(100).collect();
+            CreateSelectMenuOption::new(label, o.encode())
+        })
+        .collect();
+    (!options.is_empty()).then(|| {
+        CreateActionRow::SelectMenu(
+            CreateSelectMenu::new(crate::ids::CustomId::SearchOpen.encode(), CreateSelectMenuKind::String { options })
+                .placeholder("Open a result"),
+        )
+    })
+}
+
 /// `/help`: what the bot does, its paths, then one line per command (`lines`, already
 /// "`/name`: description").
 pub fn help(c: &Curriculum, members: Vec<String>, moderators: Vec<String>) -> Vec<CreateEmbed> {
@@ -178,4 +202,77 @@ pub fn help(c: &Curriculum, members: Vec<String>, moderators: Vec<String>) -> Ve
     let sections = [(String::from("For members"), members), (String::from("For moderators"), moderators)];
     all.extend(paginate("Commands", &sections).into_iter().flatten());
     all
+}
+
+/// A `/syllabus` page: the path (audience, weekly hours), the phase and its weeks, with
+/// buttons to the neighbouring phases and a menu that opens a week.
+pub fn syllabus(
+    page: &crate::service::catalog::SyllabusPage<'_>,
+) -> (CreateEmbed, Vec<serenity::all::CreateActionRow>) {
+    use crate::ids::CustomId;
+    use serenity::all::{
+        ButtonStyle, CreateActionRow, CreateButton, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption,
+    };
+    let p = page.path;
+    let phases = p.phases.len() as u32;
+    let number = page.phase.number;
+    let lines: Vec<String> = page.weeks.iter().map(|w| format!("**Week {}**: {}", w.number, w.title)).collect();
+    let mut embed = CreateEmbed::new()
+        .title(
+            format!("{}: phase {number} of {phases}, {}", p.path.name, page.phase.title)
+                .chars()
+                .take(crate::limits::EMBED_TITLE)
+                .collect::<String>(),
+        )
+        .description(
+            format!(
+                "{}\n\n**For** {}. **About** {} hours a week.\n\n{}",
+                p.path.summary, p.path.audience, p.path.weekly_hours, page.phase.summary
+            )
+            .chars()
+            .take(crate::limits::EMBED_DESCRIPTION)
+            .collect::<String>(),
+        )
+        .colour(super::COLOUR)
+        .footer(serenity::all::CreateEmbedFooter::new("Open a week with the menu, or /week path: number:"));
+    for (name, value, inline) in super::fields_from_lines("Weeks", &lines) {
+        embed = embed.field(name, value, inline);
+    }
+    let path = page.path_index as u8;
+    let nav = |label: &str, to: u32, enabled: bool| {
+        CreateButton::new(CustomId::Syllabus { path, phase: to.max(1) }.encode())
+            .label(label)
+            .style(ButtonStyle::Secondary)
+            .disabled(!enabled)
+    };
+    let buttons = CreateActionRow::Buttons(vec![
+        nav("Previous phase", number.saturating_sub(1), number > 1),
+        nav("Next phase", number + 1, number < phases),
+    ]);
+    let options: Vec<CreateSelectMenuOption> = page
+        .weeks
+        .iter()
+        .take(crate::limits::CHOICES)
+        .map(|w| {
+            let label: String = format!("Week {}: {}", w.number, w.title).chars().take(100).collect();
+            CreateSelectMenuOption::new(label, w.number.to_string())
+        })
+        .collect();
+    let mut rows = vec![buttons];
+    if !options.is_empty() {
+        let menu =
+            CreateSelectMenu::new(CustomId::SyllabusWeek { path }.encode(), CreateSelectMenuKind::String { options })
+                .placeholder("Open a week");
+        rows.push(CreateActionRow::SelectMenu(menu));
+    }
+    (embed, rows)
+}
+
+/// A whole week as `/week` shows it, from the curriculum only.
+pub fn week_card(
+    c: &Curriculum,
+    path: &crate::curriculum::PathFile,
+    week: &crate::curriculum::Week,
+) -> Vec<CreateEmbed> {
+    vec![super::week_embed(c, path, week), super::with_monthly_review(super::questions_embed(week), path, week)]
 }

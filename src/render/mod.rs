@@ -136,7 +136,7 @@ pub fn week_embed(c: &Curriculum, path: &PathFile, week: &Week) -> CreateEmbed {
 pub fn with_monthly_review(embed: CreateEmbed, path: &PathFile, week: &Week) -> CreateEmbed {
     use crate::curriculum::REVIEW_EVERY;
     let review = &path.path.monthly_review;
-    if review.is_empty() || week.number % REVIEW_EVERY != 0 {
+    if review.is_empty() || !week.number.is_multiple_of(REVIEW_EVERY) {
         return embed;
     }
     let lines: Vec<String> = review.iter().map(|q| format!("- {q}")).collect();

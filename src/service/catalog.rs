@@ -1,7 +1,7 @@
 //! The curriculum as members browse it: tracks, resources and search, with the rules for
 //! what a typed name means and when nothing matches. Pure: reads the loaded curriculum only.
 
-use crate::curriculum::{Curriculum, Resource, ResourceKind, Track};
+use crate::curriculum::{Curriculum, PathFile, Phase, Resource, ResourceKind, Track, Week};
 use crate::error::{Result, UserError};
 use crate::search::{self, Hit};
 
@@ -65,9 +65,113 @@ pub fn search(c: &Curriculum, query: &str) -> Result<Vec<Hit>> {
     Ok(hits)
 }
 
+/// The path a member means: its id (autocomplete value) or its name in any case; the first
+/// path when none is named. Returns its position in the curriculum too.
+pub fn path<'a>(c: &'a Curriculum, typed: Option<&str>) -> Result<(usize, &'a PathFile)> {
+    let Some(typed) = typed.map(str::trim).filter(|t| !t.is_empty()) else {
+        return c.paths.first().map(|p| (0, p)).ok_or_else(|| no_such_path(c, ""));
+    };
+    let n = typed.to_lowercase();
+    c.paths
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.path.id == n || p.path.name.to_lowercase() == n)
+        .ok_or_else(|| no_such_path(c, typed))
+}
+
+fn no_such_path(c: &Curriculum, typed: &str) -> crate::error::Error {
+    let known = c.paths.iter().map(|p| format!("{} (`{}`)", p.path.name, p.path.id)).collect();
+    UserError::UnknownPath { typed: typed.chars().take(100).collect(), known }.into()
+}
+
+/// Paths whose id or name contains `partial`, for autocomplete.
+pub fn paths_matching<'a>(c: &'a Curriculum, partial: &str) -> impl Iterator<Item = &'a PathFile> {
+    let partial = partial.to_lowercase();
+    c.paths.iter().filter(move |p| p.path.name.to_lowercase().contains(&partial) || p.path.id.contains(&partial))
+}
+
+/// What a `/search` result opens: a week of a path, or a track.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Opened {
+    Week { path: usize, week: u32 },
+    Track(String),
+}
+
+impl Opened {
+    /// The value a result carries in the "open" menu (at most 100 characters).
+    pub fn encode(&self) -> String {
+        match self {
+            Opened::Week { path, week } => format!("w:{path}:{week}"),
+            Opened::Track(id) => format!("t:{id}"),
+        }
+    }
+
+    /// Parses a menu value strictly.
+    pub fn parse(s: &str) -> Option<Opened> {
+        match s.split(':').collect::<Vec<_>>().as_slice() {
+            ["w", p, w] => Some(Opened::Week { path: p.parse().ok()?, week: w.parse().ok().filter(|w| *w >= 1)? }),
+            ["t", id] if !id.is_empty() => Some(Opened::Track(id.to_string())),
+            _ => None,
+        }
+    }
+
+    /// What a search hit opens (resources show their link in the results already).
+    pub fn of_hit(c: &Curriculum, hit: &Hit) -> Option<Opened> {
+        use crate::search::HitKind as K;
+        match &hit.kind {
+            K::Week { path, week } | K::Topic { path, week } | K::Question { path, week } => {
+                let index = c.paths.iter().position(|p| &p.path.id == path)?;
+                Some(Opened::Week { path: index, week: *week })
+            }
+            K::Track { id } => Some(Opened::Track(id.clone())),
+            K::Resource { .. } => None,
+        }
+    }
+}
+
+/// One page of `/syllabus`: a phase of a path with its weeks.
+pub struct SyllabusPage<'a> {
+    /// Position of the path in the curriculum (what the page's buttons carry).
+    pub path_index: usize,
+    pub path: &'a PathFile,
+    pub phase: &'a Phase,
+    pub weeks: Vec<&'a Week>,
+}
+
+/// The page of phase `phase` (default 1) of the path at `path_index`.
+pub fn syllabus_page(c: &Curriculum, path_index: usize, phase: Option<u32>) -> Result<SyllabusPage<'_>> {
+    let path = c.paths.get(path_index).ok_or_else(|| no_such_path(c, &path_index.to_string()))?;
+    let number = phase.unwrap_or(1);
+    let phase = path.phases.iter().find(|p| p.number == number).ok_or_else(|| UserError::UnknownPhase {
+        path: path.path.name.clone(),
+        phases: path.phases.len() as u32,
+        phase: number,
+    })?;
+    let weeks = path.weeks.iter().filter(|w| w.phase == phase.number).collect();
+    Ok(SyllabusPage { path_index, path, phase, weeks })
+}
+
+/// Week `number` of a path, for `/week path:` and the syllabus.
+pub fn path_week(path: &PathFile, number: u32) -> Result<&Week> {
+    path.week(number).ok_or_else(|| {
+        UserError::UnknownWeek { path: path.path.name.clone(), weeks: path.len_weeks(), week: number }.into()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn search_menu_values_round_trip_and_garbage_is_refused() {
+        for o in [Opened::Week { path: 1, week: 36 }, Opened::Track("data-platform".into())] {
+            assert_eq!(Opened::parse(&o.encode()), Some(o.clone()));
+            assert!(o.encode().len() <= 100);
+        }
+        for bad in ["", "w:1", "w:x:1", "w:1:0", "t:", "x:1:1", "w:1:2:3"] {
+            assert_eq!(Opened::parse(bad), None, "{bad}");
+        }
+    }
 
     fn c() -> Curriculum {
         Curriculum::embedded().expect("the embedded curriculum loads")

@@ -25,6 +25,33 @@ pub async fn help(ctx: Context<'_>) -> Result<(), BotError> {
     reply::embeds(ctx, cards::help(&ctx.data().curriculum, members, moderators)).await
 }
 
+pub async fn autocomplete_path(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
+    let choices = catalog::paths_matching(&ctx.data().curriculum, partial)
+        .take(crate::limits::CHOICES)
+        .map(|p| AutocompleteChoice::new(p.path.name.clone(), p.path.id.clone()))
+        .collect();
+    CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+/// Browse a learning path: its phases, who it is for, and every week's title.
+#[poise::command(slash_command)]
+pub async fn syllabus(
+    ctx: Context<'_>,
+    #[description = "Learning path (default: the first)"]
+    #[autocomplete = "autocomplete_path"]
+    path: Option<String>,
+    #[description = "Phase to start at (default: 1)"]
+    #[min = 1]
+    phase: Option<u32>,
+) -> Result<(), BotError> {
+    let c = &ctx.data().curriculum;
+    let (index, _) = catalog::path(c, path.as_deref())?;
+    let page = catalog::syllabus_page(c, index, phase)?;
+    let (embed, rows) = cards::syllabus(&page);
+    ctx.send(poise::CreateReply::default().ephemeral(true).embed(embed).components(rows)).await?;
+    Ok(())
+}
+
 /// List the specialization tracks you can choose after the foundation.
 #[poise::command(slash_command)]
 pub async fn tracks(ctx: Context<'_>) -> Result<(), BotError> {
@@ -101,6 +128,12 @@ pub async fn search(
     #[max_length = 100]
     query: String,
 ) -> Result<(), BotError> {
-    let hits = catalog::search(&ctx.data().curriculum, &query)?;
-    reply::embeds(ctx, vec![cards::search_results(&query, &hits)]).await
+    let c = &ctx.data().curriculum;
+    let hits = catalog::search(c, &query)?;
+    let mut reply = poise::CreateReply::default().ephemeral(true).embed(cards::search_results(&query, &hits));
+    if let Some(menu) = cards::search_open_menu(c, &hits) {
+        reply = reply.components(vec![menu]);
+    }
+    ctx.send(reply).await?;
+    Ok(())
 }

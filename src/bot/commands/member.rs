@@ -10,8 +10,8 @@ use crate::service::checkins;
 use poise::CreateReply;
 use poise::serenity_prelude as serenity;
 
-/// This week's topic, exercises, questions and resources for your group.
-#[poise::command(slash_command, guild_only)]
+/// This week's topic, exercises, questions and resources for your group, or any week of a path.
+#[poise::command(slash_command)]
 pub async fn week(
     ctx: Context<'_>,
     #[description = "Study group"]
@@ -20,9 +20,17 @@ pub async fn week(
     #[description = "Week number (default: the current week)"]
     #[min = 1]
     number: Option<u32>,
+    #[description = "A learning path, to read its week `number` without a group"]
+    #[autocomplete = "crate::bot::commands::info::autocomplete_path"]
+    path: Option<String>,
 ) -> Result<(), BotError> {
-    let who = actor::of_command(ctx).await?;
     let data = ctx.data();
+    if let Some(path) = path {
+        let (_, file) = crate::service::catalog::path(&data.curriculum, Some(&path))?;
+        let week = crate::service::catalog::path_week(file, number.unwrap_or(1))?;
+        return reply::embeds(ctx, render::cards::week_card(&data.curriculum, file, week)).await;
+    }
+    let who = actor::of_command(ctx).await?;
     let shown = data.services.groups.week(&who, group.as_deref(), number).await?;
     reply::noted(ctx, render::groups::shown_week(&data.curriculum, &shown)).await
 }
