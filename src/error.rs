@@ -172,6 +172,8 @@ pub enum UserError {
     UnknownWeek { path: String, weeks: u32, week: u32 },
     #[error("There is no path called \"{typed}\". The paths are: {}.", known.join(", "))]
     UnknownPath { typed: String, known: Vec<String> },
+    #[error("This curriculum has no role overview (role.toml).")]
+    NoRoleOverview,
     #[error("{path} has phases 1 to {phases}, not {phase}.")]
     UnknownPhase { path: String, phases: u32, phase: u32 },
     #[error("That question does not exist for this week.")]

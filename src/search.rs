@@ -8,11 +8,27 @@ use crate::curriculum::{Curriculum, ResourceKind};
 /// What a search hit points at.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HitKind {
-    Week { path: String, week: u32 },
-    Topic { path: String, week: u32 },
-    Question { path: String, week: u32 },
-    Track { id: String },
-    Resource { id: String, kind: ResourceKind },
+    Week {
+        path: String,
+        week: u32,
+    },
+    Topic {
+        path: String,
+        week: u32,
+    },
+    Question {
+        path: String,
+        week: u32,
+    },
+    Track {
+        id: String,
+    },
+    Resource {
+        id: String,
+        kind: ResourceKind,
+    },
+    /// A line of the role overview (`/role`): a skill, a best practice or a challenge.
+    Role,
 }
 
 impl HitKind {
@@ -118,6 +134,18 @@ pub fn search(c: &Curriculum, query: &str, limit: usize) -> Vec<Hit> {
         };
         let body = format!("{} {}", r.by.as_deref().unwrap_or_default(), r.summary);
         add(kind, label, r.kind.as_str().into(), &[(&r.title, 1.3), (&body, 0.6)]);
+    }
+    if let Some(role) = &c.role {
+        for skill in &role.skills {
+            add(HitKind::Role, skill.clone(), "role overview: skills".into(), &[(skill, 0.9)]);
+        }
+        for (section, list) in [("best practices", &role.best_practices), ("challenges", &role.challenges)] {
+            for a in list {
+                let label = format!("{}: {}", a.area, a.points.join(" "));
+                let body = a.points.join(" ");
+                add(HitKind::Role, label, format!("role overview: {section}"), &[(&a.area, 1.2), (&body, 0.7)]);
+            }
+        }
     }
     // Keep the best hit per (kind, label), best first.
     hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.label.cmp(&b.label)));

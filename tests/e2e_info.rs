@@ -298,3 +298,22 @@ async fn the_syllabus_pages_through_a_path_without_any_group() {
     assert!(r.content.contains("no path called \"gardening\"") && r.content.contains("`senior`"), "{}", r.content);
     tb.finish().await;
 }
+
+/// `/role` shows the role overview with seed 003's best practices and common challenges, in
+/// pages within Discord's limits, and `/search` finds its lines.
+#[tokio::test]
+async fn the_role_overview_has_best_practices_and_challenges_and_is_searchable() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    // Two pages: the reply and a follow-up (titled "(1/2)" and "(2/2)").
+    let replies = tb.fake.slash(Slash::new("role").by(&tb.member().dm())).await.wait_replies(2, T).await;
+    assert!(replies[1].text().contains("(2/2)"), "{}", replies[1].text());
+    let text: String = replies.iter().map(|r| r.text()).collect::<Vec<_>>().join("\n");
+    for part in ["Skills", "Best practices", "Common challenges", "Chaos engineering", "Partitions and latency"] {
+        assert!(text.contains(part), "{part} missing:\n{text}");
+    }
+    assert!(replies.iter().all(|r| r.ephemeral));
+    let r = tb.run(Slash::new("search").string("query", "circuit breakers")).await;
+    let results = r.embeds[0]["description"].as_str().unwrap();
+    assert!(results.contains("role overview: best practices"), "{results}");
+    tb.finish().await;
+}

@@ -44,8 +44,7 @@ async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInterac
             return Ok(());
         }
         CustomId::SyllabusWeek { path } => {
-            let (_, file) = (usize::from(path), data.curriculum.paths.get(usize::from(path)));
-            let file = file.ok_or(UserError::UnsupportedButton)?;
+            let file = data.curriculum.paths.get(usize::from(path)).ok_or(UserError::UnsupportedButton)?;
             let number = match &c.data.kind {
                 serenity::ComponentInteractionDataKind::StringSelect { values } => {
                     values.first().and_then(|v| v.parse::<u32>().ok()).ok_or(UserError::UnsupportedButton)?

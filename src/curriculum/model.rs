@@ -246,4 +246,16 @@ pub struct Role {
     pub characteristics: Vec<String>,
     pub responsibilities: Vec<String>,
     pub skills: Vec<String>,
+    #[serde(default)]
+    pub best_practices: Vec<RoleAdvice>,
+    #[serde(default)]
+    pub challenges: Vec<RoleAdvice>,
+}
+
+/// One area of the role's best practices or common challenges.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleAdvice {
+    pub area: String,
+    pub points: Vec<String>,
 }

@@ -292,6 +292,9 @@ fn intern(k: &str) -> &'static str {
         "role",
         "characteristics",
         "responsibilities",
+        "best_practices",
+        "challenges",
+        "points",
     ];
     KEYS.iter().copied().find(|x| *x == k).unwrap_or("?")
 }

@@ -137,6 +137,7 @@ pub fn search_results(query: &str, hits: &[Hit]) -> CreateEmbed {
                 HitKind::Question { .. } => "question",
                 HitKind::Track { .. } => "track",
                 HitKind::Resource { .. } => "resource",
+                HitKind::Role => "role",
             };
             let label: String = h.label.chars().take(250).collect();
             format!("**{}.** {label}\n   _{what} · {}_", i + 1, h.context)
@@ -275,4 +276,26 @@ pub fn week_card(
     week: &crate::curriculum::Week,
 ) -> Vec<CreateEmbed> {
     vec![super::week_embed(c, path, week), super::with_monthly_review(super::questions_embed(week), path, week)]
+}
+
+/// `/role`: the role overview (what it is, characteristics, responsibilities, skills, best
+/// practices, common challenges), in pages within Discord's limits.
+pub fn role(r: &crate::curriculum::Role) -> Vec<Vec<CreateEmbed>> {
+    let bullets = |items: &[String]| items.iter().map(|i| format!("- {i}")).collect::<Vec<_>>();
+    let advice = |list: &[crate::curriculum::RoleAdvice]| {
+        list.iter().map(|a| format!("**{}**: {}", a.area, a.points.join(" "))).collect::<Vec<_>>()
+    };
+    let mut sections = vec![
+        (String::from("What it is"), vec![r.summary.clone()]),
+        (String::from("Characteristics"), bullets(&r.characteristics)),
+        (String::from("Responsibilities"), bullets(&r.responsibilities)),
+        (String::from("Skills"), bullets(&r.skills)),
+    ];
+    if !r.best_practices.is_empty() {
+        sections.push((String::from("Best practices"), advice(&r.best_practices)));
+    }
+    if !r.challenges.is_empty() {
+        sections.push((String::from("Common challenges"), advice(&r.challenges)));
+    }
+    paginate(&r.title, &sections)
 }

@@ -90,6 +90,11 @@ pub fn paths_matching<'a>(c: &'a Curriculum, partial: &str) -> impl Iterator<Ite
     c.paths.iter().filter(move |p| p.path.name.to_lowercase().contains(&partial) || p.path.id.contains(&partial))
 }
 
+/// The role overview (`/role`).
+pub fn role(c: &Curriculum) -> Result<&crate::curriculum::Role> {
+    c.role.as_ref().ok_or_else(|| UserError::NoRoleOverview.into())
+}
+
 /// What a `/search` result opens: a week of a path, or a track.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Opened {
@@ -124,7 +129,7 @@ impl Opened {
                 Some(Opened::Week { path: index, week: *week })
             }
             K::Track { id } => Some(Opened::Track(id.clone())),
-            K::Resource { .. } => None,
+            K::Resource { .. } | K::Role => None,
         }
     }
 }

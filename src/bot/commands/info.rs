@@ -52,6 +52,13 @@ pub async fn syllabus(
     Ok(())
 }
 
+/// What a distributed-systems engineer does: skills, best practices and common challenges.
+#[poise::command(slash_command)]
+pub async fn role(ctx: Context<'_>) -> Result<(), BotError> {
+    let role = catalog::role(&ctx.data().curriculum)?;
+    reply::pages(ctx, cards::role(role)).await
+}
+
 /// List the specialization tracks you can choose after the foundation.
 #[poise::command(slash_command)]
 pub async fn tracks(ctx: Context<'_>) -> Result<(), BotError> {
