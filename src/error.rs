@@ -172,6 +172,10 @@ pub enum UserError {
     UnknownWeek { path: String, weeks: u32, week: u32 },
     #[error("There is no path called \"{typed}\". The paths are: {}.", known.join(", "))]
     UnknownPath { typed: String, known: Vec<String> },
+    #[error("**{0}**'s path has no skills checklist.")]
+    NoSkillsChecklist(String),
+    #[error("The skills checklist of **{group}** opens in its last week, week {week}.")]
+    SkillsNotYet { group: String, week: u32 },
     #[error("This curriculum has no role overview (role.toml).")]
     NoRoleOverview,
     #[error("{path} has phases 1 to {phases}, not {phase}.")]

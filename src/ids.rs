@@ -28,6 +28,10 @@ pub enum CustomId {
     Syllabus { path: u8, phase: u32 },
     /// The `/syllabus` "open a week" menu of the `path`-th path (the value is the week).
     SyllabusWeek { path: u8 },
+    /// The end-of-path skills checklist, page `page` (from 0).
+    Skills { group_id: i64, page: u8 },
+    /// One checklist rating button: skill (from 0, across the checklist's areas), 1..=5.
+    RateSkill { group_id: i64, skill: u8, rating: u8 },
     /// The `/search` "open a result" menu (the value says what: see `service::catalog::Opened`).
     SearchOpen,
 }
@@ -47,6 +51,8 @@ impl CustomId {
             CustomId::Syllabus { path, phase } => format!("sb:sy:{path}:{phase}"),
             CustomId::SyllabusWeek { path } => format!("sb:sw:{path}"),
             CustomId::SearchOpen => "sb:so".to_string(),
+            CustomId::Skills { group_id, page } => format!("sb:sk:{group_id}:{page}"),
+            CustomId::RateSkill { group_id, skill, rating } => format!("sb:rs:{group_id}:{skill}:{rating}"),
         }
     }
 
@@ -69,6 +75,15 @@ impl CustomId {
             ["sb", "sy", p, _] => Some(CustomId::Syllabus { path: p.parse().ok()?, phase: week(3)? }),
             ["sb", "sw", p] => Some(CustomId::SyllabusWeek { path: p.parse().ok()? }),
             ["sb", "so"] => Some(CustomId::SearchOpen),
+            ["sb", "sk", _, p] => Some(CustomId::Skills { group_id: num(2)?, page: p.parse().ok()? }),
+            ["sb", "rs", _, s, r] => {
+                let rating = r.parse::<u8>().ok().filter(|r| (1..=5).contains(r))?;
+                Some(CustomId::RateSkill {
+                    group_id: num(2)?,
+                    skill: s.parse::<u8>().ok().filter(|s| *s < 100)?,
+                    rating,
+                })
+            }
             _ => None,
         }
     }
@@ -97,11 +112,24 @@ mod tests {
             CustomId::Syllabus { path: 1, phase: 5 },
             CustomId::SyllabusWeek { path: 0 },
             CustomId::SearchOpen,
+            CustomId::Skills { group_id: 4, page: 3 },
+            CustomId::RateSkill { group_id: 4, skill: 14, rating: 5 },
         ] {
             assert_eq!(CustomId::parse(&id.encode()), Some(id));
             assert!(id.encode().len() <= crate::limits::CUSTOM_ID);
         }
-        for bad in ["", "sb", "sb:ci:x:1", "sb:ci:1:0", "sb:rt:1:1:9:1", "sb:rt:1:1:0:6", "sb:ci:1:2:3", "other"] {
+        for bad in [
+            "",
+            "sb",
+            "sb:ci:x:1",
+            "sb:ci:1:0",
+            "sb:rt:1:1:9:1",
+            "sb:rt:1:1:0:6",
+            "sb:ci:1:2:3",
+            "sb:rs:1:100:1",
+            "sb:rs:1:1:0",
+            "other",
+        ] {
             assert_eq!(CustomId::parse(bad), None, "{bad}");
         }
     }

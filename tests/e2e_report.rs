@@ -190,3 +190,50 @@ async fn reflective_questions_get_no_rating_buttons_and_are_never_hardest_topics
     assert!(hardest.contains("Week 6, Q2") && !hardest.contains("Week 6, Q1"), "{hardest}");
     tb.finish().await;
 }
+
+/// The senior path's skills checklist: offered by a button on the week-15 post (not before),
+/// paged four skills at a time, each rated 1 to 5 like `/assess`.
+#[tokio::test]
+async fn the_skills_checklist_is_offered_in_the_last_week_and_rated_like_assess() {
+    let tb = TestBot::start(Mode::Proxy, "2026-11-23T12:00:00Z").await;
+    let g = tb.create_group("Seniors", "senior", "2026-11-30", 0, "18:00", "UTC").await;
+    let last_post = |tb: &TestBot| tb.fake.channel_posts(defaults::GENERAL).into_iter().last().unwrap();
+    let ids = |m: &serde_json::Value| -> Vec<String> {
+        m["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|row| row["components"].as_array().unwrap().iter())
+            .map(|b| b["custom_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Week 14 (2027-03-01): no checklist yet, and a forged button is refused.
+    tb.set_now("2027-03-01T18:00:00Z");
+    assert_eq!(tb.tick().await.sent, 1);
+    let week14 = last_post(&tb);
+    assert!(!ids(&week14).iter().any(|i| i.starts_with("sb:sk:")), "{:?}", ids(&week14));
+    let r = tb.fake.click_button(&tb.member(), &week14, &format!("sb:sk:{g}:0")).await.wait_reply(T).await;
+    assert!(r.content.contains("opens in its last week, week 15"), "{}", r.content);
+
+    // Week 15 (2027-03-08): the post carries the button.
+    tb.set_now("2027-03-08T18:00:00Z");
+    assert_eq!(tb.tick().await.sent, 1);
+    let week15 = last_post(&tb);
+    let button = format!("sb:sk:{g}:0");
+    assert!(ids(&week15).contains(&button), "{:?}", ids(&week15));
+    let page = tb.fake.click_button(&tb.member(), &week15, &button).await.wait_reply(T).await;
+    assert!(page.ephemeral && page.text().contains("Skills checklist (1/4)"), "{}", page.text());
+    assert!(page.text().contains("Design systems that handle 1M+ QPS"), "{}", page.text());
+    let page_ids = ids(&page.message);
+    assert_eq!(page_ids.len(), 4 * 5 + 2, "four skills of five buttons, then paging: {page_ids:?}");
+    // Rate skill 2 as 4: saved and highlighted.
+    let rated = tb.fake.click_button(&tb.member(), &page.message, &format!("sb:rs:{g}:1:4")).await.wait_reply(T).await;
+    assert!(rated.content.contains("Saved: skill 2 rated 4/5"), "{}", rated.content);
+    let stored = members::skill_ratings(&tb.db, defaults::GUILD, g, defaults::BOB).await.unwrap();
+    assert_eq!(stored, [(1, 4)]);
+    // Next page: skills 5 to 8, in the same private message.
+    let next = tb.fake.click_button(&tb.member(), &rated.message, &format!("sb:sk:{g}:1")).await.wait_reply(T).await;
+    assert!(next.text().contains("Skills checklist (2/4)") && next.text().contains("S5."), "{}", next.text());
+    assert_eq!(next.callback_type, 7, "paging updates the checklist message");
+    tb.finish().await;
+}

@@ -101,6 +101,27 @@ async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInterac
                     .components(rows),
             )
         }
+        CustomId::Skills { group_id, page } => {
+            let (embed, rows) = render::checkins::skills(&s.checkins.skills(&who, group_id, page).await?);
+            let message = CreateInteractionResponseMessage::new().embed(embed).components(rows);
+            // Paging inside the private checklist updates it; the weekly post's button opens it.
+            let private = c.message.flags.is_some_and(|f| f.contains(serenity::MessageFlags::EPHEMERAL));
+            if private {
+                CreateInteractionResponse::UpdateMessage(message)
+            } else {
+                CreateInteractionResponse::Message(message.ephemeral(true))
+            }
+        }
+        CustomId::RateSkill { group_id, skill, rating } => {
+            let page = s.checkins.rate_skill(&who, group_id, skill, rating).await?;
+            let (embed, rows) = render::checkins::skills(&page);
+            CreateInteractionResponse::UpdateMessage(
+                CreateInteractionResponseMessage::new()
+                    .content(format!("Saved: skill {} rated {rating}/5.", skill + 1))
+                    .embed(embed)
+                    .components(rows),
+            )
+        }
         CustomId::DeleteGroup { group_id } => {
             let name = s.groups.delete(&who, group_id).await?;
             update(format!("Deleted **{name}** and all its check-ins and ratings."))

@@ -285,6 +285,7 @@ pub async fn forget(db: &Db, guild_id: u64, user_id: u64) -> Result<Forgotten> {
         .await?
         .rows_affected();
     sqlx::query!("DELETE FROM away WHERE guild_id = ? AND user_id = ?", guild, user).execute(&mut *tx).await?;
+    sqlx::query!("DELETE FROM skill_ratings WHERE guild_id = ? AND user_id = ?", guild, user).execute(&mut *tx).await?;
     let memberships = sqlx::query!("DELETE FROM group_members WHERE guild_id = ? AND user_id = ?", guild, user)
         .execute(&mut *tx)
         .await?
@@ -339,6 +340,8 @@ pub struct MemberData {
     pub reminder_dms: u64,
     /// Away periods (`/away`): group, first and last day.
     pub away: Vec<(String, String, String)>,
+    /// Skills checklist ratings: group, skill (from 1), rating.
+    pub skill_ratings: Vec<(String, i64, i64)>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -470,9 +473,22 @@ pub async fn export(db: &Db, guild_id: u64, user_id: u64) -> Result<MemberData> 
     .into_iter()
     .map(|r| (r.name, r.from_date, r.to_date))
     .collect();
+    let skill_ratings = sqlx::query!(
+        "SELECT g.name, s.skill, s.rating FROM skill_ratings s
+         JOIN study_groups g ON g.id = s.group_id AND g.guild_id = s.guild_id
+         WHERE s.guild_id = ? AND s.user_id = ? ORDER BY g.name, s.skill",
+        guild,
+        user
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|r| (r.name, r.skill + 1, r.rating))
+    .collect();
     tx.commit().await?;
     Ok(MemberData {
         away,
+        skill_ratings,
         guild_id: guild_id.to_string(),
         user_id: user_id.to_string(),
         profile,
@@ -582,4 +598,55 @@ pub async fn away(db: &Db, guild_id: u64, group_id: i64, user_id: Option<u64>) -
     .fetch_all(db.sqlite())
     .await?;
     rows.into_iter().map(|r| decode_away(group_id, r.user_id, &r.from_date, &r.to_date)).collect()
+}
+
+/// Stores a rating of checklist skill `skill` (from 0), replacing an earlier one.
+pub async fn set_skill_rating(db: &Db, a: Author<'_>, skill: u8, rating: u8, now: DateTime<Utc>) -> Result<Stored> {
+    let _timer = crate::metrics::query("members.set_skill_rating");
+    let guild = to_db(a.guild_id);
+    let user = to_db(a.user_id);
+    let group_id = a.group_id;
+    let (skill, rating) = (i64::from(skill), i64::from(rating));
+    let r = sqlx::query!(
+        "INSERT INTO skill_ratings (group_id, guild_id, user_id, skill, rating, updated_at)
+         SELECT id, guild_id, ?, ?, ?, ? FROM study_groups WHERE guild_id = ? AND id = ?
+         ON CONFLICT (group_id, user_id, skill) DO UPDATE SET rating = excluded.rating, updated_at = excluded.updated_at",
+        user,
+        skill,
+        rating,
+        now,
+        guild,
+        group_id
+    )
+    .execute(db.sqlite())
+    .await;
+    match r {
+        Ok(done) if done.rows_affected() == 0 => Ok(Stored::NoGroup),
+        Ok(_) => Ok(Stored::New),
+        Err(e) if not_member(&e) => Ok(Stored::NotMember),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A member's checklist ratings in a group: (skill, rating).
+pub async fn skill_ratings(db: &Db, guild_id: u64, group_id: i64, user_id: u64) -> Result<Vec<(u8, u8)>> {
+    let _timer = crate::metrics::query("members.skill_ratings");
+    let guild = to_db(guild_id);
+    let user = to_db(user_id);
+    let rows = sqlx::query!(
+        "SELECT skill, rating FROM skill_ratings WHERE guild_id = ? AND group_id = ? AND user_id = ? ORDER BY skill",
+        guild,
+        group_id,
+        user
+    )
+    .fetch_all(db.sqlite())
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok((
+                decode_u8("skill_ratings", group_id, "skill", r.skill)?,
+                decode_score("skill_ratings", group_id, "rating", r.rating)?,
+            ))
+        })
+        .collect()
 }

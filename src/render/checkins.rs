@@ -205,3 +205,42 @@ pub fn away_set(v: &GroupView, from: chrono::NaiveDate, to: chrono::NaiveDate, w
 pub fn away_cancelled(v: &GroupView) -> String {
     format!("Your away period in **{}** is cancelled: every week counts as usual.", v.group.name)
 }
+
+/// The skills checklist page: the skills with their areas, a row of 1-5 buttons per skill
+/// (the member's ratings highlighted), and a row to page through the checklist.
+pub fn skills(p: &crate::service::checkins::SkillsPage) -> (CreateEmbed, Vec<CreateActionRow>) {
+    let lines: Vec<String> =
+        p.items.iter().map(|(i, area, skill)| format!("**S{}.** {skill} _({area})_", i + 1)).collect();
+    let embed = CreateEmbed::new()
+        .title(format!("Skills checklist ({}/{})", p.page + 1, p.pages))
+        .description(format!("Rate yourself from 1 (not yet) to 5 (done it, could lead it):\n{}", lines.join("\n")))
+        .colour(COLOUR);
+    let mut rows: Vec<CreateActionRow> = p
+        .items
+        .iter()
+        .map(|(i, _, _)| {
+            let chosen = p.mine.iter().find(|(s, _)| s == i).map(|(_, r)| *r);
+            CreateActionRow::Buttons(
+                (1..=5u8)
+                    .map(|rating| {
+                        let id = CustomId::RateSkill { group_id: p.group_id, skill: *i, rating };
+                        let style = if chosen == Some(rating) { ButtonStyle::Success } else { ButtonStyle::Secondary };
+                        let label = if rating == 1 { format!("S{}: 1", i + 1) } else { rating.to_string() };
+                        CreateButton::new(id.encode()).label(label).style(style)
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    let nav = |label: &str, page: u8, enabled: bool| {
+        CreateButton::new(CustomId::Skills { group_id: p.group_id, page }.encode())
+            .label(label)
+            .style(ButtonStyle::Primary)
+            .disabled(!enabled)
+    };
+    rows.push(CreateActionRow::Buttons(vec![
+        nav("Previous", p.page.saturating_sub(1), p.page > 0),
+        nav("Next", p.page + 1, p.page + 1 < p.pages),
+    ]));
+    (embed, rows)
+}

@@ -172,14 +172,27 @@ pub fn questions_embed_of(week: &Week) -> CreateEmbed {
     )
 }
 
-/// The buttons under a weekly post.
-pub fn week_buttons(group_id: i64, week: u32) -> CreateActionRow {
-    CreateActionRow::Buttons(vec![
+/// Whether `week` is where the path's skills checklist is offered: its last week.
+pub fn skills_week(path: &PathFile, week: &Week) -> bool {
+    !path.assessment.is_empty() && week.number == path.len_weeks()
+}
+
+/// The buttons under a weekly post (and the skills checklist in a path's last week).
+pub fn week_buttons(group_id: i64, week: u32, skills: bool) -> CreateActionRow {
+    let mut buttons = vec![
         CreateButton::new(CustomId::CheckIn { group_id, week }.encode()).label("Check in").style(ButtonStyle::Success),
         CreateButton::new(CustomId::Assess { group_id, week }.encode())
             .label("Rate yourself")
             .style(ButtonStyle::Primary),
-    ])
+    ];
+    if skills {
+        buttons.push(
+            CreateButton::new(CustomId::Skills { group_id, page: 0 }.encode())
+                .label("Skills checklist")
+                .style(ButtonStyle::Primary),
+        );
+    }
+    CreateActionRow::Buttons(buttons)
 }
 
 /// The complete weekly post for a group: role mention (if any), week and question embeds,
@@ -198,7 +211,7 @@ pub fn week_post(c: &Curriculum, path: &PathFile, week: &Week, target: &PostTarg
     CreateMessage::new()
         .content(content)
         .embeds(vec![week_embed(c, path, week), with_monthly_review(questions_embed(week), path, week)])
-        .components(vec![week_buttons(target.group_id, week.number)])
+        .components(vec![week_buttons(target.group_id, week.number, skills_week(path, week))])
         .allowed_mentions(mentions)
 }
 

@@ -114,6 +114,21 @@ pub fn target_week(view: &GroupView, requested: Option<u32>, now: DateTime<Utc>)
     }
 }
 
+/// Checklist skills shown per page (one row of rating buttons each, plus a row to page).
+pub const SKILLS_PER_PAGE: usize = 4;
+
+/// A page of a path's end-of-path skills checklist, with the member's ratings.
+#[derive(Debug, Clone)]
+pub struct SkillsPage {
+    pub group_id: i64,
+    pub page: u8,
+    pub pages: u8,
+    /// (skill number from 0, area, skill) on this page.
+    pub items: Vec<(u8, String, String)>,
+    /// The member's ratings: (skill, rating).
+    pub mine: Vec<(u8, u8)>,
+}
+
 /// The longest away period, in weeks.
 pub const MAX_AWAY_WEEKS: u32 = 26;
 
@@ -374,6 +389,69 @@ impl CheckinService {
             .filter(|r| r.week == week)
             .collect();
         Ok(Assessment { group_id: view.group.id, week, title: w.title.clone(), item: w.clone(), mine })
+    }
+
+    /// The skills checklist of the group's path, offered from its last week on.
+    fn checklist(&self, view: &GroupView) -> Result<(Vec<(String, String)>, u32)> {
+        let path = self.core.path_of(view)?;
+        let all: Vec<(String, String)> = path
+            .assessment
+            .iter()
+            .flat_map(|a| a.skills.iter().map(|s| (a.area.clone(), s.clone())))
+            .take(100)
+            .collect();
+        if all.is_empty() {
+            return Err(UserError::NoSkillsChecklist(view.group.name.clone()).into());
+        }
+        let last = path.len_weeks();
+        let open = match view.standing(self.core.now()) {
+            Standing::Finished { .. } => true,
+            s => s.current_week().is_some_and(|w| w >= last),
+        };
+        if !open {
+            return Err(UserError::SkillsNotYet { group: view.group.name.clone(), week: last }.into());
+        }
+        Ok((all, last))
+    }
+
+    /// A page of the skills checklist (the weekly post's button, or its page buttons).
+    pub async fn skills(&self, actor: &Actor, group_id: i64, page: u8) -> Result<SkillsPage> {
+        let view = self.groups.by_id(actor.guild_id, group_id).await?;
+        let (all, _) = self.checklist(&view)?;
+        self.skills_page(actor, &view, &all, page).await
+    }
+
+    /// A checklist rating button: stores it, returns the page it was on.
+    pub async fn rate_skill(&self, actor: &Actor, group_id: i64, skill: u8, rating: u8) -> Result<SkillsPage> {
+        let view = self.groups.by_id(actor.guild_id, group_id).await?;
+        let (all, last) = self.checklist(&view)?;
+        if usize::from(skill) >= all.len() {
+            return Err(UserError::UnknownQuestion.into());
+        }
+        let a = author(actor, group_id);
+        let now = self.core.now();
+        self.as_member(&a, last, || db::members::set_skill_rating(&self.core.db, a, skill, rating, now)).await?;
+        self.skills_page(actor, &view, &all, (usize::from(skill) / SKILLS_PER_PAGE) as u8).await
+    }
+
+    async fn skills_page(
+        &self,
+        actor: &Actor,
+        view: &GroupView,
+        all: &[(String, String)],
+        page: u8,
+    ) -> Result<SkillsPage> {
+        let pages = all.len().div_ceil(SKILLS_PER_PAGE) as u8;
+        let page = page.min(pages.saturating_sub(1));
+        let items = all
+            .iter()
+            .enumerate()
+            .skip(usize::from(page) * SKILLS_PER_PAGE)
+            .take(SKILLS_PER_PAGE)
+            .map(|(i, (area, skill))| (i as u8, area.clone(), skill.clone()))
+            .collect();
+        let mine = db::members::skill_ratings(&self.core.db, actor.guild_id, view.group.id, actor.user_id).await?;
+        Ok(SkillsPage { group_id: view.group.id, page, pages, items, mine })
     }
 
     /// `/join`: the member belongs to the group from its current week (week 1 before it
