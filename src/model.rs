@@ -127,6 +127,16 @@ impl CheckinStatus {
         }
     }
 
+    /// What members see and type: `done`, `partial` or `no time` (not "skipped", which is a
+    /// group's week without a session). Stored and exported as [`CheckinStatus::as_str`].
+    pub fn label(self) -> &'static str {
+        match self {
+            CheckinStatus::Done => "done",
+            CheckinStatus::Partial => "partial",
+            CheckinStatus::Skipped => "no time",
+        }
+    }
+
     /// Parses a stored status (exact, lowercase).
     pub fn parse(s: &str) -> Option<CheckinStatus> {
         CheckinStatus::ALL.into_iter().find(|c| c.as_str() == s)
@@ -137,7 +147,7 @@ impl CheckinStatus {
         match s.trim().to_ascii_lowercase().as_str() {
             "done" | "d" => Some(CheckinStatus::Done),
             "partial" | "p" | "partly" => Some(CheckinStatus::Partial),
-            "skipped" | "skip" | "s" => Some(CheckinStatus::Skipped),
+            "no time" | "none" | "n" | "skipped" | "skip" | "s" => Some(CheckinStatus::Skipped),
             _ => None,
         }
     }
@@ -148,9 +158,10 @@ impl CheckinStatus {
     }
 }
 
+/// Shown to members: [`CheckinStatus::label`].
 impl fmt::Display for CheckinStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(self.label())
     }
 }
 
@@ -294,5 +305,12 @@ mod tests {
         assert_eq!(PostKind::parse("weekly"), None);
         assert_eq!(PostState::parse(""), None);
         assert_eq!(CheckinStatus::from_typed(" Partly "), Some(CheckinStatus::Partial));
+        // Members see and type "no time" (a skipped week is a group's); the old word still works.
+        assert_eq!(CheckinStatus::Skipped.label(), "no time");
+        assert_eq!(CheckinStatus::Skipped.to_string(), "no time");
+        assert_eq!(CheckinStatus::Skipped.as_str(), "skipped", "stored and exported unchanged");
+        for typed in ["no time", "None", "skipped", "s"] {
+            assert_eq!(CheckinStatus::from_typed(typed), Some(CheckinStatus::Skipped), "{typed}");
+        }
     }
 }

@@ -208,7 +208,7 @@ async fn a_choice_value_the_command_does_not_define_is_named_with_the_accepted_v
     assert!(r.ephemeral);
     assert_eq!(
         r.content,
-        "`7` is not a value of the option `status` of `/checkin`. It accepts: done, partial, skipped. Pick one of them and try again."
+        "`7` is not a value of the option `status` of `/checkin`. It accepts: done, partial, no time this week. Pick one of them and try again."
     );
     assert!(members::checkins(&tb.db, defaults::GUILD, g, defaults::BOB).await.unwrap().is_empty());
     tb.finish().await;

@@ -31,7 +31,7 @@ fn clip(value: &str, max: usize) -> String {
 /// The check-in form, filled with the member's current values.
 pub fn checkin_modal(f: &OpenForm) -> CreateModal {
     let title: String = format!("Week {} check-in", f.week).chars().take(limits::MODAL_TITLE).collect();
-    let status = CreateInputText::new(InputTextStyle::Short, "Status: done, partial or skipped", "status")
+    let status = CreateInputText::new(InputTextStyle::Short, "Status: done, partial or no time", "status")
         .min_length(1)
         .max_length(10)
         .value(clip(&f.form.status, 10));

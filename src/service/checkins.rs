@@ -60,7 +60,7 @@ impl CheckinForm {
         let c = self.confidence.trim().parse::<i64>().ok();
         let mut problems = Vec::new();
         if st.is_none() {
-            problems.push(format!("Status `{}` is not one of done, partial, skipped.", self.status.trim()));
+            problems.push(format!("Status `{}` is not one of done, partial, no time.", self.status.trim()));
         }
         if h.is_none() {
             problems.push(format!("Hours `{}` is not a number (e.g. 4 or 2.5).", self.hours.trim()));
@@ -84,12 +84,12 @@ impl CheckinForm {
     pub fn of(existing: Option<&Checkin>) -> CheckinForm {
         match existing {
             Some(e) => CheckinForm {
-                status: e.status.as_str().to_string(),
+                status: e.status.label().to_string(),
                 hours: e.hours.to_string(),
                 confidence: e.confidence.to_string(),
                 note: e.note.clone().unwrap_or_default(),
             },
-            None => CheckinForm { status: CheckinStatus::Done.as_str().to_string(), ..Default::default() },
+            None => CheckinForm { status: CheckinStatus::Done.label().to_string(), ..Default::default() },
         }
     }
 }

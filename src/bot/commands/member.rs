@@ -41,7 +41,8 @@ pub enum StatusChoice {
     Done,
     #[name = "partial"]
     Partial,
-    #[name = "skipped"]
+    /// Not "skipped": that is a group's week without a session.
+    #[name = "no time this week"]
     Skipped,
 }
 
