@@ -45,12 +45,7 @@ async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInterac
         }
         CustomId::SyllabusWeek { path } => {
             let file = data.curriculum.paths.get(usize::from(path)).ok_or(UserError::UnsupportedButton)?;
-            let number = match &c.data.kind {
-                serenity::ComponentInteractionDataKind::StringSelect { values } => {
-                    values.first().and_then(|v| v.parse::<u32>().ok()).ok_or(UserError::UnsupportedButton)?
-                }
-                _ => return Err(UserError::UnsupportedButton.into()),
-            };
+            let number = selected(c).and_then(|v| v.parse::<u32>().ok()).ok_or(UserError::UnsupportedButton)?;
             let week = catalog::path_week(file, number)?;
             let message = CreateInteractionResponseMessage::new()
                 .embeds(render::cards::week_card(&data.curriculum, file, week))
@@ -59,11 +54,7 @@ async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInterac
             return Ok(());
         }
         CustomId::SearchOpen => {
-            let value = match &c.data.kind {
-                serenity::ComponentInteractionDataKind::StringSelect { values } => values.first(),
-                _ => None,
-            };
-            let opened = value.and_then(|v| catalog::Opened::parse(v)).ok_or(UserError::UnsupportedButton)?;
+            let opened = selected(c).and_then(catalog::Opened::parse).ok_or(UserError::UnsupportedButton)?;
             let c_ = &data.curriculum;
             let embeds = match opened {
                 catalog::Opened::Week { path, week } => {
@@ -139,6 +130,14 @@ async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInterac
     };
     c.create_response(ctx, response).await?;
     Ok(())
+}
+
+/// The option a member picked in a select menu.
+fn selected(c: &ComponentInteraction) -> Option<&str> {
+    match &c.data.kind {
+        serenity::ComponentInteractionDataKind::StringSelect { values } => values.first().map(String::as_str),
+        _ => None,
+    }
 }
 
 fn modal_value(m: &ModalInteraction, id: &str) -> String {

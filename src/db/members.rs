@@ -63,6 +63,16 @@ pub enum Stored {
     NoGroup,
 }
 
+/// What an insert-or-replace of a rating (week question or checklist skill) did.
+fn rating_stored(r: std::result::Result<sqlx::sqlite::SqliteQueryResult, sqlx::Error>) -> Result<Stored> {
+    match r {
+        Ok(done) if done.rows_affected() == 0 => Ok(Stored::NoGroup),
+        Ok(_) => Ok(Stored::New),
+        Err(e) if not_member(&e) => Ok(Stored::NotMember),
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn not_member(e: &sqlx::Error) -> bool {
     e.as_database_error().is_some_and(|d| d.is_foreign_key_violation())
 }
@@ -211,12 +221,7 @@ pub async fn set_rating(
         },
         None => q.execute(db.sqlite()).await,
     };
-    match r {
-        Ok(done) if done.rows_affected() == 0 => Ok(Stored::NoGroup),
-        Ok(_) => Ok(Stored::New),
-        Err(e) if not_member(&e) => Ok(Stored::NotMember),
-        Err(e) => Err(e.into()),
-    }
+    rating_stored(r)
 }
 
 /// Decodes a stored rating strictly (shared with the report loader).
@@ -620,12 +625,7 @@ pub async fn set_skill_rating(db: &Db, a: Author<'_>, skill: u8, rating: u8, now
     )
     .execute(db.sqlite())
     .await;
-    match r {
-        Ok(done) if done.rows_affected() == 0 => Ok(Stored::NoGroup),
-        Ok(_) => Ok(Stored::New),
-        Err(e) if not_member(&e) => Ok(Stored::NotMember),
-        Err(e) => Err(e.into()),
-    }
+    rating_stored(r)
 }
 
 /// A member's checklist ratings in a group: (skill, rating).

@@ -110,10 +110,24 @@ pub fn escape_markdown(text: &str) -> String {
     out
 }
 
+/// A row of 1-5 rating buttons for one item (`name` labels the first, e.g. "Q2: 1"), the
+/// member's current rating highlighted.
+fn rating_row(name: &str, chosen: Option<u8>, id: impl Fn(u8) -> CustomId) -> CreateActionRow {
+    CreateActionRow::Buttons(
+        (1..=5u8)
+            .map(|rating| {
+                let style = if chosen == Some(rating) { ButtonStyle::Success } else { ButtonStyle::Secondary };
+                let label = if rating == 1 { format!("{name}: 1") } else { rating.to_string() };
+                CreateButton::new(id(rating).encode()).label(label).style(style)
+            })
+            .collect(),
+    )
+}
+
 /// The self-assessment: the week's questions and a row of 1-5 buttons per question, the
 /// member's current ratings highlighted.
 pub fn assessment(a: &Assessment) -> (CreateEmbed, Vec<CreateActionRow>) {
-    let embed = super::questions_embed_of(&a.item)
+    let embed = super::questions_embed(&a.item)
         .title(format!("Self-assessment, week {}: {}", a.week, a.title))
         .colour(COLOUR)
         .footer(CreateEmbedFooter::new(
@@ -124,17 +138,12 @@ pub fn assessment(a: &Assessment) -> (CreateEmbed, Vec<CreateActionRow>) {
         .filter(|q| a.item.is_rated(*q))
         .take(limits::ACTION_ROWS)
         .map(|q| {
-            let chosen = a.rating_of(q);
-            CreateActionRow::Buttons(
-                (1..=5u8)
-                    .map(|rating| {
-                        let id = CustomId::Rate { group_id: a.group_id, week: a.week, question: q as u8, rating };
-                        let style = if chosen == Some(rating) { ButtonStyle::Success } else { ButtonStyle::Secondary };
-                        let label = if rating == 1 { format!("Q{}: 1", q + 1) } else { rating.to_string() };
-                        CreateButton::new(id.encode()).label(label).style(style)
-                    })
-                    .collect(),
-            )
+            rating_row(&format!("Q{}", q + 1), a.rating_of(q), |rating| CustomId::Rate {
+                group_id: a.group_id,
+                week: a.week,
+                question: q as u8,
+                rating,
+            })
         })
         .collect();
     (embed, rows)
@@ -220,16 +229,11 @@ pub fn skills(p: &crate::service::checkins::SkillsPage) -> (CreateEmbed, Vec<Cre
         .iter()
         .map(|(i, _, _)| {
             let chosen = p.mine.iter().find(|(s, _)| s == i).map(|(_, r)| *r);
-            CreateActionRow::Buttons(
-                (1..=5u8)
-                    .map(|rating| {
-                        let id = CustomId::RateSkill { group_id: p.group_id, skill: *i, rating };
-                        let style = if chosen == Some(rating) { ButtonStyle::Success } else { ButtonStyle::Secondary };
-                        let label = if rating == 1 { format!("S{}: 1", i + 1) } else { rating.to_string() };
-                        CreateButton::new(id.encode()).label(label).style(style)
-                    })
-                    .collect(),
-            )
+            rating_row(&format!("S{}", i + 1), chosen, |rating| CustomId::RateSkill {
+                group_id: p.group_id,
+                skill: *i,
+                rating,
+            })
         })
         .collect();
     let nav = |label: &str, page: u8, enabled: bool| {

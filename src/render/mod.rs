@@ -144,13 +144,8 @@ pub fn with_monthly_review(embed: CreateEmbed, path: &PathFile, week: &Week) -> 
     embed.field(format!("Looking back on weeks {} to {}", week.number + 1 - REVIEW_EVERY, week.number), value, false)
 }
 
-/// The self-assessment embed: the week's questions, numbered.
-pub fn questions_embed(week: &Week) -> CreateEmbed {
-    questions_embed_of(week)
-}
-
 /// The self-assessment embed of a week: the rated questions, then the reflective prompts.
-pub fn questions_embed_of(week: &Week) -> CreateEmbed {
+pub fn questions_embed(week: &Week) -> CreateEmbed {
     let number = week.number;
     let mut description = String::from("Rate yourself from 1 (not yet) to 5 (could teach it):");
     for (i, q) in week.questions.iter().enumerate().filter(|(i, _)| week.is_rated(*i)) {
