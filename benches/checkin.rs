@@ -258,7 +258,7 @@ async fn launch(role: &str, mode: Mode) -> anyhow::Result<Running> {
             name: "Evenings".into(),
             channel_id: defaults::GENERAL,
             path_id: "architecture".into(),
-            schedule: Schedule::from_parts(&monday.to_string(), 0, "00:00", "UTC").map_err(anyhow::Error::msg)?,
+            schedule: Schedule::from_parts(&monday.to_string(), 0, "00:00", "UTC", 1).map_err(anyhow::Error::msg)?,
             mention_role_id: None,
         };
         studybot::db::groups::insert(&db, defaults::GUILD, &s, defaults::ALICE, chrono::Utc::now()).await?;

@@ -55,7 +55,7 @@ async fn run(groups: usize) -> anyhow::Result<()> {
     let db = studybot::db::open(&db_path).await?;
     // Monday 2026-11-30 18:00 UTC is every group's first session.
     let clock = ManualClock::new(utc("2026-11-23T12:00:00Z")?);
-    let schedule = Schedule::from_parts("2026-11-30", 0, "18:00", "UTC").map_err(anyhow::Error::msg)?;
+    let schedule = Schedule::from_parts("2026-11-30", 0, "18:00", "UTC", 1).map_err(anyhow::Error::msg)?;
     for i in 0..groups as u64 {
         let s = GroupSettings {
             name: format!("Group {i}"),

@@ -25,12 +25,12 @@ pub fn upcoming(view: &GroupView, path: &PathFile, now: DateTime<Utc>, limit: us
     let first = schedule.next_after(now);
     let mut out = Vec::new();
     // Open-ended pauses cover every later session: stop at the first one.
-    let open_pause = view.breaks.iter().filter(|b| b.to.is_none()).map(|b| b.from).min();
+    let open_pause = view.calendar.open_pause();
     for k in first..first.saturating_add(520) {
         if out.len() >= limit || open_pause.is_some_and(|from| k >= from) {
             break;
         }
-        match weeks::session(k, &view.breaks, view.total_weeks) {
+        match weeks::session(k, &view.calendar, view.total_weeks) {
             Session::Week(w) => out.push(Upcoming {
                 session: k,
                 week: w,

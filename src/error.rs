@@ -96,9 +96,10 @@ pub enum UserError {
     #[error("Nothing to change: those are already the group's settings.")]
     NothingToChange,
     #[error(
-        "**{0}** has already posted weeks, so its path and start date are fixed. To start over or follow \
-         another path, create a new group (and delete this one when you no longer need its check-ins). \
-         Name, channel, time, weekday, timezone and role can still be changed."
+        "**{0}** has already posted weeks, so its path, start date and cadence are fixed (they would renumber \
+         the weeks already posted). To change which week comes next, use `/group jump` or `/group repeat`; \
+         for holidays, `/group skip` with `until`. To follow another path, create a new group. Name, channel, \
+         time, weekday, timezone and role can still be changed."
     )]
     CalendarFixed(String),
     #[error("I can't see <#{0}>. Pick a text channel I have access to.")]
@@ -134,6 +135,20 @@ pub enum UserError {
     SessionStarted(NaiveDate),
     #[error("The session on {0} is already skipped.")]
     AlreadySkipped(NaiveDate),
+    #[error("The session on {0} is not skipped.")]
+    NotSkipped(NaiveDate),
+    #[error("**{0}** has no skipped session ahead.")]
+    NothingSkipped(String),
+    #[error("The range ends ({to}) before it starts ({from}).")]
+    DatesBackwards { from: NaiveDate, to: NaiveDate },
+    #[error("That break would cover {sessions} sessions; the most is {max}. Use `/group pause` without an end date.")]
+    BreakTooLong { sessions: u32, max: u32 },
+    #[error("Part of that range of **{0}** is already skipped or paused. `/group next` lists the changes.")]
+    OverlapsBreak(String),
+    #[error(
+        "The pause must end after the next session ({next}); {until} is not later. Use `/group skip` for one session."
+    )]
+    PauseEndsTooSoon { until: NaiveDate, next: NaiveDate },
 
     // ----- posting now -----
     #[error("**{0}** has not started yet.")]

@@ -167,6 +167,16 @@ pub fn check_commands(commands: &Value) -> Vec<String> {
     out
 }
 
+/// `text` cut to at most `max` characters, ending in "…" when it was cut.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

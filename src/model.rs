@@ -4,10 +4,10 @@
 //! Nothing here talks to Discord or the database. Stored values are decoded into these types
 //! strictly by `crate::db` (an unknown value is an error with context, never a default).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use std::fmt;
 
-pub use crate::weeks::{Break, BreakKind, Schedule, Session, Standing};
+pub use crate::weeks::{Break, BreakKind, Calendar, Mark, Schedule, Session, Standing};
 
 /// The editable settings of a study group, already validated.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,7 +73,8 @@ pub struct Missed {
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupView {
     pub group: Group,
-    pub breaks: Vec<Break>,
+    /// Its breaks and week marks (moderators' calendar changes).
+    pub calendar: Calendar,
     /// Number of weeks in the group's curriculum path.
     pub total_weeks: u32,
     /// Weeks missed by the bot, by session.
@@ -82,7 +83,7 @@ pub struct GroupView {
 
 impl GroupView {
     pub fn standing(&self, now: DateTime<Utc>) -> Standing {
-        crate::weeks::standing(&self.group.schedule, &self.breaks, self.total_weeks, now)
+        crate::weeks::standing(&self.group.schedule, &self.calendar, self.total_weeks, now)
     }
 
     pub fn schedule(&self) -> &Schedule {
@@ -93,7 +94,7 @@ impl GroupView {
     /// are weeks missed by the bot).
     pub fn weeks_held(&self, now: DateTime<Utc>) -> Vec<u32> {
         match self.group.schedule.latest_started(now) {
-            Some(k) => crate::weeks::weeks_held(k, &self.breaks, self.total_weeks)
+            Some(k) => crate::weeks::weeks_held(k, &self.calendar, self.total_weeks)
                 .into_iter()
                 .filter(|w| !self.was_missed(*w))
                 .collect(),
@@ -104,6 +105,87 @@ impl GroupView {
     /// Whether the bot missed curriculum week `week` (never posted, the bot was down).
     pub fn was_missed(&self, week: u32) -> bool {
         self.missed.iter().any(|m| m.week == week)
+    }
+}
+
+/// What a moderator changed in a group's calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CalendarAction {
+    /// The group starts at week `week` (set before its first session).
+    StartAt,
+    /// The current week is held again at `session`.
+    Repeat,
+    /// The curriculum continues at week `week` from `session`.
+    Jump,
+    /// Sessions `session..until` are skipped (one session, or a holiday range).
+    Skip,
+    /// Skipped session `session` is held again.
+    Unskip,
+    /// Paused from `session` (until `until`, or open-ended).
+    Pause,
+    /// Held again from `session`.
+    Resume,
+}
+
+impl CalendarAction {
+    pub const ALL: [CalendarAction; 7] = [
+        CalendarAction::StartAt,
+        CalendarAction::Repeat,
+        CalendarAction::Jump,
+        CalendarAction::Skip,
+        CalendarAction::Unskip,
+        CalendarAction::Pause,
+        CalendarAction::Resume,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CalendarAction::StartAt => "start_at",
+            CalendarAction::Repeat => "repeat",
+            CalendarAction::Jump => "jump",
+            CalendarAction::Skip => "skip",
+            CalendarAction::Unskip => "unskip",
+            CalendarAction::Pause => "pause",
+            CalendarAction::Resume => "resume",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CalendarAction> {
+        CalendarAction::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+/// One recorded calendar change (`/group next` and reports show them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalendarChange {
+    pub at: DateTime<Utc>,
+    /// The moderator; `None` once they used `/forget-me`.
+    pub by: Option<u64>,
+    pub action: CalendarAction,
+    /// The first session it affects, and its local date.
+    pub session: u32,
+    pub on: NaiveDate,
+    /// A range ends before this session: the last skipped date, or the date a pause ends.
+    pub until: Option<(u32, NaiveDate)>,
+    pub week: Option<u32>,
+}
+
+/// A plain-text description (no mentions or markup), e.g. "skipped 2026-12-21 to 2027-01-04".
+impl fmt::Display for CalendarChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let on = self.on;
+        let week = self.week.unwrap_or(0);
+        match (self.action, self.until) {
+            (CalendarAction::StartAt, _) => write!(f, "starts at week {week} ({on})"),
+            (CalendarAction::Repeat, _) => write!(f, "week {week} repeated on {on}"),
+            (CalendarAction::Jump, _) => write!(f, "jumped to week {week} on {on}"),
+            (CalendarAction::Skip, Some((_, last))) if last != on => write!(f, "skipped {on} to {last} (no posts)"),
+            (CalendarAction::Skip, _) => write!(f, "skipped {on}"),
+            (CalendarAction::Unskip, _) => write!(f, "skip of {on} undone"),
+            (CalendarAction::Pause, Some((_, back))) => write!(f, "paused from {on}, back on {back}"),
+            (CalendarAction::Pause, None) => write!(f, "paused from {on}"),
+            (CalendarAction::Resume, _) => write!(f, "resumed from {on}"),
+        }
     }
 }
 
@@ -300,6 +382,9 @@ mod tests {
         }
         for s in PostState::ALL {
             assert_eq!(PostState::parse(s.as_str()), Some(s));
+        }
+        for a in CalendarAction::ALL {
+            assert_eq!(CalendarAction::parse(a.as_str()), Some(a));
         }
         assert_eq!(CheckinStatus::parse("Done"), None);
         assert_eq!(PostKind::parse("weekly"), None);

@@ -1,9 +1,14 @@
 //! Week arithmetic for study groups: pure functions over a group's schedule and breaks.
 //!
-//! A group meets weekly: session `k` (from 0) is on the k-th `weekday` on or after the start
-//! date, at the local `time` in the group's IANA timezone. Each session either advances the
-//! curriculum by one week or is a break (a skipped week or part of a pause). Instants are
+//! A group meets every 1, 2 or 3 weeks (its cadence): session `k` (from 0) is `k` cadences
+//! after the first `weekday` on or after the start date, at the local `time` in the group's
+//! IANA timezone. Each session either holds a curriculum week or is a break (a skipped
+//! session or part of a pause). Held sessions take the weeks in order, from week 1 or from
+//! where a moderator's [`Mark`] says (start at week N, repeat a week, jump). Instants are
 //! computed from the local date and time every time, so they are right across DST changes.
+//!
+//! The calendar only ever changes for sessions that have not started: history (which week
+//! each past session held) never moves, see `a_change_never_renumbers_a_started_session`.
 
 use chrono::{DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
@@ -15,7 +20,12 @@ pub struct Schedule {
     pub weekday: Weekday,
     pub time: NaiveTime,
     pub tz: Tz,
+    /// Weeks from one session to the next: 1, 2 or 3 ([`CADENCES`]).
+    pub every_weeks: u32,
 }
+
+/// The cadences a group may meet at, in weeks.
+pub const CADENCES: std::ops::RangeInclusive<u32> = 1..=3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BreakKind {
@@ -62,6 +72,63 @@ pub struct Break {
 impl Break {
     pub fn covers(&self, session: u32) -> bool {
         session >= self.from && self.to.is_none_or(|t| session < t)
+    }
+}
+
+/// From session `session` on, the curriculum continues at week `week`: a group started at
+/// week N (a mark at session 0), a repeated week, or a jump ahead or back. Set only on
+/// sessions that have not started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mark {
+    pub session: u32,
+    pub week: u32,
+}
+
+/// A group's calendar changes: its breaks and its marks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Calendar {
+    pub breaks: Vec<Break>,
+    pub marks: Vec<Mark>,
+}
+
+impl Calendar {
+    pub fn new(breaks: Vec<Break>, marks: Vec<Mark>) -> Calendar {
+        Calendar { breaks, marks }
+    }
+
+    /// The break covering session `k`, if any.
+    pub fn break_at(&self, k: u32) -> Option<&Break> {
+        self.breaks.iter().find(|b| b.covers(k))
+    }
+
+    /// Whether skipped session `k` gets its short note: a single skipped session does, the
+    /// sessions of a skipped range (holidays) post nothing.
+    pub fn announces_skip(&self, k: u32) -> bool {
+        self.break_at(k).is_some_and(|b| b.kind == BreakKind::Skip && b.to == Some(b.from + 1))
+    }
+
+    /// The first session of an open-ended pause, if there is one.
+    pub fn open_pause(&self) -> Option<u32> {
+        self.breaks.iter().filter(|b| b.to.is_none()).map(|b| b.from).min()
+    }
+
+    /// Every session from 0 on, in order (an endless iterator: take what you need).
+    pub fn sessions(&self, total_weeks: u32) -> impl Iterator<Item = Session> + '_ {
+        let mut next = 1u32;
+        (0u32..).map(move |k| {
+            if let Some(m) = self.marks.iter().find(|m| m.session == k) {
+                next = m.week.max(1);
+            }
+            match self.break_at(k) {
+                Some(b) if b.kind == BreakKind::Skip => Session::Skipped,
+                Some(_) => Session::Paused,
+                None if next > total_weeks => Session::Finished,
+                None => {
+                    next += 1;
+                    Session::Week(next - 1)
+                }
+            }
+        })
     }
 }
 
@@ -138,7 +205,7 @@ pub fn local_to_utc(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
 
 impl Schedule {
     /// Builds a schedule from its stored form (weekday 0 = Monday), naming the bad part.
-    pub fn from_parts(start_date: &str, weekday: i64, time: &str, tz: &str) -> Result<Schedule, String> {
+    pub fn from_parts(start_date: &str, weekday: i64, time: &str, tz: &str, every: i64) -> Result<Schedule, String> {
         let weekday = u8::try_from(weekday)
             .ok()
             .and_then(|d| Weekday::try_from(d).ok())
@@ -148,6 +215,10 @@ impl Schedule {
             weekday,
             time: parse_time(time).ok_or_else(|| format!("bad time `{time}`"))?,
             tz: parse_tz(tz).ok_or_else(|| format!("bad timezone `{tz}`"))?,
+            every_weeks: u32::try_from(every)
+                .ok()
+                .filter(|e| CADENCES.contains(e))
+                .ok_or_else(|| format!("bad cadence {every}"))?,
         })
     }
 
@@ -157,9 +228,14 @@ impl Schedule {
         self.start_date + Days::new(offset as u64)
     }
 
+    /// Days from one session to the next.
+    fn step_days(&self) -> u32 {
+        7 * self.every_weeks.max(1)
+    }
+
     /// Local date of session `k`.
     pub fn date(&self, k: u32) -> NaiveDate {
-        self.first_date() + Days::new(7 * k as u64)
+        self.first_date() + Days::new(u64::from(self.step_days()) * u64::from(k))
     }
 
     /// The instant session `k` starts.
@@ -174,7 +250,7 @@ impl Schedule {
             return None;
         }
         // Estimate from elapsed days, then correct by at most one step either way.
-        let mut k = ((now - first).num_days() / 7).max(0) as u32;
+        let mut k = ((now - first).num_days() / i64::from(self.step_days())).max(0) as u32;
         while self.instant(k + 1) <= now {
             k += 1;
         }
@@ -193,77 +269,77 @@ impl Schedule {
     pub fn session_on(&self, date: NaiveDate) -> Option<u32> {
         let first = self.first_date();
         let days = (date - first).num_days();
-        (days >= 0 && days % 7 == 0).then_some((days / 7) as u32)
+        let step = i64::from(self.step_days());
+        (days >= 0 && days % step == 0).then_some((days / step) as u32)
+    }
+
+    /// The first session on or after local date `date`.
+    pub fn session_from(&self, date: NaiveDate) -> u32 {
+        let first = self.first_date();
+        if date <= first { 0 } else { ((date - first).num_days() as u32).div_ceil(self.step_days()) }
     }
 }
 
 /// The curriculum weeks whose sessions fall on local dates `from..=to` (an away period).
 pub fn weeks_between(
     schedule: &Schedule,
-    breaks: &[Break],
+    calendar: &Calendar,
     total_weeks: u32,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Vec<u32> {
-    let first = schedule.first_date();
-    let start = if from <= first { 0 } else { ((from - first).num_days() as u32).div_ceil(7) };
-    (start..)
-        .take_while(|k| schedule.date(*k) <= to)
+    let start = schedule.session_from(from) as usize;
+    calendar
+        .sessions(total_weeks)
+        .enumerate()
+        .skip(start)
+        .take_while(|(k, _)| schedule.date(*k as u32) <= to)
         .take(600)
-        .filter_map(|k| match session(k, breaks, total_weeks) {
+        .filter_map(|(_, s)| match s {
             Session::Week(w) => Some(w),
             _ => None,
         })
         .collect()
 }
 
-/// What session `k` is, given the breaks and the number of weeks in the path.
-pub fn session(k: u32, breaks: &[Break], total_weeks: u32) -> Session {
-    if let Some(b) = breaks.iter().find(|b| b.covers(k)) {
-        return match b.kind {
-            BreakKind::Skip => Session::Skipped,
-            BreakKind::Pause => Session::Paused,
-        };
-    }
-    let held_before = (0..k).filter(|i| !breaks.iter().any(|b| b.covers(*i))).count() as u32;
-    if held_before >= total_weeks { Session::Finished } else { Session::Week(held_before + 1) }
+/// What session `k` is, given the calendar and the number of weeks in the path.
+pub fn session(k: u32, calendar: &Calendar, total_weeks: u32) -> Session {
+    calendar.sessions(total_weeks).nth(k as usize).unwrap_or(Session::Finished)
 }
 
-/// The session at which curriculum week `week` is (or was) held.
-pub fn session_of_week(week: u32, breaks: &[Break], total_weeks: u32) -> Option<u32> {
+/// The first session at which curriculum week `week` is (or was) held.
+pub fn session_of_week(week: u32, calendar: &Calendar, total_weeks: u32) -> Option<u32> {
     if week == 0 || week > total_weeks {
         return None;
     }
-    let mut held = 0;
-    let mut k = 0u32;
-    // Bounded: every open-ended pause would make this loop forever, so stop at a limit.
-    while k < 100_000 {
-        if !breaks.iter().any(|b| b.covers(k)) {
-            held += 1;
-            if held == week {
-                return Some(k);
-            }
-        } else if breaks.iter().any(|b| b.covers(k) && b.to.is_none()) {
-            return None;
-        }
-        k += 1;
-    }
-    None
+    let open = calendar.open_pause();
+    let last_mark = calendar.marks.iter().map(|m| m.session).max().unwrap_or(0);
+    // Bounded: once past every mark and at an open-ended pause, nothing is held any more.
+    calendar
+        .sessions(total_weeks)
+        .enumerate()
+        .take(100_000)
+        .take_while(|(k, _)| open.is_none_or(|p| (*k as u32) < p || (*k as u32) <= last_mark))
+        .find_map(|(k, s)| (s == Session::Week(week)).then_some(k as u32))
 }
 
 /// Where the group stands at `now`.
-pub fn standing(schedule: &Schedule, breaks: &[Break], total_weeks: u32, now: DateTime<Utc>) -> Standing {
+pub fn standing(schedule: &Schedule, calendar: &Calendar, total_weeks: u32, now: DateTime<Utc>) -> Standing {
     let Some(k) = schedule.latest_started(now) else {
         return Standing::NotStarted { first: schedule.instant(0) };
     };
-    match session(k, breaks, total_weeks) {
+    match session(k, calendar, total_weeks) {
         Session::Week(week) => Standing::Week { week, session: k },
         Session::Finished => Standing::Finished { total: total_weeks },
         s @ (Session::Skipped | Session::Paused) => {
-            let last_week = (0..k).rev().find_map(|i| match session(i, breaks, total_weeks) {
-                Session::Week(w) => Some(w),
-                _ => None,
-            });
+            let last_week = calendar
+                .sessions(total_weeks)
+                .take(k as usize)
+                .filter_map(|s| match s {
+                    Session::Week(w) => Some(w),
+                    _ => None,
+                })
+                .last();
             let kind = if s == Session::Skipped { BreakKind::Skip } else { BreakKind::Pause };
             Standing::OnBreak { session: k, kind, last_week }
         }
@@ -271,14 +347,18 @@ pub fn standing(schedule: &Schedule, breaks: &[Break], total_weeks: u32, now: Da
 }
 
 /// Weeks that were actually held in sessions `0..=upto` (for streaks and reports):
-/// the curriculum weeks in order. Breaks do not appear, so they never break a streak.
-pub fn weeks_held(upto: u32, breaks: &[Break], total_weeks: u32) -> Vec<u32> {
-    (0..=upto)
-        .filter_map(|k| match session(k, breaks, total_weeks) {
-            Session::Week(w) => Some(w),
-            _ => None,
-        })
-        .collect()
+/// the curriculum weeks in the order held, each once (a repeated week keeps its first
+/// place). Breaks do not appear, so they never break a streak.
+pub fn weeks_held(upto: u32, calendar: &Calendar, total_weeks: u32) -> Vec<u32> {
+    let mut out: Vec<u32> = Vec::new();
+    for s in calendar.sessions(total_weeks).take(upto as usize + 1) {
+        if let Session::Week(w) = s
+            && !out.contains(&w)
+        {
+            out.push(w);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -292,15 +372,15 @@ mod tests {
         let s = sched("2026-11-30", Weekday::Mon, "18:00", "Europe/Berlin");
         let skip = [Break { kind: BreakKind::Skip, from: 2, to: Some(3) }];
         let d = |x: &str| parse_date(x).unwrap();
-        assert_eq!(weeks_between(&s, &[], 36, d("2026-12-07"), d("2026-12-20")), [2, 3]);
+        assert_eq!(weeks_between(&s, &cal(&[]), 36, d("2026-12-07"), d("2026-12-20")), [2, 3]);
         // The skipped session is not a week: Dec 14 is a break, Dec 21 is week 3.
-        assert_eq!(weeks_between(&s, &skip, 36, d("2026-12-07"), d("2026-12-21")), [2, 3]);
-        assert_eq!(weeks_between(&s, &skip, 36, d("2026-12-14"), d("2026-12-14")), Vec::<u32>::new());
+        assert_eq!(weeks_between(&s, &cal(&skip), 36, d("2026-12-07"), d("2026-12-21")), [2, 3]);
+        assert_eq!(weeks_between(&s, &cal(&skip), 36, d("2026-12-14"), d("2026-12-14")), Vec::<u32>::new());
         // Days between sessions only: nothing. Before the start: from week 1.
-        assert!(weeks_between(&s, &[], 36, d("2026-12-01"), d("2026-12-06")).is_empty());
-        assert_eq!(weeks_between(&s, &[], 36, d("2026-11-01"), d("2026-11-30")), [1]);
+        assert!(weeks_between(&s, &cal(&[]), 36, d("2026-12-01"), d("2026-12-06")).is_empty());
+        assert_eq!(weeks_between(&s, &cal(&[]), 36, d("2026-11-01"), d("2026-11-30")), [1]);
         // Past the end of the path: nothing more.
-        assert_eq!(weeks_between(&s, &[], 2, d("2026-11-30"), d("2027-03-01")), [1, 2]);
+        assert_eq!(weeks_between(&s, &cal(&[]), 2, d("2026-11-30"), d("2027-03-01")), [1, 2]);
     }
 
     fn sched(start: &str, weekday: Weekday, time: &str, tz: &str) -> Schedule {
@@ -309,7 +389,12 @@ mod tests {
             weekday,
             time: parse_time(time).unwrap(),
             tz: parse_tz(tz).unwrap(),
+            every_weeks: 1,
         }
+    }
+
+    fn cal(breaks: &[Break]) -> Calendar {
+        Calendar::new(breaks.to_vec(), vec![])
     }
 
     fn utc(s: &str) -> DateTime<Utc> {
@@ -371,31 +456,31 @@ mod tests {
             Break { kind: BreakKind::Skip, from: 2, to: Some(3) },
             Break { kind: BreakKind::Pause, from: 5, to: Some(7) },
         ];
-        let seq: Vec<Session> = (0..10).map(|k| session(k, &breaks, 6)).collect();
+        let seq: Vec<Session> = (0..10).map(|k| session(k, &cal(&breaks), 6)).collect();
         use Session::*;
         assert_eq!(seq, vec![Week(1), Week(2), Skipped, Week(3), Week(4), Paused, Paused, Week(5), Week(6), Finished]);
-        assert_eq!(session_of_week(5, &breaks, 6), Some(7));
-        assert_eq!(session_of_week(7, &breaks, 6), None);
-        assert_eq!(weeks_held(8, &breaks, 6), vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(session_of_week(5, &cal(&breaks), 6), Some(7));
+        assert_eq!(session_of_week(7, &cal(&breaks), 6), None);
+        assert_eq!(weeks_held(8, &cal(&breaks), 6), vec![1, 2, 3, 4, 5, 6]);
         // An open pause holds everything after it.
         let open = [Break { kind: BreakKind::Pause, from: 1, to: None }];
-        assert_eq!(session(40, &open, 36), Paused);
-        assert_eq!(session_of_week(2, &open, 36), None);
+        assert_eq!(session(40, &cal(&open), 36), Paused);
+        assert_eq!(session_of_week(2, &cal(&open), 36), None);
     }
 
     #[test]
     fn standing_reports_breaks_and_a_finished_path() {
         let s = sched("2026-01-05", Weekday::Mon, "18:00", "UTC");
         let breaks = [Break { kind: BreakKind::Skip, from: 1, to: Some(2) }];
-        assert!(matches!(standing(&s, &breaks, 3, utc("2026-01-01T00:00:00Z")), Standing::NotStarted { .. }));
-        assert_eq!(standing(&s, &breaks, 3, utc("2026-01-05T18:00:00Z")), Standing::Week { week: 1, session: 0 });
-        let b = standing(&s, &breaks, 3, utc("2026-01-13T00:00:00Z"));
+        assert!(matches!(standing(&s, &cal(&breaks), 3, utc("2026-01-01T00:00:00Z")), Standing::NotStarted { .. }));
+        assert_eq!(standing(&s, &cal(&breaks), 3, utc("2026-01-05T18:00:00Z")), Standing::Week { week: 1, session: 0 });
+        let b = standing(&s, &cal(&breaks), 3, utc("2026-01-13T00:00:00Z"));
         assert_eq!(b, Standing::OnBreak { session: 1, kind: BreakKind::Skip, last_week: Some(1) });
         assert_eq!(b.current_week(), Some(1));
-        assert_eq!(standing(&s, &breaks, 3, utc("2026-01-19T18:00:00Z")), Standing::Week { week: 2, session: 2 });
+        assert_eq!(standing(&s, &cal(&breaks), 3, utc("2026-01-19T18:00:00Z")), Standing::Week { week: 2, session: 2 });
         // Week 3 at session 3, then the path is finished: never "week 4".
-        assert_eq!(standing(&s, &breaks, 3, utc("2026-01-26T18:00:00Z")), Standing::Week { week: 3, session: 3 });
-        assert_eq!(standing(&s, &breaks, 3, utc("2026-03-01T00:00:00Z")), Standing::Finished { total: 3 });
+        assert_eq!(standing(&s, &cal(&breaks), 3, utc("2026-01-26T18:00:00Z")), Standing::Week { week: 3, session: 3 });
+        assert_eq!(standing(&s, &cal(&breaks), 3, utc("2026-03-01T00:00:00Z")), Standing::Finished { total: 3 });
     }
 
     #[test]
@@ -406,5 +491,97 @@ mod tests {
         assert_eq!(s.session_on(parse_date("2026-12-10").unwrap()), None);
         assert_eq!(s.session_on(parse_date("2026-11-18").unwrap()), None);
         let _ = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0);
+    }
+
+    #[test]
+    fn marks_start_repeat_and_jump_without_touching_earlier_sessions() {
+        use Session::*;
+        // Started at week 5.
+        let start5 = Calendar::new(vec![], vec![Mark { session: 0, week: 5 }]);
+        let seq: Vec<Session> = start5.sessions(7).take(4).collect();
+        assert_eq!(seq, vec![Week(5), Week(6), Week(7), Finished]);
+        // Week 2 repeated at session 2, then a jump to week 6 at session 4 (onto a skip:
+        // the next held session takes it).
+        let c = Calendar::new(
+            vec![Break { kind: BreakKind::Skip, from: 4, to: Some(5) }],
+            vec![Mark { session: 2, week: 2 }, Mark { session: 4, week: 6 }],
+        );
+        let seq: Vec<Session> = c.sessions(7).take(8).collect();
+        assert_eq!(seq, vec![Week(1), Week(2), Week(2), Week(3), Skipped, Week(6), Week(7), Finished]);
+        // A repeated week is held once for reports; skipped-over weeks were never held.
+        assert_eq!(weeks_held(6, &c, 7), vec![1, 2, 3, 6, 7]);
+        assert_eq!(session_of_week(2, &c, 7), Some(1));
+        assert_eq!(session_of_week(4, &c, 7), None);
+        let s = sched("2026-01-05", Weekday::Mon, "18:00", "UTC");
+        let b = standing(&s, &c, 7, utc("2026-02-03T00:00:00Z"));
+        assert_eq!(b, Standing::OnBreak { session: 4, kind: BreakKind::Skip, last_week: Some(3) });
+    }
+
+    /// The invariant behind "posted weeks are never renumbered": a change made at `now` (on
+    /// sessions that have not started) leaves every started session as it was.
+    #[test]
+    fn a_change_never_renumbers_a_started_session() {
+        let base = Calendar::new(vec![Break { kind: BreakKind::Skip, from: 1, to: Some(2) }], vec![]);
+        let next = 4; // sessions 0..=3 have started
+        let changed = [
+            Calendar { marks: vec![Mark { session: next, week: 3 }], ..base.clone() },
+            Calendar { marks: vec![Mark { session: next, week: 9 }], ..base.clone() },
+            Calendar {
+                breaks: [base.breaks.clone(), vec![Break { kind: BreakKind::Skip, from: next, to: Some(next + 3) }]]
+                    .concat(),
+                ..base.clone()
+            },
+            Calendar {
+                breaks: [base.breaks.clone(), vec![Break { kind: BreakKind::Pause, from: next, to: None }]].concat(),
+                ..base.clone()
+            },
+        ];
+        let before: Vec<Session> = base.sessions(12).take(next as usize).collect();
+        for c in changed {
+            assert_eq!(c.sessions(12).take(next as usize).collect::<Vec<_>>(), before, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn a_skipped_range_posts_no_notes_and_a_single_skip_does() {
+        let c = cal(&[
+            Break { kind: BreakKind::Skip, from: 1, to: Some(2) },
+            Break { kind: BreakKind::Skip, from: 4, to: Some(7) },
+        ]);
+        assert!(c.announces_skip(1));
+        assert!(!c.announces_skip(4) && !c.announces_skip(6) && !c.announces_skip(2));
+    }
+
+    #[test]
+    fn a_two_week_cadence_keeps_local_time_across_dst_and_the_year_end() {
+        // Every other Monday at 18:00 Berlin from 2026-10-12: 10-12, 10-26 (after the change
+        // back to CET on 10-25), ..., 2026-12-21, 2027-01-04.
+        let mut s = sched("2026-10-12", Weekday::Mon, "18:00", "Europe/Berlin");
+        s.every_weeks = 2;
+        assert_eq!(s.instant(0), utc("2026-10-12T16:00:00Z")); // CEST
+        assert_eq!(s.instant(1), utc("2026-10-26T17:00:00Z")); // CET
+        assert_eq!(s.date(5), parse_date("2026-12-21").unwrap());
+        assert_eq!(s.date(6), parse_date("2027-01-04").unwrap());
+        // Between sessions, the latest started is the one before; the off weeks hold nothing.
+        assert_eq!(s.latest_started(utc("2026-10-19T17:00:00Z")), Some(0));
+        assert_eq!(s.latest_started(utc("2026-10-26T16:59:59Z")), Some(0));
+        assert_eq!(s.latest_started(utc("2026-10-26T17:00:00Z")), Some(1));
+        assert_eq!(s.next_after(utc("2027-01-03T00:00:00Z")), 6);
+        assert_eq!(s.session_on(parse_date("2026-10-19").unwrap()), None);
+        assert_eq!(s.session_on(parse_date("2026-10-26").unwrap()), Some(1));
+        assert_eq!(s.session_from(parse_date("2026-10-13").unwrap()), 1);
+        assert_eq!(s.session_from(parse_date("2026-10-26").unwrap()), 1);
+        // Spring forward (2027-03-28) at three weeks: 03-15 CET, 04-05 CEST, same 18:00.
+        let mut s = sched("2027-03-15", Weekday::Mon, "18:00", "Europe/Berlin");
+        s.every_weeks = 3;
+        assert_eq!(s.instant(0), utc("2027-03-15T17:00:00Z"));
+        assert_eq!(s.instant(1), utc("2027-04-05T16:00:00Z"));
+        // Away ranges count sessions at the cadence.
+        assert_eq!(
+            weeks_between(&s, &cal(&[]), 36, parse_date("2027-03-16").unwrap(), parse_date("2027-04-26").unwrap()),
+            [2, 3]
+        );
+        assert!(Schedule::from_parts("2027-03-15", 0, "18:00", "UTC", 4).is_err());
+        assert_eq!(Schedule::from_parts("2027-03-15", 0, "18:00", "UTC", 3).unwrap().every_weeks, 3);
     }
 }

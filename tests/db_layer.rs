@@ -22,7 +22,7 @@ fn settings(name: &str) -> GroupSettings {
         name: name.into(),
         channel_id: 10,
         path_id: "architecture".into(),
-        schedule: Schedule::from_parts("2026-11-30", 0, "18:00", "Europe/Berlin").unwrap(),
+        schedule: Schedule::from_parts("2026-11-30", 0, "18:00", "Europe/Berlin", 1).unwrap(),
         mention_role_id: Some(u64::MAX),
     }
 }
@@ -65,7 +65,7 @@ async fn groups_are_scoped_by_guild() {
     assert!(!groups::update(&db, G2, a, &settings("Hijacked"), NOW()).await.unwrap());
     assert!(!groups::delete(&db, G2, a).await.unwrap());
     assert!(!groups::pause(&db, G2, a, 0, NOW()).await.unwrap());
-    assert!(!groups::add_skip(&db, G2, a, 0, NOW()).await.unwrap());
+    assert!(!groups::add_skip(&db, G2, a, 0, 1, NOW()).await.unwrap());
     assert_eq!(groups::list(&db, G1).await.unwrap().len(), 1);
     assert_eq!(groups::list(&db, G2).await.unwrap()[0].id, b);
     assert_eq!(groups::get(&db, G1, a).await.unwrap().unwrap().name, "Evening");
@@ -128,16 +128,71 @@ async fn pause_resume_and_skip_are_stored_as_breaks() {
     assert!(groups::get(&db, G1, a).await.unwrap().unwrap().paused);
     assert!(groups::resume(&db, G1, a, 5, NOW()).await.unwrap());
     assert!(!groups::resume(&db, G1, a, 5, NOW()).await.unwrap());
-    assert!(groups::add_skip(&db, G1, a, 7, NOW()).await.unwrap());
-    assert!(!groups::add_skip(&db, G1, a, 7, NOW()).await.unwrap());
-    let b = groups::breaks(&db, a).await.unwrap();
+    assert!(groups::add_skip(&db, G1, a, 7, 8, NOW()).await.unwrap());
+    assert!(!groups::add_skip(&db, G1, a, 7, 8, NOW()).await.unwrap());
+    let b = groups::calendar(&db, a).await.unwrap().breaks;
     assert_eq!(b.len(), 2);
     assert_eq!((b[0].kind, b[0].from, b[0].to), (BreakKind::Pause, 3, Some(5)));
     assert_eq!((b[1].kind, b[1].from, b[1].to), (BreakKind::Skip, 7, Some(8)));
     // A pause resumed before any session it covered leaves no break behind.
     assert!(groups::pause(&db, G1, a, 9, NOW()).await.unwrap());
     assert!(groups::resume(&db, G1, a, 9, NOW()).await.unwrap());
-    assert_eq!(groups::breaks(&db, a).await.unwrap().len(), 2);
+    assert_eq!(groups::calendar(&db, a).await.unwrap().breaks.len(), 2);
+    // A holiday range may not overlap a break; undoing one of its sessions splits it.
+    assert!(!groups::add_skip(&db, G1, a, 6, 9, NOW()).await.unwrap());
+    assert!(groups::add_skip(&db, G1, a, 10, 14, NOW()).await.unwrap());
+    assert!(groups::unskip(&db, G1, a, 11, NOW()).await.unwrap());
+    assert!(!groups::unskip(&db, G1, a, 11, NOW()).await.unwrap());
+    assert!(!groups::unskip(&db, G2, a, 12, NOW()).await.unwrap(), "another server's group");
+    let spans: Vec<_> = groups::calendar(&db, a).await.unwrap().breaks.iter().map(|b| (b.from, b.to)).collect();
+    assert_eq!(spans, [(3, Some(5)), (7, Some(8)), (10, Some(11)), (12, Some(14))]);
+    // A pause with an end; `resume` ends it early.
+    assert!(groups::pause_until(&db, G1, a, 20, 24, NOW()).await.unwrap());
+    assert!(!groups::pause_until(&db, G1, a, 22, 26, NOW()).await.unwrap());
+    assert!(groups::resume(&db, G1, a, 22, NOW()).await.unwrap());
+    let last = *groups::calendar(&db, a).await.unwrap().breaks.last().unwrap();
+    assert_eq!((last.kind, last.from, last.to), (BreakKind::Pause, 20, Some(22)));
+    // Marks: one per session, the latest wins; only in the group's own server.
+    assert!(groups::set_mark(&db, G1, a, 30, 4, NOW()).await.unwrap());
+    assert!(groups::set_mark(&db, G1, a, 30, 6, NOW()).await.unwrap());
+    assert!(!groups::set_mark(&db, G2, a, 31, 6, NOW()).await.unwrap());
+    let marks = groups::calendar(&db, a).await.unwrap().marks;
+    assert_eq!(marks, [studybot::model::Mark { session: 30, week: 6 }]);
+}
+
+#[tokio::test]
+async fn calendar_changes_are_logged_and_decoded_strictly() {
+    use studybot::model::{CalendarAction, CalendarChange};
+    let db = open_memory().await.unwrap();
+    let a = groups::insert(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
+    let d = |s: &str| studybot::weeks::parse_date(s).unwrap();
+    let skip = CalendarChange {
+        at: NOW(),
+        by: Some(42),
+        action: CalendarAction::Skip,
+        session: 3,
+        on: d("2026-12-21"),
+        until: Some((5, d("2026-12-28"))),
+        week: None,
+    };
+    let jump = CalendarChange { action: CalendarAction::Jump, until: None, week: Some(9), by: None, ..skip.clone() };
+    groups::log_change(&db, a, &skip).await.unwrap();
+    groups::log_change(&db, a, &jump).await.unwrap();
+    assert_eq!(groups::changes(&db, a, 8).await.unwrap(), [skip.clone(), jump.clone()]);
+    assert_eq!(groups::changes(&db, a, 1).await.unwrap(), [jump], "the latest, oldest first");
+    assert_eq!(skip.to_string(), "skipped 2026-12-21 to 2026-12-28 (no posts)");
+    // /forget-me of the moderator keeps the change, without their id (in their server only).
+    members::forget(&db, G2, 42).await.unwrap();
+    assert_eq!(groups::changes(&db, a, 8).await.unwrap()[0].by, Some(42));
+    members::forget(&db, G1, 42).await.unwrap();
+    assert_eq!(groups::changes(&db, a, 8).await.unwrap()[0].by, None);
+    let mut conn = db.sqlite().acquire().await.unwrap();
+    sqlx::query("PRAGMA ignore_check_constraints = ON").execute(&mut *conn).await.unwrap();
+    sqlx::query("UPDATE calendar_log SET action = 'rewind'").execute(&mut *conn).await.unwrap();
+    sqlx::query("PRAGMA ignore_check_constraints = OFF").execute(&mut *conn).await.unwrap();
+    drop(conn);
+    let e = groups::changes(&db, a, 8).await.unwrap_err().to_string();
+    assert!(e.contains("calendar_log") && e.contains("rewind"), "{e}");
 }
 
 #[tokio::test]
@@ -146,8 +201,8 @@ async fn a_post_is_claimed_once() {
     let a = groups::insert(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
     let id = posts::claim(&db, a, PostKind::Week, 0, Some(1), NOW()).await.unwrap().unwrap();
     assert!(posts::claim(&db, a, PostKind::Week, 0, Some(1), NOW()).await.unwrap().is_none());
-    // The same week cannot be claimed again at another session either.
-    assert!(posts::claim(&db, a, PostKind::Week, 1, Some(1), NOW()).await.unwrap().is_none());
+    // The same week at a later session is another post (a moderator repeated the week).
+    assert!(posts::claim(&db, a, PostKind::Week, 1, Some(1), NOW()).await.unwrap().is_some());
     let later = NOW() + chrono::Duration::minutes(30);
     posts::mark_failed(&db, id, "boom", later).await.unwrap();
     // The retry reuses the nonce and knows when the post was first claimed.
@@ -193,7 +248,7 @@ async fn an_unknown_stored_value_is_an_error_naming_its_row_never_a_default() {
     sqlx::query("UPDATE ratings SET rating = 0").execute(db.sqlite()).await.unwrap();
     assert_eq!(corrupt(members::ratings(&db, G1, a, 5).await.unwrap_err()), "ratings.rating=0");
     sqlx::query("UPDATE group_breaks SET kind = 'holiday'").execute(db.sqlite()).await.unwrap();
-    assert_eq!(corrupt(groups::breaks(&db, a).await.unwrap_err()), "group_breaks.kind=holiday");
+    assert_eq!(corrupt(groups::calendar(&db, a).await.unwrap_err()), "group_breaks.kind=holiday");
     sqlx::query("UPDATE posts SET state = 'lost'").execute(db.sqlite()).await.unwrap();
     assert_eq!(corrupt(posts::for_group(&db, a).await.unwrap_err()), "posts.state=lost");
     sqlx::query("UPDATE posts SET state = 'sent', kind = 'poem'").execute(db.sqlite()).await.unwrap();

@@ -747,7 +747,8 @@ async fn an_away_week_keeps_the_streak_and_the_member_off_at_risk() {
     assert!(p.contains("2 of 2 held") && p.contains("Current streak\n2 weeks"), "{p}");
     let report = tb.run(Slash::new("report").sub("participation").by(&tb.moderator())).await.text();
     let at_risk = report.split("At-risk members").nth(1).unwrap_or_else(|| panic!("{report}"));
-    assert!(at_risk.contains("- alice: missed 3 weeks") && !at_risk.contains("bob"), "{at_risk}");
+    // Week 4 is in progress (posted yesterday): alice missed the finished weeks 2 and 3.
+    assert!(at_risk.contains("- alice: missed 2 weeks") && !at_risk.contains("bob"), "{at_risk}");
     let bob_line = report.lines().find(|l| l.starts_with("bob ")).unwrap_or_else(|| panic!("{report}"));
     assert!(bob_line.contains("2/2") && bob_line.contains("away 2"), "{bob_line}");
 

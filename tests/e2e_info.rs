@@ -24,7 +24,10 @@ async fn registration_matches_the_command_set() {
     let mut subs: Vec<&str> =
         group["options"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
     subs.sort();
-    assert_eq!(subs, ["create", "delete", "edit", "list", "next", "pause", "post-now", "resume", "skip"]);
+    assert_eq!(
+        subs,
+        ["create", "delete", "edit", "jump", "list", "next", "pause", "post-now", "repeat", "resume", "skip", "unskip"]
+    );
     // Moderator commands are hidden from members by default (and checked by the bot too).
     assert_eq!(group["default_member_permissions"], "32");
     for c in &registered {

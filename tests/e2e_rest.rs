@@ -85,7 +85,7 @@ async fn a_request_that_cannot_succeed_is_not_retried() {
         name: "Readonly".into(),
         channel_id: defaults::READONLY,
         path_id: "architecture".into(),
-        schedule: Schedule::from_parts("2026-11-23", 0, "18:00", "UTC").unwrap(),
+        schedule: Schedule::from_parts("2026-11-23", 0, "18:00", "UTC", 1).unwrap(),
         mention_role_id: None,
     };
     let now = support::harness::utc("2026-11-20T12:00:00Z");

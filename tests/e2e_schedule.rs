@@ -21,7 +21,7 @@ use studybot::db::posts;
 use studybot::ids::CustomId;
 use studybot::model::{GroupSettings, Post as PostRow, PostKind, PostState, Schedule};
 use support::harness::{Mode, TestBot, utc};
-use support::within;
+use support::{week_key, week_posts, within};
 
 fn curriculum() -> &'static Curriculum {
     static C: OnceLock<Curriculum> = OnceLock::new();
@@ -48,24 +48,6 @@ fn msg_text(m: &Value) -> String {
         }
     }
     s
-}
-
-/// (group, week) of a weekly post, read from its Check in button.
-fn week_key(m: &Value) -> Option<(i64, u32)> {
-    m["components"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
-        .find_map(|c| match CustomId::parse(c["custom_id"].as_str()?) {
-            Some(CustomId::CheckIn { group_id, week }) => Some((group_id, week)),
-            _ => None,
-        })
-}
-
-/// The weekly posts in a channel, oldest first, as (group, week).
-fn week_posts(tb: &TestBot, channel: u64) -> Vec<(i64, u32)> {
-    tb.fake.channel_posts(channel).iter().filter_map(week_key).collect()
 }
 
 /// The weekly post messages of one group in #general.
@@ -99,7 +81,7 @@ fn settings(name: &str, channel: u64, start: &str, time: &str, tz: &str) -> Grou
         name: name.into(),
         channel_id: channel,
         path_id: "architecture".into(),
-        schedule: Schedule::from_parts(start, 0, time, tz).expect("test schedule"),
+        schedule: Schedule::from_parts(start, 0, time, tz, 1).expect("test schedule"),
         mention_role_id: None,
     }
 }

@@ -231,10 +231,11 @@ async fn csv_members_by_hand() {
     );
     let alice = ALICE.to_string();
     let want: Vec<Vec<&str>> = vec![
-        // Week 3 has no check-in yet: alice's streak counts weeks 2 and 1.
-        vec![&alice, "alice", "1", "3", "2", "0.667", "2", "2", "1", "4.5", "8", "0"],
-        vec!["2", "bob", "1", "3", "1", "0.333", "0", "1", "2", "3", "2.5", "0"],
-        vec!["3", "carol", "2", "2", "1", "0.5", "0", "2", "1", "2", "0", "0"],
+        // Week 3 has no check-in yet: alice's streak counts weeks 2 and 1. Week 3 is in
+        // progress, so it is missed by nobody yet: bob missed week 2 only.
+        vec![&alice, "alice", "1", "3", "2", "0.667", "2", "2", "0", "4.5", "8", "0"],
+        vec!["2", "bob", "1", "3", "1", "0.333", "0", "1", "1", "3", "2.5", "0"],
+        vec!["3", "carol", "2", "2", "1", "0.5", "0", "2", "0", "2", "0", "0"],
     ];
     assert_eq!(rows, want);
 
@@ -303,9 +304,9 @@ async fn text_summary_by_hand() {
         "Hours: 10.5, average confidence: 3.5/5".into(),
         "   1        2/2  100%    7.5   3.5".into(),
         "   2        2/3   67%      3   3.5".into(),
-        "   3        0/3    0%      0     -".into(),
-        "At risk (1), no check-in lately:".into(),
-        "- bob: missed 2, last week 1".into(),
+        "   3        0/3    0%      0     - *".into(),
+        "* in progress: it counts against nobody yet.".into(),
+        "At risk: nobody missed the last 2 finished weeks.".into(),
         "1. Week 2 Q2: 1/5 (1 rating)".into(),
         "2. Week 1 Q1: 3/5 (2 ratings)".into(),
     ];

@@ -300,6 +300,15 @@ pub async fn forget(db: &Db, guild_id: u64, user_id: u64) -> Result<Forgotten> {
         .await?
         .rows_affected()
         == 1;
+    // Calendar changes they made as a moderator stay, without their name.
+    sqlx::query!(
+        "UPDATE calendar_log SET user_id = NULL WHERE user_id = ?
+         AND group_id IN (SELECT id FROM study_groups WHERE guild_id = ?)",
+        user,
+        guild
+    )
+    .execute(&mut *tx)
+    .await?;
     // Which reminders were sent to them as DMs (the posts belong to this guild's groups).
     sqlx::query!(
         "DELETE FROM reminder_dms WHERE user_id = ?

@@ -5,12 +5,12 @@
 //! The SQL lives in `src/db/reports/*.sql`, checked at compile time by `sqlx::query_file!`;
 //! the same text is exported in [`QUERIES`] so the benchmark can show their query plans.
 
-use super::groups::{decode_break, group_row};
+use super::groups::group_row;
 use super::members::decode_checkin;
 #[cfg(test)]
 use super::members::decode_rating;
 use super::{Db, Error, Result, decode_u8, decode_u32, decode_u64, from_db, to_db};
-use crate::model::{Break, Group};
+use crate::model::{Calendar, Group};
 #[cfg(test)]
 use crate::model::{Checkin, GroupMember, Rating};
 use crate::report::{Aggregates, CheckinRow, MemberAgg, MemberOrder, Range, TopicAgg, WeekAgg};
@@ -38,7 +38,7 @@ pub const QUERIES: [(&str, &str); 10] = [
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReportRows {
     pub group: Group,
-    pub breaks: Vec<Break>,
+    pub calendar: Calendar,
     pub members: Vec<GroupMember>,
     pub checkins: Vec<Checkin>,
     pub ratings: Vec<Rating>,
@@ -53,8 +53,8 @@ pub async fn group_guild(db: &Db, group_id: i64) -> Result<Option<u64>> {
     Ok(guild.map(from_db))
 }
 
-/// The group and its breaks (guild-scoped); `None` when the guild has no such group.
-pub async fn group(db: &Db, guild_id: u64, group_id: i64) -> Result<Option<(Group, Vec<Break>)>> {
+/// The group and its calendar (guild-scoped); `None` when the guild has no such group.
+pub async fn group(db: &Db, guild_id: u64, group_id: i64) -> Result<Option<(Group, Calendar)>> {
     let _timer = crate::metrics::query("reports.group");
     let guild = to_db(guild_id);
     let Some(g) = sqlx::query_file!("src/db/reports/group.sql", guild, group_id).fetch_optional(db.sqlite()).await?
@@ -62,11 +62,8 @@ pub async fn group(db: &Db, guild_id: u64, group_id: i64) -> Result<Option<(Grou
         return Ok(None);
     };
     let group = group_row!(g);
-    let mut breaks = Vec::new();
-    for b in sqlx::query_file!("src/db/reports/breaks.sql", guild, group_id).fetch_all(db.sqlite()).await? {
-        breaks.push(decode_break(b.id, &b.kind, b.from_session, b.to_session)?);
-    }
-    Ok(Some((group, breaks)))
+    let calendar = super::groups::calendar(db, group.id).await?;
+    Ok(Some((group, calendar)))
 }
 
 /// A report's figures over weeks `r.from..=r.to`, aggregated by SQL: per member, per week
@@ -178,8 +175,17 @@ pub async fn load_rows(db: &Db, guild_id: u64, group_id: i64) -> Result<Option<R
 
     let mut breaks = Vec::new();
     for b in sqlx::query_file!("src/db/reports/breaks.sql", guild, group_id).fetch_all(&mut *tx).await? {
-        breaks.push(decode_break(b.id, &b.kind, b.from_session, b.to_session)?);
+        breaks.push(super::groups::decode_break(b.id, &b.kind, b.from_session, b.to_session)?);
     }
+    let mut marks = Vec::new();
+    for m in
+        sqlx::query!("SELECT group_id, session, week FROM week_marks WHERE group_id = ? ORDER BY session", group_id)
+            .fetch_all(&mut *tx)
+            .await?
+    {
+        marks.push(super::groups::decode_mark(m.group_id, m.session, m.week)?);
+    }
+    let calendar = Calendar { breaks, marks };
 
     let mut members = Vec::new();
     for m in sqlx::query_file!("src/db/reports/members.sql", guild, group_id).fetch_all(&mut *tx).await? {
@@ -212,7 +218,7 @@ pub async fn load_rows(db: &Db, guild_id: u64, group_id: i64) -> Result<Option<R
         ratings.push(decode_rating(group_id, r.user_id, r.week, r.question, r.rating)?);
     }
     tx.commit().await?;
-    Ok(Some(ReportRows { group, breaks, members, checkins, ratings }))
+    Ok(Some(ReportRows { group, calendar, members, checkins, ratings }))
 }
 
 #[cfg(test)]
@@ -220,7 +226,7 @@ mod tests {
     use super::*;
     use crate::curriculum::Curriculum;
     use crate::db::open_memory;
-    use crate::model::{BreakKind, CheckinStatus};
+    use crate::model::{Break, BreakKind, CheckinStatus};
     use crate::report;
     use crate::service::reports::load_input;
 
@@ -295,7 +301,7 @@ mod tests {
         let (db, a, _, _) = fixture().await;
         let rows = load_rows(&db, GUILD, a).await.unwrap().unwrap();
         assert_eq!(rows.group.name, "g0");
-        assert_eq!(rows.breaks, vec![Break { kind: BreakKind::Pause, from: 3, to: None }]);
+        assert_eq!(rows.calendar.breaks, vec![Break { kind: BreakKind::Pause, from: 3, to: None }]);
         assert_eq!(
             rows.members,
             vec![GroupMember { user_id: 100 + a as u64, display_name: "m".into(), joined_week: 1 }]
@@ -411,7 +417,7 @@ mod tests {
         let c = Curriculum::embedded().unwrap();
         let input = load_input(&db, &c, GUILD, a, Utc::now()).await.unwrap().unwrap();
         for (from, to) in [(1, 3), (2, 3), (3, 3), (1, 1)] {
-            let r = report::Range { from, to, latest: 3 };
+            let r = report::Range { from, to, latest: 3, in_progress: None };
             let mut sql = aggregates(&db, GUILD, a, r).await.unwrap();
             let mut spec = report::aggregate(&input, r);
             for agg in [&mut sql, &mut spec] {

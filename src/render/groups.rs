@@ -4,12 +4,12 @@
 use super::cards::paginate;
 use crate::curriculum::Curriculum;
 use crate::ids::CustomId;
-use crate::model::{GroupView, Standing};
+use crate::model::{CalendarAction, CalendarChange, GroupView, Standing};
 use crate::scheduler::PostNow;
 use crate::scheduler::plan::Next;
-use crate::service::groups::{Listed, ShownWeek, WeekReason};
+use crate::service::groups::{Changed, Listed, ShownWeek, Upcoming, WeekReason};
 use crate::weeks::weekday_name;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serenity::all::{ButtonStyle, CreateActionRow, CreateButton, CreateEmbed};
 
 /// A one-line description of a group's schedule and state.
@@ -17,7 +17,11 @@ pub fn describe(c: &Curriculum, v: &GroupView, now: DateTime<Utc>) -> String {
     let g = &v.group;
     let path = c.path(&g.path_id).map(|p| p.path.name.clone()).unwrap_or_else(|| g.path_id.clone());
     let s = &g.schedule;
-    let when = format!("{}s at {} ({})", weekday_name(s.weekday), s.time.format("%H:%M"), s.tz.name());
+    let every = match s.every_weeks {
+        1 => String::new(),
+        n => format!("every {n} weeks, "),
+    };
+    let when = format!("{every}{}s at {} ({})", weekday_name(s.weekday), s.time.format("%H:%M"), s.tz.name());
     let state = if g.paused {
         "paused".to_string()
     } else {
@@ -34,12 +38,16 @@ pub fn describe(c: &Curriculum, v: &GroupView, now: DateTime<Utc>) -> String {
 
 /// `/group create` done.
 pub fn created(c: &Curriculum, v: &GroupView, now: DateTime<Utc>) -> String {
-    let first = v.schedule().instant(v.schedule().next_after(now));
+    let first = v.schedule().next_after(now);
+    let week = match crate::weeks::session(first, &v.calendar, v.total_weeks) {
+        crate::model::Session::Week(w) => format!(" with week {w}"),
+        _ => String::new(),
+    };
     format!(
-        "Created **{}**: {}. The first post goes out <t:{}:F>.",
+        "Created **{}**: {}. The first post goes out <t:{}:F>{week}.",
         v.group.name,
         describe(c, v, now),
-        first.timestamp()
+        v.schedule().instant(first).timestamp()
     )
 }
 
@@ -105,7 +113,61 @@ pub fn calendar_note(v: &GroupView, sessions: &[crate::calendar::Upcoming]) -> S
 }
 
 /// `/group next`.
-pub fn next(v: &GroupView, next: Option<&Next>) -> String {
+/// `/group next`: the next post, then the latest calendar changes.
+pub fn next(u: &Upcoming) -> String {
+    let mut text = next_line(&u.view, u.next.as_ref());
+    if !u.changes.is_empty() {
+        text.push_str("\n\n**Calendar changes** (latest last):");
+        for c in &u.changes {
+            text.push_str(&format!("\n- {}", change_line(c)));
+        }
+    }
+    text
+}
+
+/// One calendar change for moderators: when, what, and who (a mention in an ephemeral reply,
+/// which pings nobody).
+pub fn change_line(c: &CalendarChange) -> String {
+    let by = c.by.map(|u| format!(" by <@{u}>")).unwrap_or_default();
+    format!("<t:{}:d>{by}: {c}", c.at.timestamp())
+}
+
+/// A calendar change done (`/group pause`, `resume`, `skip`, `unskip`, `repeat`, `jump`).
+pub fn changed(ch: &Changed) -> String {
+    let name = &ch.view.group.name;
+    let c = &ch.change;
+    let on = c.on;
+    let week = c.week.unwrap_or(0);
+    let done = match (c.action, c.until) {
+        (CalendarAction::Pause, None) => {
+            format!("Paused **{name}**. Resume it with `/group resume`; the week it was on continues then.")
+        }
+        (CalendarAction::Pause, Some((_, back))) => {
+            format!(
+                "Paused **{name}** from {on}; it posts again by itself from {back}. `/group resume` ends the pause early."
+            )
+        }
+        (CalendarAction::Resume, _) => format!("Resumed **{name}**."),
+        (CalendarAction::Skip, Some((_, last))) if last != on => format!(
+            "**{name}** skips every session from {on} to {last}: nothing is posted then, and no week is used up. \
+             The last post before it says when the group meets again."
+        ),
+        (CalendarAction::Skip, _) => {
+            format!(
+                "The session of **{name}** on {on} is skipped; the following sessions move their weeks back by one."
+            )
+        }
+        (CalendarAction::Unskip, _) => format!("The session of **{name}** on {on} is held again."),
+        (CalendarAction::Repeat, _) => {
+            format!("**{name}** repeats week {week} on {on}; the weeks after it wait a session.")
+        }
+        (CalendarAction::Jump, _) => format!("**{name}** continues at week {week} on {on}."),
+        (CalendarAction::StartAt, _) => format!("**{name}** starts at week {week} on {on}."),
+    };
+    format!("{done} {}", next_line(&ch.view, ch.next.as_ref()))
+}
+
+fn next_line(v: &GroupView, next: Option<&Next>) -> String {
     let name = &v.group.name;
     match next {
         None if v.group.paused => format!("**{name}** is paused: nothing is scheduled until `/group resume`."),
@@ -174,21 +236,6 @@ pub fn shown_week(c: &Curriculum, shown: &ShownWeek<'_>) -> (Option<String>, Vec
 
 /// `/group list` in a server without groups.
 pub const NO_GROUPS: &str = "No study groups yet. Create one with `/group create`.";
-
-pub fn paused(v: &GroupView) -> String {
-    format!("Paused **{}**. Resume it with `/group resume`; the week it was on continues then.", v.group.name)
-}
-
-pub fn resumed(v: &GroupView, next_post: DateTime<Utc>) -> String {
-    format!("Resumed **{}**. The next post goes out <t:{}:F>.", v.group.name, next_post.timestamp())
-}
-
-pub fn skipped(v: &GroupView, date: NaiveDate) -> String {
-    format!(
-        "The session of **{}** on {date} is skipped; the following sessions move their weeks back by one.",
-        v.group.name
-    )
-}
 
 pub fn posted_now(v: &GroupView, outcome: PostNow) -> String {
     let g = &v.group;

@@ -14,6 +14,7 @@ pub mod text;
 use crate::curriculum::{Curriculum, PathFile, Resource, ResourceKind, Week};
 use crate::ids::CustomId;
 use crate::limits;
+use chrono::{DateTime, Utc};
 use serenity::all::{
     ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, CreateEmbedAuthor,
     CreateEmbedFooter, CreateMessage, RoleId,
@@ -32,6 +33,24 @@ pub struct PostTarget {
     /// Earlier weeks the bot missed (it was down for their whole slot) that this post is the
     /// first to tell the group about.
     pub missed_weeks: Vec<u32>,
+    /// The week opens a phase for this group (its first week, or the previous week held was
+    /// in another phase): the post opens with the phase's title and summary.
+    pub phase_intro: bool,
+    /// A break follows this session: when the group meets next (so a holiday range, which
+    /// posts nothing, is announced here).
+    pub next_after_break: Option<DateTime<Utc>>,
+}
+
+/// A phase introduction in a weekly post is cut to this many characters.
+pub const PHASE_INTRO_MAX: usize = 700;
+
+/// The phase introduction a weekly post opens with: title and summary, at most
+/// [`PHASE_INTRO_MAX`] characters.
+pub fn phase_intro(path: &PathFile, week: &Week) -> Option<String> {
+    let phase = path.phase(week.phase)?;
+    let text =
+        format!("**New phase: Phase {} of {}, {}.** {}", phase.number, path.phases.len(), phase.title, phase.summary);
+    Some(limits::truncate(&text, PHASE_INTRO_MAX))
 }
 
 /// The line a weekly post opens with after the bot missed weeks: which ones, and how to
@@ -195,8 +214,16 @@ pub fn week_buttons(group_id: i64, week: u32, skills: bool) -> CreateActionRow {
 pub fn week_post(c: &Curriculum, path: &PathFile, week: &Week, target: &PostTarget) -> CreateMessage {
     let who = target.group_name.as_deref().map(|g| format!(" for **{g}**")).unwrap_or_default();
     let mut content = format!("This week's session{who}: week {} of *{}*.", week.number, path.path.name);
+    if target.phase_intro
+        && let Some(intro) = phase_intro(path, week)
+    {
+        content = format!("{intro}\n\n{content}");
+    }
     if let Some(note) = missed_note(path, &target.missed_weeks) {
         content = format!("{content}\n{note}");
+    }
+    if let Some(at) = target.next_after_break {
+        content = format!("{content}\nNo sessions after this one until <t:{}:D>.", at.timestamp());
     }
     let mut mentions = CreateAllowedMentions::new().everyone(false).all_users(false).all_roles(false);
     if let Some(role) = target.mention_role {
@@ -225,6 +252,8 @@ pub fn week_post_violations(c: &Curriculum, path: &PathFile, week: &Week) -> Vec
         mention_role: Some(u64::MAX),
         // The longest note: three weeks with their titles.
         missed_weeks: path.weeks.iter().map(|w| w.number).filter(|n| *n != week.number).take(3).collect(),
+        phase_intro: true,
+        next_after_break: Some(DateTime::<Utc>::MAX_UTC),
     };
     match to_json(&week_post(c, path, week, &target)) {
         Ok(body) => limits::check_message(&body),
@@ -267,6 +296,7 @@ fn no_pings() -> CreateAllowedMentions {
 
 /// The short note posted instead of a skipped session.
 pub fn skip_note(group: &str, next_week: Option<u32>) -> CreateMessage {
+    // `next_week`: the week the next held session takes.
     let then = next_week.map(|w| format!(" Week {w} continues at the next session.")).unwrap_or_default();
     CreateMessage::new().content(format!("{}{then}", skip_note_start(group))).allowed_mentions(no_pings())
 }

@@ -2,7 +2,7 @@
 //! Names are plain text, never mentions: reports inform moderators and ping nobody.
 
 use super::{COLOUR, fields_from_lines};
-use crate::report::Report;
+use crate::report::{self, Report};
 use serenity::all::{CreateEmbed, CreateEmbedFooter};
 
 fn pct(rate: f64) -> String {
@@ -31,21 +31,8 @@ pub fn summary_embed(r: &Report) -> CreateEmbed {
         s.total_hours,
         conf(s.average_confidence)
     );
-    let mut table = vec!["Week  In/Active  Rate  Hours  Conf".to_string()];
-    for w in &r.weeks {
-        if w.missed_by_bot {
-            table.push(format!("{:>4}  missed by the bot (offline)", w.week));
-            continue;
-        }
-        table.push(format!(
-            "{:>4}  {:>9}  {:>4}  {:>5.1}  {:>4}",
-            w.week,
-            format!("{}/{}", w.checked_in, w.active),
-            pct(w.rate),
-            w.hours,
-            conf(w.average_confidence)
-        ));
-    }
+    let mut table = vec![report::WEEK_HEADER.to_string()];
+    table.extend(r.weeks.iter().map(report::week_line));
     let mut fields = Vec::new();
     // Code blocks keep the columns aligned; split to stay within the field limit.
     for (i, chunk) in table[1..].chunks(30).enumerate() {
@@ -65,6 +52,15 @@ pub fn summary_embed(r: &Report) -> CreateEmbed {
     } else {
         fields.extend(fields_from_lines("Hardest topics", &hardest));
     }
+    if r.weeks.iter().any(|w| w.in_progress) {
+        fields.push((
+            "In progress".into(),
+            "The week marked * is in progress: it counts against nobody yet.".into(),
+            false,
+        ));
+    }
+    let changes: Vec<String> = r.changes.iter().map(|c| format!("- {}: {c}", c.at.format("%Y-%m-%d"))).collect();
+    fields.extend(fields_from_lines("Calendar changes", &changes));
     CreateEmbed::new()
         .title(format!("Participation: {}", r.group_name))
         .description(description)

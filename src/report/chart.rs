@@ -215,7 +215,11 @@ fn draw_text(report: &Report, plot: &Plot, canvas: &mut Canvas<'_>) {
     // Percentages over the bars when the columns are wide enough.
     if plot.slot() >= 40.0 {
         for w in &report.weeks {
-            let label = if w.missed_by_bot { "missed".to_string() } else { format!("{:.0}%", w.rate * 100.0) };
+            let label = match (w.missed_by_bot, w.held) {
+                (true, _) => "missed".to_string(),
+                (false, false) => "-".to_string(),
+                _ => format!("{:.0}%", w.rate * 100.0),
+            };
             let y = plot.y_rate(w.rate * 100.0);
             let (pos, color) = if y - plot.top < 22 { ((y + 4), WHITE) } else { ((y - 4), TEXT) };
             let align = if color == WHITE { Start } else { End };
@@ -392,6 +396,8 @@ mod tests {
             hours: 0.0,
             average_confidence: c,
             missed_by_bot: false,
+            held: true,
+            in_progress: false,
         };
         let runs = confidence_runs(&[w(1, Some(2.0)), w(2, None), w(3, Some(3.0)), w(4, Some(4.0)), w(5, None)]);
         assert_eq!(runs, vec![vec![(1, 2.0)], vec![(3, 3.0), (4, 4.0)]]);

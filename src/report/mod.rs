@@ -19,8 +19,12 @@
 //!   the range, with a `done` or `partial` check-in. While that last week has no check-in at
 //!   all, the streak is counted from the week before (a one-week grace).
 //! - A member is **at risk** when they have no check-in (of any status) for the last two or
-//!   more held weeks of the range that they were active for. At-risk lists are for
-//!   moderators only: names are plain text, never mentions.
+//!   more *finished* held weeks of the range that they were active for: the week in progress
+//!   (its session started, the next one has not) never counts as missed, nor do weeks they
+//!   were away for or the bot missed. At-risk lists are for moderators only: names are plain
+//!   text, never mentions.
+//! - Weeks a moderator jumped over (or a group started after) were never held: they are shown
+//!   but count for nothing, like weeks the bot missed.
 //! - **Hardest topics**: per week and question, the average self-assessment rating; the
 //!   five lowest (ties: more ratings first).
 
@@ -30,7 +34,7 @@ mod text;
 
 pub use chart::{CHART_HEIGHT, CHART_WIDTH, ChartError, chart_png};
 pub use export::{CHECKINS_HEADER, CheckinsCsv, MEMBERS_HEADER, checkins_csv, members_csv};
-pub use text::{AT_RISK_LISTED, text_summary};
+pub use text::{AT_RISK_LISTED, WEEK_HEADER, text_summary, week_line};
 
 use crate::curriculum::model::PathFile;
 pub use crate::model::CheckinStatus;
@@ -130,6 +134,11 @@ pub struct WeekRow {
     /// The bot was down for the week's whole post slot: never posted, not a held week (no
     /// one is active in it; check-ins made anyway are shown but not counted).
     pub missed_by_bot: bool,
+    /// Whether the week was held (false: missed by the bot, or jumped over by a moderator).
+    pub held: bool,
+    /// The group's current week: its session started and the next one has not, so nobody
+    /// has missed it yet.
+    pub in_progress: bool,
 }
 
 /// One member's participation over the range.
@@ -208,6 +217,8 @@ pub struct Report {
     pub at_risk: Vec<AtRisk>,
     /// Lowest average first, at most [`HARDEST_TOPICS`].
     pub hardest: Vec<HardTopic>,
+    /// The group's latest calendar changes (filled in by the service; plain text).
+    pub changes: Vec<crate::model::CalendarChange>,
 }
 
 /// The weeks a report covers: held weeks `from..=to` (held weeks are always 1 to the latest).
@@ -217,6 +228,8 @@ pub struct Range {
     pub to: u32,
     /// The latest week held when the report is made.
     pub latest: u32,
+    /// The week in progress when the report is made, if any (never counted as missed).
+    pub in_progress: Option<u32>,
 }
 
 impl Range {
@@ -238,10 +251,11 @@ pub const MAX_RANGE_WEEKS: u32 = 63;
 /// group has held at `now`.
 pub fn range(view: &GroupView, now: DateTime<Utc>, from: Option<u32>, to: Option<u32>) -> Result<Range, ReportError> {
     let group = &view.group;
-    let Some(latest) = view.weeks_held(now).into_iter().max() else {
+    let held = view.weeks_held(now);
+    let (Some(first), Some(latest)) = (held.iter().copied().min(), held.iter().copied().max()) else {
         return Err(ReportError::NoWeeksHeld { group: group.name.clone() });
     };
-    let from_week = from.unwrap_or(1);
+    let from_week = from.unwrap_or(first);
     let to_week = to.unwrap_or(latest);
     for week in [from_week, to_week] {
         if week == 0 || week > latest {
@@ -251,7 +265,11 @@ pub fn range(view: &GroupView, now: DateTime<Utc>, from: Option<u32>, to: Option
     if from_week > to_week {
         return Err(ReportError::FromAfterTo { from: from_week, to: to_week });
     }
-    let r = Range { from: from_week, to: to_week, latest };
+    let in_progress = match view.standing(now) {
+        crate::model::Standing::Week { week, .. } => Some(week),
+        _ => None,
+    };
+    let r = Range { from: from_week, to: to_week, latest, in_progress };
     if r.weeks() > MAX_RANGE_WEEKS {
         return Err(ReportError::RangeTooLong { weeks: r.weeks(), max: MAX_RANGE_WEEKS });
     }
@@ -401,7 +419,10 @@ pub fn build_from(
     let weeks: Vec<u32> = (r.from..=r.to).collect();
     // Weeks the bot missed are not held: nobody is active in them, and check-ins made for
     // them anyway do not count (masked out of every figure).
-    let held: Vec<bool> = weeks.iter().map(|w| !view.was_missed(*w)).collect();
+    // Weeks jumped over were never held either.
+    let held_weeks = view.weeks_held(now);
+    let held: Vec<bool> = weeks.iter().map(|w| held_weeks.contains(w)).collect();
+    let in_progress = |p: usize| r.in_progress == Some(weeks[p]);
     let held_mask: u64 = (0..n_weeks).filter(|&p| held[p]).fold(0, |m, p| m | (1 << p));
     let has = |mask: u64, p: usize| mask & held_mask & (1 << p) != 0;
     // Members in the report, by name (case-insensitive), then user id.
@@ -428,7 +449,9 @@ pub fn build_from(
                 rate: ratio(checked_in, active),
                 hours: w.map_or(0.0, |w| w.hours),
                 average_confidence: w.filter(|w| w.checkins > 0).map(|w| w.confidence as f64 / f64::from(w.checkins)),
-                missed_by_bot: !held[p],
+                missed_by_bot: view.was_missed(week),
+                held: held[p],
+                in_progress: in_progress(p),
             }
         })
         .collect();
@@ -453,7 +476,7 @@ pub fn build_from(
                 total_hours: m.hours,
                 missed_recent: (0..n_weeks)
                     .rev()
-                    .filter(|&p| counted(p))
+                    .filter(|&p| counted(p) && !in_progress(p))
                     .take_while(|&p| active(m, p) && !has(m.checked, p))
                     .count() as u32,
                 away_weeks: (0..n_weeks).filter(|&p| held[p] && is_away(m, p)).count() as u32,
@@ -474,10 +497,10 @@ pub fn build_from(
     // Stable: equal counts keep the name order.
     at_risk.sort_by_key(|a| std::cmp::Reverse(a.missed_weeks));
 
-    let counted = || week_rows.iter().filter(|w| !w.missed_by_bot);
+    let counted = || week_rows.iter().filter(|w| w.held);
     let active_weeks: u32 = counted().map(|w| w.active).sum();
     let checkins: u32 = counted().map(|w| w.checked_in).sum();
-    let confidence: u64 = agg.weeks.iter().filter(|w| !view.was_missed(w.week)).map(|w| w.confidence).sum();
+    let confidence: u64 = agg.weeks.iter().filter(|w| held_weeks.contains(&w.week)).map(|w| w.confidence).sum();
     let summary = Summary {
         members: member_rows.len() as u32,
         held_weeks: held.iter().filter(|h| **h).count() as u32,
@@ -502,6 +525,7 @@ pub fn build_from(
         members: member_rows,
         at_risk,
         hardest: hardest_topics(questions, &agg.topics),
+        changes: Vec::new(),
     }
 }
 

@@ -42,6 +42,7 @@ fn group(total_weeks: u32, breaks: Vec<Break>) -> GroupView {
                 weekday: chrono::Weekday::Mon,
                 time: parse_time("18:00").unwrap(),
                 tz: parse_tz("UTC").unwrap(),
+                every_weeks: 1,
             },
             mention_role_id: None,
             paused: false,
@@ -50,7 +51,7 @@ fn group(total_weeks: u32, breaks: Vec<Break>) -> GroupView {
         },
         total_weeks,
         missed: vec![],
-        breaks,
+        calendar: crate::model::Calendar::new(breaks, vec![]),
     }
 }
 
@@ -148,7 +149,7 @@ fn weeks_by_hand() {
 #[test]
 fn summary_by_hand() {
     let s = build(&input(), None, None).unwrap().summary;
-    assert_eq!((s.members, s.held_weeks, s.checkins, s.at_risk), (5, 4, 9, 2));
+    assert_eq!((s.members, s.held_weeks, s.checkins, s.at_risk), (5, 4, 9, 1));
     assert!(close(s.checkin_rate, 9.0 / 16.0), "{}", s.checkin_rate);
     assert!(close(s.total_hours, 20.5));
     assert!(close(s.average_confidence.unwrap(), 25.0 / 9.0));
@@ -165,11 +166,12 @@ fn members_by_hand() {
         (m.weeks_checked_in, m.weeks_active, m.current_streak, m.last_checkin_week, m.missed_recent, m.total_hours)
     };
     assert_eq!(facts(ALICE), (4, 4, 4, Some(4), 0, 14.0));
-    // No check-in for week 4 yet: the streak counts from week 3 and stops at the skip.
-    assert_eq!(facts(BOB), (3, 4, 1, Some(3), 1, 3.0));
-    assert_eq!(facts(CAROL), (1, 4, 0, Some(1), 3, 2.0));
-    assert_eq!(facts(DAVE), (1, 2, 1, Some(3), 1, 1.5));
-    assert_eq!(facts(ERIN), (0, 2, 0, None, 2, 0.0));
+    // No check-in for week 4 yet: the streak counts from week 3 and stops at the skip. Week
+    // 4 is in progress (its session was yesterday), so nobody has missed it yet.
+    assert_eq!(facts(BOB), (3, 4, 1, Some(3), 0, 3.0));
+    assert_eq!(facts(CAROL), (1, 4, 0, Some(1), 2, 2.0));
+    assert_eq!(facts(DAVE), (1, 2, 1, Some(3), 0, 1.5));
+    assert_eq!(facts(ERIN), (0, 2, 0, None, 1, 0.0));
     assert_eq!(row(&r, ALICE).average_confidence, Some(3.5));
     assert_eq!(row(&r, BOB).average_confidence, Some(2.0));
     assert_eq!(row(&r, ERIN).average_confidence, None);
@@ -181,8 +183,29 @@ fn at_risk_lists_two_or_more_missed_weeks_most_first() {
     let r = build(&input(), None, None).unwrap();
     let got: Vec<(u64, u32, Option<u32>)> =
         r.at_risk.iter().map(|a| (a.user_id, a.missed_weeks, a.last_checkin_week)).collect();
-    // Bob and dave missed only the latest week; erin joined in week 3 and missed both.
-    assert_eq!(got, vec![(CAROL, 3, Some(1)), (ERIN, 2, None)]);
+    // Week 4 is in progress: nobody has missed it. Carol missed the finished weeks 2 and 3;
+    // erin joined in week 3 and missed only that one finished week; bob and dave only week 4.
+    assert_eq!(got, vec![(CAROL, 2, Some(1))]);
+}
+
+/// The case: on the day of the next post, a member who missed only the previous
+/// week is not at-risk; once the week after it is finished too, they are.
+#[test]
+fn a_member_who_missed_only_the_previous_week_is_not_at_risk_at_the_next_post() {
+    let mut i = input();
+    // Week 4's post went out a minute ago (2026-02-02 18:00).
+    i.now = utc("2026-02-02T18:01:00Z");
+    let r = build(&i, None, None).unwrap();
+    assert!(r.weeks.last().is_some_and(|w| w.week == 4 && w.in_progress));
+    assert_eq!(row(&r, ERIN).missed_recent, 1, "erin missed week 3 only");
+    assert!(!r.at_risk.iter().any(|a| a.user_id == ERIN), "{:?}", r.at_risk);
+    // A week later week 5 is in progress and week 4 finished: erin missed 3 and 4.
+    i.now = utc("2026-02-09T18:01:00Z");
+    let r = build(&i, None, None).unwrap();
+    let erin = r.at_risk.iter().find(|a| a.user_id == ERIN).expect("erin at risk");
+    assert_eq!(erin.missed_weeks, 2);
+    // Bob missed only week 4 (finished) with week 5 in progress: not at risk.
+    assert!(!r.at_risk.iter().any(|a| a.user_id == BOB), "{:?}", r.at_risk);
 }
 
 #[test]
@@ -254,7 +277,7 @@ fn nothing_held_yet() {
     assert_eq!(e, ReportError::NoWeeksHeld { group: "Evening group".into() });
     assert_eq!(e.to_string(), "Evening group has not held any week yet, so there is nothing to report");
     // Paused from the very first session: still nothing held.
-    i.group.breaks = vec![Break { kind: BreakKind::Pause, from: 0, to: None }];
+    i.group.calendar.breaks = vec![Break { kind: BreakKind::Pause, from: 0, to: None }];
     i.now = utc("2026-03-01T00:00:00Z");
     assert!(matches!(build(&i, None, None), Err(ReportError::NoWeeksHeld { .. })));
 }
@@ -335,10 +358,10 @@ fn members_csv_round_trips() {
     assert_eq!(header, export::MEMBERS_HEADER);
     let want: Vec<Vec<&str>> = vec![
         vec!["1", "alice", "1", "4", "4", "1", "4", "4", "0", "3.5", "14", "0"],
-        vec!["2", "Bob", "1", "4", "3", "0.75", "1", "3", "1", "2", "3", "0"],
-        vec!["3", "carol", "1", "4", "1", "0.25", "0", "1", "3", "3", "2", "0"],
-        vec!["18446744073709551614", DAVE_NAME, "3", "2", "1", "0.5", "1", "3", "1", "2", "1.5", "0"],
-        vec!["5", "erin", "3", "2", "0", "0", "0", "", "2", "", "0", "0"],
+        vec!["2", "Bob", "1", "4", "3", "0.75", "1", "3", "0", "2", "3", "0"],
+        vec!["3", "carol", "1", "4", "1", "0.25", "0", "1", "2", "3", "2", "0"],
+        vec!["18446744073709551614", DAVE_NAME, "3", "2", "1", "0.5", "1", "3", "0", "2", "1.5", "0"],
+        vec!["5", "erin", "3", "2", "0", "0", "0", "", "1", "", "0", "0"],
     ];
     assert_eq!(rows, want);
 }
@@ -406,10 +429,10 @@ fn text_summary_is_short_plain_text() {
         "Week  In/Active  Rate  Hours  Conf",
         "   1        3/3  100%      8   3.0",
         "   3        3/5   60%    5.5   2.3",
-        "   4        1/5   20%      3   5.0",
-        "At risk (2), no check-in lately:",
-        "- carol: missed 3, last week 1",
-        "- erin: missed 2, never checked in",
+        "   4        1/5   20%      3   5.0 *",
+        "* in progress: it counts against nobody yet.",
+        "At risk (1), no check-in lately:",
+        "- carol: missed 2, last week 1",
         "1. Week 3 Q2: 1/5 (1 rating)",
         "2. Week 1 Q2: 2/5 (3 ratings)",
         "   Q1b",
@@ -541,12 +564,11 @@ fn a_week_missed_by_the_bot_counts_for_nobody() {
     // alice's streak runs over the gap: 1, 2, 4 all done.
     assert_eq!(row(&r, ALICE).current_streak, 3);
     assert_eq!(row(&r, ALICE).weeks_checked_in, 3);
-    // carol missed weeks 2 and 4 (3 is not held): 2 in a row; dave and erin joined in week
-    // 3, so only week 4 counts for them: 1, not at-risk.
-    assert_eq!(row(&r, CAROL).missed_recent, 2);
-    assert_eq!(row(&r, DAVE).missed_recent, 1);
-    assert_eq!(row(&r, ERIN).missed_recent, 1);
-    let at_risk: Vec<u64> = r.at_risk.iter().map(|a| a.user_id).collect();
-    assert_eq!(at_risk, [CAROL]);
+    // carol missed week 2 (3 is not held, 4 is in progress): 1; dave and erin joined in week
+    // 3, so nothing finished counts for them yet: nobody is at risk.
+    assert_eq!(row(&r, CAROL).missed_recent, 1);
+    assert_eq!(row(&r, DAVE).missed_recent, 0);
+    assert_eq!(row(&r, ERIN).missed_recent, 0);
+    assert!(r.at_risk.is_empty(), "{:?}", r.at_risk);
     assert!(crate::report::text_summary(&r).contains("   3  missed by the bot (offline)"));
 }

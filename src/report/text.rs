@@ -4,8 +4,8 @@
 //! monospace font, e.g. a Discord code block). Names are plain text, never mentions; control
 //! characters are removed and long names or questions are shortened.
 
-use super::Report;
 use super::export::decimal;
+use super::{Report, WeekRow};
 use std::fmt::Write;
 
 /// At most this many at-risk members are named; the rest are counted.
@@ -13,6 +13,29 @@ pub const AT_RISK_LISTED: usize = 15;
 
 const NAME_CHARS: usize = 32;
 const QUESTION_CHARS: usize = 80;
+
+/// The header of the week table.
+pub const WEEK_HEADER: &str = "Week  In/Active  Rate  Hours  Conf";
+
+/// One row of the week table (at most 36 characters; the week in progress is marked `*`).
+pub fn week_line(w: &WeekRow) -> String {
+    if w.missed_by_bot {
+        return format!("{:>4}  missed by the bot (offline)", w.week);
+    }
+    if !w.held {
+        return format!("{:>4}  not held (jumped over)", w.week);
+    }
+    let conf = w.average_confidence.map(|c| format!("{c:.1}")).unwrap_or_else(|| "-".into());
+    let mark = if w.in_progress { " *" } else { "" };
+    format!(
+        "{:>4}  {:>9}  {:>4}  {:>5}  {:>4}{mark}",
+        w.week,
+        format!("{}/{}", w.checked_in, w.active),
+        percent(w.rate),
+        decimal(w.hours, 1),
+        conf
+    )
+}
 
 /// A human-readable summary: totals, the week table, at-risk members and hardest topics.
 pub fn text_summary(report: &Report) -> String {
@@ -29,27 +52,18 @@ pub fn text_summary(report: &Report) -> String {
     let _ = writeln!(out, "Hours: {}, average confidence: {confidence}", decimal(s.total_hours, 1));
     let _ = writeln!(out);
 
-    let _ = writeln!(out, "Week  In/Active  Rate  Hours  Conf");
+    let _ = writeln!(out, "{WEEK_HEADER}");
     for w in &report.weeks {
-        if w.missed_by_bot {
-            let _ = writeln!(out, "{:>4}  missed by the bot (offline)", w.week);
-            continue;
-        }
-        let conf = w.average_confidence.map(|c| format!("{c:.1}")).unwrap_or_else(|| "-".into());
-        let _ = writeln!(
-            out,
-            "{:>4}  {:>9}  {:>4}  {:>5}  {:>4}",
-            w.week,
-            format!("{}/{}", w.checked_in, w.active),
-            percent(w.rate),
-            decimal(w.hours, 1),
-            conf
-        );
+        let _ = writeln!(out, "{}", week_line(w));
     }
     let _ = writeln!(out);
 
+    if report.weeks.iter().any(|w| w.in_progress) {
+        let _ = writeln!(out, "* in progress: it counts against nobody yet.");
+        let _ = writeln!(out);
+    }
     if report.at_risk.is_empty() {
-        let _ = writeln!(out, "At risk: nobody missed the last 2 weeks.");
+        let _ = writeln!(out, "At risk: nobody missed the last 2 finished weeks.");
     } else {
         let _ = writeln!(out, "At risk ({}), no check-in lately:", report.at_risk.len());
         for a in report.at_risk.iter().take(AT_RISK_LISTED) {
@@ -81,6 +95,13 @@ pub fn text_summary(report: &Report) -> String {
                 if t.ratings == 1 { "" } else { "s" }
             );
             let _ = writeln!(out, "   {}", clean(&t.text, QUESTION_CHARS));
+        }
+    }
+    if !report.changes.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Calendar changes (latest last):");
+        for c in &report.changes {
+            let _ = writeln!(out, "- {}: {c}", c.at.format("%Y-%m-%d"));
         }
     }
     out

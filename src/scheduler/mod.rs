@@ -17,7 +17,7 @@ pub mod plan;
 use crate::db::{self, posts};
 use crate::error::{Error, UserError};
 use crate::model::Actor;
-use crate::model::{Group, GroupView, PostKind, Session, Standing};
+use crate::model::{Group, GroupView, PostKind, Session};
 use crate::render;
 use crate::service::{Core, GroupService};
 use crate::weeks;
@@ -110,6 +110,41 @@ pub fn is_copy(view: &GroupView, path_name: &str, due: &Due, m: &serenity::Messa
         }
         PostKind::Reminder => m.content.starts_with(&render::reminder_start(&group.name, due.week.unwrap_or(0))),
     }
+}
+
+/// The next session after `session` that holds a week, with its week (within a year of
+/// sessions; `None` past the path or in an open-ended pause).
+fn next_held(view: &GroupView, session: u32) -> Option<(u32, u32)> {
+    let open = view.calendar.open_pause();
+    view.calendar
+        .sessions(view.total_weeks)
+        .enumerate()
+        .skip(session as usize + 1)
+        .take(60)
+        .take_while(|(k, s)| *s != Session::Finished && open.is_none_or(|p| (*k as u32) < p))
+        .find_map(|(k, s)| match s {
+            Session::Week(w) => Some((k as u32, w)),
+            _ => None,
+        })
+}
+
+/// Around weekly post `session`: the week held before it (if any), and, when a break
+/// follows it, when the group meets again.
+fn neighbours(view: &GroupView, session: u32) -> (Option<u32>, Option<DateTime<Utc>>) {
+    let previous = view
+        .calendar
+        .sessions(view.total_weeks)
+        .take(session as usize)
+        .filter_map(|s| match s {
+            Session::Week(w) => Some(w),
+            _ => None,
+        })
+        .last();
+    let after = match crate::weeks::session(session + 1, &view.calendar, view.total_weeks) {
+        Session::Skipped | Session::Paused => next_held(view, session).map(|(k, _)| view.schedule().instant(k)),
+        _ => None,
+    };
+    (previous, after)
 }
 
 /// Weeks the bot missed before `session` that no weekly post has named yet.
@@ -305,7 +340,7 @@ impl Scheduler {
         let Some(k) = view.schedule().latest_started(now) else {
             return Err(UserError::NotStartedYet(name()).into());
         };
-        let due = match weeks::session(k, &view.breaks, view.total_weeks) {
+        let due = match weeks::session(k, &view.calendar, view.total_weeks) {
             Session::Week(w) => match plan::candidate(PostKind::Week, k, Some(w), &existing, now) {
                 Candidate::Due(due) => due,
                 Candidate::Sent => return Ok(PostNow::AlreadyOut),
@@ -498,11 +533,14 @@ impl Scheduler {
         match due.kind {
             PostKind::Week => {
                 let week = due.week.and_then(|w| path.week(w)).ok_or("week not in the path")?;
+                let (previous, after) = neighbours(view, due.session);
                 let target = render::PostTarget {
                     group_id: group.id,
                     group_name: Some(group.name.clone()),
                     mention_role: group.mention_role_id,
                     missed_weeks: unannounced(view, due.session),
+                    phase_intro: previous.and_then(|w| path.week(w)).is_none_or(|p| p.phase != week.phase),
+                    next_after_break: after,
                 };
                 let msg = self
                     .send_message(channel, with_nonce(render::week_post(&self.core.curriculum, path, week, &target)))
@@ -511,11 +549,7 @@ impl Scheduler {
                 Ok((Some(msg.id.get()), thread))
             }
             PostKind::Skip => {
-                let next_week = match view.standing(self.core.now()) {
-                    Standing::OnBreak { last_week, .. } => Some(last_week.map(|w| w + 1).unwrap_or(1)),
-                    _ => None,
-                }
-                .filter(|w| *w <= view.total_weeks);
+                let next_week = next_held(view, due.session).map(|(_, w)| w);
                 let msg = self.send_message(channel, with_nonce(render::skip_note(&group.name, next_week))).await?;
                 Ok((Some(msg.id.get()), None))
             }

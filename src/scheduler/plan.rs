@@ -39,10 +39,10 @@ pub enum Candidate {
 
 /// Decides one candidate: new (claim it), retry an unfinished one, or nothing yet.
 pub fn candidate(kind: PostKind, session: u32, week: Option<u32>, posts: &[Post], now: DateTime<Utc>) -> Candidate {
+    // A week may be posted again at a later session (a moderator repeated it or jumped
+    // back), so posts are told apart by session; the closing post is once per group.
     let existing = posts.iter().find(|p| {
-        (p.kind == kind && p.session == session)
-            || (kind == PostKind::Week && p.kind == PostKind::Week && p.week == week)
-            || (kind == PostKind::Closing && p.kind == PostKind::Closing)
+        (p.kind == kind && p.session == session) || (kind == PostKind::Closing && p.kind == PostKind::Closing)
     });
     let retry = |p: &Post| Candidate::Due(Due { kind, session, week: p.week, retry_of: Some(p.id) });
     match existing {
@@ -77,16 +77,20 @@ pub fn due(view: &GroupView, posts: &[Post], now: DateTime<Utc>, reminder_hours:
     }
     let schedule = view.schedule();
     if let Some(k) = schedule.latest_started(now) {
-        let c = match weeks::session(k, &view.breaks, view.total_weeks) {
+        let c = match weeks::session(k, &view.calendar, view.total_weeks) {
             Session::Week(w) => due_now(candidate(PostKind::Week, k, Some(w), posts, now)),
-            Session::Skipped => due_now(candidate(PostKind::Skip, k, None, posts, now)),
+            // A holiday range posts nothing; a single skipped session gets its short note.
+            Session::Skipped if view.calendar.announces_skip(k) => {
+                due_now(candidate(PostKind::Skip, k, None, posts, now))
+            }
+            Session::Skipped => None,
             Session::Finished => due_now(candidate(PostKind::Closing, k, None, posts, now)),
             Session::Paused => None,
         };
         out.extend(c);
     }
     let next = schedule.next_after(now);
-    if let Session::Week(w) = weeks::session(next, &view.breaks, view.total_weeks) {
+    if let Session::Week(w) = weeks::session(next, &view.calendar, view.total_weeks) {
         let at = schedule.instant(next);
         let remind_at = at - Duration::hours(reminder_hours as i64);
         // Not for a time before the group existed (or while it was paused): a group created
@@ -110,11 +114,11 @@ pub fn missed(view: &GroupView, posts: &[Post], now: DateTime<Utc>) -> Vec<Misse
     };
     (0..latest)
         .filter_map(|k| {
-            let Session::Week(w) = weeks::session(k, &view.breaks, view.total_weeks) else {
+            let Session::Week(w) = weeks::session(k, &view.calendar, view.total_weeks) else {
                 return None;
             };
             let due_at = schedule.instant(k);
-            let attempted = posts.iter().any(|p| p.kind == PostKind::Week && (p.session == k || p.week == Some(w)));
+            let attempted = posts.iter().any(|p| p.kind == PostKind::Week && p.session == k);
             let known = view.missed.iter().any(|m| m.session == k);
             (due_at >= view.group.live_since && !attempted && !known).then_some(Missed {
                 session: k,
@@ -143,15 +147,16 @@ pub fn next(view: &GroupView, now: DateTime<Utc>, reminder_hours: u32) -> Option
     let schedule = view.schedule();
     let mut k = schedule.next_after(now);
     for _ in 0..520 {
-        match weeks::session(k, &view.breaks, view.total_weeks) {
+        match weeks::session(k, &view.calendar, view.total_weeks) {
             Session::Week(w) => {
                 let post_at = schedule.instant(k);
                 let r = post_at - Duration::hours(reminder_hours as i64);
                 return Some(Next { session: k, post_at, week: Some(w), reminder_at: (r > now).then_some(r) });
             }
-            Session::Skipped => {
+            Session::Skipped if view.calendar.announces_skip(k) => {
                 return Some(Next { session: k, post_at: schedule.instant(k), week: None, reminder_at: None });
             }
+            Session::Skipped => k += 1,
             Session::Finished => return None,
             Session::Paused => k += 1,
         }
@@ -179,13 +184,14 @@ mod tests {
                     weekday: Weekday::Mon,
                     time: pt("18:00").unwrap(),
                     tz: parse_tz("Europe/Berlin").unwrap(),
+                    every_weeks: 1,
                 },
                 mention_role_id: None,
                 paused: false,
                 last_error: None,
                 live_since: DateTime::<Utc>::MIN_UTC,
             },
-            breaks,
+            calendar: crate::model::Calendar::new(breaks, vec![]),
             total_weeks: total,
             missed: vec![],
         }

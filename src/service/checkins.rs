@@ -509,7 +509,7 @@ impl CheckinService {
         if to < today {
             return Err(UserError::AwayInThePast { from, to }.into());
         }
-        let weeks = crate::weeks::weeks_between(view.schedule(), &view.breaks, view.total_weeks, from, to);
+        let weeks = crate::weeks::weeks_between(view.schedule(), &view.calendar, view.total_weeks, from, to);
         if weeks.is_empty() {
             return Err(UserError::AwayCoversNothing { group: view.group.name.clone(), from, to }.into());
         }

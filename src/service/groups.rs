@@ -6,7 +6,9 @@ use crate::curriculum::{Curriculum, PathFile, Week};
 use crate::db;
 use crate::error::{Error, Result, UserError};
 use crate::ids::MAX_GROUP_NAME;
-use crate::model::{Actor, Break, Group, GroupSettings, GroupView, Missed, Schedule, Standing};
+use crate::model::{
+    Actor, Calendar, CalendarAction, CalendarChange, Group, GroupSettings, GroupView, Missed, Schedule, Standing,
+};
 use crate::scheduler::plan;
 use crate::search::did_you_mean;
 use crate::weeks::{self, weekday_name};
@@ -68,6 +70,8 @@ pub struct GroupInput {
     pub time: String,
     pub timezone: String,
     pub role: Option<u64>,
+    /// Weeks between sessions (1 when not given).
+    pub every_weeks: Option<u32>,
 }
 
 /// The changes of `/group edit`; `None` keeps the stored value.
@@ -82,7 +86,30 @@ pub struct GroupChanges {
     pub timezone: Option<String>,
     pub role: Option<u64>,
     pub no_role: bool,
+    pub every_weeks: Option<u32>,
 }
+
+/// A calendar change done: the group as it is now, what changed, and its next post.
+#[derive(Debug, Clone)]
+pub struct Changed {
+    pub view: GroupView,
+    pub change: CalendarChange,
+    pub next: Option<plan::Next>,
+}
+
+/// What `/group next` shows: the next post and the latest calendar changes.
+#[derive(Debug, Clone)]
+pub struct Upcoming {
+    pub view: GroupView,
+    pub next: Option<plan::Next>,
+    pub changes: Vec<CalendarChange>,
+}
+
+/// `/group next` lists at most this many calendar changes (the latest).
+pub const CHANGES_SHOWN: u32 = 8;
+
+/// A skipped range or a pause with an end covers at most this many sessions.
+pub const MAX_BREAK_SESSIONS: u32 = 52;
 
 /// A group of `/group list`: its calendar, or why it cannot be scheduled.
 #[derive(Debug, Clone)]
@@ -194,22 +221,26 @@ pub fn validate(
     if weekday.is_none() {
         problems.push("Choose the weekday of the sessions.".into());
     }
+    let every_weeks = input.every_weeks.unwrap_or(1);
+    if !weeks::CADENCES.contains(&every_weeks) {
+        problems.push(format!("A group meets every 1, 2 or 3 weeks, not every {every_weeks}."));
+    }
     match (date, weekday, time, tz) {
         (Some(start_date), Some(weekday), Some(time), Some(tz)) if problems.is_empty() => Ok(GroupSettings {
             name,
             channel_id: input.channel_id,
             path_id,
-            schedule: Schedule { start_date, weekday, time, tz },
+            schedule: Schedule { start_date, weekday, time, tz, every_weeks },
             mention_role_id: input.role,
         }),
         _ => Err(problems),
     }
 }
 
-/// A guild's groups with their breaks and missed weeks, as last read from the database.
+/// A guild's groups with their calendars and missed weeks, as last read from the database.
 struct GuildGroups {
     groups: Vec<Group>,
-    breaks: HashMap<i64, Vec<Break>>,
+    calendars: HashMap<i64, Calendar>,
     missed: HashMap<i64, Vec<Missed>>,
 }
 
@@ -246,15 +277,12 @@ impl GroupService {
             return Ok(Arc::clone(g));
         }
         let groups = db::groups::list(&self.core.db, guild_id).await?;
-        let mut breaks: HashMap<i64, Vec<Break>> = HashMap::new();
-        for (group_id, b) in db::groups::guild_breaks(&self.core.db, guild_id).await? {
-            breaks.entry(group_id).or_default().push(b);
-        }
+        let calendars = db::groups::guild_calendars(&self.core.db, guild_id).await?;
         let mut missed: HashMap<i64, Vec<Missed>> = HashMap::new();
         for (group_id, m) in db::groups::guild_missed(&self.core.db, guild_id).await? {
             missed.entry(group_id).or_default().push(m);
         }
-        let loaded = Arc::new(GuildGroups { groups, breaks, missed });
+        let loaded = Arc::new(GuildGroups { groups, calendars, missed });
         self.cache().guilds.insert(guild_id, Arc::clone(&loaded));
         Ok(loaded)
     }
@@ -297,9 +325,9 @@ impl GroupService {
     }
 
     fn cached_view(&self, guild: &GuildGroups, group: &Group) -> Result<GroupView> {
-        let breaks = guild.breaks.get(&group.id).cloned().unwrap_or_default();
+        let calendar = guild.calendars.get(&group.id).cloned().unwrap_or_default();
         let missed = guild.missed.get(&group.id).cloned().unwrap_or_default();
-        complete(&self.core, group.clone(), breaks, missed)
+        complete(&self.core, group.clone(), calendar, missed)
     }
 
     /// Completes a stored group into its calendar (breaks, path length).
@@ -373,19 +401,29 @@ impl GroupService {
             .collect())
     }
 
-    /// Creates a group. The caller has checked that the bot can post in the channel.
-    pub async fn create(&self, actor: &Actor, input: &GroupInput) -> Result<GroupView> {
+    /// Creates a group, starting at week `first_week` (week 1 when `None`: an existing cohort
+    /// can join the bot mid-path). The caller has checked that the bot can post in the channel.
+    pub async fn create(&self, actor: &Actor, input: &GroupInput, first_week: Option<u32>) -> Result<GroupView> {
         let now = self.core.now();
         let settings = validate(&self.core.curriculum, input, now, None).map_err(UserError::InvalidSettings)?;
+        if let Some(week) = first_week {
+            let path = self.core.curriculum.path(&settings.path_id).ok_or_else(|| Error::internal("validated path"))?;
+            check_week(path, week)?;
+        }
         let Some(id) = db::groups::insert(&self.core.db, actor.guild_id, &settings, actor.user_id, now).await? else {
             return Err(UserError::NameTaken(settings.name).into());
         };
         self.changed(actor.guild_id);
-        self.by_id(actor.guild_id, id).await
+        let view = self.by_id(actor.guild_id, id).await?;
+        match first_week {
+            Some(week) if week > 1 => Ok(self.set_week(actor, &view, week).await?.view),
+            _ => Ok(view),
+        }
     }
 
-    /// Changes a group's settings. Once a weekly post went out, its path and start date are
-    /// fixed: posts are unique per week, so a restarted calendar would silently skip weeks.
+    /// Changes a group's settings. Once a weekly post went out, its path, start date and
+    /// cadence are fixed: they renumber every session, so history would silently move (the
+    /// calendar commands repeat, jump and skip instead).
     pub async fn edit(&self, actor: &Actor, group: &str, changes: GroupChanges) -> Result<GroupView> {
         let view = self.resolve(actor, Some(group)).await?;
         let old = view.group.settings();
@@ -398,6 +436,7 @@ impl GroupService {
             time: changes.time.unwrap_or(old.schedule.time.format("%H:%M").to_string()),
             timezone: changes.timezone.unwrap_or(old.schedule.tz.name().to_string()),
             role: if changes.no_role { None } else { changes.role.or(old.mention_role_id) },
+            every_weeks: Some(changes.every_weeks.unwrap_or(old.schedule.every_weeks)),
         };
         let now = self.core.now();
         let settings = validate(&self.core.curriculum, &input, now, Some(old.schedule.start_date))
@@ -405,7 +444,10 @@ impl GroupService {
         if settings == old {
             return Err(UserError::NothingToChange.into());
         }
-        let recalendar = settings.path_id != old.path_id || settings.schedule.start_date != old.schedule.start_date;
+        // A new cadence renumbers every session, so it is fixed once weeks were posted too.
+        let recalendar = settings.path_id != old.path_id
+            || settings.schedule.start_date != old.schedule.start_date
+            || settings.schedule.every_weeks != old.schedule.every_weeks;
         if recalendar && db::posts::has_week_posts(&self.core.db, view.group.id).await? {
             return Err(UserError::CalendarFixed(view.group.name.clone()).into());
         }
@@ -428,61 +470,202 @@ impl GroupService {
         Ok(out)
     }
 
-    /// Pauses a group from its next session: no posts, no week advances.
-    pub async fn pause(&self, actor: &Actor, group: Option<&str>) -> Result<GroupView> {
-        let view = self.resolve(actor, group).await?;
+    /// Records a calendar change made by `actor` and returns the group as it is now.
+    async fn record(
+        &self,
+        actor: &Actor,
+        view: &GroupView,
+        action: CalendarAction,
+        session: u32,
+        until: Option<u32>,
+        week: Option<u32>,
+    ) -> Result<Changed> {
         let now = self.core.now();
-        let from = view.schedule().next_after(now);
-        let paused = db::groups::pause(&self.core.db, actor.guild_id, view.group.id, from, now).await?;
+        let schedule = view.schedule();
+        let until = until.map(|u| {
+            // A skip shows its last skipped date; a pause the date it ends on.
+            let date = if action == CalendarAction::Skip { schedule.date(u - 1) } else { schedule.date(u) };
+            (u, date)
+        });
+        let change = CalendarChange {
+            at: now,
+            by: Some(actor.user_id),
+            action,
+            session,
+            on: schedule.date(session),
+            until,
+            week,
+        };
+        db::groups::log_change(&self.core.db, view.group.id, &change).await?;
         self.changed(actor.guild_id);
-        if !paused {
-            return Err(UserError::AlreadyPaused(view.group.name).into());
-        }
-        Ok(view)
+        let view = self.by_id(actor.guild_id, view.group.id).await?;
+        let next = plan::next(&view, now, self.core.reminder_hours);
+        Ok(Changed { view, change, next })
     }
 
-    /// Resumes a paused group from its next session; returns when that session posts.
-    pub async fn resume(&self, actor: &Actor, group: Option<&str>) -> Result<(GroupView, DateTime<Utc>)> {
+    /// The first session that has not started, and its local date.
+    fn upcoming_session(&self, view: &GroupView) -> (u32, NaiveDate) {
+        let k = view.schedule().next_after(self.core.now());
+        (k, view.schedule().date(k))
+    }
+
+    /// The session on local date `text` (YYYY-MM-DD), which must not have started.
+    fn future_session_on(&self, view: &GroupView, text: &str) -> Result<u32> {
+        let schedule = view.schedule();
+        let d = weeks::parse_date(text).ok_or_else(|| UserError::NotADate(text.trim().to_string()))?;
+        let k = schedule.session_on(d).ok_or_else(|| UserError::NoSessionOn {
+            group: view.group.name.clone(),
+            date: d,
+            weekday: weekday_name(schedule.weekday),
+        })?;
+        if k < schedule.next_after(self.core.now()) {
+            return Err(UserError::SessionStarted(d).into());
+        }
+        Ok(k)
+    }
+
+    /// Pauses a group from its next session: no posts, no week advances. With `until`
+    /// (YYYY-MM-DD), the group posts again by itself at its first session on or after it.
+    pub async fn pause(&self, actor: &Actor, group: Option<&str>, until: Option<&str>) -> Result<Changed> {
         let view = self.resolve(actor, group).await?;
         let now = self.core.now();
-        let to = view.schedule().next_after(now);
+        let (from, from_date) = self.upcoming_session(&view);
+        let Some(text) = until.map(str::trim).filter(|t| !t.is_empty()) else {
+            let paused = db::groups::pause(&self.core.db, actor.guild_id, view.group.id, from, now).await?;
+            self.changed(actor.guild_id);
+            if !paused {
+                return Err(UserError::AlreadyPaused(view.group.name).into());
+            }
+            return self.record(actor, &view, CalendarAction::Pause, from, None, None).await;
+        };
+        let back = weeks::parse_date(text).ok_or_else(|| UserError::NotADate(text.to_string()))?;
+        let to = view.schedule().session_from(back);
+        if to <= from {
+            return Err(UserError::PauseEndsTooSoon { until: back, next: from_date }.into());
+        }
+        if to - from > MAX_BREAK_SESSIONS {
+            return Err(UserError::BreakTooLong { sessions: to - from, max: MAX_BREAK_SESSIONS }.into());
+        }
+        if !db::groups::pause_until(&self.core.db, actor.guild_id, view.group.id, from, to, now).await? {
+            return Err(UserError::OverlapsBreak(view.group.name).into());
+        }
+        self.record(actor, &view, CalendarAction::Pause, from, Some(to), None).await
+    }
+
+    /// Resumes a paused group from its next session (or ends a pause with an end date early).
+    pub async fn resume(&self, actor: &Actor, group: Option<&str>) -> Result<Changed> {
+        let view = self.resolve(actor, group).await?;
+        let now = self.core.now();
+        let (to, _) = self.upcoming_session(&view);
         let resumed = db::groups::resume(&self.core.db, actor.guild_id, view.group.id, to, now).await?;
         self.changed(actor.guild_id);
         if !resumed {
             return Err(UserError::NotPaused(view.group.name).into());
         }
-        let at = view.schedule().instant(to);
-        Ok((view, at))
+        self.record(actor, &view, CalendarAction::Resume, to, None, None).await
     }
 
-    /// Skips one future session (the next one by default); returns its local date.
-    pub async fn skip(&self, actor: &Actor, group: Option<&str>, date: Option<&str>) -> Result<(GroupView, NaiveDate)> {
+    /// Skips one future session (the next one by default), or every session from `date` to
+    /// `until` (a holiday range: no posts at all, and the weeks wait).
+    pub async fn skip(
+        &self,
+        actor: &Actor,
+        group: Option<&str>,
+        date: Option<&str>,
+        until: Option<&str>,
+    ) -> Result<Changed> {
         let view = self.resolve(actor, group).await?;
         let now = self.core.now();
         let schedule = view.schedule();
-        let next = schedule.next_after(now);
-        let session = match date.map(str::trim).filter(|d| !d.is_empty()) {
-            None => next,
+        let from = match date.map(str::trim).filter(|d| !d.is_empty()) {
+            None => self.upcoming_session(&view).0,
+            Some(text) => self.future_session_on(&view, text)?,
+        };
+        let to = match until.map(str::trim).filter(|d| !d.is_empty()) {
+            None => from + 1,
             Some(text) => {
-                let d = weeks::parse_date(text).ok_or_else(|| UserError::NotADate(text.to_string()))?;
-                let k = schedule.session_on(d).ok_or_else(|| UserError::NoSessionOn {
-                    group: view.group.name.clone(),
-                    date: d,
-                    weekday: weekday_name(schedule.weekday),
-                })?;
-                if k < next {
-                    return Err(UserError::SessionStarted(d).into());
+                let last = weeks::parse_date(text).ok_or_else(|| UserError::NotADate(text.to_string()))?;
+                if last < schedule.date(from) {
+                    return Err(UserError::DatesBackwards { from: schedule.date(from), to: last }.into());
                 }
-                k
+                // Every session on or before `last`.
+                schedule.session_from(last + chrono::Days::new(1))
             }
         };
-        let date = schedule.date(session);
-        let skipped = db::groups::add_skip(&self.core.db, actor.guild_id, view.group.id, session, now).await?;
-        self.changed(actor.guild_id);
-        if !skipped {
-            return Err(UserError::AlreadySkipped(date).into());
+        if to - from > MAX_BREAK_SESSIONS {
+            return Err(UserError::BreakTooLong { sessions: to - from, max: MAX_BREAK_SESSIONS }.into());
         }
-        Ok((view, date))
+        if !db::groups::add_skip(&self.core.db, actor.guild_id, view.group.id, from, to, now).await? {
+            self.changed(actor.guild_id);
+            return Err(if to == from + 1 {
+                UserError::AlreadySkipped(schedule.date(from))
+            } else {
+                UserError::OverlapsBreak(view.group.name.clone())
+            }
+            .into());
+        }
+        self.record(actor, &view, CalendarAction::Skip, from, Some(to), None).await
+    }
+
+    /// Holds a skipped future session again (the next skipped one by default).
+    pub async fn unskip(&self, actor: &Actor, group: Option<&str>, date: Option<&str>) -> Result<Changed> {
+        let view = self.resolve(actor, group).await?;
+        let now = self.core.now();
+        let session = match date.map(str::trim).filter(|d| !d.is_empty()) {
+            Some(text) => self.future_session_on(&view, text)?,
+            None => {
+                let next = self.upcoming_session(&view).0;
+                (next..next + 520)
+                    .find(|k| view.calendar.break_at(*k).is_some_and(|b| b.kind == crate::model::BreakKind::Skip))
+                    .ok_or_else(|| UserError::NothingSkipped(view.group.name.clone()))?
+            }
+        };
+        if !db::groups::unskip(&self.core.db, actor.guild_id, view.group.id, session, now).await? {
+            return Err(UserError::NotSkipped(view.schedule().date(session)).into());
+        }
+        self.record(actor, &view, CalendarAction::Unskip, session, None, None).await
+    }
+
+    /// Holds the current week again at the next session (the weeks after it wait a session).
+    pub async fn repeat(&self, actor: &Actor, group: Option<&str>) -> Result<Changed> {
+        let view = self.resolve(actor, group).await?;
+        let name = || view.group.name.clone();
+        let week = match view.standing(self.core.now()) {
+            Standing::NotStarted { first } => return Err(UserError::GroupNotStarted { group: name(), first }.into()),
+            Standing::OnBreak { last_week: None, .. } => return Err(UserError::NoWeekHeld(name()).into()),
+            s => s.current_week().unwrap_or(1),
+        };
+        let (session, _) = self.upcoming_session(&view);
+        self.mark(actor, &view, session, week, CalendarAction::Repeat).await
+    }
+
+    /// Continues at week `week` from the next session (before the start: starts there).
+    pub async fn jump(&self, actor: &Actor, group: Option<&str>, week: u32) -> Result<Changed> {
+        let view = self.resolve(actor, group).await?;
+        let path = self.core.path_of(&view)?;
+        check_week(path, week)?;
+        self.set_week(actor, &view, week).await
+    }
+
+    async fn set_week(&self, actor: &Actor, view: &GroupView, week: u32) -> Result<Changed> {
+        let (session, _) = self.upcoming_session(view);
+        let action = if session == 0 { CalendarAction::StartAt } else { CalendarAction::Jump };
+        self.mark(actor, view, session, week, action).await
+    }
+
+    async fn mark(
+        &self,
+        actor: &Actor,
+        view: &GroupView,
+        session: u32,
+        week: u32,
+        action: CalendarAction,
+    ) -> Result<Changed> {
+        let now = self.core.now();
+        if !db::groups::set_mark(&self.core.db, actor.guild_id, view.group.id, session, week, now).await? {
+            return Err(UserError::GroupGone.into());
+        }
+        self.record(actor, view, action, session, None, Some(week)).await
     }
 
     /// Deletes a group with its check-ins and ratings (moderators only: a confirmation
@@ -517,7 +700,6 @@ impl GroupService {
         Ok(ShownWeek::Week { view, path, week, reason })
     }
 
-    /// When the group's next post and reminder happen (`None`: paused or finished).
     /// The group's upcoming sessions, for its calendar file.
     pub async fn calendar(
         &self,
@@ -530,24 +712,35 @@ impl GroupService {
         Ok((view, sessions))
     }
 
-    pub async fn next(&self, actor: &Actor, group: Option<&str>) -> Result<(GroupView, Option<plan::Next>)> {
+    /// When the group's next post and reminder happen (`None`: paused or finished), with the
+    /// latest calendar changes.
+    pub async fn next(&self, actor: &Actor, group: Option<&str>) -> Result<Upcoming> {
         let view = self.resolve(actor, group).await?;
         let next = plan::next(&view, self.core.now(), self.core.reminder_hours);
-        Ok((view, next))
+        let changes = db::groups::changes(&self.core.db, view.group.id, CHANGES_SHOWN).await?;
+        Ok(Upcoming { view, next, changes })
     }
+}
+
+/// Checks that `week` is a week of `path`.
+fn check_week(path: &PathFile, week: u32) -> Result<()> {
+    if week == 0 || week > path.len_weeks() {
+        return Err(UserError::UnknownWeek { path: path.path.name.clone(), weeks: path.len_weeks(), week }.into());
+    }
+    Ok(())
 }
 
 /// Completes a stored group into its calendar (shared with the scheduler's sweep).
 pub async fn view_of(core: &Core, group: Group) -> Result<GroupView> {
-    let breaks = db::groups::breaks(&core.db, group.id).await?;
+    let calendar = db::groups::calendar(&core.db, group.id).await?;
     let missed = db::groups::missed(&core.db, group.id).await?;
-    complete(core, group, breaks, missed)
+    complete(core, group, calendar, missed)
 }
 
-fn complete(core: &Core, group: Group, breaks: Vec<Break>, missed: Vec<Missed>) -> Result<GroupView> {
+fn complete(core: &Core, group: Group, calendar: Calendar, missed: Vec<Missed>) -> Result<GroupView> {
     let total_weeks =
         core.curriculum.path(&group.path_id).map(|p| p.len_weeks()).ok_or_else(|| Error::missing_path(&group))?;
-    Ok(GroupView { group, breaks, total_weeks, missed })
+    Ok(GroupView { group, calendar, total_weeks, missed })
 }
 
 #[cfg(test)]
@@ -568,6 +761,7 @@ mod tests {
             time: "18:30".into(),
             timezone: "Europe/Berlin".into(),
             role: None,
+            every_weeks: None,
         }
     }
 
@@ -607,21 +801,21 @@ mod tests {
         let groups = GroupService::new(core);
         let mod_ = Actor { guild_id: 9, user_id: 1, display_name: "m".into(), moderator: true };
         assert!(groups.resolve(&mod_, None).await.is_err(), "no groups yet");
-        let created = groups.create(&mod_, &input()).await.unwrap();
+        let created = groups.create(&mod_, &input(), None).await.unwrap();
         let id = created.group.id;
         assert_eq!(groups.resolve(&mod_, None).await.unwrap().group.id, id);
         let changes = GroupChanges { time: Some("19:45".into()), ..GroupChanges::default() };
         groups.edit(&mod_, &id.to_string(), changes).await.unwrap();
         let seen = groups.resolve(&mod_, None).await.unwrap();
         assert_eq!(seen.group.schedule.time.format("%H:%M").to_string(), "19:45");
-        groups.pause(&mod_, None).await.unwrap();
+        groups.pause(&mod_, None, None).await.unwrap();
         let seen = groups.by_id(9, id).await.unwrap();
-        assert!(seen.group.paused && seen.breaks.len() == 1, "{seen:?}");
+        assert!(seen.group.paused && seen.calendar.breaks.len() == 1, "{seen:?}");
         groups.resume(&mod_, None).await.unwrap();
-        groups.skip(&mod_, None, None).await.unwrap();
+        groups.skip(&mod_, None, None, None).await.unwrap();
         let seen = groups.by_id(9, id).await.unwrap();
         assert!(!seen.group.paused, "{seen:?}");
-        assert_eq!(seen.breaks, crate::db::groups::breaks(&db, id).await.unwrap());
+        assert_eq!(seen.calendar, crate::db::groups::calendar(&db, id).await.unwrap());
         assert_eq!(groups.autocomplete(9, "even").await.unwrap(), vec![("Evening group".to_string(), id)]);
         groups.delete(&mod_, id).await.unwrap();
         assert!(groups.by_id(9, id).await.is_err());

@@ -12,6 +12,9 @@ use crate::report::ReportInput;
 use crate::report::{self, Report};
 use chrono::{DateTime, Utc};
 
+/// A report lists at most this many calendar changes (the latest).
+pub const CHANGES_IN_REPORT: u32 = 10;
+
 /// Largest attachment sent (Discord's default upload limit is 10 MiB per message).
 pub const MAX_ATTACHMENT: usize = 8 * 1024 * 1024;
 
@@ -32,7 +35,7 @@ pub fn input_of(rows: db::reports::ReportRows, curriculum: &Curriculum, now: Dat
     let path = curriculum.path(&group.path_id).ok_or_else(|| Error::missing_path(&group))?;
     Ok(ReportInput {
         questions: report::week_questions(path),
-        group: GroupView { group, breaks: rows.breaks, total_weeks: path.len_weeks(), missed: vec![] },
+        group: GroupView { group, calendar: rows.calendar, total_weeks: path.len_weeks(), missed: vec![] },
         members: rows.members,
         checkins: rows.checkins,
         ratings: rows.ratings,
@@ -85,10 +88,11 @@ pub async fn report_of(
     to: Option<u32>,
     now: DateTime<Utc>,
 ) -> std::result::Result<Report, ReportFailure> {
-    let (group, breaks) = db::reports::group(db, guild_id, group_id).await?.ok_or(ReportFailure::NoGroup(group_id))?;
+    let (group, calendar) =
+        db::reports::group(db, guild_id, group_id).await?.ok_or(ReportFailure::NoGroup(group_id))?;
     let path = curriculum.path(&group.path_id).ok_or_else(|| Error::missing_path(&group))?;
     let missed = db::groups::missed(db, group_id).await?;
-    let view = GroupView { group, breaks, total_weeks: path.len_weeks(), missed };
+    let view = GroupView { group, calendar, total_weeks: path.len_weeks(), missed };
     let r = report::range(&view, now, from, to)?;
     let mut agg = db::reports::aggregates(db, guild_id, group_id, r).await?;
     // Reflective prompts are not rated; ratings stored for them before they were marked so
@@ -96,14 +100,16 @@ pub async fn report_of(
     let reflective = report::reflective_questions(path);
     agg.topics.retain(|t| !reflective.contains(&(t.week, t.question)));
     let away = away_weeks(&view, &db::members::away(db, guild_id, group_id, None).await?);
-    Ok(report::build_from(&view, &report::week_questions(path), now, r, &agg, &away))
+    let mut report = report::build_from(&view, &report::week_questions(path), now, r, &agg, &away);
+    report.changes = db::groups::changes(db, group_id, CHANGES_IN_REPORT).await?;
+    Ok(report)
 }
 
 /// The curriculum weeks each member is away for.
 pub fn away_weeks(view: &GroupView, away: &[db::members::Away]) -> report::AwayWeeks {
     let mut out = report::AwayWeeks::new();
     for a in away {
-        let weeks = crate::weeks::weeks_between(view.schedule(), &view.breaks, view.total_weeks, a.from, a.to);
+        let weeks = crate::weeks::weeks_between(view.schedule(), &view.calendar, view.total_weeks, a.from, a.to);
         out.entry(a.user_id).or_default().extend(weeks);
     }
     out
@@ -125,7 +131,12 @@ pub async fn write_checkins_csv<W: std::io::Write>(
     report: &Report,
     out: W,
 ) -> std::result::Result<W, CsvFailure> {
-    let r = report::Range { from: report.from_week, to: report.to_week, latest: report.latest_held_week };
+    let r = report::Range {
+        from: report.from_week,
+        to: report.to_week,
+        latest: report.latest_held_week,
+        in_progress: None,
+    };
     let names = report.members.iter().map(|m| (m.user_id, m.display_name.clone())).collect();
     let order = report::MemberOrder::of(report);
     let mut csv = report::CheckinsCsv::new(out)?;

@@ -13,3 +13,22 @@ pub async fn within<T>(secs: f64, what: &str, fut: impl std::future::Future<Outp
 }
 
 pub mod harness;
+
+/// (group, week) of a weekly post, read from its Check in button.
+pub fn week_key(m: &serde_json::Value) -> Option<(i64, u32)> {
+    use studybot::ids::CustomId;
+    m["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .find_map(|c| match CustomId::parse(c["custom_id"].as_str()?) {
+            Some(CustomId::CheckIn { group_id, week }) => Some((group_id, week)),
+            _ => None,
+        })
+}
+
+/// The weekly posts in a channel, oldest first, as (group, week).
+pub fn week_posts(tb: &harness::TestBot, channel: u64) -> Vec<(i64, u32)> {
+    tb.fake.channel_posts(channel).iter().filter_map(week_key).collect()
+}

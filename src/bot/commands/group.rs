@@ -39,7 +39,9 @@ impl From<WeekdayChoice> for Weekday {
     slash_command,
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
-    subcommands("create", "edit", "list", "pause", "resume", "skip", "post_now", "next", "delete"),
+    subcommands(
+        "create", "edit", "list", "next", "pause", "resume", "skip", "unskip", "repeat", "jump", "post_now", "delete"
+    ),
     subcommand_required
 )]
 pub async fn group(_ctx: Context<'_>) -> Result<(), BotError> {
@@ -139,6 +141,13 @@ pub async fn create(
     #[autocomplete = "autocomplete_timezone"]
     timezone: String,
     #[description = "Role to mention in weekly posts"] role: Option<serenity::Role>,
+    #[description = "Meet every 1, 2 or 3 weeks (default: every week)"]
+    #[min = 1]
+    #[max = 3]
+    every_weeks: Option<u32>,
+    #[description = "Week of the path to start at, for a group that already studied the first weeks"]
+    #[min = 1]
+    first_week: Option<u32>,
 ) -> Result<(), BotError> {
     let who = actor::of_command(ctx).await?;
     check_channel(ctx, channel.id).await?;
@@ -151,8 +160,9 @@ pub async fn create(
         time,
         timezone,
         role: role.map(|r| r.id.get()),
+        every_weeks,
     };
-    let view = ctx.data().services.groups.create(&who, &input).await?;
+    let view = ctx.data().services.groups.create(&who, &input, first_week).await?;
     reply::text(ctx, render::groups::created(&ctx.data().curriculum, &view, ctx.data().now())).await
 }
 
@@ -181,6 +191,10 @@ pub async fn edit(
     timezone: Option<String>,
     #[description = "New role to mention"] role: Option<serenity::Role>,
     #[description = "Stop mentioning a role"] no_role: Option<bool>,
+    #[description = "Meet every 1, 2 or 3 weeks (only before the first weekly post)"]
+    #[min = 1]
+    #[max = 3]
+    every_weeks: Option<u32>,
 ) -> Result<(), BotError> {
     let who = actor::of_command(ctx).await?;
     if let Some(c) = &channel {
@@ -196,6 +210,7 @@ pub async fn edit(
         timezone,
         role: role.map(|r| r.id.get()),
         no_role: no_role == Some(true),
+        every_weeks,
     };
     let view = ctx.data().services.groups.edit(&who, &group, changes).await?;
     reply::text(ctx, render::groups::updated(&ctx.data().curriculum, &view, ctx.data().now())).await
@@ -212,17 +227,20 @@ pub async fn list(ctx: Context<'_>) -> Result<(), BotError> {
     reply::pages(ctx, render::groups::list(&ctx.data().curriculum, &groups, ctx.data().now())).await
 }
 
-/// Pause a group: no posts and no week advances until you resume it.
+/// Pause a group: no posts and no week advances until you resume it (or until a date).
 #[poise::command(slash_command, guild_only, check = "moderator::check")]
 pub async fn pause(
     ctx: Context<'_>,
     #[description = "Group to pause"]
     #[autocomplete = "autocomplete_group"]
     group: Option<String>,
+    #[description = "Post again from this date on by itself, YYYY-MM-DD (default: until /group resume)"] until: Option<
+        String,
+    >,
 ) -> Result<(), BotError> {
     let who = actor::of_command(ctx).await?;
-    let view = ctx.data().services.groups.pause(&who, group.as_deref()).await?;
-    reply::text(ctx, render::groups::paused(&view)).await
+    let changed = ctx.data().services.groups.pause(&who, group.as_deref(), until.as_deref()).await?;
+    reply::text(ctx, render::groups::changed(&changed)).await
 }
 
 /// Resume a paused group from its next session.
@@ -234,11 +252,11 @@ pub async fn resume(
     group: Option<String>,
 ) -> Result<(), BotError> {
     let who = actor::of_command(ctx).await?;
-    let (view, at) = ctx.data().services.groups.resume(&who, group.as_deref()).await?;
-    reply::text(ctx, render::groups::resumed(&view, at)).await
+    let changed = ctx.data().services.groups.resume(&who, group.as_deref()).await?;
+    reply::text(ctx, render::groups::changed(&changed)).await
 }
 
-/// Skip one session (e.g. a holiday): no week is used up, a short note is posted instead.
+/// Skip a session, or every session of a holiday range: no week is used up.
 #[poise::command(slash_command, guild_only, check = "moderator::check")]
 pub async fn skip(
     ctx: Context<'_>,
@@ -246,10 +264,56 @@ pub async fn skip(
     #[autocomplete = "autocomplete_group"]
     group: Option<String>,
     #[description = "Date of the session to skip, YYYY-MM-DD (default: the next one)"] date: Option<String>,
+    #[description = "Skip every session up to this date too, YYYY-MM-DD (holidays: nothing is posted)"] until: Option<
+        String,
+    >,
 ) -> Result<(), BotError> {
     let who = actor::of_command(ctx).await?;
-    let (view, date) = ctx.data().services.groups.skip(&who, group.as_deref(), date.as_deref()).await?;
-    reply::text(ctx, render::groups::skipped(&view, date)).await
+    let changed = ctx.data().services.groups.skip(&who, group.as_deref(), date.as_deref(), until.as_deref()).await?;
+    reply::text(ctx, render::groups::changed(&changed)).await
+}
+
+/// Undo a skip: the skipped session is held again.
+#[poise::command(slash_command, guild_only, check = "moderator::check")]
+pub async fn unskip(
+    ctx: Context<'_>,
+    #[description = "Group"]
+    #[autocomplete = "autocomplete_group"]
+    group: Option<String>,
+    #[description = "Date of the skipped session, YYYY-MM-DD (default: the next skipped one)"] date: Option<String>,
+) -> Result<(), BotError> {
+    let who = actor::of_command(ctx).await?;
+    let changed = ctx.data().services.groups.unskip(&who, group.as_deref(), date.as_deref()).await?;
+    reply::text(ctx, render::groups::changed(&changed)).await
+}
+
+/// Study the current week again at the next session; later weeks wait one session.
+#[poise::command(slash_command, guild_only, check = "moderator::check")]
+pub async fn repeat(
+    ctx: Context<'_>,
+    #[description = "Group"]
+    #[autocomplete = "autocomplete_group"]
+    group: Option<String>,
+) -> Result<(), BotError> {
+    let who = actor::of_command(ctx).await?;
+    let changed = ctx.data().services.groups.repeat(&who, group.as_deref()).await?;
+    reply::text(ctx, render::groups::changed(&changed)).await
+}
+
+/// Continue at another week from the next session (before the start: start there).
+#[poise::command(slash_command, guild_only, check = "moderator::check")]
+pub async fn jump(
+    ctx: Context<'_>,
+    #[description = "Week of the path to continue at"]
+    #[min = 1]
+    week: u32,
+    #[description = "Group"]
+    #[autocomplete = "autocomplete_group"]
+    group: Option<String>,
+) -> Result<(), BotError> {
+    let who = actor::of_command(ctx).await?;
+    let changed = ctx.data().services.groups.jump(&who, group.as_deref(), week).await?;
+    reply::text(ctx, render::groups::changed(&changed)).await
 }
 
 /// Delete a study group and all its check-ins (asks for confirmation).
@@ -281,7 +345,7 @@ pub async fn post_now(
     reply::text(ctx, render::groups::posted_now(&view, outcome)).await
 }
 
-/// When the next weekly post and reminder of a group will happen.
+/// When the next weekly post and reminder of a group will happen, and its calendar changes.
 #[poise::command(slash_command, guild_only, check = "moderator::check")]
 pub async fn next(
     ctx: Context<'_>,
@@ -290,6 +354,6 @@ pub async fn next(
     group: Option<String>,
 ) -> Result<(), BotError> {
     let who = actor::of_command(ctx).await?;
-    let (view, next) = ctx.data().services.groups.next(&who, group.as_deref()).await?;
-    reply::text(ctx, render::groups::next(&view, next.as_ref())).await
+    let upcoming = ctx.data().services.groups.next(&who, group.as_deref()).await?;
+    reply::text(ctx, render::groups::next(&upcoming)).await
 }
