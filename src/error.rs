@@ -66,6 +66,10 @@ pub enum UserError {
     NotModerator,
     #[error("Only moderators can delete study groups.")]
     OnlyModeratorsDelete,
+    #[error("Server settings are for members with the Manage Server permission.")]
+    ManageServerOnly,
+    #[error("Reminders go out 1 to 167 hours before the weekly post, not {0}.")]
+    ReminderHours(u32),
 
     // ----- the curriculum -----
     #[error("I don't know a track called \"{typed}\". {}", track_hint(suggestions, all))]

@@ -189,6 +189,51 @@ impl fmt::Display for CalendarChange {
     }
 }
 
+/// A server's own settings (`/settings`); `None` keeps the process-wide default.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServerSettings {
+    /// Members with this role may use the moderator commands (besides Manage Server).
+    pub moderator_role_id: Option<u64>,
+    pub reminder_hours: Option<u32>,
+    /// Whether reminders are posted in the group's channel (DMs go out either way).
+    pub channel_reminders: Option<bool>,
+    pub digest: Option<DigestSettings>,
+}
+
+/// Where and when a server's weekly digest for moderators is posted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DigestSettings {
+    pub channel_id: u64,
+    pub weekday: chrono::Weekday,
+    pub time: chrono::NaiveTime,
+    pub tz: chrono_tz::Tz,
+}
+
+impl DigestSettings {
+    /// The digest's weekly slots as a schedule: slot `k` is the `k`-th set weekday and local
+    /// time from a fixed first Monday, so a slot number never changes meaning.
+    pub fn schedule(&self) -> Schedule {
+        Schedule {
+            start_date: chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default(),
+            weekday: self.weekday,
+            time: self.time,
+            tz: self.tz,
+            every_weeks: 1,
+        }
+    }
+}
+
+/// What applies in a server: its settings over the process-wide defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Effective {
+    pub moderator_role_id: Option<u64>,
+    /// The process-wide moderator role name, used when the server set no role.
+    pub moderator_role_name: Option<String>,
+    pub reminder_hours: u32,
+    pub channel_reminders: bool,
+    pub digest: Option<DigestSettings>,
+}
+
 /// What a member said about a week.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CheckinStatus {
@@ -297,8 +342,10 @@ pub struct Actor {
     pub user_id: u64,
     /// Server nickname, else global name, else username (the one display-name rule).
     pub display_name: String,
-    /// Manage Server, Administrator, or the configured moderator role.
+    /// Manage Server, Administrator, or the server's moderator role.
     pub moderator: bool,
+    /// Manage Server or Administrator (may change the server's settings).
+    pub manages_server: bool,
 }
 
 /// What a scheduled post is.

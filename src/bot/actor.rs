@@ -20,7 +20,7 @@ pub fn display_name(member: Option<&serenity::Member>, user: &serenity::User) ->
 }
 
 /// The actor of a component or modal interaction.
-pub fn of_interaction(
+pub async fn of_interaction(
     ctx: &serenity::Context,
     data: &Data,
     guild_id: Option<serenity::GuildId>,
@@ -28,14 +28,24 @@ pub fn of_interaction(
     user: &serenity::User,
 ) -> Result<Actor, Error> {
     let guild = guild_of(guild_id)?;
-    let moderator = member.is_some_and(|m| moderator::is_moderator(ctx, data, serenity::GuildId::new(guild), m));
-    Ok(Actor { guild_id: guild, user_id: user.id.get(), display_name: display_name(member, user), moderator })
+    let moderator = match member {
+        Some(m) => moderator::is_moderator(ctx, data, serenity::GuildId::new(guild), m).await,
+        None => false,
+    };
+    let manages_server = member.is_some_and(moderator::manages_server);
+    Ok(Actor {
+        guild_id: guild,
+        user_id: user.id.get(),
+        display_name: display_name(member, user),
+        moderator,
+        manages_server,
+    })
 }
 
 /// The actor of a slash command.
 pub async fn of_command(ctx: Context<'_>) -> Result<Actor, Error> {
     let member = ctx.author_member().await;
-    of_interaction(ctx.serenity_context(), ctx.data(), ctx.guild_id(), member.as_deref(), ctx.author())
+    of_interaction(ctx.serenity_context(), ctx.data(), ctx.guild_id(), member.as_deref(), ctx.author()).await
 }
 
 /// The display name of a user named in a command option: their nickname in this server

@@ -69,7 +69,7 @@ async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInterac
         }
         _ => {}
     }
-    let who = actor::of_interaction(ctx, data, c.guild_id, c.member.as_ref(), &c.user)?;
+    let who = actor::of_interaction(ctx, data, c.guild_id, c.member.as_ref(), &c.user).await?;
     let s = &data.services;
     let response = match id {
         CustomId::CheckIn { group_id, week } => {
@@ -156,7 +156,7 @@ async fn on_modal(ctx: &serenity::Context, data: &Data, m: &ModalInteraction) ->
     let Some(CustomId::CheckInModal { group_id, week }) = CustomId::parse(&m.data.custom_id) else {
         return Err(UserError::UnsupportedForm.into());
     };
-    let who = actor::of_interaction(ctx, data, m.guild_id, m.member.as_ref(), &m.user)?;
+    let who = actor::of_interaction(ctx, data, m.guild_id, m.member.as_ref(), &m.user).await?;
     let form = CheckinForm {
         status: modal_value(m, "status"),
         hours: modal_value(m, "hours"),

@@ -263,7 +263,13 @@ pub async fn start(
         db: db.clone(),
         curriculum: Arc::clone(&curriculum),
         clock: Arc::clone(&clock),
-        reminder_hours: config.reminder_hours,
+        settings: crate::service::Settings::new(
+            db.clone(),
+            crate::service::settings::Defaults {
+                reminder_hours: config.reminder_hours,
+                moderator_role_name: config.moderator_role.clone(),
+            },
+        ),
     };
     let services = Services::new(core.clone());
     let scheduler = Scheduler::new(core, services.groups.clone(), options.pace.unwrap_or_default());

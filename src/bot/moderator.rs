@@ -1,20 +1,34 @@
 //! Who counts as a moderator: Manage Server (or Administrator) in the interaction's member
-//! permissions, or a role named like the configured moderator role. Checked on the server
-//! side for every moderator command and confirmation button, not only by command visibility.
+//! permissions, or the server's moderator role (`/settings moderator-role`; without one, a
+//! role named like the process-wide `--moderator-role`). Checked on the server side for
+//! every moderator command and confirmation button, not only by command visibility.
 
 use super::{BotError, Context, Data};
 use poise::serenity_prelude as serenity;
 use serenity::{GuildId, Member, Permissions};
 
-/// True when `member` may use moderator commands in `guild_id`.
-pub fn is_moderator(ctx: &serenity::Context, data: &Data, guild_id: GuildId, member: &Member) -> bool {
-    if member
-        .permissions
-        .is_some_and(|p| p.contains(Permissions::MANAGE_GUILD) || p.contains(Permissions::ADMINISTRATOR))
-    {
+/// True when `member` has Manage Server or Administrator.
+pub fn manages_server(member: &Member) -> bool {
+    member.permissions.is_some_and(|p| p.contains(Permissions::MANAGE_GUILD) || p.contains(Permissions::ADMINISTRATOR))
+}
+
+/// True when `member` may use moderator commands in `guild_id`. A server whose settings
+/// cannot be read counts only Manage Server (the failure is logged).
+pub async fn is_moderator(ctx: &serenity::Context, data: &Data, guild_id: GuildId, member: &Member) -> bool {
+    if manages_server(member) {
         return true;
     }
-    let Some(role_name) = data.config.moderator_role.as_deref() else {
+    let settings = match data.services.settings.show_for(guild_id.get()).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(guild = guild_id.get(), "cannot read server settings: {e}");
+            return false;
+        }
+    };
+    if let Some(role) = settings.moderator_role_id {
+        return member.roles.iter().any(|r| r.get() == role);
+    }
+    let Some(role_name) = settings.moderator_role_name.as_deref() else {
         return false;
     };
     let Some(guild) = ctx.cache.guild(guild_id) else {
@@ -31,5 +45,14 @@ pub async fn check(ctx: Context<'_>) -> Result<bool, BotError> {
     let Some(member) = ctx.author_member().await else {
         return Ok(false);
     };
-    Ok(is_moderator(ctx.serenity_context(), ctx.data(), guild_id, &member))
+    Ok(is_moderator(ctx.serenity_context(), ctx.data(), guild_id, &member).await)
+}
+
+/// poise check for `/settings`: Manage Server only.
+pub async fn check_manager(ctx: Context<'_>) -> Result<bool, BotError> {
+    if ctx.guild_id().is_some() && ctx.author_member().await.is_some_and(|m| manages_server(&m)) {
+        Ok(true)
+    } else {
+        Err(crate::error::UserError::ManageServerOnly.into())
+    }
 }

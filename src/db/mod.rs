@@ -12,6 +12,7 @@ pub mod groups;
 pub mod members;
 pub mod posts;
 pub mod reports;
+pub mod settings;
 
 use sqlx::SqlitePool;
 use sqlx::sqlite::SqliteConnection;

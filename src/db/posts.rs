@@ -125,6 +125,18 @@ pub async fn complete_dm(db: &Db, post_id: i64, user_id: u64, sent: bool) -> Res
     Ok(())
 }
 
+/// When the group's latest weekly post went out, if any did.
+pub async fn last_week_post(db: &Db, group_id: i64) -> Result<Option<DateTime<Utc>>> {
+    let _timer = crate::metrics::query("posts.last_week_post");
+    let at = sqlx::query_scalar!(
+        r#"SELECT MAX(sent_at) AS "at: DateTime<Utc>" FROM posts WHERE group_id = ? AND kind = 'week' AND state = 'sent'"#,
+        group_id
+    )
+    .fetch_one(db.sqlite())
+    .await?;
+    Ok(at)
+}
+
 /// True once any weekly post of the group went out (its calendar is then fixed).
 pub async fn has_week_posts(db: &Db, group_id: i64) -> Result<bool> {
     let _timer = crate::metrics::query("posts.has_week_posts");

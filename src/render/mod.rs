@@ -9,6 +9,7 @@ pub mod checkins;
 pub mod groups;
 pub mod progress;
 pub mod report;
+pub mod settings;
 pub mod text;
 
 use crate::curriculum::{Curriculum, PathFile, Resource, ResourceKind, Week};

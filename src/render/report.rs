@@ -2,6 +2,7 @@
 //! Names are plain text, never mentions: reports inform moderators and ping nobody.
 
 use super::{COLOUR, fields_from_lines};
+use crate::report::overview::{Digest, GroupOverview, RATE_WEEKS, State, trend_arrow};
 use crate::report::{self, Report};
 use serenity::all::{CreateEmbed, CreateEmbedFooter};
 
@@ -15,7 +16,7 @@ fn conf(c: Option<f64>) -> String {
 
 /// Strips characters that would format or mention in Discord markdown.
 fn plain(name: &str) -> String {
-    name.chars().filter(|c| !matches!(c, '*' | '_' | '`' | '~' | '|' | '<' | '>' | '@' | '#')).take(40).collect()
+    plain_keep(name).chars().take(40).collect()
 }
 
 /// The group-level part: summary, per-week table and hardest topics (safe to post publicly).
@@ -118,4 +119,110 @@ pub fn members_embed(r: &Report) -> CreateEmbed {
         .fields(fields.into_iter().take(crate::limits::EMBED_FIELDS))
         .colour(COLOUR)
         .footer(CreateEmbedFooter::new(footer))
+}
+
+/// One group's line of the overview: state, rate with trend, at-risk count, last post and
+/// any delivery error.
+pub fn overview_line(g: &GroupOverview) -> String {
+    let state = match g.state {
+        State::NotStarted { first } => format!("starts <t:{}:d>", first.timestamp()),
+        State::Week { week, total } => format!("week {week} of {total}"),
+        State::OnBreak { last_week } => format!("on a break after week {}", last_week.unwrap_or(0)),
+        State::Paused => "paused".to_string(),
+        State::Finished { total } => format!("finished all {total} weeks"),
+    };
+    let rate = match (g.rate, g.trend_points) {
+        (Some(r), Some(t)) => format!("{} ({} {:+.0})", pct(r), trend_arrow(t), t),
+        (Some(r), None) => pct(r),
+        (None, _) => "no finished week yet".into(),
+    };
+    let last = g.last_post.map(|t| format!(" · last post <t:{}:R>", t.timestamp())).unwrap_or_default();
+    let error = g
+        .error
+        .as_ref()
+        .map(|e| format!("\n  \u{26a0} delivery failed <t:{}:R>: {}", e.at.timestamp(), plain_line(&e.text, 150)))
+        .unwrap_or_default();
+    format!("**{}** · {state} · check-ins {rate} · {} at risk{last}{error}", plain(&g.name), g.at_risk)
+}
+
+/// A line of text with markdown and mentions taken out, at most `max` characters.
+fn plain_line(s: &str, max: usize) -> String {
+    let one: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    crate::limits::truncate(&plain_keep(&one), max)
+}
+
+/// [`plain`] without its length cut.
+fn plain_keep(s: &str) -> String {
+    s.chars().filter(|c| !matches!(c, '*' | '_' | '`' | '~' | '|' | '<' | '>' | '@' | '#')).collect()
+}
+
+fn overview_lines(groups: &[GroupOverview]) -> String {
+    let head = format!(
+        "Check-in rates over the last {} finished weeks, with the change from the {} before.\n",
+        RATE_WEEKS, RATE_WEEKS
+    );
+    let lines: Vec<String> = groups.iter().map(overview_line).collect();
+    crate::limits::truncate(&(head + &lines.join("\n")), crate::limits::EMBED_DESCRIPTION)
+}
+
+/// `/report overview`: every group of the server, with the chart attached as `png_name`.
+pub fn overview_embed(groups: &[GroupOverview], png_name: &str) -> CreateEmbed {
+    CreateEmbed::new()
+        .title("All study groups")
+        .description(overview_lines(groups))
+        .image(format!("attachment://{png_name}"))
+        .colour(COLOUR)
+}
+
+/// The title of the digest of the week starting `date` (the scheduler recognises an earlier
+/// attempt's message by it).
+pub fn digest_title(date: chrono::NaiveDate) -> String {
+    format!("Weekly digest, {date}")
+}
+
+/// The weekly digest for moderators: no one is pinged, at-risk members are named in plain text.
+pub fn digest_message(d: &Digest, date: chrono::NaiveDate) -> serenity::all::CreateMessage {
+    let mut fields = Vec::new();
+    let newly: Vec<String> = d
+        .groups
+        .iter()
+        .flat_map(|g| g.newly_at_risk.iter().map(move |a| format!("- {}: {}", plain(&a.display_name), plain(&g.name))))
+        .collect();
+    if newly.is_empty() {
+        fields.push(("Newly at risk".to_string(), "Nobody this week.".to_string(), false));
+    } else {
+        fields.extend(fields_from_lines("Newly at risk (missed 2 finished weeks)", &newly));
+    }
+    let hardest: Vec<String> = d
+        .hardest
+        .iter()
+        .map(|(g, t)| {
+            format!(
+                "- {}, week {} Q{}: {} (avg {:.1})",
+                plain(g),
+                t.week,
+                t.question + 1,
+                plain_line(&t.text, 120),
+                t.average
+            )
+        })
+        .collect();
+    if !hardest.is_empty() {
+        fields.extend(fields_from_lines("Hardest topics this week", &hardest));
+    }
+    let errors: Vec<String> = d
+        .groups
+        .iter()
+        .filter_map(|g| g.error.as_ref().map(|e| format!("- {}: {}", plain(&g.name), plain_line(&e.text, 150))))
+        .collect();
+    if !errors.is_empty() {
+        fields.extend(fields_from_lines("Delivery errors", &errors));
+    }
+    let embed = CreateEmbed::new()
+        .title(digest_title(date))
+        .description(overview_lines(&d.groups))
+        .fields(fields.into_iter().take(crate::limits::EMBED_FIELDS))
+        .colour(COLOUR)
+        .footer(CreateEmbedFooter::new("For moderators. Details: /report overview and /report participation."));
+    serenity::all::CreateMessage::new().embed(embed).allowed_mentions(super::no_pings())
 }

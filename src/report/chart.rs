@@ -347,6 +347,58 @@ impl Canvas<'_> {
     }
 }
 
+/// The overview chart of a server, [`CHART_WIDTH`] x [`CHART_HEIGHT`], as PNG bytes: one
+/// horizontal bar per group, its check-in rate over the last finished weeks (none drawn for
+/// a group without finished weeks).
+pub fn overview_png(title: &str, groups: &[super::overview::GroupOverview]) -> Result<Vec<u8>, ChartError> {
+    use Align::*;
+    let font = FontRef::try_from_slice(dejavu::sans::regular()).map_err(|_| ChartError::Font)?;
+    let (left, right, top, bottom) = (260, CHART_WIDTH as i32 - 80, 90, CHART_HEIGHT as i32 - 50);
+    let rows = groups.len().max(1) as i32;
+    let row_h = f64::from(bottom - top) / f64::from(rows);
+    let x_of = |rate: f64| left + ((rate.clamp(0.0, 1.0)) * f64::from(right - left)).round() as i32;
+    let mut pixels = vec![255u8; CHART_WIDTH as usize * CHART_HEIGHT as usize * 3];
+    {
+        let backend = BitMapBackend::<RGBPixel>::with_buffer_and_format(&mut pixels, (CHART_WIDTH, CHART_HEIGHT))
+            .map_err(draw_err)?;
+        let root = backend.into_drawing_area();
+        root.fill(&WHITE).map_err(draw_err)?;
+        for pct in (0..=100).step_by(10) {
+            let x = x_of(f64::from(pct) / 100.0);
+            root.draw(&PathElement::new(vec![(x, top), (x, bottom)], GRID)).map_err(draw_err)?;
+        }
+        for (i, g) in groups.iter().enumerate() {
+            let y0 = top + (row_h * i as f64 + row_h * 0.18).round() as i32;
+            let y1 = top + (row_h * (i + 1) as f64 - row_h * 0.18).round() as i32;
+            if let Some(rate) = g.rate
+                && x_of(rate) > left
+            {
+                root.draw(&Rectangle::new([(left, y0), (x_of(rate), y1.max(y0 + 1))], BAR.filled()))
+                    .map_err(draw_err)?;
+            }
+        }
+        root.draw(&PathElement::new(vec![(left, top), (left, bottom), (right, bottom)], AXIS)).map_err(draw_err)?;
+        root.present().map_err(draw_err)?;
+    }
+    let mut canvas = Canvas { pixels: &mut pixels, font: &font };
+    canvas.text(&one_line(title, 60), 28.0, TEXT, (24, 14), (Start, Start), Turn::None);
+    let subtitle = format!("Check-in rate over the last {} finished weeks, per group", super::overview::RATE_WEEKS);
+    canvas.text(&subtitle, 16.0, MUTED, (24, 54), (Start, Start), Turn::None);
+    let size = (row_h * 0.55).clamp(10.0, 16.0) as f32;
+    for (i, g) in groups.iter().enumerate() {
+        let y = top + (row_h * (i as f64 + 0.5)).round() as i32;
+        canvas.text(&one_line(&g.name, 28), size, TEXT, (left - 10, y), (End, Center), Turn::None);
+        let label = g.rate.map(|r| format!("{:.0}%", r * 100.0)).unwrap_or_else(|| "no finished week".into());
+        let x = g.rate.map_or(left, x_of);
+        canvas.text(&label, size, TEXT, (x + 6, y), (Start, Center), Turn::None);
+    }
+    for pct in (0..=100).step_by(20) {
+        let x = x_of(f64::from(pct) / 100.0);
+        canvas.text(&format!("{pct}%"), 14.0, TEXT, (x, bottom + 8), (Center, Start), Turn::None);
+    }
+    encode_png(&pixels)
+}
+
 fn encode_png(pixels: &[u8]) -> Result<Vec<u8>, ChartError> {
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, CHART_WIDTH, CHART_HEIGHT);

@@ -30,9 +30,10 @@
 
 mod chart;
 mod export;
+pub mod overview;
 mod text;
 
-pub use chart::{CHART_HEIGHT, CHART_WIDTH, ChartError, chart_png};
+pub use chart::{CHART_HEIGHT, CHART_WIDTH, ChartError, chart_png, overview_png};
 pub use export::{CHECKINS_HEADER, CheckinsCsv, MEMBERS_HEADER, checkins_csv, members_csv};
 pub use text::{AT_RISK_LISTED, WEEK_HEADER, text_summary, week_line};
 

@@ -11,6 +11,7 @@
 //! order under its own lock, which `/group post-now` shares; every request waits for the
 //! shared [`pace::Pace`] (global and per-channel budgets).
 
+pub mod digest;
 pub mod pace;
 pub mod plan;
 
@@ -249,6 +250,9 @@ impl Scheduler {
             report.failed += failed;
         }
         drop(outcomes);
+        let (sent, failed) = self.tick_digests(now).await;
+        report.sent += sent;
+        report.failed += failed;
         self.pace.tidy();
         self.group_locks
             .lock()
@@ -286,7 +290,8 @@ impl Scheduler {
         };
         let view = self.note_missed(view, &existing, now).await;
         let (mut sent, mut failed) = (0, 0);
-        for due in plan::due(&view, &existing, now, self.core.reminder_hours) {
+        let hours = self.reminders_of(view.group.guild_id).await.0;
+        for due in plan::due(&view, &existing, now, hours) {
             match self.deliver(&view, &due).await {
                 Ok(true) => sent += 1,
                 Ok(false) => {}
@@ -360,11 +365,25 @@ impl Scheduler {
         }
     }
 
+    /// A server's reminder lead in hours and whether reminders go to the channel; the
+    /// defaults when its settings cannot be read (logged: one server does not stop the rest).
+    async fn reminders_of(&self, guild_id: u64) -> (u32, bool) {
+        match self.core.settings.effective(guild_id).await {
+            Ok(e) => (e.reminder_hours, e.channel_reminders),
+            Err(e) => {
+                warn!(guild = guild_id, "cannot read server settings, using the defaults: {e}");
+                (self.core.settings.defaults().reminder_hours, true)
+            }
+        }
+    }
+
     /// When `due` was due: its session's instant, or the reminder's time before it.
-    fn due_at(&self, view: &GroupView, due: &Due) -> DateTime<Utc> {
+    async fn due_at(&self, view: &GroupView, due: &Due) -> DateTime<Utc> {
         let at = view.schedule().instant(due.session);
         match due.kind {
-            PostKind::Reminder => at - chrono::Duration::hours(i64::from(self.core.reminder_hours)),
+            PostKind::Reminder => {
+                at - chrono::Duration::hours(i64::from(self.reminders_of(view.group.guild_id).await.0))
+            }
             _ => at,
         }
     }
@@ -400,7 +419,7 @@ impl Scheduler {
             Ok((message, thread)) => {
                 let sent_at = self.core.now();
                 posts::mark_sent(&self.core.db, post_id, message, thread, sent_at).await?;
-                let late = (sent_at - self.due_at(view, due)).to_std().unwrap_or_default();
+                let late = (sent_at - self.due_at(view, due).await).to_std().unwrap_or_default();
                 crate::metrics::post(due.kind.as_str(), outcome, Some(late));
                 if outcome == "found" {
                     info!(
@@ -571,9 +590,15 @@ impl Scheduler {
                     }
                 };
                 let text = render::reminder(&group.name, w, &title, at, current);
-                let msg = self.send_message(channel, with_nonce(render::reminder_message(text.clone()))).await?;
+                // A server may keep reminders out of its channels: then only the DMs go out.
+                let message = match self.reminders_of(group.guild_id).await.1 {
+                    true => Some(
+                        self.send_message(channel, with_nonce(render::reminder_message(text.clone()))).await?.id.get(),
+                    ),
+                    false => None,
+                };
                 self.send_dms(view, &text, post_id, w).await;
-                Ok((Some(msg.id.get()), None))
+                Ok((message, None))
             }
         }
     }

@@ -499,7 +499,8 @@ impl GroupService {
         db::groups::log_change(&self.core.db, view.group.id, &change).await?;
         self.changed(actor.guild_id);
         let view = self.by_id(actor.guild_id, view.group.id).await?;
-        let next = plan::next(&view, now, self.core.reminder_hours);
+        let hours = self.core.settings.effective(actor.guild_id).await?.reminder_hours;
+        let next = plan::next(&view, now, hours);
         Ok(Changed { view, change, next })
     }
 
@@ -716,7 +717,8 @@ impl GroupService {
     /// latest calendar changes.
     pub async fn next(&self, actor: &Actor, group: Option<&str>) -> Result<Upcoming> {
         let view = self.resolve(actor, group).await?;
-        let next = plan::next(&view, self.core.now(), self.core.reminder_hours);
+        let hours = self.core.settings.effective(actor.guild_id).await?.reminder_hours;
+        let next = plan::next(&view, self.core.now(), hours);
         let changes = db::groups::changes(&self.core.db, view.group.id, CHANGES_SHOWN).await?;
         Ok(Upcoming { view, next, changes })
     }
@@ -796,10 +798,13 @@ mod tests {
             db: db.clone(),
             curriculum: std::sync::Arc::new(c()),
             clock: std::sync::Arc::new(clock),
-            reminder_hours: 24,
+            settings: crate::service::Settings::new(
+                db.clone(),
+                crate::service::settings::Defaults { reminder_hours: 24, moderator_role_name: None },
+            ),
         };
         let groups = GroupService::new(core);
-        let mod_ = Actor { guild_id: 9, user_id: 1, display_name: "m".into(), moderator: true };
+        let mod_ = Actor { guild_id: 9, user_id: 1, display_name: "m".into(), moderator: true, manages_server: true };
         assert!(groups.resolve(&mod_, None).await.is_err(), "no groups yet");
         let created = groups.create(&mod_, &input(), None).await.unwrap();
         let id = created.group.id;

@@ -5,10 +5,11 @@
 //!
 //! | service | use cases |
 //! | --- | --- |
-//! | [`GroupService`] | resolve, autocomplete, create, edit (calendar rules), list, pause, resume, skip, delete, next |
+//! | [`GroupService`] | resolve, autocomplete, create, edit (calendar rules), list, calendar changes (pause, resume, skip, unskip, repeat, jump), delete, next |
 //! | [`CheckinService`] | check in (command and form), the form's current values, self-assessment, rate, reminders on/off, forget me |
 //! | [`ProgressService`] | a member's progress per group, a member's history (for moderators) |
-//! | [`ReportService`] | a participation report with its CSVs and chart, the CLI's report input |
+//! | [`ReportService`] | a participation report with its CSVs and chart, the overview of all groups, the CLI's report input |
+//! | [`SettingsService`] | a server's settings: moderator role, reminders, digest (Manage Server only) |
 //! | [`catalog`] (pure functions) | a track by name, resource lists with filters, search |
 //!
 //! `/group post-now` belongs to the scheduler (`crate::scheduler::Scheduler::post_now`), which
@@ -19,11 +20,13 @@ pub mod checkins;
 pub mod groups;
 pub mod progress;
 pub mod reports;
+pub mod settings;
 
 pub use checkins::CheckinService;
 pub use groups::GroupService;
 pub use progress::ProgressService;
 pub use reports::ReportService;
+pub use settings::{Settings, SettingsService};
 
 use crate::clock::SharedClock;
 use crate::curriculum::{Curriculum, PathFile};
@@ -35,14 +38,14 @@ use crate::model::GroupView;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
-/// What every service shares: the database, the curriculum, the clock and the reminder lead.
+/// What every service shares: the database, the curriculum, the clock and the servers'
+/// settings (reminder lead, moderator role, digest) over the process-wide defaults.
 #[derive(Clone)]
 pub struct Core {
     pub db: Db,
     pub curriculum: Arc<Curriculum>,
     pub clock: SharedClock,
-    /// Hours before each weekly post that its reminder goes out.
-    pub reminder_hours: u32,
+    pub settings: Settings,
 }
 
 /// Opens (creating and migrating if needed) the database file.
@@ -69,6 +72,7 @@ pub struct Services {
     pub checkins: CheckinService,
     pub progress: ProgressService,
     pub reports: ReportService,
+    pub settings: SettingsService,
 }
 
 impl Services {
@@ -77,7 +81,8 @@ impl Services {
         Services {
             checkins: CheckinService::new(core.clone(), groups.clone()),
             progress: ProgressService::new(core.clone(), groups.clone()),
-            reports: ReportService::new(core, groups.clone()),
+            reports: ReportService::new(core.clone(), groups.clone()),
+            settings: SettingsService::new(core),
             groups,
         }
     }

@@ -9,6 +9,7 @@ use crate::error::{Error, Result, UserError};
 use crate::model::{Actor, GroupView};
 #[cfg(test)]
 use crate::report::ReportInput;
+use crate::report::overview::{Digest, GroupOverview};
 use crate::report::{self, Report};
 use chrono::{DateTime, Utc};
 
@@ -17,6 +18,13 @@ pub const CHANGES_IN_REPORT: u32 = 10;
 
 /// Largest attachment sent (Discord's default upload limit is 10 MiB per message).
 pub const MAX_ATTACHMENT: usize = 8 * 1024 * 1024;
+
+/// `/report overview`: every group of the server, with a chart of their rates.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub groups: Vec<GroupOverview>,
+    pub chart_png: Vec<u8>,
+}
 
 /// A report with its exports, ready to attach.
 #[derive(Debug, Clone)]
@@ -103,6 +111,61 @@ pub async fn report_of(
     let mut report = report::build_from(&view, &report::week_questions(path), now, r, &agg, &away);
     report.changes = db::groups::changes(db, group_id, CHANGES_IN_REPORT).await?;
     Ok(report)
+}
+
+/// A server's overview: each group summarized from its report over its latest held weeks
+/// (enough for a rate and a trend), by name.
+pub async fn overview_of(
+    db: &db::Db,
+    curriculum: &Curriculum,
+    guild_id: u64,
+    now: DateTime<Utc>,
+) -> Result<Vec<(GroupView, Option<Report>, GroupOverview)>> {
+    let mut out = Vec::new();
+    for group in db::groups::list(db, guild_id).await? {
+        let Some(path) = curriculum.path(&group.path_id) else {
+            tracing::warn!(group = group.id, "overview: the group's path is not in the curriculum");
+            continue;
+        };
+        let calendar = db::groups::calendar(db, group.id).await?;
+        let missed = db::groups::missed(db, group.id).await?;
+        let view = GroupView { group, calendar, total_weeks: path.len_weeks(), missed };
+        let mut held = view.weeks_held(now);
+        held.sort_unstable();
+        let span = 2 * report::overview::RATE_WEEKS + 1;
+        let from = held.len().checked_sub(span).map(|i| held[i]).or(held.first().copied());
+        let report = match from {
+            None => None,
+            Some(from) => match report_of(db, curriculum, guild_id, view.group.id, Some(from), None, now).await {
+                Ok(r) => Some(r),
+                Err(ReportFailure::Range(_)) | Err(ReportFailure::NoGroup(_)) => None,
+                Err(ReportFailure::Failed(e)) => return Err(e),
+            },
+        };
+        let last_post = db::posts::last_week_post(db, view.group.id).await?;
+        let line = report::overview::summarize(&view, report.as_ref(), last_post, now);
+        out.push((view, report, line));
+    }
+    Ok(out)
+}
+
+/// A server's weekly digest: the overview, plus the hardest topics of each group's latest
+/// held week.
+pub async fn digest_of(db: &db::Db, curriculum: &Curriculum, guild_id: u64, now: DateTime<Utc>) -> Result<Digest> {
+    let mut groups = Vec::new();
+    let mut hardest = Vec::new();
+    for (view, report, line) in overview_of(db, curriculum, guild_id, now).await? {
+        if let Some(r) = report {
+            let latest = Some(r.latest_held_week);
+            match report_of(db, curriculum, guild_id, view.group.id, latest, latest, now).await {
+                Ok(week) => hardest.push((view.group.name.clone(), week.hardest)),
+                Err(ReportFailure::Failed(e)) => return Err(e),
+                Err(_) => {}
+            }
+        }
+        groups.push(line);
+    }
+    Ok(Digest { groups, hardest: report::overview::hardest_across(hardest) })
 }
 
 /// The curriculum weeks each member is away for.
@@ -208,5 +271,24 @@ impl ReportService {
                 Err(CsvFailure::Db(e)) => return Err(e.into()),
             };
         Ok(Participation { report, chart_png, members_csv, checkins_csv })
+    }
+
+    /// `/report overview`: every group of the actor's server in one view (moderators only).
+    pub async fn overview(&self, actor: &Actor) -> Result<Overview> {
+        if !actor.moderator {
+            return Err(UserError::NotModerator.into());
+        }
+        let groups: Vec<GroupOverview> =
+            overview_of(&self.core.db, &self.core.curriculum, actor.guild_id, self.core.now())
+                .await?
+                .into_iter()
+                .map(|(_, _, line)| line)
+                .collect();
+        if groups.is_empty() {
+            return Err(UserError::NoGroups.into());
+        }
+        let chart_png = report::overview_png("All study groups", &groups)
+            .map_err(|e| Error::internal(format!("overview chart: {e}")))?;
+        Ok(Overview { groups, chart_png })
     }
 }

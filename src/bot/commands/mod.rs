@@ -5,6 +5,7 @@ pub mod group;
 pub mod info;
 pub mod member;
 pub mod report;
+pub mod settings;
 
 use super::{BotError, Data};
 
@@ -32,6 +33,7 @@ pub fn all() -> Vec<Command> {
         member::away(),
         member::calendar(),
         report::report(),
+        settings::settings(),
     ]
 }
 
@@ -65,7 +67,8 @@ mod tests {
                 "remind",
                 "away",
                 "calendar",
-                "report"
+                "report",
+                "settings"
             ]
         );
     }

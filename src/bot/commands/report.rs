@@ -12,7 +12,7 @@ use serenity::CreateAttachment;
     slash_command,
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
-    subcommands("participation", "member"),
+    subcommands("participation", "overview", "member"),
     subcommand_required
 )]
 pub async fn report(_ctx: Context<'_>) -> Result<(), BotError> {
@@ -96,4 +96,19 @@ pub async fn member(ctx: Context<'_>, #[description = "Member"] member: serenity
         return reply::text(ctx, format!("{name} has no check-ins or ratings in this server.")).await;
     }
     reply::embeds(ctx, render::progress::history(&name, &history)).await
+}
+
+/// Every study group of this server at a glance: week, check-in rate and trend, at-risk, errors.
+#[poise::command(slash_command, guild_only, check = "moderator::check")]
+pub async fn overview(ctx: Context<'_>) -> Result<(), BotError> {
+    ctx.defer_ephemeral().await?;
+    let who = actor::of_command(ctx).await?;
+    let o = ctx.data().services.reports.overview(&who).await?;
+    let name = "overview.png";
+    let reply = CreateReply::default()
+        .ephemeral(true)
+        .embed(render::report::overview_embed(&o.groups, name))
+        .attachment(CreateAttachment::bytes(o.chart_png, name));
+    ctx.send(reply).await?;
+    Ok(())
 }

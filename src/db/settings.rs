@@ -1,0 +1,253 @@
+//! Per-server settings and the weekly digests' claims.
+
+use super::{Db, Result, decode, decode_u32, from_db, to_db};
+use crate::model::{DigestSettings, ServerSettings};
+use chrono::{DateTime, Utc};
+
+/// Decodes a stored settings row strictly.
+#[allow(clippy::too_many_arguments)]
+fn decode_row(
+    guild: i64,
+    role: Option<i64>,
+    hours: Option<i64>,
+    channel_reminders: Option<i64>,
+    channel: Option<i64>,
+    weekday: Option<i64>,
+    time: Option<String>,
+    tz: Option<String>,
+) -> Result<ServerSettings> {
+    let t = "server_settings";
+    let digest = match (channel, weekday, time, tz) {
+        (Some(channel), Some(weekday), Some(time), Some(tz)) => Some(DigestSettings {
+            channel_id: from_db(channel),
+            weekday: decode(t, guild, "digest_weekday", weekday, |d| {
+                u8::try_from(*d).ok().and_then(|d| chrono::Weekday::try_from(d).ok())
+            })?,
+            time: decode(t, guild, "digest_time", time, |s| crate::weeks::parse_time(s))?,
+            tz: decode(t, guild, "digest_timezone", tz, |s| crate::weeks::parse_tz(s))?,
+        }),
+        (None, None, None, None) => None,
+        (c, d, h, z) => {
+            return Err(super::Error::Corrupt {
+                table: t,
+                row: guild,
+                what: "digest",
+                value: format!("{c:?} {d:?} {h:?} {z:?}"),
+            });
+        }
+    };
+    Ok(ServerSettings {
+        moderator_role_id: role.map(from_db),
+        reminder_hours: hours.map(|h| decode_u32(t, guild, "reminder_hours", h)).transpose()?,
+        channel_reminders: channel_reminders
+            .map(|v| {
+                decode(t, guild, "channel_reminders", v, |v| match v {
+                    0 => Some(false),
+                    1 => Some(true),
+                    _ => None,
+                })
+            })
+            .transpose()?,
+        digest,
+    })
+}
+
+/// A server's settings (all defaults when it never set any).
+pub async fn get(db: &Db, guild_id: u64) -> Result<ServerSettings> {
+    let _timer = crate::metrics::query("settings.get");
+    let guild = to_db(guild_id);
+    let row = sqlx::query!(
+        "SELECT guild_id, moderator_role_id, reminder_hours, channel_reminders, digest_channel_id, digest_weekday,
+                digest_time, digest_timezone
+         FROM server_settings WHERE guild_id = ?",
+        guild
+    )
+    .fetch_optional(db.sqlite())
+    .await?;
+    match row {
+        None => Ok(ServerSettings::default()),
+        Some(r) => decode_row(
+            r.guild_id,
+            r.moderator_role_id,
+            r.reminder_hours,
+            r.channel_reminders,
+            r.digest_channel_id,
+            r.digest_weekday,
+            r.digest_time,
+            r.digest_timezone,
+        ),
+    }
+}
+
+/// Every server with a digest set, with its settings (the digest sweep).
+pub async fn with_digest(db: &Db) -> Result<Vec<(u64, ServerSettings)>> {
+    let _timer = crate::metrics::query("settings.with_digest");
+    let rows = sqlx::query!(
+        "SELECT guild_id, moderator_role_id, reminder_hours, channel_reminders, digest_channel_id, digest_weekday,
+                digest_time, digest_timezone
+         FROM server_settings WHERE digest_channel_id IS NOT NULL ORDER BY guild_id"
+    )
+    .fetch_all(db.sqlite())
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let s = decode_row(
+                r.guild_id,
+                r.moderator_role_id,
+                r.reminder_hours,
+                r.channel_reminders,
+                r.digest_channel_id,
+                r.digest_weekday,
+                r.digest_time,
+                r.digest_timezone,
+            )?;
+            Ok((from_db(r.guild_id), s))
+        })
+        .collect()
+}
+
+/// Stores a server's settings (replacing them).
+pub async fn save(db: &Db, guild_id: u64, s: &ServerSettings, now: DateTime<Utc>) -> Result<()> {
+    let _timer = crate::metrics::query("settings.save");
+    let guild = to_db(guild_id);
+    let role = s.moderator_role_id.map(to_db);
+    let hours = s.reminder_hours.map(i64::from);
+    let channel_reminders = s.channel_reminders;
+    let d = s.digest.as_ref();
+    let channel = d.map(|d| to_db(d.channel_id));
+    let weekday = d.map(|d| i64::from(d.weekday.num_days_from_monday()));
+    let time = d.map(|d| d.time.format("%H:%M").to_string());
+    let tz = d.map(|d| d.tz.name());
+    sqlx::query!(
+        "INSERT INTO server_settings (guild_id, moderator_role_id, reminder_hours, channel_reminders,
+             digest_channel_id, digest_weekday, digest_time, digest_timezone, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (guild_id) DO UPDATE SET moderator_role_id = excluded.moderator_role_id,
+             reminder_hours = excluded.reminder_hours, channel_reminders = excluded.channel_reminders,
+             digest_channel_id = excluded.digest_channel_id, digest_weekday = excluded.digest_weekday,
+             digest_time = excluded.digest_time, digest_timezone = excluded.digest_timezone,
+             updated_at = excluded.updated_at",
+        guild,
+        role,
+        hours,
+        channel_reminders,
+        channel,
+        weekday,
+        time,
+        tz,
+        now
+    )
+    .execute(db.sqlite())
+    .await?;
+    Ok(())
+}
+
+/// A digest's stored attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DigestRow {
+    pub id: i64,
+    pub slot: u32,
+    pub nonce: String,
+    pub state: crate::model::PostState,
+    pub attempts: u32,
+    pub claimed_at: DateTime<Utc>,
+    pub first_claimed_at: DateTime<Utc>,
+}
+
+/// The digest of `slot`, if it was ever claimed.
+pub async fn digest(db: &Db, guild_id: u64, slot: u32) -> Result<Option<DigestRow>> {
+    let _timer = crate::metrics::query("settings.digest");
+    let guild = to_db(guild_id);
+    let slot = i64::from(slot);
+    let r = sqlx::query!(
+        r#"SELECT id, slot, nonce, state, attempts, claimed_at AS "claimed_at: DateTime<Utc>",
+                  first_claimed_at AS "first_claimed_at: DateTime<Utc>"
+           FROM digests WHERE guild_id = ? AND slot = ?"#,
+        guild,
+        slot
+    )
+    .fetch_optional(db.sqlite())
+    .await?;
+    r.map(|r| {
+        Ok(DigestRow {
+            id: r.id,
+            slot: decode_u32("digests", r.id, "slot", r.slot)?,
+            nonce: r.nonce,
+            state: decode("digests", r.id, "state", r.state, |s| crate::model::PostState::parse(s))?,
+            attempts: decode_u32("digests", r.id, "attempts", r.attempts)?,
+            claimed_at: r.claimed_at,
+            first_claimed_at: r.first_claimed_at,
+        })
+    })
+    .transpose()
+}
+
+/// Claims the digest of `slot` before sending it; `None` when it was claimed before.
+pub async fn claim_digest(
+    db: &Db,
+    guild_id: u64,
+    slot: u32,
+    channel_id: u64,
+    nonce: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>> {
+    let _timer = crate::metrics::query("settings.claim_digest");
+    let guild = to_db(guild_id);
+    let slot = i64::from(slot);
+    let channel = to_db(channel_id);
+    let r = sqlx::query!(
+        "INSERT INTO digests (guild_id, slot, channel_id, nonce, state, attempts, claimed_at, first_claimed_at)
+         VALUES (?, ?, ?, ?, 'claimed', 1, ?, ?) ON CONFLICT DO NOTHING",
+        guild,
+        slot,
+        channel,
+        nonce,
+        now,
+        now
+    )
+    .execute(db.sqlite())
+    .await?;
+    Ok((r.rows_affected() == 1).then(|| r.last_insert_rowid()))
+}
+
+/// Starts another attempt of an unfinished digest; false when it was sent meanwhile.
+pub async fn retry_digest(db: &Db, id: i64, now: DateTime<Utc>) -> Result<bool> {
+    let _timer = crate::metrics::query("settings.retry_digest");
+    let r = sqlx::query!(
+        "UPDATE digests SET state = 'claimed', attempts = attempts + 1, claimed_at = ? WHERE id = ? AND state != 'sent'",
+        now,
+        id
+    )
+    .execute(db.sqlite())
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Records how a digest attempt went: its message, or the error.
+pub async fn complete_digest(
+    db: &Db,
+    id: i64,
+    outcome: std::result::Result<u64, &str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let _timer = crate::metrics::query("settings.complete_digest");
+    match outcome {
+        Ok(message) => {
+            let message = to_db(message);
+            sqlx::query!(
+                "UPDATE digests SET state = 'sent', message_id = ?, error = NULL, sent_at = ? WHERE id = ?",
+                message,
+                now,
+                id
+            )
+            .execute(db.sqlite())
+            .await?;
+        }
+        Err(e) => {
+            sqlx::query!("UPDATE digests SET state = 'failed', error = ? WHERE id = ?", e, id)
+                .execute(db.sqlite())
+                .await?;
+        }
+    }
+    Ok(())
+}
