@@ -104,6 +104,25 @@ async fn repeat_and_jump_change_the_next_post_and_keep_history() {
         .map(|p| (p.session, p.week))
         .collect();
     assert_eq!(stored, [(0, Some(1)), (1, Some(2)), (2, Some(2)), (3, Some(3)), (4, Some(7)), (5, Some(8))]);
+    // A post opens with its phase exactly when the group enters that phase: its first week,
+    // or a week whose phase differs from the week held before it.
+    let c = studybot::curriculum::Curriculum::embedded().unwrap();
+    let path = c.path("architecture").unwrap();
+    let phase = |w: u32| path.week(w).unwrap().phase;
+    let posted: Vec<(u32, bool)> = tb
+        .fake
+        .channel_posts(defaults::GENERAL)
+        .iter()
+        .filter_map(|m| {
+            let (_, w) = support::week_key(m)?;
+            Some((w, m["content"].as_str()?.starts_with("**New phase")))
+        })
+        .collect();
+    let mut previous = None;
+    for (w, intro) in posted {
+        assert_eq!(intro, previous.is_none_or(|p| phase(p) != phase(w)), "week {w} after {previous:?}");
+        previous = Some(w);
+    }
     let weeks: Vec<u32> = members::checkins(&tb.db, defaults::GUILD, g, defaults::BOB)
         .await
         .unwrap()
