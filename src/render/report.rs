@@ -156,20 +156,37 @@ fn plain_keep(s: &str) -> String {
     s.chars().filter(|c| !matches!(c, '*' | '_' | '`' | '~' | '|' | '<' | '>' | '@' | '#')).collect()
 }
 
-fn overview_lines(groups: &[GroupOverview]) -> String {
+fn overview_lines(groups: &[GroupOverview], max: usize) -> String {
     let head = format!(
         "Check-in rates over the last {} finished weeks, with the change from the {} before.\n",
         RATE_WEEKS, RATE_WEEKS
     );
     let lines: Vec<String> = groups.iter().map(overview_line).collect();
-    crate::limits::truncate(&(head + &lines.join("\n")), crate::limits::EMBED_DESCRIPTION)
+    crate::limits::truncate(&(head + &lines.join("\n")), max)
+}
+
+/// The digest's parts are capped so that the whole embed stays within Discord's 6,000
+/// characters whatever the server holds: the overview text, then at most this many newly
+/// at-risk members and delivery errors (the rest counted).
+const DIGEST_OVERVIEW_CHARS: usize = 2800;
+const DIGEST_LISTED: usize = 10;
+const DIGEST_ERRORS: usize = 5;
+
+/// The first `max` lines, and a line counting the rest.
+fn capped(mut lines: Vec<String>, max: usize, rest: &str) -> Vec<String> {
+    if lines.len() > max {
+        let more = lines.len() - max;
+        lines.truncate(max);
+        lines.push(format!("...and {more} more {rest}"));
+    }
+    lines
 }
 
 /// `/report overview`: every group of the server, with the chart attached as `png_name`.
 pub fn overview_embed(groups: &[GroupOverview], png_name: &str) -> CreateEmbed {
     CreateEmbed::new()
         .title("All study groups")
-        .description(overview_lines(groups))
+        .description(overview_lines(groups, crate::limits::EMBED_DESCRIPTION))
         .image(format!("attachment://{png_name}"))
         .colour(COLOUR)
 }
@@ -188,6 +205,7 @@ pub fn digest_message(d: &Digest, date: chrono::NaiveDate) -> serenity::all::Cre
         .iter()
         .flat_map(|g| g.newly_at_risk.iter().map(move |a| format!("- {}: {}", plain(&a.display_name), plain(&g.name))))
         .collect();
+    let newly = capped(newly, DIGEST_LISTED, "(see /report participation)");
     if newly.is_empty() {
         fields.push(("Newly at risk".to_string(), "Nobody this week.".to_string(), false));
     } else {
@@ -215,14 +233,55 @@ pub fn digest_message(d: &Digest, date: chrono::NaiveDate) -> serenity::all::Cre
         .iter()
         .filter_map(|g| g.error.as_ref().map(|e| format!("- {}: {}", plain(&g.name), plain_line(&e.text, 150))))
         .collect();
+    let errors = capped(errors, DIGEST_ERRORS, "(see /group list)");
     if !errors.is_empty() {
         fields.extend(fields_from_lines("Delivery errors", &errors));
     }
     let embed = CreateEmbed::new()
         .title(digest_title(date))
-        .description(overview_lines(&d.groups))
+        .description(overview_lines(&d.groups, DIGEST_OVERVIEW_CHARS))
         .fields(fields.into_iter().take(crate::limits::EMBED_FIELDS))
         .colour(COLOUR)
         .footer(CreateEmbedFooter::new("For moderators. Details: /report overview and /report participation."));
     serenity::all::CreateMessage::new().embed(embed).allowed_mentions(super::no_pings())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::DeliveryError;
+    use crate::report::overview::{Digest, GroupOverview, State};
+    use crate::report::{AtRisk, HardTopic};
+
+    /// The largest digest a server can have (25 groups with long names, each with a long
+    /// error and many newly at-risk members, five long hardest topics) fits Discord's limits.
+    #[test]
+    fn the_largest_digest_fits_discords_limits() {
+        let at = chrono::DateTime::<chrono::Utc>::MAX_UTC;
+        let groups: Vec<GroupOverview> = (0..25)
+            .map(|i| GroupOverview {
+                group_id: i,
+                name: format!("{i:02}{}", "g".repeat(48)),
+                state: State::Week { week: 36, total: 36 },
+                rate: Some(0.5),
+                trend_points: Some(-12.0),
+                at_risk: 999,
+                newly_at_risk: (0..40)
+                    .map(|u| AtRisk {
+                        user_id: u,
+                        display_name: "n".repeat(32),
+                        missed_weeks: 2,
+                        last_checkin_week: None,
+                    })
+                    .collect(),
+                last_post: Some(at),
+                error: Some(DeliveryError { text: "e".repeat(2000), at }),
+            })
+            .collect();
+        let topic = HardTopic { week: 36, question: 4, text: "q".repeat(500), average: 1.0, ratings: 99 };
+        let hardest = (0..5).map(|_| ("g".repeat(50), topic.clone())).collect();
+        let msg = digest_message(&Digest { groups, hardest }, chrono::NaiveDate::MAX);
+        let body = crate::render::to_json(&msg).unwrap();
+        assert_eq!(crate::limits::check_message(&body), Vec::<String>::new());
+    }
 }
