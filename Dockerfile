@@ -30,6 +30,7 @@ COPY --from=build /src/target/release/studybot /usr/local/bin/studybot
 COPY curriculum /app/curriculum
 # The chart's font is built into the binary; its licence ships with it.
 COPY licenses /usr/share/doc/studybot/licenses
+COPY THIRD_PARTY_LICENSES.md /usr/share/doc/studybot/THIRD_PARTY_LICENSES.md
 ENV STUDYBOT_DATABASE=/data/studybot.db \
     STUDYBOT_CURRICULUM=/app/curriculum \
     STUDYBOT_METRICS_ADDR=127.0.0.1:9100

@@ -82,11 +82,12 @@ async fn child_studybot() -> anyhow::Result<()> {
             None => env("BENCH_API")?,
         },
         dev_guild: Some(defaults::GUILD),
-        moderator_role: None,
         reminder_hours: 24,
         log: "warn".into(),
         log_format: Default::default(),
         metrics_addr: None,
+        retention: chrono::Duration::days(30),
+        warnings: Vec::new(),
     };
     let db = studybot::db::open(&db_path).await?;
     let curriculum = studybot::curriculum::Curriculum::embedded().map_err(|p| anyhow::anyhow!("{p}"))?;
@@ -261,7 +262,7 @@ async fn launch(role: &str, mode: Mode) -> anyhow::Result<Running> {
             schedule: Schedule::from_parts(&monday.to_string(), 0, "00:00", "UTC", 1).map_err(anyhow::Error::msg)?,
             mention_role_id: None,
         };
-        studybot::db::groups::insert(&db, defaults::GUILD, &s, defaults::ALICE, chrono::Utc::now()).await?;
+        studybot::db::groups::insert_unchecked(&db, defaults::GUILD, &s, defaults::ALICE, chrono::Utc::now()).await?;
         db.close().await;
     }
     let mut child = Command::new(std::env::current_exe()?);

@@ -64,7 +64,7 @@ async fn run(groups: usize) -> anyhow::Result<()> {
             schedule: schedule.clone(),
             mention_role_id: None,
         };
-        studybot::db::groups::insert(&db, defaults::GUILD, &s, defaults::ALICE, clock_now(&clock))
+        studybot::db::groups::insert_unchecked(&db, defaults::GUILD, &s, defaults::ALICE, clock_now(&clock))
             .await?
             .ok_or_else(|| anyhow::anyhow!("group {i} not stored"))?;
     }
@@ -74,11 +74,12 @@ async fn run(groups: usize) -> anyhow::Result<()> {
         curriculum: None,
         discord_api_url: fake.base_url(),
         dev_guild: Some(defaults::GUILD),
-        moderator_role: None,
         reminder_hours: 24,
         log: "warn".into(),
         log_format: Default::default(),
         metrics_addr: None,
+        retention: chrono::Duration::days(30),
+        warnings: Vec::new(),
     };
     let curriculum = Curriculum::embedded().map_err(|p| anyhow::anyhow!("{p}"))?;
     let options = StartOptions { clock: Some(Arc::new(clock.clone())), ..StartOptions::default() };

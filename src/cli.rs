@@ -188,6 +188,9 @@ where
     Fut: std::future::Future<Output = anyhow::Result<()>>,
 {
     init_tracing(config);
+    for w in &config.warnings {
+        tracing::warn!("{w}");
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

@@ -29,8 +29,9 @@ pub struct ConfigArgs {
     /// Register slash commands in this server only (instant, for development) instead of globally.
     #[arg(long, global = true, env = "STUDYBOT_DEV_GUILD", value_name = "ID")]
     pub dev_guild: Option<u64>,
-    /// Name of a role whose members may use moderator commands (besides Manage Server).
-    #[arg(long, global = true, env = "STUDYBOT_MODERATOR_ROLE", value_name = "NAME")]
+    /// No longer honoured (a role name can be copied by anyone who may create roles): set the
+    /// moderators' role per server with /settings moderator-role. Accepted with a warning.
+    #[arg(long, global = true, env = "STUDYBOT_MODERATOR_ROLE", value_name = "NAME", hide = true)]
     pub moderator_role: Option<String>,
     /// Hours before each weekly post that the reminder goes out [default: 24].
     #[arg(long, global = true, env = "STUDYBOT_REMINDER_HOURS", value_name = "HOURS")]
@@ -44,6 +45,9 @@ pub struct ConfigArgs {
     /// Serve /metrics, /livez and /readyz on this address, e.g. 127.0.0.1:9100 [default: off].
     #[arg(long, global = true, env = "STUDYBOT_METRICS_ADDR", value_name = "ADDR")]
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// Days a server's data is kept after the bot was removed from it [default: 30].
+    #[arg(long, global = true, env = "STUDYBOT_RETENTION_DAYS", value_name = "DAYS")]
+    pub retention_days: Option<u32>,
 }
 
 /// How log lines are written.
@@ -69,6 +73,7 @@ struct FileConfig {
     log: Option<String>,
     log_format: Option<LogFormat>,
     metrics_addr: Option<std::net::SocketAddr>,
+    retention_days: Option<u32>,
 }
 
 /// A secret that never shows up in logs or debug output.
@@ -97,13 +102,19 @@ pub struct Config {
     pub curriculum: Option<PathBuf>,
     pub discord_api_url: String,
     pub dev_guild: Option<u64>,
-    pub moderator_role: Option<String>,
     pub reminder_hours: u32,
     pub log: String,
     pub log_format: LogFormat,
     /// Where `/metrics`, `/livez` and `/readyz` are served; off when `None`.
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// A removed server's data is purged this long after the bot was removed.
+    pub retention: chrono::Duration,
+    /// Problems worth a warning once logging is up (a readable token file, an ignored setting).
+    pub warnings: Vec<String>,
 }
+
+/// Default of `retention_days`.
+pub const DEFAULT_RETENTION_DAYS: u32 = 30;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -115,6 +126,8 @@ pub enum ConfigError {
     ApiUrl(String),
     #[error("reminder_hours must be between 1 and 167, got {0}")]
     ReminderHours(u32),
+    #[error("retention_days must be between 1 and 3650, got {0}")]
+    RetentionDays(u32),
 }
 
 impl Config {
@@ -144,6 +157,24 @@ impl Config {
         if !(1..=167).contains(&reminder_hours) {
             return Err(ConfigError::ReminderHours(reminder_hours));
         }
+        let retention_days = args.retention_days.or(file.retention_days).unwrap_or(DEFAULT_RETENTION_DAYS);
+        if !(1..=3650).contains(&retention_days) {
+            return Err(ConfigError::RetentionDays(retention_days));
+        }
+        let mut warnings = Vec::new();
+        if args.moderator_role.is_some() || file.moderator_role.is_some() {
+            warnings.push(
+                "moderator_role (a role name) is no longer honoured: anyone who may create roles could copy the \
+                 name. Set the moderators' role in each server with /settings moderator-role."
+                    .to_string(),
+            );
+        }
+        if let Some(path) = &args.config
+            && file.discord_token.is_some()
+            && let Some(w) = readable_by_others(path)
+        {
+            warnings.push(w);
+        }
         Ok(Config {
             discord_token: env_token
                 .filter(|t| !t.trim().is_empty())
@@ -154,13 +185,34 @@ impl Config {
             curriculum: args.curriculum.clone().or(file.curriculum),
             discord_api_url,
             dev_guild: args.dev_guild.or(file.dev_guild),
-            moderator_role: args.moderator_role.clone().or(file.moderator_role),
             reminder_hours,
             log: args.log.clone().or(file.log).unwrap_or_else(|| "info".into()),
             log_format: args.log_format.or(file.log_format).unwrap_or_default(),
             metrics_addr: args.metrics_addr.or(file.metrics_addr),
+            retention: chrono::Duration::days(i64::from(retention_days)),
+            warnings,
         })
     }
+}
+
+/// A warning when the file holding the bot token can be read by other users.
+fn readable_by_others(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode();
+        if mode & 0o044 != 0 {
+            return Some(format!(
+                "the config file {} holds the bot token and other users can read it (mode {:o}): run `chmod 600 {}`",
+                path.display(),
+                mode & 0o777,
+                path.display()
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    None
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
@@ -189,6 +241,27 @@ mod tests {
         std::fs::write(&file, "databse = \"typo.db\"\n").unwrap();
         let err = Config::load_with_token(&args, None).unwrap_err().to_string();
         assert!(err.contains("databse"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_token_file_others_can_read_and_a_role_name_are_warned_about() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "discord_token = \"t\"\nmoderator_role = \"mods\"\nretention_days = 7\n").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let args = ConfigArgs { config: Some(file.clone()), ..Default::default() };
+        let c = Config::load_with_token(&args, None).unwrap();
+        assert_eq!(c.retention, chrono::Duration::days(7));
+        assert_eq!(c.warnings.len(), 2, "{:?}", c.warnings);
+        assert!(c.warnings.iter().any(|w| w.contains("chmod 600")), "{:?}", c.warnings);
+        assert!(c.warnings.iter().any(|w| w.contains("no longer honoured")), "{:?}", c.warnings);
+        std::fs::write(&file, "discord_token = \"t\"\n").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(Config::load_with_token(&args, None).unwrap().warnings.is_empty());
+        let args = ConfigArgs { retention_days: Some(0), ..Default::default() };
+        assert!(matches!(Config::load_with_token(&args, None), Err(ConfigError::RetentionDays(0))));
     }
 
     #[test]

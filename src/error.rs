@@ -97,6 +97,10 @@ pub enum UserError {
     InvalidSettings(Vec<String>),
     #[error("This server already has a group called **{0}**.")]
     NameTaken(String),
+    #[error(
+        "This server already has {0} study groups, the most it can have. Delete one you no longer need with `/group delete`."
+    )]
+    TooManyGroups(usize),
     #[error("Nothing to change: those are already the group's settings.")]
     NothingToChange,
     #[error(

@@ -167,6 +167,19 @@ pub fn check_commands(commands: &Value) -> Vec<String> {
     out
 }
 
+/// What a member typed into an autocomplete option is matched on its first this many
+/// characters only (fuzzy matching is never run on a huge input).
+pub const AUTOCOMPLETE_INPUT: usize = 100;
+
+/// The part of an autocomplete input that is matched: its first [`AUTOCOMPLETE_INPUT`]
+/// characters.
+pub fn autocomplete_input(typed: &str) -> &str {
+    match typed.char_indices().nth(AUTOCOMPLETE_INPUT) {
+        Some((at, _)) => &typed[..at],
+        None => typed,
+    }
+}
+
 /// `text` cut to at most `max` characters, ending in "…" when it was cut.
 pub fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {

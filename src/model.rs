@@ -227,8 +227,6 @@ impl DigestSettings {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Effective {
     pub moderator_role_id: Option<u64>,
-    /// The process-wide moderator role name, used when the server set no role.
-    pub moderator_role_name: Option<String>,
     pub reminder_hours: u32,
     pub channel_reminders: bool,
     pub digest: Option<DigestSettings>,

@@ -40,6 +40,7 @@ fn missing_or_malformed_token_is_a_clear_error() {
 #[tokio::test]
 async fn runs_against_a_proxy_url_and_stops_on_sigterm() {
     let fake = FakeDiscord::start().await;
+    fake.require_allowed_mentions();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("bot.db");
     // Logs go to a file: a pipe nobody reads would fill up and block the bot.
@@ -80,6 +81,7 @@ async fn runs_against_a_proxy_url_and_stops_on_sigterm() {
 #[tokio::test]
 async fn a_refused_token_ends_the_process_with_a_clear_error() {
     let fake = FakeDiscord::start().await;
+    fake.require_allowed_mentions();
     let dir = tempfile::tempdir().unwrap();
     // Well-formed, but not the fake's token.
     let wrong = "MTAwMA.Zm9v.not-the-fakes-secret-token";
@@ -153,6 +155,7 @@ async fn wait_ready_status(addr: std::net::SocketAddr, want: u16) -> String {
 #[tokio::test]
 async fn metrics_readiness_and_the_healthcheck_follow_the_bot() {
     let fake = FakeDiscord::start().await;
+    fake.require_allowed_mentions();
     let dir = tempfile::tempdir().unwrap();
     let addr = free_addr();
     let log_path = dir.path().join("bot.log");

@@ -54,10 +54,10 @@ async fn count(db: &Db, table: &str) -> i64 {
 #[tokio::test]
 async fn groups_are_scoped_by_guild() {
     let db = open_memory().await.unwrap();
-    let a = groups::insert(&db, G1, &settings("Evening"), 1, NOW()).await.unwrap().unwrap();
+    let a = groups::insert_unchecked(&db, G1, &settings("Evening"), 1, NOW()).await.unwrap().unwrap();
     // Same name in another guild is fine, twice in one guild is not.
-    let b = groups::insert(&db, G2, &settings("Evening"), 1, NOW()).await.unwrap().unwrap();
-    assert!(groups::insert(&db, G1, &settings("Evening"), 1, NOW()).await.unwrap().is_none());
+    let b = groups::insert_unchecked(&db, G2, &settings("Evening"), 1, NOW()).await.unwrap().unwrap();
+    assert!(groups::insert_unchecked(&db, G1, &settings("Evening"), 1, NOW()).await.unwrap().is_none());
     let row = groups::get(&db, G1, a).await.unwrap().unwrap();
     assert_eq!(row.mention_role_id, Some(u64::MAX));
     // Another guild cannot read, change or delete it, even with the right id.
@@ -74,8 +74,8 @@ async fn groups_are_scoped_by_guild() {
 #[tokio::test]
 async fn checkins_upsert_and_forged_group_ids_write_nothing() {
     let db = open_memory().await.unwrap();
-    let a = groups::insert(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
-    let b = groups::insert(&db, G2, &settings("B"), 1, NOW()).await.unwrap().unwrap();
+    let a = groups::insert_unchecked(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
+    let b = groups::insert_unchecked(&db, G2, &settings("B"), 1, NOW()).await.unwrap().unwrap();
     assert!(!upsert(&db, G1, a, 7, 1, Status::Partial).await);
     assert!(upsert(&db, G1, a, 7, 1, Status::Done).await);
     let rows = members::checkins(&db, G1, a, 7).await.unwrap();
@@ -99,8 +99,8 @@ async fn checkins_upsert_and_forged_group_ids_write_nothing() {
 #[tokio::test]
 async fn forget_removes_exactly_one_members_rows_in_one_guild() {
     let db = open_memory().await.unwrap();
-    let a = groups::insert(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
-    let b = groups::insert(&db, G2, &settings("B"), 1, NOW()).await.unwrap().unwrap();
+    let a = groups::insert_unchecked(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
+    let b = groups::insert_unchecked(&db, G2, &settings("B"), 1, NOW()).await.unwrap().unwrap();
     for (guild, group) in [(G1, a), (G2, b)] {
         for user in [7, 8] {
             for week in 1..=3 {
@@ -122,7 +122,7 @@ async fn forget_removes_exactly_one_members_rows_in_one_guild() {
 #[tokio::test]
 async fn pause_resume_and_skip_are_stored_as_breaks() {
     let db = open_memory().await.unwrap();
-    let a = groups::insert(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
+    let a = groups::insert_unchecked(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
     assert!(groups::pause(&db, G1, a, 3, NOW()).await.unwrap());
     assert!(!groups::pause(&db, G1, a, 3, NOW()).await.unwrap());
     assert!(groups::get(&db, G1, a).await.unwrap().unwrap().paused);
@@ -164,7 +164,7 @@ async fn pause_resume_and_skip_are_stored_as_breaks() {
 async fn calendar_changes_are_logged_and_decoded_strictly() {
     use studybot::model::{CalendarAction, CalendarChange};
     let db = open_memory().await.unwrap();
-    let a = groups::insert(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
+    let a = groups::insert_unchecked(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
     let d = |s: &str| studybot::weeks::parse_date(s).unwrap();
     let skip = CalendarChange {
         at: NOW(),
@@ -198,7 +198,7 @@ async fn calendar_changes_are_logged_and_decoded_strictly() {
 #[tokio::test]
 async fn a_post_is_claimed_once() {
     let db = open_memory().await.unwrap();
-    let a = groups::insert(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
+    let a = groups::insert_unchecked(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
     let id = posts::claim(&db, a, PostKind::Week, 0, Some(1), NOW()).await.unwrap().unwrap();
     assert!(posts::claim(&db, a, PostKind::Week, 0, Some(1), NOW()).await.unwrap().is_none());
     // The same week at a later session is another post (a moderator repeated the week).
@@ -227,7 +227,7 @@ async fn a_post_is_claimed_once() {
 #[tokio::test]
 async fn an_unknown_stored_value_is_an_error_naming_its_row_never_a_default() {
     let db = open_memory().await.unwrap();
-    let a = groups::insert(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
+    let a = groups::insert_unchecked(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
     upsert(&db, G1, a, 5, 1, Status::Done).await;
     rate(&db, G1, a, 5, "e", 1, 0, 3).await;
     assert!(groups::pause(&db, G1, a, 2, NOW()).await.unwrap());
@@ -255,4 +255,24 @@ async fn an_unknown_stored_value_is_an_error_naming_its_row_never_a_default() {
     assert_eq!(corrupt(posts::for_group(&db, a).await.unwrap_err()), "posts.kind=poem");
     sqlx::query("UPDATE study_groups SET paused = 2").execute(db.sqlite()).await.unwrap();
     assert_eq!(corrupt(groups::get(&db, G1, a).await.unwrap_err()), "study_groups.paused=2");
+}
+
+/// The schema itself refuses a row pairing a group with another server's member, even if a
+/// future bug tried to write one.
+#[tokio::test]
+async fn the_schema_refuses_rows_pairing_a_group_with_another_servers_member() {
+    let db = open_memory().await.unwrap();
+    let a = groups::insert_unchecked(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
+    members::set_remind(&db, G2, 7, "other server's member", false, NOW()).await.unwrap();
+    let forged = [
+        "INSERT INTO group_members (group_id, guild_id, user_id, joined_week, joined_at) VALUES (?, ?, 7, 1, 'x')",
+        "INSERT INTO checkins (group_id, guild_id, user_id, week, status, hours, confidence, created_at, updated_at)
+         VALUES (?, ?, 7, 1, 'done', 1, 3, 'x', 'x')",
+        "INSERT INTO ratings (group_id, guild_id, user_id, week, question, rating, updated_at) VALUES (?, ?, 7, 1, 0, 3, 'x')",
+        "INSERT INTO away (group_id, guild_id, user_id, from_date, to_date, created_at) VALUES (?, ?, 7, 'a', 'b', 'x')",
+    ];
+    for sql in forged {
+        let e = sqlx::query(sql).bind(a).bind(studybot::db::to_db(G2)).execute(db.sqlite()).await.unwrap_err();
+        assert!(e.to_string().contains("FOREIGN KEY"), "{sql}: {e}");
+    }
 }

@@ -488,21 +488,26 @@ async fn one_server_cannot_reach_another_servers_groups() {
     tb.finish().await;
 }
 
+/// A role *named* like a moderator role grants nothing (anyone allowed to create roles could
+/// make one); only the role set by id with `/settings moderator-role` does.
 #[tokio::test]
-async fn a_configured_moderator_role_grants_moderator_commands() {
+async fn a_role_named_moderator_grants_nothing_only_the_configured_role_id_does() {
     const LEAD_ROLE: u64 = 5003;
     const LEAD: u64 = 5004;
     let fake = fake_discord::FakeDiscord::builder()
         .no_default_guild()
-        .guild(GuildSpec::default_test_guild().role(LEAD_ROLE, "Study Lead", perms::EVERYONE).member(
+        .guild(GuildSpec::default_test_guild().role(LEAD_ROLE, "moderator", perms::EVERYONE).member(
             LEAD,
             "lead",
             &[LEAD_ROLE],
         ))
         .start()
         .await;
-    let tb = TestBot::start_configured(fake, Mode::Proxy, NOW, |c| c.moderator_role = Some("study lead".into())).await;
+    let tb = TestBot::start_with(fake, Mode::Proxy, NOW).await;
     let lead = Invoker::new(LEAD, "lead").roles(&[LEAD_ROLE]);
+    let r = tb.run(Slash::new("group").sub("list").by(&lead)).await;
+    assert!(r.content.contains("for moderators"), "a role name is not trusted: {}", r.content);
+    tb.run(Slash::new("settings").sub("moderator-role").role("role", LEAD_ROLE).by(&tb.moderator())).await;
     let r = tb.run(Slash::new("group").sub("list").by(&lead)).await;
     assert!(r.content.contains("No study groups yet"), "{}", r.content);
     // Without the role: refused.

@@ -44,7 +44,7 @@ async fn rate(tb: &TestBot, g: i64, user: u64, name: &str, week: u32, question: 
 async fn seed(tb: &TestBot) -> (i64, i64, i64) {
     let now = utc(NOW);
     let ins = |s: GroupSettings| async move {
-        db_groups::insert(&tb.db, defaults::GUILD, &s, defaults::ALICE, now).await.unwrap().unwrap()
+        db_groups::insert_unchecked(&tb.db, defaults::GUILD, &s, defaults::ALICE, now).await.unwrap().unwrap()
     };
     let alpha = ins(settings("Alpha", "2026-10-05")).await;
     let beta = ins(settings("Beta", "2026-10-05")).await;
@@ -79,7 +79,7 @@ fn overview_lines(text: &str) {
             utc("2027-01-04T18:00:00Z").timestamp()
         ),
         "delivery failed",
-        "Missing Access (50001)",
+        "Missing Access \\(50001\\)",
     ] {
         assert!(text.contains(want), "missing `{want}` in:\n{text}");
     }
@@ -142,7 +142,7 @@ async fn the_weekly_digest_is_posted_once_across_a_restart_and_a_crash() {
     let hardest = field("Hardest topics this week");
     let (beta_at, alpha_at) = (hardest.find("Beta, week 10 Q2").unwrap(), hardest.find("Alpha, week 10 Q1").unwrap());
     assert!(beta_at < alpha_at && hardest.contains("(avg 1.0)"), "{hardest}");
-    assert!(field("Delivery errors").contains("Gamma: Missing Access (50001)"));
+    assert!(field("Delivery errors").contains("Gamma: Missing Access \\(50001\\)"), "escaped for markdown");
     let body = tb
         .fake
         .requests_to("POST", &format!("/channels/{}/messages", defaults::GENERAL))

@@ -89,7 +89,10 @@ async fn a_request_that_cannot_succeed_is_not_retried() {
         mention_role_id: None,
     };
     let now = support::harness::utc("2026-11-20T12:00:00Z");
-    studybot::db::groups::insert(&tb.db, defaults::GUILD, &settings, defaults::ALICE, now).await.unwrap().unwrap();
+    studybot::db::groups::insert_unchecked(&tb.db, defaults::GUILD, &settings, defaults::ALICE, now)
+        .await
+        .unwrap()
+        .unwrap();
     tb.set_now("2026-11-23T18:00:00Z");
     let r = tb.tick().await;
     assert_eq!((r.sent, r.failed), (0, 1));

@@ -89,7 +89,7 @@ fn settings(name: &str, channel: u64, start: &str, time: &str, tz: &str) -> Grou
 /// Inserts a group straight into the bot's database (no channel permission check).
 async fn insert_group(tb: &TestBot, s: &GroupSettings) -> i64 {
     let now = tb.clock.now();
-    db_groups::insert(&tb.db, defaults::GUILD, s, defaults::ALICE, now)
+    db_groups::insert_unchecked(&tb.db, defaults::GUILD, s, defaults::ALICE, now)
         .await
         .expect("insert group")
         .expect("name is free")
@@ -353,6 +353,7 @@ async fn crash_after_send_before_complete_does_not_duplicate() {
             &http,
             serenity::all::CreateMessage::new()
                 .content("Reminder: sent before the crash")
+                .allowed_mentions(studybot::render::no_pings())
                 .nonce(serenity::all::Nonce::String(nonce.clone()))
                 .enforce_nonce(true),
         )

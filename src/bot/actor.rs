@@ -21,7 +21,6 @@ pub fn display_name(member: Option<&serenity::Member>, user: &serenity::User) ->
 
 /// The actor of a component or modal interaction.
 pub async fn of_interaction(
-    ctx: &serenity::Context,
     data: &Data,
     guild_id: Option<serenity::GuildId>,
     member: Option<&serenity::Member>,
@@ -29,7 +28,7 @@ pub async fn of_interaction(
 ) -> Result<Actor, Error> {
     let guild = guild_of(guild_id)?;
     let moderator = match member {
-        Some(m) => moderator::is_moderator(ctx, data, serenity::GuildId::new(guild), m).await,
+        Some(m) => moderator::is_moderator(data, serenity::GuildId::new(guild), m).await,
         None => false,
     };
     let manages_server = member.is_some_and(moderator::manages_server);
@@ -45,7 +44,7 @@ pub async fn of_interaction(
 /// The actor of a slash command.
 pub async fn of_command(ctx: Context<'_>) -> Result<Actor, Error> {
     let member = ctx.author_member().await;
-    of_interaction(ctx.serenity_context(), ctx.data(), ctx.guild_id(), member.as_deref(), ctx.author()).await
+    of_interaction(ctx.data(), ctx.guild_id(), member.as_deref(), ctx.author()).await
 }
 
 /// The display name of a user named in a command option: their nickname in this server

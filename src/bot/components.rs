@@ -10,9 +10,7 @@ use crate::render::checkins::NoteEcho;
 use crate::service::catalog;
 use crate::service::checkins::CheckinForm;
 use poise::serenity_prelude as serenity;
-use serenity::{
-    ComponentInteraction, CreateInteractionResponse, CreateInteractionResponseMessage, Interaction, ModalInteraction,
-};
+use serenity::{ComponentInteraction, CreateInteractionResponse, Interaction, ModalInteraction};
 
 /// Handles one component or modal interaction; errors become an ephemeral reply.
 pub async fn dispatch(ctx: &serenity::Context, data: &Data, interaction: &Interaction) {
@@ -27,9 +25,7 @@ pub async fn dispatch(ctx: &serenity::Context, data: &Data, interaction: &Intera
 }
 
 fn update(content: String) -> CreateInteractionResponse {
-    CreateInteractionResponse::UpdateMessage(
-        CreateInteractionResponseMessage::new().content(content).components(vec![]),
-    )
+    CreateInteractionResponse::UpdateMessage(crate::render::response().content(content).components(vec![]))
 }
 
 async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInteraction) -> Result<(), BotError> {
@@ -39,7 +35,7 @@ async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInterac
         CustomId::Syllabus { path, phase } => {
             let page = catalog::syllabus_page(&data.curriculum, usize::from(path), Some(phase))?;
             let (embed, rows) = render::cards::syllabus(&page);
-            let update = CreateInteractionResponseMessage::new().embed(embed).components(rows);
+            let update = crate::render::response().embed(embed).components(rows);
             c.create_response(ctx, CreateInteractionResponse::UpdateMessage(update)).await?;
             return Ok(());
         }
@@ -47,7 +43,7 @@ async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInterac
             let file = data.curriculum.paths.get(usize::from(path)).ok_or(UserError::UnsupportedButton)?;
             let number = selected(c).and_then(|v| v.parse::<u32>().ok()).ok_or(UserError::UnsupportedButton)?;
             let week = catalog::path_week(file, number)?;
-            let message = CreateInteractionResponseMessage::new()
+            let message = crate::render::response()
                 .embeds(render::cards::week_card(&data.curriculum, file, week))
                 .ephemeral(true);
             c.create_response(ctx, CreateInteractionResponse::Message(message)).await?;
@@ -63,13 +59,13 @@ async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInterac
                 }
                 catalog::Opened::Track(id) => render::cards::track_card(c_, catalog::track(c_, &id)?),
             };
-            let message = CreateInteractionResponseMessage::new().embeds(embeds).ephemeral(true);
+            let message = crate::render::response().embeds(embeds).ephemeral(true);
             c.create_response(ctx, CreateInteractionResponse::Message(message)).await?;
             return Ok(());
         }
         _ => {}
     }
-    let who = actor::of_interaction(ctx, data, c.guild_id, c.member.as_ref(), &c.user).await?;
+    let who = actor::of_interaction(data, c.guild_id, c.member.as_ref(), &c.user).await?;
     let s = &data.services;
     let response = match id {
         CustomId::CheckIn { group_id, week } => {
@@ -78,15 +74,13 @@ async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInterac
         }
         CustomId::Assess { group_id, week } => {
             let (embed, rows) = render::checkins::assessment(&s.checkins.assessment_by_id(&who, group_id, week).await?);
-            CreateInteractionResponse::Message(
-                CreateInteractionResponseMessage::new().embed(embed).components(rows).ephemeral(true),
-            )
+            CreateInteractionResponse::Message(crate::render::response().embed(embed).components(rows).ephemeral(true))
         }
         CustomId::Rate { group_id, week, question, rating } => {
             let a = s.checkins.rate(&who, group_id, week, question, rating).await?;
             let (embed, rows) = render::checkins::assessment(&a);
             CreateInteractionResponse::UpdateMessage(
-                CreateInteractionResponseMessage::new()
+                crate::render::response()
                     .content(format!("Saved: question {} rated {rating}/5.", question + 1))
                     .embed(embed)
                     .components(rows),
@@ -94,7 +88,7 @@ async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInterac
         }
         CustomId::Skills { group_id, page } => {
             let (embed, rows) = render::checkins::skills(&s.checkins.skills(&who, group_id, page).await?);
-            let message = CreateInteractionResponseMessage::new().embed(embed).components(rows);
+            let message = crate::render::response().embed(embed).components(rows);
             // Paging inside the private checklist updates it; the weekly post's button opens it.
             let private = c.message.flags.is_some_and(|f| f.contains(serenity::MessageFlags::EPHEMERAL));
             if private {
@@ -107,7 +101,7 @@ async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInterac
             let page = s.checkins.rate_skill(&who, group_id, skill, rating).await?;
             let (embed, rows) = render::checkins::skills(&page);
             CreateInteractionResponse::UpdateMessage(
-                CreateInteractionResponseMessage::new()
+                crate::render::response()
                     .content(format!("Saved: skill {} rated {rating}/5.", skill + 1))
                     .embed(embed)
                     .components(rows),
@@ -156,7 +150,7 @@ async fn on_modal(ctx: &serenity::Context, data: &Data, m: &ModalInteraction) ->
     let Some(CustomId::CheckInModal { group_id, week }) = CustomId::parse(&m.data.custom_id) else {
         return Err(UserError::UnsupportedForm.into());
     };
-    let who = actor::of_interaction(ctx, data, m.guild_id, m.member.as_ref(), &m.user).await?;
+    let who = actor::of_interaction(data, m.guild_id, m.member.as_ref(), &m.user).await?;
     let form = CheckinForm {
         status: modal_value(m, "status"),
         hours: modal_value(m, "hours"),
@@ -164,11 +158,11 @@ async fn on_modal(ctx: &serenity::Context, data: &Data, m: &ModalInteraction) ->
         note: modal_value(m, "note"),
     };
     let message = match data.services.checkins.submit_form(&who, group_id, week, &form).await {
-        Ok(done) => CreateInteractionResponseMessage::new().content(render::checkins::checked_in(&done)),
+        Ok(done) => crate::render::response().content(render::checkins::checked_in(&done)),
         // Nothing the member typed is lost: the form re-opens as typed, the note comes back.
         Err(BotError::User(e)) => {
             let refusal = render::checkins::form_refused(&e.to_string(), group_id, week, &form.note);
-            let message = CreateInteractionResponseMessage::new().content(refusal.content).components(refusal.buttons);
+            let message = crate::render::response().content(refusal.content).components(refusal.buttons);
             match refusal.note {
                 Some(NoteEcho::Embed(embed)) => message.embed(*embed),
                 Some(NoteEcho::File(bytes)) => message.add_file(serenity::CreateAttachment::bytes(bytes, "note.txt")),

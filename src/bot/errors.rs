@@ -137,10 +137,9 @@ pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
 
 /// Answers a failed component or modal interaction with the phrased error, ephemeral.
 pub async fn reply_to_interaction(ctx: &serenity::Context, interaction: &serenity::Interaction, e: &Error) {
-    use serenity::{CreateInteractionResponse, CreateInteractionResponseMessage, Interaction};
+    use serenity::{CreateInteractionResponse, Interaction};
     let text = phrase(e, "component interaction");
-    let response =
-        CreateInteractionResponse::Message(CreateInteractionResponseMessage::new().content(text).ephemeral(true));
+    let response = CreateInteractionResponse::Message(crate::render::response().content(text).ephemeral(true));
     let sent = match interaction {
         Interaction::Component(c) => c.create_response(ctx, response).await,
         Interaction::Modal(m) => m.create_response(ctx, response).await,

@@ -265,10 +265,7 @@ pub async fn start(
         clock: Arc::clone(&clock),
         settings: crate::service::Settings::new(
             db.clone(),
-            crate::service::settings::Defaults {
-                reminder_hours: config.reminder_hours,
-                moderator_role_name: config.moderator_role.clone(),
-            },
+            crate::service::settings::Defaults { reminder_hours: config.reminder_hours, retention: config.retention },
         ),
     };
     let services = Services::new(core.clone());
@@ -279,9 +276,8 @@ pub async fn start(
             commands: commands::all(),
             on_error: |e| Box::pin(errors::on_error(e)),
             initialize_owners: false,
-            allowed_mentions: Some(
-                serenity::CreateAllowedMentions::new().everyone(false).all_users(false).all_roles(false),
-            ),
+            // Every poise reply pings nobody (component and modal replies: `render::response`).
+            allowed_mentions: Some(crate::render::no_pings()),
             event_handler: |framework, event| Box::pin(on_event(framework, event)),
             ..Default::default()
         })
@@ -345,8 +341,24 @@ async fn on_event(
     framework: poise::FrameworkContext<'_, Data, BotError>,
     event: &serenity::FullEvent,
 ) -> Result<(), BotError> {
-    if let serenity::FullEvent::InteractionCreate { interaction } = event {
-        components::dispatch(framework.serenity_context, framework.user_data, interaction).await;
+    let settings = &framework.user_data.services.settings;
+    match event {
+        serenity::FullEvent::InteractionCreate { interaction } => {
+            components::dispatch(framework.serenity_context, framework.user_data, interaction).await;
+        }
+        // `unavailable` is an outage; otherwise the bot was removed (kicked, or the server
+        // deleted): start the retention period.
+        serenity::FullEvent::GuildDelete { incomplete, .. } if !incomplete.unavailable => {
+            if let Err(e) = settings.server_removed(incomplete.id.get()).await {
+                tracing::error!(guild = incomplete.id.get(), "cannot record the server's removal: {e}");
+            }
+        }
+        serenity::FullEvent::GuildCreate { guild, .. } => {
+            if let Err(e) = settings.server_present(guild.id.get()).await {
+                tracing::error!(guild = guild.id.get(), "cannot record the server's presence: {e}");
+            }
+        }
+        _ => {}
     }
     Ok(())
 }

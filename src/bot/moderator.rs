@@ -1,6 +1,6 @@
 //! Who counts as a moderator: Manage Server (or Administrator) in the interaction's member
-//! permissions, or the server's moderator role (`/settings moderator-role`; without one, a
-//! role named like the process-wide `--moderator-role`). Checked on the server side for
+//! permissions, or the server's moderator role, by id (`/settings moderator-role`; never by
+//! name: anyone who may create roles could copy a name). Checked on the server side for
 //! every moderator command and confirmation button, not only by command visibility.
 
 use super::{BotError, Context, Data};
@@ -14,7 +14,7 @@ pub fn manages_server(member: &Member) -> bool {
 
 /// True when `member` may use moderator commands in `guild_id`. A server whose settings
 /// cannot be read counts only Manage Server (the failure is logged).
-pub async fn is_moderator(ctx: &serenity::Context, data: &Data, guild_id: GuildId, member: &Member) -> bool {
+pub async fn is_moderator(data: &Data, guild_id: GuildId, member: &Member) -> bool {
     if manages_server(member) {
         return true;
     }
@@ -25,16 +25,7 @@ pub async fn is_moderator(ctx: &serenity::Context, data: &Data, guild_id: GuildI
             return false;
         }
     };
-    if let Some(role) = settings.moderator_role_id {
-        return member.roles.iter().any(|r| r.get() == role);
-    }
-    let Some(role_name) = settings.moderator_role_name.as_deref() else {
-        return false;
-    };
-    let Some(guild) = ctx.cache.guild(guild_id) else {
-        return false;
-    };
-    member.roles.iter().any(|r| guild.roles.get(r).is_some_and(|role| role.name.eq_ignore_ascii_case(role_name)))
+    settings.moderator_role_id.is_some_and(|role| member.roles.iter().any(|r| r.get() == role))
 }
 
 /// poise check for moderator commands.
@@ -45,7 +36,7 @@ pub async fn check(ctx: Context<'_>) -> Result<bool, BotError> {
     let Some(member) = ctx.author_member().await else {
         return Ok(false);
     };
-    Ok(is_moderator(ctx.serenity_context(), ctx.data(), guild_id, &member).await)
+    Ok(is_moderator(ctx.data(), guild_id, &member).await)
 }
 
 /// poise check for `/settings`: Manage Server only.

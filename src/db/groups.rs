@@ -64,8 +64,65 @@ macro_rules! group_row {
 }
 pub(crate) use group_row;
 
-/// Inserts a group; `Ok(None)` when the server already has a group with that name.
+/// Why a group was not inserted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotInserted {
+    /// The server already has a group with that name.
+    NameTaken,
+    /// The server already has `max_groups` groups.
+    Full,
+}
+
+/// Inserts a group unless the server has a group of that name or already `max_groups`
+/// groups (checked in the same statement, so concurrent creates cannot pass the limit).
 pub async fn insert(
+    db: &Db,
+    guild_id: u64,
+    s: &GroupSettings,
+    created_by: u64,
+    now: DateTime<Utc>,
+    max_groups: u32,
+) -> Result<std::result::Result<i64, NotInserted>> {
+    let _timer = crate::metrics::query("groups.insert");
+    let guild = to_db(guild_id);
+    let max = i64::from(max_groups);
+    let count = sqlx::query_scalar!("SELECT COUNT(*) FROM study_groups WHERE guild_id = ?", guild)
+        .fetch_one(db.sqlite())
+        .await?;
+    let (channel, role, start_date, weekday, post_time, timezone, every) = settings_binds(s);
+    let by = to_db(created_by);
+    let r = sqlx::query!(
+        "INSERT INTO study_groups (guild_id, name, channel_id, path_id, start_date, weekday, post_time,
+             timezone, mention_role_id, created_by, created_at, updated_at, live_since, every_weeks)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?11, ?12
+         WHERE (SELECT COUNT(*) FROM study_groups WHERE guild_id = ?1) < ?13
+         ON CONFLICT (guild_id, name) DO NOTHING",
+        guild,
+        s.name,
+        channel,
+        s.path_id,
+        start_date,
+        weekday,
+        post_time,
+        timezone,
+        role,
+        by,
+        now,
+        every,
+        max
+    )
+    .execute(db.sqlite())
+    .await?;
+    Ok(match r.rows_affected() {
+        1 => Ok(r.last_insert_rowid()),
+        _ if count >= max => Err(NotInserted::Full),
+        _ => Err(NotInserted::NameTaken),
+    })
+}
+
+/// Inserts a group without the per-server limit, for seeding tests and benchmarks (many
+/// groups in one fake server). `Ok(None)` when the name is taken.
+pub async fn insert_unchecked(
     db: &Db,
     guild_id: u64,
     s: &GroupSettings,

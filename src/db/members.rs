@@ -300,6 +300,10 @@ pub async fn forget(db: &Db, guild_id: u64, user_id: u64) -> Result<Forgotten> {
         .await?
         .rows_affected()
         == 1;
+    // Groups they created stay, without their id (0: nobody).
+    sqlx::query!("UPDATE study_groups SET created_by = 0 WHERE guild_id = ? AND created_by = ?", guild, user)
+        .execute(&mut *tx)
+        .await?;
     // Calendar changes they made as a moderator stay, without their name.
     sqlx::query!(
         "UPDATE calendar_log SET user_id = NULL WHERE user_id = ?
@@ -512,6 +516,17 @@ pub async fn export(db: &Db, guild_id: u64, user_id: u64) -> Result<MemberData> 
         groups_created,
         reminder_dms: reminder_dms.max(0) as u64,
     })
+}
+
+/// Turns reminder DMs off for a member Discord cannot DM (50007).
+pub async fn stop_reminder_dms(db: &Db, guild_id: u64, user_id: u64) -> Result<()> {
+    let _timer = crate::metrics::query("members.stop_reminder_dms");
+    let guild = to_db(guild_id);
+    let user = to_db(user_id);
+    sqlx::query!("UPDATE members SET remind_dm = 0 WHERE guild_id = ? AND user_id = ?", guild, user)
+        .execute(db.sqlite())
+        .await?;
+    Ok(())
 }
 
 /// Turns reminder DMs on or off for a member (creating the member row if needed).

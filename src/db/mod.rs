@@ -12,6 +12,7 @@ pub mod groups;
 pub mod members;
 pub mod posts;
 pub mod reports;
+pub mod servers;
 pub mod settings;
 
 use sqlx::SqlitePool;
@@ -131,12 +132,15 @@ pub async fn open(path: &Path) -> anyhow::Result<Db> {
         std::fs::create_dir_all(parent)
             .map_err(|e| anyhow::anyhow!("cannot create directory {}: {e}", parent.display()))?;
     }
+    restrict_file(path)?;
     let options = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
+        // Deleted rows (a forgotten note) are overwritten, not left readable in free pages.
+        .pragma("secure_delete", "ON")
         .busy_timeout(Duration::from_secs(5));
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
@@ -151,6 +155,31 @@ pub async fn open(path: &Path) -> anyhow::Result<Db> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", path.display()))?;
     Ok(Db { pool, writer: Some(Arc::new(tokio::sync::Mutex::new(Some(writer)))) })
+}
+
+/// Creates the database file readable by its owner only (mode 0600) if it is missing, and
+/// takes group and other access away from an existing one. SQLite creates the WAL and SHM
+/// files with the database file's mode, so they are 0600 too.
+fn restrict_file(path: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let created = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path);
+        match created {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let mode = std::fs::metadata(path)?.permissions().mode();
+                if mode & 0o077 != 0 {
+                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))
+                        .map_err(|e| anyhow::anyhow!("cannot make {} private (chmod 600): {e}", path.display()))?;
+                }
+            }
+            Err(e) => {
+                return Err(anyhow::anyhow!("cannot create database {}: {e}{}", path.display(), writable_hint(path)));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// When the database's directory refuses a new file, says so: the usual cause in Docker is a
@@ -192,6 +221,25 @@ mod tests {
         for id in [0, 1, 80351110224678912, i64::MAX as u64, i64::MAX as u64 + 1, u64::MAX] {
             assert_eq!(from_db(to_db(id)), id);
         }
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_database_and_its_wal_are_private_to_their_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("private.db");
+        let db = open(&path).await.unwrap();
+        sqlx::query("CREATE TABLE t (x)").execute(db.sqlite()).await.unwrap();
+        for p in [path.clone(), dir.path().join("private.db-wal"), dir.path().join("private.db-shm")] {
+            let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", p.display());
+        }
+        db.close().await;
+        // An existing world-readable file is made private on open.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        open(&path).await.unwrap().close().await;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
     }
 
     #[tokio::test]

@@ -19,7 +19,11 @@ pub fn checked_in(c: &CheckedIn) -> String {
         if c.updated { " (you had already checked in for this week, so the earlier one was replaced)" } else { "" };
     format!(
         "{verb} for week {} of **{}**: {}, {} h, confidence {}/5{note}{again}.",
-        c.week, c.view.group.name, c.entry.status, c.entry.hours, c.entry.confidence
+        c.week,
+        super::escape_markdown(&c.view.group.name),
+        c.entry.status,
+        c.entry.hours,
+        c.entry.confidence
     )
 }
 
@@ -84,7 +88,7 @@ pub fn form_refused(message: &str, group_id: i64, week: u32, note: &str) -> Form
     let mut content =
         format!("{message}\n\nNothing was saved. Press **Fix my check-in** to get the form back as you typed it.");
     let note = (!note.trim().is_empty()).then(|| {
-        let escaped = escape_markdown(note);
+        let escaped = super::escape_markdown(note);
         if escaped.chars().count() <= limits::EMBED_DESCRIPTION {
             NoteEcho::Embed(Box::new(CreateEmbed::new().title("Your note").description(escaped).colour(COLOUR)))
         } else {
@@ -95,19 +99,6 @@ pub fn form_refused(message: &str, group_id: i64, week: u32, note: &str) -> Form
         content.push_str(" Your note is below too, to copy.");
     }
     FormRefusal { content, note, buttons: vec![CreateActionRow::Buttons(vec![fix])] }
-}
-
-/// Escapes every ASCII punctuation character, so Discord shows the text exactly as written
-/// (no formatting, code blocks, mentions or links) and copying it gives the original back.
-pub fn escape_markdown(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 4);
-    for c in text.chars() {
-        if c.is_ascii_punctuation() {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// A row of 1-5 rating buttons for one item (`name` labels the first, e.g. "Q2: 1"), the
@@ -155,7 +146,7 @@ pub fn reminders(on: bool, joined: Option<&GroupView>) -> String {
         (true, Some(v)) => format!(
             "You are in **{}**: its reminders will come to you as a direct message before each weekly post \
              (keep DMs from this server open).",
-            v.group.name
+            super::escape_markdown(&v.group.name)
         ),
         (true, None) => "Reminder DMs are on. Join a group with `/join group:` to get its reminders \
                          before each weekly post."
@@ -169,7 +160,7 @@ pub fn joined(v: &GroupView, week: u32) -> String {
     format!(
         "You are in **{}** from week {week}: `/progress` counts from there, and `/remind on` sends you its \
          reminders as a direct message.",
-        v.group.name
+        super::escape_markdown(&v.group.name)
     )
 }
 
@@ -204,7 +195,7 @@ pub fn away_set(v: &GroupView, from: chrono::NaiveDate, to: chrono::NaiveDate, w
     format!(
         "Away from **{}** from {from} to {to}: week{} {}. They keep your streak, do not count as missed, and \
          you get no reminder DM for them. Check in anyway if you do study. `/away cancel` undoes it.",
-        v.group.name,
+        super::escape_markdown(&v.group.name),
         if weeks.len() == 1 { "" } else { "s" },
         list.join(", ")
     )
@@ -212,7 +203,10 @@ pub fn away_set(v: &GroupView, from: chrono::NaiveDate, to: chrono::NaiveDate, w
 
 /// `/away cancel` done.
 pub fn away_cancelled(v: &GroupView) -> String {
-    format!("Your away period in **{}** is cancelled: every week counts as usual.", v.group.name)
+    format!(
+        "Your away period in **{}** is cancelled: every week counts as usual.",
+        super::escape_markdown(&v.group.name)
+    )
 }
 
 /// The skills checklist page: the skills with their areas, a row of 1-5 buttons per skill

@@ -45,7 +45,7 @@ pub fn created(c: &Curriculum, v: &GroupView, now: DateTime<Utc>) -> String {
     };
     format!(
         "Created **{}**: {}. The first post goes out <t:{}:F>{week}.",
-        v.group.name,
+        super::escape_markdown(&v.group.name),
         describe(c, v, now),
         v.schedule().instant(first).timestamp()
     )
@@ -53,7 +53,7 @@ pub fn created(c: &Curriculum, v: &GroupView, now: DateTime<Utc>) -> String {
 
 /// `/group edit` done.
 pub fn updated(c: &Curriculum, v: &GroupView, now: DateTime<Utc>) -> String {
-    format!("Updated **{}**: {}.", v.group.name, describe(c, v, now))
+    format!("Updated **{}**: {}.", super::escape_markdown(&v.group.name), describe(c, v, now))
 }
 
 /// `/group list`: one line per group, with its last delivery failure, in pages.
@@ -62,14 +62,23 @@ pub fn list(c: &Curriculum, groups: &[Listed], now: DateTime<Utc>) -> Vec<Vec<Cr
     for l in groups {
         let group = match l {
             Listed::Ok(v) => {
-                lines.push(format!("**{}** (id {}): {}", v.group.name, v.group.id, describe(c, v, now)));
+                lines.push(format!(
+                    "**{}** (id {}): {}",
+                    super::escape_markdown(&v.group.name),
+                    v.group.id,
+                    describe(c, v, now)
+                ));
                 if let Some(m) = missed_line(v) {
                     lines.push(m);
                 }
                 &v.group
             }
             Listed::Unschedulable { group, reason } => {
-                lines.push(format!("**{}** (id {}): cannot be scheduled: {reason}", group.name, group.id));
+                lines.push(format!(
+                    "**{}** (id {}): cannot be scheduled: {reason}",
+                    super::escape_markdown(&group.name),
+                    group.id
+                ));
                 group
             }
         };
@@ -95,7 +104,7 @@ pub fn missed_line(v: &GroupView) -> Option<String> {
 
 /// The text beside `/calendar`'s file.
 pub fn calendar_note(v: &GroupView, sessions: &[crate::calendar::Upcoming]) -> String {
-    let name = &v.group.name;
+    let name = &super::escape_markdown(&v.group.name);
     match (sessions.first(), sessions.last()) {
         (Some(first), Some(last)) => format!(
             "**{name}**: {} upcoming session{}, from <t:{}:f> (week {}) to <t:{}:f> (week {}). Open the file to \
@@ -134,7 +143,7 @@ pub fn change_line(c: &CalendarChange) -> String {
 
 /// A calendar change done (`/group pause`, `resume`, `skip`, `unskip`, `repeat`, `jump`).
 pub fn changed(ch: &Changed) -> String {
-    let name = &ch.view.group.name;
+    let name = &super::escape_markdown(&ch.view.group.name);
     let c = &ch.change;
     let on = c.on;
     let week = c.week.unwrap_or(0);
@@ -168,7 +177,7 @@ pub fn changed(ch: &Changed) -> String {
 }
 
 fn next_line(v: &GroupView, next: Option<&Next>) -> String {
-    let name = &v.group.name;
+    let name = &super::escape_markdown(&v.group.name);
     match next {
         None if v.group.paused => format!("**{name}** is paused: nothing is scheduled until `/group resume`."),
         None => format!("**{name}** has finished its path: nothing more is scheduled."),
@@ -201,7 +210,7 @@ pub fn confirm_buttons(confirm: CustomId, label: &str) -> Vec<CreateActionRow> {
 
 /// The question before `/group delete`.
 pub fn delete_prompt(v: &GroupView) -> (CreateEmbed, Vec<CreateActionRow>) {
-    let embed = CreateEmbed::new().title(format!("Delete {}?", v.group.name)).description(
+    let embed = CreateEmbed::new().title(format!("Delete {}?", super::escape_markdown(&v.group.name))).description(
         "This deletes the group with every check-in and self-assessment rating in it. It cannot be undone.",
     );
     (embed, confirm_buttons(CustomId::DeleteGroup { group_id: v.group.id }, "Delete"))
@@ -214,12 +223,12 @@ pub fn shown_week(c: &Curriculum, shown: &ShownWeek<'_>) -> (Option<String>, Vec
         ShownWeek::Finished { view, total } => (
             Some(format!(
                 "**{}** has finished all {total} weeks. Look back at any week with `/week number:`.",
-                view.group.name
+                super::escape_markdown(&view.group.name)
             )),
             Vec::new(),
         ),
         ShownWeek::Week { view, path, week, reason } => {
-            let name = &view.group.name;
+            let name = &super::escape_markdown(&view.group.name);
             let note = match reason {
                 WeekReason::Asked | WeekReason::Current => None,
                 WeekReason::NotStarted { first } => {
@@ -240,7 +249,12 @@ pub const NO_GROUPS: &str = "No study groups yet. Create one with `/group create
 pub fn posted_now(v: &GroupView, outcome: PostNow) -> String {
     let g = &v.group;
     match outcome {
-        PostNow::Posted => format!("Posted this week's session of **{}** in <#{}>.", g.name, g.channel_id),
-        PostNow::AlreadyOut => format!("This week's post of **{}** is already out; nothing was posted twice.", g.name),
+        PostNow::Posted => {
+            format!("Posted this week's session of **{}** in <#{}>.", super::escape_markdown(&g.name), g.channel_id)
+        }
+        PostNow::AlreadyOut => format!(
+            "This week's post of **{}** is already out; nothing was posted twice.",
+            super::escape_markdown(&g.name)
+        ),
     }
 }

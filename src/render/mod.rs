@@ -21,6 +21,21 @@ use serenity::all::{
     CreateEmbedFooter, CreateMessage, RoleId,
 };
 
+/// Text that members or moderators chose (display names, group names, notes), safe in
+/// markdown: every ASCII punctuation character is escaped, so Discord shows it exactly as
+/// written (no formatting, code blocks, masked links or mentions) and copying it gives the
+/// original back.
+pub fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    for c in text.chars() {
+        if c.is_ascii_punctuation() {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Accent colour of the bot's embeds.
 pub const COLOUR: u32 = 0x2B6CB0;
 
@@ -213,7 +228,7 @@ pub fn week_buttons(group_id: i64, week: u32, skills: bool) -> CreateActionRow {
 /// The complete weekly post for a group: role mention (if any), week and question embeds,
 /// and the Check in / Rate yourself buttons. Only the group's role can be pinged.
 pub fn week_post(c: &Curriculum, path: &PathFile, week: &Week, target: &PostTarget) -> CreateMessage {
-    let who = target.group_name.as_deref().map(|g| format!(" for **{g}**")).unwrap_or_default();
+    let who = target.group_name.as_deref().map(|g| format!(" for **{}**", escape_markdown(g))).unwrap_or_default();
     let mut content = format!("This week's session{who}: week {} of *{}*.", week.number, path.path.name);
     if target.phase_intro
         && let Some(intro) = phase_intro(path, week)
@@ -226,7 +241,7 @@ pub fn week_post(c: &Curriculum, path: &PathFile, week: &Week, target: &PostTarg
     if let Some(at) = target.next_after_break {
         content = format!("{content}\nNo sessions after this one until <t:{}:D>.", at.timestamp());
     }
-    let mut mentions = CreateAllowedMentions::new().everyone(false).all_users(false).all_roles(false);
+    let mut mentions = no_pings();
     if let Some(role) = target.mention_role {
         content = format!("<@&{role}> {content}");
         mentions = mentions.roles(vec![RoleId::new(role)]);
@@ -291,7 +306,15 @@ pub fn group_by_kind<'a>(resources: impl IntoIterator<Item = &'a Resource>) -> V
         .collect()
 }
 
-fn no_pings() -> CreateAllowedMentions {
+/// The body of every interaction response message (component and modal replies, error
+/// replies): pings nobody. Start every such response here.
+pub fn response() -> serenity::all::CreateInteractionResponseMessage {
+    serenity::all::CreateInteractionResponseMessage::new().allowed_mentions(no_pings())
+}
+
+/// Pings nobody: the allowed mentions of every body the bot sends except a weekly post,
+/// which may ping its group's role.
+pub fn no_pings() -> CreateAllowedMentions {
     CreateAllowedMentions::new().everyone(false).all_users(false).all_roles(false)
 }
 

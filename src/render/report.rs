@@ -16,7 +16,13 @@ fn conf(c: Option<f64>) -> String {
 
 /// Strips characters that would format or mention in Discord markdown.
 fn plain(name: &str) -> String {
-    plain_keep(name).chars().take(40).collect()
+    let short: String = name.chars().take(40).collect();
+    super::escape_markdown(&short)
+}
+
+/// A name inside a code block: markdown does not render there, but a backtick would end it.
+fn in_code(name: &str) -> String {
+    name.chars().map(|c| if c == '`' || c.is_control() { ' ' } else { c }).collect()
 }
 
 /// The group-level part: summary, per-week table and hardest topics (safe to post publicly).
@@ -77,7 +83,7 @@ pub fn members_embed(r: &Report) -> CreateEmbed {
         let away = if m.away_weeks > 0 { format!("  away {}", m.away_weeks) } else { String::new() };
         lines.push(format!(
             "{:<20} {:>5}  {:>6}  {:>4}  {:>4}{away}",
-            plain(&m.display_name).chars().take(20).collect::<String>(),
+            in_code(&m.display_name).chars().take(20).collect::<String>(),
             format!("{}/{}", m.weeks_checked_in, m.weeks_active),
             m.current_streak,
             m.last_checkin_week.map(|w| w.to_string()).unwrap_or_else(|| "-".into()),
@@ -145,15 +151,10 @@ pub fn overview_line(g: &GroupOverview) -> String {
     format!("**{}** · {state} · check-ins {rate} · {} at risk{last}{error}", plain(&g.name), g.at_risk)
 }
 
-/// A line of text with markdown and mentions taken out, at most `max` characters.
+/// A line of text, at most `max` characters, escaped for markdown.
 fn plain_line(s: &str, max: usize) -> String {
     let one: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    crate::limits::truncate(&plain_keep(&one), max)
-}
-
-/// [`plain`] without its length cut.
-fn plain_keep(s: &str) -> String {
-    s.chars().filter(|c| !matches!(c, '*' | '_' | '`' | '~' | '|' | '<' | '>' | '@' | '#')).collect()
+    super::escape_markdown(&crate::limits::truncate(&one, max))
 }
 
 fn overview_lines(groups: &[GroupOverview], max: usize) -> String {

@@ -5,10 +5,9 @@ use crate::weeks::weekday_name;
 
 fn lines(e: &Effective, own: &ServerSettings) -> String {
     let default = |set: bool| if set { "" } else { " (default)" };
-    let role = match (e.moderator_role_id, &e.moderator_role_name) {
-        (Some(r), _) => format!("<@&{r}> and members with Manage Server"),
-        (None, Some(name)) => format!("roles named \"{name}\" and members with Manage Server (default)"),
-        (None, None) => "members with Manage Server only".to_string(),
+    let role = match e.moderator_role_id {
+        Some(r) => format!("<@&{r}> and members with Manage Server"),
+        None => "members with Manage Server only".to_string(),
     };
     let digest = match &e.digest {
         Some(d) => format!(

@@ -1,9 +1,11 @@
 //! CSV exports of a report, written with the `csv` crate (RFC 4180 quoting, so commas,
 //! quotes and newlines in names and notes survive a round trip).
 //!
-//! Ids are decimal u64 strings. Text that members typed (display names, notes) and that
-//! starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, so a
-//! spreadsheet opening the file shows it as text instead of running it as a formula.
+//! Every field is quoted. Ids are decimal u64 strings. In text that members typed (display
+//! names, notes), every segment (split at `,`, `;`, tabs and line breaks, as a spreadsheet
+//! in any locale might split it) whose first non-space character starts a formula (`=`, `+`,
+//! `-`, `@`, or their full-width forms `＝` `＋` `－` `＠`) gets a `'` before that character,
+//! so a spreadsheet shows it as text instead of running it.
 
 use super::{CheckinRow, MemberRow, Report};
 
@@ -50,7 +52,7 @@ pub struct CheckinsCsv<W: std::io::Write> {
 impl<W: std::io::Write> CheckinsCsv<W> {
     /// Starts the file with its header.
     pub fn new(out: W) -> ::csv::Result<Self> {
-        let mut w = ::csv::Writer::from_writer(out);
+        let mut w = writer(out);
         w.write_record(CHECKINS_HEADER)?;
         Ok(CheckinsCsv { w })
     }
@@ -108,7 +110,7 @@ fn try_write_csv<const N: usize>(
     header: [&str; N],
     rows: impl Iterator<Item = Vec<String>>,
 ) -> Result<String, Box<dyn std::error::Error>> {
-    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let mut w = writer(Vec::new());
     w.write_record(header)?;
     for row in rows {
         w.write_record(&row)?;
@@ -128,7 +130,61 @@ pub(crate) fn decimal(x: f64, places: usize) -> String {
     }
 }
 
-/// Prefixes `'` to text a spreadsheet would read as a formula.
+/// A CSV writer that quotes every field.
+fn writer<W: std::io::Write>(out: W) -> ::csv::Writer<W> {
+    ::csv::WriterBuilder::new().quote_style(::csv::QuoteStyle::Always).from_writer(out)
+}
+
+/// Characters that start a formula in a spreadsheet cell.
+const FORMULA_STARTS: [char; 8] = ['=', '+', '-', '@', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}'];
+
+/// Where a spreadsheet may start a new cell inside one field.
+fn is_separator(c: char) -> bool {
+    matches!(c, ',' | ';' | '\t' | '\r' | '\n')
+}
+
+/// Puts `'` before every formula start that begins a segment (after leading spaces).
 pub(crate) fn spreadsheet_safe(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() }
+    let mut out = String::with_capacity(s.len() + 2);
+    let mut segment_start = true;
+    for c in s.chars() {
+        if segment_start && FORMULA_STARTS.contains(&c) {
+            out.push('\'');
+        }
+        out.push(c);
+        if is_separator(c) {
+            segment_start = true;
+        } else if !c.is_whitespace() {
+            segment_start = false;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_starts_are_neutralised_in_every_segment() {
+        for (typed, safe) in [
+            ("=1+1", "'=1+1"),
+            ("x;=cmd|' /C calc'!A0;", "x;'=cmd|' /C calc'!A0;"),
+            ("  =HYPERLINK(\"x\")", "  '=HYPERLINK(\"x\")"),
+            ("a,\t@SUM(A1)", "a,\t'@SUM(A1)"),
+            ("\u{FF1D}1+1", "'\u{FF1D}1+1"),
+            ("ok; \u{FF0B}2", "ok; '\u{FF0B}2"),
+            ("line\n-2+3", "line\n'-2+3"),
+            ("plain text, 3-4 hours", "plain text, 3-4 hours"),
+            ("a=b", "a=b"),
+        ] {
+            assert_eq!(spreadsheet_safe(typed), safe, "{typed:?}");
+        }
+    }
+
+    #[test]
+    fn every_field_is_quoted() {
+        let out = try_write_csv(["a", "b"], [vec!["1".to_string(), spreadsheet_safe("x;=cmd")]].into_iter()).unwrap();
+        assert_eq!(out, "\"a\",\"b\"\n\"1\",\"x;'=cmd\"\n");
+    }
 }

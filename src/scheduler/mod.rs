@@ -65,7 +65,24 @@ pub struct Scheduler {
     job: Mutex<Option<tokio_cron_scheduler::JobScheduler>>,
     /// When the last tick ended, on the real clock (readiness: the scheduler is not stuck).
     last_tick: std::sync::Mutex<Option<std::time::Instant>>,
+    /// Reminder DMs of posts just sent, by group: sent after the group's lock is released.
+    pending_dms: std::sync::Mutex<HashMap<i64, Vec<DmJob>>>,
 }
+
+/// The reminder DMs of one reminder post, to send once its delivery is complete.
+struct DmJob {
+    view: GroupView,
+    text: String,
+    post_id: i64,
+    week: u32,
+}
+
+/// Reminder DMs of one reminder in flight at once (each is still paced per request).
+pub const DM_CONCURRENCY: usize = 4;
+
+/// Discord's error code for a user who cannot be sent a DM (DMs closed, blocked, no server
+/// in common).
+const CANNOT_DM: isize = 50007;
 
 fn err_text(e: &serenity::Error) -> String {
     use serenity::HttpError;
@@ -166,7 +183,30 @@ impl Scheduler {
             group_locks: std::sync::Mutex::new(HashMap::new()),
             job: Mutex::new(None),
             last_tick: std::sync::Mutex::new(None),
+            pending_dms: std::sync::Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Purges the data of servers that removed the bot longer ago than the retention period
+    /// (and did not add it back). One server's failure does not stop the others.
+    async fn purge_removed_servers(&self, now: DateTime<Utc>) {
+        let before = now - self.core.settings.defaults().retention;
+        let due = match db::servers::due_for_purge(&self.core.db, before).await {
+            Ok(d) => d,
+            Err(e) => {
+                warn!("cannot list removed servers: {e}");
+                return;
+            }
+        };
+        for guild in due {
+            match db::servers::purge(&self.core.db, guild).await {
+                Ok((groups, members)) => {
+                    self.groups.calendar_changed(guild);
+                    info!(guild, groups, members, "purged the data of a server that removed the bot");
+                }
+                Err(e) => error!(guild, "cannot purge a removed server's data: {e}"),
+            }
+        }
     }
 
     /// Real time since the last tick ended; `None` before the first.
@@ -253,6 +293,7 @@ impl Scheduler {
         let (sent, failed) = self.tick_digests(now).await;
         report.sent += sent;
         report.failed += failed;
+        self.purge_removed_servers(now).await;
         self.pace.tidy();
         self.group_locks
             .lock()
@@ -273,7 +314,19 @@ impl Scheduler {
     async fn tick_group(&self, group: Group, now: DateTime<Utc>) -> (usize, usize) {
         let id = group.id;
         let lock = self.group_lock(id);
-        let _delivering = lock.lock().await;
+        let delivering = lock.lock().await;
+        let counts = self.deliver_due(group, now).await;
+        drop(delivering);
+        let jobs = self.pending_dms.lock().unwrap_or_else(|p| p.into_inner()).remove(&id).unwrap_or_default();
+        for job in jobs {
+            self.send_dms(&job.view, &job.text, job.post_id, job.week).await;
+        }
+        counts
+    }
+
+    /// Under the group's lock: what is due for it, delivered in order (sent, failed).
+    async fn deliver_due(&self, group: Group, now: DateTime<Utc>) -> (usize, usize) {
+        let id = group.id;
         let view = match self.groups.view_of(group).await {
             Ok(v) => v,
             Err(e) => {
@@ -597,14 +650,17 @@ impl Scheduler {
                     ),
                     false => None,
                 };
-                self.send_dms(view, &text, post_id, w).await;
+                // The DMs go out once the group's lock is released (`tick_group`).
+                let job = DmJob { view: view.clone(), text, post_id, week: w };
+                self.pending_dms.lock().unwrap_or_else(|p| p.into_inner()).entry(group.id).or_default().push(job);
                 Ok((message, None))
             }
         }
     }
 
-    /// Reminder DMs to members who opted in; one member's closed DMs do not stop the rest.
-    /// Each is claimed first, so none goes out twice, even across a crash.
+    /// Reminder DMs to members who opted in, [`DM_CONCURRENCY`] at a time; one member's closed
+    /// DMs do not stop the rest. Each is claimed first, so none goes out twice, even across a
+    /// crash. Called with no lock held.
     async fn send_dms(&self, view: &GroupView, text: &str, post_id: i64, week: u32) {
         let Ok(http) = self.http() else { return };
         let users = match posts::dm_subscribers(&self.core.db, view.group.guild_id, view.group.id).await {
@@ -623,29 +679,48 @@ impl Scheduler {
             }
         };
         let users: Vec<u64> = users.into_iter().filter(|u| !away.get(u).is_some_and(|w| w.contains(&week))).collect();
-        for u in users {
-            match posts::claim_dm(&self.core.db, post_id, u, self.core.now()).await {
-                Ok(true) => {}
-                Ok(false) => continue,
-                Err(e) => {
-                    warn!(group = view.group.id, user = u, "cannot claim the reminder DM, not sending it: {e}");
-                    continue;
-                }
-            }
-            let result = async {
-                self.pace.request().await;
-                let dm = UserId::new(u).create_dm_channel(http.as_ref()).await?;
-                self.pace.message(dm.id.get()).await;
-                dm.id.send_message(http.as_ref(), render::reminder_message(text.to_string())).await
-            }
+        futures_util::stream::iter(users)
+            .for_each_concurrent(DM_CONCURRENCY, |u| self.send_dm(view, http, text, post_id, u))
             .await;
-            if let Err(e) = posts::complete_dm(&self.core.db, post_id, u, result.is_ok()).await {
-                warn!(group = view.group.id, user = u, "cannot record the reminder DM: {e}");
+    }
+
+    /// One member's reminder DM: claimed, sent, recorded. A member Discord reports as
+    /// unreachable (50007) gets no more reminder DMs until they turn them on again.
+    async fn send_dm(&self, view: &GroupView, http: &Arc<Http>, text: &str, post_id: i64, u: u64) {
+        let guild = view.group.guild_id;
+        match posts::claim_dm(&self.core.db, post_id, u, self.core.now()).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => {
+                warn!(group = view.group.id, user = u, "cannot claim the reminder DM, not sending it: {e}");
+                return;
             }
-            match result {
-                Ok(_) => crate::metrics::post("reminder_dm", "sent", None),
-                Err(e) => {
-                    crate::metrics::post("reminder_dm", "failed", None);
+        }
+        let result = async {
+            self.pace.request().await;
+            let dm = UserId::new(u).create_dm_channel(http.as_ref()).await?;
+            self.pace.message(dm.id.get()).await;
+            dm.id.send_message(http.as_ref(), render::reminder_message(text.to_string())).await
+        }
+        .await;
+        if let Err(e) = posts::complete_dm(&self.core.db, post_id, u, result.is_ok()).await {
+            warn!(group = view.group.id, user = u, "cannot record the reminder DM: {e}");
+        }
+        match result {
+            Ok(_) => crate::metrics::post("reminder_dm", "sent", None),
+            Err(e) => {
+                crate::metrics::post("reminder_dm", "failed", None);
+                let unreachable = matches!(&e, serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) if r.error.code == CANNOT_DM);
+                if unreachable {
+                    info!(
+                        group = view.group.id,
+                        user = u,
+                        "member cannot be sent DMs (50007): reminder DMs turned off"
+                    );
+                    if let Err(e) = db::members::stop_reminder_dms(&self.core.db, guild, u).await {
+                        warn!(user = u, "cannot turn off reminder DMs: {e}");
+                    }
+                } else {
                     warn!(group = view.group.id, user = u, "reminder DM failed: {}", err_text(&e));
                 }
             }

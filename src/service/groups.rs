@@ -108,6 +108,9 @@ pub struct Upcoming {
 /// `/group next` lists at most this many calendar changes (the latest).
 pub const CHANGES_SHOWN: u32 = 8;
 
+/// A server has at most this many groups: every one fits the group option's autocomplete.
+pub const MAX_GROUPS: usize = crate::limits::CHOICES;
+
 /// A skipped range or a pause with an end covers at most this many sessions.
 pub const MAX_BREAK_SESSIONS: u32 = 52;
 
@@ -410,8 +413,11 @@ impl GroupService {
             let path = self.core.curriculum.path(&settings.path_id).ok_or_else(|| Error::internal("validated path"))?;
             check_week(path, week)?;
         }
-        let Some(id) = db::groups::insert(&self.core.db, actor.guild_id, &settings, actor.user_id, now).await? else {
-            return Err(UserError::NameTaken(settings.name).into());
+        let max = MAX_GROUPS as u32;
+        let id = match db::groups::insert(&self.core.db, actor.guild_id, &settings, actor.user_id, now, max).await? {
+            Ok(id) => id,
+            Err(db::groups::NotInserted::NameTaken) => return Err(UserError::NameTaken(settings.name).into()),
+            Err(db::groups::NotInserted::Full) => return Err(UserError::TooManyGroups(MAX_GROUPS).into()),
         };
         self.changed(actor.guild_id);
         let view = self.by_id(actor.guild_id, id).await?;
@@ -800,7 +806,7 @@ mod tests {
             clock: std::sync::Arc::new(clock),
             settings: crate::service::Settings::new(
                 db.clone(),
-                crate::service::settings::Defaults { reminder_hours: 24, moderator_role_name: None },
+                crate::service::settings::Defaults { reminder_hours: 24, retention: chrono::Duration::days(30) },
             ),
         };
         let groups = GroupService::new(core);

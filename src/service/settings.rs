@@ -20,8 +20,8 @@ pub const CACHE_FOR: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone)]
 pub struct Defaults {
     pub reminder_hours: u32,
-    /// A role *name* that counts as moderator in every server (`--moderator-role`).
-    pub moderator_role_name: Option<String>,
+    /// How long a server's data is kept after the bot was removed from it.
+    pub retention: chrono::Duration,
 }
 
 /// Servers' settings, cached; cheap to clone and shared by every service and the scheduler.
@@ -69,7 +69,6 @@ impl Settings {
     pub fn apply(&self, s: &ServerSettings) -> Effective {
         Effective {
             moderator_role_id: s.moderator_role_id,
-            moderator_role_name: self.defaults.moderator_role_name.clone(),
             reminder_hours: s.reminder_hours.unwrap_or(self.defaults.reminder_hours),
             channel_reminders: s.channel_reminders.unwrap_or(true),
             digest: s.digest.clone(),
@@ -114,6 +113,25 @@ pub struct SettingsService {
 impl SettingsService {
     pub fn new(core: Core) -> SettingsService {
         SettingsService { core }
+    }
+
+    /// The bot was removed from a server (not an outage): its data is purged after the
+    /// retention period unless the bot comes back.
+    pub async fn server_removed(&self, guild_id: u64) -> Result<()> {
+        tracing::info!(
+            guild = guild_id,
+            "removed from a server: its data is purged in {} days unless the bot is added back",
+            self.core.settings.defaults().retention.num_days()
+        );
+        Ok(db::servers::removed(&self.core.db, guild_id, self.core.now()).await?)
+    }
+
+    /// The bot is in a server: a pending purge of its data is cancelled.
+    pub async fn server_present(&self, guild_id: u64) -> Result<()> {
+        if db::servers::present(&self.core.db, guild_id).await? {
+            tracing::info!(guild = guild_id, "added back to a server: its data is kept");
+        }
+        Ok(())
     }
 
     /// What applies in a server (for the edge's moderator check).

@@ -51,11 +51,12 @@ pub fn config(fake: &FakeDiscord, mode: Mode, db_path: PathBuf) -> Config {
             Mode::Tls => studybot::config::DEFAULT_DISCORD_API.to_string(),
         },
         dev_guild: Some(defaults::GUILD),
-        moderator_role: None,
         reminder_hours: 24,
         log: "warn".into(),
         log_format: Default::default(),
         metrics_addr: None,
+        retention: chrono::Duration::days(30),
+        warnings: Vec::new(),
     }
 }
 
@@ -76,6 +77,8 @@ impl TestBot {
         let db_path = dir.path().join("test.db");
         let db = studybot::db::open(&db_path).await.expect("open db");
         let clock = ManualClock::new(utc(now));
+        // Every body studybot sends must say who may be pinged, for the whole suite.
+        fake.require_allowed_mentions();
         let mut tb = TestBot { fake, bot: None, db, clock, mode, db_path, tweak, _dir: dir };
         tb.boot().await;
         tb

@@ -218,6 +218,13 @@ impl FakeDiscord {
         panic!("user {user_id} is not a member of any configured guild");
     }
 
+    /// From now on, every message body with content or embeds (channel messages, interaction
+    /// responses, follow-ups, edits) must set `allowed_mentions`; one that does not is a
+    /// violation (and fails `finish`).
+    pub fn require_allowed_mentions(&self) {
+        self.lock().require_mentions = true;
+    }
+
     /// Makes DMs to this user fail with 403 / 50007.
     pub fn close_dms(&self, user_id: u64) {
         self.lock().dm_closed.insert(user_id);

@@ -35,6 +35,9 @@ pub(crate) fn callback_route(cfg: &Cfg, st: &mut St, iid: &str, token: &str, bod
     if let Err(o) = check_or_invalid(limits::check_interaction_response(body)) {
         return o;
     }
+    if matches!(kind, 4 | 7) {
+        crate::rest::require_mentions(st, "POST", path.clone(), &body["data"]);
+    }
     let data = body["data"].clone();
     let flags = data["flags"].as_u64().unwrap_or(0);
     let channel_id = st.interactions[token].channel_id;
@@ -110,6 +113,7 @@ pub(crate) fn webhook_route(
             if let Err(o) = check_or_invalid(limits::check_message(body)) {
                 return o;
             }
+            crate::rest::require_mentions(st, "POST", path.clone(), body);
             let ix = &st.interactions[token];
             // The first follow-up after a deferred message (type 5) fills the deferred original.
             let becomes_original = cb_kind == 5 && ix.original.is_none();
@@ -146,6 +150,7 @@ pub(crate) fn webhook_route(
                     if let Err(o) = check_or_invalid(limits::check_message(body)) {
                         return o;
                     }
+                    crate::rest::require_mentions(st, "PATCH", path.clone(), body);
                     let kind = if original {
                         TokenEventKind::EditOriginal
                     } else {

@@ -615,6 +615,20 @@ pub(crate) fn check_or_invalid(problems: Vec<String>) -> Result<(), Out> {
     if problems.is_empty() { Ok(()) } else { Err(Out::Invalid(problems)) }
 }
 
+/// Records a violation when a message body with content or embeds sets no
+/// `allowed_mentions` (once `FakeDiscord::require_allowed_mentions` was called): a bot should
+/// say who may be pinged on every body it sends, or Discord pings whatever the text mentions.
+pub(crate) fn require_mentions(st: &mut St, method: &str, path: String, body: &Value) {
+    if !st.require_mentions {
+        return;
+    }
+    let has_text = body["content"].as_str().is_some_and(|c| !c.is_empty())
+        || body["embeds"].as_array().is_some_and(|e| !e.is_empty());
+    if has_text && !body["allowed_mentions"].is_object() {
+        violation(st, method, path, "a message body without allowed_mentions", body);
+    }
+}
+
 pub(crate) fn violation(st: &mut St, method: &str, path: String, problem: &str, body: &Value) {
     st.violations.push(Violation { method: method.into(), path, problems: vec![problem.into()], body: body.clone() });
 }
@@ -661,6 +675,7 @@ pub(crate) fn channel_route(
             if let Err(o) = check_or_invalid(limits::check_message(body)) {
                 return o;
             }
+            require_mentions(st, "POST", format!("/channels/{cid}/messages"), body);
             let nonce = match &body["nonce"] {
                 Value::String(s) => Some(s.clone()),
                 Value::Number(n) => Some(n.to_string()),
@@ -722,6 +737,7 @@ pub(crate) fn channel_route(
                     if let Err(o) = check_or_invalid(limits::check_message(body)) {
                         return o;
                     }
+                    require_mentions(st, "PATCH", format!("/channels/{cid}/messages/{mid}"), body);
                     let mut msg = stored.msg;
                     apply_edit(st, &mut msg, body, files);
                     st.messages.get_mut(&mid).unwrap().msg = msg.clone();

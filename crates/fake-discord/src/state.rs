@@ -143,6 +143,9 @@ pub(crate) struct St {
     pub(crate) requests: Vec<Recorded>,
     pub(crate) unhandled: Vec<Recorded>,
     pub(crate) violations: Vec<Violation>,
+    /// Every message body with content or embeds must set `allowed_mentions`
+    /// (`FakeDiscord::require_allowed_mentions`).
+    pub(crate) require_mentions: bool,
     pub(crate) faults: Vec<Fault>,
     pub(crate) count_429: usize,
     pub(crate) count_5xx: usize,

@@ -49,6 +49,7 @@ pub async fn group(_ctx: Context<'_>) -> Result<(), BotError> {
 }
 
 pub async fn autocomplete_group(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
+    let partial = crate::limits::autocomplete_input(partial);
     let Some(guild) = ctx.guild_id() else {
         return CreateAutocompleteResponse::new();
     };
@@ -63,6 +64,7 @@ pub async fn autocomplete_group(ctx: Context<'_>, partial: &str) -> CreateAutoco
 }
 
 async fn autocomplete_path(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
+    let partial = crate::limits::autocomplete_input(partial);
     let choices = ctx
         .data()
         .curriculum
@@ -74,6 +76,7 @@ async fn autocomplete_path(ctx: Context<'_>, partial: &str) -> CreateAutocomplet
 }
 
 pub async fn autocomplete_timezone(_ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
+    let partial = crate::limits::autocomplete_input(partial);
     let choices = timezone_suggestions(partial, crate::limits::CHOICES)
         .into_iter()
         .map(|n| AutocompleteChoice::new(n, n))

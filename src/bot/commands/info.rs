@@ -26,6 +26,7 @@ pub async fn help(ctx: Context<'_>) -> Result<(), BotError> {
 }
 
 pub async fn autocomplete_path(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
+    let partial = crate::limits::autocomplete_input(partial);
     let choices = catalog::paths_matching(&ctx.data().curriculum, partial)
         .take(crate::limits::CHOICES)
         .map(|p| AutocompleteChoice::new(p.path.name.clone(), p.path.id.clone()))
@@ -66,6 +67,7 @@ pub async fn tracks(ctx: Context<'_>) -> Result<(), BotError> {
 }
 
 async fn autocomplete_track(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
+    let partial = crate::limits::autocomplete_input(partial);
     let choices = catalog::tracks_matching(&ctx.data().curriculum, partial)
         .take(crate::limits::CHOICES)
         .map(|t| AutocompleteChoice::new(t.name.clone(), t.id.clone()))

@@ -1,0 +1,216 @@
+//! Security and privacy end to end: deletion that deletes, retention after the bot is
+//! removed from a server, the per-server group limit, closed DMs, and names that cannot
+//! format. (Every body the fake receives must carry `allowed_mentions`: the fake records a
+//! violation otherwise, and every test's `finish` fails on it.)
+
+mod support;
+
+use fake_discord::{Slash, defaults};
+use serde_json::json;
+use studybot::db::{groups as db_groups, members};
+use studybot::model::{GroupSettings, Schedule};
+use support::harness::{Mode, T, TestBot};
+
+const NOW: &str = "2026-11-23T12:00:00Z";
+const NOTE: &str = "QZX-secret-note-8841 about my week";
+
+fn checkin() -> Slash {
+    Slash::new("checkin").integer("status", 0).number("hours", 2.0).integer("confidence", 4)
+}
+
+/// Every byte of the database file and its WAL.
+fn db_bytes(tb: &TestBot) -> Vec<u8> {
+    let mut all = std::fs::read(&tb.db_path).unwrap();
+    let wal = tb.db_path.with_extension("db-wal");
+    if let Ok(w) = std::fs::read(wal) {
+        all.extend(w);
+    }
+    all
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+/// After `/forget-me` and a checkpoint the note's bytes are nowhere in the database files
+/// (secure_delete), and the group the member created no longer names them.
+#[tokio::test]
+async fn a_forgotten_note_is_gone_from_the_database_file() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let g = tb.create_group("Evenings", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
+    tb.set_now("2026-11-23T19:00:00Z");
+    let r = tb.run(checkin().string("note", NOTE).by(&tb.moderator())).await;
+    assert!(r.text().contains("week 1"), "{}", r.text());
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(tb.db.sqlite()).await.unwrap();
+    assert!(contains(&db_bytes(&tb), NOTE), "the note is stored");
+
+    let r = tb.run(Slash::new("forget-me").by(&tb.moderator())).await;
+    let done = tb.fake.click_button(&tb.moderator(), &r.message, "sb:fg").await.wait_reply(T).await;
+    assert!(done.content.contains("deleted 1 check-ins"), "{}", done.content);
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(tb.db.sqlite()).await.unwrap();
+    assert!(!contains(&db_bytes(&tb), NOTE), "the forgotten note is still readable in the file");
+    let by: i64 = sqlx::query_scalar("SELECT created_by FROM study_groups WHERE id = ?")
+        .bind(g)
+        .fetch_one(tb.db.sqlite())
+        .await
+        .unwrap();
+    assert_eq!(by, 0, "the group no longer names its creator");
+    tb.finish().await;
+}
+
+async fn rows_of_guild(tb: &TestBot) -> i64 {
+    let g = studybot::db::to_db(defaults::GUILD);
+    let mut n = 0;
+    for table in ["study_groups", "members", "checkins", "server_settings"] {
+        let c: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table} WHERE guild_id = ?")))
+                .bind(g)
+                .fetch_one(tb.db.sqlite())
+                .await
+                .unwrap();
+        n += c;
+    }
+    n
+}
+
+/// Removed from a server: its data is kept through the grace period, purged after it; an
+/// outage (unavailable) starts nothing, and coming back cancels the purge.
+#[tokio::test]
+async fn a_removed_servers_data_is_purged_after_the_grace_period_unless_the_bot_comes_back() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    tb.create_group("Evenings", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
+    tb.set_now("2026-11-23T19:00:00Z");
+    tb.run(checkin().by(&tb.member())).await;
+    tb.run(Slash::new("settings").sub("reminders").integer("hours", 6).by(&tb.moderator())).await;
+    let before = rows_of_guild(&tb).await;
+    assert!(before >= 4, "{before}");
+
+    // An outage is not a removal.
+    tb.fake.dispatch("GUILD_DELETE", json!({"id": defaults::GUILD.to_string(), "unavailable": true}));
+    // Removed, then added back: kept.
+    tb.fake.dispatch("GUILD_DELETE", json!({"id": defaults::GUILD.to_string()}));
+    support::within(5.0, "removal recorded", async {
+        loop {
+            let n: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM removed_servers").fetch_one(tb.db.sqlite()).await.unwrap();
+            if n == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    tb.set_now("2026-12-20T00:00:00Z");
+    tb.tick().await;
+    assert_eq!(rows_of_guild(&tb).await, before, "kept during the 30 days");
+    tb.fake.add_guild(fake_discord::GuildSpec::default_test_guild());
+    support::within(5.0, "return recorded", async {
+        loop {
+            let n: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM removed_servers").fetch_one(tb.db.sqlite()).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    tb.set_now("2027-01-30T00:00:00Z");
+    tb.tick().await;
+    assert_eq!(rows_of_guild(&tb).await, before, "the bot came back: nothing purged");
+
+    // Removed for good: purged once the 30 days have passed.
+    tb.fake.dispatch("GUILD_DELETE", json!({"id": defaults::GUILD.to_string()}));
+    support::within(5.0, "removal recorded", async {
+        loop {
+            let n: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM removed_servers").fetch_one(tb.db.sqlite()).await.unwrap();
+            if n == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    tb.set_now("2027-02-28T23:00:00Z");
+    tb.tick().await;
+    assert_eq!(rows_of_guild(&tb).await, before, "29 days: kept");
+    tb.set_now("2027-03-02T00:00:00Z");
+    tb.tick().await;
+    assert_eq!(rows_of_guild(&tb).await, 0, "purged after 30 days");
+    tb.finish().await;
+}
+
+/// A server holds at most 25 groups: the 26th is refused with a clear message.
+#[tokio::test]
+async fn the_26th_group_is_refused() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    for i in 0..25 {
+        let s = GroupSettings {
+            name: format!("Group {i}"),
+            channel_id: defaults::GENERAL,
+            path_id: "architecture".into(),
+            schedule: Schedule::from_parts("2026-11-30", 0, "18:00", "UTC", 1).unwrap(),
+            mention_role_id: None,
+        };
+        db_groups::insert_unchecked(&tb.db, defaults::GUILD, &s, defaults::ALICE, support::harness::utc(NOW))
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let r = tb
+        .run(
+            Slash::new("group")
+                .sub("create")
+                .string("name", "One too many")
+                .channel("channel", defaults::GENERAL)
+                .string("path", "architecture")
+                .string("start", "2026-11-30")
+                .integer("weekday", 0)
+                .string("time", "18:00")
+                .string("timezone", "UTC")
+                .by(&tb.moderator()),
+        )
+        .await;
+    assert!(r.ephemeral && r.text().contains("already has 25 study groups"), "{}", r.text());
+    assert_eq!(db_groups::list(&tb.db, defaults::GUILD).await.unwrap().len(), 25);
+    tb.finish().await;
+}
+
+/// A member Discord cannot DM (50007) gets no more reminder DMs: their setting is turned off.
+#[tokio::test]
+async fn closed_dms_stop_reminder_dms() {
+    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    tb.create_group("Evenings", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
+    assert!(tb.run(Slash::new("remind").integer("setting", 0).by(&tb.member())).await.text().contains("You are in"));
+    tb.fake.close_dms(defaults::BOB);
+    tb.set_now("2026-11-22T18:00:00Z");
+    assert_eq!(tb.tick().await.sent, 1, "the channel reminder");
+    let profile = members::export(&tb.db, defaults::GUILD, defaults::BOB).await.unwrap().profile.unwrap();
+    assert!(!profile.reminder_dms_on, "DMs turned off after 50007");
+    tb.finish().await;
+}
+
+/// A nickname shaped like a masked link is shown as text in the at-risk list.
+#[tokio::test]
+async fn a_masked_link_nickname_renders_as_text() {
+    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    // Weeks 1 and 2 (11-02, 11-09) finished, week 3 in progress: 2 finished weeks missed.
+    let s = GroupSettings {
+        name: "Evenings".into(),
+        channel_id: defaults::GENERAL,
+        path_id: "architecture".into(),
+        schedule: Schedule::from_parts("2026-11-02", 0, "18:00", "UTC", 1).unwrap(),
+        mention_role_id: None,
+    };
+    let at = support::harness::utc("2026-11-20T12:00:00Z");
+    let g = db_groups::insert_unchecked(&tb.db, defaults::GUILD, &s, defaults::ALICE, at).await.unwrap().unwrap();
+    let evil = "[Mod](https://example.com)";
+    let who = members::Author { guild_id: defaults::GUILD, group_id: g, user_id: 77, display_name: evil };
+    members::join(&tb.db, who, 1, at).await.unwrap();
+    let r = tb.run(Slash::new("report").sub("participation").by(&tb.moderator())).await;
+    let text = r.text();
+    assert!(text.contains("\\[Mod\\]\\(https\\:\\/\\/example\\.com\\)"), "{text}");
+    assert!(!text.contains(evil), "{text}");
+    tb.finish().await;
+}
