@@ -87,6 +87,7 @@ async fn child_studybot() -> anyhow::Result<()> {
         log_format: Default::default(),
         metrics_addr: None,
         retention: chrono::Duration::days(30),
+        shards: Default::default(),
         warnings: Vec::new(),
     };
     let db = studybot::db::open(&db_path).await?;

@@ -79,6 +79,7 @@ async fn run(groups: usize) -> anyhow::Result<()> {
         log_format: Default::default(),
         metrics_addr: None,
         retention: chrono::Duration::days(30),
+        shards: Default::default(),
         warnings: Vec::new(),
     };
     let curriculum = Curriculum::embedded().map_err(|p| anyhow::anyhow!("{p}"))?;

@@ -48,6 +48,13 @@ pub struct ConfigArgs {
     /// Days a server's data is kept after the bot was removed from it [default: 30].
     #[arg(long, global = true, env = "STUDYBOT_RETENTION_DAYS", value_name = "DAYS")]
     pub retention_days: Option<u32>,
+    /// Shards of this process: `all` (default: as many as Discord recommends, in this one
+    /// process) or FIRST-LAST of --shard-total, for one process of several.
+    #[arg(long, global = true, env = "STUDYBOT_SHARDS", value_name = "all|FIRST-LAST")]
+    pub shards: Option<String>,
+    /// Shards of all processes together (with a --shards range).
+    #[arg(long, global = true, env = "STUDYBOT_SHARD_TOTAL", value_name = "N")]
+    pub shard_total: Option<u32>,
 }
 
 /// How log lines are written.
@@ -74,6 +81,8 @@ struct FileConfig {
     log_format: Option<LogFormat>,
     metrics_addr: Option<std::net::SocketAddr>,
     retention_days: Option<u32>,
+    shards: Option<String>,
+    shard_total: Option<u32>,
 }
 
 /// A secret that never shows up in logs or debug output.
@@ -109,6 +118,8 @@ pub struct Config {
     pub metrics_addr: Option<std::net::SocketAddr>,
     /// A removed server's data is purged this long after the bot was removed.
     pub retention: chrono::Duration,
+    /// The Discord shards this process runs (and whose servers' groups it schedules).
+    pub shards: crate::shards::Shards,
     /// Problems worth a warning once logging is up (a readable token file, an ignored setting).
     pub warnings: Vec<String>,
 }
@@ -128,6 +139,8 @@ pub enum ConfigError {
     ReminderHours(u32),
     #[error("retention_days must be between 1 and 3650, got {0}")]
     RetentionDays(u32),
+    #[error("{0}")]
+    Shards(String),
 }
 
 impl Config {
@@ -161,6 +174,11 @@ impl Config {
         if !(1..=3650).contains(&retention_days) {
             return Err(ConfigError::RetentionDays(retention_days));
         }
+        let shards = crate::shards::Shards::parse(
+            args.shards.as_deref().or(file.shards.as_deref()),
+            args.shard_total.or(file.shard_total),
+        )
+        .map_err(ConfigError::Shards)?;
         let mut warnings = Vec::new();
         if args.moderator_role.is_some() || file.moderator_role.is_some() {
             warnings.push(
@@ -190,6 +208,7 @@ impl Config {
             log_format: args.log_format.or(file.log_format).unwrap_or_default(),
             metrics_addr: args.metrics_addr.or(file.metrics_addr),
             retention: chrono::Duration::days(i64::from(retention_days)),
+            shards,
             warnings,
         })
     }

@@ -22,4 +22,5 @@ pub mod rest;
 pub mod scheduler;
 pub mod search;
 pub mod service;
+pub mod shards;
 pub mod weeks;

@@ -244,6 +244,109 @@ async fn two_shards_each_answer_interactions_from_their_own_servers() {
     tb.finish().await;
 }
 
+/// One process of two (`--shards 1-1 --shard-total 2`): it identifies as shard 1 only and
+/// schedules only the groups of servers on shard 1; the other server's group is left to the
+/// process running shard 0.
+#[tokio::test]
+async fn a_process_with_a_shard_range_runs_and_schedules_only_its_shards() {
+    const G2: u64 = (1 << 22) | 2001; // shard 1 of 2; the test guild (2000) is on shard 0
+    const G2_CHANNEL: u64 = 9001;
+    const CAROL: u64 = 9100;
+    let fake = FakeDiscord::builder()
+        .shards(2)
+        .guild(GuildSpec::new(G2, "Second server").owner(CAROL).text_channel(G2_CHANNEL, "general").member(
+            CAROL,
+            "carol",
+            &[],
+        ))
+        .start()
+        .await;
+    fake.expect_shards(&[1]);
+    let tb = TestBot::start_configured(fake, Mode::Proxy, "2026-11-20T12:00:00Z", |c| {
+        c.shards = studybot::shards::Shards::Range { first: 1, last: 1, total: 2 };
+    })
+    .await;
+    let shards: Vec<serde_json::Value> =
+        tb.fake.gateway_ops().into_iter().filter(|op| op["op"] == 2).map(|op| op["d"]["shard"].clone()).collect();
+    assert_eq!(shards, [serde_json::json!([1, 2])], "only shard 1 identifies");
+    let settings = |name: &str, channel: u64| studybot::model::GroupSettings {
+        name: name.into(),
+        channel_id: channel,
+        path_id: "architecture".into(),
+        schedule: studybot::model::Schedule::from_parts("2026-11-23", 0, "18:00", "UTC", 1).unwrap(),
+        mention_role_id: None,
+    };
+    let at = support::harness::utc("2026-11-20T12:00:00Z");
+    for (guild, channel, name) in [(defaults::GUILD, defaults::GENERAL, "On shard 0"), (G2, G2_CHANNEL, "On shard 1")] {
+        studybot::db::groups::insert_unchecked(&tb.db, guild, &settings(name, channel), CAROL, at).await.unwrap();
+    }
+    tb.set_now("2026-11-23T18:00:00Z");
+    let r = tb.tick().await;
+    assert_eq!((r.groups, r.sent, r.failed), (1, 1, 0), "only the shard-1 server's group");
+    assert_eq!(tb.fake.channel_posts(G2_CHANNEL).len(), 1);
+    assert!(tb.fake.channel_posts(defaults::GENERAL).is_empty(), "shard 0's group is another process's");
+    tb.finish().await;
+}
+
+/// Two processes, shards 0 and 1 of 2, on one database file: each answers and schedules its
+/// own server; ticking both at once posts every group exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_split_the_servers_by_shard_and_post_each_group_once() {
+    const G2: u64 = (1 << 22) | 2001;
+    const G2_CHANNEL: u64 = 9001;
+    const CAROL: u64 = 9100;
+    let fake = FakeDiscord::builder()
+        .shards(2)
+        .guild(GuildSpec::new(G2, "Second server").owner(CAROL).text_channel(G2_CHANNEL, "general").member(
+            CAROL,
+            "carol",
+            &[],
+        ))
+        .start()
+        .await;
+    fake.expect_shards(&[0]);
+    let tb = TestBot::start_configured(fake, Mode::Proxy, "2026-11-20T12:00:00Z", |c| {
+        c.shards = studybot::shards::Shards::Range { first: 0, last: 0, total: 2 };
+    })
+    .await;
+    let other = tb.spawn_other(|c| c.shards = studybot::shards::Shards::Range { first: 1, last: 1, total: 2 }).await;
+    tb.fake.expect_shards(&[0, 1]);
+    tb.fake.wait_connected(T).await;
+    let a = tb.create_group("Evenings", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
+    let carol = Invoker::new(CAROL, "carol").in_guild(G2, G2_CHANNEL).permissions(perms::ALL);
+    let r = tb
+        .run(
+            Slash::new("group")
+                .sub("create")
+                .string("name", "Second")
+                .channel("channel", G2_CHANNEL)
+                .string("path", "architecture")
+                .string("start", "2026-11-23")
+                .integer("weekday", 0)
+                .string("time", "18:00")
+                .string("timezone", "UTC")
+                .by(&carol),
+        )
+        .await;
+    assert!(r.text().contains("Created **Second**"), "answered by the shard-1 process: {}", r.text());
+    tb.set_now("2026-11-23T18:00:00Z");
+    let b = other.scheduler();
+    let (ra, rb) = tokio::join!(tb.tick(), b.tick());
+    assert_eq!((ra.groups, ra.sent, rb.groups, rb.sent), (1, 1, 1, 1));
+    let (ra, rb) = tokio::join!(tb.tick(), b.tick());
+    assert_eq!(ra.sent + rb.sent, 0, "nothing twice");
+    let posts = |ch| tb.fake.channel_posts(ch).iter().filter(|m| support::week_key(m).is_some()).count();
+    assert_eq!((posts(defaults::GENERAL), posts(G2_CHANNEL)), (1, 1));
+    let r = tb
+        .run(Slash::new("checkin").integer("status", 0).number("hours", 1.0).integer("confidence", 3).by(&carol))
+        .await;
+    assert!(r.text().contains("week 1"), "{}", r.text());
+    let _ = a;
+    drop(b);
+    other.shutdown().await;
+    tb.finish().await;
+}
+
 /// `/syllabus` in a server with no study group, and in a DM: a path's phases page by page
 /// with buttons (past the last page is refused), weeks opened in full from the menu, and
 /// `/week path:` reading any week without a group.

@@ -19,6 +19,7 @@ use crate::config::Config;
 use crate::curriculum::Curriculum;
 use crate::scheduler::Scheduler;
 use crate::service::{Core, Db, Services};
+use crate::shards::Shards;
 use poise::serenity_prelude as serenity;
 use std::sync::Arc;
 use tracing::{error, info, warn};
@@ -257,6 +258,7 @@ pub async fn start(
     }
     let dev_guild = config.dev_guild;
     let metrics_addr = config.metrics_addr;
+    let shards = config.shards;
     let curriculum = Arc::new(curriculum);
     let clock: SharedClock = options.clock.unwrap_or_else(|| Arc::new(SystemClock));
     let core = Core {
@@ -269,7 +271,9 @@ pub async fn start(
         ),
     };
     let services = Services::new(core.clone());
-    let scheduler = Scheduler::new(core, services.groups.clone(), options.pace.unwrap_or_default());
+    // Processes sharing the token share its request budget by their part of the shards.
+    let budget = options.pace.unwrap_or_default().share(shards.share());
+    let scheduler = Scheduler::new(core, services.groups.clone(), budget, shards);
     let data = Data { config, curriculum, clock, services, scheduler: Arc::clone(&scheduler) };
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
@@ -327,8 +331,15 @@ pub async fn start(
         None => None,
     };
     let client_task = tokio::spawn(async move {
-        // Discord decides the shard count (GET /gateway/bot); required from 2,500 servers.
-        let result = client.start_autosharded().await;
+        let result = match shards {
+            // Discord decides the shard count (GET /gateway/bot); required from 2,500 servers.
+            Shards::All => client.start_autosharded().await,
+            // serenity's range end is inclusive: `first..last` runs shards first to last.
+            Shards::Range { first, last, total } => {
+                info!(first, last, total, "running a range of shards");
+                client.start_shard_range(first..last, total).await
+            }
+        };
         if let Err(e) = &result {
             error!("Discord client stopped: {e}");
         }

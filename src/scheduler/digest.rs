@@ -58,7 +58,7 @@ impl Scheduler {
             }
         };
         let (mut sent, mut failed) = (0, 0);
-        for (guild, s) in servers {
+        for (guild, s) in servers.into_iter().filter(|(g, _)| self.shards.owns(*g)) {
             let Some(d) = s.digest else { continue };
             match self.digest(guild, &d, now).await {
                 Ok(true) => sent += 1,

@@ -65,6 +65,8 @@ pub struct Scheduler {
     job: Mutex<Option<tokio_cron_scheduler::JobScheduler>>,
     /// When the last tick ended, on the real clock (readiness: the scheduler is not stuck).
     last_tick: std::sync::Mutex<Option<std::time::Instant>>,
+    /// The shards this process runs: it schedules only their servers' groups and digests.
+    shards: crate::shards::Shards,
     /// Reminder DMs of posts just sent, by group: sent after the group's lock is released.
     pending_dms: std::sync::Mutex<HashMap<i64, Vec<DmJob>>>,
 }
@@ -173,8 +175,10 @@ fn unannounced(view: &GroupView, session: u32) -> Vec<u32> {
 impl Scheduler {
     /// A scheduler pacing its requests by `budget` (Discord's limits: `Budget::default()`);
     /// `groups` is the services' own (they share its cache of the guilds' groups).
-    pub fn new(core: Core, groups: GroupService, budget: Budget) -> Arc<Scheduler> {
+    /// `shards`: this process schedules only the groups of servers on its shards.
+    pub fn new(core: Core, groups: GroupService, budget: Budget, shards: crate::shards::Shards) -> Arc<Scheduler> {
         Arc::new(Scheduler {
+            shards,
             groups,
             core,
             http: OnceLock::new(),
@@ -198,7 +202,7 @@ impl Scheduler {
                 return;
             }
         };
-        for guild in due {
+        for guild in due.into_iter().filter(|g| self.shards.owns(*g)) {
             match db::servers::purge(&self.core.db, guild).await {
                 Ok((groups, members)) => {
                     self.groups.calendar_changed(guild);
@@ -283,6 +287,8 @@ impl Scheduler {
             }
         };
         let now = self.core.now();
+        // Another process runs the other shards' servers (`--shards`).
+        let all: Vec<Group> = all.into_iter().filter(|g| self.shards.owns(g.guild_id)).collect();
         report.groups = all.len();
         let mut outcomes = futures_util::stream::iter(all).map(|g| self.tick_group(g, now)).buffer_unordered(IN_FLIGHT);
         while let Some((sent, failed)) = outcomes.next().await {

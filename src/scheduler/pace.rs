@@ -26,6 +26,16 @@ pub struct Budget {
     pub channel_period: Option<Duration>,
 }
 
+impl Budget {
+    /// The budget of one process of several sharing a token: `share` (0 to 1) of the global
+    /// requests per second, at least one. Messages per channel need no split: a channel
+    /// belongs to one server, so to one process.
+    pub fn share(self, share: f64) -> Budget {
+        let global = (f64::from(self.global_per_second) * share.clamp(0.0, 1.0)).floor() as u32;
+        Budget { global_per_second: global.max(1), ..self }
+    }
+}
+
 impl Default for Budget {
     /// Discord's limits.
     fn default() -> Self {
@@ -71,6 +81,16 @@ impl Pace {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn processes_sharing_a_token_split_its_request_budget_by_their_shards() {
+        let b = Budget::default();
+        assert_eq!(b.share(1.0).global_per_second, GLOBAL_PER_SECOND);
+        assert_eq!(b.share(1.0 / 3.0).global_per_second, 16, "three processes: 3 x 16 = 48 < 50");
+        assert_eq!(b.share(0.5).global_per_second, 24);
+        assert_eq!(b.share(0.0).global_per_second, 1, "never zero");
+        assert_eq!(b.share(0.5).channel_period, b.channel_period, "a channel is one server's, one process's");
+    }
 
     #[tokio::test]
     async fn a_request_uses_the_global_slot_until_it_comes_round_again() {

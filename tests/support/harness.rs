@@ -56,6 +56,7 @@ pub fn config(fake: &FakeDiscord, mode: Mode, db_path: PathBuf) -> Config {
         log_format: Default::default(),
         metrics_addr: None,
         retention: chrono::Duration::days(30),
+        shards: Default::default(),
         warnings: Vec::new(),
     }
 }
@@ -97,6 +98,21 @@ impl TestBot {
             pace: Some(Budget { channel_period: None, ..Budget::default() }),
         };
         start(config, curriculum, self.db.clone(), options).await.expect("bot starts")
+    }
+
+    /// Another bot process on the same fake Discord and the same database file (its own
+    /// connections), configured by `tweak` (e.g. another shard range).
+    pub async fn spawn_other(&self, tweak: fn(&mut Config)) -> RunningBot {
+        let mut config = config(&self.fake, self.mode, self.db_path.clone());
+        tweak(&mut config);
+        let db = studybot::db::open(&self.db_path).await.expect("open the shared db");
+        let options = StartOptions {
+            http_client: (self.mode == Mode::Tls).then(|| self.fake.tls_client()),
+            clock: Some(Arc::new(self.clock.clone())),
+            start_scheduler: false,
+            pace: Some(Budget { channel_period: None, ..Budget::default() }),
+        };
+        start(config, Curriculum::embedded().expect("curriculum"), db, options).await.expect("bot starts")
     }
 
     async fn boot(&mut self) {

@@ -225,6 +225,12 @@ impl FakeDiscord {
         self.lock().require_mentions = true;
     }
 
+    /// The bot under test runs only these shards (one process of several): the gateway counts
+    /// as live when they are connected.
+    pub fn expect_shards(&self, ids: &[u64]) {
+        self.lock().expected_shards = Some(ids.to_vec());
+    }
+
     /// Makes DMs to this user fail with 403 / 50007.
     pub fn close_dms(&self, user_id: u64) {
         self.lock().dm_closed.insert(user_id);
@@ -270,7 +276,9 @@ impl FakeDiscord {
     pub fn gateway_stats(&self) -> GatewayStats {
         let st = self.lock();
         let mut s = st.gw.stats.clone();
-        s.live = (0..self.inner.cfg.shards).all(|id| st.gw.shards.get(&id).is_some_and(|sh| sh.live.is_some()));
+        let all: Vec<u64> = (0..self.inner.cfg.shards).collect();
+        let expected = st.expected_shards.clone().unwrap_or(all);
+        s.live = expected.iter().all(|id| st.gw.shards.get(id).is_some_and(|sh| sh.live.is_some()));
         s
     }
 

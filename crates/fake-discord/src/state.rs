@@ -146,6 +146,8 @@ pub(crate) struct St {
     /// Every message body with content or embeds must set `allowed_mentions`
     /// (`FakeDiscord::require_allowed_mentions`).
     pub(crate) require_mentions: bool,
+    /// The shards a bot under test runs (default: all): "live" means these are connected.
+    pub(crate) expected_shards: Option<Vec<u64>>,
     pub(crate) faults: Vec<Fault>,
     pub(crate) count_429: usize,
     pub(crate) count_5xx: usize,

@@ -1,0 +1,99 @@
+//! Which Discord shards this process runs, and so which servers' groups it schedules: Discord
+//! sends each server's events to shard `(guild_id >> 22) % total`, and the scheduler splits
+//! its work the same way, so several processes (`--shards FIRST-LAST --shard-total N`) never
+//! schedule the same group, while the database's claims and the message nonces still keep a
+//! post single if two ever run the same shard for a moment (a restart overlap).
+
+use std::fmt;
+
+/// The shards of this process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Shards {
+    /// Every shard in this one process, as many as Discord recommends (`GET /gateway/bot`).
+    #[default]
+    All,
+    /// Shards `first..=last` of `total`, for one process of several.
+    Range { first: u32, last: u32, total: u32 },
+}
+
+/// The shard a server's events go to.
+pub fn shard_of(guild_id: u64, total: u32) -> u32 {
+    ((guild_id >> 22) % u64::from(total.max(1))) as u32
+}
+
+impl Shards {
+    /// Parses `--shards` (`all`, `N` or `FIRST-LAST`) with `--shard-total`.
+    pub fn parse(shards: Option<&str>, total: Option<u32>) -> Result<Shards, String> {
+        let spec = shards.map(str::trim).unwrap_or("all");
+        if spec.eq_ignore_ascii_case("all") {
+            return match total {
+                None => Ok(Shards::All),
+                Some(_) => Err("shard_total needs a shard range, e.g. --shards 0-1 --shard-total 4".into()),
+            };
+        }
+        let (first, last) = match spec.split_once('-') {
+            Some((a, b)) => (a.trim().parse::<u32>(), b.trim().parse::<u32>()),
+            None => (spec.parse::<u32>(), spec.parse::<u32>()),
+        };
+        let (Ok(first), Ok(last)) = (first, last) else {
+            return Err(format!("shards must be `all`, a shard number or FIRST-LAST, not `{spec}`"));
+        };
+        let Some(total) = total else {
+            return Err("a shard range needs shard_total (--shard-total N), the shards of all processes".into());
+        };
+        if first > last || last >= total {
+            return Err(format!("shards {first}-{last} are not within 0-{} of {total}", total.saturating_sub(1)));
+        }
+        Ok(Shards::Range { first, last, total })
+    }
+
+    /// Whether this process schedules the groups of server `guild_id`.
+    pub fn owns(&self, guild_id: u64) -> bool {
+        match *self {
+            Shards::All => true,
+            Shards::Range { first, last, total } => (first..=last).contains(&shard_of(guild_id, total)),
+        }
+    }
+
+    /// This process's share of the token's request budget: its shards over all shards (all
+    /// processes share one token and Discord's 50 requests per second).
+    pub fn share(&self) -> f64 {
+        match *self {
+            Shards::All => 1.0,
+            Shards::Range { first, last, total } => f64::from(last - first + 1) / f64::from(total),
+        }
+    }
+}
+
+impl fmt::Display for Shards {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Shards::All => f.write_str("all"),
+            Shards::Range { first, last, total } => write!(f, "{first}-{last} of {total}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_parse_and_partition_servers_like_discord() {
+        assert_eq!(Shards::parse(None, None), Ok(Shards::All));
+        assert_eq!(Shards::parse(Some("1-2"), Some(3)), Ok(Shards::Range { first: 1, last: 2, total: 3 }));
+        assert_eq!(Shards::parse(Some("2"), Some(3)), Ok(Shards::Range { first: 2, last: 2, total: 3 }));
+        for bad in [(Some("2-1"), Some(3)), (Some("0-3"), Some(3)), (Some("x"), Some(3)), (Some("0-1"), None)] {
+            assert!(Shards::parse(bad.0, bad.1).is_err(), "{bad:?}");
+        }
+        assert!(Shards::parse(Some("all"), Some(2)).is_err());
+        // Every server belongs to exactly one of three processes.
+        let parts: Vec<Shards> = (0..3).map(|i| Shards::Range { first: i, last: i, total: 3 }).collect();
+        for guild in [0u64, 2000, 1 << 22, (2 << 22) | 5, u64::MAX, 80351110224678912] {
+            assert_eq!(parts.iter().filter(|p| p.owns(guild)).count(), 1, "{guild}");
+            assert!(Shards::All.owns(guild));
+        }
+        assert_eq!(shard_of((1 << 22) | 2001, 2), 1);
+        assert!((Shards::Range { first: 0, last: 1, total: 4 }.share() - 0.5).abs() < 1e-9);
+    }
+}
