@@ -204,13 +204,14 @@ async fn the_bot_asks_discord_for_its_shard_count() {
 /// Two shards, as Discord asks for once the bot is in enough servers: each shard identifies
 /// as itself, each server's interactions arrive on its own shard's connection and are
 /// answered there, and one shard going away leaves the other answering.
-#[tokio::test]
-async fn two_shards_each_answer_interactions_from_their_own_servers() {
-    // Guild 2000 is on shard 0 of 2; this one on shard 1: (id >> 22) % 2.
-    const G2: u64 = (1 << 22) | 2001;
-    const G2_CHANNEL: u64 = 9001;
-    const CAROL: u64 = 9100;
-    let fake = FakeDiscord::builder()
+/// A second server on shard 1 of 2 (the test guild, 2000, is on shard 0): `(id >> 22) % 2`.
+const G2: u64 = (1 << 22) | 2001;
+const G2_CHANNEL: u64 = 9001;
+const CAROL: u64 = 9100;
+
+/// A fake recommending 2 shards, with the test guild on shard 0 and [`G2`] on shard 1.
+async fn two_shard_fake() -> FakeDiscord {
+    FakeDiscord::builder()
         .shards(2)
         .guild(GuildSpec::new(G2, "Second server").owner(CAROL).text_channel(G2_CHANNEL, "general").member(
             CAROL,
@@ -218,7 +219,13 @@ async fn two_shards_each_answer_interactions_from_their_own_servers() {
             &[],
         ))
         .start()
-        .await;
+        .await
+}
+
+#[tokio::test]
+async fn two_shards_each_answer_interactions_from_their_own_servers() {
+    // Guild 2000 is on shard 0 of 2; this one on shard 1: (id >> 22) % 2.
+    let fake = two_shard_fake().await;
     assert_eq!((fake.shard_of(defaults::GUILD), fake.shard_of(G2)), (0, 1));
     let tb = TestBot::start_with(fake, Mode::Proxy, NOW).await;
     tb.fake.wait_connected(T).await;
@@ -249,18 +256,7 @@ async fn two_shards_each_answer_interactions_from_their_own_servers() {
 /// process running shard 0.
 #[tokio::test]
 async fn a_process_with_a_shard_range_runs_and_schedules_only_its_shards() {
-    const G2: u64 = (1 << 22) | 2001; // shard 1 of 2; the test guild (2000) is on shard 0
-    const G2_CHANNEL: u64 = 9001;
-    const CAROL: u64 = 9100;
-    let fake = FakeDiscord::builder()
-        .shards(2)
-        .guild(GuildSpec::new(G2, "Second server").owner(CAROL).text_channel(G2_CHANNEL, "general").member(
-            CAROL,
-            "carol",
-            &[],
-        ))
-        .start()
-        .await;
+    let fake = two_shard_fake().await;
     fake.expect_shards(&[1]);
     let tb = TestBot::start_configured(fake, Mode::Proxy, "2026-11-20T12:00:00Z", |c| {
         c.shards = studybot::shards::Shards::Range { first: 1, last: 1, total: 2 };
@@ -292,18 +288,7 @@ async fn a_process_with_a_shard_range_runs_and_schedules_only_its_shards() {
 /// own server; ticking both at once posts every group exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_split_the_servers_by_shard_and_post_each_group_once() {
-    const G2: u64 = (1 << 22) | 2001;
-    const G2_CHANNEL: u64 = 9001;
-    const CAROL: u64 = 9100;
-    let fake = FakeDiscord::builder()
-        .shards(2)
-        .guild(GuildSpec::new(G2, "Second server").owner(CAROL).text_channel(G2_CHANNEL, "general").member(
-            CAROL,
-            "carol",
-            &[],
-        ))
-        .start()
-        .await;
+    let fake = two_shard_fake().await;
     fake.expect_shards(&[0]);
     let tb = TestBot::start_configured(fake, Mode::Proxy, "2026-11-20T12:00:00Z", |c| {
         c.shards = studybot::shards::Shards::Range { first: 0, last: 0, total: 2 };

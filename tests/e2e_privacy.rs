@@ -58,6 +58,21 @@ async fn a_forgotten_note_is_gone_from_the_database_file() {
     tb.finish().await;
 }
 
+/// Waits until `removed_servers` holds `n` rows (the gateway event was handled).
+async fn removed_servers_become(tb: &TestBot, n: i64) {
+    support::within(5.0, "the removal table to follow the gateway events", async {
+        loop {
+            let rows: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM removed_servers").fetch_one(tb.db.sqlite()).await.unwrap();
+            if rows == n {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+}
+
 async fn rows_of_guild(tb: &TestBot) -> i64 {
     let g = studybot::db::to_db(defaults::GUILD);
     let mut n = 0;
@@ -89,49 +104,19 @@ async fn a_removed_servers_data_is_purged_after_the_grace_period_unless_the_bot_
     tb.fake.dispatch("GUILD_DELETE", json!({"id": defaults::GUILD.to_string(), "unavailable": true}));
     // Removed, then added back: kept.
     tb.fake.dispatch("GUILD_DELETE", json!({"id": defaults::GUILD.to_string()}));
-    support::within(5.0, "removal recorded", async {
-        loop {
-            let n: i64 =
-                sqlx::query_scalar("SELECT COUNT(*) FROM removed_servers").fetch_one(tb.db.sqlite()).await.unwrap();
-            if n == 1 {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-    })
-    .await;
+    removed_servers_become(&tb, 1).await;
     tb.set_now("2026-12-20T00:00:00Z");
     tb.tick().await;
     assert_eq!(rows_of_guild(&tb).await, before, "kept during the 30 days");
     tb.fake.add_guild(fake_discord::GuildSpec::default_test_guild());
-    support::within(5.0, "return recorded", async {
-        loop {
-            let n: i64 =
-                sqlx::query_scalar("SELECT COUNT(*) FROM removed_servers").fetch_one(tb.db.sqlite()).await.unwrap();
-            if n == 0 {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-    })
-    .await;
+    removed_servers_become(&tb, 0).await;
     tb.set_now("2027-01-30T00:00:00Z");
     tb.tick().await;
     assert_eq!(rows_of_guild(&tb).await, before, "the bot came back: nothing purged");
 
     // Removed for good: purged once the 30 days have passed.
     tb.fake.dispatch("GUILD_DELETE", json!({"id": defaults::GUILD.to_string()}));
-    support::within(5.0, "removal recorded", async {
-        loop {
-            let n: i64 =
-                sqlx::query_scalar("SELECT COUNT(*) FROM removed_servers").fetch_one(tb.db.sqlite()).await.unwrap();
-            if n == 1 {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-    })
-    .await;
+    removed_servers_become(&tb, 1).await;
     tb.set_now("2027-02-28T23:00:00Z");
     tb.tick().await;
     assert_eq!(rows_of_guild(&tb).await, before, "29 days: kept");

@@ -129,33 +129,7 @@ pub async fn insert_unchecked(
     created_by: u64,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>> {
-    let _timer = crate::metrics::query("groups.insert");
-    let guild = to_db(guild_id);
-    let (channel, role, start_date, weekday, post_time, timezone, every) = settings_binds(s);
-    let by = to_db(created_by);
-    let r = sqlx::query!(
-        "INSERT INTO study_groups (guild_id, name, channel_id, path_id, start_date, weekday, post_time,
-             timezone, mention_role_id, created_by, created_at, updated_at, live_since, every_weeks)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (guild_id, name) DO NOTHING",
-        guild,
-        s.name,
-        channel,
-        s.path_id,
-        start_date,
-        weekday,
-        post_time,
-        timezone,
-        role,
-        by,
-        now,
-        now,
-        now,
-        every
-    )
-    .execute(db.sqlite())
-    .await?;
-    Ok((r.rows_affected() == 1).then(|| r.last_insert_rowid()))
+    Ok(insert(db, guild_id, s, created_by, now, u32::MAX).await?.ok())
 }
 
 /// Updates a group's settings; false when no such group in this guild (or the new name is taken).

@@ -4,20 +4,22 @@ use super::{Db, Result, decode, decode_u32, from_db, to_db};
 use crate::model::{DigestSettings, ServerSettings};
 use chrono::{DateTime, Utc};
 
-/// Decodes a stored settings row strictly.
-#[allow(clippy::too_many_arguments)]
-fn decode_row(
-    guild: i64,
-    role: Option<i64>,
-    hours: Option<i64>,
+/// A stored settings row.
+struct Row {
+    guild_id: i64,
+    moderator_role_id: Option<i64>,
+    reminder_hours: Option<i64>,
     channel_reminders: Option<i64>,
-    channel: Option<i64>,
-    weekday: Option<i64>,
-    time: Option<String>,
-    tz: Option<String>,
-) -> Result<ServerSettings> {
-    let t = "server_settings";
-    let digest = match (channel, weekday, time, tz) {
+    digest_channel_id: Option<i64>,
+    digest_weekday: Option<i64>,
+    digest_time: Option<String>,
+    digest_timezone: Option<String>,
+}
+
+/// Decodes a stored settings row strictly.
+fn decode_row(r: Row) -> Result<ServerSettings> {
+    let (t, guild) = ("server_settings", r.guild_id);
+    let digest = match (r.digest_channel_id, r.digest_weekday, r.digest_time, r.digest_timezone) {
         (Some(channel), Some(weekday), Some(time), Some(tz)) => Some(DigestSettings {
             channel_id: from_db(channel),
             weekday: decode(t, guild, "digest_weekday", weekday, |d| {
@@ -37,9 +39,10 @@ fn decode_row(
         }
     };
     Ok(ServerSettings {
-        moderator_role_id: role.map(from_db),
-        reminder_hours: hours.map(|h| decode_u32(t, guild, "reminder_hours", h)).transpose()?,
-        channel_reminders: channel_reminders
+        moderator_role_id: r.moderator_role_id.map(from_db),
+        reminder_hours: r.reminder_hours.map(|h| decode_u32(t, guild, "reminder_hours", h)).transpose()?,
+        channel_reminders: r
+            .channel_reminders
             .map(|v| {
                 decode(t, guild, "channel_reminders", v, |v| match v {
                     0 => Some(false),
@@ -56,7 +59,8 @@ fn decode_row(
 pub async fn get(db: &Db, guild_id: u64) -> Result<ServerSettings> {
     let _timer = crate::metrics::query("settings.get");
     let guild = to_db(guild_id);
-    let row = sqlx::query!(
+    let row = sqlx::query_as!(
+        Row,
         "SELECT guild_id, moderator_role_id, reminder_hours, channel_reminders, digest_channel_id, digest_weekday,
                 digest_time, digest_timezone
          FROM server_settings WHERE guild_id = ?",
@@ -64,46 +68,21 @@ pub async fn get(db: &Db, guild_id: u64) -> Result<ServerSettings> {
     )
     .fetch_optional(db.sqlite())
     .await?;
-    match row {
-        None => Ok(ServerSettings::default()),
-        Some(r) => decode_row(
-            r.guild_id,
-            r.moderator_role_id,
-            r.reminder_hours,
-            r.channel_reminders,
-            r.digest_channel_id,
-            r.digest_weekday,
-            r.digest_time,
-            r.digest_timezone,
-        ),
-    }
+    row.map(decode_row).transpose().map(Option::unwrap_or_default)
 }
 
 /// Every server with a digest set, with its settings (the digest sweep).
 pub async fn with_digest(db: &Db) -> Result<Vec<(u64, ServerSettings)>> {
     let _timer = crate::metrics::query("settings.with_digest");
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        Row,
         "SELECT guild_id, moderator_role_id, reminder_hours, channel_reminders, digest_channel_id, digest_weekday,
                 digest_time, digest_timezone
          FROM server_settings WHERE digest_channel_id IS NOT NULL ORDER BY guild_id"
     )
     .fetch_all(db.sqlite())
     .await?;
-    rows.into_iter()
-        .map(|r| {
-            let s = decode_row(
-                r.guild_id,
-                r.moderator_role_id,
-                r.reminder_hours,
-                r.channel_reminders,
-                r.digest_channel_id,
-                r.digest_weekday,
-                r.digest_time,
-                r.digest_timezone,
-            )?;
-            Ok((from_db(r.guild_id), s))
-        })
-        .collect()
+    rows.into_iter().map(|r| Ok((from_db(r.guild_id), decode_row(r)?))).collect()
 }
 
 /// Stores a server's settings (replacing them).
