@@ -65,7 +65,7 @@ async fn groups_are_scoped_by_guild() {
     assert!(!groups::update(&db, G2, a, &settings("Hijacked"), NOW()).await.unwrap());
     assert!(!groups::delete(&db, G2, a).await.unwrap());
     assert!(!groups::pause(&db, G2, a, 0, NOW()).await.unwrap());
-    assert!(!groups::add_skip(&db, G2, a, 0, 1, NOW()).await.unwrap());
+    assert!(!groups::add_break(&db, G2, a, BreakKind::Skip, 0, 1, NOW()).await.unwrap());
     assert_eq!(groups::list(&db, G1).await.unwrap().len(), 1);
     assert_eq!(groups::list(&db, G2).await.unwrap()[0].id, b);
     assert_eq!(groups::get(&db, G1, a).await.unwrap().unwrap().name, "Evening");
@@ -128,8 +128,8 @@ async fn pause_resume_and_skip_are_stored_as_breaks() {
     assert!(groups::get(&db, G1, a).await.unwrap().unwrap().paused);
     assert!(groups::resume(&db, G1, a, 5, NOW()).await.unwrap());
     assert!(!groups::resume(&db, G1, a, 5, NOW()).await.unwrap());
-    assert!(groups::add_skip(&db, G1, a, 7, 8, NOW()).await.unwrap());
-    assert!(!groups::add_skip(&db, G1, a, 7, 8, NOW()).await.unwrap());
+    assert!(groups::add_break(&db, G1, a, BreakKind::Skip, 7, 8, NOW()).await.unwrap());
+    assert!(!groups::add_break(&db, G1, a, BreakKind::Skip, 7, 8, NOW()).await.unwrap());
     let b = groups::calendar(&db, a).await.unwrap().breaks;
     assert_eq!(b.len(), 2);
     assert_eq!((b[0].kind, b[0].from, b[0].to), (BreakKind::Pause, 3, Some(5)));
@@ -139,16 +139,16 @@ async fn pause_resume_and_skip_are_stored_as_breaks() {
     assert!(groups::resume(&db, G1, a, 9, NOW()).await.unwrap());
     assert_eq!(groups::calendar(&db, a).await.unwrap().breaks.len(), 2);
     // A holiday range may not overlap a break; undoing one of its sessions splits it.
-    assert!(!groups::add_skip(&db, G1, a, 6, 9, NOW()).await.unwrap());
-    assert!(groups::add_skip(&db, G1, a, 10, 14, NOW()).await.unwrap());
+    assert!(!groups::add_break(&db, G1, a, BreakKind::Skip, 6, 9, NOW()).await.unwrap());
+    assert!(groups::add_break(&db, G1, a, BreakKind::Skip, 10, 14, NOW()).await.unwrap());
     assert!(groups::unskip(&db, G1, a, 11, NOW()).await.unwrap());
     assert!(!groups::unskip(&db, G1, a, 11, NOW()).await.unwrap());
     assert!(!groups::unskip(&db, G2, a, 12, NOW()).await.unwrap(), "another server's group");
     let spans: Vec<_> = groups::calendar(&db, a).await.unwrap().breaks.iter().map(|b| (b.from, b.to)).collect();
     assert_eq!(spans, [(3, Some(5)), (7, Some(8)), (10, Some(11)), (12, Some(14))]);
     // A pause with an end; `resume` ends it early.
-    assert!(groups::pause_until(&db, G1, a, 20, 24, NOW()).await.unwrap());
-    assert!(!groups::pause_until(&db, G1, a, 22, 26, NOW()).await.unwrap());
+    assert!(groups::add_break(&db, G1, a, BreakKind::Pause, 20, 24, NOW()).await.unwrap());
+    assert!(!groups::add_break(&db, G1, a, BreakKind::Pause, 22, 26, NOW()).await.unwrap());
     assert!(groups::resume(&db, G1, a, 22, NOW()).await.unwrap());
     let last = *groups::calendar(&db, a).await.unwrap().breaks.last().unwrap();
     assert_eq!((last.kind, last.from, last.to), (BreakKind::Pause, 20, Some(22)));

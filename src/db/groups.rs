@@ -293,23 +293,34 @@ pub(crate) fn decode_break(id: i64, kind: &str, from: i64, to: Option<i64>) -> R
     })
 }
 
-/// Skips sessions `from..to` (one session, or a holiday range). False if any of them is
-/// already skipped or paused.
-pub async fn add_skip(db: &Db, guild_id: u64, group_id: i64, from: u32, to: u32, now: DateTime<Utc>) -> Result<bool> {
-    let _timer = crate::metrics::query("groups.add_skip");
+/// Adds a break over sessions `from..to`: a skip (one session, or a holiday range) or a
+/// pause with an end (the group posts again at `to` by itself; refused while the group is
+/// paused open-ended). False if any of those sessions is already skipped or paused.
+pub async fn add_break(
+    db: &Db,
+    guild_id: u64,
+    group_id: i64,
+    kind: BreakKind,
+    from: u32,
+    to: u32,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let _timer = crate::metrics::query("groups.add_break");
     let guild = to_db(guild_id);
+    let kind = kind.as_str();
     let (from, to) = (i64::from(from), i64::from(to));
     let r = sqlx::query!(
         "INSERT INTO group_breaks (group_id, kind, from_session, to_session, created_at)
-         SELECT id, 'skip', ?1, ?2, ?3 FROM study_groups
-         WHERE guild_id = ?4 AND id = ?5
+         SELECT id, ?6, ?1, ?2, ?3 FROM study_groups
+         WHERE guild_id = ?4 AND id = ?5 AND (?6 = 'skip' OR paused = 0)
            AND NOT EXISTS (SELECT 1 FROM group_breaks WHERE group_id = ?5 AND from_session < ?2
                            AND (to_session IS NULL OR to_session > ?1))",
         from,
         to,
         now,
         guild,
-        group_id
+        group_id,
+        kind
     )
     .execute(db.sqlite())
     .await?;
@@ -354,36 +365,6 @@ pub async fn unskip(db: &Db, guild_id: u64, group_id: i64, session: u32, now: Da
     }
     tx.commit().await?;
     Ok(true)
-}
-
-/// Pauses sessions `from..to` (a pause with an end: the group posts again at `to` by
-/// itself). False if any of them is already skipped or paused.
-pub async fn pause_until(
-    db: &Db,
-    guild_id: u64,
-    group_id: i64,
-    from: u32,
-    to: u32,
-    now: DateTime<Utc>,
-) -> Result<bool> {
-    let _timer = crate::metrics::query("groups.pause_until");
-    let guild = to_db(guild_id);
-    let (from, to) = (i64::from(from), i64::from(to));
-    let r = sqlx::query!(
-        "INSERT INTO group_breaks (group_id, kind, from_session, to_session, created_at)
-         SELECT id, 'pause', ?1, ?2, ?3 FROM study_groups
-         WHERE guild_id = ?4 AND id = ?5 AND paused = 0
-           AND NOT EXISTS (SELECT 1 FROM group_breaks WHERE group_id = ?5 AND from_session < ?2
-                           AND (to_session IS NULL OR to_session > ?1))",
-        from,
-        to,
-        now,
-        guild,
-        group_id
-    )
-    .execute(db.sqlite())
-    .await?;
-    Ok(r.rows_affected() == 1)
 }
 
 /// From session `session` on, the curriculum continues at week `week` (replaces a mark on

@@ -7,7 +7,8 @@ use crate::db;
 use crate::error::{Error, Result, UserError};
 use crate::ids::MAX_GROUP_NAME;
 use crate::model::{
-    Actor, Calendar, CalendarAction, CalendarChange, Group, GroupSettings, GroupView, Missed, Schedule, Standing,
+    Actor, BreakKind, Calendar, CalendarAction, CalendarChange, Group, GroupSettings, GroupView, Missed, Schedule,
+    Standing,
 };
 use crate::scheduler::plan;
 use crate::search::did_you_mean;
@@ -553,7 +554,8 @@ impl GroupService {
         if to - from > MAX_BREAK_SESSIONS {
             return Err(UserError::BreakTooLong { sessions: to - from, max: MAX_BREAK_SESSIONS }.into());
         }
-        if !db::groups::pause_until(&self.core.db, actor.guild_id, view.group.id, from, to, now).await? {
+        if !db::groups::add_break(&self.core.db, actor.guild_id, view.group.id, BreakKind::Pause, from, to, now).await?
+        {
             return Err(UserError::OverlapsBreak(view.group.name).into());
         }
         self.record(actor, &view, CalendarAction::Pause, from, Some(to), None).await
@@ -602,7 +604,7 @@ impl GroupService {
         if to - from > MAX_BREAK_SESSIONS {
             return Err(UserError::BreakTooLong { sessions: to - from, max: MAX_BREAK_SESSIONS }.into());
         }
-        if !db::groups::add_skip(&self.core.db, actor.guild_id, view.group.id, from, to, now).await? {
+        if !db::groups::add_break(&self.core.db, actor.guild_id, view.group.id, BreakKind::Skip, from, to, now).await? {
             self.changed(actor.guild_id);
             return Err(if to == from + 1 {
                 UserError::AlreadySkipped(schedule.date(from))
@@ -623,7 +625,7 @@ impl GroupService {
             None => {
                 let next = self.upcoming_session(&view).0;
                 (next..next + 520)
-                    .find(|k| view.calendar.break_at(*k).is_some_and(|b| b.kind == crate::model::BreakKind::Skip))
+                    .find(|k| view.calendar.break_at(*k).is_some_and(|b| b.kind == BreakKind::Skip))
                     .ok_or_else(|| UserError::NothingSkipped(view.group.name.clone()))?
             }
         };
