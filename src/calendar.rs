@@ -2,7 +2,6 @@
 
 use crate::curriculum::PathFile;
 use crate::model::{GroupView, Session};
-use crate::weeks;
 use chrono::{DateTime, Utc};
 
 /// At most this many sessions go into a calendar file (a whole path is at most 36 weeks).
@@ -26,11 +25,12 @@ pub fn upcoming(view: &GroupView, path: &PathFile, now: DateTime<Utc>, limit: us
     let mut out = Vec::new();
     // Open-ended pauses cover every later session: stop at the first one.
     let open_pause = view.calendar.open_pause();
-    for k in first..first.saturating_add(520) {
+    for (k, s) in view.calendar.sessions(view.total_weeks).enumerate().skip(first as usize).take(520) {
+        let k = k as u32;
         if out.len() >= limit || open_pause.is_some_and(|from| k >= from) {
             break;
         }
-        match weeks::session(k, &view.calendar, view.total_weeks) {
+        match s {
             Session::Week(w) => out.push(Upcoming {
                 session: k,
                 week: w,

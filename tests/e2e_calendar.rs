@@ -11,15 +11,7 @@ use support::harness::{Mode, TestBot, utc};
 use support::week_posts;
 
 fn create(name: &str, start: &str, time: &str, tz: &str) -> Slash {
-    Slash::new("group")
-        .sub("create")
-        .string("name", name)
-        .channel("channel", defaults::GENERAL)
-        .string("path", "architecture")
-        .string("start", start)
-        .integer("weekday", 0)
-        .string("time", time)
-        .string("timezone", tz)
+    support::harness::create_cmd(name, defaults::GENERAL, "architecture", start, 0, time, tz)
 }
 
 async fn group_id(tb: &TestBot, name: &str) -> i64 {

@@ -265,16 +265,10 @@ async fn a_process_with_a_shard_range_runs_and_schedules_only_its_shards() {
     let shards: Vec<serde_json::Value> =
         tb.fake.gateway_ops().into_iter().filter(|op| op["op"] == 2).map(|op| op["d"]["shard"].clone()).collect();
     assert_eq!(shards, [serde_json::json!([1, 2])], "only shard 1 identifies");
-    let settings = |name: &str, channel: u64| studybot::model::GroupSettings {
-        name: name.into(),
-        channel_id: channel,
-        path_id: "architecture".into(),
-        schedule: studybot::model::Schedule::from_parts("2026-11-23", 0, "18:00", "UTC", 1).unwrap(),
-        mention_role_id: None,
-    };
     let at = support::harness::utc("2026-11-20T12:00:00Z");
     for (guild, channel, name) in [(defaults::GUILD, defaults::GENERAL, "On shard 0"), (G2, G2_CHANNEL, "On shard 1")] {
-        studybot::db::groups::insert_unchecked(&tb.db, guild, &settings(name, channel), CAROL, at).await.unwrap();
+        let s = support::harness::monday_group(name, channel, "2026-11-23");
+        studybot::db::groups::insert_unchecked(&tb.db, guild, &s, CAROL, at).await.unwrap();
     }
     tb.set_now("2026-11-23T18:00:00Z");
     let r = tb.tick().await;
@@ -299,20 +293,8 @@ async fn two_processes_split_the_servers_by_shard_and_post_each_group_once() {
     tb.fake.wait_connected(T).await;
     let a = tb.create_group("Evenings", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
     let carol = Invoker::new(CAROL, "carol").in_guild(G2, G2_CHANNEL).permissions(perms::ALL);
-    let r = tb
-        .run(
-            Slash::new("group")
-                .sub("create")
-                .string("name", "Second")
-                .channel("channel", G2_CHANNEL)
-                .string("path", "architecture")
-                .string("start", "2026-11-23")
-                .integer("weekday", 0)
-                .string("time", "18:00")
-                .string("timezone", "UTC")
-                .by(&carol),
-        )
-        .await;
+    let cmd = support::harness::create_cmd("Second", G2_CHANNEL, "architecture", "2026-11-23", 0, "18:00", "UTC");
+    let r = tb.run(cmd.by(&carol)).await;
     assert!(r.text().contains("Created **Second**"), "answered by the shard-1 process: {}", r.text());
     tb.set_now("2026-11-23T18:00:00Z");
     let b = other.scheduler();

@@ -7,20 +7,14 @@ use fake_discord::{Slash, defaults};
 use serde_json::Value;
 use studybot::db::groups as db_groups;
 use studybot::db::members::{self, Author};
-use studybot::model::{CheckinEntry, CheckinStatus, GroupSettings, Schedule};
+use studybot::model::{CheckinEntry, CheckinStatus, GroupSettings};
 use support::harness::{Mode, TestBot, utc};
 
 /// Tuesday: weeks 1 to 9 (2026-10-05 to 11-30) are finished, week 10 (12-07) is in progress.
 const NOW: &str = "2026-12-08T12:00:00Z";
 
 fn settings(name: &str, start: &str) -> GroupSettings {
-    GroupSettings {
-        name: name.into(),
-        channel_id: defaults::GENERAL,
-        path_id: "architecture".into(),
-        schedule: Schedule::from_parts(start, 0, "18:00", "UTC", 1).expect("schedule"),
-        mention_role_id: None,
-    }
+    support::harness::monday_group(name, defaults::GENERAL, start)
 }
 
 async fn checkin(tb: &TestBot, g: i64, user: u64, name: &str, week: u32) {

@@ -8,7 +8,6 @@ mod support;
 use fake_discord::{Slash, defaults};
 use serde_json::json;
 use studybot::db::{groups as db_groups, members};
-use studybot::model::{GroupSettings, Schedule};
 use support::harness::{Mode, T, TestBot};
 
 const NOW: &str = "2026-11-23T12:00:00Z";
@@ -131,32 +130,22 @@ async fn a_removed_servers_data_is_purged_after_the_grace_period_unless_the_bot_
 async fn the_26th_group_is_refused() {
     let tb = TestBot::start(Mode::Proxy, NOW).await;
     for i in 0..25 {
-        let s = GroupSettings {
-            name: format!("Group {i}"),
-            channel_id: defaults::GENERAL,
-            path_id: "architecture".into(),
-            schedule: Schedule::from_parts("2026-11-30", 0, "18:00", "UTC", 1).unwrap(),
-            mention_role_id: None,
-        };
+        let s = support::harness::monday_group(&format!("Group {i}"), defaults::GENERAL, "2026-11-30");
         db_groups::insert_unchecked(&tb.db, defaults::GUILD, &s, defaults::ALICE, support::harness::utc(NOW))
             .await
             .unwrap()
             .unwrap();
     }
-    let r = tb
-        .run(
-            Slash::new("group")
-                .sub("create")
-                .string("name", "One too many")
-                .channel("channel", defaults::GENERAL)
-                .string("path", "architecture")
-                .string("start", "2026-11-30")
-                .integer("weekday", 0)
-                .string("time", "18:00")
-                .string("timezone", "UTC")
-                .by(&tb.moderator()),
-        )
-        .await;
+    let cmd = support::harness::create_cmd(
+        "One too many",
+        defaults::GENERAL,
+        "architecture",
+        "2026-11-30",
+        0,
+        "18:00",
+        "UTC",
+    );
+    let r = tb.run(cmd.by(&tb.moderator())).await;
     assert!(r.ephemeral && r.text().contains("already has 25 study groups"), "{}", r.text());
     assert_eq!(db_groups::list(&tb.db, defaults::GUILD).await.unwrap().len(), 25);
     tb.finish().await;
@@ -181,13 +170,7 @@ async fn closed_dms_stop_reminder_dms() {
 async fn a_masked_link_nickname_renders_as_text() {
     let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
     // Weeks 1 and 2 (11-02, 11-09) finished, week 3 in progress: 2 finished weeks missed.
-    let s = GroupSettings {
-        name: "Evenings".into(),
-        channel_id: defaults::GENERAL,
-        path_id: "architecture".into(),
-        schedule: Schedule::from_parts("2026-11-02", 0, "18:00", "UTC", 1).unwrap(),
-        mention_role_id: None,
-    };
+    let s = support::harness::monday_group("Evenings", defaults::GENERAL, "2026-11-02");
     let at = support::harness::utc("2026-11-20T12:00:00Z");
     let g = db_groups::insert_unchecked(&tb.db, defaults::GUILD, &s, defaults::ALICE, at).await.unwrap().unwrap();
     let evil = "[Mod](https://example.com)";

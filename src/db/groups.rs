@@ -86,9 +86,6 @@ pub async fn insert(
     let _timer = crate::metrics::query("groups.insert");
     let guild = to_db(guild_id);
     let max = i64::from(max_groups);
-    let count = sqlx::query_scalar!("SELECT COUNT(*) FROM study_groups WHERE guild_id = ?", guild)
-        .fetch_one(db.sqlite())
-        .await?;
     let (channel, role, start_date, weekday, post_time, timezone, every) = settings_binds(s);
     let by = to_db(created_by);
     let r = sqlx::query!(
@@ -113,11 +110,14 @@ pub async fn insert(
     )
     .execute(db.sqlite())
     .await?;
-    Ok(match r.rows_affected() {
-        1 => Ok(r.last_insert_rowid()),
-        _ if count >= max => Err(NotInserted::Full),
-        _ => Err(NotInserted::NameTaken),
-    })
+    if r.rows_affected() == 1 {
+        return Ok(Ok(r.last_insert_rowid()));
+    }
+    // Refused: say why (only then is the count needed).
+    let count = sqlx::query_scalar!("SELECT COUNT(*) FROM study_groups WHERE guild_id = ?", guild)
+        .fetch_one(db.sqlite())
+        .await?;
+    Ok(Err(if count >= max { NotInserted::Full } else { NotInserted::NameTaken }))
 }
 
 /// Inserts a group without the per-server limit, for seeding tests and benchmarks (many

@@ -100,7 +100,7 @@ impl Scheduler {
             crate::metrics::post("digest", "found", None);
             return Ok(true);
         }
-        let result = match crate::service::reports::digest_of(db, &self.core.curriculum, guild, now).await {
+        let result = match crate::service::reports::digest_of(&self.core, guild, now).await {
             Ok(digest) => {
                 let msg = render::report::digest_message(&digest, date).nonce(Nonce::String(nonce)).enforce_nonce(true);
                 self.send_message(channel, msg).await.map(|m| m.id.get())

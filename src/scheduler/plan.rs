@@ -112,9 +112,14 @@ pub fn missed(view: &GroupView, posts: &[Post], now: DateTime<Utc>) -> Vec<Misse
     let Some(latest) = schedule.latest_started(now) else {
         return Vec::new();
     };
-    (0..latest)
-        .filter_map(|k| {
-            let Session::Week(w) = weeks::session(k, &view.calendar, view.total_weeks) else {
+    // One walk over the sessions before the latest (this runs every tick, for every group).
+    view.calendar
+        .sessions(view.total_weeks)
+        .take(latest as usize)
+        .enumerate()
+        .filter_map(|(k, s)| {
+            let k = k as u32;
+            let Session::Week(w) = s else {
                 return None;
             };
             let due_at = schedule.instant(k);
@@ -145,9 +150,11 @@ pub fn next(view: &GroupView, now: DateTime<Utc>, reminder_hours: u32) -> Option
         return None;
     }
     let schedule = view.schedule();
-    let mut k = schedule.next_after(now);
-    for _ in 0..520 {
-        match weeks::session(k, &view.calendar, view.total_weeks) {
+    let first = schedule.next_after(now) as usize;
+    // One walk over the calendar (not one per session looked at).
+    for (k, s) in view.calendar.sessions(view.total_weeks).enumerate().skip(first).take(520) {
+        let k = k as u32;
+        match s {
             Session::Week(w) => {
                 let post_at = schedule.instant(k);
                 let r = post_at - Duration::hours(reminder_hours as i64);
@@ -156,9 +163,8 @@ pub fn next(view: &GroupView, now: DateTime<Utc>, reminder_hours: u32) -> Option
             Session::Skipped if view.calendar.announces_skip(k) => {
                 return Some(Next { session: k, post_at: schedule.instant(k), week: None, reminder_at: None });
             }
-            Session::Skipped => k += 1,
             Session::Finished => return None,
-            Session::Paused => k += 1,
+            Session::Skipped | Session::Paused => {}
         }
     }
     None

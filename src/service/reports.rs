@@ -116,20 +116,18 @@ pub async fn report_of(
 /// A server's overview: each group summarized from its report over its latest held weeks
 /// (enough for a rate and a trend), by name.
 pub async fn overview_of(
-    db: &db::Db,
-    curriculum: &Curriculum,
+    core: &Core,
     guild_id: u64,
     now: DateTime<Utc>,
 ) -> Result<Vec<(GroupView, Option<Report>, GroupOverview)>> {
+    let (db, curriculum) = (&core.db, &*core.curriculum);
     let mut out = Vec::new();
     for group in db::groups::list(db, guild_id).await? {
-        let Some(path) = curriculum.path(&group.path_id) else {
+        if curriculum.path(&group.path_id).is_none() {
             tracing::warn!(group = group.id, "overview: the group's path is not in the curriculum");
             continue;
-        };
-        let calendar = db::groups::calendar(db, group.id).await?;
-        let missed = db::groups::missed(db, group.id).await?;
-        let view = GroupView { group, calendar, total_weeks: path.len_weeks(), missed };
+        }
+        let view = super::groups::view_of(core, group).await?;
         let mut held = view.weeks_held(now);
         held.sort_unstable();
         let span = 2 * report::overview::RATE_WEEKS + 1;
@@ -151,10 +149,11 @@ pub async fn overview_of(
 
 /// A server's weekly digest: the overview, plus the hardest topics of each group's latest
 /// held week.
-pub async fn digest_of(db: &db::Db, curriculum: &Curriculum, guild_id: u64, now: DateTime<Utc>) -> Result<Digest> {
+pub async fn digest_of(core: &Core, guild_id: u64, now: DateTime<Utc>) -> Result<Digest> {
+    let (db, curriculum) = (&core.db, &*core.curriculum);
     let mut groups = Vec::new();
     let mut hardest = Vec::new();
-    for (view, report, line) in overview_of(db, curriculum, guild_id, now).await? {
+    for (view, report, line) in overview_of(core, guild_id, now).await? {
         if let Some(r) = report {
             let latest = Some(r.latest_held_week);
             match report_of(db, curriculum, guild_id, view.group.id, latest, latest, now).await {
@@ -278,12 +277,11 @@ impl ReportService {
         if !actor.moderator {
             return Err(UserError::NotModerator.into());
         }
-        let groups: Vec<GroupOverview> =
-            overview_of(&self.core.db, &self.core.curriculum, actor.guild_id, self.core.now())
-                .await?
-                .into_iter()
-                .map(|(_, _, line)| line)
-                .collect();
+        let groups: Vec<GroupOverview> = overview_of(&self.core, actor.guild_id, self.core.now())
+            .await?
+            .into_iter()
+            .map(|(_, _, line)| line)
+            .collect();
         if groups.is_empty() {
             return Err(UserError::NoGroups.into());
         }

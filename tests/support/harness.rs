@@ -61,6 +61,32 @@ pub fn config(fake: &FakeDiscord, mode: Mode, db_path: PathBuf) -> Config {
     }
 }
 
+/// `/group create` with every required option (add optional ones to it; `weekday`: 0 =
+/// Monday ... 6 = Sunday).
+pub fn create_cmd(name: &str, channel: u64, path: &str, start: &str, weekday: i64, time: &str, tz: &str) -> Slash {
+    Slash::new("group")
+        .sub("create")
+        .string("name", name)
+        .channel("channel", channel)
+        .string("path", path)
+        .string("start", start)
+        .integer("weekday", weekday)
+        .string("time", time)
+        .string("timezone", tz)
+}
+
+/// The settings of an `architecture` group meeting Mondays at 18:00 UTC from `start`, to
+/// insert straight into the database.
+pub fn monday_group(name: &str, channel: u64, start: &str) -> studybot::model::GroupSettings {
+    studybot::model::GroupSettings {
+        name: name.into(),
+        channel_id: channel,
+        path_id: "architecture".into(),
+        schedule: studybot::model::Schedule::from_parts(start, 0, "18:00", "UTC", 1).expect("test schedule"),
+        mention_role_id: None,
+    }
+}
+
 impl TestBot {
     /// A fake Discord with the default guild, and the bot connected to it at `now`.
     pub async fn start(mode: Mode, now: &str) -> TestBot {
@@ -161,20 +187,8 @@ impl TestBot {
     /// Creates a group as the moderator and returns its id.
     /// `weekday` is the choice index: 0 = Monday ... 6 = Sunday.
     pub async fn create_group(&self, name: &str, path: &str, start: &str, weekday: i64, time: &str, tz: &str) -> i64 {
-        let r = self
-            .run(
-                Slash::new("group")
-                    .sub("create")
-                    .string("name", name)
-                    .channel("channel", defaults::GENERAL)
-                    .string("path", path)
-                    .string("start", start)
-                    .integer("weekday", weekday)
-                    .string("time", time)
-                    .string("timezone", tz)
-                    .by(&self.moderator()),
-            )
-            .await;
+        let cmd = create_cmd(name, defaults::GENERAL, path, start, weekday, time, tz);
+        let r = self.run(cmd.by(&self.moderator())).await;
         assert!(r.text().contains("Created"), "{}", r.text());
         let rows = studybot::db::groups::list(&self.db, defaults::GUILD).await.expect("list");
         rows.iter().find(|g| g.name == name).expect("group stored").id
