@@ -4,15 +4,13 @@
 
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
-# sqlx query macros use the committed offline data in .sqlx/, no database needed.
-ENV SQLX_OFFLINE=true
 COPY Cargo.toml Cargo.lock build.rs ./
-COPY .sqlx .sqlx
 COPY migrations migrations
 COPY curriculum curriculum
 COPY src src
 COPY benches benches
-# Workspace member (the dev-only fake Discord): cargo reads its manifest to resolve the lock file.
+# Workspace members (the dev-only fake Discord and throwaway PostgreSQL): cargo reads their
+# manifests to resolve the lock file.
 COPY crates crates
 COPY licenses licenses
 RUN cargo build --release --locked --bin studybot

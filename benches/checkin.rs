@@ -75,7 +75,7 @@ async fn child_studybot() -> anyhow::Result<()> {
     let client = direct_client()?;
     let config = Config {
         discord_token: Some(Secret::new(env("BENCH_TOKEN")?)),
-        database: db_path.clone(),
+        database: db_path.clone().into(),
         curriculum: None,
         discord_api_url: match client {
             Some(_) => studybot::config::DEFAULT_DISCORD_API.to_string(),

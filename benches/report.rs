@@ -68,7 +68,7 @@ async fn child(role: &str) -> anyhow::Result<()> {
                     if name.starts_with("aggregate_") {
                         let q =
                             sqlx::query(sqlx::AssertSqlSafe(sql)).bind(to_db(GUILD)).bind(group).bind(1).bind(WEEKS);
-                        std::hint::black_box(q.fetch_all(db.sqlite()).await?.len());
+                        std::hint::black_box(q.fetch_all(db.sqlite().expect("a SQLite file")).await?.len());
                     }
                 }
             }
@@ -82,7 +82,7 @@ async fn child(role: &str) -> anyhow::Result<()> {
                 use futures_util::TryStreamExt;
                 let sql = reports::QUERIES.iter().find(|(n, _)| *n == "checkins_in_range").map(|q| q.1).unwrap_or("");
                 let q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(to_db(GUILD)).bind(group).bind(1).bind(WEEKS);
-                let mut rows = q.fetch(db.sqlite());
+                let mut rows = q.fetch(db.sqlite().expect("a SQLite file"));
                 let mut n = 0usize;
                 while rows.try_next().await?.is_some() {
                     n += 1;
@@ -127,7 +127,7 @@ async fn run() -> anyhow::Result<()> {
     let fill_time = started.elapsed();
     // One giant transaction leaves everything in the WAL; a running bot checkpoints every
     // 1000 pages, so read from a checkpointed database as it would.
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(db.sqlite()).await?;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(db.sqlite().expect("a SQLite file")).await?;
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     println!("fill: {} members, {} check-ins, {} ratings", rows.0, rows.1, rows.2);
     println!(
@@ -201,7 +201,7 @@ async fn run() -> anyhow::Result<()> {
 
     // Plans as a production database has them (nobody runs ANALYZE), then with statistics.
     print_plans(&db, group, "EXPLAIN QUERY PLAN, no statistics (as in production)").await?;
-    sqlx::query("ANALYZE").execute(db.sqlite()).await?;
+    sqlx::query("ANALYZE").execute(db.sqlite().expect("a SQLite file")).await?;
     print_plans(&db, group, "EXPLAIN QUERY PLAN after ANALYZE").await?;
     db.close().await;
     Ok(())
@@ -217,7 +217,7 @@ async fn print_plans(db: &Db, group: i64, title: &str) -> anyhow::Result<()> {
         let q = sqlx::query_as::<_, (i64, i64, i64, String)>(explain);
         let q = if name == "group_guild" { q.bind(group) } else { q.bind(to_db(GUILD)).bind(group) };
         let q = if name.starts_with("aggregate_") || name == "checkins_in_range" { q.bind(1).bind(WEEKS) } else { q };
-        let plan = q.fetch_all(db.sqlite()).await?;
+        let plan = q.fetch_all(db.sqlite().expect("a SQLite file")).await?;
         let scans: Vec<&str> =
             plan.iter().map(|p| p.3.as_str()).filter(|d| d.starts_with("SCAN") && !d.contains("USING")).collect();
         println!("  {name}{}", if scans.is_empty() { "" } else { "   <-- full scan" });
@@ -245,7 +245,7 @@ fn figures(times: &[Duration]) -> String {
 async fn fill(db: &Db) -> anyhow::Result<(i64, (u64, u64, u64))> {
     let t = "2025-06-01T00:00:00+00:00";
     let guild = to_db(GUILD);
-    let mut tx = db.sqlite().begin().await?;
+    let mut tx = db.sqlite().expect("a SQLite file").begin().await?;
     let group = sqlx::query(
         "INSERT INTO study_groups (guild_id, name, channel_id, path_id, start_date, weekday, post_time,
              timezone, created_by, created_at, updated_at)

@@ -70,7 +70,7 @@ async fn run(groups: usize) -> anyhow::Result<()> {
     }
     let config = Config {
         discord_token: Some(Secret::new(fake.token())),
-        database: db_path,
+        database: db_path.into(),
         curriculum: None,
         discord_api_url: fake.base_url(),
         dev_guild: Some(defaults::GUILD),

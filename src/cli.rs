@@ -35,8 +35,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Create or upgrade the database, then exit.
-    Migrate,
+    /// Create or upgrade the database, then exit. With --from, copy a SQLite database into
+    /// an empty PostgreSQL one instead (all tables, ids exact) and print a row count and a
+    /// checksum per table, equal on both sides.
+    Migrate {
+        /// The SQLite database file to copy (it is upgraded to the latest schema first).
+        #[arg(long, value_name = "FILE.db")]
+        from: Option<PathBuf>,
+        /// The PostgreSQL database to copy into (must be empty) [default: the database setting].
+        #[arg(long, value_name = "postgres://...", requires = "from")]
+        to: Option<String>,
+    },
     /// Ask the running bot's /readyz (at --metrics-addr): exit 0 when ready, 1 otherwise.
     /// The Docker image's HEALTHCHECK.
     Healthcheck,
@@ -105,11 +114,14 @@ pub fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Run) {
         Command::Check => check(&config),
         Command::Preview { path_id, week, json } => preview(&config, &path_id, week, json),
-        Command::Migrate => with_runtime(&config, |config| async move {
+        Command::Migrate { from: None, .. } => with_runtime(&config, |config| async move {
             crate::db::open(&config.database).await?;
-            println!("database {} is up to date", config.database.display());
+            println!("database {} is up to date", config.database);
             Ok(())
         }),
+        Command::Migrate { from: Some(from), to } => {
+            with_runtime(&config, |config| async move { copy_database(&from, to.as_deref(), &config).await })
+        }
         Command::Run => {
             let curriculum = match load_curriculum(&config) {
                 Ok(c) => c,
@@ -313,8 +325,10 @@ fn run_report(config: &Config, args: ReportArgs) -> Result<(), ReportFailure> {
         ));
     }
     // Opening would create an empty database: a missing file is an error instead.
-    if !config.database.exists() {
-        return Err(ReportFailure::other(format!("database {} does not exist", config.database.display())));
+    if let Some(file) = config.database.file()
+        && !file.exists()
+    {
+        return Err(ReportFailure::other(format!("database {} does not exist", config.database)));
     }
     let curriculum = load_curriculum(config)
         .map_err(|p| ReportFailure::other(format!("the curriculum has problems (see `studybot check`):\n{p}")))?;
@@ -330,6 +344,39 @@ fn run_report(config: &Config, args: ReportArgs) -> Result<(), ReportFailure> {
     })
 }
 
+/// `studybot migrate --from FILE.db [--to postgres://...]`: the copy and its summary.
+async fn copy_database(from: &Path, to: Option<&str>, config: &Config) -> anyhow::Result<()> {
+    use crate::db::Location;
+    let target = match to {
+        Some(url) => Location::parse(url).map_err(|e| anyhow::anyhow!("--to: {e}"))?,
+        None => config.database.clone(),
+    };
+    if !matches!(target, Location::Postgres(_)) {
+        anyhow::bail!("--to must be a postgres:// URL (the database setting is {target})");
+    }
+    // Opening would create an empty file: a missing source is an error instead.
+    if !from.is_file() {
+        anyhow::bail!("database {} does not exist", from.display());
+    }
+    let source = crate::db::open(from).await?;
+    let target_db = crate::db::open(&target).await?;
+    let copied = crate::db::migrate::copy(&source, &target_db).await;
+    source.close().await;
+    target_db.close().await;
+    let copied = copied.map_err(|e| anyhow::anyhow!("copy from {} to {target} failed: {e}", from.display()))?;
+    println!("{:<16} {:>10}  sha256 of the rows (same in both databases)", "table", "rows");
+    for c in &copied {
+        println!("{:<16} {:>10}  {}", c.table, c.rows, c.checksum);
+    }
+    let total: u64 = copied.iter().map(|c| c.rows).sum();
+    println!(
+        "copied {total} rows in {} tables from {} to {target}; counts and checksums match",
+        copied.len(),
+        from.display()
+    );
+    Ok(())
+}
+
 async fn report_command(
     db: &crate::db::Db,
     config: &Config,
@@ -339,15 +386,10 @@ async fn report_command(
 ) -> Result<(), ReportFailure> {
     use crate::report;
     use crate::service::reports::{self, ReportFailure as Failed};
-    let unreadable = |e: &dyn std::fmt::Display| {
-        ReportFailure::other(format!("cannot read database {}: {e}", config.database.display()))
-    };
+    let unreadable =
+        |e: &dyn std::fmt::Display| ReportFailure::other(format!("cannot read database {}: {e}", config.database));
     let Some(guild) = crate::db::reports::group_guild(db, args.group).await.map_err(|e| unreadable(&e))? else {
-        return Err(ReportFailure::usage(format!(
-            "no study group with id {} in {}",
-            args.group,
-            config.database.display()
-        )));
+        return Err(ReportFailure::usage(format!("no study group with id {} in {}", args.group, config.database)));
     };
     let report = match reports::report_of(db, curriculum, guild, args.group, args.from, args.to, now).await {
         Ok(r) => r,

@@ -17,9 +17,10 @@ pub struct ConfigArgs {
     /// Optional TOML config file with the same settings (keys in snake_case).
     #[arg(long, global = true, env = "STUDYBOT_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// SQLite database file, created if missing [default: studybot.db].
-    #[arg(long, global = true, env = "STUDYBOT_DATABASE", value_name = "FILE")]
-    pub database: Option<PathBuf>,
+    /// Database: a SQLite file, created if missing (or a `sqlite:` URL), or a `postgres://`
+    /// URL for PostgreSQL, shared by several processes [default: studybot.db].
+    #[arg(long, global = true, env = "STUDYBOT_DATABASE", value_name = "FILE|URL")]
+    pub database: Option<String>,
     /// Curriculum directory [default: the curriculum built into the binary].
     #[arg(long, global = true, env = "STUDYBOT_CURRICULUM", value_name = "DIR")]
     pub curriculum: Option<PathBuf>,
@@ -71,7 +72,7 @@ pub enum LogFormat {
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     discord_token: Option<String>,
-    database: Option<PathBuf>,
+    database: Option<String>,
     curriculum: Option<PathBuf>,
     discord_api_url: Option<String>,
     dev_guild: Option<u64>,
@@ -107,7 +108,8 @@ impl fmt::Debug for Secret {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub discord_token: Option<Secret>,
-    pub database: PathBuf,
+    /// The SQLite file or the PostgreSQL server (its `Display` hides a password).
+    pub database: crate::db::Location,
     pub curriculum: Option<PathBuf>,
     pub discord_api_url: String,
     pub dev_guild: Option<u64>,
@@ -141,6 +143,8 @@ pub enum ConfigError {
     RetentionDays(u32),
     #[error("{0}")]
     Shards(String),
+    #[error("invalid database setting: {0}")]
+    Database(String),
 }
 
 impl Config {
@@ -179,6 +183,10 @@ impl Config {
             args.shard_total.or(file.shard_total),
         )
         .map_err(ConfigError::Shards)?;
+        let database = crate::db::Location::parse(
+            args.database.as_deref().or(file.database.as_deref()).unwrap_or(DEFAULT_DATABASE),
+        )
+        .map_err(ConfigError::Database)?;
         let mut warnings = Vec::new();
         if args.moderator_role.is_some() || file.moderator_role.is_some() {
             warnings.push(
@@ -199,7 +207,7 @@ impl Config {
                 .or(file.discord_token)
                 .filter(|t| !t.trim().is_empty())
                 .map(|t| Secret::new(t.trim())),
-            database: args.database.clone().or(file.database).unwrap_or_else(|| PathBuf::from(DEFAULT_DATABASE)),
+            database,
             curriculum: args.curriculum.clone().or(file.curriculum),
             discord_api_url,
             dev_guild: args.dev_guild.or(file.dev_guild),
@@ -251,7 +259,7 @@ mod tests {
         std::fs::write(&file, "database = \"file.db\"\nreminder_hours = 12\ndiscord_token = \"t\"\n").unwrap();
         let args = ConfigArgs { config: Some(file.clone()), database: Some("flag.db".into()), ..Default::default() };
         let c = Config::load_with_token(&args, None).unwrap();
-        assert_eq!(c.database, PathBuf::from("flag.db"));
+        assert_eq!(c.database, crate::db::Location::Sqlite(PathBuf::from("flag.db")));
         assert_eq!(c.reminder_hours, 12);
         assert_eq!(c.discord_api_url, DEFAULT_DISCORD_API);
         assert_eq!(c.discord_token.as_ref().map(Secret::expose), Some("t"));

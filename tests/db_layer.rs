@@ -1,11 +1,13 @@
-//! The database layer against a real (in-memory) SQLite with the migrations applied:
-//! guild scoping, upserts, forgetting, breaks and post claims.
+//! The database layer against a real database with the migrations applied (in-memory
+//! SQLite, or a database on the throwaway PostgreSQL server with
+//! STUDYBOT_TEST_DATABASE=postgres): guild scoping, upserts, forgetting, breaks and post
+//! claims.
 
 use chrono::{DateTime, Utc};
+use studybot::db::Db;
 use studybot::db::groups;
 use studybot::db::members::{self, Author};
 use studybot::db::posts;
-use studybot::db::{Db, open_memory};
 use studybot::model::{BreakKind, CheckinEntry, CheckinStatus as Status, GroupSettings, PostKind, Schedule};
 
 const NOW_TEXT: &str = "2026-11-23T12:00:00+00:00";
@@ -44,11 +46,31 @@ async fn rate(db: &Db, guild: u64, group: i64, user: u64, name: &str, week: u32,
 }
 
 async fn count(db: &Db, table: &str) -> i64 {
-    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
-        .fetch_one(db.sqlite())
-        .await
-        .unwrap();
-    n
+    db.raw_integers(&format!("SELECT COUNT(*) FROM {table}"), &[]).await.unwrap()[0].unwrap()
+}
+
+/// A new empty database of the backend under test.
+async fn open_memory() -> anyhow::Result<Db> {
+    match std::env::var("STUDYBOT_TEST_DATABASE").as_deref() {
+        Ok("postgres") => studybot::db::open(studybot::db::Location::Postgres(test_postgres::database())).await,
+        _ => studybot::db::open_memory().await,
+    }
+}
+
+/// Lets rows break the schema's CHECKs (as a hand edit or an old version could leave them).
+async fn checks_off(db: &Db) {
+    let sql = match db.backend_name() {
+        "sqlite" => "PRAGMA ignore_check_constraints = ON",
+        _ => {
+            "DO $$ DECLARE r record; BEGIN
+                 FOR r IN SELECT conrelid::regclass AS t, conname FROM pg_constraint
+                          WHERE contype = 'c' AND connamespace = current_schema()::regnamespace LOOP
+                     EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', r.t, r.conname);
+                 END LOOP;
+             END $$"
+        }
+    };
+    db.raw_execute(sql, &[]).await.unwrap();
 }
 
 #[tokio::test]
@@ -186,11 +208,8 @@ async fn calendar_changes_are_logged_and_decoded_strictly() {
     assert_eq!(groups::changes(&db, a, 8).await.unwrap()[0].by, Some(42));
     members::forget(&db, G1, 42).await.unwrap();
     assert_eq!(groups::changes(&db, a, 8).await.unwrap()[0].by, None);
-    let mut conn = db.sqlite().acquire().await.unwrap();
-    sqlx::query("PRAGMA ignore_check_constraints = ON").execute(&mut *conn).await.unwrap();
-    sqlx::query("UPDATE calendar_log SET action = 'rewind'").execute(&mut *conn).await.unwrap();
-    sqlx::query("PRAGMA ignore_check_constraints = OFF").execute(&mut *conn).await.unwrap();
-    drop(conn);
+    checks_off(&db).await;
+    db.raw_execute("UPDATE calendar_log SET action = 'rewind'", &[]).await.unwrap();
     let e = groups::changes(&db, a, 8).await.unwrap_err().to_string();
     assert!(e.contains("calendar_log") && e.contains("rewind"), "{e}");
 }
@@ -232,7 +251,7 @@ async fn an_unknown_stored_value_is_an_error_naming_its_row_never_a_default() {
     rate(&db, G1, a, 5, "e", 1, 0, 3).await;
     assert!(groups::pause(&db, G1, a, 2, NOW()).await.unwrap());
     posts::claim(&db, a, PostKind::Week, 0, Some(1), NOW()).await.unwrap().unwrap();
-    sqlx::query("PRAGMA ignore_check_constraints = ON").execute(db.sqlite()).await.unwrap();
+    checks_off(&db).await;
     let corrupt = |e: studybot::db::Error| match e {
         studybot::db::Error::Corrupt { table, what, value, .. } => format!("{table}.{what}={value}"),
         other => panic!("expected a corrupt-row error, got {other}"),
@@ -242,18 +261,18 @@ async fn an_unknown_stored_value_is_an_error_naming_its_row_never_a_default() {
         ("UPDATE checkins SET status = 'done', confidence = 9", "checkins.confidence=9"),
     ];
     for (sql, want) in breaks {
-        sqlx::query(sql).execute(db.sqlite()).await.unwrap();
+        db.raw_execute(sql, &[]).await.unwrap();
         assert_eq!(corrupt(members::checkins(&db, G1, a, 5).await.unwrap_err()), want);
     }
-    sqlx::query("UPDATE ratings SET rating = 0").execute(db.sqlite()).await.unwrap();
+    db.raw_execute("UPDATE ratings SET rating = 0", &[]).await.unwrap();
     assert_eq!(corrupt(members::ratings(&db, G1, a, 5).await.unwrap_err()), "ratings.rating=0");
-    sqlx::query("UPDATE group_breaks SET kind = 'holiday'").execute(db.sqlite()).await.unwrap();
+    db.raw_execute("UPDATE group_breaks SET kind = 'holiday'", &[]).await.unwrap();
     assert_eq!(corrupt(groups::calendar(&db, a).await.unwrap_err()), "group_breaks.kind=holiday");
-    sqlx::query("UPDATE posts SET state = 'lost'").execute(db.sqlite()).await.unwrap();
+    db.raw_execute("UPDATE posts SET state = 'lost'", &[]).await.unwrap();
     assert_eq!(corrupt(posts::for_group(&db, a).await.unwrap_err()), "posts.state=lost");
-    sqlx::query("UPDATE posts SET state = 'sent', kind = 'poem'").execute(db.sqlite()).await.unwrap();
+    db.raw_execute("UPDATE posts SET state = 'sent', kind = 'poem'", &[]).await.unwrap();
     assert_eq!(corrupt(posts::for_group(&db, a).await.unwrap_err()), "posts.kind=poem");
-    sqlx::query("UPDATE study_groups SET paused = 2").execute(db.sqlite()).await.unwrap();
+    db.raw_execute("UPDATE study_groups SET paused = 2", &[]).await.unwrap();
     assert_eq!(corrupt(groups::get(&db, G1, a).await.unwrap_err()), "study_groups.paused=2");
 }
 
@@ -265,14 +284,14 @@ async fn the_schema_refuses_rows_pairing_a_group_with_another_servers_member() {
     let a = groups::insert_unchecked(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
     members::set_remind(&db, G2, 7, "other server's member", false, NOW()).await.unwrap();
     let forged = [
-        "INSERT INTO group_members (group_id, guild_id, user_id, joined_week, joined_at) VALUES (?, ?, 7, 1, 'x')",
+        "INSERT INTO group_members (group_id, guild_id, user_id, joined_week, joined_at) VALUES ($1, $2, 7, 1, '2026-01-01T00:00:00+00:00')",
         "INSERT INTO checkins (group_id, guild_id, user_id, week, status, hours, confidence, created_at, updated_at)
-         VALUES (?, ?, 7, 1, 'done', 1, 3, 'x', 'x')",
-        "INSERT INTO ratings (group_id, guild_id, user_id, week, question, rating, updated_at) VALUES (?, ?, 7, 1, 0, 3, 'x')",
-        "INSERT INTO away (group_id, guild_id, user_id, from_date, to_date, created_at) VALUES (?, ?, 7, 'a', 'b', 'x')",
+         VALUES ($1, $2, 7, 1, 'done', 1, 3, '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00')",
+        "INSERT INTO ratings (group_id, guild_id, user_id, week, question, rating, updated_at) VALUES ($1, $2, 7, 1, 0, 3, '2026-01-01T00:00:00+00:00')",
+        "INSERT INTO away (group_id, guild_id, user_id, from_date, to_date, created_at) VALUES ($1, $2, 7, 'a', 'b', '2026-01-01T00:00:00+00:00')",
     ];
     for sql in forged {
-        let e = sqlx::query(sql).bind(a).bind(studybot::db::to_db(G2)).execute(db.sqlite()).await.unwrap_err();
-        assert!(e.to_string().contains("FOREIGN KEY"), "{sql}: {e}");
+        let e = db.raw_execute(sql, &[a, studybot::db::to_db(G2)]).await.unwrap_err();
+        assert!(e.to_string().to_lowercase().contains("foreign key"), "{sql}: {e}");
     }
 }

@@ -539,12 +539,8 @@ async fn shutdown_with_100_check_ins_in_flight_answers_and_stores_every_one() {
         let r = h.wait_reply(T).await;
         assert!(r.content.starts_with("Checked in for week 1"), "{}", r.content);
     }
-    let db = studybot::db::open(&tb.db_path).await.unwrap();
-    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM checkins WHERE group_id = ?")
-        .bind(g)
-        .fetch_one(db.sqlite())
-        .await
-        .unwrap();
+    let db = studybot::db::open(&tb.database).await.unwrap();
+    let stored = db.raw_integers("SELECT COUNT(*) FROM checkins WHERE group_id = $1", &[g]).await.unwrap()[0].unwrap();
     assert_eq!(stored, 100);
     tb.fake.finish();
 }

@@ -157,17 +157,17 @@ async fn the_weekly_digest_is_posted_once_across_a_restart_and_a_crash() {
     tb.set_now("2026-12-15T09:00:00Z");
     tb.tick().await;
     assert_eq!(digests(&tb).len(), 2);
-    sqlx::query("UPDATE digests SET state = 'claimed', message_id = NULL WHERE slot = (SELECT MAX(slot) FROM digests)")
-        .execute(tb.db.sqlite())
+    tb.db
+        .raw_execute(
+            "UPDATE digests SET state = 'claimed', message_id = NULL WHERE slot = (SELECT MAX(slot) FROM digests)",
+            &[],
+        )
         .await
         .unwrap();
     tb.set_now("2026-12-15T09:01:00Z");
     tb.tick().await;
     assert_eq!(digests(&tb).len(), 2, "the retry did not post a second copy");
-    let sent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM digests WHERE state = 'sent'")
-        .fetch_one(tb.db.sqlite())
-        .await
-        .unwrap();
+    let sent = tb.db.raw_integers("SELECT COUNT(*) FROM digests WHERE state = 'sent'", &[]).await.unwrap()[0].unwrap();
     assert_eq!(sent, 2, "both weeks' digests are recorded as sent");
     // Turned off: nothing the week after.
     tb.run(Slash::new("settings").sub("digest-off").by(&tb.moderator())).await;

@@ -17,14 +17,16 @@ fn checkin() -> Slash {
     Slash::new("checkin").integer("status", 0).number("hours", 2.0).integer("confidence", 4)
 }
 
-/// Every byte of the database file and its WAL.
-fn db_bytes(tb: &TestBot) -> Vec<u8> {
-    let mut all = std::fs::read(&tb.db_path).unwrap();
-    let wal = tb.db_path.with_extension("db-wal");
-    if let Ok(w) = std::fs::read(wal) {
+/// Every byte of the database file and its WAL, after a checkpoint (SQLite; `None` on
+/// PostgreSQL, whose files are the server's).
+async fn db_bytes(tb: &TestBot) -> Option<Vec<u8>> {
+    let file = tb.database.file()?;
+    tb.db.raw_execute("PRAGMA wal_checkpoint(TRUNCATE)", &[]).await.unwrap();
+    let mut all = std::fs::read(file).unwrap();
+    if let Ok(w) = std::fs::read(file.with_extension("db-wal")) {
         all.extend(w);
     }
-    all
+    Some(all)
 }
 
 fn contains(hay: &[u8], needle: &str) -> bool {
@@ -40,20 +42,20 @@ async fn a_forgotten_note_is_gone_from_the_database_file() {
     tb.set_now("2026-11-23T19:00:00Z");
     let r = tb.run(checkin().string("note", NOTE).by(&tb.moderator())).await;
     assert!(r.text().contains("week 1"), "{}", r.text());
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(tb.db.sqlite()).await.unwrap();
-    assert!(contains(&db_bytes(&tb), NOTE), "the note is stored");
+    if let Some(bytes) = db_bytes(&tb).await {
+        assert!(contains(&bytes, NOTE), "the note is stored");
+    }
+    assert_eq!(tb.db.raw_integers("SELECT COUNT(*) FROM checkins", &[]).await.unwrap(), [Some(1)]);
 
     let r = tb.run(Slash::new("forget-me").by(&tb.moderator())).await;
     let done = tb.fake.click_button(&tb.moderator(), &r.message, "sb:fg").await.wait_reply(T).await;
     assert!(done.content.contains("deleted 1 check-ins"), "{}", done.content);
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(tb.db.sqlite()).await.unwrap();
-    assert!(!contains(&db_bytes(&tb), NOTE), "the forgotten note is still readable in the file");
-    let by: i64 = sqlx::query_scalar("SELECT created_by FROM study_groups WHERE id = ?")
-        .bind(g)
-        .fetch_one(tb.db.sqlite())
-        .await
-        .unwrap();
-    assert_eq!(by, 0, "the group no longer names its creator");
+    if let Some(bytes) = db_bytes(&tb).await {
+        assert!(!contains(&bytes, NOTE), "the forgotten note is still readable in the file");
+    }
+    assert_eq!(tb.db.raw_integers("SELECT COUNT(*) FROM checkins", &[]).await.unwrap(), [Some(0)]);
+    let by = tb.db.raw_integers("SELECT created_by FROM study_groups WHERE id = $1", &[g]).await.unwrap();
+    assert_eq!(by, [Some(0)], "the group no longer names its creator");
     tb.finish().await;
 }
 
@@ -61,9 +63,8 @@ async fn a_forgotten_note_is_gone_from_the_database_file() {
 async fn removed_servers_become(tb: &TestBot, n: i64) {
     support::within(5.0, "the removal table to follow the gateway events", async {
         loop {
-            let rows: i64 =
-                sqlx::query_scalar("SELECT COUNT(*) FROM removed_servers").fetch_one(tb.db.sqlite()).await.unwrap();
-            if rows == n {
+            let rows = tb.db.raw_integers("SELECT COUNT(*) FROM removed_servers", &[]).await.unwrap();
+            if rows == [Some(n)] {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -76,13 +77,8 @@ async fn rows_of_guild(tb: &TestBot) -> i64 {
     let g = studybot::db::to_db(defaults::GUILD);
     let mut n = 0;
     for table in ["study_groups", "members", "checkins", "server_settings"] {
-        let c: i64 =
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table} WHERE guild_id = ?")))
-                .bind(g)
-                .fetch_one(tb.db.sqlite())
-                .await
-                .unwrap();
-        n += c;
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE guild_id = $1");
+        n += tb.db.raw_integers(&sql, &[g]).await.unwrap()[0].unwrap();
     }
     n
 }

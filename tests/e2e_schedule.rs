@@ -323,9 +323,11 @@ async fn crash_after_send_before_complete_does_not_duplicate() {
     let first = tb.fake.channel_posts(defaults::GENERAL);
     assert_eq!(first.len(), 1);
     let row = rows(&tb, g).await.into_iter().find(|p| p.kind == PostKind::Week).unwrap();
-    sqlx::query("UPDATE posts SET state = 'claimed', message_id = NULL, thread_id = NULL, sent_at = NULL WHERE id = ?")
-        .bind(row.id)
-        .execute(tb.db.sqlite())
+    tb.db
+        .raw_execute(
+            "UPDATE posts SET state = 'claimed', message_id = NULL, thread_id = NULL, sent_at = NULL WHERE id = $1",
+            &[row.id],
+        )
         .await
         .unwrap();
     tb.set_now("2026-11-23T18:01:00Z");
@@ -383,9 +385,11 @@ async fn a_post_retried_after_the_nonce_window_is_found_in_the_channel_not_sent_
     // Another bot message that looks like nothing of ours, and a member's message, come after.
     tb.fake.post_as_user(defaults::GENERAL, defaults::BOB, "anyone started the reading?");
     let row = rows(&tb, g).await.into_iter().find(|p| p.kind == PostKind::Week).unwrap();
-    sqlx::query("UPDATE posts SET state = 'claimed', message_id = NULL, thread_id = NULL, sent_at = NULL WHERE id = ?")
-        .bind(row.id)
-        .execute(tb.db.sqlite())
+    tb.db
+        .raw_execute(
+            "UPDATE posts SET state = 'claimed', message_id = NULL, thread_id = NULL, sent_at = NULL WHERE id = $1",
+            &[row.id],
+        )
         .await
         .unwrap();
     let thread = tb.fake.threads()[0]["id"].as_str().unwrap().parse::<u64>().unwrap();
@@ -399,11 +403,7 @@ async fn a_post_retried_after_the_nonce_window_is_found_in_the_channel_not_sent_
     let done = studybot::db::posts::for_group(&tb.db, g).await.unwrap();
     let done = done.iter().find(|p| p.id == row.id).unwrap();
     assert_eq!((done.state, done.message_id), (PostState::Sent, Some(id_of(&week1))));
-    let stored_thread: Option<i64> = sqlx::query_scalar("SELECT thread_id FROM posts WHERE id = ?")
-        .bind(row.id)
-        .fetch_one(tb.db.sqlite())
-        .await
-        .unwrap();
+    let stored_thread = tb.db.raw_integers("SELECT thread_id FROM posts WHERE id = $1", &[row.id]).await.unwrap()[0];
     assert_eq!(stored_thread, Some(thread as i64));
 
     // A reminder: bob opted in to DMs and belongs to the group (checked in for week 1).
@@ -415,9 +415,8 @@ async fn a_post_retried_after_the_nonce_window_is_found_in_the_channel_not_sent_
     assert_eq!(tb.tick().await.sent, 1);
     assert_eq!((reminders(&tb).len(), tb.fake.dm_messages(defaults::BOB).len()), (1, 1));
     let reminder = rows(&tb, g).await.into_iter().find(|p| p.kind == PostKind::Reminder).unwrap();
-    sqlx::query("UPDATE posts SET state = 'claimed', message_id = NULL WHERE id = ?")
-        .bind(reminder.id)
-        .execute(tb.db.sqlite())
+    tb.db
+        .raw_execute("UPDATE posts SET state = 'claimed', message_id = NULL WHERE id = $1", &[reminder.id])
         .await
         .unwrap();
     tb.set_now("2026-11-29T18:45:00Z");

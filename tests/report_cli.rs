@@ -45,7 +45,7 @@ async fn fixture() -> Fixture {
     .bind(to_db(GUILD))
     .bind(t)
     .bind(t)
-    .execute(db.sqlite())
+    .execute(db.sqlite().unwrap())
     .await
     .unwrap()
     .last_insert_rowid();
@@ -54,7 +54,7 @@ async fn fixture() -> Fixture {
     )
     .bind(group)
     .bind(t)
-    .execute(db.sqlite())
+    .execute(db.sqlite().unwrap())
     .await
     .unwrap();
     for (user, name, joined) in [(ALICE, "alice", 1), (BOB, "bob", 1), (CAROL, "carol", 2)] {
@@ -63,7 +63,7 @@ async fn fixture() -> Fixture {
             .bind(to_db(user))
             .bind(name)
             .bind(t)
-            .execute(db.sqlite())
+            .execute(db.sqlite().unwrap())
             .await
             .unwrap();
         sqlx::query(
@@ -74,7 +74,7 @@ async fn fixture() -> Fixture {
         .bind(to_db(user))
         .bind(joined)
         .bind(t)
-        .execute(db.sqlite())
+        .execute(db.sqlite().unwrap())
         .await
         .unwrap();
     }
@@ -101,7 +101,7 @@ async fn fixture() -> Fixture {
         .bind(note)
         .bind(format!("2026-01-{:02}T20:00:00+00:00", 5 + 7 * (week - 1)))
         .bind(format!("2026-01-{:02}T21:30:00+00:00", 5 + 7 * (week - 1)))
-        .execute(db.sqlite())
+        .execute(db.sqlite().unwrap())
         .await
         .unwrap();
     }
@@ -116,7 +116,7 @@ async fn fixture() -> Fixture {
         .bind(question)
         .bind(rating)
         .bind(t)
-        .execute(db.sqlite())
+        .execute(db.sqlite().unwrap())
         .await
         .unwrap();
     }
@@ -129,7 +129,7 @@ async fn fixture() -> Fixture {
     .bind(to_db(OTHER_GUILD))
     .bind(t)
     .bind(t)
-    .execute(db.sqlite())
+    .execute(db.sqlite().unwrap())
     .await
     .unwrap()
     .last_insert_rowid();
@@ -137,7 +137,7 @@ async fn fixture() -> Fixture {
         .bind(to_db(OTHER_GUILD))
         .bind(to_db(BOB))
         .bind(t)
-        .execute(db.sqlite())
+        .execute(db.sqlite().unwrap())
         .await
         .unwrap();
     sqlx::query(
@@ -147,7 +147,7 @@ async fn fixture() -> Fixture {
     .bind(to_db(OTHER_GUILD))
     .bind(to_db(BOB))
     .bind(t)
-    .execute(db.sqlite())
+    .execute(db.sqlite().unwrap())
     .await
     .unwrap();
     sqlx::query(
@@ -159,7 +159,7 @@ async fn fixture() -> Fixture {
     .bind(to_db(BOB))
     .bind(t)
     .bind(t)
-    .execute(db.sqlite())
+    .execute(db.sqlite().unwrap())
     .await
     .unwrap();
     db.close().await;

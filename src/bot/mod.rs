@@ -175,7 +175,7 @@ pub async fn build_http(
 pub async fn run(config: Config, curriculum: Curriculum) -> anyhow::Result<()> {
     check_token(&config)?;
     let db = crate::service::open_database(&config.database).await?;
-    info!(database = %config.database.display(), "database ready");
+    info!(database = %config.database, "database ready");
     let mut bot = start(config, curriculum, db, StartOptions::production()).await?;
     tokio::select! {
         _ = shutdown_signal() => {

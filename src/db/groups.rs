@@ -1,9 +1,41 @@
 //! Study groups and their breaks (skipped weeks, pauses). Scoped by guild.
 
-use super::{Db, Result, decode, decode_u32, from_db, to_db};
+use super::{Db, Error, Result, decode, decode_u32, execute, fetch, from_db, scalar, to_db, with_pool};
 use crate::model::{Break, BreakKind, Calendar, CalendarAction, CalendarChange, Group, GroupSettings, Mark, Missed};
 use chrono::{DateTime, Utc};
-use sqlx::{Sqlite, Transaction};
+
+/// A stored group row, as selected by [`group_columns`] (here and in `reports`).
+#[derive(sqlx::FromRow)]
+pub(crate) struct GroupRow {
+    pub id: i64,
+    pub guild_id: i64,
+    pub name: String,
+    pub channel_id: i64,
+    pub path_id: String,
+    pub start_date: String,
+    pub weekday: i64,
+    pub post_time: String,
+    pub timezone: String,
+    pub mention_role_id: Option<i64>,
+    pub paused: i64,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<DateTime<Utc>>,
+    pub live_since: DateTime<Utc>,
+    pub every_weeks: i64,
+}
+
+/// The columns of a [`GroupRow`] of `study_groups g`, as a literal for `concat!`.
+macro_rules! group_columns {
+    () => {
+        "g.id, g.guild_id, g.name, g.channel_id, g.path_id, g.start_date, g.weekday, g.post_time, g.timezone,
+         g.mention_role_id, g.paused, g.last_error, g.last_error_at, g.live_since, g.every_weeks"
+    };
+}
+
+/// A unique key refused the statement (e.g. a group name taken).
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(|d| d.is_unique_violation())
+}
 
 type SettingsBinds = (i64, Option<i64>, String, i64, String, &'static str, i64);
 
@@ -88,35 +120,35 @@ pub async fn insert(
     let max = i64::from(max_groups);
     let (channel, role, start_date, weekday, post_time, timezone, every) = settings_binds(s);
     let by = to_db(created_by);
-    let r = sqlx::query!(
+    let id = scalar!(
+        db,
+        fetch_optional,
+        i64,
         "INSERT INTO study_groups (guild_id, name, channel_id, path_id, start_date, weekday, post_time,
              timezone, mention_role_id, created_by, created_at, updated_at, live_since, every_weeks)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?11, ?12
-         WHERE (SELECT COUNT(*) FROM study_groups WHERE guild_id = ?1) < ?13
-         ON CONFLICT (guild_id, name) DO NOTHING",
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11, $12
+         WHERE (SELECT COUNT(*) FROM study_groups WHERE guild_id = $1) < $13
+         ON CONFLICT (guild_id, name) DO NOTHING
+         RETURNING id",
         guild,
-        s.name,
+        &s.name,
         channel,
-        s.path_id,
-        start_date,
+        &s.path_id,
+        &start_date,
         weekday,
-        post_time,
+        &post_time,
         timezone,
         role,
         by,
         now,
         every,
         max
-    )
-    .execute(db.sqlite())
-    .await?;
-    if r.rows_affected() == 1 {
-        return Ok(Ok(r.last_insert_rowid()));
+    )?;
+    if let Some(id) = id {
+        return Ok(Ok(id));
     }
     // Refused: say why (only then is the count needed).
-    let count = sqlx::query_scalar!("SELECT COUNT(*) FROM study_groups WHERE guild_id = ?", guild)
-        .fetch_one(db.sqlite())
-        .await?;
+    let count = scalar!(db, fetch_one, i64, "SELECT COUNT(*) FROM study_groups WHERE guild_id = $1", guild)?;
     Ok(Err(if count >= max { NotInserted::Full } else { NotInserted::NameTaken }))
 }
 
@@ -137,41 +169,43 @@ pub async fn update(db: &Db, guild_id: u64, id: i64, s: &GroupSettings, now: Dat
     let _timer = crate::metrics::query("groups.update");
     let guild = to_db(guild_id);
     let (channel, role, start_date, weekday, post_time, timezone, every) = settings_binds(s);
-    let r = sqlx::query!(
-        "UPDATE OR IGNORE study_groups SET name = ?, channel_id = ?, path_id = ?, start_date = ?, weekday = ?,
-             post_time = ?, timezone = ?, mention_role_id = ?, every_weeks = ?, updated_at = ?
-         WHERE guild_id = ? AND id = ?",
-        s.name,
+    let r = execute!(
+        db,
+        "UPDATE study_groups SET name = $1, channel_id = $2, path_id = $3, start_date = $4, weekday = $5,
+             post_time = $6, timezone = $7, mention_role_id = $8, every_weeks = $9, updated_at = $10
+         WHERE guild_id = $11 AND id = $12",
+        &s.name,
         channel,
-        s.path_id,
-        start_date,
+        &s.path_id,
+        &start_date,
         weekday,
-        post_time,
+        &post_time,
         timezone,
         role,
         every,
         now,
         guild,
         id
-    )
-    .execute(db.sqlite())
-    .await?;
-    Ok(r.rows_affected() == 1)
+    );
+    match r {
+        Ok(n) => Ok(n == 1),
+        // The new name is taken.
+        Err(e) if is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn get(db: &Db, guild_id: u64, id: i64) -> Result<Option<Group>> {
     let _timer = crate::metrics::query("groups.get");
     let guild = to_db(guild_id);
-    let r = sqlx::query!(
-        r#"SELECT id, guild_id, name, channel_id, path_id, start_date, weekday, post_time, timezone,
-                mention_role_id, paused, last_error, last_error_at AS "last_error_at: DateTime<Utc>",
-                live_since AS "live_since: DateTime<Utc>", every_weeks
-         FROM study_groups WHERE guild_id = ? AND id = ?"#,
+    let r = fetch!(
+        db,
+        fetch_optional,
+        GroupRow,
+        concat!("SELECT ", group_columns!(), " FROM study_groups g WHERE g.guild_id = $1 AND g.id = $2"),
         guild,
         id
-    )
-    .fetch_optional(db.sqlite())
-    .await?;
+    )?;
     Ok(match r {
         Some(r) => Some(group_row!(r)),
         None => None,
@@ -182,15 +216,17 @@ pub async fn get(db: &Db, guild_id: u64, id: i64) -> Result<Option<Group>> {
 pub async fn list(db: &Db, guild_id: u64) -> Result<Vec<Group>> {
     let _timer = crate::metrics::query("groups.list");
     let guild = to_db(guild_id);
-    let rows = sqlx::query!(
-        r#"SELECT id, guild_id, name, channel_id, path_id, start_date, weekday, post_time, timezone,
-                mention_role_id, paused, last_error, last_error_at AS "last_error_at: DateTime<Utc>",
-                live_since AS "live_since: DateTime<Utc>", every_weeks
-         FROM study_groups WHERE guild_id = ? ORDER BY name COLLATE NOCASE"#,
+    let rows = fetch!(
+        db,
+        fetch_all,
+        GroupRow,
+        concat!(
+            "SELECT ",
+            group_columns!(),
+            " FROM study_groups g WHERE g.guild_id = $1 ORDER BY lower(g.name), g.name"
+        ),
         guild
-    )
-    .fetch_all(db.sqlite())
-    .await?;
+    )?;
     let mut groups = Vec::with_capacity(rows.len());
     for r in rows {
         groups.push(group_row!(r));
@@ -201,14 +237,8 @@ pub async fn list(db: &Db, guild_id: u64) -> Result<Vec<Group>> {
 /// Every group of every guild (the scheduler's sweep; each row carries its guild id).
 pub async fn all(db: &Db) -> Result<Vec<Group>> {
     let _timer = crate::metrics::query("groups.all");
-    let rows = sqlx::query!(
-        r#"SELECT id, guild_id, name, channel_id, path_id, start_date, weekday, post_time, timezone,
-                mention_role_id, paused, last_error, last_error_at AS "last_error_at: DateTime<Utc>",
-                live_since AS "live_since: DateTime<Utc>", every_weeks
-         FROM study_groups ORDER BY id"#
-    )
-    .fetch_all(db.sqlite())
-    .await?;
+    let rows =
+        fetch!(db, fetch_all, GroupRow, concat!("SELECT ", group_columns!(), " FROM study_groups g ORDER BY g.id"))?;
     let mut groups = Vec::with_capacity(rows.len());
     for r in rows {
         groups.push(group_row!(r));
@@ -220,30 +250,33 @@ pub async fn all(db: &Db) -> Result<Vec<Group>> {
 pub async fn delete(db: &Db, guild_id: u64, id: i64) -> Result<bool> {
     let _timer = crate::metrics::query("groups.delete");
     let guild = to_db(guild_id);
-    let r =
-        sqlx::query!("DELETE FROM study_groups WHERE guild_id = ? AND id = ?", guild, id).execute(db.sqlite()).await?;
-    Ok(r.rows_affected() == 1)
+    let n = execute!(db, "DELETE FROM study_groups WHERE guild_id = $1 AND id = $2", guild, id)?;
+    Ok(n == 1)
 }
 
 /// The calendar (breaks and week marks) of a group (the group must already have been
 /// checked against the guild).
 pub async fn calendar(db: &Db, group_id: i64) -> Result<Calendar> {
     let _timer = crate::metrics::query("groups.calendar");
-    let rows = sqlx::query!(
-        "SELECT id, kind, from_session, to_session FROM group_breaks WHERE group_id = ? ORDER BY from_session",
+    let rows = fetch!(
+        db,
+        fetch_all,
+        (i64, String, i64, Option<i64>),
+        "SELECT id, kind, from_session, to_session FROM group_breaks WHERE group_id = $1 ORDER BY from_session",
         group_id
-    )
-    .fetch_all(db.sqlite())
-    .await?;
+    )?;
     let breaks =
-        rows.into_iter().map(|r| decode_break(r.id, &r.kind, r.from_session, r.to_session)).collect::<Result<_>>()?;
-    let marks =
-        sqlx::query!("SELECT group_id, session, week FROM week_marks WHERE group_id = ? ORDER BY session", group_id)
-            .fetch_all(db.sqlite())
-            .await?
-            .into_iter()
-            .map(|r| decode_mark(r.group_id, r.session, r.week))
-            .collect::<Result<_>>()?;
+        rows.into_iter().map(|(id, kind, from, to)| decode_break(id, &kind, from, to)).collect::<Result<_>>()?;
+    let marks = fetch!(
+        db,
+        fetch_all,
+        (i64, i64, i64),
+        "SELECT group_id, session, week FROM week_marks WHERE group_id = $1 ORDER BY session",
+        group_id
+    )?
+    .into_iter()
+    .map(|(g, session, week)| decode_mark(g, session, week))
+    .collect::<Result<_>>()?;
     Ok(Calendar { breaks, marks })
 }
 
@@ -251,27 +284,29 @@ pub async fn calendar(db: &Db, group_id: i64) -> Result<Calendar> {
 pub async fn guild_calendars(db: &Db, guild_id: u64) -> Result<std::collections::HashMap<i64, Calendar>> {
     let _timer = crate::metrics::query("groups.guild_calendars");
     let guild = to_db(guild_id);
-    let rows = sqlx::query!(
+    let rows = fetch!(
+        db,
+        fetch_all,
+        (i64, i64, String, i64, Option<i64>),
         "SELECT b.id, b.group_id, b.kind, b.from_session, b.to_session
          FROM group_breaks b JOIN study_groups g ON g.id = b.group_id
-         WHERE g.guild_id = ? ORDER BY b.group_id, b.from_session",
+         WHERE g.guild_id = $1 ORDER BY b.group_id, b.from_session",
         guild
-    )
-    .fetch_all(db.sqlite())
-    .await?;
+    )?;
     let mut out: std::collections::HashMap<i64, Calendar> = std::collections::HashMap::new();
-    for r in rows {
-        out.entry(r.group_id).or_default().breaks.push(decode_break(r.id, &r.kind, r.from_session, r.to_session)?);
+    for (id, group_id, kind, from, to) in rows {
+        out.entry(group_id).or_default().breaks.push(decode_break(id, &kind, from, to)?);
     }
-    let marks = sqlx::query!(
+    let marks = fetch!(
+        db,
+        fetch_all,
+        (i64, i64, i64),
         "SELECT m.group_id, m.session, m.week FROM week_marks m JOIN study_groups g ON g.id = m.group_id
-         WHERE g.guild_id = ? ORDER BY m.group_id, m.session",
+         WHERE g.guild_id = $1 ORDER BY m.group_id, m.session",
         guild
-    )
-    .fetch_all(db.sqlite())
-    .await?;
-    for r in marks {
-        out.entry(r.group_id).or_default().marks.push(decode_mark(r.group_id, r.session, r.week)?);
+    )?;
+    for (group_id, session, week) in marks {
+        out.entry(group_id).or_default().marks.push(decode_mark(group_id, session, week)?);
     }
     Ok(out)
 }
@@ -309,22 +344,21 @@ pub async fn add_break(
     let guild = to_db(guild_id);
     let kind = kind.as_str();
     let (from, to) = (i64::from(from), i64::from(to));
-    let r = sqlx::query!(
+    let n = execute!(
+        db,
         "INSERT INTO group_breaks (group_id, kind, from_session, to_session, created_at)
-         SELECT id, ?6, ?1, ?2, ?3 FROM study_groups
-         WHERE guild_id = ?4 AND id = ?5 AND (?6 = 'skip' OR paused = 0)
-           AND NOT EXISTS (SELECT 1 FROM group_breaks WHERE group_id = ?5 AND from_session < ?2
-                           AND (to_session IS NULL OR to_session > ?1))",
+         SELECT id, $6, $1, $2, $3 FROM study_groups
+         WHERE guild_id = $4 AND id = $5 AND ($6 = 'skip' OR paused = 0)
+           AND NOT EXISTS (SELECT 1 FROM group_breaks WHERE group_id = $5 AND from_session < $2
+                           AND (to_session IS NULL OR to_session > $1))",
         from,
         to,
         now,
         guild,
         group_id,
         kind
-    )
-    .execute(db.sqlite())
-    .await?;
-    Ok(r.rows_affected() == 1)
+    )?;
+    Ok(n == 1)
 }
 
 /// Holds skipped session `session` again: removes it from its skip (a range is split in
@@ -333,38 +367,40 @@ pub async fn unskip(db: &Db, guild_id: u64, group_id: i64, session: u32, now: Da
     let _timer = crate::metrics::query("groups.unskip");
     let guild = to_db(guild_id);
     let k = i64::from(session);
-    let mut tx = db.sqlite().begin().await?;
-    let Some(b) = sqlx::query!(
-        "SELECT b.id, b.from_session, b.to_session FROM group_breaks b JOIN study_groups g ON g.id = b.group_id
-         WHERE g.guild_id = ?1 AND b.group_id = ?2 AND b.kind = 'skip' AND b.from_session <= ?3
-           AND (b.to_session IS NULL OR b.to_session > ?3)",
-        guild,
-        group_id,
-        k
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    else {
-        return Ok(false);
-    };
-    sqlx::query!("DELETE FROM group_breaks WHERE id = ?", b.id).execute(&mut *tx).await?;
-    let after = k + 1;
-    for (from, to) in [(b.from_session, Some(k)), (after, b.to_session)] {
-        if to.is_none_or(|t| t > from) {
-            sqlx::query!(
-                "INSERT INTO group_breaks (group_id, kind, from_session, to_session, created_at)
-                 VALUES (?, 'skip', ?, ?, ?)",
-                group_id,
-                from,
-                to,
-                now
-            )
-            .execute(&mut *tx)
-            .await?;
+    with_pool!(db, p => async {
+        let mut tx = p.begin().await?;
+        let Some((id, from_session, to_session)) = sqlx::query_as::<_, (i64, i64, Option<i64>)>(
+            "SELECT b.id, b.from_session, b.to_session FROM group_breaks b JOIN study_groups g ON g.id = b.group_id
+             WHERE g.guild_id = $1 AND b.group_id = $2 AND b.kind = 'skip' AND b.from_session <= $3
+               AND (b.to_session IS NULL OR b.to_session > $3)",
+        )
+        .bind(guild)
+        .bind(group_id)
+        .bind(k)
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Ok(false);
+        };
+        sqlx::query("DELETE FROM group_breaks WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        for (from, to) in [(from_session, Some(k)), (k + 1, to_session)] {
+            if to.is_none_or(|t| t > from) {
+                sqlx::query(
+                    "INSERT INTO group_breaks (group_id, kind, from_session, to_session, created_at)
+                     VALUES ($1, 'skip', $2, $3, $4)",
+                )
+                .bind(group_id)
+                .bind(from)
+                .bind(to)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
         }
+        tx.commit().await?;
+        Ok::<_, Error>(true)
     }
-    tx.commit().await?;
-    Ok(true)
+    .await)
 }
 
 /// From session `session` on, the curriculum continues at week `week` (replaces a mark on
@@ -380,19 +416,18 @@ pub async fn set_mark(
     let _timer = crate::metrics::query("groups.set_mark");
     let guild = to_db(guild_id);
     let (session, week) = (i64::from(session), i64::from(week));
-    let r = sqlx::query!(
+    let n = execute!(
+        db,
         "INSERT INTO week_marks (group_id, session, week, created_at)
-         SELECT id, ?, ?, ? FROM study_groups WHERE guild_id = ? AND id = ?
+         SELECT id, $1, $2, $3 FROM study_groups WHERE guild_id = $4 AND id = $5
          ON CONFLICT (group_id, session) DO UPDATE SET week = excluded.week, created_at = excluded.created_at",
         session,
         week,
         now,
         guild,
         group_id
-    )
-    .execute(db.sqlite())
-    .await?;
-    Ok(r.rows_affected() == 1)
+    )?;
+    Ok(n == 1)
 }
 
 /// Records a calendar change.
@@ -405,62 +440,64 @@ pub async fn log_change(db: &Db, group_id: i64, c: &CalendarChange) -> Result<()
     let until = c.until.map(|(k, _)| i64::from(k));
     let until_date = c.until.map(|(_, d)| d.format("%Y-%m-%d").to_string());
     let week = c.week.map(i64::from);
-    sqlx::query!(
+    execute!(
+        db,
         "INSERT INTO calendar_log (group_id, at, user_id, action, session, on_date, until_session, until_date, week)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         group_id,
         c.at,
         by,
         action,
         session,
-        on,
+        &on,
         until,
-        until_date,
+        &until_date,
         week
-    )
-    .execute(db.sqlite())
-    .await?;
+    )?;
     Ok(())
 }
+
+type ChangeRow = (i64, DateTime<Utc>, Option<i64>, String, i64, String, Option<i64>, Option<String>, Option<i64>);
 
 /// The latest `limit` calendar changes of a group, oldest first.
 pub async fn changes(db: &Db, group_id: i64, limit: u32) -> Result<Vec<CalendarChange>> {
     let _timer = crate::metrics::query("groups.changes");
     let limit = i64::from(limit);
-    let rows = sqlx::query!(
-        r#"SELECT id, at AS "at: DateTime<Utc>", user_id, action, session, on_date, until_session, until_date, week
-           FROM calendar_log
-           WHERE group_id = ? ORDER BY id DESC LIMIT ?"#,
+    let rows = fetch!(
+        db,
+        fetch_all,
+        ChangeRow,
+        "SELECT id, at, user_id, action, session, on_date, until_session, until_date, week
+         FROM calendar_log
+         WHERE group_id = $1 ORDER BY id DESC LIMIT $2",
         group_id,
         limit
-    )
-    .fetch_all(db.sqlite())
-    .await?;
+    )?;
     let mut out = rows
         .into_iter()
-        .map(|r| {
+        .map(|(id, at, user_id, action, session, on_date, until_session, until_date, week)| {
             Ok(CalendarChange {
-                at: r.at,
-                by: r.user_id.map(from_db),
-                action: decode("calendar_log", r.id, "action", r.action, |a| CalendarAction::parse(a))?,
-                session: decode_u32("calendar_log", r.id, "session", r.session)?,
-                on: decode("calendar_log", r.id, "on_date", r.on_date, |d| crate::weeks::parse_date(d))?,
-                until: match (r.until_session, r.until_date) {
+                at,
+                by: user_id.map(from_db),
+                action: decode("calendar_log", id, "action", action, |a| CalendarAction::parse(a))?,
+                session: decode_u32("calendar_log", id, "session", session)?,
+                on: decode("calendar_log", id, "on_date", on_date, |d| crate::weeks::parse_date(d))?,
+                until: match (until_session, until_date) {
                     (Some(k), Some(d)) => Some((
-                        decode_u32("calendar_log", r.id, "until_session", k)?,
-                        decode("calendar_log", r.id, "until_date", d, |d| crate::weeks::parse_date(d))?,
+                        decode_u32("calendar_log", id, "until_session", k)?,
+                        decode("calendar_log", id, "until_date", d, |d| crate::weeks::parse_date(d))?,
                     )),
                     (None, None) => None,
                     (k, d) => {
                         return Err(super::Error::Corrupt {
                             table: "calendar_log",
-                            row: r.id,
+                            row: id,
                             what: "until_session/until_date",
                             value: format!("{k:?} / {d:?}"),
                         });
                     }
                 },
-                week: r.week.map(|w| decode_u32("calendar_log", r.id, "week", w)).transpose()?,
+                week: week.map(|w| decode_u32("calendar_log", id, "week", w)).transpose()?,
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -468,46 +505,47 @@ pub async fn changes(db: &Db, group_id: i64, limit: u32) -> Result<Vec<CalendarC
     Ok(out)
 }
 
-/// Flips the group's paused flag; false if it already had that value (or is not in the guild).
-async fn set_paused(
-    tx: &mut Transaction<'_, Sqlite>,
-    guild_id: u64,
-    group_id: i64,
-    paused: bool,
-    now: DateTime<Utc>,
-) -> Result<bool> {
-    let guild = to_db(guild_id);
-    let r = sqlx::query!(
-        "UPDATE study_groups SET paused = ?, updated_at = ? WHERE guild_id = ? AND id = ? AND paused = ?",
-        paused,
-        now,
-        guild,
-        group_id,
-        !paused
-    )
-    .execute(&mut **tx)
-    .await?;
-    Ok(r.rows_affected() == 1)
+/// Flips the group's paused flag (in the transaction `$tx`); true when it changed, false if
+/// it already had that value (or the group is not in the guild).
+macro_rules! set_paused {
+    ($tx:expr, $guild_id:expr, $group_id:expr, $paused:expr, $now:expr) => {{
+        let paused: bool = $paused;
+        sqlx::query(
+            "UPDATE study_groups SET paused = $1, updated_at = $2 WHERE guild_id = $3 AND id = $4 AND paused = $5",
+        )
+        .bind(i64::from(paused))
+        .bind($now)
+        .bind(to_db($guild_id))
+        .bind($group_id)
+        .bind(i64::from(!paused))
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected()
+            == 1
+    }};
 }
 
 /// Pauses a group from session `from` on (open-ended). False if already paused.
 pub async fn pause(db: &Db, guild_id: u64, group_id: i64, from: u32, now: DateTime<Utc>) -> Result<bool> {
     let _timer = crate::metrics::query("groups.pause");
-    let from = from as i64;
-    let mut tx = db.sqlite().begin().await?;
-    if !set_paused(&mut tx, guild_id, group_id, true, now).await? {
-        return Ok(false);
+    let from = i64::from(from);
+    with_pool!(db, p => async {
+        let mut tx = p.begin().await?;
+        if !set_paused!(tx, guild_id, group_id, true, now) {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO group_breaks (group_id, kind, from_session, to_session, created_at) VALUES ($1, 'pause', $2, NULL, $3)",
+        )
+        .bind(group_id)
+        .bind(from)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok::<_, Error>(true)
     }
-    sqlx::query!(
-        "INSERT INTO group_breaks (group_id, kind, from_session, to_session, created_at) VALUES (?, 'pause', ?, NULL, ?)",
-        group_id,
-        from,
-        now
-    )
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(true)
+    .await)
 }
 
 /// Ends the open pause at session `to` (the first session that will be held again); the
@@ -515,66 +553,67 @@ pub async fn pause(db: &Db, guild_id: u64, group_id: i64, from: u32, now: DateTi
 /// if the group was not paused.
 pub async fn resume(db: &Db, guild_id: u64, group_id: i64, to: u32, now: DateTime<Utc>) -> Result<bool> {
     let _timer = crate::metrics::query("groups.resume");
-    let to = to as i64;
-    let mut tx = db.sqlite().begin().await?;
-    if !set_paused(&mut tx, guild_id, group_id, false, now).await? {
-        // Not paused open-ended: end a pause with an end date early (or drop one that has
-        // not begun).
-        let guild = to_db(guild_id);
-        let owned =
-            sqlx::query_scalar!("SELECT COUNT(*) FROM study_groups WHERE guild_id = ? AND id = ?", guild, group_id)
+    let to = i64::from(to);
+    with_pool!(db, p => async {
+        let mut tx = p.begin().await?;
+        if !set_paused!(tx, guild_id, group_id, false, now) {
+            // Not paused open-ended: end a pause with an end date early (or drop one that has
+            // not begun).
+            let owned: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM study_groups WHERE guild_id = $1 AND id = $2")
+                .bind(to_db(guild_id))
+                .bind(group_id)
                 .fetch_one(&mut *tx)
                 .await?;
-        if owned == 0 {
-            return Ok(false);
+            if owned == 0 {
+                return Ok(false);
+            }
+            let dropped = sqlx::query(
+                "DELETE FROM group_breaks WHERE group_id = $1 AND kind = 'pause' AND to_session > $2 AND from_session >= $2",
+            )
+            .bind(group_id)
+            .bind(to)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            let ended = sqlx::query(
+                "UPDATE group_breaks SET to_session = $1 WHERE group_id = $2 AND kind = 'pause' AND to_session > $1",
+            )
+            .bind(to)
+            .bind(group_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            tx.commit().await?;
+            return Ok(dropped + ended > 0);
         }
-        let dropped = sqlx::query!(
-            "DELETE FROM group_breaks WHERE group_id = ? AND kind = 'pause' AND to_session > ? AND from_session >= ?",
-            group_id,
-            to,
-            to
+        sqlx::query("UPDATE study_groups SET live_since = $1 WHERE id = $2")
+            .bind(now)
+            .bind(group_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "DELETE FROM group_breaks WHERE group_id = $1 AND kind = 'pause' AND to_session IS NULL AND from_session >= $2",
         )
+        .bind(group_id)
+        .bind(to)
         .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let ended = sqlx::query!(
-            "UPDATE group_breaks SET to_session = ? WHERE group_id = ? AND kind = 'pause' AND to_session > ?",
-            to,
-            group_id,
-            to
-        )
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        .await?;
+        sqlx::query("UPDATE group_breaks SET to_session = $1 WHERE group_id = $2 AND kind = 'pause' AND to_session IS NULL")
+            .bind(to)
+            .bind(group_id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
-        return Ok(dropped + ended > 0);
+        Ok::<_, Error>(true)
     }
-    sqlx::query!("UPDATE study_groups SET live_since = ? WHERE id = ?", now, group_id).execute(&mut *tx).await?;
-    sqlx::query!(
-        "DELETE FROM group_breaks WHERE group_id = ? AND kind = 'pause' AND to_session IS NULL AND from_session >= ?",
-        group_id,
-        to
-    )
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query!(
-        "UPDATE group_breaks SET to_session = ? WHERE group_id = ? AND kind = 'pause' AND to_session IS NULL",
-        to,
-        group_id
-    )
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(true)
+    .await)
 }
 
 /// Records (or clears, with `None`) the last delivery failure of a group.
 pub async fn set_error(db: &Db, group_id: i64, error: Option<&str>, now: DateTime<Utc>) -> Result<()> {
     let _timer = crate::metrics::query("groups.set_error");
     let at = error.map(|_| now);
-    sqlx::query!("UPDATE study_groups SET last_error = ?, last_error_at = ? WHERE id = ?", error, at, group_id)
-        .execute(db.sqlite())
-        .await?;
+    execute!(db, "UPDATE study_groups SET last_error = $1, last_error_at = $2 WHERE id = $3", error, at, group_id)?;
     Ok(())
 }
 
@@ -593,33 +632,38 @@ fn decode_missed(
     })
 }
 
+type MissedRow = (i64, i64, i64, DateTime<Utc>, Option<i64>);
+
 /// The weeks the bot missed for one group, by session.
 pub async fn missed(db: &Db, group_id: i64) -> Result<Vec<Missed>> {
     let _timer = crate::metrics::query("groups.missed");
-    let rows = sqlx::query!(
-        r#"SELECT group_id, session, week, due_at AS "due_at: DateTime<Utc>", announced_in
-           FROM missed_sessions WHERE group_id = ? ORDER BY session"#,
+    let rows = fetch!(
+        db,
+        fetch_all,
+        MissedRow,
+        "SELECT group_id, session, week, due_at, announced_in FROM missed_sessions WHERE group_id = $1 ORDER BY session",
         group_id
-    )
-    .fetch_all(db.sqlite())
-    .await?;
-    rows.into_iter().map(|r| decode_missed(r.group_id, r.session, r.week, r.due_at, r.announced_in)).collect()
+    )?;
+    rows.into_iter()
+        .map(|(g, session, week, due_at, announced)| decode_missed(g, session, week, due_at, announced))
+        .collect()
 }
 
 /// The weeks the bot missed for every group of a guild, by group then session.
 pub async fn guild_missed(db: &Db, guild_id: u64) -> Result<Vec<(i64, Missed)>> {
     let _timer = crate::metrics::query("groups.guild_missed");
     let guild = to_db(guild_id);
-    let rows = sqlx::query!(
-        r#"SELECT m.group_id, m.session, m.week, m.due_at AS "due_at: DateTime<Utc>", m.announced_in
-           FROM missed_sessions m JOIN study_groups g ON g.id = m.group_id
-           WHERE g.guild_id = ? ORDER BY m.group_id, m.session"#,
+    let rows = fetch!(
+        db,
+        fetch_all,
+        MissedRow,
+        "SELECT m.group_id, m.session, m.week, m.due_at, m.announced_in
+         FROM missed_sessions m JOIN study_groups g ON g.id = m.group_id
+         WHERE g.guild_id = $1 ORDER BY m.group_id, m.session",
         guild
-    )
-    .fetch_all(db.sqlite())
-    .await?;
+    )?;
     rows.into_iter()
-        .map(|r| Ok((r.group_id, decode_missed(r.group_id, r.session, r.week, r.due_at, r.announced_in)?)))
+        .map(|(g, session, week, due_at, announced)| Ok((g, decode_missed(g, session, week, due_at, announced)?)))
         .collect()
 }
 
@@ -627,38 +671,39 @@ pub async fn guild_missed(db: &Db, guild_id: u64) -> Result<Vec<(i64, Missed)>> 
 /// how many were new.
 pub async fn record_missed(db: &Db, group_id: i64, missed: &[Missed], now: DateTime<Utc>) -> Result<u64> {
     let _timer = crate::metrics::query("groups.record_missed");
-    let mut tx = db.sqlite().begin().await?;
-    let mut new = 0;
-    for m in missed {
-        let (session, week, due_at) = (i64::from(m.session), i64::from(m.week), m.due_at);
-        new += sqlx::query!(
-            "INSERT INTO missed_sessions (group_id, session, week, due_at, detected_at) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (group_id, session) DO NOTHING",
-            group_id,
-            session,
-            week,
-            due_at,
-            now
-        )
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    with_pool!(db, p => async {
+        let mut tx = p.begin().await?;
+        let mut new = 0;
+        for m in missed {
+            new += sqlx::query(
+                "INSERT INTO missed_sessions (group_id, session, week, due_at, detected_at) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (group_id, session) DO NOTHING",
+            )
+            .bind(group_id)
+            .bind(i64::from(m.session))
+            .bind(i64::from(m.week))
+            .bind(m.due_at)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        tx.commit().await?;
+        Ok::<_, Error>(new)
     }
-    tx.commit().await?;
-    Ok(new)
+    .await)
 }
 
 /// The weekly post `post_id` told the group about the missed sessions before `session`.
 pub async fn announce_missed(db: &Db, group_id: i64, session: u32, post_id: i64) -> Result<()> {
     let _timer = crate::metrics::query("groups.announce_missed");
     let session = i64::from(session);
-    sqlx::query!(
-        "UPDATE missed_sessions SET announced_in = ? WHERE group_id = ? AND session < ? AND announced_in IS NULL",
+    execute!(
+        db,
+        "UPDATE missed_sessions SET announced_in = $1 WHERE group_id = $2 AND session < $3 AND announced_in IS NULL",
         post_id,
         group_id,
         session
-    )
-    .execute(db.sqlite())
-    .await?;
+    )?;
     Ok(())
 }

@@ -1,6 +1,8 @@
 //! Members, their check-ins and self-assessment ratings. Scoped by guild.
 
-use super::{Db, Result, decode, decode_score, decode_u8, decode_u32, from_db, to_db};
+use super::{
+    Db, Error, Result, decode, decode_score, decode_u8, decode_u32, execute, fetch, from_db, scalar, to_db, with_pool,
+};
 use crate::model::{Checkin, CheckinEntry, CheckinStatus, Rating};
 use chrono::{DateTime, Utc};
 
@@ -23,31 +25,36 @@ pub async fn join(db: &Db, a: Author<'_>, week: u32, now: DateTime<Utc>) -> Resu
     let user = to_db(a.user_id);
     let week = i64::from(week);
     let (display_name, group_id) = (a.display_name, a.group_id);
-    let mut tx = db.sqlite().begin().await?;
-    sqlx::query!(
-        "INSERT INTO members (guild_id, user_id, display_name, created_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (guild_id, user_id) DO UPDATE SET display_name = excluded.display_name",
-        guild,
-        user,
-        display_name,
-        now
-    )
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query!(
-        "INSERT INTO group_members (group_id, guild_id, user_id, joined_week, joined_at)
-         SELECT id, guild_id, ?, ?, ? FROM study_groups WHERE guild_id = ? AND id = ?
-         ON CONFLICT (group_id, user_id) DO UPDATE SET joined_week = MIN(joined_week, excluded.joined_week)",
-        user,
-        week,
-        now,
-        guild,
-        group_id
-    )
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    with_pool!(db, p => async {
+        let mut tx = p.begin().await?;
+        sqlx::query(
+            "INSERT INTO members (guild_id, user_id, display_name, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (guild_id, user_id) DO UPDATE SET display_name = excluded.display_name",
+        )
+        .bind(guild)
+        .bind(user)
+        .bind(display_name)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO group_members (group_id, guild_id, user_id, joined_week, joined_at)
+             SELECT id, guild_id, $1, $2, $3 FROM study_groups WHERE guild_id = $4 AND id = $5
+             ON CONFLICT (group_id, user_id) DO UPDATE SET joined_week =
+                 CASE WHEN excluded.joined_week < group_members.joined_week
+                      THEN excluded.joined_week ELSE group_members.joined_week END",
+        )
+        .bind(user)
+        .bind(week)
+        .bind(now)
+        .bind(guild)
+        .bind(group_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok::<_, Error>(())
+    }
+    .await)
 }
 
 /// What storing a check-in or rating did.
@@ -64,9 +71,9 @@ pub enum Stored {
 }
 
 /// What an insert-or-replace of a rating (week question or checklist skill) did.
-fn rating_stored(r: std::result::Result<sqlx::sqlite::SqliteQueryResult, sqlx::Error>) -> Result<Stored> {
+fn rating_stored(r: std::result::Result<u64, sqlx::Error>) -> Result<Stored> {
     match r {
-        Ok(done) if done.rows_affected() == 0 => Ok(Stored::NoGroup),
+        Ok(0) => Ok(Stored::NoGroup),
         Ok(_) => Ok(Stored::New),
         Err(e) if not_member(&e) => Ok(Stored::NotMember),
         Err(e) => Err(e.into()),
@@ -87,30 +94,33 @@ pub async fn upsert_checkin(db: &Db, a: Author<'_>, week: u32, c: &CheckinEntry,
     let week = i64::from(week);
     let status = c.status.as_str();
     let confidence = i64::from(c.confidence);
-    let q = sqlx::query_scalar!(
-        "INSERT INTO checkins (group_id, guild_id, user_id, week, status, hours, confidence, note, created_at, updated_at)
-         SELECT id, guild_id, ?, ?, ?, ?, ?, ?, ?, ? FROM study_groups WHERE guild_id = ? AND id = ?
+    const SQL: &str = "INSERT INTO checkins (group_id, guild_id, user_id, week, status, hours, confidence, note, created_at, updated_at)
+         SELECT id, guild_id, $1, $2, $3, $4, $5, $6, $7, $7 FROM study_groups WHERE guild_id = $8 AND id = $9
          ON CONFLICT (group_id, user_id, week) DO UPDATE SET
              status = excluded.status, hours = excluded.hours, confidence = excluded.confidence,
-             note = excluded.note, updated_at = excluded.updated_at, revision = revision + 1
-         RETURNING revision",
-        user,
-        week,
-        status,
-        c.hours,
-        confidence,
-        c.note,
-        now,
-        now,
-        guild,
-        group_id
-    );
+             note = excluded.note, updated_at = excluded.updated_at, revision = checkins.revision + 1
+         RETURNING revision";
+    macro_rules! q {
+        () => {
+            sqlx::query_scalar::<_, i64>(SQL)
+                .bind(user)
+                .bind(week)
+                .bind(status)
+                .bind(c.hours)
+                .bind(confidence)
+                .bind(c.note.as_deref())
+                .bind(now)
+                .bind(guild)
+                .bind(group_id)
+        };
+    }
     let r = match db.writer() {
+        // SQLite: the writer connection, when there is one.
         Some(w) => match w.lock().await.as_mut() {
-            Some(conn) => q.fetch_optional(conn).await,
-            None => q.fetch_optional(db.sqlite()).await,
+            Some(conn) => q!().fetch_optional(conn).await,
+            None => with_pool!(db, p => q!().fetch_optional(p).await),
         },
-        None => q.fetch_optional(db.sqlite()).await,
+        None => with_pool!(db, p => q!().fetch_optional(p).await),
     };
     match r {
         Ok(Some(0)) => Ok(Stored::New),
@@ -121,9 +131,9 @@ pub async fn upsert_checkin(db: &Db, a: Author<'_>, week: u32, c: &CheckinEntry,
     }
 }
 
-/// Decodes a stored check-in strictly (shared with the report loader).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn decode_checkin(
+/// A stored check-in row (here and in the report loader).
+#[derive(sqlx::FromRow)]
+pub(crate) struct CheckinRow {
     id: i64,
     user_id: i64,
     week: i64,
@@ -133,16 +143,20 @@ pub(crate) fn decode_checkin(
     note: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
-) -> Result<Checkin> {
+}
+
+/// Decodes a stored check-in strictly (shared with the report loader).
+pub(crate) fn decode_checkin(r: CheckinRow) -> Result<Checkin> {
+    let id = r.id;
     Ok(Checkin {
-        user_id: from_db(user_id),
-        week: decode_u32("checkins", id, "week", week)?,
-        status: decode("checkins", id, "status", status, |s| CheckinStatus::parse(s))?,
-        hours: decode("checkins", id, "hours", hours, |h| (h.is_finite() && *h >= 0.0).then_some(*h))?,
-        confidence: decode_score("checkins", id, "confidence", confidence)?,
-        note,
-        created_at,
-        updated_at,
+        user_id: from_db(r.user_id),
+        week: decode_u32("checkins", id, "week", r.week)?,
+        status: decode("checkins", id, "status", r.status, |s| CheckinStatus::parse(s))?,
+        hours: decode("checkins", id, "hours", r.hours, |h| (h.is_finite() && *h >= 0.0).then_some(*h))?,
+        confidence: decode_score("checkins", id, "confidence", r.confidence)?,
+        note: r.note,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
     })
 }
 
@@ -151,21 +165,17 @@ pub async fn checkins(db: &Db, guild_id: u64, group_id: i64, user_id: u64) -> Re
     let _timer = crate::metrics::query("members.checkins");
     let guild = to_db(guild_id);
     let user = to_db(user_id);
-    let rows = sqlx::query!(
-        r#"SELECT id, user_id, week, status, hours, confidence, note,
-                  created_at AS "created_at: DateTime<Utc>", updated_at AS "updated_at: DateTime<Utc>"
-           FROM checkins WHERE guild_id = ? AND group_id = ? AND user_id = ? ORDER BY week"#,
+    let rows = fetch!(
+        db,
+        fetch_all,
+        CheckinRow,
+        "SELECT id, user_id, week, status, hours, confidence, note, created_at, updated_at
+         FROM checkins WHERE guild_id = $1 AND group_id = $2 AND user_id = $3 ORDER BY week",
         guild,
         group_id,
         user
-    )
-    .fetch_all(db.sqlite())
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            decode_checkin(r.id, r.user_id, r.week, r.status, r.hours, r.confidence, r.note, r.created_at, r.updated_at)
-        })
-        .collect()
+    )?;
+    rows.into_iter().map(decode_checkin).collect()
 }
 
 /// Members who checked in for a week of a group (for the reminder's count).
@@ -173,14 +183,15 @@ pub async fn checked_in_count(db: &Db, guild_id: u64, group_id: i64, week: u32) 
     let _timer = crate::metrics::query("members.checked_in_count");
     let guild = to_db(guild_id);
     let week = i64::from(week);
-    let n = sqlx::query_scalar!(
-        "SELECT COUNT(*) FROM checkins WHERE guild_id = ? AND group_id = ? AND week = ?",
+    let n = scalar!(
+        db,
+        fetch_one,
+        i64,
+        "SELECT COUNT(*) FROM checkins WHERE guild_id = $1 AND group_id = $2 AND week = $3",
         guild,
         group_id,
         week
-    )
-    .fetch_one(db.sqlite())
-    .await?;
+    )?;
     decode_u32("checkins", group_id, "count", n)
 }
 
@@ -201,25 +212,22 @@ pub async fn set_rating(
     let week = i64::from(week);
     let question = i64::from(question);
     let rating = i64::from(rating);
-    let q = sqlx::query!(
-        "INSERT INTO ratings (group_id, guild_id, user_id, week, question, rating, updated_at)
-         SELECT id, guild_id, ?, ?, ?, ?, ? FROM study_groups WHERE guild_id = ? AND id = ?
+    const SQL: &str = "INSERT INTO ratings (group_id, guild_id, user_id, week, question, rating, updated_at)
+         SELECT id, guild_id, $1, $2, $3, $4, $5 FROM study_groups WHERE guild_id = $6 AND id = $7
          ON CONFLICT (group_id, user_id, week, question) DO UPDATE SET
-             rating = excluded.rating, updated_at = excluded.updated_at",
-        user,
-        week,
-        question,
-        rating,
-        now,
-        guild,
-        group_id
-    );
+             rating = excluded.rating, updated_at = excluded.updated_at";
+    macro_rules! q {
+        () => {
+            sqlx::query(SQL).bind(user).bind(week).bind(question).bind(rating).bind(now).bind(guild).bind(group_id)
+        };
+    }
     let r = match db.writer() {
+        // SQLite: the writer connection, when there is one.
         Some(w) => match w.lock().await.as_mut() {
-            Some(conn) => q.execute(conn).await,
-            None => q.execute(db.sqlite()).await,
+            Some(conn) => q!().execute(conn).await.map(|r| r.rows_affected()),
+            None => with_pool!(db, p => q!().execute(p).await.map(|r| r.rows_affected())),
         },
-        None => q.execute(db.sqlite()).await,
+        None => with_pool!(db, p => q!().execute(p).await.map(|r| r.rows_affected())),
     };
     rating_stored(r)
 }
@@ -239,16 +247,17 @@ pub async fn ratings(db: &Db, guild_id: u64, group_id: i64, user_id: u64) -> Res
     let _timer = crate::metrics::query("members.ratings");
     let guild = to_db(guild_id);
     let user = to_db(user_id);
-    let rows = sqlx::query!(
-        "SELECT user_id, week, question, rating FROM ratings WHERE guild_id = ? AND group_id = ? AND user_id = ?
+    let rows = fetch!(
+        db,
+        fetch_all,
+        (i64, i64, i64, i64),
+        "SELECT user_id, week, question, rating FROM ratings WHERE guild_id = $1 AND group_id = $2 AND user_id = $3
          ORDER BY week, question",
         guild,
         group_id,
         user
-    )
-    .fetch_all(db.sqlite())
-    .await?;
-    rows.into_iter().map(|r| decode_rating(group_id, r.user_id, r.week, r.question, r.rating)).collect()
+    )?;
+    rows.into_iter().map(|(u, week, question, rating)| decode_rating(group_id, u, week, question, rating)).collect()
 }
 
 /// Groups of the guild the member belongs to (id list).
@@ -256,14 +265,14 @@ pub async fn member_groups(db: &Db, guild_id: u64, user_id: u64) -> Result<Vec<i
     let _timer = crate::metrics::query("members.member_groups");
     let guild = to_db(guild_id);
     let user = to_db(user_id);
-    sqlx::query_scalar!(
-        "SELECT group_id FROM group_members WHERE guild_id = ? AND user_id = ? ORDER BY group_id",
+    Ok(scalar!(
+        db,
+        fetch_all,
+        i64,
+        "SELECT group_id FROM group_members WHERE guild_id = $1 AND user_id = $2 ORDER BY group_id",
         guild,
         user
-    )
-    .fetch_all(db.sqlite())
-    .await
-    .map_err(Into::into)
+    )?)
 }
 
 /// What `/forget-me` removed.
@@ -280,50 +289,35 @@ pub async fn forget(db: &Db, guild_id: u64, user_id: u64) -> Result<Forgotten> {
     let _timer = crate::metrics::query("members.forget");
     let guild = to_db(guild_id);
     let user = to_db(user_id);
-    let mut tx = db.sqlite().begin().await?;
-    let checkins = sqlx::query!("DELETE FROM checkins WHERE guild_id = ? AND user_id = ?", guild, user)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    let ratings = sqlx::query!("DELETE FROM ratings WHERE guild_id = ? AND user_id = ?", guild, user)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    sqlx::query!("DELETE FROM away WHERE guild_id = ? AND user_id = ?", guild, user).execute(&mut *tx).await?;
-    sqlx::query!("DELETE FROM skill_ratings WHERE guild_id = ? AND user_id = ?", guild, user).execute(&mut *tx).await?;
-    let memberships = sqlx::query!("DELETE FROM group_members WHERE guild_id = ? AND user_id = ?", guild, user)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    let member = sqlx::query!("DELETE FROM members WHERE guild_id = ? AND user_id = ?", guild, user)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-        == 1;
-    // Groups they created stay, without their id (0: nobody).
-    sqlx::query!("UPDATE study_groups SET created_by = 0 WHERE guild_id = ? AND created_by = ?", guild, user)
-        .execute(&mut *tx)
+    with_pool!(db, p => async {
+        let mut tx = p.begin().await?;
+        let mut delete = async |sql: &'static str| -> std::result::Result<u64, sqlx::Error> {
+            Ok(sqlx::query(sql).bind(guild).bind(user).execute(&mut *tx).await?.rows_affected())
+        };
+        let checkins = delete("DELETE FROM checkins WHERE guild_id = $1 AND user_id = $2").await?;
+        let ratings = delete("DELETE FROM ratings WHERE guild_id = $1 AND user_id = $2").await?;
+        delete("DELETE FROM away WHERE guild_id = $1 AND user_id = $2").await?;
+        delete("DELETE FROM skill_ratings WHERE guild_id = $1 AND user_id = $2").await?;
+        let memberships = delete("DELETE FROM group_members WHERE guild_id = $1 AND user_id = $2").await?;
+        let member = delete("DELETE FROM members WHERE guild_id = $1 AND user_id = $2").await? == 1;
+        // Groups they created stay, without their id (0: nobody).
+        delete("UPDATE study_groups SET created_by = 0 WHERE guild_id = $1 AND created_by = $2").await?;
+        // Calendar changes they made as a moderator stay, without their name.
+        delete(
+            "UPDATE calendar_log SET user_id = NULL WHERE user_id = $2
+             AND group_id IN (SELECT id FROM study_groups WHERE guild_id = $1)",
+        )
         .await?;
-    // Calendar changes they made as a moderator stay, without their name.
-    sqlx::query!(
-        "UPDATE calendar_log SET user_id = NULL WHERE user_id = ?
-         AND group_id IN (SELECT id FROM study_groups WHERE guild_id = ?)",
-        user,
-        guild
-    )
-    .execute(&mut *tx)
-    .await?;
-    // Which reminders were sent to them as DMs (the posts belong to this guild's groups).
-    sqlx::query!(
-        "DELETE FROM reminder_dms WHERE user_id = ?
-         AND post_id IN (SELECT p.id FROM posts p JOIN study_groups g ON g.id = p.group_id WHERE g.guild_id = ?)",
-        user,
-        guild
-    )
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(Forgotten { checkins, ratings, memberships, member })
+        // Which reminders were sent to them as DMs (the posts belong to this guild's groups).
+        delete(
+            "DELETE FROM reminder_dms WHERE user_id = $2
+             AND post_id IN (SELECT p.id FROM posts p JOIN study_groups g ON g.id = p.group_id WHERE g.guild_id = $1)",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok::<_, Error>(Forgotten { checkins, ratings, memberships, member })
+    }
+    .await)
 }
 
 /// The week from which a member belongs to a group (`None`: not a member).
@@ -331,14 +325,15 @@ pub async fn joined_week(db: &Db, guild_id: u64, group_id: i64, user_id: u64) ->
     let _timer = crate::metrics::query("members.joined_week");
     let guild = to_db(guild_id);
     let user = to_db(user_id);
-    let w = sqlx::query_scalar!(
-        "SELECT joined_week FROM group_members WHERE guild_id = ? AND group_id = ? AND user_id = ?",
+    let w = scalar!(
+        db,
+        fetch_optional,
+        i64,
+        "SELECT joined_week FROM group_members WHERE guild_id = $1 AND group_id = $2 AND user_id = $3",
         guild,
         group_id,
         user
-    )
-    .fetch_optional(db.sqlite())
-    .await?;
+    )?;
     w.map(|w| decode_u32("group_members", group_id, "joined_week", w)).transpose()
 }
 
@@ -403,119 +398,123 @@ pub async fn export(db: &Db, guild_id: u64, user_id: u64) -> Result<MemberData> 
     let _timer = crate::metrics::query("members.export");
     let guild = to_db(guild_id);
     let user = to_db(user_id);
-    let mut tx = db.sqlite().begin().await?;
-    let profile = sqlx::query!(
-        r#"SELECT display_name, remind_dm, created_at AS "created_at: DateTime<Utc>"
-           FROM members WHERE guild_id = ? AND user_id = ?"#,
-        guild,
-        user
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .map(|r| Profile { display_name: r.display_name, reminder_dms_on: r.remind_dm == 1, first_seen: r.created_at });
-    let memberships = sqlx::query!(
-        r#"SELECT g.name, gm.joined_week, gm.joined_at AS "joined_at: DateTime<Utc>"
-           FROM group_members gm JOIN study_groups g ON g.id = gm.group_id AND g.guild_id = gm.guild_id
-           WHERE gm.guild_id = ? AND gm.user_id = ? ORDER BY g.name"#,
-        guild,
-        user
-    )
-    .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .map(|r| Membership { group: r.name, joined_week: r.joined_week, joined_at: r.joined_at })
-    .collect();
-    let checkins = sqlx::query!(
-        r#"SELECT g.name, c.week, c.status, c.hours, c.confidence, c.note,
-                  c.created_at AS "created_at: DateTime<Utc>", c.updated_at AS "updated_at: DateTime<Utc>"
-           FROM checkins c JOIN study_groups g ON g.id = c.group_id AND g.guild_id = c.guild_id
-           WHERE c.guild_id = ? AND c.user_id = ? ORDER BY g.name, c.week"#,
-        guild,
-        user
-    )
-    .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .map(|r| StoredCheckin {
-        group: r.name,
-        week: r.week,
-        status: r.status,
-        hours: r.hours,
-        confidence: r.confidence,
-        note: r.note,
-        created_at: r.created_at,
-        updated_at: r.updated_at,
-    })
-    .collect();
-    let ratings = sqlx::query!(
-        r#"SELECT g.name, r.week, r.question, r.rating, r.updated_at AS "updated_at: DateTime<Utc>"
-           FROM ratings r JOIN study_groups g ON g.id = r.group_id AND g.guild_id = r.guild_id
-           WHERE r.guild_id = ? AND r.user_id = ? ORDER BY g.name, r.week, r.question"#,
-        guild,
-        user
-    )
-    .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .map(|r| StoredRating {
-        group: r.name,
-        week: r.week,
-        question: r.question + 1,
-        rating: r.rating,
-        updated_at: r.updated_at,
-    })
-    .collect();
-    let groups_created = sqlx::query_scalar!(
-        "SELECT name FROM study_groups WHERE guild_id = ? AND created_by = ? ORDER BY name",
-        guild,
-        user
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    let reminder_dms = sqlx::query_scalar!(
-        "SELECT COUNT(*) FROM reminder_dms d JOIN posts p ON p.id = d.post_id
-         JOIN study_groups g ON g.id = p.group_id WHERE g.guild_id = ? AND d.user_id = ? AND d.state = 'sent'",
-        guild,
-        user
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    let away = sqlx::query!(
-        "SELECT g.name, a.from_date, a.to_date FROM away a JOIN study_groups g ON g.id = a.group_id AND g.guild_id = a.guild_id
-         WHERE a.guild_id = ? AND a.user_id = ? ORDER BY g.name",
-        guild,
-        user
-    )
-    .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .map(|r| (r.name, r.from_date, r.to_date))
-    .collect();
-    let skill_ratings = sqlx::query!(
-        "SELECT g.name, s.skill, s.rating FROM skill_ratings s
-         JOIN study_groups g ON g.id = s.group_id AND g.guild_id = s.guild_id
-         WHERE s.guild_id = ? AND s.user_id = ? ORDER BY g.name, s.skill",
-        guild,
-        user
-    )
-    .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .map(|r| (r.name, r.skill + 1, r.rating))
-    .collect();
-    tx.commit().await?;
-    Ok(MemberData {
-        away,
-        skill_ratings,
-        guild_id: guild_id.to_string(),
-        user_id: user_id.to_string(),
-        profile,
-        memberships,
-        checkins,
-        ratings,
-        groups_created,
-        reminder_dms: reminder_dms.max(0) as u64,
-    })
+    with_pool!(db, p => async {
+        let mut tx = p.begin().await?;
+        let profile = sqlx::query_as::<_, (String, i64, DateTime<Utc>)>(
+            "SELECT display_name, remind_dm, created_at FROM members WHERE guild_id = $1 AND user_id = $2",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|(display_name, remind_dm, created_at)| Profile {
+            display_name,
+            reminder_dms_on: remind_dm == 1,
+            first_seen: created_at,
+        });
+        let memberships = sqlx::query_as::<_, (String, i64, DateTime<Utc>)>(
+            "SELECT g.name, gm.joined_week, gm.joined_at
+             FROM group_members gm JOIN study_groups g ON g.id = gm.group_id AND g.guild_id = gm.guild_id
+             WHERE gm.guild_id = $1 AND gm.user_id = $2 ORDER BY g.name",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|(group, joined_week, joined_at)| Membership { group, joined_week, joined_at })
+        .collect();
+        type Row = (String, i64, String, f64, i64, Option<String>, DateTime<Utc>, DateTime<Utc>);
+        let checkins = sqlx::query_as::<_, Row>(
+            "SELECT g.name, c.week, c.status, c.hours, c.confidence, c.note, c.created_at, c.updated_at
+             FROM checkins c JOIN study_groups g ON g.id = c.group_id AND g.guild_id = c.guild_id
+             WHERE c.guild_id = $1 AND c.user_id = $2 ORDER BY g.name, c.week",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|(group, week, status, hours, confidence, note, created_at, updated_at)| StoredCheckin {
+            group,
+            week,
+            status,
+            hours,
+            confidence,
+            note,
+            created_at,
+            updated_at,
+        })
+        .collect();
+        let ratings = sqlx::query_as::<_, (String, i64, i64, i64, DateTime<Utc>)>(
+            "SELECT g.name, r.week, r.question, r.rating, r.updated_at
+             FROM ratings r JOIN study_groups g ON g.id = r.group_id AND g.guild_id = r.guild_id
+             WHERE r.guild_id = $1 AND r.user_id = $2 ORDER BY g.name, r.week, r.question",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|(group, week, question, rating, updated_at)| StoredRating {
+            group,
+            week,
+            question: question + 1,
+            rating,
+            updated_at,
+        })
+        .collect();
+        let groups_created = sqlx::query_scalar::<_, String>(
+            "SELECT name FROM study_groups WHERE guild_id = $1 AND created_by = $2 ORDER BY name",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_all(&mut *tx)
+        .await?;
+        let reminder_dms = sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM reminder_dms d JOIN posts p ON p.id = d.post_id
+             JOIN study_groups g ON g.id = p.group_id WHERE g.guild_id = $1 AND d.user_id = $2 AND d.state = 'sent'",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_one(&mut *tx)
+        .await?;
+        let away = sqlx::query_as::<_, (String, String, String)>(
+            "SELECT g.name, a.from_date, a.to_date FROM away a
+             JOIN study_groups g ON g.id = a.group_id AND g.guild_id = a.guild_id
+             WHERE a.guild_id = $1 AND a.user_id = $2 ORDER BY g.name",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_all(&mut *tx)
+        .await?;
+        let skill_ratings = sqlx::query_as::<_, (String, i64, i64)>(
+            "SELECT g.name, s.skill, s.rating FROM skill_ratings s
+             JOIN study_groups g ON g.id = s.group_id AND g.guild_id = s.guild_id
+             WHERE s.guild_id = $1 AND s.user_id = $2 ORDER BY g.name, s.skill",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|(group, skill, rating)| (group, skill + 1, rating))
+        .collect();
+        tx.commit().await?;
+        Ok::<_, Error>(MemberData {
+            away,
+            skill_ratings,
+            guild_id: guild_id.to_string(),
+            user_id: user_id.to_string(),
+            profile,
+            memberships,
+            checkins,
+            ratings,
+            groups_created,
+            reminder_dms: reminder_dms.max(0) as u64,
+        })
+    }
+    .await)
 }
 
 /// Turns reminder DMs off for a member Discord cannot DM (50007).
@@ -523,9 +522,7 @@ pub async fn stop_reminder_dms(db: &Db, guild_id: u64, user_id: u64) -> Result<(
     let _timer = crate::metrics::query("members.stop_reminder_dms");
     let guild = to_db(guild_id);
     let user = to_db(user_id);
-    sqlx::query!("UPDATE members SET remind_dm = 0 WHERE guild_id = ? AND user_id = ?", guild, user)
-        .execute(db.sqlite())
-        .await?;
+    execute!(db, "UPDATE members SET remind_dm = 0 WHERE guild_id = $1 AND user_id = $2", guild, user)?;
     Ok(())
 }
 
@@ -542,17 +539,16 @@ pub async fn set_remind(
     let guild = to_db(guild_id);
     let user = to_db(user_id);
     let on = on as i64;
-    sqlx::query!(
-        "INSERT INTO members (guild_id, user_id, display_name, remind_dm, created_at) VALUES (?, ?, ?, ?, ?)
+    execute!(
+        db,
+        "INSERT INTO members (guild_id, user_id, display_name, remind_dm, created_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (guild_id, user_id) DO UPDATE SET remind_dm = excluded.remind_dm",
         guild,
         user,
         display_name,
         on,
         now
-    )
-    .execute(db.sqlite())
-    .await?;
+    )?;
     Ok(())
 }
 
@@ -583,21 +579,20 @@ pub async fn set_away(
     let user = to_db(a.user_id);
     let (from, to) = (from.to_string(), to.to_string());
     let group_id = a.group_id;
-    let r = sqlx::query!(
+    let n = execute!(
+        db,
         "INSERT INTO away (group_id, guild_id, user_id, from_date, to_date, created_at)
-         SELECT id, guild_id, ?, ?, ?, ? FROM study_groups WHERE guild_id = ? AND id = ?
+         SELECT id, guild_id, $1, $2, $3, $4 FROM study_groups WHERE guild_id = $5 AND id = $6
          ON CONFLICT (group_id, user_id) DO UPDATE SET from_date = excluded.from_date, to_date = excluded.to_date,
              created_at = excluded.created_at",
         user,
-        from,
-        to,
+        &from,
+        &to,
         now,
         guild,
         group_id
-    )
-    .execute(db.sqlite())
-    .await?;
-    Ok(r.rows_affected() == 1)
+    )?;
+    Ok(n == 1)
 }
 
 /// Removes the member's away period in the group; false when there was none.
@@ -605,10 +600,9 @@ pub async fn clear_away(db: &Db, guild_id: u64, group_id: i64, user_id: u64) -> 
     let _timer = crate::metrics::query("members.clear_away");
     let guild = to_db(guild_id);
     let user = to_db(user_id);
-    let r = sqlx::query!("DELETE FROM away WHERE guild_id = ? AND group_id = ? AND user_id = ?", guild, group_id, user)
-        .execute(db.sqlite())
-        .await?;
-    Ok(r.rows_affected() == 1)
+    let n =
+        execute!(db, "DELETE FROM away WHERE guild_id = $1 AND group_id = $2 AND user_id = $3", guild, group_id, user)?;
+    Ok(n == 1)
 }
 
 /// The away periods of a group's members (or of one member).
@@ -616,17 +610,17 @@ pub async fn away(db: &Db, guild_id: u64, group_id: i64, user_id: Option<u64>) -
     let _timer = crate::metrics::query("members.away");
     let guild = to_db(guild_id);
     let user = user_id.map(to_db);
-    let rows = sqlx::query!(
+    let rows = fetch!(
+        db,
+        fetch_all,
+        (i64, String, String),
         "SELECT user_id, from_date, to_date FROM away
-         WHERE guild_id = ? AND group_id = ? AND (? IS NULL OR user_id = ?) ORDER BY user_id",
+         WHERE guild_id = $1 AND group_id = $2 AND ($3 IS NULL OR user_id = $3) ORDER BY user_id",
         guild,
         group_id,
-        user,
         user
-    )
-    .fetch_all(db.sqlite())
-    .await?;
-    rows.into_iter().map(|r| decode_away(group_id, r.user_id, &r.from_date, &r.to_date)).collect()
+    )?;
+    rows.into_iter().map(|(u, from, to)| decode_away(group_id, u, &from, &to)).collect()
 }
 
 /// Stores a rating of checklist skill `skill` (from 0), replacing an earlier one.
@@ -636,9 +630,10 @@ pub async fn set_skill_rating(db: &Db, a: Author<'_>, skill: u8, rating: u8, now
     let user = to_db(a.user_id);
     let group_id = a.group_id;
     let (skill, rating) = (i64::from(skill), i64::from(rating));
-    let r = sqlx::query!(
+    let r = execute!(
+        db,
         "INSERT INTO skill_ratings (group_id, guild_id, user_id, skill, rating, updated_at)
-         SELECT id, guild_id, ?, ?, ?, ? FROM study_groups WHERE guild_id = ? AND id = ?
+         SELECT id, guild_id, $1, $2, $3, $4 FROM study_groups WHERE guild_id = $5 AND id = $6
          ON CONFLICT (group_id, user_id, skill) DO UPDATE SET rating = excluded.rating, updated_at = excluded.updated_at",
         user,
         skill,
@@ -646,9 +641,7 @@ pub async fn set_skill_rating(db: &Db, a: Author<'_>, skill: u8, rating: u8, now
         now,
         guild,
         group_id
-    )
-    .execute(db.sqlite())
-    .await;
+    );
     rating_stored(r)
 }
 
@@ -657,19 +650,20 @@ pub async fn skill_ratings(db: &Db, guild_id: u64, group_id: i64, user_id: u64) 
     let _timer = crate::metrics::query("members.skill_ratings");
     let guild = to_db(guild_id);
     let user = to_db(user_id);
-    let rows = sqlx::query!(
-        "SELECT skill, rating FROM skill_ratings WHERE guild_id = ? AND group_id = ? AND user_id = ? ORDER BY skill",
+    let rows = fetch!(
+        db,
+        fetch_all,
+        (i64, i64),
+        "SELECT skill, rating FROM skill_ratings WHERE guild_id = $1 AND group_id = $2 AND user_id = $3 ORDER BY skill",
         guild,
         group_id,
         user
-    )
-    .fetch_all(db.sqlite())
-    .await?;
+    )?;
     rows.into_iter()
-        .map(|r| {
+        .map(|(skill, rating)| {
             Ok((
-                decode_u8("skill_ratings", group_id, "skill", r.skill)?,
-                decode_score("skill_ratings", group_id, "rating", r.rating)?,
+                decode_u8("skill_ratings", group_id, "skill", skill)?,
+                decode_score("skill_ratings", group_id, "rating", rating)?,
             ))
         })
         .collect()

@@ -1,69 +1,283 @@
 //! The database layer: every SQL statement of the bot lives in this module tree.
 //!
-//! SQLite through sqlx with compile-time checked queries (offline data in `.sqlx/`).
-//! Every query takes the guild id and filters by it, so one server never sees another's rows.
+//! Two backends through sqlx: SQLite (a file, the embedded default) and PostgreSQL (several
+//! processes). Every function runs one SQL text on either (see [`with_pool`]); the whole test
+//! suite runs on both, which is what checks every query against both engines. Every query
+//! takes the guild id and filters by it, so one server never sees another's rows.
 //!
 //! The boundary is a set of typed functions over [`Db`]: they take and return the types of
 //! `crate::model` and fail with [`Error`]; no sqlx type crosses it. Stored values are decoded
 //! strictly: an unknown value is [`Error::Corrupt`] naming the table, row and value, never a
-//! default. A second backend (PostgreSQL is planned) implements the same functions.
+//! default.
 
 pub mod groups;
 pub mod members;
+pub mod migrate;
 pub mod posts;
 pub mod reports;
 pub mod servers;
 pub mod settings;
 
-use sqlx::SqlitePool;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::SqliteConnection;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use std::path::Path;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The database: a handle to the SQLite pool (and the writer connection), cheap to clone.
+/// Where the database is: a SQLite file (the embedded default) or a PostgreSQL server.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Location {
+    Sqlite(PathBuf),
+    /// A `postgres://` (or `postgresql://`) URL.
+    Postgres(String),
+}
+
+impl Location {
+    /// Parses the database setting: a `postgres://` or `postgresql://` URL, a `sqlite:` URL
+    /// (`sqlite:path` or `sqlite://path`), or else a file path.
+    pub fn parse(s: &str) -> std::result::Result<Location, String> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err("the database setting is empty".into());
+        }
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            PgConnectOptions::from_str(s).map_err(|e| format!("invalid PostgreSQL URL {}: {e}", redact(s)))?;
+            return Ok(Location::Postgres(s.to_string()));
+        }
+        if let Some(rest) = s.strip_prefix("sqlite:") {
+            let path = rest.strip_prefix("//").unwrap_or(rest);
+            let path = path.split('?').next().unwrap_or(path);
+            if path.is_empty() || path == ":memory:" {
+                return Err(format!("`{s}` names no database file"));
+            }
+            return Ok(Location::Sqlite(PathBuf::from(path)));
+        }
+        if s.contains("://") {
+            return Err(format!("unsupported database URL `{}` (use a file path, sqlite: or postgres://)", redact(s)));
+        }
+        Ok(Location::Sqlite(PathBuf::from(s)))
+    }
+
+    /// The SQLite file, if this is one.
+    pub fn file(&self) -> Option<&Path> {
+        match self {
+            Location::Sqlite(p) => Some(p),
+            Location::Postgres(_) => None,
+        }
+    }
+}
+
+impl FromStr for Location {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Location, String> {
+        Location::parse(s)
+    }
+}
+
+impl From<&Path> for Location {
+    fn from(p: &Path) -> Location {
+        Location::Sqlite(p.to_path_buf())
+    }
+}
+
+impl From<&PathBuf> for Location {
+    fn from(p: &PathBuf) -> Location {
+        Location::Sqlite(p.clone())
+    }
+}
+
+impl From<PathBuf> for Location {
+    fn from(p: PathBuf) -> Location {
+        Location::Sqlite(p)
+    }
+}
+
+impl From<&Location> for Location {
+    fn from(l: &Location) -> Location {
+        l.clone()
+    }
+}
+
+/// Shown in logs and messages: a PostgreSQL URL without its password.
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Sqlite(p) => write!(f, "{}", p.display()),
+            Location::Postgres(url) => f.write_str(&redact(url)),
+        }
+    }
+}
+
+impl std::fmt::Debug for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Location({self})")
+    }
+}
+
+/// A URL with the password (between `user:` and `@`) replaced by `***`.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let (auth, host) = match rest.rfind('@') {
+        Some(at) => (&rest[..at], &rest[at..]),
+        None => return url.to_string(),
+    };
+    match auth.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***{host}"),
+        None => url.to_string(),
+    }
+}
+
+/// The database: a handle to the backend's pool, cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Db {
-    pool: SqlitePool,
-    /// A connection of its own for the hottest writes (check-ins, ratings): no pool checkout
-    /// and no test of the connection when it goes back, so such a write is one round trip to
-    /// SQLite's thread. `None` for an in-memory database (a second connection would be a
-    /// different database).
-    writer: Option<Arc<Writer>>,
+    backend: Backend,
+}
+
+#[derive(Debug, Clone)]
+enum Backend {
+    Sqlite {
+        pool: SqlitePool,
+        /// A connection of its own for the hottest writes (check-ins, ratings): no pool
+        /// checkout and no test of the connection when it goes back, so such a write is one
+        /// round trip to SQLite's thread. `None` for an in-memory database (a second
+        /// connection would be a different database).
+        writer: Option<Arc<Writer>>,
+    },
+    Postgres(PgPool),
 }
 
 /// The writer connection; `None` once the database was closed.
 type Writer = tokio::sync::Mutex<Option<SqliteConnection>>;
 
+/// The backend's pool, for the query macros below.
+#[doc(hidden)]
+pub enum Pool<'a> {
+    Sqlite(&'a SqlitePool),
+    Postgres(&'a PgPool),
+}
+
+/// Runs `$body` with `$p` bound to the backend's pool (`&SqlitePool` or `&PgPool`). The body
+/// is compiled once per backend, so one SQL text and one row type serve both: the SQL is the
+/// dialect both engines speak (`$1` placeholders, `ON CONFLICT`, `RETURNING`, `CAST`), and the
+/// body's value has the same type on both.
+macro_rules! with_pool {
+    ($db:expr, $p:ident => $body:expr) => {
+        match $db.pool() {
+            $crate::db::Pool::Sqlite($p) => $body,
+            $crate::db::Pool::Postgres($p) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+/// One statement with its binds; the number of rows it changed.
+macro_rules! execute {
+    ($db:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::db::with_pool!($db, p => sqlx::query($sql)$(.bind($arg))*.execute(p).await.map(|r| r.rows_affected()))
+    };
+}
+pub(crate) use execute;
+
+/// Rows of type `$t` (a tuple or a `FromRow` struct): `fetch_all`, `fetch_optional` or `fetch_one`.
+macro_rules! fetch {
+    ($db:expr, $how:ident, $t:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::db::with_pool!($db, p => sqlx::query_as::<_, $t>($sql)$(.bind($arg))*.$how(p).await)
+    };
+}
+pub(crate) use fetch;
+
+/// Single values of type `$t`: `fetch_all`, `fetch_optional` or `fetch_one`.
+macro_rules! scalar {
+    ($db:expr, $how:ident, $t:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::db::with_pool!($db, p => sqlx::query_scalar::<_, $t>($sql)$(.bind($arg))*.$how(p).await)
+    };
+}
+pub(crate) use scalar;
+
 impl Db {
-    /// The raw pool, for tests and benchmarks that seed or inspect rows with their own SQL.
-    /// The bot's code goes through the typed functions of this module.
-    pub fn sqlite(&self) -> &SqlitePool {
-        &self.pool
+    pub(crate) fn pool(&self) -> Pool<'_> {
+        match &self.backend {
+            Backend::Sqlite { pool, .. } => Pool::Sqlite(pool),
+            Backend::Postgres(pool) => Pool::Postgres(pool),
+        }
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend_name(&self) -> &'static str {
+        match &self.backend {
+            Backend::Sqlite { .. } => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// The raw SQLite pool (`None` on PostgreSQL), for the tests of SQLite's own settings.
+    #[doc(hidden)]
+    pub fn sqlite(&self) -> Option<&SqlitePool> {
+        match &self.backend {
+            Backend::Sqlite { pool, .. } => Some(pool),
+            Backend::Postgres(_) => None,
+        }
     }
 
     pub(crate) fn writer(&self) -> Option<&Writer> {
-        self.writer.as_deref()
+        match &self.backend {
+            Backend::Sqlite { writer, .. } => writer.as_deref(),
+            Backend::Postgres(_) => None,
+        }
+    }
+
+    /// Tests and benchmarks only: runs one statement of `sql` with integer binds (`$1`...)
+    /// on either backend and returns the rows it changed. The bot's code goes through the
+    /// typed functions of this module.
+    #[doc(hidden)]
+    pub async fn raw_execute(&self, sql: &str, binds: &[i64]) -> Result<u64> {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        Ok(with_pool!(self, p => {
+            let mut q = sqlx::query(sql);
+            for b in binds {
+                q = q.bind(*b);
+            }
+            q.execute(p).await.map(|r| r.rows_affected())
+        })?)
+    }
+
+    /// Tests and benchmarks only: the first column of every row of `sql` (integer binds
+    /// `$1`...), as integers (`None` for NULL), on either backend.
+    #[doc(hidden)]
+    pub async fn raw_integers(&self, sql: &str, binds: &[i64]) -> Result<Vec<Option<i64>>> {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        Ok(with_pool!(self, p => {
+            let mut q = sqlx::query_scalar::<_, Option<i64>>(sql);
+            for b in binds {
+                q = q.bind(*b);
+            }
+            q.fetch_all(p).await
+        })?)
     }
 
     /// Waits for in-flight statements and closes every connection.
     pub async fn close(&self) {
-        if let Some(w) = &self.writer
-            && let Some(conn) = w.lock().await.take()
-        {
-            // A connection that fails to close cleanly is closed all the same.
-            let _ = sqlx::Connection::close(conn).await;
+        match &self.backend {
+            Backend::Sqlite { pool, writer } => {
+                if let Some(w) = writer
+                    && let Some(conn) = w.lock().await.take()
+                {
+                    // A connection that fails to close cleanly is closed all the same.
+                    let _ = sqlx::Connection::close(conn).await;
+                }
+                pool.close().await
+            }
+            Backend::Postgres(pool) => pool.close().await,
         }
-        self.pool.close().await
     }
 }
 
 /// Answers when the database does (readiness checks).
 pub async fn ping(db: &Db) -> Result<()> {
     let _timer = crate::metrics::query("ping");
-    sqlx::query("SELECT 1").execute(&db.pool).await?;
+    execute!(db, "SELECT 1")?;
     Ok(())
 }
 
@@ -111,8 +325,11 @@ pub(crate) fn decode_score(table: &'static str, row: i64, what: &'static str, va
     decode(table, row, what, value, |v| u8::try_from(*v).ok().filter(|v| (1..=5).contains(v)))
 }
 
-/// The embedded migrations from `migrations/`.
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+/// The embedded SQLite migrations from `migrations/sqlite/`.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// The embedded PostgreSQL migrations from `migrations/postgres/`.
+pub static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// Discord snowflakes are u64; SQLite integers are i64. The bits are reinterpreted, so every
 /// id round-trips exactly (ids above i64::MAX are stored as negative numbers).
@@ -125,9 +342,38 @@ pub fn from_db(v: i64) -> u64 {
     u64::from_ne_bytes(v.to_ne_bytes())
 }
 
-/// Opens (creating if missing) the database file with WAL, foreign keys and a busy timeout,
-/// and applies pending migrations.
-pub async fn open(path: &Path) -> anyhow::Result<Db> {
+/// Opens the database and applies its backend's pending migrations: a SQLite file (created
+/// if missing) or a PostgreSQL database (which must exist).
+pub async fn open(location: impl Into<Location>) -> anyhow::Result<Db> {
+    match location.into() {
+        Location::Sqlite(path) => open_file(&path).await,
+        Location::Postgres(url) => open_postgres(&url).await,
+    }
+}
+
+/// Connections per process to PostgreSQL: enough for the scheduler and concurrent commands,
+/// small enough for several processes under the server's default `max_connections` (100).
+const PG_CONNECTIONS: u32 = 10;
+
+/// Connects to PostgreSQL and applies pending migrations (under sqlx's advisory lock, so
+/// processes starting together migrate once).
+async fn open_postgres(url: &str) -> anyhow::Result<Db> {
+    let shown = redact(url);
+    let options =
+        PgConnectOptions::from_str(url).map_err(|e| anyhow::anyhow!("invalid PostgreSQL URL {shown}: {e}"))?;
+    let pool = PgPoolOptions::new()
+        .max_connections(PG_CONNECTIONS)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL {shown}: {e}"))?;
+    PG_MIGRATOR.run(&pool).await.map_err(|e| anyhow::anyhow!("cannot migrate database {shown}: {e}"))?;
+    Ok(Db { backend: Backend::Postgres(pool) })
+}
+
+/// Opens (creating if missing) a SQLite file with WAL, foreign keys and a busy timeout, and
+/// applies pending migrations.
+async fn open_file(path: &Path) -> anyhow::Result<Db> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
             .map_err(|e| anyhow::anyhow!("cannot create directory {}: {e}", parent.display()))?;
@@ -154,7 +400,7 @@ pub async fn open(path: &Path) -> anyhow::Result<Db> {
     let writer = <SqliteConnection as sqlx::Connection>::connect_with(&options)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", path.display()))?;
-    Ok(Db { pool, writer: Some(Arc::new(tokio::sync::Mutex::new(Some(writer)))) })
+    Ok(Db { backend: Backend::Sqlite { pool, writer: Some(Arc::new(tokio::sync::Mutex::new(Some(writer)))) } })
 }
 
 /// Creates the database file readable by its owner only (mode 0600) if it is missing, and
@@ -209,7 +455,7 @@ pub async fn open_memory() -> anyhow::Result<Db> {
     // One connection: every connection to :memory: is a separate database.
     let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
     MIGRATOR.run(&pool).await?;
-    Ok(Db { pool, writer: None })
+    Ok(Db { backend: Backend::Sqlite { pool, writer: None } })
 }
 
 #[cfg(test)]
@@ -230,7 +476,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("private.db");
         let db = open(&path).await.unwrap();
-        sqlx::query("CREATE TABLE t (x)").execute(db.sqlite()).await.unwrap();
+        sqlx::query("CREATE TABLE t (x)").execute(db.sqlite().unwrap()).await.unwrap();
         for p in [path.clone(), dir.path().join("private.db-wal"), dir.path().join("private.db-shm")] {
             let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600, "{}", p.display());
@@ -249,22 +495,22 @@ mod tests {
         let db = open(&path).await.unwrap();
         let tables: Vec<(String,)> =
             sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-                .fetch_all(db.sqlite())
+                .fetch_all(db.sqlite().unwrap())
                 .await
                 .unwrap();
         let names: Vec<&str> = tables.iter().map(|t| t.0.as_str()).collect();
         for t in ["checkins", "group_breaks", "group_members", "members", "posts", "ratings", "study_groups"] {
             assert!(names.contains(&t), "{t} missing from {names:?}");
         }
-        let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode").fetch_one(db.sqlite()).await.unwrap();
+        let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode").fetch_one(db.sqlite().unwrap()).await.unwrap();
         assert_eq!(mode, "wal");
-        let (fk,): (i64,) = sqlx::query_as("PRAGMA foreign_keys").fetch_one(db.sqlite()).await.unwrap();
+        let (fk,): (i64,) = sqlx::query_as("PRAGMA foreign_keys").fetch_one(db.sqlite().unwrap()).await.unwrap();
         assert_eq!(fk, 1);
         db.close().await;
         // Re-opening applies nothing new and keeps working.
         let db = open(&path).await.unwrap();
         let (n,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(db.sqlite()).await.unwrap();
+            sqlx::query_as("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(db.sqlite().unwrap()).await.unwrap();
         assert_eq!(n as usize, MIGRATOR.iter().count());
     }
 
@@ -275,10 +521,11 @@ mod tests {
         sqlx::query("INSERT INTO members (guild_id, user_id, display_name, created_at) VALUES (?, ?, 'x', 'now')")
             .bind(to_db(big))
             .bind(to_db(1))
-            .execute(db.sqlite())
+            .execute(db.sqlite().unwrap())
             .await
             .unwrap();
-        let (g,): (i64,) = sqlx::query_as("SELECT guild_id FROM members").fetch_one(db.sqlite()).await.unwrap();
+        let (g,): (i64,) =
+            sqlx::query_as("SELECT guild_id FROM members").fetch_one(db.sqlite().unwrap()).await.unwrap();
         assert_eq!(from_db(g), big);
     }
 }

@@ -2,24 +2,25 @@
 //! query takes the guild id and reaches the group's rows through
 //! `study_groups g WHERE g.guild_id = ? AND g.id = ?`, so a group id alone is never trusted.
 //!
-//! The SQL lives in `src/db/reports/*.sql`, checked at compile time by `sqlx::query_file!`;
-//! the same text is exported in [`QUERIES`] so the benchmark can show their query plans.
+//! The SQL lives in `src/db/reports/*.sql` (one text for both backends); the same text is
+//! exported in [`QUERIES`] so the benchmark can show their query plans.
 
-use super::groups::group_row;
-use super::members::decode_checkin;
+use super::groups::{GroupRow, group_row};
 #[cfg(test)]
 use super::members::decode_rating;
-use super::{Db, Error, Result, decode_u8, decode_u32, decode_u64, from_db, to_db};
+use super::members::{CheckinRow as StoredCheckinRow, decode_checkin};
+use super::{Db, Error, Result, decode_u8, decode_u32, decode_u64, fetch, from_db, scalar, to_db, with_pool};
 use crate::model::{Calendar, Group};
 #[cfg(test)]
 use crate::model::{Checkin, GroupMember, Rating};
 use crate::report::{Aggregates, CheckinRow, MemberAgg, MemberOrder, Range, TopicAgg, WeekAgg};
-use chrono::{DateTime, Utc};
+#[cfg(test)]
+use chrono::Utc;
 use std::collections::HashMap;
 
-/// The report queries by name, with their SQL exactly as compiled (for `EXPLAIN QUERY PLAN`).
-/// Each takes `?1` = guild id and `?2` = group id, except `group_guild` (`?1` = group id); the
-/// `aggregate_*` and `checkins_in_range` ones also `?3`..=`?4`, the weeks.
+/// The report queries by name, with their SQL exactly as run (for `EXPLAIN QUERY PLAN`).
+/// Each takes `$1` = guild id and `$2` = group id, except `group_guild` (`$1` = group id); the
+/// `aggregate_*` and `checkins_in_range` ones also `$3`..=`$4`, the weeks.
 pub const QUERIES: [(&str, &str); 10] = [
     ("aggregate_members", include_str!("reports/aggregate_members.sql")),
     ("aggregate_weeks", include_str!("reports/aggregate_weeks.sql")),
@@ -48,8 +49,7 @@ pub struct ReportRows {
 /// Discord user. Bot commands know their guild and must not use this.
 pub async fn group_guild(db: &Db, group_id: i64) -> Result<Option<u64>> {
     let _timer = crate::metrics::query("reports.group_guild");
-    let guild =
-        sqlx::query_file_scalar!("src/db/reports/group_guild.sql", group_id).fetch_optional(db.sqlite()).await?;
+    let guild = scalar!(db, fetch_optional, i64, include_str!("reports/group_guild.sql"), group_id)?;
     Ok(guild.map(from_db))
 }
 
@@ -57,8 +57,7 @@ pub async fn group_guild(db: &Db, group_id: i64) -> Result<Option<u64>> {
 pub async fn group(db: &Db, guild_id: u64, group_id: i64) -> Result<Option<(Group, Calendar)>> {
     let _timer = crate::metrics::query("reports.group");
     let guild = to_db(guild_id);
-    let Some(g) = sqlx::query_file!("src/db/reports/group.sql", guild, group_id).fetch_optional(db.sqlite()).await?
-    else {
+    let Some(g) = fetch!(db, fetch_optional, GroupRow, include_str!("reports/group.sql"), guild, group_id)? else {
         return Ok(None);
     };
     let group = group_row!(g);
@@ -72,44 +71,66 @@ pub async fn aggregates(db: &Db, guild_id: u64, group_id: i64, r: Range) -> Resu
     let _timer = crate::metrics::query("reports.aggregates");
     let guild = to_db(guild_id);
     let (from, to) = (i64::from(r.from), i64::from(r.to));
-    let mut tx = db.sqlite().begin().await?;
-    let mut members = Vec::new();
-    for m in
-        sqlx::query_file!("src/db/reports/aggregate_members.sql", guild, group_id, from, to).fetch_all(&mut *tx).await?
-    {
+    type MemberRow = (i64, Option<String>, i64, i64, i64, f64, i64);
+    type WeekRow = (i64, i64, f64, i64);
+    type TopicRow = (i64, i64, i64, i64);
+    let (member_rows, week_rows, topic_rows) = with_pool!(db, p => async {
+        let mut tx = p.begin().await?;
+        let m = sqlx::query_as::<_, MemberRow>(include_str!("reports/aggregate_members.sql"))
+            .bind(guild)
+            .bind(group_id)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&mut *tx)
+            .await?;
+        let w = sqlx::query_as::<_, WeekRow>(include_str!("reports/aggregate_weeks.sql"))
+            .bind(guild)
+            .bind(group_id)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&mut *tx)
+            .await?;
+        let t = sqlx::query_as::<_, TopicRow>(include_str!("reports/aggregate_topics.sql"))
+            .bind(guild)
+            .bind(group_id)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok::<_, Error>((m, w, t))
+    }
+    .await)?;
+    let mut members = Vec::with_capacity(member_rows.len());
+    for (user_id, display_name, joined_week, checked, streak, hours, confidence) in member_rows {
         members.push(MemberAgg {
-            user_id: from_db(m.user_id),
-            display_name: m.display_name,
-            joined_week: decode_u32("group_members", group_id, "joined_week", m.joined_week)?,
-            checked: from_db(m.checked),
-            streak: from_db(m.streak),
-            hours: m.hours,
-            confidence: decode_u64("checkins", group_id, "confidence sum", m.confidence)?,
+            user_id: from_db(user_id),
+            display_name,
+            joined_week: decode_u32("group_members", group_id, "joined_week", joined_week)?,
+            checked: from_db(checked),
+            streak: from_db(streak),
+            hours,
+            confidence: decode_u64("checkins", group_id, "confidence sum", confidence)?,
         });
     }
-    let mut weeks = Vec::new();
-    for w in
-        sqlx::query_file!("src/db/reports/aggregate_weeks.sql", guild, group_id, from, to).fetch_all(&mut *tx).await?
-    {
+    let mut weeks = Vec::with_capacity(week_rows.len());
+    for (week, checkins, hours, confidence) in week_rows {
         weeks.push(WeekAgg {
-            week: decode_u32("checkins", group_id, "week", w.week)?,
-            checkins: decode_u32("checkins", group_id, "count", w.checkins)?,
-            hours: w.hours,
-            confidence: decode_u64("checkins", group_id, "confidence sum", w.confidence)?,
+            week: decode_u32("checkins", group_id, "week", week)?,
+            checkins: decode_u32("checkins", group_id, "count", checkins)?,
+            hours,
+            confidence: decode_u64("checkins", group_id, "confidence sum", confidence)?,
         });
     }
-    let mut topics = Vec::new();
-    for t in
-        sqlx::query_file!("src/db/reports/aggregate_topics.sql", guild, group_id, from, to).fetch_all(&mut *tx).await?
-    {
+    let mut topics = Vec::with_capacity(topic_rows.len());
+    for (week, question, sum, ratings) in topic_rows {
         topics.push(TopicAgg {
-            week: decode_u32("ratings", group_id, "week", t.week)?,
-            question: decode_u8("ratings", group_id, "question", t.question)?,
-            sum: decode_u64("ratings", group_id, "rating sum", t.sum)?,
-            ratings: decode_u32("ratings", group_id, "count", t.ratings)?,
+            week: decode_u32("ratings", group_id, "week", week)?,
+            question: decode_u8("ratings", group_id, "question", question)?,
+            sum: decode_u64("ratings", group_id, "rating sum", sum)?,
+            ratings: decode_u32("ratings", group_id, "count", ratings)?,
         });
     }
-    tx.commit().await?;
     Ok(Aggregates { members, weeks, topics })
 }
 
@@ -129,8 +150,6 @@ pub async fn each_checkin<E: From<Error>>(
     use futures_util::TryStreamExt;
     let guild = to_db(guild_id);
     let (from, to) = (i64::from(r.from), i64::from(r.to));
-    let mut rows =
-        sqlx::query_file!("src/db/reports/checkins_in_range.sql", guild, group_id, from, to).fetch(db.sqlite());
     let mut week: Vec<CheckinRow> = Vec::new();
     let mut flush = |week: &mut Vec<CheckinRow>| -> std::result::Result<(), E> {
         week.sort_by_key(|c| order.rank(c.checkin.user_id));
@@ -139,24 +158,22 @@ pub async fn each_checkin<E: From<Error>>(
         }
         Ok(())
     };
-    while let Some(c) = rows.try_next().await.map_err(Error::from)? {
-        let checkin = decode_checkin(
-            c.id,
-            c.user_id,
-            c.week,
-            c.status,
-            c.hours,
-            c.confidence,
-            c.note,
-            c.created_at,
-            c.updated_at,
-        )?;
-        if week.last().is_some_and(|last| last.checkin.week != checkin.week) {
-            flush(&mut week)?;
+    with_pool!(db, p => {
+        let mut rows = sqlx::query_as::<_, StoredCheckinRow>(include_str!("reports/checkins_in_range.sql"))
+            .bind(guild)
+            .bind(group_id)
+            .bind(from)
+            .bind(to)
+            .fetch(p);
+        while let Some(c) = rows.try_next().await.map_err(Error::from)? {
+            let checkin = decode_checkin(c)?;
+            if week.last().is_some_and(|last| last.checkin.week != checkin.week) {
+                flush(&mut week)?;
+            }
+            let display_name = names.get(&checkin.user_id).cloned().unwrap_or_else(|| checkin.user_id.to_string());
+            week.push(CheckinRow { display_name, checkin });
         }
-        let display_name = names.get(&checkin.user_id).cloned().unwrap_or_else(|| checkin.user_id.to_string());
-        week.push(CheckinRow { display_name, checkin });
-    }
+    });
     flush(&mut week)
 }
 
@@ -167,58 +184,71 @@ pub async fn each_checkin<E: From<Error>>(
 pub async fn load_rows(db: &Db, guild_id: u64, group_id: i64) -> Result<Option<ReportRows>> {
     let _timer = crate::metrics::query("reports.load_rows");
     let guild = to_db(guild_id);
-    let mut tx = db.sqlite().begin().await?;
-    let Some(g) = sqlx::query_file!("src/db/reports/group.sql", guild, group_id).fetch_optional(&mut *tx).await? else {
-        return Ok(None);
-    };
-    let group = group_row!(g);
-
-    let mut breaks = Vec::new();
-    for b in sqlx::query_file!("src/db/reports/breaks.sql", guild, group_id).fetch_all(&mut *tx).await? {
-        breaks.push(super::groups::decode_break(b.id, &b.kind, b.from_session, b.to_session)?);
-    }
-    let mut marks = Vec::new();
-    for m in
-        sqlx::query!("SELECT group_id, session, week FROM week_marks WHERE group_id = ? ORDER BY session", group_id)
+    with_pool!(db, p => async {
+        let mut tx = p.begin().await?;
+        let Some(g) = sqlx::query_as::<_, GroupRow>(include_str!("reports/group.sql"))
+            .bind(guild)
+            .bind(group_id)
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let group = group_row!(g);
+        let mut breaks = Vec::new();
+        for (id, kind, from, to) in sqlx::query_as::<_, (i64, String, i64, Option<i64>)>(include_str!("reports/breaks.sql"))
+            .bind(guild)
+            .bind(group_id)
             .fetch_all(&mut *tx)
             .await?
-    {
-        marks.push(super::groups::decode_mark(m.group_id, m.session, m.week)?);
+        {
+            breaks.push(super::groups::decode_break(id, &kind, from, to)?);
+        }
+        let mut marks = Vec::new();
+        for (g, session, week) in sqlx::query_as::<_, (i64, i64, i64)>(
+            "SELECT group_id, session, week FROM week_marks WHERE group_id = $1 ORDER BY session",
+        )
+        .bind(group_id)
+        .fetch_all(&mut *tx)
+        .await?
+        {
+            marks.push(super::groups::decode_mark(g, session, week)?);
+        }
+        let calendar = Calendar { breaks, marks };
+        let mut members = Vec::new();
+        for (user_id, display_name, joined_week) in
+            sqlx::query_as::<_, (i64, String, i64)>(include_str!("reports/members.sql"))
+                .bind(guild)
+                .bind(group_id)
+                .fetch_all(&mut *tx)
+                .await?
+        {
+            members.push(GroupMember {
+                user_id: from_db(user_id),
+                display_name,
+                joined_week: decode_u32("group_members", group_id, "joined_week", joined_week)?,
+            });
+        }
+        let checkins = sqlx::query_as::<_, StoredCheckinRow>(include_str!("reports/checkins.sql"))
+            .bind(guild)
+            .bind(group_id)
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .map(decode_checkin)
+            .collect::<Result<Vec<_>>>()?;
+        let ratings = sqlx::query_as::<_, (i64, i64, i64, i64)>(include_str!("reports/ratings.sql"))
+            .bind(guild)
+            .bind(group_id)
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .map(|(user_id, week, question, rating)| decode_rating(group_id, user_id, week, question, rating))
+            .collect::<Result<Vec<_>>>()?;
+        tx.commit().await?;
+        Ok::<_, Error>(Some(ReportRows { group, calendar, members, checkins, ratings }))
     }
-    let calendar = Calendar { breaks, marks };
-
-    let mut members = Vec::new();
-    for m in sqlx::query_file!("src/db/reports/members.sql", guild, group_id).fetch_all(&mut *tx).await? {
-        members.push(GroupMember {
-            user_id: from_db(m.user_id),
-            display_name: m.display_name,
-            joined_week: decode_u32("group_members", group_id, "joined_week", m.joined_week)?,
-        });
-    }
-
-    let rows = sqlx::query_file!("src/db/reports/checkins.sql", guild, group_id).fetch_all(&mut *tx).await?;
-    let mut checkins = Vec::with_capacity(rows.len());
-    for c in rows {
-        checkins.push(decode_checkin(
-            c.id,
-            c.user_id,
-            c.week,
-            c.status,
-            c.hours,
-            c.confidence,
-            c.note,
-            c.created_at,
-            c.updated_at,
-        )?);
-    }
-
-    let rows = sqlx::query_file!("src/db/reports/ratings.sql", guild, group_id).fetch_all(&mut *tx).await?;
-    let mut ratings = Vec::with_capacity(rows.len());
-    for r in rows {
-        ratings.push(decode_rating(group_id, r.user_id, r.week, r.question, r.rating)?);
-    }
-    tx.commit().await?;
-    Ok(Some(ReportRows { group, calendar, members, checkins, ratings }))
+    .await)
 }
 
 #[cfg(test)]
@@ -237,7 +267,7 @@ mod tests {
         for b in binds {
             q = q.bind(*b);
         }
-        q.execute(db.sqlite()).await.unwrap().last_insert_rowid()
+        q.execute(db.sqlite().unwrap()).await.unwrap().last_insert_rowid()
     }
 
     /// Two groups in GUILD and one in guild 7, each with one member and one check-in.
@@ -254,7 +284,7 @@ mod tests {
             .bind(guild)
             .bind(name)
             .bind(path)
-            .execute(db.sqlite())
+            .execute(db.sqlite().unwrap())
             .await
             .unwrap()
             .last_insert_rowid();
@@ -401,7 +431,7 @@ mod tests {
                 .bind(status)
                 .bind(((m + week) % 9) as f64 * 0.5)
                 .bind(1 + (m + 2 * week) % 5)
-                .execute(db.sqlite())
+                .execute(db.sqlite().unwrap())
                 .await
                 .unwrap();
                 if m % 2 == 0 {
@@ -449,7 +479,7 @@ mod tests {
     fn every_query_is_guild_scoped_through_the_group() {
         for (name, sql) in QUERIES {
             if name != "group_guild" {
-                assert!(sql.contains("WHERE g.guild_id = ?1 AND g.id = ?2"), "{name}: {sql}");
+                assert!(sql.contains("WHERE g.guild_id = $1 AND g.id = $2"), "{name}: {sql}");
             }
         }
     }

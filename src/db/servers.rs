@@ -1,15 +1,18 @@
 //! Servers that removed the bot, and the purge of their data after the grace period.
 
-use super::{Db, Result, from_db, to_db};
+use super::{Db, Error, Result, execute, from_db, scalar, to_db, with_pool};
 use chrono::{DateTime, Utc};
 
 /// The bot was removed from a server at `at` (the first removal time is kept).
 pub async fn removed(db: &Db, guild_id: u64, at: DateTime<Utc>) -> Result<()> {
     let _timer = crate::metrics::query("servers.removed");
     let guild = to_db(guild_id);
-    sqlx::query!("INSERT INTO removed_servers (guild_id, removed_at) VALUES (?, ?) ON CONFLICT DO NOTHING", guild, at)
-        .execute(db.sqlite())
-        .await?;
+    execute!(
+        db,
+        "INSERT INTO removed_servers (guild_id, removed_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        guild,
+        at
+    )?;
     Ok(())
 }
 
@@ -18,17 +21,20 @@ pub async fn removed(db: &Db, guild_id: u64, at: DateTime<Utc>) -> Result<()> {
 pub async fn present(db: &Db, guild_id: u64) -> Result<bool> {
     let _timer = crate::metrics::query("servers.present");
     let guild = to_db(guild_id);
-    let r = sqlx::query!("DELETE FROM removed_servers WHERE guild_id = ?", guild).execute(db.sqlite()).await?;
-    Ok(r.rows_affected() > 0)
+    let n = execute!(db, "DELETE FROM removed_servers WHERE guild_id = $1", guild)?;
+    Ok(n > 0)
 }
 
 /// Servers removed at or before `before`, whose data is due to be purged.
 pub async fn due_for_purge(db: &Db, before: DateTime<Utc>) -> Result<Vec<u64>> {
     let _timer = crate::metrics::query("servers.due_for_purge");
-    let rows =
-        sqlx::query_scalar!("SELECT guild_id FROM removed_servers WHERE removed_at <= ? ORDER BY guild_id", before)
-            .fetch_all(db.sqlite())
-            .await?;
+    let rows = scalar!(
+        db,
+        fetch_all,
+        i64,
+        "SELECT guild_id FROM removed_servers WHERE removed_at <= $1 ORDER BY guild_id",
+        before
+    )?;
     Ok(rows.into_iter().map(from_db).collect())
 }
 
@@ -38,14 +44,18 @@ pub async fn due_for_purge(db: &Db, before: DateTime<Utc>) -> Result<Vec<u64>> {
 pub async fn purge(db: &Db, guild_id: u64) -> Result<(u64, u64)> {
     let _timer = crate::metrics::query("servers.purge");
     let guild = to_db(guild_id);
-    let mut tx = db.sqlite().begin().await?;
-    let groups =
-        sqlx::query!("DELETE FROM study_groups WHERE guild_id = ?", guild).execute(&mut *tx).await?.rows_affected();
-    let members =
-        sqlx::query!("DELETE FROM members WHERE guild_id = ?", guild).execute(&mut *tx).await?.rows_affected();
-    sqlx::query!("DELETE FROM server_settings WHERE guild_id = ?", guild).execute(&mut *tx).await?;
-    sqlx::query!("DELETE FROM digests WHERE guild_id = ?", guild).execute(&mut *tx).await?;
-    sqlx::query!("DELETE FROM removed_servers WHERE guild_id = ?", guild).execute(&mut *tx).await?;
-    tx.commit().await?;
-    Ok((groups, members))
+    with_pool!(db, p => async {
+        let mut tx = p.begin().await?;
+        let mut delete = async |sql: &'static str| -> std::result::Result<u64, sqlx::Error> {
+            Ok(sqlx::query(sql).bind(guild).execute(&mut *tx).await?.rows_affected())
+        };
+        let groups = delete("DELETE FROM study_groups WHERE guild_id = $1").await?;
+        let members = delete("DELETE FROM members WHERE guild_id = $1").await?;
+        delete("DELETE FROM server_settings WHERE guild_id = $1").await?;
+        delete("DELETE FROM digests WHERE guild_id = $1").await?;
+        delete("DELETE FROM removed_servers WHERE guild_id = $1").await?;
+        tx.commit().await?;
+        Ok::<_, Error>((groups, members))
+    }
+    .await)
 }

@@ -1,10 +1,11 @@
 //! Per-server settings and the weekly digests' claims.
 
-use super::{Db, Result, decode, decode_u32, from_db, to_db};
+use super::{Db, Result, decode, decode_u32, execute, fetch, from_db, scalar, to_db};
 use crate::model::{DigestSettings, ServerSettings};
 use chrono::{DateTime, Utc};
 
 /// A stored settings row.
+#[derive(sqlx::FromRow)]
 struct Row {
     guild_id: i64,
     moderator_role_id: Option<i64>,
@@ -59,29 +60,29 @@ fn decode_row(r: Row) -> Result<ServerSettings> {
 pub async fn get(db: &Db, guild_id: u64) -> Result<ServerSettings> {
     let _timer = crate::metrics::query("settings.get");
     let guild = to_db(guild_id);
-    let row = sqlx::query_as!(
+    let row = fetch!(
+        db,
+        fetch_optional,
         Row,
         "SELECT guild_id, moderator_role_id, reminder_hours, channel_reminders, digest_channel_id, digest_weekday,
                 digest_time, digest_timezone
-         FROM server_settings WHERE guild_id = ?",
+         FROM server_settings WHERE guild_id = $1",
         guild
-    )
-    .fetch_optional(db.sqlite())
-    .await?;
+    )?;
     row.map(decode_row).transpose().map(Option::unwrap_or_default)
 }
 
 /// Every server with a digest set, with its settings (the digest sweep).
 pub async fn with_digest(db: &Db) -> Result<Vec<(u64, ServerSettings)>> {
     let _timer = crate::metrics::query("settings.with_digest");
-    let rows = sqlx::query_as!(
+    let rows = fetch!(
+        db,
+        fetch_all,
         Row,
         "SELECT guild_id, moderator_role_id, reminder_hours, channel_reminders, digest_channel_id, digest_weekday,
                 digest_time, digest_timezone
          FROM server_settings WHERE digest_channel_id IS NOT NULL ORDER BY guild_id"
-    )
-    .fetch_all(db.sqlite())
-    .await?;
+    )?;
     rows.into_iter().map(|r| Ok((from_db(r.guild_id), decode_row(r)?))).collect()
 }
 
@@ -91,16 +92,17 @@ pub async fn save(db: &Db, guild_id: u64, s: &ServerSettings, now: DateTime<Utc>
     let guild = to_db(guild_id);
     let role = s.moderator_role_id.map(to_db);
     let hours = s.reminder_hours.map(i64::from);
-    let channel_reminders = s.channel_reminders;
+    let channel_reminders = s.channel_reminders.map(i64::from);
     let d = s.digest.as_ref();
     let channel = d.map(|d| to_db(d.channel_id));
     let weekday = d.map(|d| i64::from(d.weekday.num_days_from_monday()));
     let time = d.map(|d| d.time.format("%H:%M").to_string());
     let tz = d.map(|d| d.tz.name());
-    sqlx::query!(
+    execute!(
+        db,
         "INSERT INTO server_settings (guild_id, moderator_role_id, reminder_hours, channel_reminders,
              digest_channel_id, digest_weekday, digest_time, digest_timezone, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (guild_id) DO UPDATE SET moderator_role_id = excluded.moderator_role_id,
              reminder_hours = excluded.reminder_hours, channel_reminders = excluded.channel_reminders,
              digest_channel_id = excluded.digest_channel_id, digest_weekday = excluded.digest_weekday,
@@ -112,12 +114,10 @@ pub async fn save(db: &Db, guild_id: u64, s: &ServerSettings, now: DateTime<Utc>
         channel_reminders,
         channel,
         weekday,
-        time,
+        &time,
         tz,
         now
-    )
-    .execute(db.sqlite())
-    .await?;
+    )?;
     Ok(())
 }
 
@@ -138,24 +138,24 @@ pub async fn digest(db: &Db, guild_id: u64, slot: u32) -> Result<Option<DigestRo
     let _timer = crate::metrics::query("settings.digest");
     let guild = to_db(guild_id);
     let slot = i64::from(slot);
-    let r = sqlx::query!(
-        r#"SELECT id, slot, nonce, state, attempts, claimed_at AS "claimed_at: DateTime<Utc>",
-                  first_claimed_at AS "first_claimed_at: DateTime<Utc>"
-           FROM digests WHERE guild_id = ? AND slot = ?"#,
+    let r = fetch!(
+        db,
+        fetch_optional,
+        (i64, i64, String, String, i64, DateTime<Utc>, DateTime<Utc>),
+        "SELECT id, slot, nonce, state, attempts, claimed_at, first_claimed_at
+         FROM digests WHERE guild_id = $1 AND slot = $2",
         guild,
         slot
-    )
-    .fetch_optional(db.sqlite())
-    .await?;
-    r.map(|r| {
+    )?;
+    r.map(|(id, slot, nonce, state, attempts, claimed_at, first_claimed_at)| {
         Ok(DigestRow {
-            id: r.id,
-            slot: decode_u32("digests", r.id, "slot", r.slot)?,
-            nonce: r.nonce,
-            state: decode("digests", r.id, "state", r.state, |s| crate::model::PostState::parse(s))?,
-            attempts: decode_u32("digests", r.id, "attempts", r.attempts)?,
-            claimed_at: r.claimed_at,
-            first_claimed_at: r.first_claimed_at,
+            id,
+            slot: decode_u32("digests", id, "slot", slot)?,
+            nonce,
+            state: decode("digests", id, "state", state, |s| crate::model::PostState::parse(s))?,
+            attempts: decode_u32("digests", id, "attempts", attempts)?,
+            claimed_at,
+            first_claimed_at,
         })
     })
     .transpose()
@@ -174,32 +174,30 @@ pub async fn claim_digest(
     let guild = to_db(guild_id);
     let slot = i64::from(slot);
     let channel = to_db(channel_id);
-    let r = sqlx::query!(
+    Ok(scalar!(
+        db,
+        fetch_optional,
+        i64,
         "INSERT INTO digests (guild_id, slot, channel_id, nonce, state, attempts, claimed_at, first_claimed_at)
-         VALUES (?, ?, ?, ?, 'claimed', 1, ?, ?) ON CONFLICT DO NOTHING",
+         VALUES ($1, $2, $3, $4, 'claimed', 1, $5, $5) ON CONFLICT DO NOTHING RETURNING id",
         guild,
         slot,
         channel,
         nonce,
-        now,
         now
-    )
-    .execute(db.sqlite())
-    .await?;
-    Ok((r.rows_affected() == 1).then(|| r.last_insert_rowid()))
+    )?)
 }
 
 /// Starts another attempt of an unfinished digest; false when it was sent meanwhile.
 pub async fn retry_digest(db: &Db, id: i64, now: DateTime<Utc>) -> Result<bool> {
     let _timer = crate::metrics::query("settings.retry_digest");
-    let r = sqlx::query!(
-        "UPDATE digests SET state = 'claimed', attempts = attempts + 1, claimed_at = ? WHERE id = ? AND state != 'sent'",
+    let n = execute!(
+        db,
+        "UPDATE digests SET state = 'claimed', attempts = attempts + 1, claimed_at = $1 WHERE id = $2 AND state != 'sent'",
         now,
         id
-    )
-    .execute(db.sqlite())
-    .await?;
-    Ok(r.rows_affected() == 1)
+    )?;
+    Ok(n == 1)
 }
 
 /// Records how a digest attempt went: its message, or the error.
@@ -213,19 +211,16 @@ pub async fn complete_digest(
     match outcome {
         Ok(message) => {
             let message = to_db(message);
-            sqlx::query!(
-                "UPDATE digests SET state = 'sent', message_id = ?, error = NULL, sent_at = ? WHERE id = ?",
+            execute!(
+                db,
+                "UPDATE digests SET state = 'sent', message_id = $1, error = NULL, sent_at = $2 WHERE id = $3",
                 message,
                 now,
                 id
-            )
-            .execute(db.sqlite())
-            .await?;
+            )?;
         }
         Err(e) => {
-            sqlx::query!("UPDATE digests SET state = 'failed', error = ? WHERE id = ?", e, id)
-                .execute(db.sqlite())
-                .await?;
+            execute!(db, "UPDATE digests SET state = 'failed', error = $1 WHERE id = $2", e, id)?;
         }
     }
     Ok(())

@@ -48,9 +48,9 @@ pub struct Core {
     pub settings: Settings,
 }
 
-/// Opens (creating and migrating if needed) the database file.
-pub async fn open_database(path: &std::path::Path) -> anyhow::Result<Db> {
-    crate::db::open(path).await
+/// Opens (creating and migrating if needed) the database.
+pub async fn open_database(location: &crate::db::Location) -> anyhow::Result<Db> {
+    crate::db::open(location).await
 }
 
 impl Core {

@@ -3,14 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use fake_discord::{FakeDiscord, Invoker, Reply, Slash, defaults};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use studybot::bot::{RunningBot, StartOptions, start};
 use studybot::clock::ManualClock;
 use studybot::config::{Config, Secret};
 use studybot::curriculum::Curriculum;
-use studybot::db::Db;
+use studybot::db::{Db, Location};
 use studybot::scheduler::pace::Budget;
 
 /// Generous bound for anything the bot should do promptly.
@@ -32,7 +31,8 @@ pub struct TestBot {
     pub db: Db,
     pub clock: ManualClock,
     pub mode: Mode,
-    pub db_path: PathBuf,
+    /// The database (a file, or a database on the throwaway PostgreSQL server).
+    pub database: Location,
     tweak: fn(&mut Config),
     _dir: tempfile::TempDir,
 }
@@ -41,10 +41,10 @@ pub fn utc(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).expect("test timestamp").with_timezone(&Utc)
 }
 
-pub fn config(fake: &FakeDiscord, mode: Mode, db_path: PathBuf) -> Config {
+pub fn config(fake: &FakeDiscord, mode: Mode, database: Location) -> Config {
     Config {
         discord_token: Some(Secret::new(fake.token())),
-        database: db_path,
+        database,
         curriculum: None,
         discord_api_url: match mode {
             Mode::Proxy => fake.base_url(),
@@ -101,18 +101,18 @@ impl TestBot {
     pub async fn start_configured(fake: FakeDiscord, mode: Mode, now: &str, tweak: fn(&mut Config)) -> TestBot {
         let _ = tracing_subscriber::fmt().with_env_filter("studybot=info").with_test_writer().try_init();
         let dir = tempfile::tempdir().expect("tempdir");
-        let db_path = dir.path().join("test.db");
-        let db = studybot::db::open(&db_path).await.expect("open db");
+        let database = super::new_database(dir.path());
+        let db = studybot::db::open(&database).await.expect("open db");
         let clock = ManualClock::new(utc(now));
         // Every body studybot sends must say who may be pinged, for the whole suite.
         fake.require_allowed_mentions();
-        let mut tb = TestBot { fake, bot: None, db, clock, mode, db_path, tweak, _dir: dir };
+        let mut tb = TestBot { fake, bot: None, db, clock, mode, database, tweak, _dir: dir };
         tb.boot().await;
         tb
     }
 
     async fn spawn(&self) -> RunningBot {
-        let mut config = config(&self.fake, self.mode, self.db_path.clone());
+        let mut config = config(&self.fake, self.mode, self.database.clone());
         (self.tweak)(&mut config);
         let curriculum = Curriculum::embedded().expect("curriculum");
         let options = StartOptions {
@@ -129,9 +129,9 @@ impl TestBot {
     /// Another bot process on the same fake Discord and the same database file (its own
     /// connections), configured by `tweak` (e.g. another shard range).
     pub async fn spawn_other(&self, tweak: fn(&mut Config)) -> RunningBot {
-        let mut config = config(&self.fake, self.mode, self.db_path.clone());
+        let mut config = config(&self.fake, self.mode, self.database.clone());
         tweak(&mut config);
-        let db = studybot::db::open(&self.db_path).await.expect("open the shared db");
+        let db = studybot::db::open(&self.database).await.expect("open the shared db");
         let options = StartOptions {
             http_client: (self.mode == Mode::Tls).then(|| self.fake.tls_client()),
             clock: Some(Arc::new(self.clock.clone())),
@@ -153,7 +153,7 @@ impl TestBot {
         if let Some(bot) = self.bot.take() {
             bot.shutdown().await;
         }
-        self.db = studybot::db::open(&self.db_path).await.expect("reopen db");
+        self.db = studybot::db::open(&self.database).await.expect("reopen db");
         let sessions = self.fake.gateway_stats().sessions();
         let bot = self.spawn().await;
         self.fake.wait_gateway_sessions(sessions + 1, T).await;

@@ -14,6 +14,26 @@ pub async fn within<T>(secs: f64, what: &str, fut: impl std::future::Future<Outp
 
 pub mod harness;
 
+/// Whether the suite runs on PostgreSQL (`STUDYBOT_TEST_DATABASE=postgres`; `.ci/test` runs
+/// it once on SQLite files, the default, and once on PostgreSQL).
+pub fn on_postgres() -> bool {
+    match std::env::var("STUDYBOT_TEST_DATABASE").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Err(_) => false,
+        Ok(other) => panic!("STUDYBOT_TEST_DATABASE must be sqlite or postgres, not {other}"),
+    }
+}
+
+/// A new empty database for one test: a file in `dir`, or a database on this process's
+/// throwaway PostgreSQL server.
+pub fn new_database(dir: &std::path::Path) -> studybot::db::Location {
+    if on_postgres() {
+        studybot::db::Location::Postgres(test_postgres::database())
+    } else {
+        studybot::db::Location::Sqlite(dir.join("test.db"))
+    }
+}
+
 /// (group, week) of a weekly post, read from its Check in button.
 pub fn week_key(m: &serde_json::Value) -> Option<(i64, u32)> {
     use studybot::ids::CustomId;

@@ -3,5 +3,5 @@
 SELECT b.id, b.kind, b.from_session, b.to_session
 FROM study_groups g
 JOIN group_breaks b ON b.group_id = g.id
-WHERE g.guild_id = ?1 AND g.id = ?2
+WHERE g.guild_id = $1 AND g.id = $2
 ORDER BY b.from_session

@@ -3,4 +3,4 @@
 SELECT r.user_id, r.week, r.question, r.rating
 FROM study_groups g
 JOIN ratings r ON r.group_id = g.id
-WHERE g.guild_id = ?1 AND g.id = ?2
+WHERE g.guild_id = $1 AND g.id = $2
