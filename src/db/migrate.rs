@@ -51,6 +51,8 @@ pub enum CopyError {
     Backends,
     #[error("the target database is not empty: table {table} has {rows} rows (copy into an empty database)")]
     NotEmpty { table: &'static str, rows: i64 },
+    #[error("the copy does not know the tables {0} (add them to db::migrate::TABLES)")]
+    UnknownTables(String),
     #[error("table {table}: the column set differs between the databases (SQLite: {sqlite}; PostgreSQL: {postgres})")]
     Columns { table: &'static str, sqlite: String, postgres: String },
     #[error("table {table}: {what} differ after the copy (SQLite {sqlite}, PostgreSQL {postgres})")]
@@ -134,6 +136,26 @@ pub async fn copy(from: &Db, to: &Db) -> std::result::Result<Vec<Copied>, CopyEr
     let (Some(src), super::Pool::Postgres(dst)) = (from.sqlite(), to.pool()) else {
         return Err(CopyError::Backends);
     };
+    // Every table of either schema is copied: one the copy does not know stops it.
+    let mut present: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::TEXT FROM information_schema.tables
+         WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name NOT LIKE '\\_sqlx%'",
+    )
+    .fetch_all(dst)
+    .await?;
+    present.extend(
+        sqlx::query_scalar::<_, String>(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' AND name NOT LIKE '\\_sqlx%' ESCAPE '\\'",
+        )
+        .fetch_all(src)
+        .await?,
+    );
+    present.retain(|t| !TABLES.iter().any(|(known, _, _)| known == t));
+    present.sort();
+    present.dedup();
+    if !present.is_empty() {
+        return Err(CopyError::UnknownTables(present.join(", ")));
+    }
     for (table, _, _) in TABLES {
         let rows: i64 =
             sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"))).fetch_one(dst).await?;

@@ -463,6 +463,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_database_setting_is_a_file_a_sqlite_url_or_a_postgres_url() {
+        let file = |p: &str| Location::Sqlite(PathBuf::from(p));
+        assert_eq!(Location::parse("studybot.db"), Ok(file("studybot.db")));
+        assert_eq!(Location::parse("/data/bot.db"), Ok(file("/data/bot.db")));
+        assert_eq!(Location::parse("sqlite:bot.db"), Ok(file("bot.db")));
+        assert_eq!(Location::parse("sqlite:///data/bot.db?mode=rwc"), Ok(file("/data/bot.db")));
+        let url = "postgres://bot:pa%40ss@db.internal:5432/studybot";
+        assert_eq!(Location::parse(url), Ok(Location::Postgres(url.into())));
+        assert!(matches!(Location::parse("postgresql://db/studybot"), Ok(Location::Postgres(_))));
+        assert!(Location::parse("").is_err());
+        assert!(Location::parse("sqlite::memory:").unwrap_err().contains("no database file"));
+        assert!(Location::parse("mysql://db/x").unwrap_err().contains("unsupported database URL"));
+        // The password never shows in logs, errors or debug output.
+        let shown = Location::parse(url).unwrap();
+        assert_eq!(shown.to_string(), "postgres://bot:***@db.internal:5432/studybot");
+        assert!(!format!("{shown:?}").contains("pa%40ss"));
+        assert_eq!(redact("postgres://db/x"), "postgres://db/x");
+        assert_eq!(redact("postgres://bot@db/x"), "postgres://bot@db/x");
+        assert!(!Location::parse("mysql://u:secret@db/x").unwrap_err().contains("secret"));
+    }
+
+    #[test]
     fn snowflakes_round_trip() {
         for id in [0, 1, 80351110224678912, i64::MAX as u64, i64::MAX as u64 + 1, u64::MAX] {
             assert_eq!(from_db(to_db(id)), id);
