@@ -1,0 +1,210 @@
+//! Three `studybot run` processes (shards 0, 1 and 2 of 3) on one PostgreSQL database (the
+//! throwaway server) and the fake Discord enforcing Discord's budgets: 300 groups over
+//! servers on every shard, all due at once. The shard-1 process is killed with SIGKILL while
+//! it posts and started again. Every weekly post exists exactly once, every check-in sent
+//! during the run is stored, and 429s stay under 1% of the requests.
+
+mod support;
+
+use chrono::{Datelike, Duration as Days, Utc};
+use fake_discord::{FakeDiscord, GuildSpec, Invoker, Slash};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+use studybot::db::{self, Location};
+use studybot::model::{GroupSettings, Schedule};
+use tokio::process::{Child, Command};
+
+const SHARDS: u64 = 3;
+const GROUPS_PER_SERVER: u64 = 100;
+const T: Duration = Duration::from_secs(20);
+
+/// A server on shard `k` of 3: Discord's shard is `(id >> 22) % 3`.
+fn guild_id(k: u64) -> u64 {
+    ((3_000 + k) << 22) | 17
+}
+
+fn channel_id(k: u64, i: u64) -> u64 {
+    900_000_000_000 + k * 1_000 + i
+}
+
+fn member_id(k: u64) -> u64 {
+    700_000_000_000 + k
+}
+
+struct Process {
+    child: Child,
+    log: std::path::PathBuf,
+}
+
+fn spawn(fake: &FakeDiscord, url: &str, shard: u64, dir: &std::path::Path, run: u32) -> Process {
+    let log = dir.join(format!("shard{shard}-{run}.log"));
+    let file = std::fs::File::create(&log).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_studybot"))
+        .env_remove("STUDYBOT_CONFIG")
+        .env_remove("STUDYBOT_DEV_GUILD")
+        .env("DISCORD_TOKEN", fake.token())
+        .env("DISCORD_API_URL", fake.base_url())
+        .env("STUDYBOT_DATABASE", url)
+        .env("STUDYBOT_SHARDS", format!("{shard}-{shard}"))
+        .env("STUDYBOT_SHARD_TOTAL", SHARDS.to_string())
+        .env("STUDYBOT_LOG", "info")
+        .stdout(std::process::Stdio::from(file.try_clone().unwrap()))
+        .stderr(std::process::Stdio::from(file))
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    Process { child, log }
+}
+
+/// The weekly posts in the channels of server `k`, by channel.
+fn week_posts(fake: &FakeDiscord, k: u64) -> HashMap<u64, usize> {
+    (0..GROUPS_PER_SERVER)
+        .map(|i| {
+            let ch = channel_id(k, i);
+            (ch, fake.channel_posts(ch).iter().filter(|m| support::week_key(m).is_some()).count())
+        })
+        .collect()
+}
+
+async fn checkin(fake: &FakeDiscord, k: u64, i: u64) {
+    let who = Invoker::new(member_id(k), &format!("member{k}")).in_guild(guild_id(k), channel_id(k, i));
+    let cmd = Slash::new("checkin")
+        .string("group", &format!("Group {i}"))
+        .integer("status", 0)
+        .number("hours", 1.5)
+        .integer("confidence", 4)
+        .by(&who);
+    let r = fake.slash(cmd).await.wait_reply(T).await;
+    assert!(r.text().contains("week 1"), "check-in in server {k} channel {i}: {}", r.text());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_processes_post_every_week_once_through_a_sigkill() {
+    let mut builder = FakeDiscord::builder().shards(SHARDS);
+    for k in 0..SHARDS {
+        let mut g =
+            GuildSpec::new(guild_id(k), &format!("Server {k}")).member(member_id(k), &format!("member{k}"), &[]);
+        for i in 0..GROUPS_PER_SERVER {
+            g = g.text_channel(channel_id(k, i), &format!("group-{i}"));
+        }
+        builder = builder.guild(g);
+    }
+    let fake = builder.start().await;
+    for k in 0..SHARDS {
+        assert_eq!(fake.shard_of(guild_id(k)), k);
+    }
+    fake.require_allowed_mentions();
+    fake.enforce_rate_limits();
+
+    // 300 groups whose first session was due two minutes ago (created before that).
+    let url = test_postgres::database();
+    let setup = db::open(Location::Postgres(url.clone())).await.unwrap();
+    let due = Utc::now() - Days::minutes(2);
+    let schedule = Schedule::from_parts(
+        &due.format("%Y-%m-%d").to_string(),
+        i64::from(due.weekday().num_days_from_monday()),
+        &due.format("%H:%M").to_string(),
+        "UTC",
+        1,
+    )
+    .unwrap();
+    for k in 0..SHARDS {
+        for i in 0..GROUPS_PER_SERVER {
+            let s = GroupSettings {
+                name: format!("Group {i}"),
+                channel_id: channel_id(k, i),
+                path_id: "architecture".into(),
+                schedule: schedule.clone(),
+                mention_role_id: None,
+            };
+            db::groups::insert_unchecked(&setup, guild_id(k), &s, 1, due - Days::minutes(10)).await.unwrap().unwrap();
+        }
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut procs: Vec<Process> = (0..SHARDS).map(|k| spawn(&fake, &url, k, dir.path(), 0)).collect();
+
+    // Kill the shard-1 process while it is posting: some of its servers' weeks are out, not
+    // all, and at least one is claimed but not sent (the restarted process must finish it,
+    // with the same nonce).
+    let in_flight = "SELECT COUNT(*) FROM posts p JOIN study_groups g ON g.id = p.group_id
+                     WHERE g.guild_id = $1 AND p.kind = 'week' AND p.state = 'claimed'";
+    let shard1 = db::to_db(guild_id(1));
+    let started = Instant::now();
+    loop {
+        let posted: usize = week_posts(&fake, 1).values().sum();
+        let claimed = setup.raw_integers(in_flight, &[shard1]).await.unwrap()[0].unwrap_or(0);
+        if posted >= 3 && claimed > 0 {
+            assert!(posted < GROUPS_PER_SERVER as usize, "the kill came too late to interrupt the tick");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "shard 1 posted nothing in 60 s");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    procs[1].child.start_kill().unwrap();
+    procs[1].child.wait().await.unwrap();
+    let at_kill: usize = week_posts(&fake, 1).values().sum();
+    let claimed_at_kill = setup.raw_integers(in_flight, &[shard1]).await.unwrap()[0].unwrap_or(0);
+
+    // Members keep checking in on the live shards meanwhile.
+    let mut sent = 0;
+    for i in 0..5 {
+        checkin(&fake, 0, i).await;
+        checkin(&fake, 2, i).await;
+        sent += 2;
+    }
+    procs[1] = spawn(&fake, &url, 1, dir.path(), 1);
+    for i in 0..5 {
+        checkin(&fake, 1, 50 + i).await;
+        sent += 1;
+    }
+
+    // Every group's week is posted, once.
+    let started = Instant::now();
+    loop {
+        let done =
+            setup.raw_integers("SELECT COUNT(*) FROM posts WHERE kind = 'week' AND state = 'sent'", &[]).await.unwrap()
+                [0]
+            .unwrap();
+        if done == (SHARDS * GROUPS_PER_SERVER) as i64 {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(120) {
+            let logs: Vec<String> = procs.iter().map(|p| std::fs::read_to_string(&p.log).unwrap_or_default()).collect();
+            panic!("{done} of 300 weekly posts after 120 s; logs:\n{}", logs.join("\n----\n"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for k in 0..SHARDS {
+        let posts = week_posts(&fake, k);
+        let wrong: Vec<_> = posts.iter().filter(|(_, n)| **n != 1).collect();
+        assert!(wrong.is_empty(), "server {k}: channels without exactly one weekly post: {wrong:?}");
+    }
+    let claims = setup.raw_integers("SELECT COUNT(*) FROM posts WHERE kind = 'week'", &[]).await.unwrap();
+    assert_eq!(claims, [Some(300)], "one claim per group");
+    let stored = setup.raw_integers("SELECT COUNT(*) FROM checkins", &[]).await.unwrap();
+    assert_eq!(stored, [Some(sent)], "every check-in is stored");
+
+    let requests = fake.requests().len();
+    let too_many = fake.count_429();
+    assert!(
+        (too_many as f64) < 0.01 * requests as f64,
+        "{too_many} 429s in {requests} requests ({} over budget)",
+        fake.count_over_budget()
+    );
+    eprintln!(
+        "3 processes: 300 weekly posts, {at_kill} of shard 1's posted and {claimed_at_kill} claimed but unsent at \
+         the SIGKILL, {sent} check-ins, {requests} requests, {too_many} 429s"
+    );
+
+    for p in &mut procs {
+        if let Some(pid) = p.child.id() {
+            let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+        }
+    }
+    for p in &mut procs {
+        let _ = tokio::time::timeout(Duration::from_secs(15), p.child.wait()).await;
+    }
+    setup.close().await;
+    fake.assert_no_violations();
+}
