@@ -12,9 +12,13 @@
 //!
 //! Ratings: alice week 1 Q1 = 2, bob week 1 Q1 = 4, alice week 2 Q2 = 1.
 //! Another guild's group with its own check-in shares the database and must not show up.
+//!
+//! With STUDYBOT_TEST_DATABASE=postgres the same rows are copied into a database on the
+//! throwaway PostgreSQL server (`studybot migrate`'s copy) and the binary reads that.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
+use studybot::db::Location;
 use studybot::db::to_db;
 
 const GUILD: u64 = 9_300_000_000_000_000_001; // above i64::MAX: stored negative
@@ -27,7 +31,8 @@ const ALICE_NOTE: &str = "great, \"really\"\nyes";
 
 struct Fixture {
     _dir: tempfile::TempDir,
-    db: PathBuf,
+    /// The `--database` value: the file, or the PostgreSQL URL.
+    db: String,
     dir: PathBuf,
     group: i64,
 }
@@ -162,12 +167,21 @@ async fn fixture() -> Fixture {
     .execute(db.sqlite().unwrap())
     .await
     .unwrap();
+    let database = if std::env::var("STUDYBOT_TEST_DATABASE").as_deref() == Ok("postgres") {
+        let url = test_postgres::database();
+        let pg = studybot::db::open(Location::Postgres(url.clone())).await.unwrap();
+        studybot::db::migrate::copy(&db, &pg).await.unwrap();
+        pg.close().await;
+        url
+    } else {
+        path.display().to_string()
+    };
     db.close().await;
-    Fixture { db: path, dir: dir.path().to_path_buf(), _dir: dir, group }
+    Fixture { db: database, dir: dir.path().to_path_buf(), _dir: dir, group }
 }
 
 /// Runs `studybot --database DB report ARGS`, as of [`NOW`] unless ARGS has its own `--now`.
-fn studybot(db: &Path, args: &[&str]) -> Output {
+fn studybot(db: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Output {
     let now: &[&str] = if args.contains(&"--now") { &[] } else { &["--now", NOW] };
     Command::new(env!("CARGO_BIN_EXE_studybot"))
         .arg("--database")

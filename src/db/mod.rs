@@ -458,6 +458,17 @@ pub async fn open_memory() -> anyhow::Result<Db> {
     Ok(Db { backend: Backend::Sqlite { pool, writer: None } })
 }
 
+/// A new empty database for a unit test: in-memory SQLite, or with
+/// `STUDYBOT_TEST_DATABASE=postgres` a database on the throwaway PostgreSQL server.
+#[cfg(test)]
+pub(crate) async fn open_test() -> Db {
+    let db = match std::env::var("STUDYBOT_TEST_DATABASE").as_deref() {
+        Ok("postgres") => open(Location::Postgres(test_postgres::database())).await,
+        _ => open_memory().await,
+    };
+    db.expect("a test database")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -255,63 +255,66 @@ pub async fn load_rows(db: &Db, guild_id: u64, group_id: i64) -> Result<Option<R
 mod tests {
     use super::*;
     use crate::curriculum::Curriculum;
-    use crate::db::open_memory;
     use crate::model::{Break, BreakKind, CheckinStatus};
     use crate::report;
     use crate::service::reports::load_input;
 
     const GUILD: u64 = u64::MAX - 3;
 
-    async fn exec(db: &Db, sql: &'static str, binds: &[i64]) -> i64 {
-        let mut q = sqlx::query(sql);
-        for b in binds {
-            q = q.bind(*b);
-        }
-        q.execute(db.sqlite().unwrap()).await.unwrap().last_insert_rowid()
+    async fn exec(db: &Db, sql: &str, binds: &[i64]) {
+        db.raw_execute(sql, binds).await.unwrap();
     }
+
+    const T: &str = "'2026-01-05T00:00:00+00:00'";
 
     /// Two groups in GUILD and one in guild 7, each with one member and one check-in.
     async fn fixture() -> (Db, i64, i64, i64) {
-        let db = open_memory().await.unwrap();
+        let db = crate::db::open_test().await;
         let mut ids = Vec::new();
         for (guild, path) in [(to_db(GUILD), "architecture"), (to_db(GUILD), "senior"), (7, "architecture")] {
-            let name = format!("g{}", ids.len());
-            let id = sqlx::query(
-                "INSERT INTO study_groups (guild_id, name, channel_id, path_id, start_date, weekday, post_time,
-                     timezone, created_by, created_at, updated_at)
-                 VALUES (?, ?, 1, ?, '2026-01-05', 0, '18:00', 'Europe/Berlin', 1, 't', 't')",
-            )
-            .bind(guild)
-            .bind(name)
-            .bind(path)
-            .execute(db.sqlite().unwrap())
-            .await
-            .unwrap()
-            .last_insert_rowid();
+            let id = db
+                .raw_integers(
+                    &format!(
+                        "INSERT INTO study_groups (guild_id, name, channel_id, path_id, start_date, weekday, post_time,
+                             timezone, created_by, created_at, updated_at)
+                         VALUES ($1, 'g{}', 1, '{path}', '2026-01-05', 0, '18:00', 'Europe/Berlin', 1, {T}, {T})
+                         RETURNING id",
+                        ids.len()
+                    ),
+                    &[guild],
+                )
+                .await
+                .unwrap()[0]
+                .unwrap();
             let user = 100 + id;
             exec(
                 &db,
-                "INSERT OR IGNORE INTO members (guild_id, user_id, display_name, created_at) VALUES (?, ?, 'm', '2026-01-05T00:00:00+00:00')",
+                &format!(
+                    "INSERT INTO members (guild_id, user_id, display_name, created_at) VALUES ($1, $2, 'm', {T})
+                          ON CONFLICT DO NOTHING"
+                ),
                 &[guild, user],
             )
             .await;
             exec(
                 &db,
-                "INSERT INTO group_members (group_id, guild_id, user_id, joined_week, joined_at) VALUES (?, ?, ?, 1, '2026-01-05T00:00:00+00:00')",
+                &format!("INSERT INTO group_members (group_id, guild_id, user_id, joined_week, joined_at) VALUES ($1, $2, $3, 1, {T})"),
                 &[id, guild, user],
             )
             .await;
             exec(
                 &db,
-                "INSERT INTO checkins (group_id, guild_id, user_id, week, status, hours, confidence, created_at, updated_at)
-                 VALUES (?, ?, ?, 1, 'partial', 1.5, 3, '2026-01-05T00:00:00+00:00', '2026-01-05T00:00:00+00:00')",
+                &format!("INSERT INTO checkins (group_id, guild_id, user_id, week, status, hours, confidence, created_at, updated_at)
+                          VALUES ($1, $2, $3, 1, 'partial', 1.5, 3, {T}, {T})"),
                 &[id, guild, user],
             )
             .await;
             exec(
                 &db,
-                "INSERT INTO ratings (group_id, guild_id, user_id, week, question, rating, updated_at)
-                 VALUES (?, ?, ?, 1, 4, 2, '2026-01-05T00:00:00+00:00')",
+                &format!(
+                    "INSERT INTO ratings (group_id, guild_id, user_id, week, question, rating, updated_at)
+                          VALUES ($1, $2, $3, 1, 4, 2, {T})"
+                ),
                 &[id, guild, user],
             )
             .await;
@@ -319,7 +322,7 @@ mod tests {
         }
         exec(
             &db,
-            "INSERT INTO group_breaks (group_id, kind, from_session, to_session, created_at) VALUES (?, 'pause', 3, NULL, '2026-01-05T00:00:00+00:00')",
+            &format!("INSERT INTO group_breaks (group_id, kind, from_session, to_session, created_at) VALUES ($1, 'pause', 3, NULL, {T})"),
             &[ids[0]],
         )
         .await;
@@ -381,10 +384,10 @@ mod tests {
     async fn unknown_paths_and_broken_rows_are_reported() {
         let (db, a, _, _) = fixture().await;
         let c = Curriculum::embedded().unwrap();
-        exec(&db, "UPDATE study_groups SET path_id = 'gone' WHERE id = ?", &[a]).await;
+        exec(&db, "UPDATE study_groups SET path_id = 'gone' WHERE id = $1", &[a]).await;
         let e = load_input(&db, &c, GUILD, a, Utc::now()).await.unwrap_err();
         assert_eq!(e.to_string(), format!("group {a} follows path `gone`, which the curriculum does not have"));
-        exec(&db, "UPDATE study_groups SET path_id = 'architecture', timezone = 'Mars/Base' WHERE id = ?", &[a]).await;
+        exec(&db, "UPDATE study_groups SET path_id = 'architecture', timezone = 'Mars/Base' WHERE id = $1", &[a]).await;
         let e = load_input(&db, &c, GUILD, a, Utc::now()).await.unwrap_err();
         assert_eq!(
             e.to_string(),
@@ -403,14 +406,14 @@ mod tests {
             let user = 1_000 + m;
             exec(
                 &db,
-                "INSERT INTO members (guild_id, user_id, display_name, created_at) VALUES (?, ?, 'n', 't')",
+                &format!("INSERT INTO members (guild_id, user_id, display_name, created_at) VALUES ($1, $2, 'n', {T})"),
                 &[g, user],
             )
             .await;
             if m < 40 {
                 exec(
                     &db,
-                    "INSERT INTO group_members (group_id, guild_id, user_id, joined_week, joined_at) VALUES (?, ?, ?, ?, 't')",
+                    &format!("INSERT INTO group_members (group_id, guild_id, user_id, joined_week, joined_at) VALUES ($1, $2, $3, $4, {T})"),
                     &[a, g, user, 1 + m % 4],
                 )
                 .await;
@@ -420,24 +423,20 @@ mod tests {
                     continue;
                 }
                 let status = ["done", "partial", "skipped"][((m * 7 + week) % 3) as usize];
-                sqlx::query(
-                    "INSERT INTO checkins (group_id, guild_id, user_id, week, status, hours, confidence, created_at, updated_at)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, '2026-01-05T00:00:00+00:00', '2026-01-05T00:00:00+00:00')",
+                let hours = ((m + week) % 9) as f64 * 0.5;
+                exec(
+                    &db,
+                    &format!(
+                        "INSERT INTO checkins (group_id, guild_id, user_id, week, status, hours, confidence, created_at, updated_at)
+                         VALUES ($1, $2, $3, $4, '{status}', {hours:.1}, $5, {T}, {T})"
+                    ),
+                    &[a, g, user, week, 1 + (m + 2 * week) % 5],
                 )
-                .bind(a)
-                .bind(g)
-                .bind(user)
-                .bind(week)
-                .bind(status)
-                .bind(((m + week) % 9) as f64 * 0.5)
-                .bind(1 + (m + 2 * week) % 5)
-                .execute(db.sqlite().unwrap())
-                .await
-                .unwrap();
+                .await;
                 if m % 2 == 0 {
                     exec(
                         &db,
-                        "INSERT INTO ratings (group_id, guild_id, user_id, week, question, rating, updated_at) VALUES (?, ?, ?, ?, ?, ?, 't')",
+                        &format!("INSERT INTO ratings (group_id, guild_id, user_id, week, question, rating, updated_at) VALUES ($1, $2, $3, $4, $5, $6, {T})"),
                         &[a, g, user, week, week % 4, 1 + (m + week) % 5],
                     )
                     .await;

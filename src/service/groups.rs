@@ -800,7 +800,7 @@ mod tests {
     /// create, edit, pause, skip, resume and delete sees the database's state.
     #[tokio::test]
     async fn the_cached_groups_follow_every_change() {
-        let db = crate::db::open_memory().await.unwrap();
+        let db = crate::db::open_test().await;
         let clock = crate::clock::ManualClock::new(now());
         let core = Core {
             db: db.clone(),
