@@ -12,6 +12,10 @@
 //! **proxy** (`DISCORD_API_URL` set: the bare bot talks to the URL with no retry at all,
 //! studybot through its local retry forwarder, `studybot::rest`, whose cost this shows).
 //!
+//! A third table compares the **database backends**: 2,000 check-ins (one at a time, and 32
+//! at once) answered by studybot on its SQLite file and on PostgreSQL (a throwaway server
+//! on this machine, `crates/test-postgres`), with the bare bot as the floor.
+//!
 //! A plain `main` (harness = false); `CHECKIN_BENCH_ROLE` makes a child process a bot.
 
 use fake_discord::{FakeDiscord, Invoker, Slash, defaults};
@@ -71,11 +75,11 @@ fn direct_client() -> anyhow::Result<Option<reqwest::Client>> {
 }
 
 async fn child_studybot() -> anyhow::Result<()> {
-    let db_path = std::path::PathBuf::from(env("BENCH_DB")?);
+    let database = studybot::db::Location::parse(&env("BENCH_DB")?).map_err(anyhow::Error::msg)?;
     let client = direct_client()?;
     let config = Config {
         discord_token: Some(Secret::new(env("BENCH_TOKEN")?)),
-        database: db_path.clone().into(),
+        database: database.clone(),
         curriculum: None,
         discord_api_url: match client {
             Some(_) => studybot::config::DEFAULT_DISCORD_API.to_string(),
@@ -90,7 +94,7 @@ async fn child_studybot() -> anyhow::Result<()> {
         shards: Default::default(),
         warnings: Vec::new(),
     };
-    let db = studybot::db::open(&db_path).await?;
+    let db = studybot::db::open(&database).await?;
     let curriculum = studybot::curriculum::Curriculum::embedded().map_err(|p| anyhow::anyhow!("{p}"))?;
     let options = studybot::bot::StartOptions { http_client: client, ..Default::default() };
     let bot = studybot::bot::start(config, curriculum, db, options).await?;
@@ -242,17 +246,27 @@ enum Mode {
     Proxy,
 }
 
-async fn launch(role: &str, mode: Mode) -> anyhow::Result<Running> {
+/// Where studybot keeps its data in a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+async fn launch(role: &str, mode: Mode, backend: Backend) -> anyhow::Result<Running> {
     let mut guild = fake_discord::GuildSpec::default_test_guild();
     for i in 0..MEMBERS {
         guild = guild.member(10_000 + i, &format!("member{i}"), &[defaults::MEMBER_ROLE]);
     }
     let fake = FakeDiscord::builder().no_default_guild().guild(guild).start().await;
     let dir = tempfile::tempdir()?;
-    let db_path = dir.path().join("bench.db");
+    let database = match backend {
+        Backend::Sqlite => dir.path().join("bench.db").display().to_string(),
+        Backend::Postgres => test_postgres::database(),
+    };
     if role == "studybot" {
         // One group that started four weeks ago: every check-in is for its current week.
-        let db = studybot::db::open(&db_path).await?;
+        let db = studybot::db::open(studybot::db::Location::parse(&database).map_err(anyhow::Error::msg)?).await?;
         let monday = chrono::Utc::now().date_naive() - chrono::Duration::days(28);
         let monday =
             monday - chrono::Duration::days(i64::from(chrono::Datelike::weekday(&monday).num_days_from_monday()));
@@ -271,7 +285,7 @@ async fn launch(role: &str, mode: Mode) -> anyhow::Result<Running> {
         .env("CHECKIN_BENCH_ROLE", role)
         .env("BENCH_API", fake.base_url())
         .env("BENCH_TOKEN", fake.token())
-        .env("BENCH_DB", &db_path)
+        .env("BENCH_DB", &database)
         .env("STUDYBOT_LOG", "warn")
         .env_remove("BENCH_TLS_ADDR")
         .stdin(Stdio::piped());
@@ -304,7 +318,7 @@ struct Result2 {
 async fn bench_both(tick: f64, mode: Mode) -> anyhow::Result<(Result2, Result2)> {
     let mut running = Vec::new();
     for (role, expect) in [("bare", "Checked in."), ("studybot", "check-in for week|Checked in for week")] {
-        running.push((launch(role, mode).await?, expect));
+        running.push((launch(role, mode, Backend::Sqlite).await?, expect));
     }
     let mut figures: Vec<[Vec<f64>; 4]> = vec![Default::default(), Default::default()];
     for (run, expect) in &running {
@@ -360,6 +374,51 @@ async fn parent() -> anyhow::Result<()> {
         row("throughput (c=1)", "/s", bare.rate_1, bot.rate_1);
         row("throughput (c=32)", "/s", bare.rate_32, bot.rate_32);
         println!();
+    }
+    backends().await
+}
+
+/// Check-ins per measurement of the backend comparison.
+const BACKEND_CHECKINS: usize = 2_000;
+
+/// The bare bot, studybot on SQLite and studybot on PostgreSQL, side by side (direct mode):
+/// the wall time of 2,000 check-ins one at a time and 32 at once, median of interleaved rounds.
+async fn backends() -> anyhow::Result<()> {
+    let tick = clock_tick();
+    let bots = [
+        ("bare poise", "bare", Backend::Sqlite, "Checked in."),
+        ("studybot, SQLite", "studybot", Backend::Sqlite, "check-in for week|Checked in for week"),
+        ("studybot, PostgreSQL", "studybot", Backend::Postgres, "check-in for week|Checked in for week"),
+    ];
+    let mut running = Vec::new();
+    for (_, role, backend, expect) in bots {
+        let run = launch(role, Mode::Direct, backend).await?;
+        measure(&run.fake, run.child.id(), tick, 4 * MEMBERS as usize, 1, expect).await?;
+        running.push(run);
+    }
+    let mut seconds: Vec<[Vec<f64>; 2]> = vec![Default::default(), Default::default(), Default::default()];
+    for _ in 0..ROUNDS {
+        for (i, run) in running.iter().enumerate() {
+            for (j, concurrency) in [1, 32].into_iter().enumerate() {
+                let f = measure(&run.fake, run.child.id(), tick, BACKEND_CHECKINS, concurrency, bots[i].3).await?;
+                seconds[i][j].push(BACKEND_CHECKINS as f64 / f.per_second);
+            }
+        }
+    }
+    for mut run in running {
+        drop(run.child.stdin.take());
+        let _ = run.child.wait();
+        run.fake.assert_no_violations();
+    }
+    println!(
+        "check-in by database backend: the wall time of {BACKEND_CHECKINS} check-ins (32 members, direct mode), \
+         median of {ROUNDS} interleaved rounds; ratio to the bare bot"
+    );
+    println!("{:<24} {:>16} {:>16}", "", "one at a time", "32 at once");
+    let floor = [median(seconds[0][0].clone()), median(seconds[0][1].clone())];
+    for (i, (name, ..)) in bots.iter().enumerate() {
+        let t = [median(seconds[i][0].clone()), median(seconds[i][1].clone())];
+        println!("{name:<24} {:>7.2}s ({:.2}x) {:>7.2}s ({:.2}x)", t[0], t[0] / floor[0], t[1], t[1] / floor[1]);
     }
     Ok(())
 }

@@ -11,7 +11,10 @@
 //!   once, as a CSV export must.
 //!
 //! Printed: median time of 5 runs and peak resident memory (VmHWM) of each, and their ratio;
-//! then the renderers' times and the query plans. A plain `main` (harness = false);
+//! then the renderers' times and the query plans. Then the same database is copied into
+//! PostgreSQL (a throwaway server, `crates/test-postgres`) with `studybot migrate --from`,
+//! the report made there is compared with the SQLite one (text, members CSV, chart and raw
+//! check-ins CSV, byte for byte), and both sides are measured again on PostgreSQL. A plain `main` (harness = false);
 //! `REPORT_BENCH_ROLE` makes a child process one of the two.
 
 use std::time::{Duration, Instant};
@@ -50,7 +53,7 @@ fn peak_kib() -> anyhow::Result<u64> {
 async fn child(role: &str) -> anyhow::Result<()> {
     let path = std::env::var("REPORT_BENCH_DB")?;
     let group: i64 = std::env::var("REPORT_BENCH_GROUP")?.parse()?;
-    let db = studybot::db::open(std::path::Path::new(&path)).await?;
+    let db = studybot::db::open(studybot::db::Location::parse(&path).map_err(anyhow::Error::msg)?).await?;
     let curriculum = studybot::curriculum::Curriculum::embedded().map_err(|p| anyhow::anyhow!("{p}"))?;
     let now = now()?;
     let mut times = Vec::new();
@@ -66,9 +69,12 @@ async fn child(role: &str) -> anyhow::Result<()> {
             "floor" => {
                 for (name, sql) in reports::QUERIES {
                     if name.starts_with("aggregate_") {
-                        let q =
-                            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(to_db(GUILD)).bind(group).bind(1).bind(WEEKS);
-                        std::hint::black_box(q.fetch_all(db.sqlite().expect("a SQLite file")).await?.len());
+                        let n = match (db.sqlite(), db.postgres()) {
+                            (Some(p), _) => query(sql, group).fetch_all(p).await?.len(),
+                            (_, Some(p)) => query(sql, group).fetch_all(p).await?.len(),
+                            _ => 0,
+                        };
+                        std::hint::black_box(n);
                     }
                 }
             }
@@ -81,11 +87,17 @@ async fn child(role: &str) -> anyhow::Result<()> {
                 // The raw check-ins, every row read once in order, nothing decoded.
                 use futures_util::TryStreamExt;
                 let sql = reports::QUERIES.iter().find(|(n, _)| *n == "checkins_in_range").map(|q| q.1).unwrap_or("");
-                let q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(to_db(GUILD)).bind(group).bind(1).bind(WEEKS);
-                let mut rows = q.fetch(db.sqlite().expect("a SQLite file"));
                 let mut n = 0usize;
-                while rows.try_next().await?.is_some() {
-                    n += 1;
+                if let Some(p) = db.sqlite() {
+                    let mut rows = query(sql, group).fetch(p);
+                    while rows.try_next().await?.is_some() {
+                        n += 1;
+                    }
+                } else if let Some(p) = db.postgres() {
+                    let mut rows = query(sql, group).fetch(p);
+                    while rows.try_next().await?.is_some() {
+                        n += 1;
+                    }
                 }
                 std::hint::black_box(n);
             }
@@ -98,8 +110,16 @@ async fn child(role: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// One report query with its binds (guild, group, weeks 1 to 36), for either backend.
+fn query<DB: sqlx::Database>(sql: &'static str, group: i64) -> sqlx::query::Query<'static, DB, DB::Arguments>
+where
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(to_db(GUILD)).bind(group).bind(1i64).bind(WEEKS)
+}
+
 /// Runs `role` in a fresh process; its median time (ms) and peak memory (KiB).
-fn measure(role: &str, path: &std::path::Path, group: i64) -> anyhow::Result<(f64, u64)> {
+fn measure(role: &str, path: impl AsRef<std::ffi::OsStr>, group: i64) -> anyhow::Result<(f64, u64)> {
     let out = std::process::Command::new(std::env::current_exe()?)
         .env("REPORT_BENCH_ROLE", role)
         .env("REPORT_BENCH_DB", path)
@@ -136,28 +156,9 @@ async fn run() -> anyhow::Result<()> {
         size as f64 / (1024.0 * 1024.0)
     );
 
-    // Each side and its floor alternate twice; the better run of each is kept.
-    let best = |v: &[(f64, u64)]| {
-        (v.iter().map(|x| x.0).fold(f64::INFINITY, f64::min), v.iter().map(|x| x.1).min().unwrap_or(0))
-    };
     println!();
-    println!("10k members x 36 weeks (median of {RUNS} runs, a fresh process each):");
-    println!("  {:<50} {:>10} {:>12}", "", "time", "peak memory");
-    for (ours_role, floor_role, ours_what, floor_what) in [
-        ("studybot", "floor", "studybot: report, text, members CSV, chart", "floor: the figures in plain SQL"),
-        ("studybot-csv", "floor-csv", "studybot: raw check-ins CSV (streamed)", "floor: the raw rows read once"),
-    ] {
-        let (mut ours, mut floor) = (Vec::new(), Vec::new());
-        for _ in 0..2 {
-            floor.push(measure(floor_role, &path, group)?);
-            ours.push(measure(ours_role, &path, group)?);
-        }
-        let (ours, floor) = (best(&ours), best(&floor));
-        println!("  {floor_what:<50} {:>8.0}ms {:>9.1}MiB", floor.0, floor.1 as f64 / 1024.0);
-        println!("  {ours_what:<50} {:>8.0}ms {:>9.1}MiB", ours.0, ours.1 as f64 / 1024.0);
-        println!("    ratio: time {:.2}x, memory {:.2}x", ours.0 / floor.0, ours.1 as f64 / floor.1 as f64);
-    }
-
+    println!("SQLite, 10k members x 36 weeks (median of {RUNS} runs, a fresh process each):");
+    let sqlite_ms = compare(path.as_os_str(), group)?;
     let r = studybot::service::reports::report_of(&db, &curriculum, GUILD, group, None, None, now).await?;
     println!();
     println!(
@@ -204,7 +205,96 @@ async fn run() -> anyhow::Result<()> {
     sqlx::query("ANALYZE").execute(db.sqlite().expect("a SQLite file")).await?;
     print_plans(&db, group, "EXPLAIN QUERY PLAN after ANALYZE").await?;
     db.close().await;
+    on_postgres(&path, group, &r, sqlite_ms).await
+}
+
+/// Copies the benchmark database into PostgreSQL with `studybot migrate --from`, checks the
+/// report there is the SQLite one, and measures both sides on PostgreSQL.
+async fn on_postgres(
+    path: &std::path::Path,
+    group: i64,
+    sqlite: &report::Report,
+    sqlite_ms: [f64; 2],
+) -> anyhow::Result<()> {
+    let url = test_postgres::database();
+    let started = Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_studybot"))
+        .env_remove("STUDYBOT_CONFIG")
+        .args(["migrate", "--from"])
+        .arg(path)
+        .args(["--to", &url])
+        .output()?;
+    if !out.status.success() {
+        anyhow::bail!("studybot migrate --from: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let copy = started.elapsed();
+    let summary = String::from_utf8_lossy(&out.stdout);
+    println!();
+    println!("studybot migrate --from (SQLite to PostgreSQL 15, this machine): {:.1} s", copy.as_secs_f64());
+    for line in summary.lines().filter(|l| {
+        ["study_groups", "members", "group_members", "checkins", "ratings", "copied"].iter().any(|t| l.starts_with(t))
+    }) {
+        println!("  {line}");
+    }
+    let db = studybot::db::open(studybot::db::Location::Postgres(url.clone())).await?;
+    let curriculum = studybot::curriculum::Curriculum::embedded().map_err(|p| anyhow::anyhow!("{p}"))?;
+    let r = studybot::service::reports::report_of(&db, &curriculum, GUILD, group, None, None, now()?).await?;
+    let same = |what: &str, a: &[u8], b: &[u8]| -> anyhow::Result<()> {
+        if a != b {
+            anyhow::bail!("the {what} on PostgreSQL differs from the one on SQLite");
+        }
+        println!("  {what}: identical ({} bytes)", a.len());
+        Ok(())
+    };
+    println!("the report on PostgreSQL against the report on SQLite:");
+    same("text summary", report::text_summary(&r).as_bytes(), report::text_summary(sqlite).as_bytes())?;
+    same("members CSV", report::members_csv(&r).as_bytes(), report::members_csv(sqlite).as_bytes())?;
+    same("chart PNG", &report::chart_png(&r)?, &report::chart_png(sqlite)?)?;
+    let lite = studybot::db::open(path).await?;
+    let raw_pg = studybot::service::reports::write_checkins_csv(&db, GUILD, &r, Vec::new()).await?;
+    let raw_lite = studybot::service::reports::write_checkins_csv(&lite, GUILD, sqlite, Vec::new()).await?;
+    same("raw check-ins CSV", &raw_pg, &raw_lite)?;
+    lite.close().await;
+    db.close().await;
+    println!();
+    println!("PostgreSQL, the same database (median of {RUNS} runs, a fresh process each):");
+    let pg_ms = compare(std::ffi::OsStr::new(&url), group)?;
+    println!(
+        "  PostgreSQL / SQLite: report {:.2}x, raw check-ins CSV {:.2}x",
+        pg_ms[0] / sqlite_ms[0],
+        pg_ms[1] / sqlite_ms[1]
+    );
     Ok(())
+}
+
+/// Measures studybot's report and raw CSV against their floors on the database at `db`;
+/// prints them and returns studybot's two times (ms).
+fn compare(db: &std::ffi::OsStr, group: i64) -> anyhow::Result<[f64; 2]> {
+    // Each side and its floor alternate twice; the better run of each is kept.
+    let best = |v: &[(f64, u64)]| {
+        (v.iter().map(|x| x.0).fold(f64::INFINITY, f64::min), v.iter().map(|x| x.1).min().unwrap_or(0))
+    };
+    println!("  {:<50} {:>10} {:>12}", "", "time", "peak memory");
+    let mut times = [0.0; 2];
+    for (k, (ours_role, floor_role, ours_what, floor_what)) in [
+        ("studybot", "floor", "studybot: report, text, members CSV, chart", "floor: the figures in plain SQL"),
+        ("studybot-csv", "floor-csv", "studybot: raw check-ins CSV (streamed)", "floor: the raw rows read once"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (mut ours, mut floor) = (Vec::new(), Vec::new());
+        for _ in 0..2 {
+            floor.push(measure(floor_role, db, group)?);
+            ours.push(measure(ours_role, db, group)?);
+        }
+        let (ours, floor) = (best(&ours), best(&floor));
+        println!("  {floor_what:<50} {:>8.0}ms {:>9.1}MiB", floor.0, floor.1 as f64 / 1024.0);
+        println!("  {ours_what:<50} {:>8.0}ms {:>9.1}MiB", ours.0, ours.1 as f64 / 1024.0);
+        println!("    ratio: time {:.2}x, memory {:.2}x", ours.0 / floor.0, ours.1 as f64 / floor.1 as f64);
+        times[k] = ours.0;
+    }
+    Ok(times)
 }
 
 /// Prints the plan of every report query, flagging full table scans.

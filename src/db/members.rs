@@ -131,32 +131,23 @@ pub async fn upsert_checkin(db: &Db, a: Author<'_>, week: u32, c: &CheckinEntry,
     }
 }
 
-/// A stored check-in row (here and in the report loader).
-#[derive(sqlx::FromRow)]
-pub(crate) struct CheckinRow {
-    id: i64,
-    user_id: i64,
-    week: i64,
-    status: String,
-    hours: f64,
-    confidence: i64,
-    note: Option<String>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
+/// A stored check-in row (here and in the report loader): id, user, week, status, hours,
+/// confidence, note, created, updated. A tuple, decoded by column position (the streamed raw
+/// CSV decodes hundreds of thousands).
+pub(crate) type CheckinRow = (i64, i64, i64, String, f64, i64, Option<String>, DateTime<Utc>, DateTime<Utc>);
 
 /// Decodes a stored check-in strictly (shared with the report loader).
 pub(crate) fn decode_checkin(r: CheckinRow) -> Result<Checkin> {
-    let id = r.id;
+    let (id, user_id, week, status, hours, confidence, note, created_at, updated_at) = r;
     Ok(Checkin {
-        user_id: from_db(r.user_id),
-        week: decode_u32("checkins", id, "week", r.week)?,
-        status: decode("checkins", id, "status", r.status, |s| CheckinStatus::parse(s))?,
-        hours: decode("checkins", id, "hours", r.hours, |h| (h.is_finite() && *h >= 0.0).then_some(*h))?,
-        confidence: decode_score("checkins", id, "confidence", r.confidence)?,
-        note: r.note,
-        created_at: r.created_at,
-        updated_at: r.updated_at,
+        user_id: from_db(user_id),
+        week: decode_u32("checkins", id, "week", week)?,
+        status: decode("checkins", id, "status", status, |s| CheckinStatus::parse(s))?,
+        hours: decode("checkins", id, "hours", hours, |h| (h.is_finite() && *h >= 0.0).then_some(*h))?,
+        confidence: decode_score("checkins", id, "confidence", confidence)?,
+        note,
+        created_at,
+        updated_at,
     })
 }
 

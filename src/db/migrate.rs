@@ -182,6 +182,8 @@ pub async fn copy(from: &Db, to: &Db) -> std::result::Result<Vec<Copied>, CopyEr
         }
     }
     tx.commit().await?;
+    // Statistics for the planner right away (autovacuum would get there later).
+    sqlx::query("ANALYZE").execute(dst).await?;
     let mut out = Vec::new();
     for (table, key, _, columns) in &schema {
         let source = summarize(from, table, key, columns).await?;

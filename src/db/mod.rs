@@ -221,6 +221,15 @@ impl Db {
         }
     }
 
+    /// The raw PostgreSQL pool (`None` on SQLite), for benchmarks that time plain SQL.
+    #[doc(hidden)]
+    pub fn postgres(&self) -> Option<&PgPool> {
+        match &self.backend {
+            Backend::Sqlite { .. } => None,
+            Backend::Postgres(pool) => Some(pool),
+        }
+    }
+
     pub(crate) fn writer(&self) -> Option<&Writer> {
         match &self.backend {
             Backend::Sqlite { writer, .. } => writer.as_deref(),
