@@ -295,3 +295,25 @@ async fn the_schema_refuses_rows_pairing_a_group_with_another_servers_member() {
         assert!(e.to_string().to_lowercase().contains("foreign key"), "{sql}: {e}");
     }
 }
+
+/// Thirty creates at once in one server with room for 25: exactly 25 groups, the others
+/// told the server is full (on SQLite writes queue; on PostgreSQL a per-server lock).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_creates_never_pass_the_group_limit() {
+    let db = open_memory().await.unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..30 {
+        let db = db.clone();
+        tasks.spawn(async move { groups::insert(&db, G1, &settings(&format!("G{i}")), 1, NOW(), 25).await.unwrap() });
+    }
+    let (mut made, mut full) = (0, 0);
+    while let Some(r) = tasks.join_next().await {
+        match r.unwrap() {
+            Ok(_) => made += 1,
+            Err(groups::NotInserted::Full) => full += 1,
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    assert_eq!((made, full), (25, 5));
+    assert_eq!(count(&db, "study_groups").await, 25);
+}

@@ -106,7 +106,8 @@ pub enum NotInserted {
 }
 
 /// Inserts a group unless the server has a group of that name or already `max_groups`
-/// groups (checked in the same statement, so concurrent creates cannot pass the limit).
+/// groups (checked in the same statement, and on PostgreSQL under a per-server lock, so
+/// concurrent creates cannot pass the limit).
 pub async fn insert(
     db: &Db,
     guild_id: u64,
@@ -120,36 +121,53 @@ pub async fn insert(
     let max = i64::from(max_groups);
     let (channel, role, start_date, weekday, post_time, timezone, every) = settings_binds(s);
     let by = to_db(created_by);
-    let id = scalar!(
-        db,
-        fetch_optional,
-        i64,
-        "INSERT INTO study_groups (guild_id, name, channel_id, path_id, start_date, weekday, post_time,
-             timezone, mention_role_id, created_by, created_at, updated_at, live_since, every_weeks)
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11, $12
-         WHERE (SELECT COUNT(*) FROM study_groups WHERE guild_id = $1) < $13
-         ON CONFLICT (guild_id, name) DO NOTHING
-         RETURNING id",
-        guild,
-        &s.name,
-        channel,
-        &s.path_id,
-        &start_date,
-        weekday,
-        &post_time,
-        timezone,
-        role,
-        by,
-        now,
-        every,
-        max
-    )?;
-    if let Some(id) = id {
-        return Ok(Ok(id));
+    let on_postgres = db.backend_name() == "postgres";
+    with_pool!(db, p => async {
+        let mut tx = p.begin().await?;
+        if on_postgres {
+            // PostgreSQL runs concurrent inserts side by side (SQLite one at a time): the
+            // server's creates queue on a lock of their own until this transaction ends, so
+            // the count below is always the latest.
+            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(guild).execute(&mut *tx).await?;
+        }
+        let id = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO study_groups (guild_id, name, channel_id, path_id, start_date, weekday, post_time,
+                 timezone, mention_role_id, created_by, created_at, updated_at, live_since, every_weeks)
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11, $12
+             WHERE (SELECT COUNT(*) FROM study_groups WHERE guild_id = $1) < $13
+             ON CONFLICT (guild_id, name) DO NOTHING
+             RETURNING id",
+        )
+        .bind(guild)
+        .bind(&s.name)
+        .bind(channel)
+        .bind(&s.path_id)
+        .bind(&start_date)
+        .bind(weekday)
+        .bind(&post_time)
+        .bind(timezone)
+        .bind(role)
+        .bind(by)
+        .bind(now)
+        .bind(every)
+        .bind(max)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let outcome = match id {
+            Some(id) => Ok(id),
+            // Refused: say why (only then is the count needed).
+            None => {
+                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM study_groups WHERE guild_id = $1")
+                    .bind(guild)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                Err(if count >= max { NotInserted::Full } else { NotInserted::NameTaken })
+            }
+        };
+        tx.commit().await?;
+        Ok::<_, Error>(outcome)
     }
-    // Refused: say why (only then is the count needed).
-    let count = scalar!(db, fetch_one, i64, "SELECT COUNT(*) FROM study_groups WHERE guild_id = $1", guild)?;
-    Ok(Err(if count >= max { NotInserted::Full } else { NotInserted::NameTaken }))
+    .await)
 }
 
 /// Inserts a group without the per-server limit, for seeding tests and benchmarks (many
