@@ -117,7 +117,12 @@ async fn read_back(db: &Db, groups_of: &[(u64, i64)]) -> String {
         out += &format!("{:?}\n", posts::for_group(db, g).await.unwrap());
         out += &format!("{:?}\n", posts::dm_subscribers(db, guild, g).await.unwrap());
         let range = studybot::report::Range { from: 1, to: 3, latest: 3, in_progress: None };
-        out += &format!("{:?}\n", db::reports::aggregates(db, guild, g, range).await.unwrap());
+        // The aggregates come in no particular order (each engine groups its own way).
+        let mut agg = db::reports::aggregates(db, guild, g, range).await.unwrap();
+        agg.members.sort_by_key(|m| m.user_id);
+        agg.weeks.sort_by_key(|w| w.week);
+        agg.topics.sort_by_key(|t| (t.week, t.question));
+        out += &format!("{agg:?}\n");
         out += &format!("{:?}\n", members::away(db, guild, g, None).await.unwrap());
         for u in 0..12u64 {
             out += &format!("{:?}\n", members::export(db, guild, u64::MAX - 100 - u).await.unwrap());

@@ -1,6 +1,6 @@
 //! Study groups and their breaks (skipped weeks, pauses). Scoped by guild.
 
-use super::{Db, Error, Result, decode, decode_u32, execute, fetch, from_db, scalar, to_db, with_pool};
+use super::{Db, Error, Result, decode, decode_u32, execute, fetch, from_db, to_db, with_pool};
 use crate::model::{Break, BreakKind, Calendar, CalendarAction, CalendarChange, Group, GroupSettings, Mark, Missed};
 use chrono::{DateTime, Utc};
 

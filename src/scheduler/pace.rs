@@ -28,11 +28,16 @@ pub struct Budget {
 
 impl Budget {
     /// The budget of one process of several sharing a token: `share` (0 to 1) of the global
-    /// requests per second, at least one. Messages per channel need no split: a channel
-    /// belongs to one server, so to one process.
+    /// requests per second, less one, at least one. Less one because a sliding second can hold
+    /// one request more than the rate (the first and the last at its two ends), in every
+    /// process at once: three processes at 15/s put at most 3 x 16 = 48 in any second.
+    /// Messages per channel need no split: a channel belongs to one server, so to one process.
     pub fn share(self, share: f64) -> Budget {
-        let global = (f64::from(self.global_per_second) * share.clamp(0.0, 1.0)).floor() as u32;
-        Budget { global_per_second: global.max(1), ..self }
+        if share >= 1.0 {
+            return self;
+        }
+        let global = (f64::from(self.global_per_second) * share.max(0.0)).floor() as u32;
+        Budget { global_per_second: global.saturating_sub(1).max(1), ..self }
     }
 }
 
@@ -86,8 +91,8 @@ mod tests {
     fn processes_sharing_a_token_split_its_request_budget_by_their_shards() {
         let b = Budget::default();
         assert_eq!(b.share(1.0).global_per_second, GLOBAL_PER_SECOND);
-        assert_eq!(b.share(1.0 / 3.0).global_per_second, 16, "three processes: 3 x 16 = 48 < 50");
-        assert_eq!(b.share(0.5).global_per_second, 24);
+        assert_eq!(b.share(1.0 / 3.0).global_per_second, 15, "three processes: 3 x (15 + 1) = 48 < 50");
+        assert_eq!(b.share(0.5).global_per_second, 23, "two processes: 2 x (23 + 1) = 48");
         assert_eq!(b.share(0.0).global_per_second, 1, "never zero");
         assert_eq!(b.share(0.5).channel_period, b.channel_period, "a channel is one server's, one process's");
     }
