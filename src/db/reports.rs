@@ -76,27 +76,21 @@ pub async fn aggregates(db: &Db, guild_id: u64, group_id: i64, r: Range) -> Resu
     type TopicRow = (i64, i64, i64, i64);
     let (member_rows, week_rows, topic_rows) = with_pool!(db, p => async {
         let mut tx = p.begin().await?;
-        let m = sqlx::query_as::<_, MemberRow>(include_str!("reports/aggregate_members.sql"))
-            .bind(guild)
-            .bind(group_id)
-            .bind(from)
-            .bind(to)
-            .fetch_all(&mut *tx)
-            .await?;
-        let w = sqlx::query_as::<_, WeekRow>(include_str!("reports/aggregate_weeks.sql"))
-            .bind(guild)
-            .bind(group_id)
-            .bind(from)
-            .bind(to)
-            .fetch_all(&mut *tx)
-            .await?;
-        let t = sqlx::query_as::<_, TopicRow>(include_str!("reports/aggregate_topics.sql"))
-            .bind(guild)
-            .bind(group_id)
-            .bind(from)
-            .bind(to)
-            .fetch_all(&mut *tx)
-            .await?;
+        // One aggregate query over weeks `from..=to` of the group, in the transaction.
+        macro_rules! aggregate {
+            ($row:ty, $file:literal) => {
+                sqlx::query_as::<_, $row>(include_str!($file))
+                    .bind(guild)
+                    .bind(group_id)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(&mut *tx)
+                    .await?
+            };
+        }
+        let m = aggregate!(MemberRow, "reports/aggregate_members.sql");
+        let w = aggregate!(WeekRow, "reports/aggregate_weeks.sql");
+        let t = aggregate!(TopicRow, "reports/aggregate_topics.sql");
         tx.commit().await?;
         Ok::<_, Error>((m, w, t))
     }
