@@ -317,3 +317,24 @@ async fn concurrent_creates_never_pass_the_group_limit() {
     assert_eq!((made, full), (25, 5));
     assert_eq!(count(&db, "study_groups").await, 25);
 }
+
+/// Twenty overlapping skips of one group at once: exactly one is stored (a break never
+/// overlaps another, whichever backend runs the checks).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_overlapping_breaks_store_one() {
+    let db = open_memory().await.unwrap();
+    let g = groups::insert_unchecked(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..20u32 {
+        let db = db.clone();
+        tasks.spawn(async move {
+            groups::add_break(&db, G1, g, BreakKind::Skip, 3 + i % 3, 6 + i % 4, NOW()).await.unwrap()
+        });
+    }
+    let mut stored = 0;
+    while let Some(r) = tasks.join_next().await {
+        stored += usize::from(r.unwrap());
+    }
+    assert_eq!(stored, 1);
+    assert_eq!(groups::calendar(&db, g).await.unwrap().breaks.len(), 1);
+}

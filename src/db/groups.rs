@@ -1,6 +1,6 @@
 //! Study groups and their breaks (skipped weeks, pauses). Scoped by guild.
 
-use super::{Db, Error, Result, decode, decode_u32, execute, fetch, from_db, to_db, with_pool};
+use super::{Db, Error, Result, decode, decode_u32, execute, fetch, from_db, serialize_on, to_db, with_pool};
 use crate::model::{Break, BreakKind, Calendar, CalendarAction, CalendarChange, Group, GroupSettings, Mark, Missed};
 use chrono::{DateTime, Utc};
 
@@ -121,15 +121,10 @@ pub async fn insert(
     let max = i64::from(max_groups);
     let (channel, role, start_date, weekday, post_time, timezone, every) = settings_binds(s);
     let by = to_db(created_by);
-    let on_postgres = db.backend_name() == "postgres";
     with_pool!(db, p => async {
         let mut tx = p.begin().await?;
-        if on_postgres {
-            // PostgreSQL runs concurrent inserts side by side (SQLite one at a time): the
-            // server's creates queue on a lock of their own until this transaction ends, so
-            // the count below is always the latest.
-            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(guild).execute(&mut *tx).await?;
-        }
+        // The server's creates one at a time, so the count below is always the latest.
+        serialize_on!(db, tx, guild);
         let id = sqlx::query_scalar::<_, i64>(
             "INSERT INTO study_groups (guild_id, name, channel_id, path_id, start_date, weekday, post_time,
                  timezone, mention_role_id, created_by, created_at, updated_at, live_since, every_weeks)
@@ -362,21 +357,30 @@ pub async fn add_break(
     let guild = to_db(guild_id);
     let kind = kind.as_str();
     let (from, to) = (i64::from(from), i64::from(to));
-    let n = execute!(
-        db,
-        "INSERT INTO group_breaks (group_id, kind, from_session, to_session, created_at)
-         SELECT id, $6, $1, $2, $3 FROM study_groups
-         WHERE guild_id = $4 AND id = $5 AND ($6 = 'skip' OR paused = 0)
-           AND NOT EXISTS (SELECT 1 FROM group_breaks WHERE group_id = $5 AND from_session < $2
-                           AND (to_session IS NULL OR to_session > $1))",
-        from,
-        to,
-        now,
-        guild,
-        group_id,
-        kind
-    )?;
-    Ok(n == 1)
+    with_pool!(db, p => async {
+        let mut tx = p.begin().await?;
+        // The group's breaks one at a time, so two overlapping ones cannot both pass the check.
+        serialize_on!(db, tx, group_id);
+        let n = sqlx::query(
+            "INSERT INTO group_breaks (group_id, kind, from_session, to_session, created_at)
+             SELECT id, $6, $1, $2, $3 FROM study_groups
+             WHERE guild_id = $4 AND id = $5 AND ($6 = 'skip' OR paused = 0)
+               AND NOT EXISTS (SELECT 1 FROM group_breaks WHERE group_id = $5 AND from_session < $2
+                               AND (to_session IS NULL OR to_session > $1))",
+        )
+        .bind(from)
+        .bind(to)
+        .bind(now)
+        .bind(guild)
+        .bind(group_id)
+        .bind(kind)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok::<_, Error>(n == 1)
+    }
+    .await)
 }
 
 /// Holds skipped session `session` again: removes it from its skip (a range is split in

@@ -196,6 +196,19 @@ macro_rules! scalar {
 }
 pub(crate) use scalar;
 
+/// In a transaction `$tx` on PostgreSQL, waits for a transaction-scoped lock on `$key` (a
+/// server or group id), so check-then-write statements on it run one at a time, as SQLite
+/// runs every write; under READ COMMITTED they would otherwise run side by side. Nothing on
+/// SQLite.
+macro_rules! serialize_on {
+    ($db:expr, $tx:expr, $key:expr) => {
+        if $db.backend_name() == "postgres" {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind($key).execute(&mut *$tx).await?;
+        }
+    };
+}
+pub(crate) use serialize_on;
+
 impl Db {
     pub(crate) fn pool(&self) -> Pool<'_> {
         match &self.backend {
