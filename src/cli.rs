@@ -352,7 +352,12 @@ async fn copy_database(from: &Path, to: Option<&str>, config: &Config) -> anyhow
         None => config.database.clone(),
     };
     if !matches!(target, Location::Postgres(_)) {
-        anyhow::bail!("--to must be a postgres:// URL (the database setting is {target})");
+        match to {
+            Some(_) => anyhow::bail!("--to must be a postgres:// URL, not {target}"),
+            None => {
+                anyhow::bail!("--to must be a postgres:// URL (without --to, the database setting is used: {target})")
+            }
+        }
     }
     // Opening would create an empty file: a missing source is an error instead.
     if !from.is_file() {

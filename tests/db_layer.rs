@@ -3,6 +3,8 @@
 //! STUDYBOT_TEST_DATABASE=postgres): guild scoping, upserts, forgetting, breaks and post
 //! claims.
 
+mod support;
+
 use chrono::{DateTime, Utc};
 use studybot::db::Db;
 use studybot::db::groups;
@@ -49,33 +51,24 @@ async fn count(db: &Db, table: &str) -> i64 {
     db.raw_integers(&format!("SELECT COUNT(*) FROM {table}"), &[]).await.unwrap()[0].unwrap()
 }
 
-/// A new empty database of the backend under test.
-async fn open_memory() -> anyhow::Result<Db> {
-    match std::env::var("STUDYBOT_TEST_DATABASE").as_deref() {
-        Ok("postgres") => studybot::db::open(studybot::db::Location::Postgres(test_postgres::database())).await,
-        _ => studybot::db::open_memory().await,
-    }
-}
-
 /// Lets rows break the schema's CHECKs (as a hand edit or an old version could leave them).
 async fn checks_off(db: &Db) {
-    let sql = match db.backend_name() {
-        "sqlite" => "PRAGMA ignore_check_constraints = ON",
-        _ => {
-            "DO $$ DECLARE r record; BEGIN
-                 FOR r IN SELECT conrelid::regclass AS t, conname FROM pg_constraint
-                          WHERE contype = 'c' AND connamespace = current_schema()::regnamespace LOOP
-                     EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', r.t, r.conname);
-                 END LOOP;
-             END $$"
-        }
+    let sql = if support::on_postgres() {
+        "DO $$ DECLARE r record; BEGIN
+             FOR r IN SELECT conrelid::regclass AS t, conname FROM pg_constraint
+                      WHERE contype = 'c' AND connamespace = current_schema()::regnamespace LOOP
+                 EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', r.t, r.conname);
+             END LOOP;
+         END $$"
+    } else {
+        "PRAGMA ignore_check_constraints = ON"
     };
     db.raw_execute(sql, &[]).await.unwrap();
 }
 
 #[tokio::test]
 async fn groups_are_scoped_by_guild() {
-    let db = open_memory().await.unwrap();
+    let db = support::open_db().await;
     let a = groups::insert_unchecked(&db, G1, &settings("Evening"), 1, NOW()).await.unwrap().unwrap();
     // Same name in another guild is fine, twice in one guild is not.
     let b = groups::insert_unchecked(&db, G2, &settings("Evening"), 1, NOW()).await.unwrap().unwrap();
@@ -95,7 +88,7 @@ async fn groups_are_scoped_by_guild() {
 
 #[tokio::test]
 async fn checkins_upsert_and_forged_group_ids_write_nothing() {
-    let db = open_memory().await.unwrap();
+    let db = support::open_db().await;
     let a = groups::insert_unchecked(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
     let b = groups::insert_unchecked(&db, G2, &settings("B"), 1, NOW()).await.unwrap().unwrap();
     assert!(!upsert(&db, G1, a, 7, 1, Status::Partial).await);
@@ -120,7 +113,7 @@ async fn checkins_upsert_and_forged_group_ids_write_nothing() {
 
 #[tokio::test]
 async fn forget_removes_exactly_one_members_rows_in_one_guild() {
-    let db = open_memory().await.unwrap();
+    let db = support::open_db().await;
     let a = groups::insert_unchecked(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
     let b = groups::insert_unchecked(&db, G2, &settings("B"), 1, NOW()).await.unwrap().unwrap();
     for (guild, group) in [(G1, a), (G2, b)] {
@@ -143,7 +136,7 @@ async fn forget_removes_exactly_one_members_rows_in_one_guild() {
 
 #[tokio::test]
 async fn pause_resume_and_skip_are_stored_as_breaks() {
-    let db = open_memory().await.unwrap();
+    let db = support::open_db().await;
     let a = groups::insert_unchecked(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
     assert!(groups::pause(&db, G1, a, 3, NOW()).await.unwrap());
     assert!(!groups::pause(&db, G1, a, 3, NOW()).await.unwrap());
@@ -185,7 +178,7 @@ async fn pause_resume_and_skip_are_stored_as_breaks() {
 #[tokio::test]
 async fn calendar_changes_are_logged_and_decoded_strictly() {
     use studybot::model::{CalendarAction, CalendarChange};
-    let db = open_memory().await.unwrap();
+    let db = support::open_db().await;
     let a = groups::insert_unchecked(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
     let d = |s: &str| studybot::weeks::parse_date(s).unwrap();
     let skip = CalendarChange {
@@ -216,7 +209,7 @@ async fn calendar_changes_are_logged_and_decoded_strictly() {
 
 #[tokio::test]
 async fn a_post_is_claimed_once() {
-    let db = open_memory().await.unwrap();
+    let db = support::open_db().await;
     let a = groups::insert_unchecked(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
     let id = posts::claim(&db, a, PostKind::Week, 0, Some(1), NOW()).await.unwrap().unwrap();
     assert!(posts::claim(&db, a, PostKind::Week, 0, Some(1), NOW()).await.unwrap().is_none());
@@ -245,7 +238,7 @@ async fn a_post_is_claimed_once() {
 /// the schema's CHECKs would refuse: every reader reports the table, row and value.
 #[tokio::test]
 async fn an_unknown_stored_value_is_an_error_naming_its_row_never_a_default() {
-    let db = open_memory().await.unwrap();
+    let db = support::open_db().await;
     let a = groups::insert_unchecked(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
     upsert(&db, G1, a, 5, 1, Status::Done).await;
     rate(&db, G1, a, 5, "e", 1, 0, 3).await;
@@ -280,7 +273,7 @@ async fn an_unknown_stored_value_is_an_error_naming_its_row_never_a_default() {
 /// future bug tried to write one.
 #[tokio::test]
 async fn the_schema_refuses_rows_pairing_a_group_with_another_servers_member() {
-    let db = open_memory().await.unwrap();
+    let db = support::open_db().await;
     let a = groups::insert_unchecked(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
     members::set_remind(&db, G2, 7, "other server's member", false, NOW()).await.unwrap();
     let forged = [
@@ -300,7 +293,7 @@ async fn the_schema_refuses_rows_pairing_a_group_with_another_servers_member() {
 /// told the server is full (on SQLite writes queue; on PostgreSQL a per-server lock).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_creates_never_pass_the_group_limit() {
-    let db = open_memory().await.unwrap();
+    let db = support::open_db().await;
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..30 {
         let db = db.clone();
@@ -322,7 +315,7 @@ async fn concurrent_creates_never_pass_the_group_limit() {
 /// overlaps another, whichever backend runs the checks).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_overlapping_breaks_store_one() {
-    let db = open_memory().await.unwrap();
+    let db = support::open_db().await;
     let g = groups::insert_unchecked(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..20u32 {

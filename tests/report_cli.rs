@@ -16,6 +16,8 @@
 //! With STUDYBOT_TEST_DATABASE=postgres the same rows are copied into a database on the
 //! throwaway PostgreSQL server (`studybot migrate`'s copy) and the binary reads that.
 
+mod support;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use studybot::db::Location;
@@ -167,7 +169,7 @@ async fn fixture() -> Fixture {
     .execute(db.sqlite().unwrap())
     .await
     .unwrap();
-    let database = if std::env::var("STUDYBOT_TEST_DATABASE").as_deref() == Ok("postgres") {
+    let database = if support::on_postgres() {
         let url = test_postgres::database();
         let pg = studybot::db::open(Location::Postgres(url.clone())).await.unwrap();
         studybot::db::migrate::copy(&db, &pg).await.unwrap();

@@ -1,6 +1,8 @@
 //! Study groups and their breaks (skipped weeks, pauses). Scoped by guild.
 
-use super::{Db, Error, Result, decode, decode_u32, execute, fetch, from_db, serialize_on, to_db, with_pool};
+use super::{
+    Db, Error, Result, decode, decode_u32, execute, fetch, from_db, is_unique_violation, serialize_on, to_db, with_pool,
+};
 use crate::model::{Break, BreakKind, Calendar, CalendarAction, CalendarChange, Group, GroupSettings, Mark, Missed};
 use chrono::{DateTime, Utc};
 
@@ -30,11 +32,6 @@ macro_rules! group_columns {
         "g.id, g.guild_id, g.name, g.channel_id, g.path_id, g.start_date, g.weekday, g.post_time, g.timezone,
          g.mention_role_id, g.paused, g.last_error, g.last_error_at, g.live_since, g.every_weeks"
     };
-}
-
-/// A unique key refused the statement (e.g. a group name taken).
-fn is_unique_violation(e: &sqlx::Error) -> bool {
-    e.as_database_error().is_some_and(|d| d.is_unique_violation())
 }
 
 type SettingsBinds = (i64, Option<i64>, String, i64, String, &'static str, i64);

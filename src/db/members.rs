@@ -1,7 +1,8 @@
 //! Members, their check-ins and self-assessment ratings. Scoped by guild.
 
 use super::{
-    Db, Error, Result, decode, decode_score, decode_u8, decode_u32, execute, fetch, from_db, scalar, to_db, with_pool,
+    Db, Error, Result, decode, decode_score, decode_u8, decode_u32, execute, fetch, from_db, is_foreign_key_violation,
+    scalar, to_db, with_pool,
 };
 use crate::model::{Checkin, CheckinEntry, CheckinStatus, Rating};
 use chrono::{DateTime, Utc};
@@ -75,13 +76,9 @@ fn rating_stored(r: std::result::Result<u64, sqlx::Error>) -> Result<Stored> {
     match r {
         Ok(0) => Ok(Stored::NoGroup),
         Ok(_) => Ok(Stored::New),
-        Err(e) if not_member(&e) => Ok(Stored::NotMember),
+        Err(e) if is_foreign_key_violation(&e) => Ok(Stored::NotMember),
         Err(e) => Err(e.into()),
     }
-}
-
-fn not_member(e: &sqlx::Error) -> bool {
-    e.as_database_error().is_some_and(|d| d.is_foreign_key_violation())
 }
 
 /// Stores a check-in in one statement, replacing the member's earlier one for the same
@@ -126,7 +123,7 @@ pub async fn upsert_checkin(db: &Db, a: Author<'_>, week: u32, c: &CheckinEntry,
         Ok(Some(0)) => Ok(Stored::New),
         Ok(Some(_)) => Ok(Stored::Replaced),
         Ok(None) => Ok(Stored::NoGroup),
-        Err(e) if not_member(&e) => Ok(Stored::NotMember),
+        Err(e) if is_foreign_key_violation(&e) => Ok(Stored::NotMember),
         Err(e) => Err(e.into()),
     }
 }

@@ -152,8 +152,7 @@ enum Backend {
 type Writer = tokio::sync::Mutex<Option<SqliteConnection>>;
 
 /// The backend's pool, for the query macros below.
-#[doc(hidden)]
-pub enum Pool<'a> {
+pub(crate) enum Pool<'a> {
     Sqlite(&'a SqlitePool),
     Postgres(&'a PgPool),
 }
@@ -202,7 +201,7 @@ pub(crate) use scalar;
 /// SQLite.
 macro_rules! serialize_on {
     ($db:expr, $tx:expr, $key:expr) => {
-        if $db.backend_name() == "postgres" {
+        if let $crate::db::Pool::Postgres(_) = $db.pool() {
             sqlx::query("SELECT pg_advisory_xact_lock($1)").bind($key).execute(&mut *$tx).await?;
         }
     };
@@ -301,6 +300,16 @@ pub async fn ping(db: &Db) -> Result<()> {
     let _timer = crate::metrics::query("ping");
     execute!(db, "SELECT 1")?;
     Ok(())
+}
+
+/// A unique key refused the statement (e.g. a group name taken).
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(|d| d.is_unique_violation())
+}
+
+/// A foreign key refused the statement (e.g. a check-in of someone who never joined).
+pub(crate) fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(|d| d.is_foreign_key_violation())
 }
 
 /// Why a database function failed.

@@ -24,6 +24,17 @@ pub fn on_postgres() -> bool {
     }
 }
 
+/// A new empty database with the schema, for tests of the database layer: in memory, or a
+/// database on this process's throwaway PostgreSQL server.
+pub async fn open_db() -> studybot::db::Db {
+    let db = if on_postgres() {
+        studybot::db::open(studybot::db::Location::Postgres(test_postgres::database())).await
+    } else {
+        studybot::db::open_memory().await
+    };
+    db.expect("a test database")
+}
+
 /// A new empty database for one test: a file in `dir`, or a database on this process's
 /// throwaway PostgreSQL server.
 pub fn new_database(dir: &std::path::Path) -> studybot::db::Location {
