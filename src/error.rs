@@ -22,6 +22,10 @@ pub enum Error {
     /// not render...): a bug or a bad deployment, logged with this text.
     #[error("{0}")]
     Internal(String),
+    /// A member's write (a check-in, a rating) failed in the database: it was not stored,
+    /// and the member is told so, never that it was saved. `what` names it for them.
+    #[error("{what} not saved: {source}")]
+    NotSaved { what: &'static str, source: crate::db::Error },
 }
 
 // Boxed: both are large, and every `Result` of the edge carries an `Error`.
@@ -52,6 +56,14 @@ impl Error {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// The reply to a member whose `what` (e.g. "check-in") the database could not store.
+pub fn not_saved_message(what: &str) -> String {
+    format!(
+        "Your {what} was **not saved**: the database could not store it (this has been logged). \
+         Nothing was changed; please try again in a moment."
+    )
+}
 
 /// The short apology shown for internal failures.
 pub const INTERNAL_MESSAGE: &str = "Something went wrong on my side; it has been logged. Please try again in a moment.";

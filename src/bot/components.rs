@@ -160,8 +160,9 @@ async fn on_modal(ctx: &serenity::Context, data: &Data, m: &ModalInteraction) ->
     let message = match data.services.checkins.submit_form(&who, group_id, week, &form).await {
         Ok(done) => crate::render::response().content(render::checkins::checked_in(&done)),
         // Nothing the member typed is lost: the form re-opens as typed, the note comes back.
-        Err(BotError::User(e)) => {
-            let refusal = render::checkins::form_refused(&e.to_string(), group_id, week, &form.note);
+        Err(e @ (BotError::User(_) | BotError::NotSaved { .. })) => {
+            let text = crate::bot::errors::phrase(&e, "check-in form");
+            let refusal = render::checkins::form_refused(&text, group_id, week, &form.note);
             let message = crate::render::response().content(refusal.content).components(refusal.buttons);
             match refusal.note {
                 Some(NoteEcho::Embed(embed)) => message.embed(*embed),

@@ -13,6 +13,11 @@ pub fn phrase(e: &Error, what: &str) -> String {
             drain::mark(drain::Outcome::Refused);
             u.to_string()
         }
+        Error::NotSaved { what: saved, source } => {
+            drain::mark(drain::Outcome::Error);
+            error!(what = %what, error = %source, "a member's {saved} was not stored");
+            crate::error::not_saved_message(saved)
+        }
         other => {
             drain::mark(drain::Outcome::Error);
             error!(what = %what, error = %other, "request failed");

@@ -143,8 +143,10 @@ pub async fn insert(
         .bind(now)
         .bind(every)
         .bind(max)
-        .fetch_optional(&mut *tx)
-        .await?;
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .next();
         let outcome = match id {
             Some(id) => Ok(id),
             // Refused: say why (only then is the count needed).

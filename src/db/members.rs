@@ -91,6 +91,8 @@ pub async fn upsert_checkin(db: &Db, a: Author<'_>, week: u32, c: &CheckinEntry,
     let week = i64::from(week);
     let status = c.status.as_str();
     let confidence = i64::from(c.confidence);
+    let hours = c.hours;
+    let note = c.note.clone();
     const SQL: &str = "INSERT INTO checkins (group_id, guild_id, user_id, week, status, hours, confidence, note, created_at, updated_at)
          SELECT id, guild_id, $1, $2, $3, $4, $5, $6, $7, $7 FROM study_groups WHERE guild_id = $8 AND id = $9
          ON CONFLICT (group_id, user_id, week) DO UPDATE SET
@@ -103,22 +105,21 @@ pub async fn upsert_checkin(db: &Db, a: Author<'_>, week: u32, c: &CheckinEntry,
                 .bind(user)
                 .bind(week)
                 .bind(status)
-                .bind(c.hours)
+                .bind(hours)
                 .bind(confidence)
-                .bind(c.note.as_deref())
+                .bind(note.clone())
                 .bind(now)
                 .bind(guild)
                 .bind(group_id)
         };
     }
+    // Run to completion (`fetch_all`), so a failed commit is seen: never confirmed unstored.
     let r = match db.writer() {
         // SQLite: the writer connection, when there is one.
-        Some(w) => match w.lock().await.as_mut() {
-            Some(conn) => q!().fetch_optional(conn).await,
-            None => with_pool!(db, p => q!().fetch_optional(p).await),
-        },
-        None => with_pool!(db, p => q!().fetch_optional(p).await),
-    };
+        Some((pool, w)) => w.run(pool, move |conn| Box::pin(async move { q!().fetch_all(conn).await })).await,
+        None => with_pool!(db, p => q!().fetch_all(p).await),
+    }
+    .map(|rows| rows.into_iter().next());
     match r {
         Ok(Some(0)) => Ok(Stored::New),
         Ok(Some(_)) => Ok(Stored::Replaced),
@@ -211,10 +212,9 @@ pub async fn set_rating(
     }
     let r = match db.writer() {
         // SQLite: the writer connection, when there is one.
-        Some(w) => match w.lock().await.as_mut() {
-            Some(conn) => q!().execute(conn).await.map(|r| r.rows_affected()),
-            None => with_pool!(db, p => q!().execute(p).await.map(|r| r.rows_affected())),
-        },
+        Some((pool, w)) => {
+            w.run(pool, move |conn| Box::pin(async move { q!().execute(conn).await.map(|r| r.rows_affected()) })).await
+        }
         None => with_pool!(db, p => q!().execute(p).await.map(|r| r.rows_affected())),
     };
     rating_stored(r)

@@ -13,7 +13,7 @@ use sqlx::Row;
 /// Every table, parents before children (foreign keys), with its primary key (the order
 /// rows are copied and checksummed in) and whether `id` is an identity to move past the
 /// copied ids.
-const TABLES: [(&str, &str, bool); 16] = [
+const TABLES: [(&str, &str, bool); 17] = [
     ("study_groups", "id", true),
     ("group_breaks", "id", true),
     ("members", "guild_id, user_id", false),
@@ -30,6 +30,7 @@ const TABLES: [(&str, &str, bool); 16] = [
     ("server_settings", "guild_id", false),
     ("digests", "id", true),
     ("removed_servers", "guild_id", false),
+    ("workers", "id", false),
 ];
 
 /// Rows per INSERT statement (PostgreSQL takes at most 65,535 binds per statement).

@@ -17,6 +17,7 @@ pub mod posts;
 pub mod reports;
 pub mod servers;
 pub mod settings;
+pub mod workers;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::SqliteConnection;
@@ -133,6 +134,16 @@ fn redact(url: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct Db {
     backend: Backend,
+    /// This handle's worker id: the owner of the claims it makes (see [`workers`]).
+    worker: Arc<str>,
+}
+
+/// A worker id unique to this open of the database: the process id, the time and a counter.
+fn new_worker_id() -> Arc<str> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    format!("{}-{nanos:x}-{n}", std::process::id()).into()
 }
 
 #[derive(Debug, Clone)]
@@ -148,8 +159,53 @@ enum Backend {
     Postgres(PgPool),
 }
 
-/// The writer connection; `None` once the database was closed.
-type Writer = tokio::sync::Mutex<Option<SqliteConnection>>;
+/// The writer connection (`None` once the database was closed, or after a failure until it
+/// is reopened) and how to open it again.
+#[derive(Debug)]
+pub(crate) struct Writer {
+    conn: tokio::sync::Mutex<Option<SqliteConnection>>,
+    options: SqliteConnectOptions,
+    closed: std::sync::atomic::AtomicBool,
+}
+
+impl Writer {
+    /// Runs one write on the writer connection (reopened first if an earlier failure
+    /// dropped it), or on the pool when there is none. A failure other than a constraint's
+    /// refusal (a full disk, an I/O error, a lock held too long) rolls the connection back
+    /// and drops it, so no half-finished transaction keeps the database locked; the next
+    /// write opens a fresh one. SQLite's advice after FULL, IOERR, BUSY and NOMEM.
+    pub(crate) async fn run<T, F>(&self, pool: &SqlitePool, write: F) -> std::result::Result<T, sqlx::Error>
+    where
+        F: for<'c> FnOnce(
+            &'c mut SqliteConnection,
+        ) -> futures_util::future::BoxFuture<'c, std::result::Result<T, sqlx::Error>>,
+    {
+        let mut guard = self.conn.lock().await;
+        if guard.is_none() && !self.closed.load(std::sync::atomic::Ordering::Acquire) {
+            match <SqliteConnection as sqlx::Connection>::connect_with(&self.options).await {
+                Ok(c) => *guard = Some(c),
+                Err(e) => tracing::warn!("cannot reopen the database's writer connection: {e}"),
+            }
+        }
+        let Some(conn) = guard.as_mut() else {
+            drop(guard);
+            let mut conn = pool.acquire().await?;
+            return write(&mut conn).await;
+        };
+        let r = write(conn).await;
+        if let Err(e) = &r
+            && !is_unique_violation(e)
+            && !is_foreign_key_violation(e)
+            && let Some(mut conn) = guard.take()
+        {
+            tracing::warn!("a write failed ({e}): rolling back and replacing the writer connection");
+            // "cannot rollback - no transaction is active" when SQLite rolled back already.
+            let _ = sqlx::Executor::execute(&mut conn, "ROLLBACK").await;
+            let _ = sqlx::Connection::close(conn).await;
+        }
+        r
+    }
+}
 
 /// The backend's pool, for the query macros below.
 pub(crate) enum Pool<'a> {
@@ -180,18 +236,32 @@ macro_rules! execute {
 pub(crate) use execute;
 
 /// Rows of type `$t` (a tuple or a `FromRow` struct): `fetch_all`, `fetch_optional` or `fetch_one`.
+///
+/// A write (`INSERT`/`UPDATE`/`DELETE ... RETURNING`) is read with `fetch_all` only: sqlx
+/// stops a `fetch_optional` or `fetch_one` at the first row, and SQLite's autocommit then
+/// commits when the statement is reset, where a failed commit (a full disk) is never seen.
+/// Debug builds (the whole test suite) check it.
 macro_rules! fetch {
-    ($db:expr, $how:ident, $t:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
+    ($db:expr, $how:ident, $t:ty, $sql:expr $(, $arg:expr)* $(,)?) => {{
+        debug_assert!(stringify!($how) == "fetch_all" || !$crate::db::is_write($sql), "a write read with {}: {}", stringify!($how), $sql);
         $crate::db::with_pool!($db, p => sqlx::query_as::<_, $t>($sql)$(.bind($arg))*.$how(p).await)
-    };
+    }};
 }
 pub(crate) use fetch;
 
 /// Single values of type `$t`: `fetch_all`, `fetch_optional` or `fetch_one`.
+/// Writes are read with `fetch_all` only, as for [`fetch`].
 macro_rules! scalar {
-    ($db:expr, $how:ident, $t:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
+    ($db:expr, $how:ident, $t:ty, $sql:expr $(, $arg:expr)* $(,)?) => {{
+        debug_assert!(stringify!($how) == "fetch_all" || !$crate::db::is_write($sql), "a write read with {}: {}", stringify!($how), $sql);
         $crate::db::with_pool!($db, p => sqlx::query_scalar::<_, $t>($sql)$(.bind($arg))*.$how(p).await)
-    };
+    }};
+}
+
+/// Whether `sql` changes rows (for the check in [`fetch`] and [`scalar`]).
+pub(crate) fn is_write(sql: &str) -> bool {
+    let first = sql.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+    matches!(first.as_str(), "INSERT" | "UPDATE" | "DELETE" | "REPLACE")
 }
 pub(crate) use scalar;
 
@@ -209,6 +279,11 @@ macro_rules! serialize_on {
 pub(crate) use serialize_on;
 
 impl Db {
+    /// The worker id owning this handle's claims.
+    pub fn worker(&self) -> &str {
+        &self.worker
+    }
+
     pub(crate) fn pool(&self) -> Pool<'_> {
         match &self.backend {
             Backend::Sqlite { pool, .. } => Pool::Sqlite(pool),
@@ -242,10 +317,11 @@ impl Db {
         }
     }
 
-    pub(crate) fn writer(&self) -> Option<&Writer> {
+    /// The SQLite pool and its writer connection, when there is one.
+    pub(crate) fn writer(&self) -> Option<(&SqlitePool, &Writer)> {
         match &self.backend {
-            Backend::Sqlite { writer, .. } => writer.as_deref(),
-            Backend::Postgres(_) => None,
+            Backend::Sqlite { pool, writer: Some(w) } => Some((pool, w)),
+            _ => None,
         }
     }
 
@@ -283,7 +359,10 @@ impl Db {
         match &self.backend {
             Backend::Sqlite { pool, writer } => {
                 if let Some(w) = writer
-                    && let Some(conn) = w.lock().await.take()
+                    && let Some(conn) = {
+                        w.closed.store(true, std::sync::atomic::Ordering::Release);
+                        w.conn.lock().await.take()
+                    }
                 {
                     // A connection that fails to close cleanly is closed all the same.
                     let _ = sqlx::Connection::close(conn).await;
@@ -382,6 +461,11 @@ pub async fn open(location: impl Into<Location>) -> anyhow::Result<Db> {
     }
 }
 
+/// The longest a statement waits for a connection (PostgreSQL) or for another connection's
+/// write lock (SQLite's busy timeout): an interaction then still gets its apology within
+/// Discord's 3 seconds. Writes take milliseconds, so a longer wait means an outage.
+pub const WAIT_LIMIT: Duration = Duration::from_millis(1500);
+
 /// Connections per process to PostgreSQL: enough for the scheduler and concurrent commands,
 /// small enough for several processes under the server's default `max_connections` (100).
 const PG_CONNECTIONS: u32 = 10;
@@ -394,12 +478,14 @@ async fn open_postgres(url: &str) -> anyhow::Result<Db> {
         PgConnectOptions::from_str(url).map_err(|e| anyhow::anyhow!("invalid PostgreSQL URL {shown}: {e}"))?;
     let pool = PgPoolOptions::new()
         .max_connections(PG_CONNECTIONS)
-        .acquire_timeout(Duration::from_secs(10))
+        // A member's interaction must be answered within Discord's 3 s: waiting longer for a
+        // connection (the server down or every connection busy) helps nobody.
+        .acquire_timeout(WAIT_LIMIT)
         .connect_with(options)
         .await
         .map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL {shown}: {e}"))?;
     PG_MIGRATOR.run(&pool).await.map_err(|e| anyhow::anyhow!("cannot migrate database {shown}: {e}"))?;
-    Ok(Db { backend: Backend::Postgres(pool) })
+    Ok(Db { backend: Backend::Postgres(pool), worker: new_worker_id() })
 }
 
 /// Opens (creating if missing) a SQLite file with WAL, foreign keys and a busy timeout, and
@@ -418,7 +504,7 @@ async fn open_file(path: &Path) -> anyhow::Result<Db> {
         .foreign_keys(true)
         // Deleted rows (a forgotten note) are overwritten, not left readable in free pages.
         .pragma("secure_delete", "ON")
-        .busy_timeout(Duration::from_secs(5));
+        .busy_timeout(WAIT_LIMIT);
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
         // A local file does not drop connections like a server does: no ping (an extra
@@ -431,7 +517,12 @@ async fn open_file(path: &Path) -> anyhow::Result<Db> {
     let writer = <SqliteConnection as sqlx::Connection>::connect_with(&options)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", path.display()))?;
-    Ok(Db { backend: Backend::Sqlite { pool, writer: Some(Arc::new(tokio::sync::Mutex::new(Some(writer)))) } })
+    let writer = Writer {
+        conn: tokio::sync::Mutex::new(Some(writer)),
+        options,
+        closed: std::sync::atomic::AtomicBool::new(false),
+    };
+    Ok(Db { backend: Backend::Sqlite { pool, writer: Some(Arc::new(writer)) }, worker: new_worker_id() })
 }
 
 /// Creates the database file readable by its owner only (mode 0600) if it is missing, and
@@ -486,7 +577,7 @@ pub async fn open_memory() -> anyhow::Result<Db> {
     // One connection: every connection to :memory: is a separate database.
     let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
     MIGRATOR.run(&pool).await?;
-    Ok(Db { backend: Backend::Sqlite { pool, writer: None } })
+    Ok(Db { backend: Backend::Sqlite { pool, writer: None }, worker: new_worker_id() })
 }
 
 /// A new empty database for a unit test: in-memory SQLite, or with

@@ -68,33 +68,47 @@ pub async fn claim(
     let week = week.map(i64::from);
     Ok(scalar!(
         db,
-        fetch_optional,
+        fetch_all,
         i64,
-        "INSERT INTO posts (group_id, session, kind, week, nonce, state, attempts, claimed_at, first_claimed_at)
-         VALUES ($1, $2, $3, $4, $5, 'claimed', 1, $6, $6) ON CONFLICT DO NOTHING RETURNING id",
+        "INSERT INTO posts (group_id, session, kind, week, nonce, state, attempts, claimed_at, first_claimed_at, owner)
+         VALUES ($1, $2, $3, $4, $5, 'claimed', 1, $6, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
         group_id,
         session,
         kind_s,
         week,
         &n,
-        now
-    )?)
+        now,
+        db.worker()
+    )?
+    .into_iter()
+    .next())
 }
 
 /// Starts another attempt of an unfinished post; returns the nonce it was first claimed
 /// with (a retry must reuse it) and when that first claim was, or `None` when the post was
-/// completed meanwhile.
+/// completed meanwhile or another live process holds it. A claim is a lease: a `claimed`
+/// post is taken over only from a worker whose heartbeat is older than
+/// [`workers::LEASE`](super::workers::LEASE) (or gone), and a `failed` one only once (the
+/// statement itself moves it to `claimed` under this worker).
 pub async fn retry(db: &Db, id: i64, now: DateTime<Utc>) -> Result<Option<(String, DateTime<Utc>)>> {
     let _timer = crate::metrics::query("posts.retry");
+    let stale = now - super::workers::LEASE;
     Ok(fetch!(
         db,
-        fetch_optional,
+        fetch_all,
         (String, DateTime<Utc>),
-        "UPDATE posts SET state = 'claimed', attempts = attempts + 1, claimed_at = $1
-         WHERE id = $2 AND state != 'sent' RETURNING nonce, first_claimed_at",
+        "UPDATE posts SET state = 'claimed', attempts = attempts + 1, claimed_at = $1, owner = $2
+         WHERE id = $3 AND state != 'sent'
+           AND (state = 'failed' OR owner IS NULL OR owner = $2
+                OR NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = posts.owner AND w.seen_at > $4))
+         RETURNING nonce, first_claimed_at",
         now,
-        id
-    )?)
+        db.worker(),
+        id,
+        stale
+    )?
+    .into_iter()
+    .next())
 }
 
 /// Claims one reminder DM before it is sent; false when it was claimed before (sent, or
@@ -163,7 +177,9 @@ pub async fn mark_sent(
     let t = thread_id.map(to_db);
     execute!(
         db,
-        "UPDATE posts SET state = 'sent', message_id = $1, thread_id = $2, sent_at = $3, error = NULL WHERE id = $4",
+        // A thread recorded by another copy of this attempt is kept.
+        "UPDATE posts SET state = 'sent', message_id = $1, thread_id = COALESCE($2, thread_id), sent_at = $3,
+             error = NULL WHERE id = $4",
         m,
         t,
         now,

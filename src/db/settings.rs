@@ -176,26 +176,36 @@ pub async fn claim_digest(
     let channel = to_db(channel_id);
     Ok(scalar!(
         db,
-        fetch_optional,
+        fetch_all,
         i64,
-        "INSERT INTO digests (guild_id, slot, channel_id, nonce, state, attempts, claimed_at, first_claimed_at)
-         VALUES ($1, $2, $3, $4, 'claimed', 1, $5, $5) ON CONFLICT DO NOTHING RETURNING id",
+        "INSERT INTO digests (guild_id, slot, channel_id, nonce, state, attempts, claimed_at, first_claimed_at, owner)
+         VALUES ($1, $2, $3, $4, 'claimed', 1, $5, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
         guild,
         slot,
         channel,
         nonce,
-        now
-    )?)
+        now,
+        db.worker()
+    )?
+    .into_iter()
+    .next())
 }
 
-/// Starts another attempt of an unfinished digest; false when it was sent meanwhile.
+/// Starts another attempt of an unfinished digest; false when it was sent meanwhile or
+/// another live process holds its lease (the rule of [`super::posts::retry`]).
 pub async fn retry_digest(db: &Db, id: i64, now: DateTime<Utc>) -> Result<bool> {
     let _timer = crate::metrics::query("settings.retry_digest");
+    let stale = now - super::workers::LEASE;
     let n = execute!(
         db,
-        "UPDATE digests SET state = 'claimed', attempts = attempts + 1, claimed_at = $1 WHERE id = $2 AND state != 'sent'",
+        "UPDATE digests SET state = 'claimed', attempts = attempts + 1, claimed_at = $1, owner = $2
+         WHERE id = $3 AND state != 'sent'
+           AND (state = 'failed' OR owner IS NULL OR owner = $2
+                OR NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = digests.owner AND w.seen_at > $4))",
         now,
-        id
+        db.worker(),
+        id,
+        stale
     )?;
     Ok(n == 1)
 }

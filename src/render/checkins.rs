@@ -4,7 +4,7 @@
 use super::COLOUR;
 use crate::ids::CustomId;
 use crate::limits;
-use crate::model::GroupView;
+use crate::model::{CheckinEntry, GroupView};
 use crate::service::checkins::{Assessment, CheckedIn, MAX_NOTE, OpenForm};
 use serenity::all::{
     ButtonStyle, CreateActionRow, CreateButton, CreateEmbed, CreateEmbedFooter, CreateInputText, CreateModal,
@@ -25,6 +25,24 @@ pub fn checked_in(c: &CheckedIn) -> String {
         c.entry.hours,
         c.entry.confidence
     )
+}
+
+/// What a member typed for `/checkin`, to send again when it could not be stored.
+pub fn typed_checkin(entry: &CheckinEntry, group: Option<&str>, week: Option<u32>) -> String {
+    let mut line =
+        format!("/checkin status:{} hours:{} confidence:{}", entry.status.label(), entry.hours, entry.confidence);
+    if let Some(g) = group {
+        line.push_str(&format!(" group:{g}"));
+    }
+    if let Some(w) = week {
+        line.push_str(&format!(" week:{w}"));
+    }
+    if let Some(n) = &entry.note {
+        line.push_str(&format!(" note:{n}"));
+    }
+    // In a code block only backticks could format; they become look-alikes.
+    let line: String = line.replace('`', "\u{2035}").chars().take(1800).collect();
+    format!("What you typed, to send again:\n```\n{line}\n```")
 }
 
 /// A value cut to an input's `max_length` (Discord refuses a longer pre-filled value).

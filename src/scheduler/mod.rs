@@ -69,6 +69,20 @@ pub struct Scheduler {
     shards: crate::shards::Shards,
     /// Reminder DMs of posts just sent, by group: sent after the group's lock is released.
     pending_dms: std::sync::Mutex<HashMap<i64, Vec<DmJob>>>,
+    /// How the last heartbeat write went ([`db::workers::beat`]): when it last succeeded,
+    /// and the error of the last attempt if it failed (readiness: the database takes writes).
+    heartbeat: std::sync::Mutex<Heartbeat>,
+    /// The heartbeat task, stopped on shutdown.
+    beating: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+/// How the heartbeat writes go.
+#[derive(Debug, Default, Clone)]
+pub struct Heartbeat {
+    /// The last successful write, on the real clock.
+    pub ok_at: Option<std::time::Instant>,
+    /// The last write's error, if it failed.
+    pub error: Option<String>,
 }
 
 /// The reminder DMs of one reminder post, to send once its delivery is complete.
@@ -81,6 +95,9 @@ struct DmJob {
 
 /// Reminder DMs of one reminder in flight at once (each is still paced per request).
 pub const DM_CONCURRENCY: usize = 4;
+
+/// Discord's error code for "a thread has already been created for this message".
+const THREAD_EXISTS: isize = 160004;
 
 /// Discord's error code for a user who cannot be sent a DM (DMs closed, blocked, no server
 /// in common).
@@ -188,7 +205,33 @@ impl Scheduler {
             job: Mutex::new(None),
             last_tick: std::sync::Mutex::new(None),
             pending_dms: std::sync::Mutex::new(HashMap::new()),
+            heartbeat: std::sync::Mutex::new(Heartbeat::default()),
+            beating: std::sync::Mutex::new(None),
         })
+    }
+
+    /// Writes this process's heartbeat: it renews the lease of every claim it holds, and
+    /// shows whether the database takes writes.
+    pub async fn beat(&self) {
+        let r = db::workers::beat(&self.core.db, self.core.now()).await;
+        let mut h = self.heartbeat.lock().unwrap_or_else(|p| p.into_inner());
+        match r {
+            Ok(()) => {
+                h.ok_at = Some(std::time::Instant::now());
+                h.error = None;
+            }
+            Err(e) => {
+                if h.error.is_none() {
+                    warn!("the database refuses the heartbeat write: {e}");
+                }
+                h.error = Some(e.to_string());
+            }
+        }
+    }
+
+    /// How the heartbeat writes go.
+    pub fn heartbeat(&self) -> Heartbeat {
+        self.heartbeat.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Purges the data of servers that removed the bot longer ago than the retention period
@@ -239,6 +282,16 @@ impl Scheduler {
         if job.is_some() {
             return Ok(());
         }
+        let me = Arc::downgrade(self);
+        let beating = tokio::spawn(async move {
+            let mut every = tokio::time::interval(db::workers::BEAT_EVERY);
+            loop {
+                every.tick().await;
+                let Some(me) = me.upgrade() else { return };
+                me.beat().await;
+            }
+        });
+        *self.beating.lock().unwrap_or_else(|p| p.into_inner()) = Some(beating);
         let sched = tokio_cron_scheduler::JobScheduler::new().await?;
         let me = Arc::downgrade(self);
         sched
@@ -271,6 +324,13 @@ impl Scheduler {
             warn!("scheduler shutdown: {e}");
         }
         let _ticking = self.ticking.lock().await;
+        if let Some(task) = self.beating.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            task.abort();
+        }
+        // Nothing is being sent any more: this process's claims are free for the next one.
+        if let Err(e) = db::workers::leave(&self.core.db).await {
+            warn!("cannot remove this process's heartbeat: {e}");
+        }
     }
 
     /// One pass over every group: sends what is due, up to [`IN_FLIGHT`] groups at once.
@@ -278,6 +338,8 @@ impl Scheduler {
     #[tracing::instrument(name = "tick", skip_all)]
     pub async fn tick(&self) -> TickReport {
         let _ticking = self.ticking.lock().await;
+        // The leases of this tick's claims (and any from before) are fresh.
+        self.beat().await;
         let mut report = TickReport::default();
         let all = match db::groups::all(&self.core.db).await {
             Ok(g) => g,
@@ -586,6 +648,13 @@ impl Scheduler {
         self.pace.request().await;
         match channel.create_thread_from_message(http.as_ref(), message, thread).await {
             Ok(t) => Some(t.id.get()),
+            // Another copy of this attempt opened it: a thread started from a message has
+            // the message's id.
+            Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)))
+                if r.error.code == THREAD_EXISTS =>
+            {
+                Some(message.get())
+            }
             Err(e) => {
                 warn!(group = view.group.id, "could not open the discussion thread: {}", err_text(&e));
                 None

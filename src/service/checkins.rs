@@ -287,7 +287,10 @@ impl CheckinService {
         .await;
         match &stored {
             Ok(_) => self.drafts.discard(key),
-            Err(crate::error::Error::User(_)) => self.drafts.keep(key, form, self.core.now()),
+            // Refused, or not stored: what was typed is kept for the "Fix my check-in" button.
+            Err(crate::error::Error::User(_) | crate::error::Error::NotSaved { .. }) => {
+                self.drafts.keep(key, form, self.core.now())
+            }
             Err(_) => {}
         }
         stored
@@ -297,14 +300,29 @@ impl CheckinService {
         let now = self.core.now();
         let week = target_week(&view, week, now)?;
         let a = author(actor, view.group.id);
-        let stored =
-            self.as_member(&a, week, || db::members::upsert_checkin(&self.core.db, a, week, &entry, now)).await?;
+        let stored = self
+            .as_member("check-in", &a, week, || db::members::upsert_checkin(&self.core.db, a, week, &entry, now))
+            .await?;
         Ok(CheckedIn { view, week, entry, updated: stored == Stored::Replaced })
     }
 
     /// Runs a write of a member's (`write`: one statement), joining them to the group first
     /// unless they are known to have joined, and again if the database says they have not.
-    async fn as_member<F, Fut>(&self, a: &Author<'_>, week: u32, write: F) -> Result<Stored>
+    /// A database failure is [`Error::NotSaved`](crate::error::Error::NotSaved) for `what`:
+    /// the member is told it was not stored.
+    async fn as_member<F, Fut>(&self, what: &'static str, a: &Author<'_>, week: u32, write: F) -> Result<Stored>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = db::Result<Stored>>,
+    {
+        let not_saved = |source| crate::error::Error::NotSaved { what, source };
+        self.as_member_inner(a, week, write).await.map_err(|e| match e {
+            crate::error::Error::Db(source) => not_saved(source),
+            other => other,
+        })
+    }
+
+    async fn as_member_inner<F, Fut>(&self, a: &Author<'_>, week: u32, write: F) -> Result<Stored>
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = db::Result<Stored>>,
@@ -372,7 +390,8 @@ impl CheckinService {
             return Err(UserError::UnknownQuestion.into());
         }
         let a = author(actor, group_id);
-        self.as_member(&a, week, || db::members::set_rating(&self.core.db, a, week, question, rating, now)).await?;
+        self.as_member("rating", &a, week, || db::members::set_rating(&self.core.db, a, week, question, rating, now))
+            .await?;
         self.assessment_of(actor, &view, week).await
     }
 
@@ -430,7 +449,10 @@ impl CheckinService {
         }
         let a = author(actor, group_id);
         let now = self.core.now();
-        self.as_member(&a, last, || db::members::set_skill_rating(&self.core.db, a, skill, rating, now)).await?;
+        self.as_member("skill rating", &a, last, || {
+            db::members::set_skill_rating(&self.core.db, a, skill, rating, now)
+        })
+        .await?;
         self.skills_page(actor, &view, &all, (usize::from(skill) / SKILLS_PER_PAGE) as u8).await
     }
 

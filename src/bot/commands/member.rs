@@ -83,8 +83,16 @@ pub async fn checkin(
     let who = actor::of_command(ctx).await?;
     let entry =
         checkins::validate(status.into(), hours, confidence, note.as_deref()).map_err(UserError::InvalidCheckin)?;
-    let done = ctx.data().services.checkins.check_in(&who, group.as_deref(), week, entry).await?;
-    reply::text(ctx, render::checkins::checked_in(&done)).await
+    let typed = render::checkins::typed_checkin(&entry, group.as_deref(), week);
+    match ctx.data().services.checkins.check_in(&who, group.as_deref(), week, entry).await {
+        Ok(done) => reply::text(ctx, render::checkins::checked_in(&done)).await,
+        // Not stored: say so, and give back what was typed to send again.
+        Err(e @ BotError::NotSaved { .. }) => {
+            let text = crate::bot::errors::phrase(&e, "command /checkin");
+            reply::text(ctx, format!("{text}\n{typed}")).await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Rate yourself on this week's self-assessment questions.
