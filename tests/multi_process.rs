@@ -2,7 +2,8 @@
 //! throwaway server) and the fake Discord enforcing Discord's budgets: 300 groups over
 //! servers on every shard, all due at once. The shard-1 process is killed with SIGKILL while
 //! it posts and started again. Every weekly post exists exactly once, every check-in sent
-//! during the run is stored, and 429s stay under 1% of the requests.
+//! during the run is stored, and 429s stay under 1% of the requests. Two processes on the
+//! same shard range send each post once, with its thread, with the fake's nonce window off.
 
 mod support;
 
@@ -206,6 +207,87 @@ async fn three_processes_post_every_week_once_through_a_sigkill() {
     for p in &mut procs {
         let _ = tokio::time::timeout(Duration::from_secs(15), p.child.wait()).await;
     }
+    setup.close().await;
+    fake.assert_no_violations();
+}
+
+/// Two processes given the same shard range (a restart overlap, a mistaken deployment) on
+/// one PostgreSQL database, with the fake's nonce deduplication off: a claim is a lease held
+/// by the live process that made it, so each of 120 weekly posts goes out once, with its
+/// thread recorded, by construction and not by Discord's nonce window.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_the_same_shards_send_each_post_once_with_its_thread() {
+    const GROUPS: u64 = 120;
+    let mut g = GuildSpec::new(guild_id(0), "Server 0").member(member_id(0), "member0", &[]);
+    for i in 0..GROUPS {
+        g = g.text_channel(channel_id(0, i), &format!("group-{i}"));
+    }
+    // Discord would hand back the first message for a repeated nonce; here nothing does.
+    let fake = FakeDiscord::builder().shards(SHARDS).nonce_window(Duration::ZERO).guild(g).start().await;
+    fake.require_allowed_mentions();
+    fake.enforce_rate_limits();
+    let url = test_postgres::database();
+    let setup = db::open(Location::Postgres(url.clone())).await.unwrap();
+    let due = Utc::now() - Days::minutes(2);
+    let schedule = Schedule::from_parts(
+        &due.format("%Y-%m-%d").to_string(),
+        i64::from(due.weekday().num_days_from_monday()),
+        &due.format("%H:%M").to_string(),
+        "UTC",
+        1,
+    )
+    .unwrap();
+    for i in 0..GROUPS {
+        let s = GroupSettings {
+            name: format!("Group {i}"),
+            channel_id: channel_id(0, i),
+            path_id: "architecture".into(),
+            schedule: schedule.clone(),
+            mention_role_id: None,
+        };
+        db::groups::insert_unchecked(&setup, guild_id(0), &s, 1, due - Days::minutes(10)).await.unwrap().unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // Both run shard 0 of 3: the same servers.
+    let mut procs = [spawn(&fake, &url, 0, dir.path(), 0), spawn(&fake, &url, 0, dir.path(), 1)];
+    let started = Instant::now();
+    let sent = "SELECT COUNT(*) FROM posts WHERE kind = 'week' AND state = 'sent'";
+    loop {
+        let done = setup.raw_integers(sent, &[]).await.unwrap()[0].unwrap();
+        if done == GROUPS as i64 {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(120) {
+            let logs: Vec<String> = procs.iter().map(|p| std::fs::read_to_string(&p.log).unwrap_or_default()).collect();
+            panic!("{done} of {GROUPS} weekly posts after 120 s; logs:\n{}", logs.join("\n----\n"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Another tick of each (every 30 s) finds nothing to do.
+    tokio::time::sleep(Duration::from_secs(31)).await;
+    let posts = week_posts(&fake, 0);
+    let wrong: Vec<_> = posts.iter().filter(|(_, n)| **n != 1).collect();
+    assert!(wrong.is_empty(), "channels without exactly one weekly post: {wrong:?}");
+    let message_sends = fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/messages") && r.path.contains("/channels/"))
+        .count();
+    assert_eq!(message_sends, GROUPS as usize, "each post was sent once, not once per process");
+    assert_eq!(fake.threads().len(), GROUPS as usize, "one discussion thread per post");
+    let without_thread =
+        setup.raw_integers("SELECT COUNT(*) FROM posts WHERE kind = 'week' AND thread_id IS NULL", &[]).await.unwrap();
+    assert_eq!(without_thread, [Some(0)], "every post row records its thread");
+    for p in &mut procs {
+        if let Some(pid) = p.child.id() {
+            let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+        }
+    }
+    for p in &mut procs {
+        let _ = tokio::time::timeout(Duration::from_secs(15), p.child.wait()).await;
+    }
+    // A clean shutdown leaves no heartbeat behind: the next process may take over at once.
+    assert_eq!(setup.raw_integers("SELECT COUNT(*) FROM workers", &[]).await.unwrap(), [Some(0)]);
     setup.close().await;
     fake.assert_no_violations();
 }
