@@ -1,7 +1,9 @@
 //! The operator's endpoints, opt-in by `--metrics-addr` / `STUDYBOT_METRICS_ADDR`:
 //! `GET /metrics` (Prometheus text, see [`crate::metrics`]), `GET /livez` (the process
-//! answers) and `GET /readyz` (every shard connected, the database answering, the
-//! scheduler ticked in the last [`TICK_STALE`]; 503 with the reasons otherwise).
+//! answers) and `GET /readyz` (every shard connected, the database answering and taking
+//! writes (the heartbeat succeeded in the last [`WRITE_STALE`]), REST requests not held by a
+//! rate limit beyond [`HELD_LIMIT`], the scheduler ticked in the last [`TICK_STALE`]; 503
+//! with the reasons otherwise).
 //! `studybot healthcheck` asks `/readyz` ([`healthcheck`]); the Docker image's HEALTHCHECK
 //! runs it.
 
@@ -19,12 +21,23 @@ use tracing::{info, warn};
 /// The scheduler ticks every 30 s; no tick for this long means it is stuck.
 pub const TICK_STALE: Duration = Duration::from_secs(120);
 
+/// No successful database write (the heartbeat, every 15 s) for this long: not ready.
+pub const WRITE_STALE: Duration = Duration::from_secs(45);
+
+/// REST requests held by a rate limit for longer than this from now: not ready.
+pub const HELD_LIMIT: Duration = Duration::from_secs(30);
+
 /// What readiness looks at.
 pub struct Health {
     pub shard_manager: Arc<serenity::ShardManager>,
     pub db: Db,
     /// Time since the scheduler's last tick (None: it never ticked).
     pub last_tick: Box<dyn Fn() -> Option<Duration> + Send + Sync>,
+    /// How the scheduler's heartbeat writes go: the write probe.
+    pub heartbeat: Box<dyn Fn() -> crate::scheduler::Heartbeat + Send + Sync>,
+    /// How much longer every REST request is held by a global 429 (behind a proxy: the
+    /// forwarder's hold; `None` in the direct deployment or when nothing is held).
+    pub rest_held: Box<dyn Fn() -> Option<Duration> + Send + Sync>,
 }
 
 /// Why the bot is not ready; empty when it is.
@@ -48,6 +61,18 @@ pub async fn not_ready(h: &Health) -> Vec<String> {
         .and_then(|r| r.map_err(|e| e.to_string()))
     {
         problems.push(format!("the database does not answer: {e}"));
+    }
+    let beat = (h.heartbeat)();
+    match (&beat.error, beat.ok_at.map(|t| t.elapsed())) {
+        (Some(e), _) => problems.push(format!("the database refuses writes: {e}")),
+        (None, None) => problems.push("no database write has succeeded yet".to_string()),
+        (None, Some(age)) if age > WRITE_STALE => {
+            problems.push(format!("no database write has succeeded for {} s", age.as_secs()))
+        }
+        _ => {}
+    }
+    if let Some(held) = (h.rest_held)().filter(|d| *d > HELD_LIMIT) {
+        problems.push(format!("Discord requests are held by a rate limit for {} s more", held.as_secs()));
     }
     match (h.last_tick)() {
         None => problems.push("the scheduler has not ticked yet".to_string()),

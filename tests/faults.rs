@@ -5,6 +5,7 @@
 mod support;
 
 use fake_discord::{FakeDiscord, Invoker, Slash, defaults};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -15,7 +16,7 @@ use tokio::process::{Child, Command};
 /// `size` (e.g. "8m": room for the WAL's 4 MB before SQLite's automatic checkpoint): a small disk that the test can fill and empty through
 /// `/proc/PID/root` while the bot runs. As root `unshare` needs nothing more; otherwise it
 /// maps the user to root in a user namespace of its own.
-fn spawn_on_small_disk(fake: &FakeDiscord, dir: &Path, size: &str, log: &Path) -> Child {
+fn spawn_on_small_disk(fake: &FakeDiscord, dir: &Path, size: &str, log: &Path, metrics: SocketAddr) -> Child {
     let file = std::fs::File::create(log).unwrap();
     let mut cmd = Command::new("unshare");
     cmd.arg("--mount");
@@ -33,6 +34,7 @@ fn spawn_on_small_disk(fake: &FakeDiscord, dir: &Path, size: &str, log: &Path) -
         .env("STUDYBOT_DATABASE", dir.join("bot.db"))
         .env("STUDYBOT_DEV_GUILD", defaults::GUILD.to_string())
         .env("STUDYBOT_LOG", "info")
+        .env("STUDYBOT_METRICS_ADDR", metrics.to_string())
         .stdout(Stdio::from(file.try_clone().unwrap()))
         .stderr(Stdio::from(file))
         .kill_on_drop(true);
@@ -70,6 +72,31 @@ fn fill(dir: &Path) {
     while f.write(&[0u8]).is_ok_and(|n| n == 1) {}
 }
 
+fn free_addr() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+}
+
+/// `/readyz`: its status and body.
+async fn readyz(addr: SocketAddr) -> (u16, String) {
+    match reqwest::Client::new().get(format!("http://{addr}/readyz")).timeout(Duration::from_secs(5)).send().await {
+        Ok(r) => (r.status().as_u16(), r.text().await.unwrap_or_default()),
+        Err(e) => (0, e.to_string()),
+    }
+}
+
+/// Waits (at most `secs`) until `/readyz` answers `want` and a body containing `needle`.
+async fn wait_readyz(addr: SocketAddr, want: u16, needle: &str, secs: u64) -> String {
+    let started = Instant::now();
+    loop {
+        let (status, body) = readyz(addr).await;
+        if status == want && body.contains(needle) {
+            return body;
+        }
+        assert!(started.elapsed() < Duration::from_secs(secs), "/readyz stayed {status}: {body}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 fn member(i: u64) -> Invoker {
     Invoker::new(600_000_000_000 + i, &format!("member{i}")).in_guild(defaults::GUILD, defaults::GENERAL)
 }
@@ -102,6 +129,7 @@ async fn stored_hours(db: &Path, i: u64) -> Vec<f64> {
 /// A full disk under check-ins: every reply that says "Checked in" or "Updated" is stored,
 /// every other one says "not saved" and gives back what was typed, and once space is free
 /// check-ins are stored again without a restart (no transaction left holding the lock).
+/// `/readyz` fails while the database refuses writes and recovers with it.
 #[tokio::test]
 async fn a_full_disk_never_confirms_an_unstored_check_in_and_recovers_without_restart() {
     const MEMBERS: u64 = 12;
@@ -111,7 +139,8 @@ async fn a_full_disk_never_confirms_an_unstored_check_in_and_recovers_without_re
     let dir = work.path().join("disk");
     std::fs::create_dir(&dir).unwrap();
     let log = work.path().join("bot.log");
-    let mut child = spawn_on_small_disk(&fake, &dir, "8m", &log);
+    let metrics = free_addr();
+    let mut child = spawn_on_small_disk(&fake, &dir, "8m", &log, metrics);
     fake.wait_ready(T).await;
     fake.wait_commands_registered(T).await;
     let pid = child.id().unwrap();
@@ -147,6 +176,9 @@ async fn a_full_disk_never_confirms_an_unstored_check_in_and_recovers_without_re
         }
     }
     assert!(refused > 0, "the full disk refused no write: the test filled nothing");
+    // Readiness says so (the heartbeat is the write probe, every 15 s).
+    let body = wait_readyz(metrics, 503, "the database refuses writes", 20).await;
+    assert!(body.contains("full"), "{body}");
 
     // Space again: stored at once, without a restart.
     std::fs::remove_file(disk.join("filler")).unwrap();
@@ -158,9 +190,127 @@ async fn a_full_disk_never_confirms_an_unstored_check_in_and_recovers_without_re
         assert_eq!(stored_hours(&db, i).await, vec![20.0]);
     }
     assert!(started.elapsed() < Duration::from_secs(30));
+    wait_readyz(metrics, 200, "", 20).await;
     let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
     let _ = tokio::time::timeout(Duration::from_secs(15), child.wait()).await;
     let logs = std::fs::read_to_string(&log).unwrap();
     assert!(logs.contains("was not stored"), "the failure is logged with context: {logs}");
+    fake.finish();
+}
+
+/// `studybot run` on `database` (a file or a URL), serving `/readyz` on `metrics`.
+fn spawn_bot(fake: &FakeDiscord, database: &str, log: &Path, metrics: SocketAddr) -> Child {
+    let file = std::fs::File::create(log).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_studybot"))
+        .arg("run")
+        .env_remove("STUDYBOT_CONFIG")
+        .env("DISCORD_TOKEN", fake.token())
+        .env("DISCORD_API_URL", fake.base_url())
+        .env("STUDYBOT_DATABASE", database)
+        .env("STUDYBOT_DEV_GUILD", defaults::GUILD.to_string())
+        .env("STUDYBOT_LOG", "info")
+        .env("STUDYBOT_METRICS_ADDR", metrics.to_string())
+        .stdout(Stdio::from(file.try_clone().unwrap()))
+        .stderr(Stdio::from(file))
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+/// Starts the bot on `database`, creates a group meeting today and checks `MEMBERS` in once.
+async fn bot_with_members(fake: &FakeDiscord, database: &str, log: &Path, metrics: SocketAddr) -> Child {
+    let child = spawn_bot(fake, database, log, metrics);
+    fake.wait_ready(T).await;
+    fake.wait_commands_registered(T).await;
+    let today = chrono::Utc::now().date_naive();
+    let weekday = i64::from(chrono::Datelike::weekday(&today).num_days_from_monday());
+    let create = create_cmd("Outage", defaults::GENERAL, "architecture", &today.to_string(), weekday, "00:00", "UTC");
+    let r = fake.slash(create.by(&fake.moderator())).await.wait_reply(T).await;
+    assert!(r.text().contains("Created"), "{}", r.text());
+    for i in 0..3 {
+        let r = fake.slash(checkin(i, 1.0)).await.wait_reply(T).await;
+        assert!(r.text().contains("Checked in"), "{}", r.text());
+    }
+    child
+}
+
+async fn stop(mut child: Child) {
+    if let Some(pid) = child.id() {
+        let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(15), child.wait()).await;
+}
+
+/// Check-ins while the database cannot be written answer within Discord's 3 seconds with
+/// "not saved" and what was typed (never "This interaction failed").
+async fn check_ins_answer_within_three_seconds(fake: &FakeDiscord) {
+    for i in 0..3 {
+        let r = fake.slash(checkin(i, 7.0)).await.wait_reply(T).await;
+        assert!(r.latency < Duration::from_secs(3), "answered after {:?}: {}", r.latency, r.text());
+        assert!(r.text().contains("not saved") && r.text().contains("hours:7"), "{}", r.text());
+    }
+}
+
+/// SQLite held by another writer (a backup tool, a stuck process): the busy wait is bounded,
+/// so members get the answer in time, and the check-in goes through once the lock is gone.
+#[tokio::test]
+async fn a_locked_sqlite_database_is_answered_within_three_seconds() {
+    let fake = FakeDiscord::start().await;
+    fake.require_allowed_mentions();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bot.db");
+    let metrics = free_addr();
+    let child = bot_with_members(&fake, file.to_str().unwrap(), &dir.path().join("bot.log"), metrics).await;
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&file);
+    let mut holder = <sqlx::SqliteConnection as sqlx::Connection>::connect_with(&options).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut holder).await.unwrap();
+    check_ins_answer_within_three_seconds(&fake).await;
+    sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
+    let r = fake.slash(checkin(0, 8.0)).await.wait_reply(T).await;
+    assert!(r.text().contains("Updated your check-in"), "{}", r.text());
+    stop(child).await;
+    fake.finish();
+}
+
+/// PostgreSQL gone (no connections accepted, every connection dropped): members are answered
+/// within 3 s. Then read-only (`default_transaction_read_only`): `/readyz` says the database
+/// refuses writes, and recovers when it takes writes again.
+#[tokio::test]
+async fn a_postgresql_outage_is_answered_in_time_and_a_read_only_one_is_not_ready() {
+    let fake = FakeDiscord::start().await;
+    fake.require_allowed_mentions();
+    let dir = tempfile::tempdir().unwrap();
+    let url = test_postgres::database();
+    let metrics = free_addr();
+    let child = bot_with_members(&fake, &url, &dir.path().join("bot.log"), metrics).await;
+    wait_readyz(metrics, 200, "", 30).await;
+    // The bot's database is altered from the server's maintenance database.
+    let (base, name) = url.rsplit_once('/').unwrap();
+    let name = name.split('?').next().unwrap().to_string();
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{base}/postgres")).await.unwrap();
+    let drop_all = format!("SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{name}'");
+    let drop_others = drop_all.as_str();
+    let alter = |sql: String| sqlx::query(sqlx::AssertSqlSafe(sql));
+
+    alter(format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS false")).execute(&mut admin).await.unwrap();
+    alter(drop_others.to_string()).execute(&mut admin).await.unwrap();
+    check_ins_answer_within_three_seconds(&fake).await;
+    alter(format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS true")).execute(&mut admin).await.unwrap();
+
+    alter(format!("ALTER DATABASE \"{name}\" SET default_transaction_read_only = on"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    alter(drop_others.to_string()).execute(&mut admin).await.unwrap();
+    let body = wait_readyz(metrics, 503, "the database refuses writes", 30).await;
+    assert!(body.contains("read-only"), "{body}");
+    check_ins_answer_within_three_seconds(&fake).await;
+
+    alter(format!("ALTER DATABASE \"{name}\" RESET default_transaction_read_only")).execute(&mut admin).await.unwrap();
+    alter(drop_others.to_string()).execute(&mut admin).await.unwrap();
+    wait_readyz(metrics, 200, "", 30).await;
+    let r = fake.slash(checkin(0, 9.0)).await.wait_reply(T).await;
+    assert!(r.text().contains("Updated your check-in"), "{}", r.text());
+    stop(child).await;
     fake.finish();
 }

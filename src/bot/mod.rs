@@ -321,10 +321,14 @@ pub async fn start(
     let ops = match metrics_addr {
         Some(addr) => {
             let ticks = Arc::clone(&scheduler);
+            let beats = Arc::clone(&scheduler);
+            let held = transport.as_ref().map(|t| t.holds());
             let health = crate::ops::Health {
                 shard_manager: Arc::clone(&shard_manager),
                 db: db.clone(),
                 last_tick: Box::new(move || ticks.since_last_tick()),
+                heartbeat: Box::new(move || beats.heartbeat()),
+                rest_held: Box::new(move || held.as_ref().and_then(|h| h.global_remaining())),
             };
             Some(crate::ops::serve(addr, health).await?)
         }

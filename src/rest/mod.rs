@@ -39,6 +39,10 @@ pub struct Transport {
 }
 
 struct Shared {
+    /// The first path segment every request must carry: a secret of this process, so other
+    /// users of the machine cannot send requests through the forwarder (behind a proxy that
+    /// adds the token they would act as the bot).
+    secret: String,
     upstream: String,
     client: reqwest::Client,
     started: Instant,
@@ -53,8 +57,10 @@ impl Transport {
     /// Starts forwarding to `upstream` (e.g. `http://proxy:3000`) on a free local port.
     pub async fn start(upstream: &str, client: reqwest::Client) -> std::io::Result<Transport> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let url = format!("http://{}", listener.local_addr()?);
+        let secret = new_secret()?;
+        let url = format!("http://{}/{secret}", listener.local_addr()?);
         let shared = Arc::new(Shared {
+            secret,
             upstream: upstream.trim_end_matches('/').to_string(),
             client,
             started: Instant::now(),
@@ -71,9 +77,14 @@ impl Transport {
         Ok(Transport { url, shared, task })
     }
 
-    /// The base URL serenity is given instead of the upstream.
+    /// The base URL serenity is given instead of the upstream (with this process's secret).
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// A handle to how long requests are held (for readiness).
+    pub fn holds(&self) -> Holds {
+        Holds(Arc::clone(&self.shared))
     }
 
     /// Invalid requests (401, 403, 429) in the last 10 minutes.
@@ -89,6 +100,18 @@ impl Transport {
 impl Drop for Transport {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+/// How long the forwarder holds every request (readiness).
+#[derive(Clone)]
+pub struct Holds(Arc<Shared>);
+
+impl Holds {
+    /// How much longer a global 429 holds every request, if one does.
+    pub fn global_remaining(&self) -> Option<Duration> {
+        let until = (*self.0.global_until.lock().unwrap_or_else(|p| p.into_inner()))?;
+        until.checked_duration_since(Instant::now())
     }
 }
 
@@ -121,8 +144,10 @@ impl Shared {
         }
     }
 
-    /// Waits while a global or this route's 429 holds.
-    async fn wait_turn(&self, route: &str) {
+    /// Waits while a global or this route's 429 holds; false, at once, when the hold lasts
+    /// past `deadline` (the request's whole wait budget): its caller answers rather than
+    /// waits.
+    async fn wait_turn(&self, route: &str, deadline: Instant) -> bool {
         loop {
             let now = Instant::now();
             let global = *self.global_until.lock().unwrap_or_else(|p| p.into_inner());
@@ -132,8 +157,9 @@ impl Shared {
                 routes.get(route).copied()
             };
             match global.into_iter().chain(mine).filter(|t| *t > now).max() {
+                Some(until) if until > deadline => return false,
                 Some(until) => tokio::time::sleep_until(until.into()).await,
-                None => return,
+                None => return true,
             }
         }
     }
@@ -168,8 +194,20 @@ async fn forward(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         Ok(b) => b,
         Err(e) => return local_error(StatusCode::PAYLOAD_TOO_LARGE, &format!("request body: {e}")),
     };
-    let path = parts.uri.path().to_string();
-    let target = format!("{}{}", shared.upstream, parts.uri.path_and_query().map_or(path.as_str(), |p| p.as_str()));
+    // Only this process's own requests: they begin with its secret.
+    let Some(path) = parts
+        .uri
+        .path()
+        .strip_prefix('/')
+        .and_then(|p| p.strip_prefix(shared.secret.as_str()))
+        .filter(|rest| rest.starts_with('/'))
+        .map(str::to_string)
+    else {
+        warn!("refused a request to the REST forwarder without this process's secret");
+        return local_error(StatusCode::FORBIDDEN, "not a request of this studybot process");
+    };
+    let query = parts.uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+    let target = format!("{}{path}{query}", shared.upstream);
     let route = format!("{} {path}", parts.method);
     if shared.invalid_count() >= policy::INVALID_GUARD {
         return local_error(
@@ -179,11 +217,23 @@ async fn forward(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     }
     let method = parts.method.clone();
     let headers = request_headers(&parts.headers);
+    let budget = policy::wait_budget(&path);
+    let began = Instant::now();
+    let deadline = began + budget;
     let attempt = || {
         let (shared, route, target, method, headers, body) =
             (&shared, &route, &target, method.clone(), headers.clone(), body.clone());
         async move {
-            shared.wait_turn(route).await;
+            if !shared.wait_turn(route, deadline).await {
+                // Held past this request's budget: a 429 now, as Discord would answer it.
+                return Ok(Forwarded {
+                    status: StatusCode::TOO_MANY_REQUESTS,
+                    headers: HeaderMap::new(),
+                    body: Bytes::from_static(
+                        br#"{"code":0,"message":"held by an earlier rate limit","retry_after":1.0,"global":false}"#,
+                    ),
+                });
+            }
             let resp = shared
                 .client
                 .request(method, target)
@@ -212,8 +262,7 @@ async fn forward(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             }
         }
     };
-    let budget = policy::wait_budget(&path);
-    let began = Instant::now();
+
     let backoff = ExponentialBuilder::default()
         .with_min_delay(Duration::from_millis(250))
         .with_max_delay(Duration::from_secs(4))
@@ -257,6 +306,13 @@ async fn forward(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     }
 }
 
+/// 128 random bits from the operating system, as hex.
+fn new_secret() -> std::io::Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(format!("no random bytes: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// Hop-by-hop headers are not forwarded; reqwest sets host and length itself.
 fn skip(name: &HeaderName) -> bool {
     matches!(
@@ -283,4 +339,79 @@ fn local_error(status: StatusCode, message: &str) -> Response {
     let mut resp = (status, body).into_response();
     resp.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// An upstream that counts its requests and answers each with `answer(n)` (n from 0).
+    async fn upstream(answer: fn(usize) -> (u16, &'static str)) -> (String, Arc<AtomicUsize>) {
+        let count = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::clone(&count);
+        let app = axum::Router::new().fallback(move || {
+            let n = seen.fetch_add(1, Ordering::SeqCst);
+            let (status, body) = answer(n);
+            async move {
+                let mut r = (StatusCode::from_u16(status).unwrap(), body).into_response();
+                r.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+                r
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (url, count)
+    }
+
+    #[tokio::test]
+    async fn only_requests_carrying_the_process_secret_are_forwarded() {
+        let (up, count) = upstream(|_| (200, "{}")).await;
+        let t = Transport::start(&up, reqwest::Client::new()).await.unwrap();
+        let client = reqwest::Client::new();
+        let ok = client.get(format!("{}/api/v10/users/@me?x=1", t.url())).send().await.unwrap();
+        assert_eq!(ok.status(), 200);
+        assert_eq!(count.load(Ordering::SeqCst), 1);
+        let base = t.url().rsplit_once('/').unwrap().0.to_string();
+        for wrong in
+            [format!("{base}/api/v10/users/@me"), format!("{base}/0123/api/v10/users/@me"), t.url().to_string()]
+        {
+            let r = client.get(&wrong).send().await.unwrap();
+            assert_eq!(r.status(), 403, "{wrong}");
+        }
+        assert_eq!(count.load(Ordering::SeqCst), 1, "nothing without the secret reached the upstream");
+        let secret = t.url().rsplit_once('/').unwrap().1;
+        assert_eq!(secret.len(), 32);
+        assert_ne!(
+            secret,
+            Transport::start(&up, reqwest::Client::new()).await.unwrap().url().rsplit_once('/').unwrap().1
+        );
+    }
+
+    #[tokio::test]
+    async fn an_absurd_retry_after_neither_panics_nor_holds_later_requests() {
+        let (up, _) = upstream(|n| match n {
+            0 => (429, r#"{"message":"slow down","retry_after":1e20,"global":true}"#),
+            1 => (429, r#"{"message":"slow down","retry_after":1e9,"global":true}"#),
+            _ => (200, "{}"),
+        })
+        .await;
+        let t = Transport::start(&up, reqwest::Client::new()).await.unwrap();
+        let client = reqwest::Client::new();
+        for _ in 0..3 {
+            let began = Instant::now();
+            let r = tokio::time::timeout(
+                Duration::from_secs(5),
+                client.get(format!("{}/api/v10/users/@me", t.url())).send(),
+            )
+            .await
+            .expect("answered, not held")
+            .unwrap();
+            assert_eq!(r.status(), 429);
+            assert!(began.elapsed() < Duration::from_secs(2));
+        }
+        let held = t.holds().global_remaining().unwrap();
+        assert!(held <= policy::MAX_HOLD, "{held:?}");
+    }
 }

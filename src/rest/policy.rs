@@ -10,6 +10,9 @@ pub const MAX_TOTAL_WAIT: Duration = Duration::from_secs(15);
 /// The longest single `retry_after` honoured; a longer one is handed back at once (a
 /// member would rather see an error than wait a minute).
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+/// The longest a 429 holds later requests here, whatever its `retry_after` says (an absurd
+/// value must not hold the bot forever; Discord's real ones are seconds).
+pub const MAX_HOLD: Duration = Duration::from_secs(60);
 /// Interaction callbacks must arrive within Discord's 3 s: they wait at most this long.
 pub const MAX_CALLBACK_WAIT: Duration = Duration::from_millis(2000);
 
@@ -34,7 +37,8 @@ pub enum Answer {
 }
 
 /// Classifies an answer. `retry_after` comes from the `Retry-After` header (seconds, maybe
-/// fractional) or else the JSON body's `retry_after`; 1 s when neither says.
+/// fractional) or else the JSON body's `retry_after`; 1 s when neither says; at most
+/// [`MAX_HOLD`].
 pub fn classify(status: u16, header: impl Fn(&str) -> Option<String>, body: &[u8]) -> Answer {
     match status {
         429 => {
@@ -43,7 +47,8 @@ pub fn classify(status: u16, header: impl Fn(&str) -> Option<String>, body: &[u8
                 .and_then(|v| v.trim().parse::<f64>().ok())
                 .or_else(|| json.as_ref().and_then(|j| j["retry_after"].as_f64()))
                 .filter(|s| s.is_finite() && *s >= 0.0)
-                .map(Duration::from_secs_f64)
+                // Never a panic on an absurd value; never longer than MAX_HOLD.
+                .map(|s| Duration::try_from_secs_f64(s).unwrap_or(MAX_HOLD).min(MAX_HOLD))
                 .unwrap_or(Duration::from_secs(1));
             let global = header("x-ratelimit-global").is_some()
                 || header("x-ratelimit-scope").as_deref() == Some("global")
