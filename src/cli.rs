@@ -107,7 +107,7 @@ pub fn main() -> ExitCode {
     let config = match Config::load(&cli.config) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::redact::scrub(&e.to_string()));
             return ExitCode::from(2);
         }
     };
@@ -183,7 +183,7 @@ fn init_tracing(config: &Config) {
     use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_new(log_directives(&config.log))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tokio_cron_scheduler=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(crate::redact::stderr);
     let _ = match config.log_format {
         crate::config::LogFormat::Text => {
             builder.with_target(false).with_ansi(std::io::stderr().is_terminal()).try_init()
@@ -213,7 +213,7 @@ where
     match rt.block_on(f(config.clone())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", crate::redact::scrub(&format!("{e:#}")));
             ExitCode::FAILURE
         }
     }
@@ -272,7 +272,7 @@ fn preview(config: &Config, path_id: &str, week: u32, json: bool) -> ExitCode {
         match serde_json::to_string_pretty(&body) {
             Ok(s) => println!("{s}"),
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", crate::redact::scrub(&e.to_string()));
                 return ExitCode::FAILURE;
             }
         }

@@ -314,3 +314,85 @@ async fn a_postgresql_outage_is_answered_in_time_and_a_read_only_one_is_not_read
     stop(child).await;
     fake.finish();
 }
+
+/// The tokens in the interaction and webhook paths the fake saw.
+fn interaction_tokens(fake: &FakeDiscord) -> Vec<String> {
+    fake.requests()
+        .iter()
+        .filter_map(|r| {
+            let p = r.path.split("/interactions/").nth(1).or_else(|| r.path.split("/webhooks/").nth(1))?;
+            Some(p.split('/').nth(1)?.to_string())
+        })
+        .filter(|t| t.len() > 8)
+        .collect()
+}
+
+/// A run at debug level with the database password in the URL's query and an upstream that
+/// drops the connection of an interaction callback (every retry too): no log line shows the
+/// password, the bot token or an interaction token; `migrate` prints none either.
+#[tokio::test]
+async fn secrets_are_absent_from_every_log_line() {
+    const PASSWORD: &str = "pw-Secret-4711";
+    let fake = FakeDiscord::start().await;
+    fake.require_allowed_mentions();
+    let dir = tempfile::tempdir().unwrap();
+    // The throwaway server trusts local connections: the password is carried, not needed.
+    let url = format!("{}?password={PASSWORD}&application_name=studybot", test_postgres::database());
+    let migrate = std::process::Command::new(env!("CARGO_BIN_EXE_studybot"))
+        .args(["migrate", "--database", &url])
+        .env_remove("STUDYBOT_CONFIG")
+        .output()
+        .unwrap();
+    let printed = format!("{}{}", String::from_utf8_lossy(&migrate.stdout), String::from_utf8_lossy(&migrate.stderr));
+    assert!(migrate.status.success(), "{printed}");
+    assert!(!printed.contains(PASSWORD) && printed.contains("password=***"), "{printed}");
+
+    let log = dir.path().join("bot.log");
+    let file = std::fs::File::create(&log).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_studybot"))
+        .arg("run")
+        .env_remove("STUDYBOT_CONFIG")
+        .env("DISCORD_TOKEN", fake.token())
+        .env("DISCORD_API_URL", fake.base_url())
+        .env("STUDYBOT_DATABASE", &url)
+        .env("STUDYBOT_DEV_GUILD", defaults::GUILD.to_string())
+        .env("STUDYBOT_LOG", "debug")
+        .stdout(Stdio::from(file.try_clone().unwrap()))
+        .stderr(Stdio::from(file))
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    fake.wait_ready(T).await;
+    fake.wait_commands_registered(T).await;
+    // Every attempt of the first callback is dropped (the forwarder tries 4 times).
+    fake.inject(fake_discord::Fault::dropped("POST", "/interactions/").times(4));
+    let _unanswered = fake.slash(Slash::new("tracks")).await;
+    let started = Instant::now();
+    while fake.requests().iter().filter(|r| r.path.contains("/interactions/")).count() < 4 {
+        assert!(started.elapsed() < Duration::from_secs(10), "the callback was not retried");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let r = fake.slash(Slash::new("tracks")).await.wait_reply(T).await;
+    assert!(r.text().contains("specialization tracks"), "{}", r.text());
+    // A follow-up path (a webhook with the token) too.
+    let _ = fake.slash(Slash::new("syllabus").string("path", "architecture")).await.wait_reply(T).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    if let Some(pid) = child.id() {
+        let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(15), child.wait()).await;
+    let logs = std::fs::read_to_string(&log).unwrap();
+    assert!(logs.contains("connection dropped") || logs.contains("cannot reach Discord"), "no drop was logged: {logs}");
+    assert!(logs.contains("/interactions/") && logs.contains("/***/"), "the hidden token shows as ***: {logs}");
+    let tokens = interaction_tokens(&fake);
+    assert!(!tokens.is_empty());
+    for (n, line) in logs.lines().enumerate() {
+        assert!(!line.contains(PASSWORD), "line {n} shows the database password: {line}");
+        assert!(!line.contains(fake.token()), "line {n} shows the bot token: {line}");
+        for t in &tokens {
+            assert!(!line.contains(t.as_str()), "line {n} shows an interaction token: {line}");
+        }
+    }
+    fake.finish();
+}

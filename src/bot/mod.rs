@@ -215,6 +215,8 @@ pub fn check_token(config: &Config) -> anyhow::Result<String> {
     let token = config.discord_token.as_ref().ok_or_else(|| {
         anyhow::anyhow!("DISCORD_TOKEN is not set: put the bot token in the environment or the config file")
     })?;
+    // Never in a log line, whatever prints it.
+    crate::redact::register(token.expose());
     serenity::utils::token::validate(token.expose())
         .map_err(|_| anyhow::anyhow!("DISCORD_TOKEN is malformed: a bot token has three dot-separated parts"))?;
     Ok(token.expose().to_string())

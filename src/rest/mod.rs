@@ -58,6 +58,7 @@ impl Transport {
     pub async fn start(upstream: &str, client: reqwest::Client) -> std::io::Result<Transport> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let secret = new_secret()?;
+        crate::redact::register(&secret);
         let url = format!("http://{}/{secret}", listener.local_addr()?);
         let shared = Arc::new(Shared {
             secret,

@@ -65,6 +65,9 @@ pub enum FaultKind {
     RateLimit { retry_after: f64, global: bool },
     /// A 5xx with a Discord-shaped body.
     ServerError { status: u16 },
+    /// The connection is dropped mid-answer (a proxy or load balancer going away): the
+    /// client gets no status, only a transport error.
+    Drop,
 }
 
 impl Fault {
@@ -76,6 +79,10 @@ impl Fault {
     /// The next matching request gets a 500.
     pub fn server_error(method: &str, path_prefix: &str) -> Self {
         Self::new(FaultKind::ServerError { status: 500 }, method, path_prefix)
+    }
+    /// The next matching request gets no answer: the connection is dropped.
+    pub fn dropped(method: &str, path_prefix: &str) -> Self {
+        Self::new(FaultKind::Drop, method, path_prefix)
     }
     pub(crate) fn new(kind: FaultKind, method: &str, path_prefix: &str) -> Self {
         let method = (method != "*").then(|| method.to_ascii_uppercase());

@@ -219,6 +219,15 @@ pub(crate) fn fault_response(kind: &FaultKind, path: &str) -> (Response, u16, Va
             }
             (resp, 429, body)
         }
+        FaultKind::Drop => {
+            // A body that fails after the headers: hyper aborts the connection.
+            let broken = futures_util::stream::once(async {
+                Err::<Bytes, std::io::Error>(std::io::Error::other("connection dropped by the fake"))
+            });
+            let mut resp = Response::new(axum::body::Body::from_stream(broken));
+            resp.headers_mut().insert("content-length", HeaderValue::from_static("100"));
+            (resp, 0, Value::Null)
+        }
         FaultKind::ServerError { status } => {
             let body = json!({"message": "500: Internal Server Error", "code": 0});
             let s = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

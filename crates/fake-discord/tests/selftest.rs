@@ -699,6 +699,13 @@ async fn message_semantics_nonce_permissions_dms_faults() {
     assert_eq!(fake.count_429(), 1);
     let r429 = fake.requests().into_iter().find(|r| r.status == 429).unwrap();
     assert_eq!(r429.response["retry_after"], 0.3);
+    // A dropped connection: no status, a transport error naming the URL; the next one works.
+    fake.inject(Fault::dropped("POST", "/channels/4000/messages"));
+    match general.say(&http, "5").await.unwrap_err() {
+        serenity::Error::Http(serenity::HttpError::Request(e)) => assert!(!e.is_status(), "{e}"),
+        other => panic!("expected a transport error, got {other:?}"),
+    }
+    general.say(&http, "6").await.unwrap();
 
     // Successful responses carry rate limit headers.
     let resp = fake_client_get(&fake, "/api/v10/users/@me").await;
