@@ -407,7 +407,7 @@ async fn report_command(
             emit(args.out.as_deref(), report::members_csv(&report).as_bytes())?;
             if let Some(out) = &args.out {
                 let raw = checkins_path(out);
-                let file = std::fs::File::create(&raw)
+                let file = private_file(&raw)
                     .map_err(|e| ReportFailure::other(format!("cannot write {}: {e}", raw.display())))?;
                 let written = reports::write_checkins_csv(db, guild, &report, std::io::BufWriter::new(file))
                     .await
@@ -452,7 +452,27 @@ fn emit(out: Option<&Path>, bytes: &[u8]) -> Result<(), ReportFailure> {
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ReportFailure> {
-    std::fs::write(path, bytes).map_err(|e| ReportFailure::other(format!("cannot write {}: {e}", path.display())))
+    use std::io::Write;
+    private_file(path)
+        .and_then(|mut f| f.write_all(bytes))
+        .map_err(|e| ReportFailure::other(format!("cannot write {}: {e}", path.display())))
+}
+
+/// A report file (members' notes, ratings, names) readable by its owner only, like the
+/// database: created 0600, or an existing one truncated and made 0600.
+fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let file = options.open(path)?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        Ok(file)
+    }
+    #[cfg(not(unix))]
+    options.open(path)
 }
 
 #[cfg(test)]

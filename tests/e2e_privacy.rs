@@ -94,6 +94,7 @@ async fn a_removed_servers_data_is_purged_after_the_grace_period_unless_the_bot_
     tb.run(Slash::new("settings").sub("reminders").integer("hours", 6).by(&tb.moderator())).await;
     let before = rows_of_guild(&tb).await;
     assert!(before >= 4, "{before}");
+    assert!(tb.bot.as_ref().unwrap().scheduler().cached_members() > 0, "the member is cached");
 
     // An outage is not a removal.
     tb.fake.dispatch("GUILD_DELETE", json!({"id": defaults::GUILD.to_string(), "unavailable": true}));
@@ -118,6 +119,8 @@ async fn a_removed_servers_data_is_purged_after_the_grace_period_unless_the_bot_
     tb.set_now("2027-03-02T00:00:00Z");
     tb.tick().await;
     assert_eq!(rows_of_guild(&tb).await, 0, "purged after 30 days");
+    let scheduler = tb.bot.as_ref().unwrap().scheduler();
+    assert_eq!(scheduler.cached_members(), 0, "nothing of the server stays in memory either");
     tb.finish().await;
 }
 

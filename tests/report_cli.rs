@@ -270,6 +270,12 @@ async fn csv_out_writes_members_and_raw_checkins() {
     let (_, members) = csv_rows(&std::fs::read_to_string(&out).unwrap());
     assert_eq!(members.len(), 3);
     let raw = std::fs::read_to_string(f.dir.join("report-checkins.csv")).unwrap();
+    // Members' notes and ratings: readable by their owner only, like the database.
+    #[cfg(unix)]
+    for file in [out.clone(), f.dir.join("report-checkins.csv")] {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600, "{}", file.display());
+    }
     let (header, rows) = csv_rows(&raw);
     assert_eq!(
         header,

@@ -5,7 +5,7 @@
 //! Both databases are first brought to their latest schema (the SQLite file by its own
 //! migrations), so their tables and columns agree; a column one side lacks stops the copy.
 
-use super::{Db, Error, Result, with_pool};
+use super::{Db, Error, Result};
 use chrono::{DateTime, SubsecRound, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -132,7 +132,7 @@ macro_rules! decode_value {
 }
 
 /// Copies every table of `from` (SQLite) into `to` (PostgreSQL, empty), in one transaction
-/// on the target, and checks the result.
+/// on the target, and checks the result before committing it.
 pub async fn copy(from: &Db, to: &Db) -> std::result::Result<Vec<Copied>, CopyError> {
     let (Some(src), super::Pool::Postgres(dst)) = (from.sqlite(), to.pool()) else {
         return Err(CopyError::Backends);
@@ -182,13 +182,12 @@ pub async fn copy(from: &Db, to: &Db) -> std::result::Result<Vec<Copied>, CopyEr
             .await?;
         }
     }
-    tx.commit().await?;
-    // Statistics for the planner right away (autovacuum would get there later).
-    sqlx::query("ANALYZE").execute(dst).await?;
+    // Verified before the commit: a copy that does not match, or that is interrupted, leaves
+    // the target empty, so the copy can simply be run again.
     let mut out = Vec::new();
     for (table, key, _, columns) in &schema {
-        let source = summarize(from, table, key, columns).await?;
-        let target = summarize(to, table, key, columns).await?;
+        let source = summarize!(src, table, key, columns)?;
+        let target = summarize!(&mut *tx, table, key, columns)?;
         if source.0 != target.0 {
             return Err(CopyError::Mismatch {
                 table,
@@ -202,6 +201,9 @@ pub async fn copy(from: &Db, to: &Db) -> std::result::Result<Vec<Copied>, CopyEr
         }
         out.push(Copied { table, rows: source.0, checksum: source.1 });
     }
+    tx.commit().await?;
+    // Statistics for the planner right away (autovacuum would get there later).
+    sqlx::query("ANALYZE").execute(dst).await?;
     Ok(out)
 }
 
@@ -320,22 +322,29 @@ async fn insert(
     Ok(())
 }
 
-/// The row count and checksum of `table` as stored in `db` (either backend).
-async fn summarize(db: &Db, table: &'static str, key: &str, columns: &[(String, Kind)]) -> Result<(u64, String)> {
-    use futures_util::TryStreamExt;
-    let names = columns.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>().join(", ");
-    let select = format!("SELECT {names} FROM {table} ORDER BY {key}");
-    let mut hash = Sha256::new();
-    let mut count = 0u64;
-    with_pool!(db, p => {
-        let mut rows = sqlx::query(sqlx::AssertSqlSafe(select)).fetch(p);
-        while let Some(row) = rows.try_next().await? {
-            for (i, (column, kind)) in columns.iter().enumerate() {
-                decode_value!(row, i, *kind, table, column.as_str()).hash(&mut hash);
+/// The row count and checksum of `table` read through `$exec` (a pool or a transaction of
+/// either backend): `Result<(u64, String)>`.
+macro_rules! summarize {
+    ($exec:expr, $table:expr, $key:expr, $columns:expr) => {{
+        use futures_util::TryStreamExt;
+        let (table, columns): (&'static str, &[(String, Kind)]) = ($table, $columns);
+        let names = columns.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>().join(", ");
+        let select = format!("SELECT {names} FROM {table} ORDER BY {}", $key);
+        let mut hash = Sha256::new();
+        let mut count = 0u64;
+        let summary: Result<(u64, String)> = async {
+            let mut rows = sqlx::query(sqlx::AssertSqlSafe(select)).fetch($exec);
+            while let Some(row) = rows.try_next().await? {
+                for (i, (column, kind)) in columns.iter().enumerate() {
+                    decode_value!(row, i, *kind, table, column.as_str()).hash(&mut hash);
+                }
+                count += 1;
             }
-            count += 1;
+            let digest = hash.finalize();
+            Ok((count, digest.iter().map(|b| format!("{b:02x}")).collect()))
         }
-    });
-    let digest = hash.finalize();
-    Ok((count, digest.iter().map(|b| format!("{b:02x}")).collect()))
+        .await;
+        summary
+    }};
 }
+use summarize;

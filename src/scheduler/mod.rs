@@ -229,6 +229,12 @@ impl Scheduler {
         }
     }
 
+    /// Per-member entries in the services' shared cache (tests: the purge empties it).
+    #[doc(hidden)]
+    pub fn cached_members(&self) -> usize {
+        self.groups.cached_members()
+    }
+
     /// How the heartbeat writes go.
     pub fn heartbeat(&self) -> Heartbeat {
         self.heartbeat.lock().unwrap_or_else(|p| p.into_inner()).clone()
@@ -248,7 +254,7 @@ impl Scheduler {
         for guild in due.into_iter().filter(|g| self.shards.owns(*g)) {
             match db::servers::purge(&self.core.db, guild).await {
                 Ok((groups, members)) => {
-                    self.groups.calendar_changed(guild);
+                    self.groups.purged(guild);
                     info!(guild, groups, members, "purged the data of a server that removed the bot");
                 }
                 Err(e) => error!(guild, "cannot purge a removed server's data: {e}"),

@@ -213,44 +213,11 @@ impl Drafts {
     }
 }
 
-/// Members known to be stored as part of a group: (guild, user, group) -> (the display name
-/// stored, the joined week stored). A check-in or rating by a known member is one statement;
-/// anyone else [`db::members::join`]s first. Cleared for a member by `/forget-me`.
-#[derive(Clone, Default)]
-struct Joined(Arc<Mutex<JoinedMap>>);
-
-/// (guild, user, group) -> (display name, joined week), as stored.
-type JoinedMap = HashMap<(u64, u64, i64), (String, u32)>;
-
-impl Joined {
-    fn lock(&self) -> std::sync::MutexGuard<'_, JoinedMap> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn knows(&self, a: &Author<'_>, week: u32) -> bool {
-        self.lock()
-            .get(&(a.guild_id, a.user_id, a.group_id))
-            .is_some_and(|(name, joined)| name == a.display_name && *joined <= week)
-    }
-
-    fn record(&self, a: &Author<'_>, week: u32) {
-        let mut all = self.lock();
-        let entry = all.entry((a.guild_id, a.user_id, a.group_id)).or_insert_with(|| (String::new(), week));
-        entry.0 = a.display_name.to_string();
-        entry.1 = entry.1.min(week);
-    }
-
-    fn forget(&self, guild_id: u64, user_id: u64) {
-        self.lock().retain(|(g, u, _), _| (*g, *u) != (guild_id, user_id));
-    }
-}
-
 #[derive(Clone)]
 pub struct CheckinService {
     core: Core,
     groups: GroupService,
     drafts: Drafts,
-    joined: Joined,
 }
 
 fn author(actor: &Actor, group_id: i64) -> Author<'_> {
@@ -259,7 +226,7 @@ fn author(actor: &Actor, group_id: i64) -> Author<'_> {
 
 impl CheckinService {
     pub fn new(core: Core, groups: GroupService) -> CheckinService {
-        CheckinService { core, groups, drafts: Drafts::default(), joined: Joined::default() }
+        CheckinService { core, groups, drafts: Drafts::default() }
     }
 
     /// `/checkin`: the group named (or the member's only one), the week requested (or the current).
@@ -329,7 +296,7 @@ impl CheckinService {
     {
         let now = self.core.now();
         let mut joined_now = false;
-        if !self.joined.knows(a, week) {
+        if !self.groups.knows_member(a, week) {
             db::members::join(&self.core.db, *a, week, now).await?;
             joined_now = true;
         }
@@ -340,7 +307,7 @@ impl CheckinService {
         }
         match stored {
             Stored::New | Stored::Replaced => {
-                self.joined.record(a, week);
+                self.groups.record_member(a, week);
                 self.groups.joined(a.guild_id, a.user_id, a.group_id);
                 Ok(stored)
             }
@@ -504,7 +471,7 @@ impl CheckinService {
         let week = db::members::joined_week(&self.core.db, actor.guild_id, view.group.id, actor.user_id)
             .await?
             .unwrap_or(week);
-        self.joined.record(&a, week);
+        self.groups.record_member(&a, week);
         self.groups.joined(actor.guild_id, actor.user_id, view.group.id);
         Ok(week)
     }
@@ -582,7 +549,6 @@ impl CheckinService {
     /// `/forget-me` confirmed: deletes the member's rows in this server.
     pub async fn forget(&self, actor: &Actor) -> Result<db::members::Forgotten> {
         let forgotten = db::members::forget(&self.core.db, actor.guild_id, actor.user_id).await;
-        self.joined.forget(actor.guild_id, actor.user_id);
         self.drafts.forget(actor.guild_id, actor.user_id);
         self.groups.forgot(actor.guild_id, actor.user_id);
         Ok(forgotten?)

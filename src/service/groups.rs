@@ -258,7 +258,17 @@ struct Cache {
     guilds: HashMap<u64, Arc<GuildGroups>>,
     /// (guild, user) -> the groups they belong to.
     members: HashMap<(u64, u64), Arc<Vec<i64>>>,
+    /// Members known to be stored as part of a group: (guild, user, group) -> (the display
+    /// name stored, the joined week stored). A check-in or rating by a known member is one
+    /// statement; anyone else [`db::members::join`]s first. A hint only (a stale entry costs
+    /// one refused statement and a join): cleared for a member by `/forget-me`, for a server
+    /// by the purge, and wholly when it reaches [`MAX_CACHED`].
+    joined: HashMap<(u64, u64, i64), (String, u32)>,
 }
+
+/// The per-member maps of the cache are emptied when they reach this many entries, so they
+/// never grow without bound (they refill from the database as members come back).
+pub const MAX_CACHED: usize = 100_000;
 
 #[derive(Clone)]
 pub struct GroupService {
@@ -309,7 +319,11 @@ impl GroupService {
             return Ok(Arc::clone(m));
         }
         let ids = Arc::new(db::members::member_groups(&self.core.db, guild_id, user_id).await?);
-        self.cache().members.insert((guild_id, user_id), Arc::clone(&ids));
+        let mut cache = self.cache();
+        if cache.members.len() >= MAX_CACHED {
+            cache.members.clear();
+        }
+        cache.members.insert((guild_id, user_id), Arc::clone(&ids));
         Ok(ids)
     }
 
@@ -325,7 +339,42 @@ impl GroupService {
 
     /// The member's data was deleted (`/forget-me`).
     pub fn forgot(&self, guild_id: u64, user_id: u64) {
-        self.cache().members.remove(&(guild_id, user_id));
+        let mut cache = self.cache();
+        cache.members.remove(&(guild_id, user_id));
+        cache.joined.retain(|(g, u, _), _| (*g, *u) != (guild_id, user_id));
+    }
+
+    /// The server's data was purged after it removed the bot: nothing of it stays in memory.
+    pub fn purged(&self, guild_id: u64) {
+        self.changed(guild_id);
+        self.cache().joined.retain(|(g, _, _), _| *g != guild_id);
+    }
+
+    /// Whether the member is known to be stored in the group with this display name, from
+    /// `week` or earlier.
+    pub(crate) fn knows_member(&self, a: &db::members::Author<'_>, week: u32) -> bool {
+        self.cache()
+            .joined
+            .get(&(a.guild_id, a.user_id, a.group_id))
+            .is_some_and(|(name, joined)| name == a.display_name && *joined <= week)
+    }
+
+    /// The member is stored in the group (joined, or a write of theirs succeeded).
+    pub(crate) fn record_member(&self, a: &db::members::Author<'_>, week: u32) {
+        let mut cache = self.cache();
+        if cache.joined.len() >= MAX_CACHED && !cache.joined.contains_key(&(a.guild_id, a.user_id, a.group_id)) {
+            cache.joined.clear();
+        }
+        let entry = cache.joined.entry((a.guild_id, a.user_id, a.group_id)).or_insert_with(|| (String::new(), week));
+        entry.0 = a.display_name.to_string();
+        entry.1 = entry.1.min(week);
+    }
+
+    /// How many per-member entries the cache holds (tests of its bounds).
+    #[doc(hidden)]
+    pub fn cached_members(&self) -> usize {
+        let cache = self.cache();
+        cache.members.len() + cache.joined.len()
     }
 
     fn cached_view(&self, guild: &GuildGroups, group: &Group) -> Result<GroupView> {
@@ -794,6 +843,34 @@ mod tests {
         let hint = timezone_hint("Mars/Olympus");
         assert!(hint.contains("Europe/Berlin") && hint.contains("List_of_tz_database_time_zones"), "{hint}");
         assert_eq!(timezone_hint("Europe/Berln"), "Did you mean Europe/Berlin?");
+    }
+
+    /// The per-member cache never grows past its bound and forgets a purged server.
+    #[tokio::test]
+    async fn the_member_cache_is_bounded_and_forgets_a_purged_server() {
+        let db = crate::db::open_memory().await.unwrap();
+        let core = Core {
+            db: db.clone(),
+            curriculum: std::sync::Arc::new(c()),
+            clock: std::sync::Arc::new(crate::clock::ManualClock::new(now())),
+            settings: crate::service::Settings::new(
+                db.clone(),
+                crate::service::settings::Defaults { reminder_hours: 24, retention: chrono::Duration::days(30) },
+            ),
+        };
+        let groups = GroupService::new(core);
+        let author =
+            |guild_id: u64, user_id: u64| db::members::Author { guild_id, group_id: 1, user_id, display_name: "m" };
+        for user in 0..(MAX_CACHED as u64 + 10) {
+            groups.record_member(&author(1 + user % 2, user), 1);
+            assert!(groups.cached_members() <= MAX_CACHED);
+        }
+        assert!(groups.knows_member(&author(1 + (MAX_CACHED as u64 + 9) % 2, MAX_CACHED as u64 + 9), 1));
+        let before = groups.cached_members();
+        groups.purged(1);
+        assert!(groups.cached_members() < before && groups.cached_members() > 0);
+        groups.purged(2);
+        assert_eq!(groups.cached_members(), 0);
     }
 
     /// The in-memory groups follow every change made through the service: a resolve after
