@@ -31,13 +31,17 @@ COPY licenses /usr/share/doc/studybot/licenses
 COPY THIRD_PARTY_LICENSES.md /usr/share/doc/studybot/THIRD_PARTY_LICENSES.md
 ENV STUDYBOT_DATABASE=/data/studybot.db \
     STUDYBOT_CURRICULUM=/app/curriculum \
-    STUDYBOT_METRICS_ADDR=127.0.0.1:9100
+    STUDYBOT_METRICS_ADDR=0.0.0.0:9464
+# /metrics, /livez, /readyz on every interface of the container (9464: the port Prometheus
+# reserves for exporters like this one), so `docker run -p 127.0.0.1:9464:9464` can publish it.
+EXPOSE 9464
 VOLUME ["/data"]
 USER 10001:10001
 # On SIGTERM the bot answers the interactions it already received (at most 6 s), then stops:
 # inside Docker's default 10 s grace period.
 STOPSIGNAL SIGTERM
-# Ready = every shard connected, the database answering, the scheduler ticking (/readyz).
+# Ready = every shard connected, the database answering and taking writes, REST requests not
+# held, the scheduler ticking (/readyz).
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 CMD ["studybot", "healthcheck"]
 ENTRYPOINT ["studybot"]
 CMD ["run"]

@@ -43,7 +43,7 @@ pub struct ConfigArgs {
     /// Log lines as text (default) or as JSON objects, one per line, with fields.
     #[arg(long, global = true, env = "STUDYBOT_LOG_FORMAT", value_name = "FORMAT")]
     pub log_format: Option<LogFormat>,
-    /// Serve /metrics, /livez and /readyz on this address, e.g. 127.0.0.1:9100 [default: off].
+    /// Serve /metrics, /livez and /readyz on this address, e.g. 127.0.0.1:9464 [default: off].
     #[arg(long, global = true, env = "STUDYBOT_METRICS_ADDR", value_name = "ADDR")]
     pub metrics_addr: Option<std::net::SocketAddr>,
     /// Days a server's data is kept after the bot was removed from it [default: 30].

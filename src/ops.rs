@@ -139,6 +139,12 @@ async fn readyz(State(h): State<Arc<Health>>) -> impl IntoResponse {
 
 /// `studybot healthcheck`: Ok when `/readyz` on `addr` answers 200 within 5 s, else why not.
 pub async fn healthcheck(addr: SocketAddr) -> Result<(), String> {
+    // Served on every interface (the image's 0.0.0.0:9464): ask it on loopback.
+    let addr = match addr.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => SocketAddr::from(([127, 0, 0, 1], addr.port())),
+        ip if ip.is_unspecified() => SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port())),
+        _ => addr,
+    };
     let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().map_err(|e| e.to_string())?;
     let url = format!("http://{addr}/readyz");
     let resp = client.get(&url).send().await.map_err(|e| format!("{url}: {e}"))?;

@@ -178,6 +178,9 @@ async fn metrics_readiness_and_the_healthcheck_follow_the_bot() {
     assert_eq!(get(addr, "/livez").await.0, 200);
     wait_ready_status(addr, 200).await;
     assert!(healthcheck(addr).status.success());
+    // The image's address, 0.0.0.0:PORT, is asked on loopback.
+    let unspecified = std::net::SocketAddr::from(([0, 0, 0, 0], addr.port()));
+    assert!(healthcheck(unspecified).status.success());
 
     // A group whose first session began today at 00:00 UTC: post it now, then check in.
     let (status, before) = get(addr, "/metrics").await;
@@ -259,4 +262,49 @@ async fn metrics_readiness_and_the_healthcheck_follow_the_bot() {
     assert!(lines.iter().any(|l| l["fields"]["message"] == "shutting down"), "{logs}");
     // Fields stay fields: the shutdown's figures are JSON values, not text in the message.
     assert!(lines.iter().all(|l| l["level"].is_string() && l["timestamp"].is_string()), "{logs}");
+}
+
+/// Docker gives a stopping container 10 s before SIGKILL: `studybot run` ends within that
+/// whatever the gateway does: dropped, and every reconnect refused; or dropped, and every
+/// reconnect left hanging.
+#[tokio::test]
+async fn shutdown_with_the_gateway_unreachable_ends_within_ten_seconds() {
+    for stall in [false, true] {
+        shutdown_within_ten_seconds(stall).await;
+    }
+}
+
+async fn shutdown_within_ten_seconds(stall: bool) {
+    let fake = FakeDiscord::start().await;
+    fake.require_allowed_mentions();
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("bot.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_studybot"))
+        .env_remove("STUDYBOT_CONFIG")
+        .env("DISCORD_TOKEN", fake.token())
+        .env("DISCORD_API_URL", fake.base_url())
+        .env("STUDYBOT_DATABASE", dir.path().join("bot.db"))
+        .env("STUDYBOT_DEV_GUILD", defaults::GUILD.to_string())
+        .stdout(Stdio::from(log.try_clone().unwrap()))
+        .stderr(Stdio::from(log))
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    fake.wait_ready(T).await;
+    fake.wait_commands_registered(T).await;
+    match stall {
+        true => fake.stall_gateway(true),
+        false => _ = fake.refuse_gateway(true),
+    }
+    fake.drop_gateway().await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let pid = child.id().unwrap().to_string();
+    let began = std::time::Instant::now();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait()).await.expect("exits").unwrap();
+    let took = began.elapsed();
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    assert!(took < Duration::from_secs(10), "shutdown (stalled: {stall}) took {took:?}:\n{logs}");
+    assert!(status.success(), "{status:?}\n{logs}");
 }

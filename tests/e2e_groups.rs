@@ -637,11 +637,19 @@ async fn my_data_holds_exactly_the_members_rows_of_this_server() {
     let text = String::from_utf8_lossy(&file.bytes);
     assert!(!text.contains("alice") && !text.contains("Elsewhere") && !text.contains("other server note"), "{text}");
 
-    // In the other server, bob sees that server's rows only, including the group he created.
+    assert_eq!(data["calendar_changes"], serde_json::json!([]), "{data}");
+
+    // In the other server, bob sees that server's rows only, including the group he created
+    // and the calendar change he made there.
+    let r = tb.run(Slash::new("group").sub("skip").by(&bob_there)).await;
+    assert!(r.text().contains("kip"), "{}", r.text());
     let r = tb.run(Slash::new("my-data").by(&bob_there)).await;
     let there: Value = serde_json::from_slice(&r.files[0].bytes).unwrap();
     assert_eq!(there["checkins"][0]["note"], "other server note");
     assert_eq!(there["groups_created"], serde_json::json!(["Elsewhere"]));
+    let changes = there["calendar_changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{there}");
+    assert_eq!((changes[0]["group"].as_str(), changes[0]["action"].as_str()), (Some("Elsewhere"), Some("skip")));
 
     // Forgotten: nothing left here.
     let msg = tb.run(Slash::new("forget-me").by(&tb.member())).await.message;

@@ -80,10 +80,20 @@ pub struct RunningBot {
 /// 10 s grace period together with the rest of the shutdown).
 pub const DRAIN_LIMIT: std::time::Duration = std::time::Duration::from_secs(6);
 
+/// The whole shutdown ends within this, whatever Discord or the database do: Docker sends
+/// SIGKILL 10 s after SIGTERM.
+pub const SHUTDOWN_LIMIT: std::time::Duration = std::time::Duration::from_millis(9_300);
+
 impl RunningBot {
     /// Lets the interactions already received finish (at most [`DRAIN_LIMIT`]), then stops
-    /// the scheduler, disconnects from Discord and closes the database.
+    /// the scheduler, disconnects from Discord and closes the database; each step waits only
+    /// for what is left of [`SHUTDOWN_LIMIT`].
     pub async fn shutdown(self) {
+        let deadline = tokio::time::Instant::now() + SHUTDOWN_LIMIT;
+        // What is left of the budget, and at least a moment for each step.
+        let left = || {
+            deadline.saturating_duration_since(tokio::time::Instant::now()).max(std::time::Duration::from_millis(100))
+        };
         let running = self.in_flight.now();
         if !self.in_flight.drained(DRAIN_LIMIT).await {
             warn!(
@@ -93,14 +103,18 @@ impl RunningBot {
         } else if running > 0 {
             info!(answered = running, "in-flight interactions answered before stopping");
         }
-        self.scheduler.shutdown().await;
-        self.shard_manager.shutdown_all().await;
+        if tokio::time::timeout(left(), self.scheduler.shutdown()).await.is_err() {
+            warn!("the scheduler did not stop in time; stopping anyway");
+        }
+        if tokio::time::timeout(left(), self.shard_manager.shutdown_all()).await.is_err() {
+            warn!("the gateway shards did not stop in time; stopping anyway");
+        }
         if let Some(task) = self.client_task {
-            match tokio::time::timeout(std::time::Duration::from_secs(10), task).await {
+            match tokio::time::timeout(left(), task).await {
                 Ok(Ok(Ok(()))) => {}
                 Ok(Ok(Err(e))) => warn!("Discord client stopped with an error: {e}"),
                 Ok(Err(e)) => warn!("Discord client task failed: {e}"),
-                Err(_) => warn!("Discord client did not stop within 10 s"),
+                Err(_) => warn!("the Discord client did not stop in time; stopping anyway"),
             }
         }
         if let Some(t) = &self.transport {
@@ -109,7 +123,9 @@ impl RunningBot {
         if let Some(o) = &self.ops {
             o.stop();
         }
-        self.db.close().await;
+        if tokio::time::timeout(left(), self.db.close()).await.is_err() {
+            warn!("the database did not close in time");
+        }
         info!("stopped");
     }
 

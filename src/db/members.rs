@@ -343,6 +343,19 @@ pub struct MemberData {
     pub away: Vec<(String, String, String)>,
     /// Skills checklist ratings: group, skill (from 1), rating.
     pub skill_ratings: Vec<(String, i64, i64)>,
+    /// Calendar changes they made as a moderator (the calendar log names them).
+    pub calendar_changes: Vec<CalendarChangeMade>,
+}
+
+/// One calendar change a member made (`/group skip`, `pause`, `repeat`...), as logged.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CalendarChangeMade {
+    pub group: String,
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub on_date: String,
+    pub until_date: Option<String>,
+    pub week: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -488,10 +501,30 @@ pub async fn export(db: &Db, guild_id: u64, user_id: u64) -> Result<MemberData> 
         .into_iter()
         .map(|(group, skill, rating)| (group, skill + 1, rating))
         .collect();
+        let calendar_changes = sqlx::query_as::<_, (String, DateTime<Utc>, String, String, Option<String>, Option<i64>)>(
+            "SELECT g.name, l.at, l.action, l.on_date, l.until_date, l.week FROM calendar_log l
+             JOIN study_groups g ON g.id = l.group_id
+             WHERE g.guild_id = $1 AND l.user_id = $2 ORDER BY l.at, l.id",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|(group, at, action, on_date, until_date, week)| CalendarChangeMade {
+            group,
+            at,
+            action,
+            on_date,
+            until_date,
+            week,
+        })
+        .collect();
         tx.commit().await?;
         Ok::<_, Error>(MemberData {
             away,
             skill_ratings,
+            calendar_changes,
             guild_id: guild_id.to_string(),
             user_id: user_id.to_string(),
             profile,

@@ -329,6 +329,12 @@ impl FakeDiscord {
         st.gw.refused
     }
 
+    /// While `true`, new gateway connections are accepted and never answered (an upgrade
+    /// that hangs, as behind a network that swallows packets).
+    pub fn stall_gateway(&self, stall: bool) {
+        self.lock().gw.stalling = stall;
+    }
+
     /// The shard count `GET /gateway/bot` recommends (see [`FakeDiscordBuilder::shards`]).
     pub fn shard_count(&self) -> u64 {
         self.inner.cfg.shards

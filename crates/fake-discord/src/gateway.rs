@@ -20,6 +20,10 @@ pub(crate) async fn ws_upgrade(State(ctx): State<Ctx>, uri: Uri, ws: WebSocketUp
         ctx.inner.st.lock().unwrap_or_else(|e| e.into_inner()).gw.refused += 1;
         return (axum::http::StatusCode::SERVICE_UNAVAILABLE, "fake: gateway unavailable").into_response();
     }
+    if ctx.inner.st.lock().unwrap_or_else(|e| e.into_inner()).gw.stalling {
+        // Neither an answer nor a close: the client waits until it gives up by itself.
+        std::future::pending::<()>().await;
+    }
     let q = uri.query().unwrap_or("").to_string();
     let inner = ctx.inner.clone();
     ws.on_upgrade(move |s| gateway_conn(inner, s, q))

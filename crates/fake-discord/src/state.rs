@@ -124,6 +124,8 @@ pub(crate) struct Gw {
     /// New websocket connections are refused (HTTP 503) while set.
     pub(crate) refusing: bool,
     pub(crate) refused: u64,
+    /// New websocket upgrades are never answered while set (a network that swallows them).
+    pub(crate) stalling: bool,
     pub(crate) stats: GatewayStats,
     pub(crate) ops: Vec<Value>,
     pub(crate) queries: Vec<String>,

@@ -870,3 +870,35 @@ async fn enforced_rate_limits_refuse_the_sixth_message_to_a_channel_and_latency_
     assert_eq!((fake.count_over_budget(), fake.count_429()), (1, 1));
     assert_eq!(fake.channel_messages(defaults::GENERAL).len(), 5);
 }
+
+/// A websocket upgrade to the fake's gateway: the first line of its answer, or `None` when
+/// nothing came within `wait`.
+async fn upgrade_answer(fake: &FakeDiscord, wait: Duration) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = fake.gateway_url().trim_start_matches("ws://").trim_end_matches("/ws").to_string();
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let req = format!(
+        "GET /ws?v=10&encoding=json HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut buf = vec![0u8; 256];
+    match tokio::time::timeout(wait, s.read(&mut buf)).await {
+        Ok(Ok(n)) if n > 0 => Some(String::from_utf8_lossy(&buf[..n]).lines().next().unwrap_or("").to_string()),
+        _ => None,
+    }
+}
+
+/// A refused gateway answers 503; a stalled one never answers; both recover.
+#[tokio::test]
+async fn the_gateway_can_refuse_or_stall_new_connections() {
+    let fake = FakeDiscord::start().await;
+    assert!(upgrade_answer(&fake, Duration::from_secs(5)).await.unwrap().contains("101"));
+    fake.refuse_gateway(true);
+    assert!(upgrade_answer(&fake, Duration::from_secs(5)).await.unwrap().contains("503"));
+    fake.refuse_gateway(false);
+    fake.stall_gateway(true);
+    assert_eq!(upgrade_answer(&fake, Duration::from_millis(800)).await, None);
+    fake.stall_gateway(false);
+    assert!(upgrade_answer(&fake, Duration::from_secs(5)).await.unwrap().contains("101"));
+}
