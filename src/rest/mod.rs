@@ -11,6 +11,11 @@
 //! requests (401, 403, 429) are counted over Discord's 10-minute window; near Discord's ban
 //! threshold requests are held back locally.
 //!
+//! Only this process's requests are served: serenity's base URL carries a 128-bit secret as
+//! its first path segment (another user of the machine gets 403, and nothing is forwarded).
+//! Every hold a 429 sets is capped at [`policy::MAX_HOLD`], and a request that a hold would
+//! keep past its own wait budget is answered with a 429 at once.
+//!
 //! With Discord's own URL serenity's rate limiter stays on and this module is not used.
 
 pub mod policy;
