@@ -677,6 +677,13 @@ async fn a_late_joiner_counts_from_their_week_and_gets_a_catch_up_list() {
     tb.run(checkin(0, 2.0, 4).by(&tb.member())).await;
     let p = tb.run(Slash::new("progress").by(&tb.member())).await.text();
     assert!(p.contains("1 of 1 held") && !p.contains("Catch up"), "{p}");
+    // Catching up on week 3 (allowed) never moves the start of counting back.
+    let r = tb.run(checkin(0, 1.0, 3).integer("week", 3).by(&tb.member())).await;
+    assert!(r.text().contains("week 3"), "{}", r.text());
+    let p = tb.run(Slash::new("progress").by(&tb.member())).await.text();
+    assert!(p.contains("1 of 1 held") && !p.contains("Catch up"), "after catching up on week 3: {p}");
+    let joined = tb.db.raw_integers("SELECT joined_week FROM group_members WHERE group_id = $1", &[g]).await.unwrap();
+    assert_eq!(joined, [Some(7)]);
 
     // Weeks 8 and 9 are posted; bob checks in for neither. In week 10 he is offered both,
     // with links to their posts and threads; week 10 itself is still in progress.
@@ -766,5 +773,48 @@ async fn an_away_week_keeps_the_streak_and_the_member_off_at_risk() {
     let p = tb.run(Slash::new("progress").by(&bob)).await.text();
     assert!(p.contains("2 of 4 held"), "{p}");
     assert!(tb.run(Slash::new("away").sub("cancel").by(&bob)).await.text().contains("no away period"));
+    tb.finish().await;
+}
+
+/// A refusal changes nothing: `/remind on` naming a group that does not exist says so and
+/// leaves reminder DMs off (and joins nothing).
+#[tokio::test]
+async fn remind_on_for_an_unknown_group_changes_nothing() {
+    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    evenings(&tb).await;
+    let r = tb.run(Slash::new("remind").integer("setting", 0).string("group", "Nope").by(&tb.member())).await;
+    assert!(r.text().contains("Nope"), "{}", r.text());
+    let on = tb
+        .db
+        .raw_integers("SELECT remind_dm FROM members WHERE user_id = $1", &[studybot::db::to_db(defaults::BOB)])
+        .await
+        .unwrap();
+    assert!(on.iter().all(|v| *v == Some(0)), "reminder DMs were turned on: {on:?}");
+    let joined = tb.db.raw_integers("SELECT COUNT(*) FROM group_members", &[]).await.unwrap();
+    assert_eq!(joined, [Some(0)]);
+    tb.finish().await;
+}
+
+/// A group created an hour after its first session began: its week 1 goes out at the next
+/// tick, and the reply and `/group next` say so (not "next week with week 2").
+#[tokio::test]
+async fn creating_a_group_after_its_first_session_began_promises_what_really_happens() {
+    let tb = TestBot::start(Mode::Proxy, "2026-11-30T19:00:00Z").await;
+    let r = tb
+        .run(
+            create("Late start", defaults::GENERAL, "architecture", "2026-11-30", 0, "18:00", "UTC")
+                .by(&tb.moderator()),
+        )
+        .await;
+    let text = r.text();
+    assert!(text.contains("week 1 is posted now") && !text.contains("week 2"), "{text}");
+    let next = tb.run(Slash::new("group").sub("next").by(&tb.moderator())).await.text();
+    assert!(next.contains("week 1") && next.contains("goes out now"), "{next}");
+    let g = studybot::db::groups::list(&tb.db, defaults::GUILD).await.unwrap()[0].id;
+    assert_eq!(tb.tick().await.sent, 1);
+    let posted = tb.fake.channel_posts(defaults::GENERAL);
+    assert_eq!(support::week_key(posted.last().unwrap()), Some((g, 1)));
+    let next = tb.run(Slash::new("group").sub("next").by(&tb.moderator())).await.text();
+    assert!(next.contains("week 2") && !next.contains("goes out now"), "{next}");
     tb.finish().await;
 }

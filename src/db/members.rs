@@ -17,8 +17,9 @@ pub struct Author<'a> {
     pub display_name: &'a str,
 }
 
-/// Creates the member and their group membership if missing, or refreshes the display name
-/// and moves `joined_week` back to `week` if that is earlier. One short transaction; the
+/// Creates the member and their group membership (from `week`) if missing, or refreshes the
+/// display name. An existing membership keeps its `joined_week`: catching up on an earlier
+/// week never moves the start of counting back. One short transaction; the
 /// service calls it only when it does not already know the member joined with this name.
 pub async fn join(db: &Db, a: Author<'_>, week: u32, now: DateTime<Utc>) -> Result<()> {
     let _timer = crate::metrics::query("members.join");
@@ -41,9 +42,7 @@ pub async fn join(db: &Db, a: Author<'_>, week: u32, now: DateTime<Utc>) -> Resu
         sqlx::query(
             "INSERT INTO group_members (group_id, guild_id, user_id, joined_week, joined_at)
              SELECT id, guild_id, $1, $2, $3 FROM study_groups WHERE guild_id = $4 AND id = $5
-             ON CONFLICT (group_id, user_id) DO UPDATE SET joined_week =
-                 CASE WHEN excluded.joined_week < group_members.joined_week
-                      THEN excluded.joined_week ELSE group_members.joined_week END",
+             ON CONFLICT (group_id, user_id) DO NOTHING",
         )
         .bind(user)
         .bind(week)

@@ -36,19 +36,23 @@ pub fn describe(c: &Curriculum, v: &GroupView, now: DateTime<Utc>) -> String {
     format!("{path} · <#{}> · {when} · {state}{role}", g.channel_id)
 }
 
-/// `/group create` done.
+/// `/group create` done, with what the scheduler will post first: the pure `plan::next` of
+/// the new group, which has no posts yet (the reminder lead does not change the first post).
 pub fn created(c: &Curriculum, v: &GroupView, now: DateTime<Utc>) -> String {
-    let first = v.schedule().next_after(now);
-    let week = match crate::weeks::session(first, &v.calendar, v.total_weeks) {
-        crate::model::Session::Week(w) => format!(" with week {w}"),
-        _ => String::new(),
+    let first = crate::scheduler::plan::next(v, &[], now, 0);
+    let first = first.as_ref();
+    let name = super::escape_markdown(&v.group.name);
+    let what = match first {
+        Some(Next { now: true, week: Some(w), .. }) => {
+            format!(" Its first session has already begun: week {w} is posted now (within a minute).")
+        }
+        Some(Next { week: Some(w), post_at, .. }) => {
+            format!(" The first post goes out <t:{}:F> with week {w}.", post_at.timestamp())
+        }
+        Some(n) => format!(" The first post goes out <t:{}:F>.", n.post_at.timestamp()),
+        None => String::new(),
     };
-    format!(
-        "Created **{}**: {}. The first post goes out <t:{}:F>{week}.",
-        super::escape_markdown(&v.group.name),
-        describe(c, v, now),
-        v.schedule().instant(first).timestamp()
-    )
+    format!("Created **{name}**: {}.{what}", describe(c, v, now))
 }
 
 /// `/group edit` done.
@@ -187,6 +191,12 @@ fn next_line(v: &GroupView, next: Option<&Next>) -> String {
                 Some(w) => format!("week {w}"),
                 None => "a skipped-week note".to_string(),
             };
+            if n.now {
+                return format!(
+                    "Next post of **{name}**: {what}, for the session that began on {local}: it goes out now \
+                     (within a minute)."
+                );
+            }
             let reminder = match n.reminder_at {
                 Some(r) => format!(" The reminder goes out <t:{}:F> (<t:{}:R>).", r.timestamp(), r.timestamp()),
                 None => String::new(),

@@ -142,12 +142,24 @@ pub struct Next {
     pub post_at: DateTime<Utc>,
     pub week: Option<u32>,
     pub reminder_at: Option<DateTime<Utc>>,
+    /// The session has started and its post is due now ([`due`] sends it at the next tick,
+    /// within 30 s): `post_at` is `now`.
+    pub now: bool,
 }
 
-/// The next session that will post something, from `now`. `None` when paused or finished.
-pub fn next(view: &GroupView, now: DateTime<Utc>, reminder_hours: u32) -> Option<Next> {
+/// The next session that will post something, from `now`: the session in progress when its
+/// post is still due (what [`due`] would send at this instant), else the next one to start.
+/// `None` when paused or finished.
+pub fn next(view: &GroupView, posts: &[Post], now: DateTime<Utc>, reminder_hours: u32) -> Option<Next> {
     if view.group.paused {
         return None;
+    }
+    // The same rule as the ticks: no second opinion about what goes out now.
+    if let Some(d) = due(view, posts, now, reminder_hours).into_iter().find(|d| d.kind != PostKind::Reminder) {
+        return match d.kind {
+            PostKind::Closing => None,
+            _ => Some(Next { session: d.session, post_at: now, week: d.week, reminder_at: None, now: true }),
+        };
     }
     let schedule = view.schedule();
     let first = schedule.next_after(now) as usize;
@@ -158,10 +170,22 @@ pub fn next(view: &GroupView, now: DateTime<Utc>, reminder_hours: u32) -> Option
             Session::Week(w) => {
                 let post_at = schedule.instant(k);
                 let r = post_at - Duration::hours(reminder_hours as i64);
-                return Some(Next { session: k, post_at, week: Some(w), reminder_at: (r > now).then_some(r) });
+                return Some(Next {
+                    session: k,
+                    post_at,
+                    week: Some(w),
+                    reminder_at: (r > now).then_some(r),
+                    now: false,
+                });
             }
             Session::Skipped if view.calendar.announces_skip(k) => {
-                return Some(Next { session: k, post_at: schedule.instant(k), week: None, reminder_at: None });
+                return Some(Next {
+                    session: k,
+                    post_at: schedule.instant(k),
+                    week: None,
+                    reminder_at: None,
+                    now: false,
+                });
             }
             Session::Finished => return None,
             Session::Skipped | Session::Paused => {}
@@ -289,7 +313,7 @@ mod tests {
         let mut posts = posts.to_vec();
         posts.push(sent(PostKind::Closing, 3, None));
         assert!(due(&v, &posts, t("2026-04-20T16:00:00Z"), 24).is_empty());
-        assert_eq!(next(&v, t("2026-04-20T16:00:00Z"), 24), None);
+        assert_eq!(next(&v, &posts, t("2026-04-20T16:00:00Z"), 24), None);
     }
 
     #[test]
@@ -332,11 +356,26 @@ mod tests {
     #[test]
     fn next_post_skips_paused_sessions() {
         let v = view(vec![], 36);
-        let n = next(&v, t("2026-03-16T12:00:00Z"), 24).unwrap();
+        let n = next(&v, &[], t("2026-03-16T12:00:00Z"), 24).unwrap();
         assert_eq!(n.post_at, t("2026-03-16T17:00:00Z"));
         assert_eq!(n.week, Some(1));
         assert_eq!(n.reminder_at, None);
-        let n = next(&v, t("2026-03-20T12:00:00Z"), 24).unwrap();
+        let posts = [sent(PostKind::Week, 0, Some(1))];
+        let n = next(&v, &posts, t("2026-03-20T12:00:00Z"), 24).unwrap();
         assert_eq!(n.reminder_at, Some(t("2026-03-22T17:00:00Z")));
+    }
+
+    /// A session that started an hour ago with nothing posted yet is posted now (the tick's
+    /// catch-up), and `next` says so instead of naming the following week.
+    #[test]
+    fn next_names_the_started_session_whose_post_is_still_due() {
+        let v = view(vec![], 36);
+        let at = t("2026-03-16T18:00:00Z");
+        let n = next(&v, &[], at, 24).unwrap();
+        assert_eq!((n.session, n.week, n.post_at, n.now), (0, Some(1), at, true));
+        assert_eq!(due(&v, &[], at, 24)[0].session, 0, "the tick agrees");
+        let posts = [sent(PostKind::Week, 0, Some(1))];
+        let n = next(&v, &posts, at, 24).unwrap();
+        assert_eq!((n.session, n.week, n.now), (1, Some(2), false));
     }
 }

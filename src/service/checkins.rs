@@ -296,7 +296,7 @@ impl CheckinService {
     {
         let now = self.core.now();
         let mut joined_now = false;
-        if !self.groups.knows_member(a, week) {
+        if !self.groups.knows_member(a) {
             db::members::join(&self.core.db, *a, week, now).await?;
             joined_now = true;
         }
@@ -529,6 +529,10 @@ impl CheckinService {
     /// group joined is returned.
     pub async fn set_reminders(&self, actor: &Actor, on: bool, group: Option<&str>) -> Result<Option<GroupView>> {
         let now = self.core.now();
+        // A refusal changes nothing: a group named must exist before the setting is stored.
+        if on && group.is_some() {
+            self.groups.resolve(actor, group).await?;
+        }
         db::members::set_remind(&self.core.db, actor.guild_id, actor.user_id, &actor.display_name, on, now).await?;
         if !on {
             return Ok(None);

@@ -350,13 +350,10 @@ impl GroupService {
         self.cache().joined.retain(|(g, _, _), _| *g != guild_id);
     }
 
-    /// Whether the member is known to be stored in the group with this display name, from
-    /// `week` or earlier.
-    pub(crate) fn knows_member(&self, a: &db::members::Author<'_>, week: u32) -> bool {
-        self.cache()
-            .joined
-            .get(&(a.guild_id, a.user_id, a.group_id))
-            .is_some_and(|(name, joined)| name == a.display_name && *joined <= week)
+    /// Whether the member is known to be stored in the group with this display name (a
+    /// write of theirs then needs no join first, whatever week it is for).
+    pub(crate) fn knows_member(&self, a: &db::members::Author<'_>) -> bool {
+        self.cache().joined.get(&(a.guild_id, a.user_id, a.group_id)).is_some_and(|(name, _)| name == a.display_name)
     }
 
     /// The member is stored in the group (joined, or a write of theirs succeeded).
@@ -365,9 +362,9 @@ impl GroupService {
         if cache.joined.len() >= MAX_CACHED && !cache.joined.contains_key(&(a.guild_id, a.user_id, a.group_id)) {
             cache.joined.clear();
         }
+        // The stored joined week never moves (see `db::members::join`).
         let entry = cache.joined.entry((a.guild_id, a.user_id, a.group_id)).or_insert_with(|| (String::new(), week));
         entry.0 = a.display_name.to_string();
-        entry.1 = entry.1.min(week);
     }
 
     /// How many per-member entries the cache holds (tests of its bounds).
@@ -556,7 +553,8 @@ impl GroupService {
         self.changed(actor.guild_id);
         let view = self.by_id(actor.guild_id, view.group.id).await?;
         let hours = self.core.settings.effective(actor.guild_id).await?.reminder_hours;
-        let next = plan::next(&view, now, hours);
+        let posts = db::posts::for_group(&self.core.db, view.group.id).await?;
+        let next = plan::next(&view, &posts, now, hours);
         Ok(Changed { view, change, next })
     }
 
@@ -775,7 +773,8 @@ impl GroupService {
     pub async fn next(&self, actor: &Actor, group: Option<&str>) -> Result<Upcoming> {
         let view = self.resolve(actor, group).await?;
         let hours = self.core.settings.effective(actor.guild_id).await?.reminder_hours;
-        let next = plan::next(&view, self.core.now(), hours);
+        let posts = db::posts::for_group(&self.core.db, view.group.id).await?;
+        let next = plan::next(&view, &posts, self.core.now(), hours);
         let changes = db::groups::changes(&self.core.db, view.group.id, CHANGES_SHOWN).await?;
         Ok(Upcoming { view, next, changes })
     }
@@ -865,7 +864,7 @@ mod tests {
             groups.record_member(&author(1 + user % 2, user), 1);
             assert!(groups.cached_members() <= MAX_CACHED);
         }
-        assert!(groups.knows_member(&author(1 + (MAX_CACHED as u64 + 9) % 2, MAX_CACHED as u64 + 9), 1));
+        assert!(groups.knows_member(&author(1 + (MAX_CACHED as u64 + 9) % 2, MAX_CACHED as u64 + 9)));
         let before = groups.cached_members();
         groups.purged(1);
         assert!(groups.cached_members() < before && groups.cached_members() > 0);
