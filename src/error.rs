@@ -131,6 +131,15 @@ pub enum UserError {
         missing.join(", ")
     )]
     ChannelPermissions { channel: u64, missing: Vec<&'static str> },
+    #[error("That channel belongs to another server. Pick a channel of this server.")]
+    ChannelElsewhere,
+    #[error("That role belongs to another server. Pick a role of this server.")]
+    RoleElsewhere,
+    #[error(
+        "@everyone cannot be the moderator role: every member would be a moderator. Pick a role given to \
+         your moderators."
+    )]
+    EveryoneRole,
 
     // ----- pausing and skipping -----
     #[error("**{0}** is already paused.")]

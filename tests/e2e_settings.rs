@@ -109,3 +109,43 @@ async fn reminder_settings_follow_the_server() {
     let _ = g;
     tb.finish().await;
 }
+
+/// Forged options: another server's channel as the digest channel, another server's role or
+/// @everyone as the moderator role, are refused and change nothing; this server's own are
+/// saved.
+#[tokio::test]
+async fn another_servers_channel_or_role_and_everyone_are_refused() {
+    let fake = fake_discord::FakeDiscord::builder()
+        .no_default_guild()
+        .guild(GuildSpec::default_test_guild().role(LEADS, "Leads", perms::EVERYONE))
+        .guild(
+            GuildSpec::new(G2, "Other")
+                .owner(ERIN)
+                .text_channel(G2_CHANNEL, "general")
+                .role(MENTORS, "Mentors", perms::EVERYONE)
+                .member(ERIN, "erin", &[]),
+        )
+        .start()
+        .await;
+    let tb = TestBot::start_with(fake, Mode::Proxy, NOW).await;
+    let settings = |sub: &str| Slash::new("settings").sub(sub);
+    let show = || async { tb.run(settings("show").by(&tb.moderator())).await.text() };
+    let before = show().await;
+
+    let r = tb.run(settings("digest").channel("channel", G2_CHANNEL).by(&tb.moderator())).await;
+    assert!(r.ephemeral && r.text().contains("another server"), "{}", r.text());
+    let r = tb.run(settings("moderator-role").role("role", MENTORS).by(&tb.moderator())).await;
+    assert!(r.ephemeral && r.text().contains("another server"), "{}", r.text());
+    let r = tb.run(settings("moderator-role").role("role", defaults::GUILD).by(&tb.moderator())).await;
+    assert!(r.ephemeral && r.text().contains("@everyone cannot"), "{}", r.text());
+    assert_eq!(show().await, before, "a refusal changed the settings");
+    let stored = tb.db.raw_integers("SELECT COUNT(*) FROM server_settings", &[]).await.unwrap();
+    assert_eq!(stored, [Some(0)]);
+
+    // This server's own are saved.
+    let r = tb.run(settings("moderator-role").role("role", LEADS).by(&tb.moderator())).await;
+    assert!(r.text().contains(&format!("<@&{LEADS}>")), "{}", r.text());
+    let r = tb.run(settings("digest").channel("channel", defaults::GENERAL).by(&tb.moderator())).await;
+    assert!(r.text().contains(&format!("<#{}>", defaults::GENERAL)), "{}", r.text());
+    tb.finish().await;
+}

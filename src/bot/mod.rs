@@ -10,6 +10,7 @@ pub mod components;
 pub mod drain;
 pub mod errors;
 pub mod moderator;
+pub mod options;
 pub mod reply;
 
 pub use crate::error::{Error as BotError, INTERNAL_MESSAGE};

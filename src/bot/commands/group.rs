@@ -1,13 +1,12 @@
 //! `/group ...`: moderators create and manage study groups.
 
 use crate::bot::{BotError, Context, actor, moderator, reply};
-use crate::error::UserError;
 use crate::render;
 use crate::service::groups::{GroupChanges, GroupInput, timezone_suggestions};
 use chrono::Weekday;
 use poise::CreateReply;
 use poise::serenity_prelude as serenity;
-use serenity::{AutocompleteChoice, CreateAutocompleteResponse, Permissions};
+use serenity::{AutocompleteChoice, CreateAutocompleteResponse};
 
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
 pub enum WeekdayChoice {
@@ -84,45 +83,6 @@ pub async fn autocomplete_timezone(_ctx: Context<'_>, partial: &str) -> CreateAu
     CreateAutocompleteResponse::new().set_choices(choices)
 }
 
-/// Checks that the bot can see and post in `channel` (when the server is cached). This is
-/// Discord's state, so the edge checks it before handing the settings to the service.
-async fn check_channel(ctx: Context<'_>, channel: serenity::ChannelId) -> Result<(), BotError> {
-    let Some(guild_id) = ctx.guild_id() else {
-        return Ok(());
-    };
-    let bot_id = ctx.framework().bot_id();
-    let member = match guild_id.member(ctx, bot_id).await {
-        Ok(m) => m,
-        Err(e) => {
-            tracing::warn!("cannot fetch the bot's member to check channel permissions: {e}");
-            return Ok(());
-        }
-    };
-    let missing = {
-        let Some(g) = ctx.guild() else {
-            return Ok(());
-        };
-        let Some(ch) = g.channels.get(&channel) else {
-            return Err(UserError::ChannelNotVisible(channel.get()).into());
-        };
-        if !matches!(ch.kind, serenity::ChannelType::Text | serenity::ChannelType::News) {
-            return Err(UserError::NotTextChannel(channel.get()).into());
-        }
-        let perms = g.user_permissions_in(ch, &member);
-        let needed = [
-            (Permissions::VIEW_CHANNEL, "View Channel"),
-            (Permissions::SEND_MESSAGES, "Send Messages"),
-            (Permissions::EMBED_LINKS, "Embed Links"),
-        ];
-        needed.iter().filter(|(p, _)| !perms.contains(*p)).map(|(_, n)| *n).collect::<Vec<_>>()
-    };
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(UserError::ChannelPermissions { channel: channel.get(), missing }.into())
-    }
-}
-
 /// Create a study group that follows a path and gets a weekly post.
 #[poise::command(slash_command, guild_only, check = "moderator::check")]
 #[allow(clippy::too_many_arguments)]
@@ -153,7 +113,7 @@ pub async fn create(
     first_week: Option<u32>,
 ) -> Result<(), BotError> {
     let who = actor::of_command(ctx).await?;
-    check_channel(ctx, channel.id).await?;
+    crate::bot::options::postable_channel(ctx, &channel).await?;
     let input = GroupInput {
         name,
         channel_id: channel.id.get(),
@@ -201,7 +161,7 @@ pub async fn edit(
 ) -> Result<(), BotError> {
     let who = actor::of_command(ctx).await?;
     if let Some(c) = &channel {
-        check_channel(ctx, c.id).await?;
+        crate::bot::options::postable_channel(ctx, c).await?;
     }
     let changes = GroupChanges {
         name,

@@ -38,6 +38,9 @@ pub async fn moderator_role(
     ctx: Context<'_>,
     #[description = "The moderators' role (leave out to allow only Manage Server)"] role: Option<serenity::Role>,
 ) -> Result<(), BotError> {
+    if let Some(r) = &role {
+        crate::bot::options::server_role(ctx, r).await?;
+    }
     change(ctx, Change::ModeratorRole(role.map(|r| r.id.get()))).await
 }
 
@@ -68,6 +71,7 @@ pub async fn digest(
     #[autocomplete = "autocomplete_timezone"]
     timezone: Option<String>,
 ) -> Result<(), BotError> {
+    crate::bot::options::postable_channel(ctx, &channel).await?;
     change(
         ctx,
         Change::Digest {
