@@ -94,7 +94,10 @@ pub enum UserError {
     NothingMatches(String),
 
     // ----- finding a group -----
-    #[error("This server has no study groups yet. A moderator can create one with `/group create`.")]
+    #[error(
+        "This server has no study groups yet. A moderator can create one with `/group create`. Meanwhile \
+         `/week path:` shows any week of a path and `/syllabus` a whole path."
+    )]
     NoGroups,
     #[error("There is no group called \"{typed}\" in this server. {}", group_hint(suggestions, all))]
     UnknownGroup { typed: String, suggestions: Vec<String>, all: Vec<String> },
@@ -226,6 +229,11 @@ pub enum UserError {
     UnknownPhase { path: String, phases: u32, phase: u32 },
     #[error("That question does not exist for this week.")]
     UnknownQuestion,
+    #[error(
+        "That is a reflective prompt: it is there to think about (or discuss in the week's thread), not to be \
+         rated. Rate the other questions of the week."
+    )]
+    ReflectiveNotRated,
 
     // ----- reports -----
     #[error("{}", capitalize(&.0.to_string()))]

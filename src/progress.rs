@@ -35,9 +35,14 @@ fn counts(c: &Checkin) -> bool {
 /// The held weeks without any check-in, except the latest (still in progress), the last
 /// `limit` of them in order: what a member could catch up on.
 pub fn to_catch_up(held: &[u32], checkins: &[Checkin], limit: usize) -> Vec<u32> {
-    let finished = held.split_last().map_or(&[][..], |(_, rest)| rest);
-    let missed: Vec<u32> = finished.iter().copied().filter(|w| !checkins.iter().any(|c| c.week == *w)).collect();
+    let missed = missed_finished(held, checkins);
     missed[missed.len().saturating_sub(limit)..].to_vec()
+}
+
+/// Every finished held week without a check-in, in order (what [`to_catch_up`] cuts).
+pub fn missed_finished(held: &[u32], checkins: &[Checkin]) -> Vec<u32> {
+    let finished = held.split_last().map_or(&[][..], |(_, rest)| rest);
+    finished.iter().copied().filter(|w| !checkins.iter().any(|c| c.week == *w)).collect()
 }
 
 /// Computes progress. `held` lists the curriculum weeks held so far, in order (skipped and

@@ -380,7 +380,7 @@ async fn progress_and_streaks_match_hand_computed_values() {
     // 5 weeks held (the skipped session is not a week); weeks 1-3 done in a row (the
     // skipped session between 2 and 3 does not break it), week 4 "skipped", week 5 partial.
     assert_eq!(field(e, "Weeks checked in"), "5 of 5 held");
-    assert_eq!(field(e, "Current streak"), "1 weeks");
+    assert_eq!(field(e, "Current streak"), "1 week");
     assert_eq!(field(e, "Best streak"), "3 weeks");
     assert_eq!(field(e, "Hours"), "10.5");
     assert_eq!(field(e, "Average confidence"), "3.6/5");
@@ -456,7 +456,9 @@ async fn one_server_cannot_reach_another_servers_groups() {
     let carol = Invoker::new(CAROL, "carol").in_guild(G2, G2_CHANNEL).permissions(perms::ALL);
     // By name or by id, the other server's group does not exist here.
     let r = tb.run(checkin(0, 1.0, 3).string("group", &g.to_string()).by(&carol)).await;
-    assert!(r.content.contains("no study groups"), "{}", r.content);
+    assert!(r.content.contains("no study groups") && r.content.contains("`/week path:`"), "{}", r.content);
+    let r = tb.run(Slash::new("week").by(&carol)).await;
+    assert!(r.content.contains("`/week path:`") && r.content.contains("`/syllabus`"), "{}", r.content);
     let r = tb.run(Slash::new("group").sub("delete").string("group", &g.to_string()).by(&carol)).await;
     assert!(r.content.contains("no study groups"), "{}", r.content);
     let r = tb.run(Slash::new("progress").user("member", defaults::BOB).by(&carol)).await;
@@ -560,6 +562,9 @@ async fn the_calendar_file_parses_back_with_the_right_instants_across_a_dst_chan
     assert!(r.ephemeral && r.content.contains("36 upcoming sessions"), "{}", r.content);
     let file = r.files.iter().find(|f| f.filename.as_deref() == Some("berlin-evenings.ics")).expect("an .ics file");
     let text = String::from_utf8(file.bytes.clone()).unwrap();
+    // RFC 5545 3.1: lines of at most 75 octets, the space of a continuation included.
+    let long: Vec<&str> = text.split("\r\n").filter(|l| l.len() > 75).collect();
+    assert!(long.is_empty(), "lines over 75 octets: {long:?}");
     let cal: icalendar::Calendar = text.parse().unwrap_or_else(|e| panic!("not iCalendar ({e}):\n{text}"));
     let events: Vec<&icalendar::Event> = cal.components.iter().filter_map(|c| c.as_event()).collect();
     assert_eq!(events.len(), 36, "every week of the path, the skipped session left out");

@@ -11,16 +11,23 @@ use icalendar::{Calendar, Component, Event, EventLike};
 /// How long each event lasts in the calendar (a study session).
 pub const SESSION_MINUTES: i64 = 60;
 
-/// The file's name: the group's name, made safe for a file system.
+/// The file's name: the group's name, made safe for a file system. Letters and digits of any
+/// script stay (lower-cased); runs of anything else become one `-`.
 pub fn file_name(view: &GroupView) -> String {
-    let safe: String = view
-        .group
-        .name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c.to_ascii_lowercase() } else { '-' })
-        .collect();
+    file_name_of(&view.group.name, view.group.id)
+}
+
+fn file_name_of(name: &str, id: i64) -> String {
+    let mut safe = String::new();
+    for c in name.chars() {
+        if c.is_alphanumeric() {
+            safe.extend(c.to_lowercase());
+        } else if !safe.ends_with('-') {
+            safe.push('-');
+        }
+    }
     let safe = safe.trim_matches('-');
-    if safe.is_empty() { format!("group-{}.ics", view.group.id) } else { format!("{safe}.ics") }
+    if safe.is_empty() { format!("group-{id}.ics") } else { format!("{safe}.ics") }
 }
 
 /// The calendar of `sessions` (from [`crate::calendar::upcoming`]) stamped `now`.
@@ -48,5 +55,63 @@ pub fn ics(view: &GroupView, path_name: &str, sessions: &[Upcoming], now: DateTi
             .done();
         cal.push(event);
     }
-    cal.done().to_string()
+    fold(&cal.done().to_string())
+}
+
+/// Lines folded as RFC 5545 section 3.1 says: at most 75 octets per line, the CRLF, a space
+/// and the rest, never inside a UTF-8 character (the `icalendar` crate's own folding lets a
+/// continuation line reach 76 octets, its space included).
+pub fn fold(ics: &str) -> String {
+    let unfolded = ics.replace("\r\n ", "").replace("\r\n\t", "");
+    let mut out = String::with_capacity(unfolded.len() + unfolded.len() / 70 * 3);
+    for line in unfolded.split("\r\n").filter(|l| !l.is_empty()) {
+        let mut room = 75;
+        let mut used = 0;
+        for c in line.chars() {
+            if used + c.len_utf8() > room {
+                out.push_str("\r\n ");
+                // The leading space counts towards the 75.
+                room = 74;
+                used = 0;
+            }
+            out.push(c);
+            used += c.len_utf8();
+        }
+        out.push_str("\r\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_keep_letters_of_any_script() {
+        assert_eq!(file_name_of("Berlin Evenings", 1), "berlin-evenings.ics");
+        assert_eq!(file_name_of("Grüße / Éxito!", 1), "grüße-éxito.ics");
+        assert_eq!(file_name_of("東京 勉強会", 1), "東京-勉強会.ics");
+        assert_eq!(file_name_of("???", 7), "group-7.ics");
+    }
+
+    /// Every physical line is at most 75 octets, and unfolding gives the line back, for
+    /// every length around the limits, in ASCII and in two-byte characters; a continuation
+    /// whose rest is exactly 75 characters is split again.
+    #[test]
+    fn folded_lines_are_at_most_75_octets() {
+        for unit in ["x", "é"] {
+            for n in 1..400 {
+                let line = format!("DESCRIPTION:{}", unit.repeat(n));
+                let folded = fold(&format!("BEGIN:VCALENDAR\r\n{line}\r\nEND:VCALENDAR\r\n"));
+                for physical in folded.split("\r\n") {
+                    assert!(physical.len() <= 75, "{} octets: {physical:?}", physical.len());
+                }
+                assert!(folded.replace("\r\n ", "").contains(&format!("\r\n{line}\r\n")));
+            }
+        }
+        // 75 octets first, then a space and 74, then a space and the last one.
+        let folded = fold(&format!("{}\r\n", "a".repeat(75 + 74 + 1)));
+        let lines: Vec<&str> = folded.trim_end().split("\r\n").collect();
+        assert_eq!(lines.iter().map(|l| l.len()).collect::<Vec<_>>(), [75, 75, 2]);
+    }
 }

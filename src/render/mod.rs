@@ -25,6 +25,18 @@ use serenity::all::{
 /// markdown: every ASCII punctuation character is escaped, so Discord shows it exactly as
 /// written (no formatting, code blocks, masked links or mentions) and copying it gives the
 /// original back.
+/// `n` with its noun in the right number: "1 week", "3 weeks", "0 weeks".
+pub fn count(n: impl Into<u64>, singular: &str, plural: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { singular } else { plural })
+}
+
+/// Hours to one decimal, never "-0.0" (a sum of floats can land just below zero).
+pub fn hours(h: f64) -> String {
+    let h = if h.abs() < 0.05 { 0.0 } else { h };
+    format!("{h:.1}")
+}
+
 pub fn escape_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 4);
     for c in text.chars() {
@@ -368,4 +380,20 @@ pub fn reminder(group: &str, next_week: u32, title: &str, at_unix: i64, current_
 /// The reminder as a channel message.
 pub fn reminder_message(text: String) -> CreateMessage {
     CreateMessage::new().content(text).allowed_mentions(no_pings())
+}
+
+#[cfg(test)]
+mod number_tests {
+    use super::*;
+
+    #[test]
+    fn counts_take_the_right_number_and_hours_are_never_minus_zero() {
+        assert_eq!(count(1u32, "week", "weeks"), "1 week");
+        assert_eq!(count(0u32, "week", "weeks"), "0 weeks");
+        assert_eq!(count(3u32, "week", "weeks"), "3 weeks");
+        assert_eq!(hours(-0.0), "0.0");
+        assert_eq!(hours(-1e-9), "0.0");
+        assert_eq!(hours(2.26), "2.3");
+        assert_eq!(hours(12.0), "12.0");
+    }
 }

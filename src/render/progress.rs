@@ -25,9 +25,9 @@ pub fn embeds(who: &str, groups: &[GroupProgress]) -> Vec<CreateEmbed> {
                 .title(format!("{who}: {}", g.group_name))
                 .colour(COLOUR)
                 .field("Weeks checked in", format!("{} of {} held", p.weeks_checked_in, p.weeks_held), true)
-                .field("Current streak", format!("{} weeks", p.current_streak), true)
-                .field("Best streak", format!("{} weeks", p.best_streak), true)
-                .field("Hours", format!("{:.1}", p.hours), true)
+                .field("Current streak", super::count(p.current_streak, "week", "weeks"), true)
+                .field("Best streak", super::count(p.best_streak, "week", "weeks"), true)
+                .field("Hours", super::hours(p.hours), true)
                 .field(
                     "Average confidence",
                     p.average_confidence.map(|c| format!("{c:.1}/5")).unwrap_or_else(|| "n/a".into()),
@@ -54,7 +54,12 @@ pub fn embeds(who: &str, groups: &[GroupProgress]) -> Vec<CreateEmbed> {
                 })
                 .collect();
             if !catch_up.is_empty() {
-                let value: String = catch_up.join("\n").chars().take(crate::limits::FIELD_VALUE).collect();
+                let mut text = catch_up.join("\n");
+                if g.catch_up_more > 0 {
+                    let more = super::count(g.catch_up_more as u64, "earlier week", "earlier weeks");
+                    text.push_str(&format!("\n…and {more} without a check-in (`/week number:` shows any week)."));
+                }
+                let value: String = text.chars().take(crate::limits::FIELD_VALUE).collect();
                 e = e.field("Catch up (weeks without a check-in)", value, false);
             }
             e

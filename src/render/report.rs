@@ -29,13 +29,13 @@ fn in_code(name: &str) -> String {
 pub fn summary_embed(r: &Report) -> CreateEmbed {
     let s = &r.summary;
     let description = format!(
-        "Weeks {}-{} of {} · {} members · check-in rate {} · {:.1} h in total · average confidence {}",
+        "Weeks {}-{} of {} · {} · check-in rate {} · {} h in total · average confidence {}",
         r.from_week,
         r.to_week,
         r.total_weeks,
-        s.members,
+        super::count(s.members as u64, "member", "members"),
         pct(s.checkin_rate),
-        s.total_hours,
+        super::hours(s.total_hours),
         conf(s.average_confidence)
     );
     let mut table = vec![report::WEEK_HEADER.to_string()];
@@ -105,9 +105,10 @@ pub fn members_embed(r: &Report) -> CreateEmbed {
         .map(|a| {
             let last = a
                 .last_checkin_week
-                .map(|w| format!("last check-in week {w}"))
+                .map(|w| format!("last check-in: week {w}"))
                 .unwrap_or_else(|| "never checked in".into());
-            format!("- {}: missed {} weeks in a row ({last})", plain(&a.display_name), a.missed_weeks)
+            let missed = super::count(a.missed_weeks, "week", "weeks");
+            format!("- {}: missed {missed} in a row ({last})", plain(&a.display_name))
         })
         .collect();
     if at_risk.is_empty() {

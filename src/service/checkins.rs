@@ -352,9 +352,12 @@ impl CheckinService {
         let now = self.core.now();
         let week = target_week(&view, Some(week), now)?;
         // Reflective prompts are never rated (a forged button cannot rate one either).
-        let rated = self.core.path_of(&view)?.week(week).is_some_and(|w| w.is_rated(usize::from(question)));
-        if !rated {
+        let path = self.core.path_of(&view)?;
+        let Some(w) = path.week(week).filter(|w| usize::from(question) < w.questions.len()) else {
             return Err(UserError::UnknownQuestion.into());
+        };
+        if !w.is_rated(usize::from(question)) {
+            return Err(UserError::ReflectiveNotRated.into());
         }
         let a = author(actor, group_id);
         self.as_member("rating", &a, week, || db::members::set_rating(&self.core.db, a, week, question, rating, now))

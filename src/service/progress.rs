@@ -17,6 +17,8 @@ pub struct GroupProgress {
     /// Finished weeks since the member joined without a check-in, latest last (at most
     /// [`CATCH_UP`]), with where to read them.
     pub catch_up: Vec<CatchUp>,
+    /// Earlier weeks to catch up on beyond those in `catch_up`.
+    pub catch_up_more: usize,
 }
 
 /// At most this many weeks are offered to catch up on.
@@ -120,6 +122,7 @@ impl ProgressService {
         let title = |w: u32| path.week(w).map(|x| x.title.clone()).unwrap_or_default();
         let weakest = p.weakest.iter().map(|(w, avg)| (*w, title(*w), *avg)).collect();
         let to_catch_up = progress::to_catch_up(&held, &checkins, CATCH_UP);
+        let catch_up_more = progress::missed_finished(&held, &checkins).len().saturating_sub(to_catch_up.len());
         let catch_up = if to_catch_up.is_empty() {
             Vec::new()
         } else {
@@ -139,6 +142,9 @@ impl ProgressService {
                 })
                 .collect()
         };
-        Ok((GroupProgress { group_name: view.group.name.clone(), progress: p, weakest, catch_up }, checkins))
+        Ok((
+            GroupProgress { group_name: view.group.name.clone(), progress: p, weakest, catch_up, catch_up_more },
+            checkins,
+        ))
     }
 }
