@@ -725,7 +725,17 @@ async fn an_away_week_keeps_the_streak_and_the_member_off_at_risk() {
     tb.run(Slash::new("join").by(&tb.moderator())).await;
     let r =
         tb.run(Slash::new("away").sub("set").string("from", "2026-12-07").string("to", "2026-12-20").by(&bob)).await;
-    assert!(r.text().contains("weeks 2, 3"), "{}", r.text());
+    assert!(r.text().contains("weeks 2, 3") && !r.text().contains("made you a member"), "{}", r.text());
+    // Someone who never joined is joined by it, and told so.
+    let dave = Invoker::new(7777, "dave").in_guild(defaults::GUILD, defaults::GENERAL);
+    let r =
+        tb.run(Slash::new("away").sub("set").string("from", "2026-12-07").string("to", "2026-12-13").by(&dave)).await;
+    assert!(r.text().contains("made you a member") && r.text().contains("from week 1"), "{}", r.text());
+    // /my-data names every field of an away period.
+    let r = tb.run(Slash::new("my-data").by(&bob)).await;
+    let data: Value = serde_json::from_slice(&r.files[0].bytes).unwrap();
+    assert_eq!(data["format_version"], 2);
+    assert_eq!(data["away"][0], serde_json::json!({"group": "Evenings", "from": "2026-12-07", "to": "2026-12-20"}));
     // Refusals name the problem.
     let r =
         tb.run(Slash::new("away").sub("set").string("from", "2026-12-20").string("to", "2026-12-07").by(&bob)).await;

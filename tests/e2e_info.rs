@@ -77,6 +77,10 @@ async fn informational_commands_answer_quickly_and_ephemerally() {
     let menu = &search.message["components"][0]["components"][0];
     assert_eq!(menu["custom_id"], "sb:so");
     let value = menu["options"][0]["value"].as_str().unwrap().to_string();
+    // Each entry names the hit, with where it lives below.
+    let label = menu["options"][0]["label"].as_str().unwrap().to_lowercase();
+    assert!(label.starts_with("1. ") && (label.contains("raft") || label.contains("consensus")), "{label}");
+    assert!(!menu["options"][0]["description"].as_str().unwrap_or("").is_empty(), "{menu}");
     let opened = tb.fake.select(&tb.member(), &search.message, "sb:so", &[&value]).await.wait_reply(T).await;
     assert!(opened.ephemeral && !opened.embeds.is_empty(), "{:?}", opened.content);
     let text = opened.text().to_lowercase();

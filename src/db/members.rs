@@ -327,6 +327,9 @@ pub async fn joined_week(db: &Db, guild_id: u64, group_id: i64, user_id: u64) ->
 /// Everything stored about one member in one guild (`/my-data`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MemberData {
+    /// The shape of this export: 2 since away periods, skill ratings and calendar changes
+    /// have named fields.
+    pub format_version: u32,
     pub guild_id: String,
     pub user_id: String,
     /// `None` when nothing is stored about the member.
@@ -338,12 +341,28 @@ pub struct MemberData {
     pub groups_created: Vec<String>,
     /// Reminders the bot sent them as a direct message.
     pub reminder_dms: u64,
-    /// Away periods (`/away`): group, first and last day.
-    pub away: Vec<(String, String, String)>,
-    /// Skills checklist ratings: group, skill (from 1), rating.
-    pub skill_ratings: Vec<(String, i64, i64)>,
+    /// Away periods (`/away`).
+    pub away: Vec<AwayPeriod>,
+    /// Skills checklist ratings.
+    pub skill_ratings: Vec<SkillRating>,
     /// Calendar changes they made as a moderator (the calendar log names them).
     pub calendar_changes: Vec<CalendarChangeMade>,
+}
+
+/// An away period in `/my-data`: the group, its first and last day.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AwayPeriod {
+    pub group: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// A skills checklist rating in `/my-data`: the skill numbered from 1, rated 1 to 5.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SkillRating {
+    pub group: String,
+    pub skill: i64,
+    pub rating: i64,
 }
 
 /// One calendar change a member made (`/group skip`, `pause`, `repeat`...), as logged.
@@ -487,7 +506,10 @@ pub async fn export(db: &Db, guild_id: u64, user_id: u64) -> Result<MemberData> 
         .bind(guild)
         .bind(user)
         .fetch_all(&mut *tx)
-        .await?;
+        .await?
+        .into_iter()
+        .map(|(group, from, to)| AwayPeriod { group, from, to })
+        .collect();
         let skill_ratings = sqlx::query_as::<_, (String, i64, i64)>(
             "SELECT g.name, s.skill, s.rating FROM skill_ratings s
              JOIN study_groups g ON g.id = s.group_id AND g.guild_id = s.guild_id
@@ -498,7 +520,7 @@ pub async fn export(db: &Db, guild_id: u64, user_id: u64) -> Result<MemberData> 
         .fetch_all(&mut *tx)
         .await?
         .into_iter()
-        .map(|(group, skill, rating)| (group, skill + 1, rating))
+        .map(|(group, skill, rating)| SkillRating { group, skill: skill + 1, rating })
         .collect();
         let calendar_changes = sqlx::query_as::<_, (String, DateTime<Utc>, String, String, Option<String>, Option<i64>)>(
             "SELECT g.name, l.at, l.action, l.on_date, l.until_date, l.week FROM calendar_log l
@@ -521,6 +543,7 @@ pub async fn export(db: &Db, guild_id: u64, user_id: u64) -> Result<MemberData> 
         .collect();
         tx.commit().await?;
         Ok::<_, Error>(MemberData {
+            format_version: 2,
             away,
             skill_ratings,
             calendar_changes,

@@ -159,8 +159,10 @@ pub fn search_open_menu(c: &Curriculum, hits: &[Hit]) -> Option<serenity::all::C
         .filter(|(_, _, o)| seen.insert(o.clone()))
         .take(limits::CHOICES)
         .map(|(i, h, o)| {
-            let label: String = format!("{}. {}", i + 1, h.context).chars().take(100).collect();
-            CreateSelectMenuOption::new(label, o.encode())
+            // What matched (a track's, a week's name), and where it lives below it.
+            let label: String = format!("{}. {}", i + 1, h.label).chars().take(100).collect();
+            let context: String = h.context.chars().take(100).collect();
+            CreateSelectMenuOption::new(label, o.encode()).description(context)
         })
         .collect();
     (!options.is_empty()).then(|| {

@@ -208,12 +208,26 @@ pub fn my_data(data: &crate::db::members::MemberData) -> Result<(String, Vec<u8>
 }
 
 /// `/away set` done.
-pub fn away_set(v: &GroupView, from: chrono::NaiveDate, to: chrono::NaiveDate, weeks: &[u32]) -> String {
+/// `joined`: the week the member's membership counts from, when setting this joined them.
+pub fn away_set(
+    v: &GroupView,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    weeks: &[u32],
+    joined: Option<u32>,
+) -> String {
     let list: Vec<String> = weeks.iter().map(u32::to_string).collect();
+    let name = super::escape_markdown(&v.group.name);
+    let joined = match joined {
+        Some(w) => format!(
+            " You were not in **{name}** yet: this made you a member, with your progress counted from week {w} \
+             (`/progress`)."
+        ),
+        None => String::new(),
+    };
     format!(
-        "Away from **{}** from {from} to {to}: week{} {}. They keep your streak, do not count as missed, and \
-         you get no reminder DM for them. Check in anyway if you do study. `/away cancel` undoes it.",
-        super::escape_markdown(&v.group.name),
+        "Away from **{name}** from {from} to {to}: week{} {}. They keep your streak, do not count as missed, and \
+         you get no reminder DM for them. Check in anyway if you do study. `/away cancel` undoes it.{joined}",
         if weeks.len() == 1 { "" } else { "s" },
         list.join(", ")
     )

@@ -480,14 +480,15 @@ impl CheckinService {
     }
 
     /// `/away set`: the member will be away from `from` to `to` (local dates, both
-    /// included). Joins the group if needed. Returns the weeks it covers.
+    /// included). Joins the group if needed. Returns the weeks it covers and, when this joined
+    /// the member, the week their membership counts from.
     pub async fn set_away(
         &self,
         actor: &Actor,
         group: Option<&str>,
         from: &str,
         to: &str,
-    ) -> Result<(GroupView, NaiveDate, NaiveDate, Vec<u32>)> {
+    ) -> Result<(GroupView, NaiveDate, NaiveDate, Vec<u32>, Option<u32>)> {
         let parse = |s: &str| crate::weeks::parse_date(s.trim()).ok_or_else(|| UserError::NotADate(s.to_string()));
         let (from, to) = (parse(from)?, parse(to)?);
         if to < from {
@@ -505,7 +506,11 @@ impl CheckinService {
         if weeks.is_empty() {
             return Err(UserError::AwayCoversNothing { group: view.group.name.clone(), from, to }.into());
         }
-        self.join_view(actor, &view).await?;
+        // Someone not in the group yet is joined (said in the reply: from which week).
+        let member_before =
+            db::members::joined_week(&self.core.db, actor.guild_id, view.group.id, actor.user_id).await?.is_some();
+        let joined = self.join_view(actor, &view).await?;
+        let joined_now = (!member_before).then_some(joined);
         let a = Author {
             guild_id: actor.guild_id,
             group_id: view.group.id,
@@ -515,7 +520,7 @@ impl CheckinService {
         if !db::members::set_away(&self.core.db, a, from, to, self.core.now()).await? {
             return Err(UserError::GroupGone.into());
         }
-        Ok((view, from, to, weeks))
+        Ok((view, from, to, weeks, joined_now))
     }
 
     /// `/away cancel`: the member's away period in the group is removed.

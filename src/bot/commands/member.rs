@@ -216,8 +216,9 @@ pub async fn away_set(
     group: Option<String>,
 ) -> Result<(), BotError> {
     let who = actor::of_command(ctx).await?;
-    let (view, from, to, weeks) = ctx.data().services.checkins.set_away(&who, group.as_deref(), &from, &to).await?;
-    reply::text(ctx, render::checkins::away_set(&view, from, to, &weeks)).await
+    let (view, from, to, weeks, joined) =
+        ctx.data().services.checkins.set_away(&who, group.as_deref(), &from, &to).await?;
+    reply::text(ctx, render::checkins::away_set(&view, from, to, &weeks, joined)).await
 }
 
 /// Cancel your away period: those weeks count as usual again.
