@@ -126,7 +126,7 @@ fn assert_week_post(tb: &TestBot, m: &Value, group: i64, name: &str, path: &str,
     let embed_title = m["embeds"][0]["title"].as_str().unwrap_or("");
     assert_eq!(embed_title, format!("Week {week} of {}: {title}", path_len(path)));
     let content = m["content"].as_str().unwrap_or("");
-    assert!(content.contains(&format!("for **{name}**: week {week} of")), "{content}");
+    assert!(content.contains(&format!("for **{name}**: week {week}.")), "{content}");
     let buttons: Vec<(String, String)> = m["components"][0]["components"]
         .as_array()
         .expect("buttons")

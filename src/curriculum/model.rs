@@ -211,6 +211,17 @@ impl Week {
         index < self.questions.len() && !self.reflective.contains(&(index as u32 + 1))
     }
 
+    /// The number a question is shown with (from 1): the rated questions first, in order,
+    /// then the reflective prompts, as the weekly post and `/assess` list them.
+    pub fn shown_number(&self, index: usize) -> usize {
+        let rated = self.rated_count();
+        if self.is_rated(index) {
+            (0..index).filter(|i| self.is_rated(*i)).count() + 1
+        } else {
+            rated + (0..index).filter(|i| !self.is_rated(*i)).count() + 1
+        }
+    }
+
     /// How many of the week's questions are rated.
     pub fn rated_count(&self) -> usize {
         (0..self.questions.len()).filter(|i| self.is_rated(*i)).count()

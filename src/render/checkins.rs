@@ -147,7 +147,7 @@ pub fn assessment(a: &Assessment) -> (CreateEmbed, Vec<CreateActionRow>) {
         .filter(|q| a.item.is_rated(*q))
         .take(limits::ACTION_ROWS)
         .map(|q| {
-            rating_row(&format!("Q{}", q + 1), a.rating_of(q), |rating| CustomId::Rate {
+            rating_row(&format!("Q{}", a.item.shown_number(q)), a.rating_of(q), |rating| CustomId::Rate {
                 group_id: a.group_id,
                 week: a.week,
                 question: q as u8,

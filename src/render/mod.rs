@@ -195,15 +195,16 @@ pub fn with_monthly_review(embed: CreateEmbed, path: &PathFile, week: &Week) -> 
 pub fn questions_embed(week: &Week) -> CreateEmbed {
     let number = week.number;
     let mut description = String::from("Rate yourself from 1 (not yet) to 5 (could teach it):");
+    // Numbered in the order shown: rated questions, then the prompts (`Week::shown_number`).
     for (i, q) in week.questions.iter().enumerate().filter(|(i, _)| week.is_rated(*i)) {
-        description.push_str(&format!("\n**{}.** {q}", i + 1));
+        description.push_str(&format!("\n**{}.** {q}", week.shown_number(i)));
     }
     let reflect: Vec<String> = week
         .questions
         .iter()
         .enumerate()
         .filter(|(i, _)| !week.is_rated(*i))
-        .map(|(i, q)| format!("\n**{}.** {q}", i + 1))
+        .map(|(i, q)| format!("\n**{}.** {q}", week.shown_number(i)))
         .collect();
     if !reflect.is_empty() {
         description.push_str("\n\nTo think about (no rating):");
@@ -241,7 +242,8 @@ pub fn week_buttons(group_id: i64, week: u32, skills: bool) -> CreateActionRow {
 /// and the Check in / Rate yourself buttons. Only the group's role can be pinged.
 pub fn week_post(c: &Curriculum, path: &PathFile, week: &Week, target: &PostTarget) -> CreateMessage {
     let who = target.group_name.as_deref().map(|g| format!(" for **{}**", escape_markdown(g))).unwrap_or_default();
-    let mut content = format!("This week's session{who}: week {} of *{}*.", week.number, path.path.name);
+    // The path's name is in the embed's header line; once is enough.
+    let mut content = format!("This week's session{who}: week {}.", week.number);
     if target.phase_intro
         && let Some(intro) = phase_intro(path, week)
     {
@@ -395,5 +397,38 @@ mod number_tests {
         assert_eq!(hours(-1e-9), "0.0");
         assert_eq!(hours(2.26), "2.3");
         assert_eq!(hours(12.0), "12.0");
+    }
+}
+
+#[cfg(test)]
+mod week_post_tests {
+    use super::*;
+
+    /// Questions are numbered in the order shown (rated, then reflective), and the path's
+    /// name appears once in a weekly post.
+    #[test]
+    fn a_weekly_post_numbers_its_questions_in_order_and_names_its_path_once() {
+        let c = Curriculum::embedded().unwrap();
+        for path in &c.paths {
+            for week in &path.weeks {
+                let target = PostTarget {
+                    group_id: 1,
+                    group_name: Some("G".into()),
+                    mention_role: None,
+                    missed_weeks: vec![],
+                    phase_intro: false,
+                    next_after_break: None,
+                };
+                let msg = serde_json::to_value(week_post(&c, path, week, &target)).unwrap();
+                let all = msg.to_string();
+                assert_eq!(all.matches(path.path.name.as_str()).count(), 1, "week {}: {all}", week.number);
+                let questions = msg["embeds"][1]["description"].as_str().unwrap();
+                let numbers: Vec<usize> = questions
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("**")?.split_once(".**").map(|(n, _)| n.parse().unwrap()))
+                    .collect();
+                assert_eq!(numbers, (1..=week.questions.len()).collect::<Vec<_>>(), "week {}", week.number);
+            }
+        }
     }
 }
