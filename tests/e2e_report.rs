@@ -232,6 +232,11 @@ async fn the_skills_checklist_is_offered_in_the_last_week_and_rated_like_assess(
     assert!(page.text().contains("Design systems that handle 1M+ QPS"), "{}", page.text());
     let page_ids = ids(&page.message);
     assert_eq!(page_ids.len(), 4 * 5 + 2, "four skills of five buttons, then paging: {page_ids:?}");
+    // Paging from the page just opened updates it in place, like /syllabus.
+    let two = tb.fake.click_button(&tb.member(), &page.message, &format!("sb:sk:{g}:1")).await.wait_reply(T).await;
+    assert_eq!(two.callback_type, 7, "paging from the first page opened a new message");
+    let page = tb.fake.click_button(&tb.member(), &two.message, &format!("sb:sk:{g}:0")).await.wait_reply(T).await;
+    assert_eq!(page.callback_type, 7);
     // Rate skill 2 as 4: saved and highlighted.
     let rated = tb.fake.click_button(&tb.member(), &page.message, &format!("sb:rs:{g}:1:4")).await.wait_reply(T).await;
     assert!(rated.content.contains("Saved: skill 2 rated 4/5"), "{}", rated.content);

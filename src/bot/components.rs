@@ -81,7 +81,10 @@ async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInterac
             let (embed, rows) = render::checkins::assessment(&a);
             CreateInteractionResponse::UpdateMessage(
                 crate::render::response()
-                    .content(format!("Saved: question {} rated {rating}/5.", question + 1))
+                    .content(format!(
+                        "Saved: question {} rated {rating}/5.",
+                        a.item.shown_number(usize::from(question))
+                    ))
                     .embed(embed)
                     .components(rows),
             )
