@@ -145,6 +145,11 @@ pub enum UserError {
     EveryoneRole,
 
     // ----- pausing and skipping -----
+    #[error(
+        "**{group}** has finished its path by {date}: its last session is over and the closing post goes out \
+         on {ends}, so there is nothing to skip then. Check the date (`/group next` shows what comes next)."
+    )]
+    SkipAfterPathEnd { group: String, date: NaiveDate, ends: NaiveDate },
     #[error("**{0}** is already paused.")]
     AlreadyPaused(String),
     #[error("**{0}** is not paused.")]

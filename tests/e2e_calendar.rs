@@ -181,6 +181,11 @@ async fn unskip_restores_the_week_and_a_holiday_range_posts_nothing() {
     tb.set_now("2027-01-12T09:00:00Z");
     let cmd = Slash::new("group").sub("skip").string("date", "2027-01-18").string("until", "2027-01-11");
     assert!(moderator(&tb, cmd).await.contains("before it starts"));
+    // A date years ahead, past the path's end, is refused with the reason, not stored.
+    let breaks = db_groups::calendar(&tb.db, g).await.unwrap().breaks.len();
+    let t = moderator(&tb, Slash::new("group").sub("skip").string("date", "2030-01-07")).await;
+    assert!(t.contains("finished its path by 2030-01-07") && t.contains("closing post goes out on"), "{t}");
+    assert_eq!(db_groups::calendar(&tb.db, g).await.unwrap().breaks.len(), breaks);
     tb.finish().await;
 }
 

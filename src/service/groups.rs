@@ -651,6 +651,17 @@ impl GroupService {
         if to - from > MAX_BREAK_SESSIONS {
             return Err(UserError::BreakTooLong { sessions: to - from, max: MAX_BREAK_SESSIONS }.into());
         }
+        // A date past the path's end (a typo like 2030) would skip nothing: say so.
+        if weeks::session(from, &view.calendar, view.total_weeks) == crate::model::Session::Finished {
+            let end = (0..from)
+                .find(|k| weeks::session(*k, &view.calendar, view.total_weeks) == crate::model::Session::Finished);
+            return Err(UserError::SkipAfterPathEnd {
+                group: view.group.name.clone(),
+                date: schedule.date(from),
+                ends: schedule.date(end.unwrap_or(from)),
+            }
+            .into());
+        }
         if !db::groups::add_break(&self.core.db, actor.guild_id, view.group.id, BreakKind::Skip, from, to, now).await? {
             self.changed(actor.guild_id);
             return Err(if to == from + 1 {
