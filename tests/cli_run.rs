@@ -279,18 +279,7 @@ async fn shutdown_within_ten_seconds(stall: bool) {
     fake.require_allowed_mentions();
     let dir = tempfile::tempdir().unwrap();
     let log_path = dir.path().join("bot.log");
-    let log = std::fs::File::create(&log_path).unwrap();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_studybot"))
-        .env_remove("STUDYBOT_CONFIG")
-        .env("DISCORD_TOKEN", fake.token())
-        .env("DISCORD_API_URL", fake.base_url())
-        .env("STUDYBOT_DATABASE", dir.path().join("bot.db"))
-        .env("STUDYBOT_DEV_GUILD", defaults::GUILD.to_string())
-        .stdout(Stdio::from(log.try_clone().unwrap()))
-        .stderr(Stdio::from(log))
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let mut child = support::spawn_studybot(&fake, dir.path().join("bot.db").as_os_str(), &log_path, &[]);
     fake.wait_ready(T).await;
     fake.wait_commands_registered(T).await;
     match stall {

@@ -200,21 +200,13 @@ async fn a_full_disk_never_confirms_an_unstored_check_in_and_recovers_without_re
 
 /// `studybot run` on `database` (a file or a URL), serving `/readyz` on `metrics`.
 fn spawn_bot(fake: &FakeDiscord, database: &str, log: &Path, metrics: SocketAddr) -> Child {
-    let file = std::fs::File::create(log).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_studybot"))
-        .arg("run")
-        .env_remove("STUDYBOT_CONFIG")
-        .env("DISCORD_TOKEN", fake.token())
-        .env("DISCORD_API_URL", fake.base_url())
-        .env("STUDYBOT_DATABASE", database)
-        .env("STUDYBOT_DEV_GUILD", defaults::GUILD.to_string())
-        .env("STUDYBOT_LOG", "info")
-        .env("STUDYBOT_METRICS_ADDR", metrics.to_string())
-        .stdout(Stdio::from(file.try_clone().unwrap()))
-        .stderr(Stdio::from(file))
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap()
+    let metrics = metrics.to_string();
+    support::spawn_studybot(
+        fake,
+        database.as_ref(),
+        log,
+        &[("STUDYBOT_LOG", "info"), ("STUDYBOT_METRICS_ADDR", &metrics)],
+    )
 }
 
 /// Starts the bot on `database`, creates a group meeting today and checks `MEMBERS` in once.
@@ -348,20 +340,7 @@ async fn secrets_are_absent_from_every_log_line() {
     assert!(!printed.contains(PASSWORD) && printed.contains("password=***"), "{printed}");
 
     let log = dir.path().join("bot.log");
-    let file = std::fs::File::create(&log).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_studybot"))
-        .arg("run")
-        .env_remove("STUDYBOT_CONFIG")
-        .env("DISCORD_TOKEN", fake.token())
-        .env("DISCORD_API_URL", fake.base_url())
-        .env("STUDYBOT_DATABASE", &url)
-        .env("STUDYBOT_DEV_GUILD", defaults::GUILD.to_string())
-        .env("STUDYBOT_LOG", "debug")
-        .stdout(Stdio::from(file.try_clone().unwrap()))
-        .stderr(Stdio::from(file))
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let mut child = support::spawn_studybot(&fake, url.as_ref(), &log, &[("STUDYBOT_LOG", "debug")]);
     fake.wait_ready(T).await;
     fake.wait_commands_registered(T).await;
     // Every attempt of the first callback is dropped (the forwarder tries 4 times).

@@ -63,3 +63,29 @@ pub fn week_key(m: &serde_json::Value) -> Option<(i64, u32)> {
 pub fn week_posts(tb: &harness::TestBot, channel: u64) -> Vec<(i64, u32)> {
     tb.fake.channel_posts(channel).iter().filter_map(week_key).collect()
 }
+
+/// `studybot run` as a process against `fake`, on `database` (a file or a URL), its output
+/// in the file `log` (a pipe nobody reads would fill up and block it), with `env` added
+/// (e.g. `STUDYBOT_METRICS_ADDR`, `STUDYBOT_LOG`).
+pub fn spawn_studybot(
+    fake: &fake_discord::FakeDiscord,
+    database: &std::ffi::OsStr,
+    log: &std::path::Path,
+    env: &[(&str, &str)],
+) -> tokio::process::Child {
+    let file = std::fs::File::create(log).expect("log file");
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_studybot"));
+    cmd.arg("run")
+        .env_remove("STUDYBOT_CONFIG")
+        .env("DISCORD_TOKEN", fake.token())
+        .env("DISCORD_API_URL", fake.base_url())
+        .env("STUDYBOT_DATABASE", database)
+        .env("STUDYBOT_DEV_GUILD", fake_discord::defaults::GUILD.to_string())
+        .stdout(std::process::Stdio::from(file.try_clone().expect("log file")))
+        .stderr(std::process::Stdio::from(file))
+        .kill_on_drop(true);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("studybot starts")
+}
