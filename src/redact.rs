@@ -31,6 +31,23 @@ pub fn register(secret: &str) {
     }
 }
 
+/// Registers the secrets of a database URL (its password, and every secret query
+/// parameter's value), so no output shows them whatever prints them.
+pub fn register_url_secrets(url: &str) {
+    let Some((_, rest)) = url.split_once("://") else { return };
+    let (before_query, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if let Some(at) = before_query.rfind('@')
+        && let Some((_, password)) = before_query[..at].split_once(':')
+    {
+        register(password);
+    }
+    for (k, v) in query.split('&').filter_map(|p| p.split_once('=')) {
+        if secret_param(k) {
+            register(v);
+        }
+    }
+}
+
 /// Whether a URL query parameter holds a secret.
 fn secret_param(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
@@ -74,69 +91,58 @@ fn url_end(c: char) -> bool {
     c.is_whitespace() || matches!(c, '"' | '\'' | ')' | '>' | '<' | '`' | ',')
 }
 
+/// Every occurrence of `marker` in `text` rewritten by `f`, which gets the text from the
+/// marker on and returns what to write instead and how much of it that replaces (at least
+/// the marker).
+fn rewrite<'a>(text: Cow<'a, str>, marker: &str, f: impl Fn(&str) -> (String, usize)) -> Cow<'a, str> {
+    if !text.contains(marker) {
+        return text;
+    }
+    let mut s = String::with_capacity(text.len());
+    let mut rest: &str = &text;
+    while let Some(i) = rest.find(marker) {
+        s.push_str(&rest[..i]);
+        let (with, used) = f(&rest[i..]);
+        s.push_str(&with);
+        rest = &rest[i + used.max(marker.len())..];
+    }
+    s.push_str(rest);
+    Cow::Owned(s)
+}
+
 /// `text` with tokens and secrets hidden (see the module doc).
 pub fn scrub(text: &str) -> Cow<'_, str> {
     let mut out = Cow::Borrowed(text);
     // Tokens after /interactions/ID/ and /webhooks/ID/.
     for marker in ["/interactions/", "/webhooks/"] {
-        if !out.contains(marker) {
-            continue;
-        }
-        let mut s = String::with_capacity(out.len());
-        let mut rest: &str = &out;
-        while let Some(i) = rest.find(marker) {
-            let after = &rest[i + marker.len()..];
+        out = rewrite(out, marker, |at| {
+            let after = &at[marker.len()..];
             let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-            s.push_str(&rest[..i + marker.len() + digits]);
-            let tail = &after[digits..];
-            match tail.strip_prefix('/') {
+            let kept = &at[..marker.len() + digits];
+            match after[digits..].strip_prefix('/') {
                 Some(token_on) if digits > 0 => {
                     let len = token_on.find(|c: char| c == '/' || c == '?' || url_end(c)).unwrap_or(token_on.len());
-                    s.push('/');
-                    if len > 0 {
-                        s.push_str(HIDDEN);
-                    }
-                    rest = &token_on[len..];
+                    let hidden = if len > 0 { HIDDEN } else { "" };
+                    (format!("{kept}/{hidden}"), kept.len() + 1 + len)
                 }
-                _ => rest = tail,
+                _ => (kept.to_string(), kept.len()),
             }
-        }
-        s.push_str(rest);
-        out = Cow::Owned(s);
+        });
     }
     // Quoted token fields (serenity's request spans show `token: "..."` at debug level).
     for marker in ["token: \"", "\"token\":\"", "token=\""] {
-        if !out.contains(marker) {
-            continue;
-        }
-        let mut s = String::with_capacity(out.len());
-        let mut rest: &str = &out;
-        while let Some(i) = rest.find(marker) {
-            s.push_str(&rest[..i + marker.len()]);
-            let value = &rest[i + marker.len()..];
+        out = rewrite(out, marker, |at| {
+            let value = &at[marker.len()..];
             let len = value.find('"').unwrap_or(value.len());
-            s.push_str(HIDDEN);
-            rest = &value[len..];
-        }
-        s.push_str(rest);
-        out = Cow::Owned(s);
+            (format!("{marker}{HIDDEN}"), marker.len() + len)
+        });
     }
     // Database URLs anywhere in the text.
     for scheme in ["postgres://", "postgresql://"] {
-        if !out.contains(scheme) {
-            continue;
-        }
-        let mut s = String::with_capacity(out.len());
-        let mut rest: &str = &out;
-        while let Some(i) = rest.find(scheme) {
-            s.push_str(&rest[..i]);
-            let url = &rest[i..];
-            let len = url.find(url_end).unwrap_or(url.len());
-            s.push_str(&database_url(&url[..len]));
-            rest = &url[len..];
-        }
-        s.push_str(rest);
-        out = Cow::Owned(s);
+        out = rewrite(out, scheme, |at| {
+            let len = at.find(url_end).unwrap_or(at.len());
+            (database_url(&at[..len]), len)
+        });
     }
     let secrets = SECRETS.read().unwrap_or_else(|p| p.into_inner());
     for secret in secrets.iter() {

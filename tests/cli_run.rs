@@ -8,6 +8,7 @@ use fake_discord::{FakeDiscord, Slash, defaults};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 use support::harness::T;
+use support::{free_addr, http_get as get};
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_studybot"));
@@ -108,19 +109,6 @@ async fn a_refused_token_ends_the_process_with_a_clear_error() {
     assert!(err.contains("database ready"), "{err}");
     assert!(!err.contains('\u{1b}'), "no ANSI colours in a pipe: {err}");
     assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
-}
-
-fn free_addr() -> std::net::SocketAddr {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap()
-}
-
-async fn get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
-    let client = reqwest::Client::new();
-    match client.get(format!("http://{addr}{path}")).timeout(Duration::from_secs(5)).send().await {
-        Ok(r) => (r.status().as_u16(), r.text().await.unwrap_or_default()),
-        Err(e) => (0, e.to_string()),
-    }
 }
 
 /// The value of one series line (`name{labels}`), 0 when absent.

@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
+use support::free_addr;
 use support::harness::{T, create_cmd};
 use tokio::process::{Child, Command};
 
@@ -72,23 +73,11 @@ fn fill(dir: &Path) {
     while f.write(&[0u8]).is_ok_and(|n| n == 1) {}
 }
 
-fn free_addr() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
-}
-
-/// `/readyz`: its status and body.
-async fn readyz(addr: SocketAddr) -> (u16, String) {
-    match reqwest::Client::new().get(format!("http://{addr}/readyz")).timeout(Duration::from_secs(5)).send().await {
-        Ok(r) => (r.status().as_u16(), r.text().await.unwrap_or_default()),
-        Err(e) => (0, e.to_string()),
-    }
-}
-
 /// Waits (at most `secs`) until `/readyz` answers `want` and a body containing `needle`.
 async fn wait_readyz(addr: SocketAddr, want: u16, needle: &str, secs: u64) -> String {
     let started = Instant::now();
     loop {
-        let (status, body) = readyz(addr).await;
+        let (status, body) = support::http_get(addr, "/readyz").await;
         if status == want && body.contains(needle) {
             return body;
         }

@@ -57,6 +57,42 @@ fn spawn(fake: &FakeDiscord, url: &str, shard: u64, dir: &std::path::Path, run: 
     Process { child, log }
 }
 
+/// Inserts `n` groups into server `k` (channels `channel_id(k, 0..n)`) whose first session
+/// was due two minutes ago (created before that).
+async fn insert_due_groups(setup: &db::Db, k: u64, n: u64) {
+    let due = Utc::now() - Days::minutes(2);
+    let schedule = Schedule::from_parts(
+        &due.format("%Y-%m-%d").to_string(),
+        i64::from(due.weekday().num_days_from_monday()),
+        &due.format("%H:%M").to_string(),
+        "UTC",
+        1,
+    )
+    .unwrap();
+    for i in 0..n {
+        let s = GroupSettings {
+            name: format!("Group {i}"),
+            channel_id: channel_id(k, i),
+            path_id: "architecture".into(),
+            schedule: schedule.clone(),
+            mention_role_id: None,
+        };
+        db::groups::insert_unchecked(setup, guild_id(k), &s, 1, due - Days::minutes(10)).await.unwrap().unwrap();
+    }
+}
+
+/// SIGTERM to every process, then waits (at most 15 s each) until they are gone.
+async fn stop_all(procs: &mut [Process]) {
+    for p in procs.iter() {
+        if let Some(pid) = p.child.id() {
+            let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+        }
+    }
+    for p in procs.iter_mut() {
+        let _ = tokio::time::timeout(Duration::from_secs(15), p.child.wait()).await;
+    }
+}
+
 /// The weekly posts in the channels of server `k`, by channel.
 fn week_posts(fake: &FakeDiscord, k: u64) -> HashMap<u64, usize> {
     (0..GROUPS_PER_SERVER)
@@ -100,26 +136,8 @@ async fn three_processes_post_every_week_once_through_a_sigkill() {
     // 300 groups whose first session was due two minutes ago (created before that).
     let url = test_postgres::database();
     let setup = db::open(Location::Postgres(url.clone())).await.unwrap();
-    let due = Utc::now() - Days::minutes(2);
-    let schedule = Schedule::from_parts(
-        &due.format("%Y-%m-%d").to_string(),
-        i64::from(due.weekday().num_days_from_monday()),
-        &due.format("%H:%M").to_string(),
-        "UTC",
-        1,
-    )
-    .unwrap();
     for k in 0..SHARDS {
-        for i in 0..GROUPS_PER_SERVER {
-            let s = GroupSettings {
-                name: format!("Group {i}"),
-                channel_id: channel_id(k, i),
-                path_id: "architecture".into(),
-                schedule: schedule.clone(),
-                mention_role_id: None,
-            };
-            db::groups::insert_unchecked(&setup, guild_id(k), &s, 1, due - Days::minutes(10)).await.unwrap().unwrap();
-        }
+        insert_due_groups(&setup, k, GROUPS_PER_SERVER).await;
     }
 
     let dir = tempfile::tempdir().unwrap();
@@ -199,14 +217,7 @@ async fn three_processes_post_every_week_once_through_a_sigkill() {
          the SIGKILL, {sent} check-ins, {requests} requests, {too_many} 429s"
     );
 
-    for p in &mut procs {
-        if let Some(pid) = p.child.id() {
-            let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
-        }
-    }
-    for p in &mut procs {
-        let _ = tokio::time::timeout(Duration::from_secs(15), p.child.wait()).await;
-    }
+    stop_all(&mut procs).await;
     setup.close().await;
     fake.assert_no_violations();
 }
@@ -228,25 +239,7 @@ async fn two_processes_on_the_same_shards_send_each_post_once_with_its_thread() 
     fake.enforce_rate_limits();
     let url = test_postgres::database();
     let setup = db::open(Location::Postgres(url.clone())).await.unwrap();
-    let due = Utc::now() - Days::minutes(2);
-    let schedule = Schedule::from_parts(
-        &due.format("%Y-%m-%d").to_string(),
-        i64::from(due.weekday().num_days_from_monday()),
-        &due.format("%H:%M").to_string(),
-        "UTC",
-        1,
-    )
-    .unwrap();
-    for i in 0..GROUPS {
-        let s = GroupSettings {
-            name: format!("Group {i}"),
-            channel_id: channel_id(0, i),
-            path_id: "architecture".into(),
-            schedule: schedule.clone(),
-            mention_role_id: None,
-        };
-        db::groups::insert_unchecked(&setup, guild_id(0), &s, 1, due - Days::minutes(10)).await.unwrap().unwrap();
-    }
+    insert_due_groups(&setup, 0, GROUPS).await;
     let dir = tempfile::tempdir().unwrap();
     // Both run shard 0 of 3: the same servers.
     let mut procs = [spawn(&fake, &url, 0, dir.path(), 0), spawn(&fake, &url, 0, dir.path(), 1)];
@@ -278,14 +271,7 @@ async fn two_processes_on_the_same_shards_send_each_post_once_with_its_thread() 
     let without_thread =
         setup.raw_integers("SELECT COUNT(*) FROM posts WHERE kind = 'week' AND thread_id IS NULL", &[]).await.unwrap();
     assert_eq!(without_thread, [Some(0)], "every post row records its thread");
-    for p in &mut procs {
-        if let Some(pid) = p.child.id() {
-            let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
-        }
-    }
-    for p in &mut procs {
-        let _ = tokio::time::timeout(Duration::from_secs(15), p.child.wait()).await;
-    }
+    stop_all(&mut procs).await;
     // A clean shutdown leaves no heartbeat behind: the next process may take over at once.
     assert_eq!(setup.raw_integers("SELECT COUNT(*) FROM workers", &[]).await.unwrap(), [Some(0)]);
     setup.close().await;

@@ -122,26 +122,6 @@ fn redact(url: &str) -> String {
     crate::redact::database_url(url)
 }
 
-/// Registers the passwords in a database URL with [`crate::redact`], so no log line or
-/// error shows them whatever prints them.
-fn register_passwords(url: &str) {
-    if let Some((_, rest)) = url.split_once("://") {
-        let before_query = rest.split('?').next().unwrap_or(rest);
-        if let Some(at) = before_query.rfind('@')
-            && let Some((_, password)) = before_query[..at].split_once(':')
-        {
-            crate::redact::register(password);
-        }
-        if let Some((_, query)) = rest.split_once('?') {
-            for (k, v) in query.split('&').filter_map(|p| p.split_once('=')) {
-                if k.to_ascii_lowercase().contains("pass") {
-                    crate::redact::register(v);
-                }
-            }
-        }
-    }
-}
-
 /// The database: a handle to the backend's pool, cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Db {
@@ -485,7 +465,7 @@ const PG_CONNECTIONS: u32 = 10;
 /// Connects to PostgreSQL and applies pending migrations (under sqlx's advisory lock, so
 /// processes starting together migrate once).
 async fn open_postgres(url: &str) -> anyhow::Result<Db> {
-    register_passwords(url);
+    crate::redact::register_url_secrets(url);
     let shown = redact(url);
     let options =
         PgConnectOptions::from_str(url).map_err(|e| anyhow::anyhow!("invalid PostgreSQL URL {shown}: {e}"))?;

@@ -89,3 +89,17 @@ pub fn spawn_studybot(
     }
     cmd.spawn().expect("studybot starts")
 }
+
+/// A free local address (for `--metrics-addr`).
+pub fn free_addr() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("its address")
+}
+
+/// `GET http://ADDR/PATH`: its status and body (status 0 and the error when it fails).
+pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    let client = reqwest::Client::new();
+    match client.get(format!("http://{addr}{path}")).timeout(Duration::from_secs(5)).send().await {
+        Ok(r) => (r.status().as_u16(), r.text().await.unwrap_or_default()),
+        Err(e) => (0, e.to_string()),
+    }
+}
