@@ -406,6 +406,17 @@ async fn fixtures_deserialize_into_serenity_types() {
         .await
         .unwrap();
     assert_eq!(thread.id.get(), msg.id.get());
+    // Discord: a message has at most one thread (160004, "A thread has already been created").
+    let again = serenity::ChannelId::new(defaults::GENERAL)
+        .create_thread_from_message(&http, msg.id, serenity::CreateThread::new("talk again"))
+        .await
+        .unwrap_err();
+    match again {
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) => {
+            assert_eq!((r.status_code.as_u16(), r.error.code), (400, 160004))
+        }
+        other => panic!("expected 160004, got {other:?}"),
+    }
     let thread2 = serenity::ChannelId::new(defaults::GENERAL)
         .create_thread(&http, serenity::CreateThread::new("private").kind(serenity::ChannelType::PrivateThread))
         .await
