@@ -28,16 +28,26 @@ fn in_code(name: &str) -> String {
 /// The group-level part: summary, per-week table and hardest topics (safe to post publicly).
 pub fn summary_embed(r: &Report) -> CreateEmbed {
     let s = &r.summary;
-    let description = format!(
-        "Weeks {}-{} of {} · {} · check-in rate {} · {} h in total · average confidence {}",
+    let rate = if s.held_weeks > u32::from(s.running.is_some()) {
+        format!("check-in rate {} over finished weeks", pct(s.checkin_rate))
+    } else {
+        "no finished week yet".to_string()
+    };
+    let mut description = format!(
+        "Weeks {}-{} of {} · {} · {rate} · {} h in total · average confidence {}",
         r.from_week,
         r.to_week,
         r.total_weeks,
         super::count(s.members as u64, "member", "members"),
-        pct(s.checkin_rate),
         super::hours(s.total_hours),
         conf(s.average_confidence)
     );
+    if let Some(w) = s.running {
+        description.push_str(&format!(
+            "\nWeek {} is in progress: {} of {} checked in so far (not counted yet).",
+            w.week, w.checked_in, w.active
+        ));
+    }
     let mut table = vec![report::WEEK_HEADER.to_string()];
     table.extend(r.weeks.iter().map(report::week_line));
     let mut fields = Vec::new();
@@ -51,7 +61,7 @@ pub fn summary_embed(r: &Report) -> CreateEmbed {
         .iter()
         .map(|h| {
             let text: String = h.text.chars().take(150).collect();
-            format!("- Week {}, Q{}: {} (avg {:.1}, {} ratings)", h.week, h.question + 1, text, h.average, h.ratings)
+            format!("- Week {}, Q{}: {} (avg {:.1}, {} ratings)", h.week, h.number, text, h.average, h.ratings)
         })
         .collect();
     if hardest.is_empty() {
@@ -62,7 +72,7 @@ pub fn summary_embed(r: &Report) -> CreateEmbed {
     if r.weeks.iter().any(|w| w.in_progress) {
         fields.push((
             "In progress".into(),
-            "The week marked * is in progress: it counts against nobody yet.".into(),
+            "The week marked * is in progress: it is left out of the rates and counts against nobody yet.".into(),
             false,
         ));
     }
@@ -78,11 +88,19 @@ pub fn summary_embed(r: &Report) -> CreateEmbed {
 
 /// The member-level part (moderators only): per-member rows and at-risk members.
 pub fn members_embed(r: &Report) -> CreateEmbed {
-    let mut lines = vec!["Member               Weeks  Streak  Last  Conf".to_string()];
+    let running = r.summary.running.map(|w| w.week);
+    let now_head = if running.is_some() { "  Now" } else { "" };
+    let mut lines = vec![format!("Member               Weeks  Streak  Last  Conf{now_head}")];
     for m in r.members.iter().take(40) {
+        let now = match (running, m.running) {
+            (None, _) => "",
+            (Some(_), Some(true)) => "  yes",
+            (Some(_), Some(false)) => "   no",
+            (Some(_), None) => "    -",
+        };
         let away = if m.away_weeks > 0 { format!("  away {}", m.away_weeks) } else { String::new() };
         lines.push(format!(
-            "{:<20} {:>5}  {:>6}  {:>4}  {:>4}{away}",
+            "{:<20} {:>5}  {:>6}  {:>4}  {:>4}{now}{away}",
             in_code(&m.display_name).chars().take(20).collect::<String>(),
             format!("{}/{}", m.weeks_checked_in, m.weeks_active),
             m.current_streak,
@@ -116,10 +134,18 @@ pub fn members_embed(r: &Report) -> CreateEmbed {
     } else {
         fields.extend(fields_from_lines("At-risk members (missed the last 2+ weeks)", &at_risk));
     }
+    let weeks = match running {
+        Some(w) => {
+            format!("Weeks: check-ins of the finished weeks they were active for; Now: checked in for week {w} yet. ")
+        }
+        None => "Weeks: check-ins of the weeks they were active for. ".to_string(),
+    };
     let footer = if more > 0 {
-        format!("{more} more members in the attached CSV. At-risk members are listed for moderators only.")
+        format!("{weeks}{more} more members in the attached CSV. At-risk members are listed for moderators only.")
     } else {
-        "Per-member rows and raw check-ins are attached as CSV. At-risk members are listed for moderators only.".into()
+        format!(
+            "{weeks}Per-member rows and raw check-ins are attached as CSV. At-risk members are listed for moderators only."
+        )
     };
     CreateEmbed::new()
         .title(format!("Members: {}", r.group_name))
@@ -221,7 +247,7 @@ pub fn digest_message(d: &Digest, date: chrono::NaiveDate) -> serenity::all::Cre
                 "- {}, week {} Q{}: {} (avg {:.1})",
                 plain(g),
                 t.week,
-                t.question + 1,
+                t.number,
                 plain_line(&t.text, 120),
                 t.average
             )
@@ -280,7 +306,7 @@ mod tests {
                 error: Some(DeliveryError { text: "e".repeat(2000), at }),
             })
             .collect();
-        let topic = HardTopic { week: 36, question: 4, text: "q".repeat(500), average: 1.0, ratings: 99 };
+        let topic = HardTopic { week: 36, question: 4, number: 5, text: "q".repeat(500), average: 1.0, ratings: 99 };
         let hardest = (0..5).map(|_| ("g".repeat(50), topic.clone())).collect();
         let msg = digest_message(&Digest { groups, hardest }, chrono::NaiveDate::MAX);
         let body = crate::render::to_json(&msg).unwrap();

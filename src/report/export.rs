@@ -10,7 +10,7 @@
 use super::{CheckinRow, MemberRow, Report};
 
 /// Header of [`members_csv`].
-pub const MEMBERS_HEADER: [&str; 12] = [
+pub const MEMBERS_HEADER: [&str; 13] = [
     "user_id",
     "display_name",
     "joined_week",
@@ -23,14 +23,17 @@ pub const MEMBERS_HEADER: [&str; 12] = [
     "average_confidence",
     "total_hours",
     "away_weeks",
+    "checked_in_running_week",
 ];
 
 /// Header of [`checkins_csv`].
 pub const CHECKINS_HEADER: [&str; 9] =
     ["user_id", "display_name", "week", "status", "hours", "confidence", "note", "created_at", "updated_at"];
 
-/// One row per member (in the report's order) under [`MEMBERS_HEADER`]. `checkin_rate` is
-/// `weeks_checked_in / weeks_active` from 0 to 1; numbers have at most 3 decimals (rate)
+/// One row per member (in the report's order) under [`MEMBERS_HEADER`]. `weeks_active`,
+/// `weeks_checked_in` and `checkin_rate` (their ratio, from 0 to 1) cover finished weeks;
+/// `checked_in_running_week` is `yes`/`no` for the week in progress (empty when the range
+/// has none or the member is not active in it). Numbers have at most 3 decimals (rate)
 /// or 2 (confidence, hours); absent values are empty.
 pub fn members_csv(report: &Report) -> String {
     write_csv(MEMBERS_HEADER, report.members.iter().map(member_record))
@@ -82,6 +85,11 @@ fn member_record(m: &MemberRow) -> Vec<String> {
         m.average_confidence.map(|c| decimal(c, 2)).unwrap_or_default(),
         decimal(m.total_hours, 2),
         m.away_weeks.to_string(),
+        match m.running {
+            Some(true) => "yes".into(),
+            Some(false) => "no".into(),
+            None => String::new(),
+        },
     ]
 }
 

@@ -18,6 +18,9 @@
 //! - A member's **current streak** counts consecutive held weeks, ending at the last week of
 //!   the range, with a `done` or `partial` check-in. While that last week has no check-in at
 //!   all, the streak is counted from the week before (a one-week grace).
+//! - **Counts and rates** (the check-in rate, a member's "8/9") cover *finished* held weeks,
+//!   the rule at-risk follows: the week in progress is reported apart ([`Summary::running`],
+//!   [`MemberRow::running`]) and counts against nobody. Hours and confidence include it.
 //! - A member is **at risk** when they have no check-in (of any status) for the last two or
 //!   more *finished* held weeks of the range that they were active for: the week in progress
 //!   (its session started, the next one has not) never counts as missed, nor do weeks they
@@ -84,6 +87,16 @@ pub fn reflective_questions(path: &PathFile) -> std::collections::HashSet<(u32, 
         .collect()
 }
 
+/// Gives each topic the number members see it under (`Week::shown_number`: rated questions
+/// first, then the reflective prompts), so a report's "Q2" is the weekly post's question 2.
+pub fn number_topics(topics: &mut [HardTopic], path: &PathFile) {
+    for t in topics {
+        if let Some(w) = path.week(t.week) {
+            t.number = w.shown_number(usize::from(t.question)) as u32;
+        }
+    }
+}
+
 /// Why a report cannot be made. The messages are meant for the person who asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReportError {
@@ -101,22 +114,35 @@ pub enum ReportError {
     RangeTooLong { weeks: u32, max: u32 },
 }
 
-/// Totals over the report's range.
+/// Totals over the report's range. Counts and rates cover the *finished* held weeks (the
+/// rule at-risk follows too); the week in progress is reported apart in [`Summary::running`].
+/// Hours and confidence cover every held week, the running one included.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
     /// Members in the report: joined by the end of the range (or checked in within it).
     pub members: u32,
-    /// Held weeks in the range.
+    /// Held weeks in the range (the running one included).
     pub held_weeks: u32,
-    /// Check-ins in the range (one per member and week at most).
+    /// Check-ins for the finished held weeks of the range (one per member and week at most).
     pub checkins: u32,
-    /// Check-ins over active member-weeks, from 0 to 1 (0 when nobody was active).
+    /// Check-ins over active member-weeks of the finished weeks, from 0 to 1 (0 when nobody
+    /// was active).
     pub checkin_rate: f64,
+    /// The week in progress, when the range includes it: its check-ins so far.
+    pub running: Option<RunningWeek>,
     pub total_hours: f64,
     /// Average confidence (1-5) over the check-ins; `None` without check-ins.
     pub average_confidence: Option<f64>,
     /// Members listed in [`Report::at_risk`].
     pub at_risk: u32,
+}
+
+/// The week in progress so far: shown apart, never counted in a rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunningWeek {
+    pub week: u32,
+    pub checked_in: u32,
+    pub active: u32,
 }
 
 /// Participation in one held week.
@@ -148,10 +174,13 @@ pub struct MemberRow {
     pub user_id: u64,
     pub display_name: String,
     pub joined_week: u32,
-    /// Held weeks in the range with a check-in (any status).
+    /// Finished held weeks in the range with a check-in (any status).
     pub weeks_checked_in: u32,
-    /// Held weeks in the range the member was active for.
+    /// Finished held weeks in the range the member was active for.
     pub weeks_active: u32,
+    /// The week in progress (when the range includes it and the member is active in it):
+    /// whether they have checked in for it yet. Never counted in `weeks_*`.
+    pub running: Option<bool>,
     pub current_streak: u32,
     /// The latest week in the range with a check-in (any status).
     pub last_checkin_week: Option<u32>,
@@ -182,8 +211,11 @@ pub struct AtRisk {
 #[derive(Debug, Clone, PartialEq)]
 pub struct HardTopic {
     pub week: u32,
-    /// Index of the question in the week, from 0.
+    /// Index of the question in the week, from 0 (as stored).
     pub question: u8,
+    /// The number the question is shown with in the weekly post and `/assess` (from 1: rated
+    /// questions first): set by [`number_topics`]; `question + 1` until then.
+    pub number: u32,
     pub text: String,
     pub average: f64,
     pub ratings: u32,
@@ -424,6 +456,10 @@ pub fn build_from(
     let held_weeks = view.weeks_held(now);
     let held: Vec<bool> = weeks.iter().map(|w| held_weeks.contains(w)).collect();
     let in_progress = |p: usize| r.in_progress == Some(weeks[p]);
+    // Counts and rates cover finished held weeks; the running week is reported apart.
+    let finished = |p: usize| held[p] && !in_progress(p);
+    let finished_mask: u64 = (0..n_weeks).filter(|&p| finished(p)).fold(0, |m, p| m | (1 << p));
+    let running_pos = (0..n_weeks).find(|&p| held[p] && in_progress(p));
     let held_mask: u64 = (0..n_weeks).filter(|&p| held[p]).fold(0, |m, p| m | (1 << p));
     let has = |mask: u64, p: usize| mask & held_mask & (1 << p) != 0;
     // Members in the report, by name (case-insensitive), then user id.
@@ -460,7 +496,8 @@ pub fn build_from(
     let member_rows: Vec<MemberRow> = included
         .iter()
         .map(|(m, name)| {
-            let weeks_checked_in = (m.checked & held_mask).count_ones();
+            let weeks_checked_in = (m.checked & finished_mask).count_ones();
+            let all_checked_in = (m.checked & held_mask).count_ones();
             // Missed and away weeks (without a check-in) are left out: they break no streak.
             let counted = |p: usize| held[p] && (has(m.checked, p) || !is_away(m, p));
             let marks: Vec<Option<bool>> =
@@ -470,10 +507,11 @@ pub fn build_from(
                 display_name: name.clone(),
                 joined_week: m.joined_week,
                 weeks_checked_in,
-                weeks_active: (0..n_weeks).filter(|&p| active(m, p)).count() as u32,
+                weeks_active: (0..n_weeks).filter(|&p| finished(p) && active(m, p)).count() as u32,
+                running: running_pos.filter(|&p| active(m, p)).map(|p| has(m.checked, p)),
                 current_streak: crate::progress::current_streak(&marks),
                 last_checkin_week: (0..n_weeks).rev().find(|&p| has(m.checked, p)).map(|p| weeks[p]),
-                average_confidence: (weeks_checked_in > 0).then(|| m.confidence as f64 / f64::from(weeks_checked_in)),
+                average_confidence: (all_checked_in > 0).then(|| m.confidence as f64 / f64::from(all_checked_in)),
                 total_hours: m.hours,
                 missed_recent: (0..n_weeks)
                     .rev()
@@ -499,16 +537,23 @@ pub fn build_from(
     at_risk.sort_by_key(|a| std::cmp::Reverse(a.missed_weeks));
 
     let counted = || week_rows.iter().filter(|w| w.held);
-    let active_weeks: u32 = counted().map(|w| w.active).sum();
-    let checkins: u32 = counted().map(|w| w.checked_in).sum();
+    let finished_rows = || counted().filter(|w| !w.in_progress);
+    let active_weeks: u32 = finished_rows().map(|w| w.active).sum();
+    let checkins: u32 = finished_rows().map(|w| w.checked_in).sum();
+    let all_checkins: u32 = counted().map(|w| w.checked_in).sum();
     let confidence: u64 = agg.weeks.iter().filter(|w| held_weeks.contains(&w.week)).map(|w| w.confidence).sum();
     let summary = Summary {
         members: member_rows.len() as u32,
         held_weeks: held.iter().filter(|h| **h).count() as u32,
         checkins,
         checkin_rate: ratio(checkins, active_weeks),
+        running: counted().find(|w| w.in_progress).map(|w| RunningWeek {
+            week: w.week,
+            checked_in: w.checked_in,
+            active: w.active,
+        }),
         total_hours: counted().map(|w| w.hours).sum(),
-        average_confidence: (checkins > 0).then(|| confidence as f64 / f64::from(checkins)),
+        average_confidence: (all_checkins > 0).then(|| confidence as f64 / f64::from(all_checkins)),
         at_risk: at_risk.len() as u32,
     };
 
@@ -568,6 +613,7 @@ fn hardest_topics(questions: &[Vec<String>], topics: &[TopicAgg]) -> Vec<HardTop
         .map(|t| HardTopic {
             week: t.week,
             question: t.question,
+            number: u32::from(t.question) + 1,
             text: question_text(questions, t.week, t.question),
             average: t.sum as f64 / f64::from(t.ratings),
             ratings: t.ratings,

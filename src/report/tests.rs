@@ -149,8 +149,12 @@ fn weeks_by_hand() {
 #[test]
 fn summary_by_hand() {
     let s = build(&input(), None, None).unwrap().summary;
-    assert_eq!((s.members, s.held_weeks, s.checkins, s.at_risk), (5, 4, 9, 1));
-    assert!(close(s.checkin_rate, 9.0 / 16.0), "{}", s.checkin_rate);
+    // Counts and the rate cover the finished weeks 1-3 (week 4 is in progress): check-ins
+    // 3+2+3 = 8 over active 3+3+5 = 11. Week 4 is reported apart: 1 of 5 so far.
+    assert_eq!((s.members, s.held_weeks, s.checkins, s.at_risk), (5, 4, 8, 1));
+    assert!(close(s.checkin_rate, 8.0 / 11.0), "{}", s.checkin_rate);
+    assert_eq!(s.running, Some(RunningWeek { week: 4, checked_in: 1, active: 5 }));
+    // Hours and confidence include the running week.
     assert!(close(s.total_hours, 20.5));
     assert!(close(s.average_confidence.unwrap(), 25.0 / 9.0));
 }
@@ -165,13 +169,16 @@ fn members_by_hand() {
         let m = row(&r, id);
         (m.weeks_checked_in, m.weeks_active, m.current_streak, m.last_checkin_week, m.missed_recent, m.total_hours)
     };
-    assert_eq!(facts(ALICE), (4, 4, 4, Some(4), 0, 14.0));
-    // No check-in for week 4 yet: the streak counts from week 3 and stops at the skip. Week
-    // 4 is in progress (its session was yesterday), so nobody has missed it yet.
-    assert_eq!(facts(BOB), (3, 4, 1, Some(3), 0, 3.0));
-    assert_eq!(facts(CAROL), (1, 4, 0, Some(1), 2, 2.0));
-    assert_eq!(facts(DAVE), (1, 2, 1, Some(3), 0, 1.5));
-    assert_eq!(facts(ERIN), (0, 2, 0, None, 1, 0.0));
+    // Week 4 is in progress (its session was yesterday): the weeks counted are the finished
+    // 1-3, as for at-risk; whether they checked in for week 4 yet is `running`.
+    assert_eq!(facts(ALICE), (3, 3, 4, Some(4), 0, 14.0));
+    // No check-in for week 4 yet: the streak counts from week 3 and stops at the skip.
+    assert_eq!(facts(BOB), (3, 3, 1, Some(3), 0, 3.0));
+    assert_eq!(facts(CAROL), (1, 3, 0, Some(1), 2, 2.0));
+    assert_eq!(facts(DAVE), (1, 1, 1, Some(3), 0, 1.5));
+    assert_eq!(facts(ERIN), (0, 1, 0, None, 1, 0.0));
+    let running: Vec<Option<bool>> = r.members.iter().map(|m| m.running).collect();
+    assert_eq!(running, vec![Some(true), Some(false), Some(false), Some(false), Some(false)]);
     assert_eq!(row(&r, ALICE).average_confidence, Some(3.5));
     assert_eq!(row(&r, BOB).average_confidence, Some(2.0));
     assert_eq!(row(&r, ERIN).average_confidence, None);
@@ -334,6 +341,42 @@ fn a_member_checking_in_before_joining_is_active_that_week() {
 }
 
 #[test]
+fn a_range_ending_before_the_running_week_counts_all_its_weeks() {
+    let r = build(&input(), None, Some(3)).unwrap();
+    assert_eq!(r.summary.running, None);
+    assert_eq!((r.summary.checkins, row(&r, ALICE).weeks_checked_in, row(&r, ALICE).running), (8, 3, None));
+}
+
+#[test]
+fn hardest_topics_are_numbered_as_members_see_them() {
+    let c = crate::curriculum::Curriculum::embedded().unwrap();
+    let path = c.path("architecture").unwrap();
+    // A rated question after a reflective prompt: stored index 2 is shown as question 2.
+    let (week, index) = path
+        .weeks
+        .iter()
+        .find_map(|w| {
+            (0..w.questions.len()).find(|&i| w.is_rated(i) && w.shown_number(i) != i + 1).map(|i| (w.number, i))
+        })
+        .expect("a week with a reflective prompt before a rated question");
+    let mut topics = vec![HardTopic {
+        week,
+        question: index as u8,
+        number: index as u32 + 1,
+        text: String::new(),
+        average: 1.0,
+        ratings: 1,
+    }];
+    number_topics(&mut topics, path);
+    let shown = path.week(week).unwrap().shown_number(index) as u32;
+    assert_eq!(topics[0].number, shown);
+    assert_ne!(shown, index as u32 + 1);
+    let mut r = build(&input(), None, None).unwrap();
+    r.hardest = topics;
+    assert!(text_summary(&r).contains(&format!("Week {week} Q{shown}:")), "{}", text_summary(&r));
+}
+
+#[test]
 fn week_questions_come_from_the_curriculum() {
     let c = crate::curriculum::Curriculum::embedded().unwrap();
     let path = c.path("architecture").unwrap();
@@ -357,11 +400,11 @@ fn members_csv_round_trips() {
     let (header, rows) = parse_csv(&members_csv(&r));
     assert_eq!(header, export::MEMBERS_HEADER);
     let want: Vec<Vec<&str>> = vec![
-        vec!["1", "alice", "1", "4", "4", "1", "4", "4", "0", "3.5", "14", "0"],
-        vec!["2", "Bob", "1", "4", "3", "0.75", "1", "3", "0", "2", "3", "0"],
-        vec!["3", "carol", "1", "4", "1", "0.25", "0", "1", "2", "3", "2", "0"],
-        vec!["18446744073709551614", DAVE_NAME, "3", "2", "1", "0.5", "1", "3", "0", "2", "1.5", "0"],
-        vec!["5", "erin", "3", "2", "0", "0", "0", "", "1", "", "0", "0"],
+        vec!["1", "alice", "1", "3", "3", "1", "4", "4", "0", "3.5", "14", "0", "yes"],
+        vec!["2", "Bob", "1", "3", "3", "1", "1", "3", "0", "2", "3", "0", "no"],
+        vec!["3", "carol", "1", "3", "1", "0.333", "0", "1", "2", "3", "2", "0", "no"],
+        vec!["18446744073709551614", DAVE_NAME, "3", "1", "1", "1", "1", "3", "0", "2", "1.5", "0", "no"],
+        vec!["5", "erin", "3", "1", "0", "0", "0", "", "1", "", "0", "0", "no"],
     ];
     assert_eq!(rows, want);
 }
@@ -424,7 +467,8 @@ fn text_summary_is_short_plain_text() {
     for want in [
         "Participation report: Evening group",
         "Weeks 1-4 of path architecture (latest held: 4 of 6)",
-        "Members: 5, check-ins: 9 (56% of active)",
+        "Members: 5, check-ins for finished weeks: 8 (73% of active)",
+        "Week 4 (in progress): 1 of 5 checked in so far",
         "Hours: 20.5, average confidence: 2.8/5",
         "Week  In/Active  Rate  Hours  Conf",
         "   1        3/3  100%      8   3.0",
@@ -557,13 +601,14 @@ fn a_week_missed_by_the_bot_counts_for_nobody() {
     assert!(w3.missed_by_bot && w3.active == 0, "{w3:?}");
     assert_eq!(w3.checked_in, 3, "check-ins made anyway stay visible");
     assert_eq!(r.summary.held_weeks, 3);
-    // Weeks 1, 2, 4: active 3+3+5 = 11 member-weeks; check-ins 3+2+1 = 6.
-    assert_eq!(r.summary.checkins, 6);
-    assert!(close(r.summary.checkin_rate, 6.0 / 11.0), "{}", r.summary.checkin_rate);
+    // Finished held weeks 1, 2 (4 is in progress): active 3+3 = 6 member-weeks; check-ins
+    // 3+2 = 5.
+    assert_eq!(r.summary.checkins, 5);
+    assert!(close(r.summary.checkin_rate, 5.0 / 6.0), "{}", r.summary.checkin_rate);
     assert!(close(r.summary.total_hours, 8.0 + 4.0 + 3.0), "{}", r.summary.total_hours);
     // alice's streak runs over the gap: 1, 2, 4 all done.
     assert_eq!(row(&r, ALICE).current_streak, 3);
-    assert_eq!(row(&r, ALICE).weeks_checked_in, 3);
+    assert_eq!(row(&r, ALICE).weeks_checked_in, 2);
     // carol missed week 2 (3 is not held, 4 is in progress): 1; dave and erin joined in week
     // 3, so nothing finished counts for them yet: nobody is at risk.
     assert_eq!(row(&r, CAROL).missed_recent, 1);

@@ -47,7 +47,16 @@ pub fn text_summary(report: &Report) -> String {
         "Weeks {}-{} of path {} (latest held: {} of {})",
         report.from_week, report.to_week, report.path_id, report.latest_held_week, report.total_weeks
     );
-    let _ = writeln!(out, "Members: {}, check-ins: {} ({} of active)", s.members, s.checkins, percent(s.checkin_rate));
+    let _ = writeln!(
+        out,
+        "Members: {}, check-ins for finished weeks: {} ({} of active)",
+        s.members,
+        s.checkins,
+        percent(s.checkin_rate)
+    );
+    if let Some(w) = s.running {
+        let _ = writeln!(out, "Week {} (in progress): {} of {} checked in so far", w.week, w.checked_in, w.active);
+    }
     let confidence = s.average_confidence.map(|c| format!("{}/5", decimal(c, 1))).unwrap_or_else(|| "-".into());
     let _ = writeln!(out, "Hours: {}, average confidence: {confidence}", decimal(s.total_hours, 1));
     let _ = writeln!(out);
@@ -89,7 +98,7 @@ pub fn text_summary(report: &Report) -> String {
                 "{}. Week {} Q{}: {}/5 ({} rating{})",
                 i + 1,
                 t.week,
-                u32::from(t.question) + 1,
+                t.number,
                 decimal(t.average, 1),
                 t.ratings,
                 if t.ratings == 1 { "" } else { "s" }

@@ -109,6 +109,7 @@ pub async fn report_of(
     agg.topics.retain(|t| !reflective.contains(&(t.week, t.question)));
     let away = away_weeks(&view, &db::members::away(db, guild_id, group_id, None).await?);
     let mut report = report::build_from(&view, &report::week_questions(path), now, r, &agg, &away);
+    report::number_topics(&mut report.hardest, path);
     report.changes = db::groups::changes(db, group_id, CHANGES_IN_REPORT).await?;
     Ok(report)
 }
