@@ -183,6 +183,10 @@ pub enum UserError {
     #[error("Part of that range of **{0}** is already skipped or paused. `/group next` lists the changes.")]
     OverlapsBreak(String),
     #[error(
+        "**{0}** already has a pause in that range. `/group next` lists the changes; `/group resume` ends a pause early."
+    )]
+    OverlapsPause(String),
+    #[error(
         "The pause must end after the next session ({next}); {until} is not later. Use `/group skip` for one session."
     )]
     PauseEndsTooSoon { until: NaiveDate, next: NaiveDate },

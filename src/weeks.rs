@@ -96,9 +96,28 @@ impl Calendar {
         Calendar { breaks, marks }
     }
 
-    /// The break covering session `k`, if any.
+    /// The break covering session `k`, if any. A pause wins over a skip it covers: a paused
+    /// group posts nothing, not even a skipped-session note.
     pub fn break_at(&self, k: u32) -> Option<&Break> {
-        self.breaks.iter().find(|b| b.covers(k))
+        let mut covering = self.breaks.iter().filter(|b| b.covers(k));
+        let first = covering.next()?;
+        Some(if first.kind == BreakKind::Pause {
+            first
+        } else {
+            covering.find(|b| b.kind == BreakKind::Pause).unwrap_or(first)
+        })
+    }
+
+    /// The skips (single sessions and holiday ranges) that start in sessions `from..to`
+    /// (`to`: `None` for no end), in order: what a pause over them leaves in the calendar.
+    pub fn skips_within(&self, from: u32, to: Option<u32>) -> Vec<&Break> {
+        let mut skips: Vec<&Break> = self
+            .breaks
+            .iter()
+            .filter(|b| b.kind == BreakKind::Skip && b.from >= from && to.is_none_or(|t| b.from < t))
+            .collect();
+        skips.sort_by_key(|b| b.from);
+        skips
     }
 
     /// Whether skipped session `k` gets its short note: a single skipped session does, the
@@ -466,6 +485,26 @@ mod tests {
         let open = [Break { kind: BreakKind::Pause, from: 1, to: None }];
         assert_eq!(session(40, &cal(&open), 36), Paused);
         assert_eq!(session_of_week(2, &cal(&open), 36), None);
+    }
+
+    #[test]
+    fn a_pause_over_a_skip_wins_and_leaves_the_skip_in_the_calendar() {
+        // A single skip (which would post a note) and a holiday inside a pause with an end.
+        let breaks = [
+            Break { kind: BreakKind::Skip, from: 2, to: Some(3) },
+            Break { kind: BreakKind::Skip, from: 4, to: Some(6) },
+            Break { kind: BreakKind::Pause, from: 1, to: Some(7) },
+        ];
+        let c = cal(&breaks);
+        assert!((1..7).all(|k| c.break_at(k).is_some_and(|b| b.kind == BreakKind::Pause)));
+        assert!(!c.announces_skip(2), "a paused group posts no skip note");
+        let skips: Vec<u32> = c.skips_within(1, Some(7)).iter().map(|b| b.from).collect();
+        assert_eq!(skips, vec![2, 4]);
+        assert_eq!(c.skips_within(3, None).len(), 1);
+        // Without the pause (resumed early), the skips still hold.
+        let c = cal(&breaks[..2]);
+        assert_eq!(session(2, &c, 6), Session::Skipped);
+        assert!(c.announces_skip(2));
     }
 
     #[test]

@@ -207,6 +207,41 @@ async fn a_pause_until_a_date_resumes_by_itself() {
     tb.finish().await;
 }
 
+/// A pause may cover a planned holiday, open-ended or with an end date alike: the holiday
+/// stays in the calendar (the reply says so), so resuming early still skips it.
+#[tokio::test]
+async fn a_pause_over_a_planned_holiday_is_accepted_either_way_and_the_holiday_stays() {
+    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    moderator(&tb, create("Breakers", "2026-11-23", "18:00", "UTC")).await;
+    let g = group_id(&tb, "Breakers").await;
+    assert_eq!(tick_at(&tb, "2026-11-23T18:00:00Z").await, [(g, 1)]);
+    tb.set_now("2026-11-24T09:00:00Z");
+    let holiday = Slash::new("group").sub("skip").string("date", "2026-12-07").string("until", "2026-12-14");
+    assert!(moderator(&tb, holiday).await.contains("from 2026-12-07 to 2026-12-14"));
+    let kept = "What was already skipped inside it (2026-12-07 to 2026-12-14) stays skipped";
+
+    let t = moderator(&tb, Slash::new("group").sub("pause")).await;
+    assert!(t.contains("Paused **Breakers**") && t.contains(kept), "{t}");
+    let t = moderator(&tb, Slash::new("group").sub("pause").string("until", "2026-12-20")).await;
+    assert!(t.contains("already paused"), "{t}");
+    assert!(moderator(&tb, Slash::new("group").sub("resume")).await.contains("Resumed"));
+
+    let t = moderator(&tb, Slash::new("group").sub("pause").string("until", "2026-12-20")).await;
+    assert!(t.contains("posts again by itself from 2026-12-21") && t.contains(kept), "{t}");
+    let t = moderator(&tb, Slash::new("group").sub("pause").string("until", "2026-12-27")).await;
+    assert!(t.contains("already has a pause in that range"), "{t}");
+    let t = moderator(&tb, Slash::new("group").sub("skip").string("date", "2026-11-30")).await;
+    assert!(t.contains("already skipped or paused") || t.contains("already skipped"), "{t}");
+
+    // Resumed early: the next session is held, the holiday is still a holiday.
+    assert!(moderator(&tb, Slash::new("group").sub("resume")).await.contains("Resumed"));
+    assert_eq!(tick_at(&tb, "2026-11-30T18:00:00Z").await, [(g, 2)]);
+    assert!(tick_at(&tb, "2026-12-07T18:00:00Z").await.is_empty());
+    assert!(tick_at(&tb, "2026-12-14T18:00:00Z").await.is_empty());
+    assert_eq!(tick_at(&tb, "2026-12-21T18:00:00Z").await, [(g, 3)]);
+    tb.finish().await;
+}
+
 /// Every other Monday at 18:00 Berlin from 2026-10-12: the off weeks post nothing, and the
 /// session after the change to CET (2026-10-25) is still at 18:00 local (17:00Z).
 #[tokio::test]

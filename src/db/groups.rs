@@ -342,7 +342,8 @@ pub(crate) fn decode_break(id: i64, kind: &str, from: i64, to: Option<i64>) -> R
 
 /// Adds a break over sessions `from..to`: a skip (one session, or a holiday range) or a
 /// pause with an end (the group posts again at `to` by itself; refused while the group is
-/// paused open-ended). False if any of those sessions is already skipped or paused.
+/// paused open-ended). False if a skip would overlap any break, or a pause another pause: a
+/// pause may cover skips (as an open-ended pause does), which stay in the calendar.
 pub async fn add_break(
     db: &Db,
     guild_id: u64,
@@ -364,8 +365,8 @@ pub async fn add_break(
             "INSERT INTO group_breaks (group_id, kind, from_session, to_session, created_at)
              SELECT id, $6, $1, $2, $3 FROM study_groups
              WHERE guild_id = $4 AND id = $5 AND ($6 = 'skip' OR paused = 0)
-               AND NOT EXISTS (SELECT 1 FROM group_breaks WHERE group_id = $5 AND from_session < $2
-                               AND (to_session IS NULL OR to_session > $1))",
+               AND NOT EXISTS (SELECT 1 FROM group_breaks WHERE group_id = $5 AND ($6 = 'skip' OR kind = 'pause')
+                               AND from_session < $2 AND (to_session IS NULL OR to_session > $1))",
         )
         .bind(from)
         .bind(to)

@@ -177,7 +177,30 @@ pub fn changed(ch: &Changed) -> String {
         (CalendarAction::Jump, _) => format!("**{name}** continues at week {week} on {on}."),
         (CalendarAction::StartAt, _) => format!("**{name}** starts at week {week} on {on}."),
     };
-    format!("{done} {}", next_line(&ch.view, ch.next.as_ref()))
+    let kept = match (c.action, c.until) {
+        (CalendarAction::Pause, until) => kept_skips(&ch.view, c.session, until.map(|(u, _)| u)),
+        _ => String::new(),
+    };
+    format!("{done}{kept} {}", next_line(&ch.view, ch.next.as_ref()))
+}
+
+/// For a pause: the skips and holidays it covers, which stay in the calendar (so resuming
+/// early does not bring those sessions back).
+fn kept_skips(v: &GroupView, from: u32, to: Option<u32>) -> String {
+    let schedule = v.schedule();
+    let skips: Vec<String> = v
+        .calendar
+        .skips_within(from, to)
+        .iter()
+        .map(|b| match b.to {
+            Some(t) if t > b.from + 1 => format!("{} to {}", schedule.date(b.from), schedule.date(t - 1)),
+            _ => schedule.date(b.from).to_string(),
+        })
+        .collect();
+    if skips.is_empty() {
+        return String::new();
+    }
+    format!(" What was already skipped inside it ({}) stays skipped, also if the pause ends earlier.", skips.join(", "))
 }
 
 fn next_line(v: &GroupView, next: Option<&Next>) -> String {

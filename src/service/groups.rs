@@ -601,9 +601,15 @@ impl GroupService {
         if to - from > MAX_BREAK_SESSIONS {
             return Err(UserError::BreakTooLong { sessions: to - from, max: MAX_BREAK_SESSIONS }.into());
         }
+        if view.group.paused {
+            return Err(UserError::AlreadyPaused(view.group.name).into());
+        }
+        // Like an open-ended pause, a pause with an end may cover skips and holidays: they
+        // stay in the calendar (the reply names them). Only another pause overlaps.
         if !db::groups::add_break(&self.core.db, actor.guild_id, view.group.id, BreakKind::Pause, from, to, now).await?
         {
-            return Err(UserError::OverlapsBreak(view.group.name).into());
+            self.changed(actor.guild_id);
+            return Err(UserError::OverlapsPause(view.group.name).into());
         }
         self.record(actor, &view, CalendarAction::Pause, from, Some(to), None).await
     }
