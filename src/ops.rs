@@ -3,7 +3,8 @@
 //! answers) and `GET /readyz` (every shard connected, the database answering and taking
 //! writes (the heartbeat succeeded in the last [`WRITE_STALE`]), REST requests not held by a
 //! rate limit beyond [`HELD_LIMIT`], the scheduler ticked in the last [`TICK_STALE`]; 503
-//! with the reasons otherwise).
+//! with the reasons otherwise; either way it names the slash command registration, which
+//! start-up requires: `crate::bot::register`).
 //! `studybot healthcheck` asks `/readyz` ([`healthcheck`]); the Docker image's HEALTHCHECK
 //! runs it.
 
@@ -38,6 +39,8 @@ pub struct Health {
     /// How much longer every REST request is held by a global 429 (behind a proxy: the
     /// forwarder's hold; `None` in the direct deployment or when nothing is held).
     pub rest_held: Box<dyn Fn() -> Option<Duration> + Send + Sync>,
+    /// The slash command registration done at start-up (start-up ends if it fails).
+    pub registered: String,
 }
 
 /// Why the bot is not ready; empty when it is.
@@ -131,9 +134,9 @@ async fn metrics(State(h): State<Arc<Health>>) -> impl IntoResponse {
 async fn readyz(State(h): State<Arc<Health>>) -> impl IntoResponse {
     let problems = not_ready(&h).await;
     if problems.is_empty() {
-        (StatusCode::OK, "ready\n".to_string())
+        (StatusCode::OK, format!("ready\n{}\n", h.registered))
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, format!("not ready:\n- {}\n", problems.join("\n- ")))
+        (StatusCode::SERVICE_UNAVAILABLE, format!("not ready:\n- {}\n{}\n", problems.join("\n- "), h.registered))
     }
 }
 

@@ -11,6 +11,7 @@ pub mod drain;
 pub mod errors;
 pub mod moderator;
 pub mod options;
+pub mod register;
 pub mod reply;
 
 pub use crate::error::{Error as BotError, INTERNAL_MESSAGE};
@@ -276,6 +277,8 @@ pub async fn start(
         return Err(anyhow::anyhow!("{}", why_stopped(Ok(Err(e)))));
     }
     let dev_guild = config.dev_guild;
+    // Before the gateway: a bot whose commands are not registered would be deaf.
+    let registered = register::register(&http, &commands::all(), dev_guild).await.map_err(|e| anyhow::anyhow!(e))?;
     let metrics_addr = config.metrics_addr;
     let shards = config.shards;
     let curriculum = Arc::new(curriculum);
@@ -304,20 +307,10 @@ pub async fn start(
             event_handler: |framework, event| Box::pin(on_event(framework, event)),
             ..Default::default()
         })
-        .setup(move |ctx, ready, framework| {
+        .setup(move |_ctx, ready, _framework| {
             Box::pin(async move {
-                // poise runs this once, on the first Ready only.
-                let commands = &framework.options().commands;
-                match dev_guild {
-                    Some(g) => {
-                        poise::builtins::register_in_guild(ctx, commands, serenity::GuildId::new(g)).await?;
-                        info!(guild = g, count = commands.len(), "registered commands in the dev guild");
-                    }
-                    None => {
-                        poise::builtins::register_globally(ctx, commands).await?;
-                        info!(count = commands.len(), "registered commands globally");
-                    }
-                }
+                // poise runs this once, on the first Ready only; it must not fail (the
+                // commands were registered before the gateway started: `register`).
                 info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected");
                 Ok(data)
             })
@@ -348,6 +341,7 @@ pub async fn start(
                 last_tick: Box::new(move || ticks.since_last_tick()),
                 heartbeat: Box::new(move || beats.heartbeat()),
                 rest_held: Box::new(move || held.as_ref().and_then(|h| h.global_remaining())),
+                registered: registered.to_string(),
             };
             Some(crate::ops::serve(addr, health).await?)
         }

@@ -90,6 +90,9 @@ pub struct GuildSpec {
     pub roles: Vec<RoleSpec>,
     /// The bot is added automatically; do not list it.
     pub members: Vec<MemberSpec>,
+    /// Whether the bot was invited with the `applications.commands` scope. Without it,
+    /// Discord refuses the guild's command endpoints with 403 / 50001 Missing Access.
+    pub commands_scope: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -163,6 +166,7 @@ impl GuildSpec {
             channels: vec![],
             roles: vec![RoleSpec { id, name: "@everyone".into(), permissions: perms::EVERYONE }],
             members: vec![],
+            commands_scope: true,
         }
     }
 
@@ -181,6 +185,11 @@ impl GuildSpec {
             .member(BOB, "bob", &[MEMBER_ROLE])
     }
 
+    /// Invited without the `applications.commands` scope (see [`GuildSpec::commands_scope`]).
+    pub fn without_commands_scope(mut self) -> Self {
+        self.commands_scope = false;
+        self
+    }
     pub fn owner(mut self, user_id: u64) -> Self {
         self.owner_id = user_id;
         self

@@ -380,9 +380,11 @@ pub(crate) fn route(
                 return err(403, 50001, "Missing Access");
             }
             let (scope, tail): (Option<u64>, &[&str]) = match rest {
-                ["guilds", g, "commands", tail @ ..] => match parse_id(g) {
-                    Some(g) if st.guild(g).is_some() => (Some(g), tail),
-                    _ => return err(404, 10004, "Unknown Guild"),
+                ["guilds", g, "commands", tail @ ..] => match parse_id(g).and_then(|g| st.guild(g)) {
+                    // Discord: an app without the applications.commands scope in the guild.
+                    Some(spec) if !spec.commands_scope => return err(403, 50001, "Missing Access"),
+                    Some(spec) => (Some(spec.id), tail),
+                    None => return err(404, 10004, "Unknown Guild"),
                 },
                 ["commands", tail @ ..] => (None, tail),
                 _ => return Out::Unhandled,

@@ -913,3 +913,31 @@ async fn the_gateway_can_refuse_or_stall_new_connections() {
     fake.stall_gateway(false);
     assert!(upgrade_answer(&fake, Duration::from_secs(5)).await.unwrap().contains("101"));
 }
+
+/// Discord's answers to a command registration that cannot work: a guild the bot is not in
+/// (404 / 10004), a guild the bot was invited to without the `applications.commands` scope
+/// (403 / 50001), another application's commands (403 / 50001); an injected 5xx is transient.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn command_registration_errors_have_discords_codes() {
+    const NO_SCOPE: u64 = 7700;
+    let fake =
+        FakeDiscord::builder().guild(GuildSpec::new(NO_SCOPE, "No scope").without_commands_scope()).start().await;
+    let http = fake.proxy_http();
+    http.set_application_id(serenity::ApplicationId::new(fake.application_id()));
+    let cmd = || vec![serenity::CreateCommand::new("ping").description("Ping")];
+    let e = serenity::GuildId::new(999_999).set_commands(&http, cmd()).await.unwrap_err();
+    assert_eq!(http_error(e), (404, 10004));
+    let e = serenity::GuildId::new(NO_SCOPE).set_commands(&http, cmd()).await.unwrap_err();
+    assert_eq!(http_error(e), (403, 50001));
+    // The scope matters for guild commands only: global ones and other guilds work.
+    serenity::Command::set_global_commands(&http, cmd()).await.unwrap();
+    serenity::GuildId::new(defaults::GUILD).set_commands(&http, cmd()).await.unwrap();
+    fake.inject(Fault::server_error("PUT", &format!("/applications/{}/commands", fake.application_id())));
+    let e = serenity::Command::set_global_commands(&http, cmd()).await.unwrap_err();
+    assert_eq!(http_error(e).0, 500);
+    serenity::Command::set_global_commands(&http, cmd()).await.unwrap();
+    let other = fake.proxy_http();
+    other.set_application_id(serenity::ApplicationId::new(fake.application_id() + 1));
+    let e = serenity::Command::set_global_commands(&other, cmd()).await.unwrap_err();
+    assert_eq!(http_error(e), (403, 50001));
+}
