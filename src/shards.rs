@@ -21,6 +21,13 @@ pub fn shard_of(guild_id: u64, total: u32) -> u32 {
     ((guild_id >> 22) % u64::from(total.max(1))) as u32
 }
 
+/// The stored servers of shard `shard` (of `total`) that a READY of that shard did not list:
+/// the bot was removed from them while it was offline (Discord sends no removal event then).
+/// A server listed as unavailable is in `listed` too: an outage, not a removal.
+pub fn absent_from_ready(stored: &[u64], listed: &std::collections::HashSet<u64>, shard: u32, total: u32) -> Vec<u64> {
+    stored.iter().copied().filter(|g| shard_of(*g, total) == shard && !listed.contains(g)).collect()
+}
+
 impl Shards {
     /// Parses `--shards` (`all`, `N` or `FIRST-LAST`) with `--shard-total`.
     pub fn parse(shards: Option<&str>, total: Option<u32>) -> Result<Shards, String> {

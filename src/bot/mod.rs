@@ -381,6 +381,19 @@ async fn on_event(
                 tracing::error!(guild = incomplete.id.get(), "cannot record the server's removal: {e}");
             }
         }
+        // READY lists every server of the shard (unavailable ones too: an outage). A stored
+        // server missing from it removed the bot while the bot was offline.
+        serenity::FullEvent::Ready { data_about_bot } => {
+            let (shard, total) = data_about_bot.shard.map_or((0, 1), |s| (s.id.0, s.total));
+            let listed: Vec<u64> = data_about_bot.guilds.iter().map(|g| g.id.get()).collect();
+            match settings.shard_ready(shard, total, &listed).await {
+                Ok(gone) if !gone.is_empty() => {
+                    warn!(shard, ?gone, "servers absent from READY: the bot was removed while offline")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(shard, "cannot compare READY with the stored servers: {e}"),
+            }
+        }
         serenity::FullEvent::GuildCreate { guild, .. } => {
             if let Err(e) = settings.server_present(guild.id.get()).await {
                 tracing::error!(guild = guild.id.get(), "cannot record the server's presence: {e}");

@@ -246,11 +246,22 @@ pub async fn list(db: &Db, guild_id: u64) -> Result<Vec<Group>> {
     Ok(groups)
 }
 
-/// Every group of every guild (the scheduler's sweep; each row carries its guild id).
+/// Every group of every server the bot is in (the scheduler's sweep; each row carries its
+/// guild id). Groups of a server that removed the bot are left out: nothing is posted there,
+/// and no reminder DM goes to its members, while its data waits for the purge.
 pub async fn all(db: &Db) -> Result<Vec<Group>> {
     let _timer = crate::metrics::query("groups.all");
-    let rows =
-        fetch!(db, fetch_all, GroupRow, concat!("SELECT ", group_columns!(), " FROM study_groups g ORDER BY g.id"))?;
+    let rows = fetch!(
+        db,
+        fetch_all,
+        GroupRow,
+        concat!(
+            "SELECT ",
+            group_columns!(),
+            " FROM study_groups g WHERE NOT EXISTS (SELECT 1 FROM removed_servers r WHERE r.guild_id = g.guild_id)
+             ORDER BY g.id"
+        )
+    )?;
     let mut groups = Vec::with_capacity(rows.len());
     for r in rows {
         groups.push(group_row!(r));

@@ -25,6 +25,21 @@ pub async fn present(db: &Db, guild_id: u64) -> Result<bool> {
     Ok(n > 0)
 }
 
+/// Every server with data stored here (groups, members or settings) that is not already
+/// counted as removed: what a READY is compared with.
+pub async fn stored(db: &Db) -> Result<Vec<u64>> {
+    let _timer = crate::metrics::query("servers.stored");
+    let rows = scalar!(
+        db,
+        fetch_all,
+        i64,
+        "SELECT guild_id FROM (SELECT guild_id FROM study_groups UNION SELECT guild_id FROM members
+                                UNION SELECT guild_id FROM server_settings) s
+         WHERE NOT EXISTS (SELECT 1 FROM removed_servers r WHERE r.guild_id = s.guild_id) ORDER BY guild_id"
+    )?;
+    Ok(rows.into_iter().map(from_db).collect())
+}
+
 /// Servers removed at or before `before`, whose data is due to be purged.
 pub async fn due_for_purge(db: &Db, before: DateTime<Utc>) -> Result<Vec<u64>> {
     let _timer = crate::metrics::query("servers.due_for_purge");

@@ -72,7 +72,7 @@ pub async fn get(db: &Db, guild_id: u64) -> Result<ServerSettings> {
     row.map(decode_row).transpose().map(Option::unwrap_or_default)
 }
 
-/// Every server with a digest set, with its settings (the digest sweep).
+/// Every server with a digest set that the bot is in, with its settings (the digest sweep).
 pub async fn with_digest(db: &Db) -> Result<Vec<(u64, ServerSettings)>> {
     let _timer = crate::metrics::query("settings.with_digest");
     let rows = fetch!(
@@ -81,7 +81,9 @@ pub async fn with_digest(db: &Db) -> Result<Vec<(u64, ServerSettings)>> {
         Row,
         "SELECT guild_id, moderator_role_id, reminder_hours, channel_reminders, digest_channel_id, digest_weekday,
                 digest_time, digest_timezone
-         FROM server_settings WHERE digest_channel_id IS NOT NULL ORDER BY guild_id"
+         FROM server_settings s WHERE digest_channel_id IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM removed_servers r WHERE r.guild_id = s.guild_id)
+         ORDER BY guild_id"
     )?;
     rows.into_iter().map(|r| Ok((from_db(r.guild_id), decode_row(r)?))).collect()
 }

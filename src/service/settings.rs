@@ -126,6 +126,19 @@ impl SettingsService {
         Ok(db::servers::removed(&self.core.db, guild_id, self.core.now()).await?)
     }
 
+    /// A shard's READY listed `listed` (available or not): stored servers of that shard it
+    /// did not list removed the bot while it was offline, so their retention clock starts.
+    /// (Listed ones are marked present by their GUILD_CREATE.) Returns the removed ones.
+    pub async fn shard_ready(&self, shard: u32, total: u32, listed: &[u64]) -> Result<Vec<u64>> {
+        let listed: std::collections::HashSet<u64> = listed.iter().copied().collect();
+        let stored = db::servers::stored(&self.core.db).await?;
+        let gone = crate::shards::absent_from_ready(&stored, &listed, shard, total);
+        for g in &gone {
+            self.server_removed(*g).await?;
+        }
+        Ok(gone)
+    }
+
     /// The bot is in a server: a pending purge of its data is cancelled.
     pub async fn server_present(&self, guild_id: u64) -> Result<()> {
         if db::servers::present(&self.core.db, guild_id).await? {

@@ -247,6 +247,55 @@ impl FakeDiscord {
         self.dispatch("GUILD_CREATE", d);
     }
 
+    /// The bot is removed from (kicked out of) guild `id`. With its shard connected, Discord
+    /// sends GUILD_DELETE without `unavailable`; with the bot offline nothing is queued: the
+    /// next READY simply does not list the guild (Discord sends no removal event then). Its
+    /// channels answer 403 / 50001 Missing Access from now on.
+    pub fn remove_guild(&self, id: u64) {
+        let live = {
+            let mut st = self.lock();
+            st.guilds.retain(|g| g.id != id);
+            st.removed_guilds.insert(id);
+            let shard = shard_of(id, self.inner.cfg.shards);
+            st.gw.shards.get(&shard).is_some_and(|sh| sh.live.is_some())
+        };
+        if live {
+            self.dispatch("GUILD_DELETE", json!({"id": id.to_string()}));
+        }
+    }
+
+    /// Guild `id` has an outage (`down`) or is back. Down: GUILD_DELETE with
+    /// `unavailable: true` to a connected bot, and a READY lists it as unavailable without a
+    /// GUILD_CREATE; back: GUILD_CREATE.
+    pub fn guild_outage(&self, id: u64, down: bool) {
+        let back = {
+            let mut st = self.lock();
+            if down {
+                st.outages.insert(id);
+                None
+            } else {
+                st.outages.remove(&id);
+                st.guild(id).cloned().map(|g| st.guild_json(&self.inner.cfg, &g, true))
+            }
+        };
+        match back {
+            None => self.dispatch("GUILD_DELETE", json!({"id": id.to_string(), "unavailable": true})),
+            Some(d) => self.dispatch("GUILD_CREATE", d),
+        }
+    }
+
+    /// Every dispatch (type and payload) of the shards' current sessions, in order.
+    pub fn dispatched(&self) -> Vec<(String, Value)> {
+        let st = self.lock();
+        st.gw
+            .shards
+            .values()
+            .filter_map(|sh| sh.session.as_ref())
+            .flat_map(|s| s.log.iter())
+            .map(|e| (e.t.clone(), e.d.clone()))
+            .collect()
+    }
+
     // ----- fixtures (what the gateway sends) -----
 
     /// The READY `d` payload a new session would get.

@@ -144,8 +144,13 @@ pub(crate) fn gateway_op(inner: &Inner, conn: u64, tx: &mpsc::UnboundedSender<Ws
             if total != cfg.shards {
                 return GwOut::Close(4011, "Sharding required.");
             }
-            let guilds: Vec<Value> =
-                st.guilds.iter().filter(|g| shard_of(g.id, total) == id).map(|g| st.guild_json(cfg, g, true)).collect();
+            // A guild in an outage is listed unavailable in READY and gets no GUILD_CREATE.
+            let guilds: Vec<Value> = st
+                .guilds
+                .iter()
+                .filter(|g| shard_of(g.id, total) == id && !st.outages.contains(&g.id))
+                .map(|g| st.guild_json(cfg, g, true))
+                .collect();
             st.gw.sessions_made += 1;
             let sid = format!("fake-session-{}", st.gw.sessions_made);
             let ready = st.ready_json(cfg, &sid, [id, total]);

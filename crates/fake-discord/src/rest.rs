@@ -659,6 +659,9 @@ pub(crate) fn channel_route(
     let Some(chan) = st.channels.get(&cid).cloned() else {
         return err(404, 10003, "Unknown Channel");
     };
+    if chan.guild_id.is_some_and(|g| st.removed_guilds.contains(&g)) {
+        return err(403, 50001, "Missing Access");
+    }
     match (method, rest) {
         ("GET", []) => ok(st.chan_json(cfg, &chan)),
         ("POST", ["messages"]) => {

@@ -162,6 +162,12 @@ pub(crate) struct St {
     pub(crate) last_commands_put: Option<Value>,
     pub(crate) interactions: HashMap<String, Ix>,
     pub(crate) gw: Gw,
+    /// Guilds the bot was removed from (`FakeDiscord::remove_guild`): their channels answer
+    /// 403 / 50001 Missing Access.
+    pub(crate) removed_guilds: HashSet<u64>,
+    /// Guilds in an outage (`FakeDiscord::guild_outage`): listed unavailable in READY, no
+    /// GUILD_CREATE.
+    pub(crate) outages: HashSet<u64>,
 }
 
 impl St {

@@ -941,3 +941,64 @@ async fn command_registration_errors_have_discords_codes() {
     let e = serenity::Command::set_global_commands(&other, cmd()).await.unwrap_err();
     assert_eq!(http_error(e), (403, 50001));
 }
+
+/// Removals and outages as Discord reports them: a removal while connected is GUILD_DELETE
+/// without `unavailable`; a removal while offline sends nothing, the next READY just does not
+/// list the guild; an outage is GUILD_DELETE with `unavailable: true`, and a READY during it
+/// lists the guild as unavailable with no GUILD_CREATE. A removed guild's channels answer
+/// 403 / 50001.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn removals_and_outages_are_reported_as_discord_does() {
+    const KICKED: u64 = 7800;
+    const GONE_OFFLINE: u64 = 7801;
+    const DOWN: u64 = 7802;
+    let mut builder = FakeDiscord::builder();
+    for (id, name) in [(KICKED, "kicked"), (GONE_OFFLINE, "gone"), (DOWN, "down")] {
+        builder = builder.guild(GuildSpec::new(id, name).text_channel(id + 1, "general"));
+    }
+    let fake = builder.start().await;
+    let bot = bot_ready(&fake, fake.proxy_http()).await;
+    let http = fake.proxy_http();
+
+    fake.remove_guild(KICKED);
+    let deletes = |fake: &FakeDiscord| -> Vec<Value> {
+        fake.dispatched().into_iter().filter(|(t, _)| t == "GUILD_DELETE").map(|(_, d)| d).collect()
+    };
+    assert_eq!(deletes(&fake), vec![json!({"id": KICKED.to_string()})]);
+    assert_dispatch("GUILD_DELETE", &deletes(&fake)[0]);
+    let e = serenity::ChannelId::new(KICKED + 1).say(&http, "x").await.unwrap_err();
+    assert_eq!(http_error(e), (403, 50001));
+
+    fake.guild_outage(DOWN, true);
+    assert_eq!(deletes(&fake)[1], json!({"id": DOWN.to_string(), "unavailable": true}));
+
+    // Offline: the bot is gone (a new session identifies), a guild removes it meanwhile.
+    drop(bot);
+    fake.drop_gateway_with(GatewayDrop::InvalidSession).await;
+    fake.remove_guild(GONE_OFFLINE);
+    let ready = fake.ready_payload();
+    let listed: Vec<(String, bool)> = ready["guilds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["id"].as_str().unwrap().to_string(), g["unavailable"].as_bool().unwrap()))
+        .collect();
+    assert!(listed.contains(&(DOWN.to_string(), true)), "{listed:?}");
+    assert!(!listed.iter().any(|(g, _)| *g == GONE_OFFLINE.to_string() || *g == KICKED.to_string()), "{listed:?}");
+    let sessions = fake.gateway_stats().sessions();
+    let bot = start_bot(fake.proxy_http());
+    fake.wait_gateway_sessions(sessions + 1, T).await;
+    assert_eq!(fake.gateway_stats().identifies, 2);
+    let creates: Vec<String> = fake
+        .dispatched()
+        .into_iter()
+        .filter(|(t, _)| t == "GUILD_CREATE")
+        .map(|(_, d)| d["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!creates.contains(&DOWN.to_string()) && !creates.contains(&GONE_OFFLINE.to_string()), "{creates:?}");
+    assert!(creates.contains(&defaults::GUILD.to_string()), "{creates:?}");
+    assert!(!deletes(&fake).iter().any(|d| d["id"] == GONE_OFFLINE.to_string()), "no event for an offline removal");
+    fake.guild_outage(DOWN, false);
+    assert!(fake.dispatched().iter().any(|(t, d)| t == "GUILD_CREATE" && d["id"] == DOWN.to_string()));
+    bot.assert_all_events_understood();
+}
