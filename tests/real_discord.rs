@@ -78,3 +78,52 @@ async fn a_transient_registration_failure_is_retried_and_readyz_reports_it() {
     assert!(text.contains("trying again"), "{text}");
     child.kill().await.unwrap();
 }
+
+/// A server that removes the bot while the bot is offline sends no event: it is simply not
+/// in the next READY. Its removal clock starts then: nothing more is posted there (no
+/// failing attempts), the other server goes on, and its data is purged after the retention
+/// period (before: never purged, and posted into for ever).
+#[tokio::test]
+async fn a_server_absent_from_ready_is_treated_as_removed_and_purged_later() {
+    use fake_discord::{Invoker, perms};
+    use support::harness::{Mode, TestBot, create_cmd};
+    const G2: u64 = 9000;
+    const G2_CHANNEL: u64 = 9001;
+    const ERIN: u64 = 9100;
+    let fake = FakeDiscord::start().await;
+    fake.add_guild(GuildSpec::new(G2, "Other").owner(ERIN).text_channel(G2_CHANNEL, "general").member(
+        ERIN,
+        "erin",
+        &[],
+    ));
+    let mut tb = TestBot::start_with(fake, Mode::Proxy, "2026-11-23T12:00:00Z").await;
+    let erin = Invoker::new(ERIN, "erin").in_guild(G2, G2_CHANNEL).permissions(perms::ALL);
+    let r = tb.run(create_cmd("Far", G2_CHANNEL, "architecture", "2026-11-30", 0, "18:00", "UTC").by(&erin)).await;
+    assert!(r.text().contains("Created"), "{}", r.text());
+    tb.create_group("Near", "architecture", "2026-11-30", 0, "18:00", "UTC").await;
+    tb.set_now("2026-11-30T18:00:00Z");
+    assert_eq!(tb.tick().await.sent, 2);
+
+    // Offline: the other server removes the bot.
+    tb.bot.take().unwrap().shutdown().await;
+    tb.fake.remove_guild(G2);
+    tb.set_now("2026-12-07T18:00:00Z");
+    tb.restart().await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let far_future = support::harness::utc("2100-01-01T00:00:00Z");
+    while !studybot::db::servers::due_for_purge(&tb.db, far_future).await.unwrap().contains(&G2) {
+        assert!(std::time::Instant::now() < deadline, "the removal was never recorded");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let before = tb.fake.requests_to("POST", &format!("/channels/{G2_CHANNEL}/messages")).len();
+    let r = tb.tick().await;
+    assert_eq!((r.sent, r.failed), (1, 0), "week 2 of Near only; nothing tried in the removed server");
+    assert_eq!(tb.fake.requests_to("POST", &format!("/channels/{G2_CHANNEL}/messages")).len(), before);
+
+    // After the retention period its data is gone; the other server's stays.
+    tb.set_now("2027-01-08T18:00:00Z");
+    tb.tick().await;
+    assert!(studybot::db::groups::list(&tb.db, G2).await.unwrap().is_empty());
+    assert_eq!(studybot::db::groups::list(&tb.db, defaults::GUILD).await.unwrap().len(), 1);
+    tb.finish().await;
+}
