@@ -134,6 +134,12 @@ pub enum UserError {
         missing.join(", ")
     )]
     ChannelPermissions { channel: u64, missing: Vec<&'static str> },
+    #[error(
+        "The role **{0}** is not mentionable, so the weekly posts would ping nobody. Make it mentionable \
+         (Server Settings → Roles → {0} → Allow anyone to @mention this role), or give me Mention \
+         @everyone, @here and All Roles, then try again."
+    )]
+    RoleNotPingable(String),
     #[error("That channel belongs to another server. Pick a channel of this server.")]
     ChannelElsewhere,
     #[error("That role belongs to another server. Pick a role of this server.")]
@@ -209,6 +215,8 @@ pub enum UserError {
          fix it (channel, permissions) and the next week posts as usual."
     )]
     PostGaveUp(String),
+    #[error("I could not post this week of **{group}**: {reason}.")]
+    PostFailed { group: String, reason: String },
 
     // ----- check-ins and ratings -----
     /// Every problem of a check-in's values, one per line.

@@ -15,6 +15,7 @@ pub mod limits;
 pub mod metrics;
 pub mod model;
 pub mod ops;
+pub mod permissions;
 pub mod progress;
 pub mod redact;
 pub mod render;

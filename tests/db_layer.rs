@@ -216,7 +216,8 @@ async fn a_post_is_claimed_once() {
     // The same week at a later session is another post (a moderator repeated the week).
     assert!(posts::claim(&db, a, PostKind::Week, 1, Some(1), NOW()).await.unwrap().is_some());
     let later = NOW() + chrono::Duration::minutes(30);
-    posts::mark_failed(&db, id, "boom", later).await.unwrap();
+    posts::mark_failed(&db, id, "boom", later, false).await.unwrap();
+    assert_eq!(posts::for_group(&db, a).await.unwrap()[0].attempts, 1);
     // The retry reuses the nonce and knows when the post was first claimed.
     assert_eq!(posts::retry(&db, id, later).await.unwrap(), Some((posts::nonce(a, PostKind::Week, 0), NOW())));
     posts::mark_sent(&db, id, Some(u64::MAX), None, NOW()).await.unwrap();
@@ -232,6 +233,11 @@ async fn a_post_is_claimed_once() {
     assert!(posts::nonce(i64::MAX, PostKind::Reminder, 99_999).len() <= 25);
     assert!(posts::claim(&db, a, PostKind::Closing, 40, None, NOW()).await.unwrap().is_some());
     assert!(posts::claim(&db, a, PostKind::Closing, 41, None, NOW()).await.unwrap().is_none());
+    // A permanent refusal uses up every attempt at once (never fewer than it had).
+    let gone = posts::claim(&db, a, PostKind::Week, 2, Some(2), NOW()).await.unwrap().unwrap();
+    posts::mark_failed(&db, gone, "no access", NOW(), true).await.unwrap();
+    let row = posts::for_group(&db, a).await.unwrap().into_iter().find(|p| p.id == gone).unwrap();
+    assert_eq!(row.attempts, studybot::scheduler::plan::MAX_ATTEMPTS);
 }
 
 /// Rows written by something other than this bot (an old version, a hand edit) with values

@@ -605,20 +605,22 @@ async fn a_channel_without_permission_does_not_block_other_groups() {
 
     let row = db_groups::get(&tb.db, defaults::GUILD, bad).await.unwrap().unwrap();
     let err = row.last_error.expect("error recorded");
-    assert!(err.text.contains("missing permissions"), "{}", err.text);
+    assert!(err.text.contains("lacks Send Messages in <#4001>"), "{}", err.text);
     assert_eq!(err.at, tb.clock.now(), "the failure is stamped with the time it happened");
     let ok = db_groups::get(&tb.db, defaults::GUILD, good).await.unwrap().unwrap();
     assert_eq!(ok.last_error, None);
 
     let list = group_cmd(&tb, "list").await;
     let line = list.lines().skip_while(|l| !l.contains("Readonly group")).nth(1).unwrap_or_else(|| panic!("{list}"));
-    assert!(line.contains("Last post failed") && line.contains("missing permissions"), "{list}");
+    assert!(line.contains("Last post failed") && line.contains("lacks Send Messages"), "{list}");
     assert_eq!(list.matches("Last post failed").count(), 1, "{list}");
 
-    // Retries after the backoff keep failing there and keep posting nothing twice here.
+    // The permission was checked before sending (nothing was tried there), and a missing
+    // permission is not retried: no loop against it, nothing posted twice here.
+    assert!(tb.fake.requests_to("POST", &format!("/channels/{}/messages", defaults::READONLY)).is_empty());
     tb.clock.advance(chrono::Duration::minutes(2));
     let r = tb.tick().await;
-    assert_eq!((r.sent, r.failed), (0, 1));
+    assert_eq!((r.sent, r.failed), (0, 0));
     assert_eq!(week_posts(&tb, defaults::GENERAL), vec![(good, 1)]);
     tb.finish().await;
 }

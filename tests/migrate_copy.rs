@@ -82,7 +82,7 @@ async fn populate(db: &Db) -> Vec<(u64, i64)> {
             let post = posts::claim(db, g, PostKind::Week, 0, Some(1), t0).await.unwrap().unwrap();
             posts::mark_sent(db, post, Some(u64::MAX), Some(u64::MAX - 1), t0).await.unwrap();
             let reminder = posts::claim(db, g, PostKind::Reminder, 1, Some(2), t0).await.unwrap().unwrap();
-            posts::mark_failed(db, reminder, "Missing Access", t0).await.unwrap();
+            posts::mark_failed(db, reminder, "Missing Access", t0, false).await.unwrap();
             assert!(posts::claim_dm(db, post, u64::MAX - 101, t0).await.unwrap());
             posts::complete_dm(db, post, u64::MAX - 101, true).await.unwrap();
             groups::announce_missed(db, g, 3, post).await.unwrap();

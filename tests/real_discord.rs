@@ -127,3 +127,121 @@ async fn a_server_absent_from_ready_is_treated_as_removed_and_purged_later() {
     assert_eq!(studybot::db::groups::list(&tb.db, defaults::GUILD).await.unwrap().len(), 1);
     tb.finish().await;
 }
+
+const NO_HISTORY: u64 = 4100;
+const NO_THREADS: u64 = 4101;
+const READERS: u64 = 5100;
+
+/// `/group create`, `/group edit` and `/settings digest` check every permission the bot will
+/// use in the channel and name what is missing; a role that is not mentionable would ping
+/// nobody and is refused (before: only View, Send and Embed Links were checked, the digest
+/// channel not at all, and any role was taken).
+#[tokio::test]
+async fn channel_choices_are_checked_for_every_permission_the_bot_uses() {
+    use fake_discord::Slash;
+    use support::harness::{Mode, TestBot, create_cmd};
+    let fake = FakeDiscord::builder()
+        .no_default_guild()
+        .guild({
+            use fake_discord::{ChannelSpec, perms};
+            GuildSpec::default_test_guild()
+                .channel(ChannelSpec::text(NO_HISTORY, "no-history").deny_bot(perms::READ_MESSAGE_HISTORY))
+                .channel(ChannelSpec::text(NO_THREADS, "no-threads").deny_bot(perms::CREATE_PUBLIC_THREADS))
+                .mentionable_role(READERS, "Readers", perms::EVERYONE)
+        })
+        .start()
+        .await;
+    let tb = TestBot::start_with(fake, Mode::Proxy, "2026-11-23T12:00:00Z").await;
+    let create = |channel: u64| create_cmd("Evenings", channel, "architecture", "2026-11-30", 0, "18:00", "UTC");
+    let t = tb.run(create(NO_HISTORY).by(&tb.moderator())).await.text();
+    assert!(t.contains("missing Read Message History"), "{t}");
+    let t = tb.run(create(NO_THREADS).by(&tb.moderator())).await.text();
+    assert!(t.contains("missing Create Public Threads"), "{t}");
+    let t = tb.run(create(defaults::GENERAL).role("role", defaults::MEMBER_ROLE).by(&tb.moderator())).await.text();
+    assert!(t.contains("**Member** is not mentionable"), "{t}");
+    let t =
+        tb.run(Slash::new("settings").sub("digest").channel("channel", NO_HISTORY).by(&tb.moderator())).await.text();
+    assert!(t.contains("missing Read Message History"), "{t}");
+    assert!(studybot::db::groups::list(&tb.db, defaults::GUILD).await.unwrap().is_empty(), "a refusal stored a group");
+
+    let t = tb.run(create(defaults::GENERAL).role("role", READERS).by(&tb.moderator())).await.text();
+    assert!(t.contains("Created"), "{t}");
+    let edit = Slash::new("group").sub("edit").string("group", "Evenings").channel("channel", NO_THREADS);
+    let t = tb.run(edit.by(&tb.moderator())).await.text();
+    assert!(t.contains("missing Create Public Threads"), "{t}");
+    tb.finish().await;
+}
+
+/// At send time the scheduler checks the channel again: a permission revoked since the group
+/// was created stops the post before anything goes out, with the reason in `/group list`, and
+/// no retries run against it; `/group post-now` says why until it is fixed, then posts. A
+/// send Discord refuses for good (the cache missed the change) is tried once, not eight
+/// times; embeds Discord dropped are reported; a deleted channel is named (before: the post
+/// went out without its embeds and counted as sent, and refusals were retried eight times
+/// a post).
+#[tokio::test]
+async fn revoked_permissions_stop_posts_with_the_reason_and_no_retries() {
+    use fake_discord::{Slash, perms};
+    use support::harness::{Mode, TestBot};
+    let tb = TestBot::start(Mode::Proxy, "2026-11-23T12:00:00Z").await;
+    let g = tb.create_group("Evenings", "architecture", "2026-11-30", 0, "18:00", "UTC").await;
+    let posts_to_general =
+        |tb: &TestBot| tb.fake.requests_to("POST", &format!("/channels/{}/messages", defaults::GENERAL)).len();
+    tb.set_now("2026-11-30T18:00:00Z");
+    assert_eq!(tb.tick().await.sent, 1);
+
+    // Embed Links revoked (Discord sends CHANNEL_UPDATE): nothing goes out.
+    tb.fake.set_bot_denied(defaults::GENERAL, perms::EMBED_LINKS, true);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = posts_to_general(&tb);
+    tb.set_now("2026-12-07T18:00:00Z");
+    let r = tb.tick().await;
+    assert_eq!((r.sent, r.failed), (0, 1));
+    assert_eq!(posts_to_general(&tb), before, "a post without its embeds went out");
+    let t = group_list(&tb).await;
+    assert!(t.contains("lacks Embed Links in <#4000>"), "{t}");
+    tb.set_now("2026-12-07T20:00:00Z");
+    assert_eq!(tb.tick().await.failed, 0, "no retry against a missing permission");
+    let t = tb.run(Slash::new("group").sub("post-now").by(&tb.moderator())).await.text();
+    assert!(t.contains("could not post") && t.contains("lacks Embed Links"), "{t}");
+    assert_eq!(posts_to_general(&tb), before);
+
+    // Fixed: post-now posts it.
+    tb.fake.set_bot_denied(defaults::GENERAL, 0, true);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let t = tb.run(Slash::new("group").sub("post-now").by(&tb.moderator())).await.text();
+    assert!(t.contains("Posted") || t.contains("posted"), "{t}");
+    assert!(!group_list(&tb).await.contains("lacks Embed Links"));
+
+    // The cache missed a change: Discord refuses the send (50013) once, and that is all.
+    tb.fake.set_bot_denied(defaults::GENERAL, perms::SEND_MESSAGES, false);
+    let before = posts_to_general(&tb);
+    tb.set_now("2026-12-14T18:00:00Z");
+    assert_eq!(tb.tick().await.failed, 1);
+    tb.set_now("2026-12-14T23:00:00Z");
+    tb.tick().await;
+    assert_eq!(posts_to_general(&tb), before + 1, "a refused send was retried");
+    let posts = studybot::db::posts::for_group(&tb.db, g).await.unwrap();
+    assert_eq!(posts.iter().find(|p| p.session == 2).unwrap().attempts, studybot::scheduler::plan::MAX_ATTEMPTS);
+    assert!(group_list(&tb).await.contains("lacks a permission in <#4000> (50013)"));
+
+    // Embeds dropped by Discord (the cache missed the change): the post is out, and said.
+    tb.fake.set_bot_denied(defaults::GENERAL, perms::EMBED_LINKS, false);
+    tb.set_now("2026-12-21T18:00:00Z");
+    assert_eq!(tb.tick().await.sent, 1);
+    let t = group_list(&tb).await;
+    assert!(t.contains("Discord dropped its embeds"), "{t}");
+
+    // The channel is deleted: named, tried once.
+    tb.fake.delete_channel(defaults::GENERAL);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    tb.set_now("2026-12-28T18:00:00Z");
+    assert_eq!(tb.tick().await.failed, 1);
+    let t = group_list(&tb).await;
+    assert!(t.contains("<#4000> no longer exists") && t.contains("/group edit channel:"), "{t}");
+    tb.finish().await;
+}
+
+async fn group_list(tb: &support::harness::TestBot) -> String {
+    tb.run(fake_discord::Slash::new("group").sub("list").by(&tb.moderator())).await.text()
+}

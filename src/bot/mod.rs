@@ -327,6 +327,7 @@ pub async fn start(
     // Started once here, not on Ready: the scheduler only needs REST, and a reconnect
     // must not start a second one.
     scheduler.set_http(Arc::clone(&client.http));
+    scheduler.set_cache(Arc::clone(&client.cache));
     if options.start_scheduler {
         scheduler.start().await?;
     }

@@ -4,11 +4,16 @@
 
 use super::{BotError, Context};
 use crate::error::UserError;
-use poise::serenity_prelude::{self as serenity, Permissions};
+use poise::serenity_prelude as serenity;
 
-/// A channel of this server that the bot can see and post embeds in (checked against the
-/// server's cache when it is there).
-pub async fn postable_channel(ctx: Context<'_>, channel: &serenity::GuildChannel) -> Result<(), BotError> {
+/// A channel of this server where the bot has every permission of `need`
+/// (`crate::permissions`), checked against the server's cache when it is there; the reply
+/// names what is missing.
+pub async fn postable_channel(
+    ctx: Context<'_>,
+    channel: &serenity::GuildChannel,
+    need: &[crate::permissions::Need],
+) -> Result<(), BotError> {
     let Some(guild_id) = ctx.guild_id() else {
         return Ok(());
     };
@@ -34,13 +39,7 @@ pub async fn postable_channel(ctx: Context<'_>, channel: &serenity::GuildChannel
         if !matches!(ch.kind, serenity::ChannelType::Text | serenity::ChannelType::News) {
             return Err(UserError::NotTextChannel(channel.id.get()).into());
         }
-        let perms = g.user_permissions_in(ch, &member);
-        let needed = [
-            (Permissions::VIEW_CHANNEL, "View Channel"),
-            (Permissions::SEND_MESSAGES, "Send Messages"),
-            (Permissions::EMBED_LINKS, "Embed Links"),
-        ];
-        needed.iter().filter(|(p, _)| !perms.contains(*p)).map(|(_, n)| *n).collect::<Vec<_>>()
+        crate::permissions::missing(g.user_permissions_in(ch, &member), need)
     };
     if missing.is_empty() {
         Ok(())
@@ -65,4 +64,42 @@ pub async fn server_role(ctx: Context<'_>, role: &serenity::Role) -> Result<(), 
         None => guild_id.roles(ctx).await?.contains_key(&role.id),
     };
     if known { Ok(()) } else { Err(UserError::RoleElsewhere.into()) }
+}
+
+/// A role of this server (not @everyone) that a weekly post's mention will really ping: it
+/// is mentionable, or the bot may mention every role in `channel` (else Discord sends the
+/// post and pings nobody).
+pub async fn pingable_role(
+    ctx: Context<'_>,
+    role: &serenity::Role,
+    channel: Option<serenity::ChannelId>,
+) -> Result<(), BotError> {
+    server_role(ctx, role).await?;
+    if role.mentionable {
+        return Ok(());
+    }
+    let Some(guild_id) = ctx.guild_id() else {
+        return Ok(());
+    };
+    let member = match guild_id.member(ctx, ctx.framework().bot_id()).await {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::warn!("cannot fetch the bot's member to check the role: {e}");
+            return Ok(());
+        }
+    };
+    let bot = {
+        let Some(g) = ctx.guild() else {
+            return Ok(());
+        };
+        match channel.and_then(|c| g.channels.get(&c)) {
+            Some(ch) => g.user_permissions_in(ch, &member),
+            None => g.member_permissions(&member),
+        }
+    };
+    if crate::permissions::role_pings(false, bot) {
+        Ok(())
+    } else {
+        Err(UserError::RoleNotPingable(role.name.clone()).into())
+    }
 }

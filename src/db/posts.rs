@@ -188,9 +188,22 @@ pub async fn mark_sent(
     Ok(())
 }
 
-pub async fn mark_failed(db: &Db, id: i64, error: &str, now: DateTime<Utc>) -> Result<()> {
+/// `give_up`: Discord refused for good (the channel is gone, a permission is missing): the
+/// post counts as having used every attempt, so no retry runs against the refusal; a
+/// moderator's `/group post-now` tries it again.
+pub async fn mark_failed(db: &Db, id: i64, error: &str, now: DateTime<Utc>, give_up: bool) -> Result<()> {
     let _timer = crate::metrics::query("posts.mark_failed");
-    execute!(db, "UPDATE posts SET state = 'failed', error = $1, claimed_at = $2 WHERE id = $3", error, now, id)?;
+    let floor = if give_up { i64::from(crate::scheduler::plan::MAX_ATTEMPTS) } else { 0 };
+    execute!(
+        db,
+        "UPDATE posts SET state = 'failed', error = $1, claimed_at = $2,
+                attempts = CASE WHEN attempts < $4 THEN $4 ELSE attempts END
+         WHERE id = $3",
+        error,
+        now,
+        id,
+        floor
+    )?;
     Ok(())
 }
 

@@ -213,10 +213,11 @@ pub async fn retry_digest(db: &Db, id: i64, now: DateTime<Utc>) -> Result<bool> 
 }
 
 /// Records how a digest attempt went: its message, or the error.
+/// A failure with `give_up` (Discord refused for good) uses up every attempt: no retries.
 pub async fn complete_digest(
     db: &Db,
     id: i64,
-    outcome: std::result::Result<u64, &str>,
+    outcome: std::result::Result<u64, (&str, bool)>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let _timer = crate::metrics::query("settings.complete_digest");
@@ -231,8 +232,17 @@ pub async fn complete_digest(
                 id
             )?;
         }
-        Err(e) => {
-            execute!(db, "UPDATE digests SET state = 'failed', error = $1 WHERE id = $2", e, id)?;
+        Err((e, give_up)) => {
+            let floor = if give_up { i64::from(crate::scheduler::plan::MAX_ATTEMPTS) } else { 0 };
+            execute!(
+                db,
+                "UPDATE digests SET state = 'failed', error = $1,
+                        attempts = CASE WHEN attempts < $3 THEN $3 ELSE attempts END
+                 WHERE id = $2",
+                e,
+                id,
+                floor
+            )?;
         }
     }
     Ok(())

@@ -95,6 +95,11 @@ impl Scheduler {
         };
         let date = schedule.date(slot);
         let channel = ChannelId::new(d.channel_id);
+        if let Err(f) = self.check_channel(guild, d.channel_id, crate::permissions::CHANNEL_POSTS) {
+            settings::complete_digest(db, id, Err((&f.text, true)), self.core.now()).await?;
+            crate::metrics::post("digest", "failed", None);
+            return Err(anyhow::Error::new(f));
+        }
         if late && let Some(found) = self.find_digest(channel, date).await {
             settings::complete_digest(db, id, Ok(found), self.core.now()).await?;
             crate::metrics::post("digest", "found", None);
@@ -103,20 +108,26 @@ impl Scheduler {
         let result = match crate::service::reports::digest_of(&self.core, guild, now).await {
             Ok(digest) => {
                 let msg = render::report::digest_message(&digest, date).nonce(Nonce::String(nonce)).enforce_nonce(true);
-                self.send_message(channel, msg).await.map(|m| m.id.get())
+                self.send_message(channel, msg).await.map(|(m, dropped)| {
+                    if let Some(w) = dropped {
+                        warn!(guild, "the digest went out, but {w}");
+                    }
+                    m.id.get()
+                })
             }
-            Err(e) => Err(format!("cannot compute the digest: {e}")),
+            Err(e) => Err(super::SendFailure::transient(format!("cannot compute the digest: {e}"))),
         };
-        settings::complete_digest(db, id, result.as_ref().map(|m| *m).map_err(String::as_str), self.core.now()).await?;
+        let outcome = result.as_ref().map(|m| *m).map_err(|f| (f.text.as_str(), f.permanent));
+        settings::complete_digest(db, id, outcome, self.core.now()).await?;
         match result {
             Ok(_) => {
                 let late = (self.core.now() - schedule.instant(slot)).to_std().unwrap_or_default();
                 crate::metrics::post("digest", "sent", Some(late));
                 Ok(true)
             }
-            Err(e) => {
+            Err(f) => {
                 crate::metrics::post("digest", "failed", None);
-                Err(anyhow::anyhow!(e))
+                Err(anyhow::Error::new(f))
             }
         }
     }

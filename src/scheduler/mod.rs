@@ -12,6 +12,7 @@
 //! shared [`pace::Pace`] (global and per-channel budgets).
 
 pub mod digest;
+pub mod failure;
 pub mod pace;
 pub mod plan;
 
@@ -23,6 +24,7 @@ use crate::render;
 use crate::service::{Core, GroupService};
 use crate::weeks;
 use chrono::{DateTime, Utc};
+use failure::SendFailure;
 use futures_util::StreamExt;
 use pace::{Budget, Pace};
 use plan::{Candidate, Due};
@@ -56,6 +58,8 @@ pub struct Scheduler {
     core: Core,
     groups: GroupService,
     http: OnceLock<Arc<Http>>,
+    /// The gateway cache: the bot's permissions in a channel, checked before each post.
+    cache: OnceLock<Arc<serenity::Cache>>,
     pace: Pace,
     /// Ticks never overlap; shutdown waits for the running one.
     ticking: Mutex<()>,
@@ -101,7 +105,16 @@ const THREAD_EXISTS: isize = 160004;
 
 /// Discord's error code for a user who cannot be sent a DM (DMs closed, blocked, no server
 /// in common).
-const CANNOT_DM: isize = 50007;
+const CANNOT_DM: isize = failure::CANNOT_DM;
+
+/// What a delivered post left: its message and thread, and what went wrong on the way
+/// (its thread could not be opened, Discord dropped its embeds) for `/group list`.
+#[derive(Debug, Default)]
+struct Delivered {
+    message: Option<u64>,
+    thread: Option<u64>,
+    warnings: Vec<String>,
+}
 
 fn err_text(e: &serenity::Error) -> String {
     use serenity::HttpError;
@@ -199,6 +212,7 @@ impl Scheduler {
             groups,
             core,
             http: OnceLock::new(),
+            cache: OnceLock::new(),
             pace: Pace::new(budget),
             ticking: Mutex::new(()),
             group_locks: std::sync::Mutex::new(HashMap::new()),
@@ -275,6 +289,25 @@ impl Scheduler {
     /// Gives the scheduler the bot's HTTP client (once the client exists).
     pub fn set_http(&self, http: Arc<Http>) {
         let _ = self.http.set(http);
+    }
+
+    /// The gateway cache, for the permission check before each post (without it, Discord's
+    /// answer to the send tells).
+    pub fn set_cache(&self, cache: Arc<serenity::Cache>) {
+        let _ = self.cache.set(cache);
+    }
+
+    /// Whether the bot has every permission of `need` in `channel`, as far as the cache knows.
+    fn check_channel(&self, guild: u64, channel: u64, need: &[crate::permissions::Need]) -> Result<(), SendFailure> {
+        let Some(cache) = self.cache.get() else { return Ok(()) };
+        match failure::cached_permissions(cache, guild, channel) {
+            None => Ok(()),
+            Some(Err(gone)) => Err(gone),
+            Some(Ok(have)) => {
+                let missing = crate::permissions::missing(have, need);
+                if missing.is_empty() { Ok(()) } else { Err(SendFailure::missing(channel, &missing)) }
+            }
+        }
     }
 
     fn http(&self) -> anyhow::Result<&Arc<Http>> {
@@ -479,7 +512,12 @@ impl Scheduler {
                 Candidate::Waiting(retry_at) => {
                     return Err(UserError::PostBackingOff { group: name(), retry_at }.into());
                 }
-                Candidate::GaveUp => return Err(UserError::PostGaveUp(name()).into()),
+                // Given up (failed too often, or refused for good): a moderator asking now has
+                // presumably fixed it, so it is tried once more.
+                Candidate::GaveUp => match existing.iter().find(|p| p.kind == PostKind::Week && p.session == k) {
+                    Some(p) => Due { kind: PostKind::Week, session: k, week: p.week, retry_of: Some(p.id) },
+                    None => return Err(UserError::PostGaveUp(name()).into()),
+                },
             },
             Session::Finished => return Err(UserError::PathFinished(name()).into()),
             Session::Skipped | Session::Paused => return Err(UserError::NoSessionThisWeek(name()).into()),
@@ -488,7 +526,10 @@ impl Scheduler {
             Ok(true) => Ok(PostNow::Posted),
             // Another attempt owned it meanwhile (completed by then): it is out.
             Ok(false) => Ok(PostNow::AlreadyOut),
-            Err(e) => Err(Error::internal(format!("post-now: {e:#}"))),
+            Err(e) => match e.downcast_ref::<SendFailure>() {
+                Some(f) => Err(UserError::PostFailed { group: name(), reason: f.text.clone() }.into()),
+                None => Err(Error::internal(format!("post-now: {e:#}"))),
+            },
         }
     }
 
@@ -534,16 +575,34 @@ impl Scheduler {
         tracing::Span::current().record("post", post_id);
         // Past the nonce window Discord would make a second message: look for the first.
         let late_retry = first_claimed.is_some_and(|first| now - first > NONCE_TRUST);
-        let (result, outcome) = match late_retry {
-            true => match self.find_earlier(view, due, post_id).await {
+        // Nothing goes out half-done: the permissions the post needs are checked first.
+        let in_channel = due.kind != PostKind::Reminder || self.reminders_of(view.group.guild_id).await.1;
+        let need = if due.kind == PostKind::Week {
+            crate::permissions::GROUP_CHANNEL
+        } else {
+            crate::permissions::CHANNEL_POSTS
+        };
+        let checked = match in_channel {
+            true => self.check_channel(view.group.guild_id, view.group.channel_id, need),
+            false => Ok(()),
+        };
+        let (result, outcome) = match (checked, late_retry) {
+            (Err(f), _) => (Err(f), "sent"),
+            (Ok(()), true) => match self.find_earlier(view, due, post_id).await {
                 Ok(Some(found)) => (Ok(found), "found"),
                 Ok(None) => (self.send(view, due, &nonce, post_id).await, "sent"),
-                Err(e) => (Err(format!("cannot look for an earlier copy in the channel: {e}")), "sent"),
+                Err(f) => (
+                    Err(SendFailure {
+                        text: format!("cannot look for an earlier copy in the channel: {}", f.text),
+                        permanent: f.permanent,
+                    }),
+                    "sent",
+                ),
             },
-            false => (self.send(view, due, &nonce, post_id).await, "sent"),
+            (Ok(()), false) => (self.send(view, due, &nonce, post_id).await, "sent"),
         };
         match result {
-            Ok((message, thread)) => {
+            Ok(Delivered { message, thread, warnings }) => {
                 let sent_at = self.core.now();
                 posts::mark_sent(&self.core.db, post_id, message, thread, sent_at).await?;
                 let late = (sent_at - self.due_at(view, due).await).to_std().unwrap_or_default();
@@ -559,50 +618,62 @@ impl Scheduler {
                     db::groups::announce_missed(&self.core.db, group_id, due.session, post_id).await?;
                     self.groups.calendar_changed(view.group.guild_id);
                 }
-                if view.group.last_error.is_some() {
+                if !warnings.is_empty() {
+                    let text = format!("{} post went out, but {}", due.kind.as_str(), warnings.join("; "));
+                    warn!(group = group_id, post = post_id, "{text}");
+                    db::groups::set_error(&self.core.db, group_id, Some(&text), now).await?;
+                } else if view.group.last_error.is_some() || due.retry_of.is_some() {
+                    // (A retry's view may come from a cache that predates the failure.)
                     db::groups::set_error(&self.core.db, group_id, None, now).await?;
                 }
                 Ok(true)
             }
-            Err(e) => {
-                let text = format!("{} post: {e}", due.kind.as_str());
+            Err(f) => {
+                let text = format!("{} post: {}", due.kind.as_str(), f.text);
                 crate::metrics::post(due.kind.as_str(), "failed", None);
-                posts::mark_failed(&self.core.db, post_id, &text, now).await?;
+                // A permanent refusal is given up at once: no retries against it.
+                posts::mark_failed(&self.core.db, post_id, &text, now, f.permanent).await?;
                 db::groups::set_error(&self.core.db, group_id, Some(&text), now).await?;
-                Err(anyhow::anyhow!(text))
+                Err(anyhow::Error::new(SendFailure { text, permanent: f.permanent }))
             }
         }
     }
 
     /// Sends a channel message within the channel's pace. 429s and 5xx are retried below,
     /// by serenity's rate limiter or, behind a proxy, by [`crate::rest`].
-    async fn send_message(&self, channel: ChannelId, msg: CreateMessage) -> Result<serenity::Message, String> {
-        let http = self.http().map_err(|e| e.to_string())?;
+    /// The second value is a warning when Discord sent the message without the embeds it
+    /// carried (the bot lost Embed Links since the check).
+    async fn send_message(
+        &self,
+        channel: ChannelId,
+        msg: CreateMessage,
+    ) -> Result<(serenity::Message, Option<String>), SendFailure> {
+        let http = self.http().map_err(|e| SendFailure::transient(e.to_string()))?;
+        let embeds = serde_json::to_value(&msg).ok().and_then(|v| v["embeds"].as_array().map(Vec::len)).unwrap_or(0);
         self.pace.message(channel.get()).await;
-        channel.send_message(http.as_ref(), msg).await.map_err(|e| err_text(&e))
+        let m = channel.send_message(http.as_ref(), msg).await.map_err(|e| SendFailure::of(&e, channel.get()))?;
+        let dropped = (embeds > 0 && m.embeds.is_empty()).then(|| {
+            format!("Discord dropped its embeds (the bot lacks Embed Links in <#{channel}>): give it Embed Links there")
+        });
+        Ok((m, dropped))
     }
 
     /// The earlier attempt's message of this post in the channel's recent history, if the
     /// bot sent it (and the thread of a weekly post, opened now if it is missing).
-    async fn find_earlier(
-        &self,
-        view: &GroupView,
-        due: &Due,
-        post_id: i64,
-    ) -> Result<Option<(Option<u64>, Option<u64>)>, String> {
-        let http = self.http().map_err(|e| e.to_string())?;
+    async fn find_earlier(&self, view: &GroupView, due: &Due, post_id: i64) -> Result<Option<Delivered>, SendFailure> {
+        let http = self.http().map_err(|e| SendFailure::transient(e.to_string()))?;
         let group = &view.group;
         let path = self
             .core
             .curriculum
             .path(&group.path_id)
-            .ok_or_else(|| format!("path `{}` is not in the curriculum", group.path_id))?;
+            .ok_or_else(|| SendFailure::transient(format!("path `{}` is not in the curriculum", group.path_id)))?;
         self.pace.request().await;
-        let me = http.get_current_user().await.map_err(|e| err_text(&e))?.id;
+        let me = http.get_current_user().await.map_err(|e| SendFailure::transient(err_text(&e)))?.id;
         // Messages completing other posts of the group are not this one.
         let taken: std::collections::HashSet<u64> = posts::for_group(&self.core.db, group.id)
             .await
-            .map_err(|e| e.to_string())?
+            .map_err(|e| SendFailure::transient(e.to_string()))?
             .into_iter()
             .filter(|p| p.id != post_id)
             .filter_map(|p| p.message_id)
@@ -615,20 +686,27 @@ impl Scheduler {
                 query = query.before(b);
             }
             self.pace.request().await;
-            let page = channel.messages(http.as_ref(), query).await.map_err(|e| err_text(&e))?;
+            let page = channel.messages(http.as_ref(), query).await.map_err(|e| SendFailure::of(&e, channel.get()))?;
             let found = page
                 .iter()
                 .find(|m| m.author.id == me && !taken.contains(&m.id.get()) && is_copy(view, &path.path.name, due, m));
             if let Some(m) = found {
-                let thread = match (due.kind, &m.thread) {
-                    (PostKind::Week, Some(t)) => Some(t.id.get()),
+                let mut found = Delivered { message: Some(m.id.get()), ..Default::default() };
+                match (due.kind, &m.thread) {
+                    (PostKind::Week, Some(t)) => found.thread = Some(t.id.get()),
                     (PostKind::Week, None) => {
-                        let week = due.week.and_then(|w| path.week(w)).ok_or("week not in the path")?;
-                        self.open_thread(view, channel, m.id, week).await
+                        let week = due
+                            .week
+                            .and_then(|w| path.week(w))
+                            .ok_or_else(|| SendFailure::transient("week not in the path"))?;
+                        match self.open_thread(channel, m.id, week).await {
+                            Ok(t) => found.thread = Some(t),
+                            Err(w) => found.warnings.push(w),
+                        }
                     }
-                    _ => None,
-                };
-                return Ok(Some((Some(m.id.get()), thread)));
+                    _ => {}
+                }
+                return Ok(Some(found));
             }
             match page.last() {
                 Some(last) if page.len() == 100 => before = Some(last.id),
@@ -638,54 +716,60 @@ impl Scheduler {
         Ok(None)
     }
 
-    /// Opens the discussion thread of a weekly post; a failure is logged, not retried later
-    /// (the post itself is out).
+    /// Opens the discussion thread of a weekly post. A failure is not retried later (the
+    /// post itself is out): its words are the post's warning, for `/group list`.
     async fn open_thread(
         &self,
-        view: &GroupView,
         channel: ChannelId,
         message: serenity::MessageId,
         week: &crate::curriculum::Week,
-    ) -> Option<u64> {
-        let http = self.http().ok()?;
+    ) -> Result<u64, String> {
+        let http = self.http().map_err(|e| e.to_string())?;
         let name: String = format!("Week {}: {}", week.number, week.title).chars().take(100).collect();
         let thread = CreateThread::new(name).auto_archive_duration(serenity::AutoArchiveDuration::OneWeek);
         // 429s and 5xx are retried below, like the post's (see `send_message`).
         self.pace.request().await;
         match channel.create_thread_from_message(http.as_ref(), message, thread).await {
-            Ok(t) => Some(t.id.get()),
+            Ok(t) => Ok(t.id.get()),
             // Another copy of this attempt opened it: a thread started from a message has
             // the message's id.
             Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)))
                 if r.error.code == THREAD_EXISTS =>
             {
-                Some(message.get())
+                Ok(message.get())
             }
-            Err(e) => {
-                warn!(group = view.group.id, "could not open the discussion thread: {}", err_text(&e));
-                None
-            }
+            Err(e) => Err(format!(
+                "its discussion thread could not be opened: {}",
+                match &e {
+                    serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r))
+                        if r.error.code == failure::MISSING_PERMISSIONS =>
+                        format!("the bot lacks Create Public Threads in <#{channel}>"),
+                    _ => err_text(&e),
+                }
+            )),
         }
     }
 
-    async fn send(
-        &self,
-        view: &GroupView,
-        due: &Due,
-        nonce: &str,
-        post_id: i64,
-    ) -> Result<(Option<u64>, Option<u64>), String> {
+    async fn send(&self, view: &GroupView, due: &Due, nonce: &str, post_id: i64) -> Result<Delivered, SendFailure> {
         let group = &view.group;
         let channel = ChannelId::new(group.channel_id);
         let path = self
             .core
             .curriculum
             .path(&group.path_id)
-            .ok_or_else(|| format!("path `{}` is not in the curriculum", group.path_id))?;
+            .ok_or_else(|| SendFailure::transient(format!("path `{}` is not in the curriculum", group.path_id)))?;
+        let sent = |(m, warning): (serenity::Message, Option<String>)| Delivered {
+            message: Some(m.id.get()),
+            thread: None,
+            warnings: warning.into_iter().collect(),
+        };
         let with_nonce = |m: CreateMessage| m.nonce(Nonce::String(nonce.to_string())).enforce_nonce(true);
         match due.kind {
             PostKind::Week => {
-                let week = due.week.and_then(|w| path.week(w)).ok_or("week not in the path")?;
+                let week = due
+                    .week
+                    .and_then(|w| path.week(w))
+                    .ok_or_else(|| SendFailure::transient("week not in the path"))?;
                 let (previous, after) = neighbours(view, due.session);
                 let target = render::PostTarget {
                     group_id: group.id,
@@ -698,17 +782,20 @@ impl Scheduler {
                 let msg = self
                     .send_message(channel, with_nonce(render::week_post(&self.core.curriculum, path, week, &target)))
                     .await?;
-                let thread = self.open_thread(view, channel, msg.id, week).await;
-                Ok((Some(msg.id.get()), thread))
+                let id = msg.0.id;
+                let mut done = sent(msg);
+                match self.open_thread(channel, id, week).await {
+                    Ok(t) => done.thread = Some(t),
+                    Err(w) => done.warnings.push(w),
+                }
+                Ok(done)
             }
             PostKind::Skip => {
                 let next_week = next_held(view, due.session).map(|(_, w)| w);
-                let msg = self.send_message(channel, with_nonce(render::skip_note(&group.name, next_week))).await?;
-                Ok((Some(msg.id.get()), None))
+                Ok(sent(self.send_message(channel, with_nonce(render::skip_note(&group.name, next_week))).await?))
             }
             PostKind::Closing => {
-                let msg = self.send_message(channel, with_nonce(render::closing_post(&group.name, path))).await?;
-                Ok((Some(msg.id.get()), None))
+                Ok(sent(self.send_message(channel, with_nonce(render::closing_post(&group.name, path))).await?))
             }
             PostKind::Reminder => {
                 let w = due.week.unwrap_or(1);
@@ -719,22 +806,20 @@ impl Scheduler {
                     _ => {
                         let n = db::members::checked_in_count(&self.core.db, group.guild_id, group.id, w - 1)
                             .await
-                            .map_err(|e| e.to_string())?;
+                            .map_err(|e| SendFailure::transient(e.to_string()))?;
                         Some((w - 1, n))
                     }
                 };
                 let text = render::reminder(&group.name, w, &title, at, current);
                 // A server may keep reminders out of its channels: then only the DMs go out.
-                let message = match self.reminders_of(group.guild_id).await.1 {
-                    true => Some(
-                        self.send_message(channel, with_nonce(render::reminder_message(text.clone()))).await?.id.get(),
-                    ),
-                    false => None,
+                let done = match self.reminders_of(group.guild_id).await.1 {
+                    true => sent(self.send_message(channel, with_nonce(render::reminder_message(text.clone()))).await?),
+                    false => Delivered::default(),
                 };
                 // The DMs go out once the group's lock is released (`tick_group`).
                 let job = DmJob { view: view.clone(), text, post_id, week: w };
                 self.pending_dms.lock().unwrap_or_else(|p| p.into_inner()).entry(group.id).or_default().push(job);
-                Ok((message, None))
+                Ok(done)
             }
         }
     }

@@ -236,6 +236,40 @@ impl FakeDiscord {
         self.lock().dm_closed.insert(user_id);
     }
 
+    /// Sets what a channel overwrite denies the bot (see `ChannelSpec::bot_denied`). With
+    /// `announce`, CHANNEL_UPDATE carries the new overwrites, as Discord sends it; without,
+    /// the change is silent (a bot whose cache missed the update).
+    pub fn set_bot_denied(&self, channel_id: u64, bits: u64, announce: bool) {
+        let d = {
+            let mut st = self.lock();
+            let c = st.channels.get_mut(&channel_id).expect("a known channel");
+            c.bot_denied = bits;
+            let c = c.clone();
+            if let Some(spec) = c.guild_id.and_then(|g| st.guilds.iter_mut().find(|s| s.id == g))
+                && let Some(cs) = spec.channels.iter_mut().find(|cs| cs.id == channel_id)
+            {
+                cs.bot_denied = bits;
+            }
+            st.chan_json(&self.inner.cfg, &c)
+        };
+        if announce {
+            self.dispatch("CHANNEL_UPDATE", d);
+        }
+    }
+
+    /// Deletes a channel (CHANNEL_DELETE): it answers 404 / 10003 Unknown Channel from now on.
+    pub fn delete_channel(&self, channel_id: u64) {
+        let d = {
+            let mut st = self.lock();
+            let c = st.channels.remove(&channel_id).expect("a known channel");
+            if let Some(spec) = c.guild_id.and_then(|g| st.guilds.iter_mut().find(|s| s.id == g)) {
+                spec.channels.retain(|cs| cs.id != channel_id);
+            }
+            st.chan_json(&self.inner.cfg, &c)
+        };
+        self.dispatch("CHANNEL_DELETE", d);
+    }
+
     /// Adds a guild at runtime and dispatches GUILD_CREATE for it.
     pub fn add_guild(&self, g: GuildSpec) {
         let d = {
@@ -732,7 +766,7 @@ impl FakeDiscord {
                     if let Some((i, r)) = guild.and_then(|g| g.roles.iter().enumerate().find(|(_, r)| r.id == id)) {
                         roles.insert(id.to_string(), St::role_json(r, i));
                     } else {
-                        let r = RoleSpec { id, name: format!("role{id}"), permissions: 0 };
+                        let r = RoleSpec { id, name: format!("role{id}"), permissions: 0, mentionable: false };
                         roles.insert(id.to_string(), St::role_json(&r, 0));
                     }
                 }
@@ -813,10 +847,9 @@ impl FakeDiscord {
                     let p = who.permissions.unwrap_or_else(|| {
                         spec.as_ref().map(|s| s.permissions_for(who.user_id, &who.roles)).unwrap_or(perms::EVERYONE)
                     });
-                    let app_p = if chan.as_ref().map(|c| c.bot_can_post).unwrap_or(true) {
-                        spec.as_ref().map(|s| s.permissions_for(cfg.bot_id, &[])).unwrap_or(perms::EVERYONE)
-                    } else {
-                        perms::EVERYONE & !perms::SEND_MESSAGES
+                    let app_p = match chan.as_ref() {
+                        Some(c) => st.bot_permissions(cfg, c),
+                        None => spec.as_ref().map(|s| s.permissions_for(cfg.bot_id, &[])).unwrap_or(perms::EVERYONE),
                     };
                     o.insert("guild_id".into(), json!(g.to_string()));
                     o.insert(

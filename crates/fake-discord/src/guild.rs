@@ -102,8 +102,12 @@ pub struct ChannelSpec {
     /// Discord channel type: 0 text, 2 voice, 4 category, 5 announcement, 15 forum.
     pub kind: u8,
     pub parent_id: Option<u64>,
-    /// false: the bot gets an overwrite denying SEND_MESSAGES and posting returns 403/50013.
-    pub bot_can_post: bool,
+    /// Permission bits a channel overwrite denies the bot (announced in GUILD_CREATE, as
+    /// Discord does, and enforced over REST with Discord's answers: no View Channel is
+    /// 403 / 50001, no Send Messages or Attach Files (with files) 403 / 50013, no Embed
+    /// Links drops the embeds silently, no Read Message History returns no messages, no
+    /// Create Public Threads refuses a thread with 403 / 50013).
+    pub bot_denied: u64,
     pub topic: Option<String>,
 }
 
@@ -112,6 +116,9 @@ pub struct RoleSpec {
     pub id: u64,
     pub name: String,
     pub permissions: u64,
+    /// Anyone may @mention it (Discord's default for a new role: no). A mention of a role
+    /// that is not mentionable pings nobody unless the sender may mention every role.
+    pub mentionable: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -124,7 +131,7 @@ pub struct MemberSpec {
 
 impl ChannelSpec {
     pub fn new(id: u64, name: &str, kind: u8) -> Self {
-        ChannelSpec { id, name: name.into(), kind, parent_id: None, bot_can_post: true, topic: None }
+        ChannelSpec { id, name: name.into(), kind, parent_id: None, bot_denied: 0, topic: None }
     }
     pub fn text(id: u64, name: &str) -> Self {
         Self::new(id, name, 0)
@@ -150,8 +157,12 @@ impl ChannelSpec {
         self
     }
     /// The bot may not post here (Missing Permissions).
-    pub fn no_permission(mut self) -> Self {
-        self.bot_can_post = false;
+    pub fn no_permission(self) -> Self {
+        self.deny_bot(perms::SEND_MESSAGES | perms::SEND_MESSAGES_IN_THREADS)
+    }
+    /// A channel overwrite denies the bot these permission bits (see [`ChannelSpec::bot_denied`]).
+    pub fn deny_bot(mut self, bits: u64) -> Self {
+        self.bot_denied |= bits;
         self
     }
 }
@@ -164,7 +175,7 @@ impl GuildSpec {
             name: name.into(),
             owner_id: defaults::ALICE,
             channels: vec![],
-            roles: vec![RoleSpec { id, name: "@everyone".into(), permissions: perms::EVERYONE }],
+            roles: vec![RoleSpec { id, name: "@everyone".into(), permissions: perms::EVERYONE, mentionable: false }],
             members: vec![],
             commands_scope: true,
         }
@@ -202,7 +213,12 @@ impl GuildSpec {
         self
     }
     pub fn role(mut self, id: u64, name: &str, permissions: u64) -> Self {
-        self.roles.push(RoleSpec { id, name: name.into(), permissions });
+        self.roles.push(RoleSpec { id, name: name.into(), permissions, mentionable: false });
+        self
+    }
+    /// A role anyone may @mention.
+    pub fn mentionable_role(mut self, id: u64, name: &str, permissions: u64) -> Self {
+        self.roles.push(RoleSpec { id, name: name.into(), permissions, mentionable: true });
         self
     }
     /// Sets `@everyone`'s permissions.

@@ -665,9 +665,27 @@ pub(crate) fn channel_route(
     match (method, rest) {
         ("GET", []) => ok(st.chan_json(cfg, &chan)),
         ("POST", ["messages"]) => {
-            if !chan.bot_can_post {
+            let can = st.bot_permissions(cfg, &chan);
+            if can & perms::VIEW_CHANNEL == 0 {
+                return err(403, 50001, "Missing Access");
+            }
+            let send =
+                if matches!(chan.kind, 10..=12) { perms::SEND_MESSAGES_IN_THREADS } else { perms::SEND_MESSAGES };
+            if can & send == 0 || (!files.is_empty() && can & perms::ATTACH_FILES == 0) {
                 return err(403, 50013, "Missing Permissions");
             }
+            // Discord: without Embed Links the message is sent, its embeds silently dropped.
+            let stripped;
+            let body = if can & perms::EMBED_LINKS == 0 && body["embeds"].as_array().is_some_and(|e| !e.is_empty()) {
+                stripped = {
+                    let mut b = body.clone();
+                    b["embeds"] = json!([]);
+                    b
+                };
+                &stripped
+            } else {
+                body
+            };
             if let Some(u) = chan.recipient
                 && st.dm_closed.contains(&u)
             {
@@ -719,6 +737,14 @@ pub(crate) fn channel_route(
             ok(m)
         }
         ("GET", ["messages"]) => {
+            let can = st.bot_permissions(cfg, &chan);
+            if can & perms::VIEW_CHANNEL == 0 {
+                return err(403, 50001, "Missing Access");
+            }
+            // Discord: without Read Message History no messages are returned.
+            if can & perms::READ_MESSAGE_HISTORY == 0 {
+                return ok(json!([]));
+            }
             let limit = query_param(query, "limit").and_then(|l| l.parse().ok()).unwrap_or(50usize).min(100);
             let before = query_param(query, "before").and_then(parse_id);
             let after = query_param(query, "after").and_then(parse_id);
@@ -768,6 +794,9 @@ pub(crate) fn channel_route(
             let Some(mid) = parse_id(mid).filter(|m| st.messages.get(m).is_some_and(|s| s.channel_id == cid)) else {
                 return err(404, 10008, "Unknown Message");
             };
+            if st.bot_permissions(cfg, &chan) & perms::CREATE_PUBLIC_THREADS == 0 {
+                return err(403, 50013, "Missing Permissions");
+            }
             if st.channels.contains_key(&mid) {
                 return err(400, 160004, "A thread has already been created for this message");
             }
@@ -832,7 +861,7 @@ pub(crate) fn create_thread(cfg: &Cfg, st: &mut St, parent: &Chan, tid: u64, kin
         name: body["name"].as_str().unwrap_or("thread").into(),
         kind,
         parent_id: Some(parent.id),
-        bot_can_post: true,
+        bot_denied: 0,
         topic: None,
         position: 0,
         recipient: None,

@@ -51,7 +51,8 @@ pub(crate) struct Chan {
     pub(crate) name: String,
     pub(crate) kind: u8,
     pub(crate) parent_id: Option<u64>,
-    pub(crate) bot_can_post: bool,
+    /// Bits an overwrite denies the bot (see `ChannelSpec::bot_denied`).
+    pub(crate) bot_denied: u64,
     pub(crate) topic: Option<String>,
     pub(crate) position: usize,
     pub(crate) recipient: Option<u64>,
@@ -171,6 +172,24 @@ pub(crate) struct St {
 }
 
 impl St {
+    /// The bot's permissions in channel `c`: its guild permissions (`@everyone`, the bot has
+    /// no roles) less what the channel's overwrite denies it; everything in a DM.
+    pub(crate) fn bot_permissions(&self, cfg: &Cfg, c: &Chan) -> u64 {
+        let Some(g) = c.guild_id.and_then(|g| self.guild(g)) else {
+            return perms::ALL;
+        };
+        let guild = g.permissions_for(cfg.bot_id, &[]);
+        if guild & perms::ADMINISTRATOR != 0 {
+            return perms::ALL;
+        }
+        // A thread has its parent's overwrites.
+        let denied = match c.parent_id.and_then(|p| self.channels.get(&p)) {
+            Some(parent) if matches!(c.kind, 10..=12) => parent.bot_denied,
+            _ => c.bot_denied,
+        };
+        guild & !denied
+    }
+
     /// Records a guild's channels and member names (at start and for `add_guild`).
     pub(crate) fn register_guild(&mut self, g: &GuildSpec) {
         for (i, c) in g.channels.iter().enumerate() {
@@ -182,7 +201,7 @@ impl St {
                     name: c.name.clone(),
                     kind: c.kind,
                     parent_id: c.parent_id,
-                    bot_can_post: c.bot_can_post,
+                    bot_denied: c.bot_denied,
                     topic: c.topic.clone(),
                     position: i,
                     recipient: None,
@@ -243,11 +262,10 @@ impl St {
             );
             return v;
         }
-        let deny = if c.bot_can_post {
+        let deny = if c.bot_denied == 0 {
             vec![]
         } else {
-            vec![json!({"id": cfg.bot_id.to_string(), "type": 1, "allow": "0",
-                        "deny": (perms::SEND_MESSAGES | perms::SEND_MESSAGES_IN_THREADS).to_string()})]
+            vec![json!({"id": cfg.bot_id.to_string(), "type": 1, "allow": "0", "deny": c.bot_denied.to_string()})]
         };
         o.insert("permission_overwrites".into(), json!(deny));
         match c.kind {
@@ -276,7 +294,7 @@ impl St {
     pub(crate) fn role_json(r: &RoleSpec, position: usize) -> Value {
         json!({"id": r.id.to_string(), "name": r.name, "color": 0, "hoist": false, "icon": null,
                "unicode_emoji": null, "position": position, "permissions": r.permissions.to_string(),
-               "managed": false, "mentionable": false, "flags": 0,
+               "managed": false, "mentionable": r.mentionable, "flags": 0,
                "colors": {"primary_color": 0, "secondary_color": null, "tertiary_color": null}})
     }
 
@@ -407,7 +425,7 @@ impl St {
                 name: String::new(),
                 kind: 1,
                 parent_id: None,
-                bot_can_post: true,
+                bot_denied: 0,
                 topic: None,
                 position: 0,
                 recipient: Some(user_id),

@@ -997,8 +997,74 @@ async fn removals_and_outages_are_reported_as_discord_does() {
         .collect();
     assert!(!creates.contains(&DOWN.to_string()) && !creates.contains(&GONE_OFFLINE.to_string()), "{creates:?}");
     assert!(creates.contains(&defaults::GUILD.to_string()), "{creates:?}");
-    assert!(!deletes(&fake).iter().any(|d| d["id"] == GONE_OFFLINE.to_string()), "no event for an offline removal");
+    assert!(
+        !deletes(&fake).iter().any(|d| d["id"].as_str() == Some(GONE_OFFLINE.to_string().as_str())),
+        "no event for an offline removal"
+    );
     fake.guild_outage(DOWN, false);
-    assert!(fake.dispatched().iter().any(|(t, d)| t == "GUILD_CREATE" && d["id"] == DOWN.to_string()));
+    assert!(
+        fake.dispatched()
+            .iter()
+            .any(|(t, d)| t == "GUILD_CREATE" && d["id"].as_str() == Some(DOWN.to_string().as_str()))
+    );
+    bot.assert_all_events_understood();
+}
+
+/// Per-channel permissions as Discord answers them: no View Channel is 403 / 50001; no Send
+/// Messages 403 / 50013; files without Attach Files 403 / 50013; embeds without Embed Links
+/// are dropped from a message that is still sent; no Read Message History returns no
+/// messages; no Create Public Threads refuses a thread with 403 / 50013. GUILD_CREATE carries
+/// the overwrite, and an interaction's `app_permissions` the bot's permissions there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channel_permissions_get_discords_answers() {
+    let spec = GuildSpec::default_test_guild()
+        .channel(ChannelSpec::text(4100, "hidden").deny_bot(perms::VIEW_CHANNEL))
+        .channel(ChannelSpec::text(4101, "no-embeds").deny_bot(perms::EMBED_LINKS))
+        .channel(ChannelSpec::text(4102, "no-history").deny_bot(perms::READ_MESSAGE_HISTORY))
+        .channel(ChannelSpec::text(4103, "no-threads").deny_bot(perms::CREATE_PUBLIC_THREADS))
+        .channel(ChannelSpec::text(4104, "no-files").deny_bot(perms::ATTACH_FILES));
+    let fake = FakeDiscord::builder().no_default_guild().guild(spec).start().await;
+    let http = fake.proxy_http();
+    let ch = serenity::ChannelId::new;
+    let embed = || serenity::CreateMessage::new().content("text").embed(serenity::CreateEmbed::new().title("t"));
+
+    assert_eq!(http_error(ch(4100).say(&http, "x").await.unwrap_err()), (403, 50001));
+    let m = ch(4101).send_message(&http, embed()).await.unwrap();
+    assert!(m.embeds.is_empty() && m.content == "text", "{m:?}");
+    assert_eq!(ch(4000).send_message(&http, embed()).await.unwrap().embeds.len(), 1);
+
+    ch(4102).say(&http, "one").await.unwrap();
+    assert!(ch(4102).messages(&http, serenity::GetMessages::new()).await.unwrap().is_empty());
+    assert_eq!(ch(4000).messages(&http, serenity::GetMessages::new()).await.unwrap().len(), 1);
+
+    let m = ch(4103).say(&http, "thread me").await.unwrap();
+    let e = ch(4103).create_thread_from_message(&http, m.id, serenity::CreateThread::new("t")).await.unwrap_err();
+    assert_eq!(http_error(e), (403, 50013));
+
+    let file = serenity::CreateMessage::new().add_file(serenity::CreateAttachment::bytes(b"x".to_vec(), "a.txt"));
+    assert_eq!(http_error(ch(4104).send_message(&http, file).await.unwrap_err()), (403, 50013));
+
+    let g = &fake.guild_create_payloads()[0];
+    let hidden = g["channels"].as_array().unwrap().iter().find(|c| c["id"] == "4100").unwrap();
+    assert_eq!(hidden["permission_overwrites"][0]["deny"], perms::VIEW_CHANNEL.to_string());
+    let h = fake.slash(Slash::new("ping").by(&fake.member().in_guild(defaults::GUILD, 4101))).await;
+    let app: u64 = h.payload["app_permissions"].as_str().unwrap().parse().unwrap();
+    assert_eq!(app & perms::EMBED_LINKS, 0);
+    assert_ne!(app & perms::SEND_MESSAGES, 0);
+
+    // Overwrites change (CHANNEL_UPDATE, or silently for a bot that missed it); a channel
+    // is deleted (CHANNEL_DELETE, then 10003).
+    let bot = bot_ready(&fake, fake.proxy_http()).await;
+    fake.set_bot_denied(4000, perms::SEND_MESSAGES, true);
+    let (t, d) = fake.dispatched().into_iter().rfind(|(t, _)| t == "CHANNEL_UPDATE").unwrap();
+    assert_dispatch(&t, &d);
+    assert_eq!(d["permission_overwrites"][0]["deny"], perms::SEND_MESSAGES.to_string());
+    assert_eq!(http_error(ch(4000).say(&http, "x").await.unwrap_err()), (403, 50013));
+    fake.set_bot_denied(4000, 0, false);
+    ch(4000).say(&http, "x").await.unwrap();
+    fake.delete_channel(4104);
+    let (t, d) = fake.dispatched().into_iter().rfind(|(t, _)| t == "CHANNEL_DELETE").unwrap();
+    assert_dispatch(&t, &d);
+    assert_eq!(http_error(ch(4104).say(&http, "x").await.unwrap_err()), (404, 10003));
     bot.assert_all_events_understood();
 }

@@ -113,7 +113,10 @@ pub async fn create(
     first_week: Option<u32>,
 ) -> Result<(), BotError> {
     let who = actor::of_command(ctx).await?;
-    crate::bot::options::postable_channel(ctx, &channel).await?;
+    crate::bot::options::postable_channel(ctx, &channel, crate::permissions::GROUP_CHANNEL).await?;
+    if let Some(r) = &role {
+        crate::bot::options::pingable_role(ctx, r, Some(channel.id)).await?;
+    }
     let input = GroupInput {
         name,
         channel_id: channel.id.get(),
@@ -161,7 +164,10 @@ pub async fn edit(
 ) -> Result<(), BotError> {
     let who = actor::of_command(ctx).await?;
     if let Some(c) = &channel {
-        crate::bot::options::postable_channel(ctx, c).await?;
+        crate::bot::options::postable_channel(ctx, c, crate::permissions::GROUP_CHANNEL).await?;
+    }
+    if let Some(r) = &role {
+        crate::bot::options::pingable_role(ctx, r, channel.as_ref().map(|c| c.id)).await?;
     }
     let changes = GroupChanges {
         name,

@@ -71,7 +71,7 @@ pub async fn digest(
     #[autocomplete = "autocomplete_timezone"]
     timezone: Option<String>,
 ) -> Result<(), BotError> {
-    crate::bot::options::postable_channel(ctx, &channel).await?;
+    crate::bot::options::postable_channel(ctx, &channel, crate::permissions::CHANNEL_POSTS).await?;
     change(
         ctx,
         Change::Digest {
