@@ -228,7 +228,7 @@ async fn a_post_is_claimed_once() {
     assert!(posts::claim_dm(&db, id, 7, NOW()).await.unwrap());
     assert!(!posts::claim_dm(&db, id, 7, NOW()).await.unwrap());
     assert!(posts::claim_dm(&db, id, 8, NOW()).await.unwrap());
-    posts::complete_dm(&db, id, 7, true).await.unwrap();
+    posts::complete_dm(&db, id, 7, posts::DmOutcome::Sent).await.unwrap();
     assert_eq!(rows[0].attempts, 2);
     assert!(posts::nonce(i64::MAX, PostKind::Reminder, 99_999).len() <= 25);
     assert!(posts::claim(&db, a, PostKind::Closing, 40, None, NOW()).await.unwrap().is_some());

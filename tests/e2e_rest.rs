@@ -63,16 +63,19 @@ async fn a_429_and_a_500_on_a_reminder_dm_still_deliver_it_once() {
         .await
         .text();
     assert!(t.contains("week 1"), "{t}");
-    // The DM channel lookup gets a 429, the DM itself a 500 (the channel reminder is sent
-    // first, to another channel: the fault waits for the DM's path).
-    tb.fake.inject(Fault::rate_limit("POST", "/api/v10/users/@me/channels").times(1).retry_after(0.2));
+    // The DM gets a 429, then a 500 (the channel reminder is sent first, to another
+    // channel: the faults wait for the DM's path). The DM channel, opened for the first DM
+    // of `/remind on`, is reused.
     tb.set_now("2026-11-29T18:00:00Z");
     let dm_channel = tb.fake.dm_channel_of(defaults::BOB);
-    tb.fake.inject(Fault::server_error("POST", &format!("/api/v10/channels/{dm_channel}/messages")).times(1));
+    let dm = format!("/api/v10/channels/{dm_channel}/messages");
+    tb.fake.inject(Fault::rate_limit("POST", &dm).times(1).retry_after(0.2));
+    tb.fake.inject(Fault::server_error("POST", &dm).times(1));
     let r = tb.tick().await;
     assert_eq!((r.sent, r.failed), (1, 0));
-    assert_eq!(tb.fake.dm_messages(defaults::BOB).len(), 1);
+    assert_eq!(tb.reminder_dms(defaults::BOB).len(), 1);
     assert_eq!((tb.fake.count_429(), tb.fake.count_5xx()), (1, 1));
+    assert_eq!(tb.fake.requests_to("POST", "/users/@me/channels").len(), 1, "one DM channel, opened once");
     tb.finish().await;
 }
 

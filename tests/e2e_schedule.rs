@@ -413,7 +413,7 @@ async fn a_post_retried_after_the_nonce_window_is_found_in_the_channel_not_sent_
         .await;
     tb.set_now("2026-11-29T18:00:00Z");
     assert_eq!(tb.tick().await.sent, 1);
-    assert_eq!((reminders(&tb).len(), tb.fake.dm_messages(defaults::BOB).len()), (1, 1));
+    assert_eq!((reminders(&tb).len(), tb.reminder_dms(defaults::BOB).len()), (1, 1));
     let reminder = rows(&tb, g).await.into_iter().find(|p| p.kind == PostKind::Reminder).unwrap();
     tb.db
         .raw_execute("UPDATE posts SET state = 'claimed', message_id = NULL WHERE id = $1", &[reminder.id])
@@ -423,7 +423,7 @@ async fn a_post_retried_after_the_nonce_window_is_found_in_the_channel_not_sent_
     tb.restart().await;
     assert_eq!(tb.tick().await.sent, 1);
     assert_eq!(reminders(&tb).len(), 1, "one reminder in the channel");
-    assert_eq!(tb.fake.dm_messages(defaults::BOB).len(), 1, "one reminder DM");
+    assert_eq!(tb.reminder_dms(defaults::BOB).len(), 1, "one reminder DM");
     let reminder = rows(&tb, g).await.into_iter().find(|p| p.kind == PostKind::Reminder).unwrap();
     assert_eq!(reminder.state, PostState::Sent);
     tb.finish().await;
@@ -640,7 +640,8 @@ async fn reminded_to_week_2(tb: &TestBot) -> (i64, String) {
     assert!(t.contains("Reminder DMs are on") && t.contains("/join"), "{t}");
     let g = tb.create_group("Reminded", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
     let t = tb.run(Slash::new("remind").integer("setting", 0).by(&tb.member())).await.text();
-    assert!(t.contains("You are in **Reminded**") && t.contains("direct message"), "{t}");
+    assert!(t.contains("You are in **Reminded**") && t.contains("I sent you a first DM"), "{t}");
+    assert_eq!(tb.fake.dm_messages(defaults::BOB).len(), 1, "the first DM of /remind on");
 
     // The reminder before week 1: bob joined with `/remind on`, so he gets it before his
     // first check-in; alice belongs to no group.
@@ -649,8 +650,8 @@ async fn reminded_to_week_2(tb: &TestBot) -> (i64, String) {
     tb.set_now("2026-11-22T18:00:00Z");
     assert_eq!(tb.tick().await.sent, 1);
     assert_eq!(reminders(tb).len(), 1);
-    assert_eq!(tb.fake.dm_messages(defaults::BOB).len(), 1);
-    assert!(tb.fake.dm_messages(defaults::ALICE).is_empty());
+    assert_eq!(tb.reminder_dms(defaults::BOB).len(), 1);
+    assert!(tb.reminder_dms(defaults::ALICE).is_empty());
 
     tick_posts_week(tb, "2026-11-23T18:00:00Z", g, 1).await;
     tb.set_now("2026-11-24T09:00:00Z");
@@ -699,10 +700,10 @@ async fn opted_in_members_of_the_group_get_the_reminder_as_a_dm_and_others_do_no
     let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
     let (_, text) = reminded_to_week_2(&tb).await;
     // bob (opted in, member) gets the same text; alice (opted in, not a member) nothing.
-    let dms = tb.fake.dm_messages(defaults::BOB);
+    let dms = tb.reminder_dms(defaults::BOB);
     assert_eq!(dms.len(), 2, "{dms:?}");
     assert_eq!(dms[1]["content"].as_str(), Some(text.as_str()));
-    assert!(tb.fake.dm_messages(defaults::ALICE).is_empty());
+    assert!(tb.reminder_dms(defaults::ALICE).is_empty());
     tb.finish().await;
 }
 
@@ -717,7 +718,7 @@ async fn a_reminder_is_never_sent_twice_for_a_session_even_across_a_restart() {
     tb.set_now("2026-11-30T17:59:00Z");
     assert_eq!(tb.tick().await.sent, 0);
     assert_eq!(reminders(&tb).len(), 2);
-    assert_eq!(tb.fake.dm_messages(defaults::BOB).len(), 2);
+    assert_eq!(tb.reminder_dms(defaults::BOB).len(), 2);
     tb.finish().await;
 }
 
@@ -731,7 +732,7 @@ async fn turning_dms_off_stops_them_and_one_members_closed_dms_do_not_stop_the_o
     tb.set_now("2026-12-06T18:00:00Z");
     assert_eq!(tb.tick().await.sent, 1);
     assert_eq!(reminders(&tb).len(), 3);
-    assert_eq!(tb.fake.dm_messages(defaults::BOB).len(), 2);
+    assert_eq!(tb.reminder_dms(defaults::BOB).len(), 2);
 
     // One member's closed DMs do not stop the others' (nor fail the reminder).
     let checkin = Slash::new("checkin").integer("status", 1).number("hours", 1.5).integer("confidence", 3);
@@ -743,10 +744,10 @@ async fn turning_dms_off_stops_them_and_one_members_closed_dms_do_not_stop_the_o
     let r = tb.tick().await;
     assert_eq!((r.sent, r.failed), (1, 0));
     assert_eq!(reminders(&tb).len(), 4);
-    let alice = tb.fake.dm_messages(defaults::ALICE);
+    let alice = tb.reminder_dms(defaults::ALICE);
     assert_eq!(alice.len(), 1, "{alice:?}");
     assert!(alice[0]["content"].as_str().unwrap().contains("moves on to week 4"));
-    assert_eq!(tb.fake.dm_messages(defaults::BOB).len(), 2);
+    assert_eq!(tb.reminder_dms(defaults::BOB).len(), 2);
     tb.finish().await;
 }
 

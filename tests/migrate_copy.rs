@@ -84,7 +84,7 @@ async fn populate(db: &Db) -> Vec<(u64, i64)> {
             let reminder = posts::claim(db, g, PostKind::Reminder, 1, Some(2), t0).await.unwrap().unwrap();
             posts::mark_failed(db, reminder, "Missing Access", t0, false).await.unwrap();
             assert!(posts::claim_dm(db, post, u64::MAX - 101, t0).await.unwrap());
-            posts::complete_dm(db, post, u64::MAX - 101, true).await.unwrap();
+            posts::complete_dm(db, post, u64::MAX - 101, posts::DmOutcome::Sent).await.unwrap();
             groups::announce_missed(db, g, 3, post).await.unwrap();
         }
         let s = ServerSettings {

@@ -245,3 +245,78 @@ async fn revoked_permissions_stop_posts_with_the_reason_and_no_retries() {
 async fn group_list(tb: &support::harness::TestBot) -> String {
     tb.run(fake_discord::Slash::new("group").sub("list").by(&tb.moderator())).await.text()
 }
+
+/// Reminder DMs: a member's DM channel is opened once and reused; "opening DMs too fast"
+/// (40003) and Discord failing for a while are tried again a minute later, once, with the
+/// same nonce (before: a channel was opened per DM, and any failure dropped the reminder).
+#[tokio::test]
+async fn reminder_dms_reuse_the_channel_and_passing_failures_are_retried() {
+    use fake_discord::{Slash, defaults::*};
+    use support::harness::{Mode, TestBot};
+    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    tb.create_group("Reminded", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
+    tb.run(Slash::new("remind").integer("setting", 0).by(&tb.member())).await;
+    let opens = |tb: &TestBot| tb.fake.requests_to("POST", "/users/@me/channels").len();
+    let dms_about = |tb: &TestBot, user: u64, week: u32| {
+        tb.fake
+            .dm_messages(user)
+            .iter()
+            .filter(|d| d["content"].as_str().unwrap_or("").contains(&format!("moves on to week {week} ")))
+            .count()
+    };
+    // Reminders before weeks 1 and 2: one DM channel opened for bob, reused.
+    for at in ["2026-11-22T18:00:00Z", "2026-11-23T18:00:00Z", "2026-11-29T18:00:00Z"] {
+        tb.set_now(at);
+        tb.tick().await;
+    }
+    assert_eq!((dms_about(&tb, BOB, 1), dms_about(&tb, BOB, 2)), (1, 1));
+    let opened = opens(&tb);
+    assert!(opened <= 1, "a DM channel per DM: {opened}");
+
+    // alice opts in; Discord refuses to open her DM channel (40003) and fails bob's send
+    // (500s past the forwarder's own retries): both are tried again a minute later.
+    tb.fake.limit_dm_opens(0, Duration::from_secs(3600));
+    let t = tb.run(Slash::new("remind").integer("setting", 0).string("group", "Reminded").by(&tb.moderator())).await;
+    assert!(t.text().contains("did not go through"), "{}", t.text());
+    let bob_dm = tb.fake.dm_channel_of(BOB);
+    tb.fake.inject(Fault::server_error("POST", &format!("/channels/{bob_dm}/messages")).times(4));
+    tb.set_now("2026-11-30T18:00:00Z");
+    tb.tick().await;
+    tb.set_now("2026-12-06T18:00:00Z");
+    tb.tick().await;
+    assert_eq!((dms_about(&tb, ALICE, 3), dms_about(&tb, BOB, 3)), (0, 0));
+    tb.fake.limit_dm_opens(100, Duration::from_secs(3600));
+    tb.set_now("2026-12-06T18:00:59Z");
+    tb.tick().await;
+    assert_eq!(dms_about(&tb, ALICE, 3), 0, "not before its minute");
+    tb.set_now("2026-12-06T18:01:00Z");
+    tb.tick().await;
+    assert_eq!((dms_about(&tb, ALICE, 3), dms_about(&tb, BOB, 3)), (1, 1));
+    tb.set_now("2026-12-06T19:00:00Z");
+    tb.tick().await;
+    assert_eq!((dms_about(&tb, ALICE, 3), dms_about(&tb, BOB, 3)), (1, 1), "never twice");
+    tb.finish().await;
+}
+
+/// `/remind on` sends a first DM at once: a member whose DMs are closed (50007) is told how
+/// to open them, and reminder DMs stay off (before: "You are in ..." and silence until the
+/// first reminder failed).
+#[tokio::test]
+async fn remind_on_sends_a_first_dm_and_says_at_once_when_dms_are_closed() {
+    use fake_discord::Slash;
+    use support::harness::{Mode, TestBot};
+    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    tb.create_group("Evenings", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
+    let t = tb.run(Slash::new("remind").integer("setting", 0).by(&tb.moderator())).await.text();
+    assert!(t.contains("I sent you a first DM"), "{t}");
+    let welcome = tb.fake.dm_messages(defaults::ALICE);
+    assert_eq!(welcome.len(), 1);
+    assert!(welcome[0]["content"].as_str().unwrap().contains("Reminder DMs are on"), "{welcome:?}");
+
+    tb.fake.close_dms(defaults::BOB);
+    let t = tb.run(Slash::new("remind").integer("setting", 0).by(&tb.member())).await.text();
+    assert!(t.contains("your DMs are closed") && t.contains("stay **off**") && t.contains("`/remind on` again"), "{t}");
+    let profile = studybot::db::members::export(&tb.db, defaults::GUILD, defaults::BOB).await.unwrap().profile.unwrap();
+    assert!(!profile.reminder_dms_on, "reminder DMs left on for closed DMs");
+    tb.finish().await;
+}

@@ -127,13 +127,94 @@ pub async fn claim_dm(db: &Db, post_id: i64, user_id: u64, now: DateTime<Utc>) -
     Ok(n == 1)
 }
 
+/// How a claimed reminder DM went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DmOutcome {
+    Sent,
+    /// Failed for a passing reason: tried again from then on ([`due_dm_retries`]).
+    RetryAt(DateTime<Utc>),
+    /// Failed for good (DMs closed), or too often.
+    GaveUp,
+}
+
 /// Records how a claimed reminder DM went.
-pub async fn complete_dm(db: &Db, post_id: i64, user_id: u64, sent: bool) -> Result<()> {
+pub async fn complete_dm(db: &Db, post_id: i64, user_id: u64, outcome: DmOutcome) -> Result<()> {
     let _timer = crate::metrics::query("posts.complete_dm");
     let user = to_db(user_id);
-    let state = if sent { "sent" } else { "failed" };
-    execute!(db, "UPDATE reminder_dms SET state = $1 WHERE post_id = $2 AND user_id = $3", state, post_id, user)?;
+    let (state, retry_at) = match outcome {
+        DmOutcome::Sent => ("sent", None),
+        DmOutcome::RetryAt(at) => ("failed", Some(at)),
+        DmOutcome::GaveUp => ("failed", None),
+    };
+    execute!(
+        db,
+        "UPDATE reminder_dms SET state = $1, retry_at = $2 WHERE post_id = $3 AND user_id = $4",
+        state,
+        retry_at,
+        post_id,
+        user
+    )?;
     Ok(())
+}
+
+/// A reminder DM due for another attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DmRetry {
+    pub post_id: i64,
+    pub group_id: i64,
+    pub guild_id: u64,
+    pub user_id: u64,
+}
+
+/// Reminder DMs whose retry is due at `now`, earliest first, at most `limit`, in servers the
+/// bot is in. Served by the index on `retry_at`: a tick costs what is due.
+pub async fn due_dm_retries(db: &Db, now: DateTime<Utc>, limit: i64) -> Result<Vec<DmRetry>> {
+    let _timer = crate::metrics::query("posts.due_dm_retries");
+    let rows = fetch!(
+        db,
+        fetch_all,
+        (i64, i64, i64, i64),
+        "SELECT d.post_id, p.group_id, g.guild_id, d.user_id
+         FROM reminder_dms d JOIN posts p ON p.id = d.post_id JOIN study_groups g ON g.id = p.group_id
+         WHERE d.retry_at IS NOT NULL AND d.retry_at <= $1
+           AND NOT EXISTS (SELECT 1 FROM removed_servers r WHERE r.guild_id = g.guild_id)
+         ORDER BY d.retry_at, d.post_id, d.user_id LIMIT $2",
+        now,
+        limit
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|(post_id, group_id, guild, user)| DmRetry {
+            post_id,
+            group_id,
+            guild_id: from_db(guild),
+            user_id: from_db(user),
+        })
+        .collect())
+}
+
+/// Claims a due retry of a reminder DM (one process wins); returns its attempt number.
+pub async fn retry_dm(db: &Db, post_id: i64, user_id: u64, now: DateTime<Utc>) -> Result<Option<u32>> {
+    let _timer = crate::metrics::query("posts.retry_dm");
+    let user = to_db(user_id);
+    let rows = scalar!(
+        db,
+        fetch_all,
+        i64,
+        "UPDATE reminder_dms SET state = 'claimed', claimed_at = $3, attempts = attempts + 1, retry_at = NULL
+         WHERE post_id = $1 AND user_id = $2 AND retry_at IS NOT NULL AND retry_at <= $3
+         RETURNING attempts",
+        post_id,
+        user,
+        now
+    )?;
+    Ok(rows.into_iter().next().map(|a| u32::try_from(a).unwrap_or(u32::MAX)))
+}
+
+/// The Discord nonce of a reminder DM (at most 25 characters): the same for every attempt,
+/// so a retry after a lost answer does not send it twice.
+pub fn dm_nonce(post_id: i64, user_id: u64) -> String {
+    format!("{:x}m{user_id:x}", post_id as u64 & 0xffff_ffff)
 }
 
 /// When the group's latest weekly post went out, if any did.

@@ -173,6 +173,32 @@ pub fn reminders(on: bool, joined: Option<&GroupView>) -> String {
     }
 }
 
+/// The first DM of `/remind on`.
+pub fn welcome_dm(joined: Option<&GroupView>) -> String {
+    match joined {
+        Some(v) => format!(
+            "Reminder DMs are on: before each weekly post of **{}** I will write to you here.              Turn them off with `/remind off` in the server.",
+            super::escape_markdown(&v.group.name)
+        ),
+        None => "Reminder DMs are on: I will write to you here before each weekly post of your groups.                  Turn them off with `/remind off` in the server."
+            .to_string(),
+    }
+}
+
+/// `/remind on`, after its first DM: what to fix when it did not arrive.
+pub fn reminders_with_dm(joined: Option<&GroupView>, dm: &crate::scheduler::WelcomeDm) -> String {
+    use crate::scheduler::WelcomeDm;
+    match dm {
+        WelcomeDm::Sent => format!("{} I sent you a first DM just now.", reminders(true, joined)),
+        WelcomeDm::Closed => "I could not send you a direct message: your DMs are closed to me, so reminder DMs                               stay **off**. Allow direct messages from this server's members (the server's                               Privacy Settings, or User Settings → Privacy & Safety), then run `/remind on` again."
+            .to_string(),
+        WelcomeDm::Failed(_) => format!(
+            "{} (My first DM did not go through just now; Discord had a problem. The reminders will try again.)",
+            reminders(true, joined)
+        ),
+    }
+}
+
 /// `/join` done.
 pub fn joined(v: &GroupView, week: u32) -> String {
     format!(

@@ -47,6 +47,16 @@ pub struct TickReport {
     pub groups: usize,
 }
 
+/// How the first DM of `/remind on` went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WelcomeDm {
+    Sent,
+    /// The member does not accept DMs from the bot: reminder DMs were turned off again.
+    Closed,
+    /// Discord failed for another reason (reminders stay on).
+    Failed(String),
+}
+
 /// What `/group post-now` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PostNow {
@@ -78,6 +88,8 @@ pub struct Scheduler {
     heartbeat: std::sync::Mutex<Heartbeat>,
     /// The heartbeat task, stopped on shutdown.
     beating: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Each member's DM channel once opened (Discord asks bots not to open one per DM).
+    dm_channels: std::sync::Mutex<HashMap<u64, ChannelId>>,
 }
 
 /// How the heartbeat writes go.
@@ -99,6 +111,18 @@ struct DmJob {
 
 /// Reminder DMs of one reminder in flight at once (each is still paced per request).
 pub const DM_CONCURRENCY: usize = 4;
+
+/// A reminder DM is tried at most this many times (a passing failure each time).
+pub const DM_ATTEMPTS: u32 = 5;
+
+/// Discord's code for opening DM channels too fast: wait, then try again.
+const OPENING_DMS_TOO_FAST: isize = 40003;
+
+/// At most this many DM channels are remembered (then the memory starts over).
+const DM_CHANNELS_KEPT: usize = 100_000;
+
+/// Reminder DM retries handled per tick at most (the rest wait for the next tick).
+const DM_RETRIES_PER_TICK: i64 = 200;
 
 /// Discord's error code for "a thread has already been created for this message".
 const THREAD_EXISTS: isize = 160004;
@@ -213,6 +237,7 @@ impl Scheduler {
             core,
             http: OnceLock::new(),
             cache: OnceLock::new(),
+            dm_channels: std::sync::Mutex::new(HashMap::new()),
             pace: Pace::new(budget),
             ticking: Mutex::new(()),
             group_locks: std::sync::Mutex::new(HashMap::new()),
@@ -397,6 +422,7 @@ impl Scheduler {
             report.failed += failed;
         }
         drop(outcomes);
+        self.retry_dms(now).await;
         let (sent, failed) = self.tick_digests(now).await;
         report.sent += sent;
         report.failed += failed;
@@ -799,18 +825,10 @@ impl Scheduler {
             }
             PostKind::Reminder => {
                 let w = due.week.unwrap_or(1);
-                let title = path.week(w).map(|x| x.title.clone()).unwrap_or_default();
-                let at = view.schedule().instant(due.session).timestamp();
-                let current = match w {
-                    1 => None,
-                    _ => {
-                        let n = db::members::checked_in_count(&self.core.db, group.guild_id, group.id, w - 1)
-                            .await
-                            .map_err(|e| SendFailure::transient(e.to_string()))?;
-                        Some((w - 1, n))
-                    }
-                };
-                let text = render::reminder(&group.name, w, &title, at, current);
+                let text = self
+                    .reminder_text(view, due.session, w)
+                    .await
+                    .map_err(|e| SendFailure::transient(e.to_string()))?;
                 // A server may keep reminders out of its channels: then only the DMs go out.
                 let done = match self.reminders_of(group.guild_id).await.1 {
                     true => sent(self.send_message(channel, with_nonce(render::reminder_message(text.clone()))).await?),
@@ -846,49 +864,178 @@ impl Scheduler {
         };
         let users: Vec<u64> = users.into_iter().filter(|u| !away.get(u).is_some_and(|w| w.contains(&week))).collect();
         futures_util::stream::iter(users)
-            .for_each_concurrent(DM_CONCURRENCY, |u| self.send_dm(view, http, text, post_id, u))
+            .for_each_concurrent(DM_CONCURRENCY, |u| async move {
+                match posts::claim_dm(&self.core.db, post_id, u, self.core.now()).await {
+                    Ok(true) => self.send_dm(view, http, text, post_id, u, 1).await,
+                    Ok(false) => {}
+                    Err(e) => {
+                        warn!(group = view.group.id, user = u, "cannot claim the reminder DM, not sending it: {e}")
+                    }
+                }
+            })
             .await;
     }
 
-    /// One member's reminder DM: claimed, sent, recorded. A member Discord reports as
-    /// unreachable (50007) gets no more reminder DMs until they turn them on again.
-    async fn send_dm(&self, view: &GroupView, http: &Arc<Http>, text: &str, post_id: i64, u: u64) {
-        let guild = view.group.guild_id;
-        match posts::claim_dm(&self.core.db, post_id, u, self.core.now()).await {
-            Ok(true) => {}
-            Ok(false) => return,
+    /// The text of a reminder of week `w` for session `session` (the channel post and the DMs).
+    async fn reminder_text(&self, view: &GroupView, session: u32, w: u32) -> Result<String, Error> {
+        let group = &view.group;
+        let title = self
+            .core
+            .curriculum
+            .path(&group.path_id)
+            .and_then(|p| p.week(w))
+            .map(|x| x.title.clone())
+            .unwrap_or_default();
+        let at = view.schedule().instant(session).timestamp();
+        let current = match w {
+            1 => None,
+            _ => Some((w - 1, db::members::checked_in_count(&self.core.db, group.guild_id, group.id, w - 1).await?)),
+        };
+        Ok(render::reminder(&group.name, w, &title, at, current))
+    }
+
+    /// Reminder DMs that failed for a passing reason and are due again: claimed one by one
+    /// (one process wins), sent with the same nonce. A reminder whose session has begun is
+    /// given up: it would come too late.
+    async fn retry_dms(&self, now: DateTime<Utc>) {
+        let Ok(http) = self.http() else { return };
+        let due = match posts::due_dm_retries(&self.core.db, now, DM_RETRIES_PER_TICK).await {
+            Ok(d) => d,
             Err(e) => {
-                warn!(group = view.group.id, user = u, "cannot claim the reminder DM, not sending it: {e}");
+                warn!("cannot list reminder DMs to retry: {e}");
                 return;
             }
+        };
+        let mut views: HashMap<i64, Option<(GroupView, Vec<crate::model::Post>)>> = HashMap::new();
+        for r in due.into_iter().filter(|r| self.shards.owns(r.guild_id)) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = views.entry(r.group_id) {
+                let loaded = async {
+                    let group = db::groups::get(&self.core.db, r.guild_id, r.group_id).await.ok()??;
+                    let view = self.groups.view_of(group).await.ok()?;
+                    let posts = posts::for_group(&self.core.db, r.group_id).await.ok()?;
+                    Some((view, posts))
+                }
+                .await;
+                slot.insert(loaded);
+            }
+            let Some(Some((view, posts))) = views.get(&r.group_id) else { continue };
+            let Some(post) = posts.iter().find(|p| p.id == r.post_id) else { continue };
+            let Ok(Some(attempt)) = posts::retry_dm(&self.core.db, r.post_id, r.user_id, now).await else { continue };
+            if now >= view.schedule().instant(post.session) {
+                let _ = posts::complete_dm(&self.core.db, r.post_id, r.user_id, posts::DmOutcome::GaveUp).await;
+                crate::metrics::post("reminder_dm", "failed", None);
+                continue;
+            }
+            let week = post.week.unwrap_or(1);
+            match self.reminder_text(view, post.session, week).await {
+                Ok(text) => self.send_dm(view, http, &text, r.post_id, r.user_id, attempt).await,
+                Err(e) => {
+                    warn!(group = r.group_id, "cannot write the reminder again: {e}");
+                    let retry = posts::DmOutcome::RetryAt(now + chrono::Duration::minutes(5));
+                    let _ = posts::complete_dm(&self.core.db, r.post_id, r.user_id, retry).await;
+                }
+            }
         }
+    }
+
+    /// `/remind on`: a first DM right away, so a member whose DMs are closed learns it now
+    /// rather than at the first reminder. Closed DMs (50007) turn reminder DMs off again, as
+    /// a reminder would.
+    pub async fn welcome_dm(&self, guild: u64, user: u64, text: String) -> WelcomeDm {
+        let Ok(http) = self.http() else { return WelcomeDm::Failed("not connected to Discord yet".into()) };
         let result = async {
-            self.pace.request().await;
-            let dm = UserId::new(u).create_dm_channel(http.as_ref()).await?;
-            self.pace.message(dm.id.get()).await;
-            dm.id.send_message(http.as_ref(), render::reminder_message(text.to_string())).await
+            let dm = self.dm_channel(http, user).await?;
+            self.pace.message(dm.get()).await;
+            dm.send_message(http.as_ref(), render::reminder_message(text)).await
         }
         .await;
-        if let Err(e) = posts::complete_dm(&self.core.db, post_id, u, result.is_ok()).await {
+        match result {
+            Ok(_) => WelcomeDm::Sent,
+            Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r))) if r.error.code == CANNOT_DM => {
+                if let Err(e) = db::members::stop_reminder_dms(&self.core.db, guild, user).await {
+                    warn!(user, "cannot turn off reminder DMs: {e}");
+                }
+                WelcomeDm::Closed
+            }
+            Err(e) => WelcomeDm::Failed(err_text(&e)),
+        }
+    }
+
+    /// The member's DM channel: remembered once opened (Discord asks bots not to open one per
+    /// message).
+    async fn dm_channel(&self, http: &Http, user: u64) -> Result<ChannelId, serenity::Error> {
+        if let Some(c) = self.dm_channels.lock().unwrap_or_else(|p| p.into_inner()).get(&user) {
+            return Ok(*c);
+        }
+        self.pace.request().await;
+        let c = UserId::new(user).create_dm_channel(http).await?.id;
+        let mut kept = self.dm_channels.lock().unwrap_or_else(|p| p.into_inner());
+        if kept.len() >= DM_CHANNELS_KEPT {
+            kept.clear();
+        }
+        kept.insert(user, c);
+        Ok(c)
+    }
+
+    /// One member's reminder DM (already claimed; `attempt` from 1): sent with its nonce,
+    /// recorded. A member Discord reports as unreachable (50007) gets no more reminder DMs
+    /// until they turn them on again; a passing failure (Discord busy, opening DMs too fast,
+    /// a dropped connection) is tried again later, at most [`DM_ATTEMPTS`] times.
+    async fn send_dm(&self, view: &GroupView, http: &Arc<Http>, text: &str, post_id: i64, u: u64, attempt: u32) {
+        let guild = view.group.guild_id;
+        let nonce = posts::dm_nonce(post_id, u);
+        let result = async {
+            let dm = self.dm_channel(http, u).await?;
+            self.pace.message(dm.get()).await;
+            let msg = render::reminder_message(text.to_string()).nonce(Nonce::String(nonce)).enforce_nonce(true);
+            dm.send_message(http.as_ref(), msg).await
+        }
+        .await;
+        let code = match &result {
+            Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r))) => Some(r.error.code),
+            _ => None,
+        };
+        if code == Some(failure::UNKNOWN_CHANNEL) {
+            // A remembered DM channel Discord no longer knows: open a new one next time.
+            self.dm_channels.lock().unwrap_or_else(|p| p.into_inner()).remove(&u);
+        }
+        let passing = match &result {
+            Ok(_) => false,
+            Err(e) => {
+                code == Some(OPENING_DMS_TOO_FAST)
+                    || code == Some(failure::UNKNOWN_CHANNEL)
+                    || !SendFailure::of(e, 0).permanent
+            }
+        };
+        let now = self.core.now();
+        let outcome = match &result {
+            Ok(_) => posts::DmOutcome::Sent,
+            Err(_) if passing && attempt < DM_ATTEMPTS => {
+                // Opening DMs too fast: a minute at least; otherwise 1, 2, 4, 8 minutes.
+                let wait = chrono::Duration::minutes(1 << (attempt - 1).min(4));
+                posts::DmOutcome::RetryAt(now + wait)
+            }
+            Err(_) => posts::DmOutcome::GaveUp,
+        };
+        if let Err(e) = posts::complete_dm(&self.core.db, post_id, u, outcome).await {
             warn!(group = view.group.id, user = u, "cannot record the reminder DM: {e}");
         }
         match result {
             Ok(_) => crate::metrics::post("reminder_dm", "sent", None),
-            Err(e) => {
+            Err(e) if code == Some(CANNOT_DM) => {
                 crate::metrics::post("reminder_dm", "failed", None);
-                let unreachable = matches!(&e, serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) if r.error.code == CANNOT_DM);
-                if unreachable {
-                    info!(
-                        group = view.group.id,
-                        user = u,
-                        "member cannot be sent DMs (50007): reminder DMs turned off"
-                    );
-                    if let Err(e) = db::members::stop_reminder_dms(&self.core.db, guild, u).await {
-                        warn!(user = u, "cannot turn off reminder DMs: {e}");
-                    }
-                } else {
-                    warn!(group = view.group.id, user = u, "reminder DM failed: {}", err_text(&e));
+                info!(group = view.group.id, user = u, "member cannot be sent DMs (50007): reminder DMs turned off");
+                if let Err(e) = db::members::stop_reminder_dms(&self.core.db, guild, u).await {
+                    warn!(user = u, "cannot turn off reminder DMs: {e}");
                 }
+                let _ = e;
+            }
+            Err(e) => {
+                let again = matches!(outcome, posts::DmOutcome::RetryAt(_));
+                if !again {
+                    crate::metrics::post("reminder_dm", "failed", None);
+                }
+                warn!(group = view.group.id, user = u, attempt, again, "reminder DM failed: {}", err_text(&e));
             }
         }
     }

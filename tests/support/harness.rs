@@ -160,6 +160,15 @@ impl TestBot {
         self.bot = Some(bot);
     }
 
+    /// The reminder DMs `user` got (without the first DM of `/remind on`).
+    pub fn reminder_dms(&self, user: u64) -> Vec<serde_json::Value> {
+        self.fake
+            .dm_messages(user)
+            .into_iter()
+            .filter(|m| !m["content"].as_str().unwrap_or("").starts_with("Reminder DMs are on"))
+            .collect()
+    }
+
     pub fn set_now(&self, now: &str) {
         self.clock.set(utc(now));
     }

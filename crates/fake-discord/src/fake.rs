@@ -270,6 +270,12 @@ impl FakeDiscord {
         self.dispatch("CHANNEL_DELETE", d);
     }
 
+    /// At most `n` DM channel opens (`POST /users/@me/channels`) per `window`; beyond, Discord's
+    /// 400 / 40003 "You are opening direct messages too fast".
+    pub fn limit_dm_opens(&self, n: usize, window: Duration) {
+        self.lock().dm_open_limit = Some((n, window));
+    }
+
     /// Adds a guild at runtime and dispatches GUILD_CREATE for it.
     pub fn add_guild(&self, g: GuildSpec) {
         let d = {

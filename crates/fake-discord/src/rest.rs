@@ -356,6 +356,15 @@ pub(crate) fn route(
                 .collect::<Vec<_>>()
         )),
         ("POST", ["users", "@me", "channels"]) => {
+            // Discord: opening DM channels too fast is refused with 40003.
+            if let Some((n, window)) = st.dm_open_limit {
+                let now = Instant::now();
+                st.dm_opens.retain(|t| now.duration_since(*t) < window);
+                if st.dm_opens.len() >= n {
+                    return err(400, 40003, "You are opening direct messages too fast.");
+                }
+                st.dm_opens.push(now);
+            }
             let Some(uid) = body["recipient_id"].as_str().and_then(parse_id).or(body["recipient_id"].as_u64()) else {
                 return err(400, 50035, "Invalid Form Body");
             };

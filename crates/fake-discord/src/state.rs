@@ -169,6 +169,9 @@ pub(crate) struct St {
     /// Guilds in an outage (`FakeDiscord::guild_outage`): listed unavailable in READY, no
     /// GUILD_CREATE.
     pub(crate) outages: HashSet<u64>,
+    /// At most this many DM channel opens per window (`FakeDiscord::limit_dm_opens`).
+    pub(crate) dm_open_limit: Option<(usize, std::time::Duration)>,
+    pub(crate) dm_opens: Vec<Instant>,
 }
 
 impl St {

@@ -1068,3 +1068,24 @@ async fn channel_permissions_get_discords_answers() {
     assert_eq!(http_error(ch(4104).say(&http, "x").await.unwrap_err()), (404, 10003));
     bot.assert_all_events_understood();
 }
+
+/// DM channels: opening one for a member again returns the same channel; opening them too
+/// fast is refused with 400 / 40003; a DM carries a nonce like any channel message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dm_channels_are_reused_and_opening_too_fast_is_40003() {
+    let fake = FakeDiscord::start().await;
+    let http = fake.proxy_http();
+    fake.limit_dm_opens(2, Duration::from_secs(60));
+    let a = serenity::UserId::new(defaults::ALICE).create_dm_channel(&http).await.unwrap();
+    let again = serenity::UserId::new(defaults::ALICE).create_dm_channel(&http).await.unwrap();
+    assert_eq!(a.id, again.id, "the same DM channel");
+    let e = serenity::UserId::new(defaults::BOB).create_dm_channel(&http).await.unwrap_err();
+    assert_eq!(http_error(e), (400, 40003));
+    let send = || {
+        serenity::CreateMessage::new().content("hi").nonce(serenity::Nonce::String("dm-1".into())).enforce_nonce(true)
+    };
+    let m1 = a.id.send_message(&http, send()).await.unwrap();
+    let m2 = a.id.send_message(&http, send()).await.unwrap();
+    assert_eq!(m1.id, m2.id);
+    assert_eq!(fake.dm_messages(defaults::ALICE).len(), 1);
+}

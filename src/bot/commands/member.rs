@@ -196,7 +196,15 @@ pub async fn remind(
     let who = actor::of_command(ctx).await?;
     let on = matches!(setting, OnOff::On);
     let joined = ctx.data().services.checkins.set_reminders(&who, on, group.as_deref()).await?;
-    reply::text(ctx, render::checkins::reminders(on, joined.as_ref())).await
+    if !on {
+        return reply::text(ctx, render::checkins::reminders(false, joined.as_ref())).await;
+    }
+    // A first DM now: closed DMs are found at once, not at the first reminder. Discord may
+    // be slow to answer it: the reply is deferred first (3 s rule).
+    ctx.defer_ephemeral().await?;
+    let text = render::checkins::welcome_dm(joined.as_ref());
+    let dm = ctx.data().scheduler.welcome_dm(who.guild_id, who.user_id, text).await;
+    reply::text(ctx, render::checkins::reminders_with_dm(joined.as_ref(), &dm)).await
 }
 
 /// Tell your group you will be away: those weeks keep your streak and send you no reminder.
