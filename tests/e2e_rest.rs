@@ -104,3 +104,47 @@ async fn a_request_that_cannot_succeed_is_not_retried() {
     assert_eq!(tries[0].status, 403);
     tb.finish().await;
 }
+
+/// Discord exempts interaction endpoints from the global rate limit: while a global 429
+/// holds the bot's other requests, a command is still answered within 3 s (before: its
+/// callback waited behind the hold and the interaction failed).
+#[tokio::test]
+async fn a_global_429_does_not_hold_interaction_answers() {
+    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    tb.create_group("Evenings", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
+    let global = Fault {
+        kind: fake_discord::FaultKind::RateLimit { retry_after: 20.0, global: true },
+        ..Fault::rate_limit("POST", &format!("/channels/{}/messages", defaults::GENERAL))
+    };
+    tb.fake.inject(global);
+    tb.set_now("2026-11-23T18:00:00Z");
+    assert_eq!(tb.tick().await.sent, 0, "the post met the global 429");
+    // The hold is on (20 s): the command is answered anyway, in time.
+    let r = tb.run(Slash::new("tracks").by(&tb.member())).await;
+    assert!(r.text().contains("specialization tracks"), "{}", r.text());
+    tb.finish().await;
+}
+
+/// A follow-up whose answer was lost (Discord made it, the proxy answered 502) is not sent
+/// again: follow-ups carry no nonce, so a retry would post it twice.
+#[tokio::test]
+async fn a_follow_up_whose_answer_was_lost_is_not_sent_twice() {
+    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    posted(&tb).await;
+    tb.set_now("2026-11-24T12:00:00Z");
+    tb.fake.inject(Fault::lost_answer("POST", &format!("/webhooks/{}/", tb.fake.application_id())));
+    let public = Slash::new("report").sub("participation").boolean("public", true).by(&tb.moderator());
+    let h = tb.fake.slash(public).await;
+    let replies = h.wait_replies(2, T).await;
+    assert!(!replies[0].ephemeral && replies[0].text().contains("Participation: Evenings"));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let webhook = format!("/webhooks/{}/", tb.fake.application_id());
+    let made: Vec<String> = tb
+        .fake
+        .requests_to("POST", &webhook)
+        .iter()
+        .map(|r| r.body["embeds"][0]["title"].as_str().or(r.body["content"].as_str()).unwrap_or("").to_string())
+        .collect();
+    assert_eq!(made.iter().filter(|t| t.starts_with("Participation")).count(), 1, "sent again: {made:?}");
+    tb.finish().await;
+}

@@ -14,7 +14,10 @@
 //! Only this process's requests are served: serenity's base URL carries a 128-bit secret as
 //! its first path segment (another user of the machine gets 403, and nothing is forwarded).
 //! Every hold a 429 sets is capped at [`policy::MAX_HOLD`], and a request that a hold would
-//! keep past its own wait budget is answered with a 429 at once.
+//! keep past its own wait budget is answered with a 429 at once. Interaction endpoints are
+//! exempt from the global hold (as from Discord's global limit), and a request that creates
+//! a message without an enforced nonce (a follow-up) is never sent again after a 5xx or a
+//! dropped connection, which may have hidden its success ([`policy::replay_safe`]).
 //!
 //! With Discord's own URL serenity's rate limiter stays on and this module is not used.
 
@@ -154,9 +157,13 @@ impl Shared {
     /// past `deadline` (the request's whole wait budget): its caller answers rather than
     /// waits.
     async fn wait_turn(&self, route: &str, deadline: Instant) -> bool {
+        let exempt = policy::exempt_from_global(route);
         loop {
             let now = Instant::now();
-            let global = *self.global_until.lock().unwrap_or_else(|p| p.into_inner());
+            let global = match exempt {
+                true => None,
+                false => *self.global_until.lock().unwrap_or_else(|p| p.into_inner()),
+            };
             let mine = {
                 let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
                 routes.retain(|_, until| *until > now);
@@ -224,6 +231,7 @@ async fn forward(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let method = parts.method.clone();
     let headers = request_headers(&parts.headers);
     let budget = policy::wait_budget(&path);
+    let replay_safe = policy::replay_safe(parts.method.as_str(), &path, &body);
     let began = Instant::now();
     let deadline = began + budget;
     let attempt = || {
@@ -277,7 +285,13 @@ async fn forward(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         .with_jitter();
     let result = attempt
         .retry(backoff)
-        .when(|f| !matches!(f, Failure::Answer { answer: Answer::Refused | Answer::Success, .. }))
+        .when(|f| match f {
+            Failure::Answer { answer: Answer::Refused | Answer::Success, .. } => false,
+            Failure::Answer { answer: Answer::RateLimited { .. }, .. } => true,
+            // The first may have been made: a message without an enforced nonce is not sent
+            // again (the caller gets the error instead of a second message).
+            Failure::Answer { .. } | Failure::Transport(_) => replay_safe,
+        })
         .adjust(move |f, backoff| match (f, backoff) {
             (_, None) => None,
             // The wait itself happens in `wait_turn` (shared with other requests); only check

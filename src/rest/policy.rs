@@ -81,6 +81,30 @@ pub fn is_callback(path: &str) -> bool {
     path.contains("/interactions/") && path.ends_with("/callback")
 }
 
+/// Interaction endpoints (the callback and the follow-up webhooks): Discord exempts them
+/// from the global rate limit, so a global 429 never holds them (a callback has 3 s).
+pub fn exempt_from_global(path: &str) -> bool {
+    path.contains("/interactions/") || path.contains("/webhooks/")
+}
+
+/// Whether sending the request again after an answer that may have been lost (a 5xx, a
+/// dropped connection) cannot make a second message: everything but a message created
+/// without a nonce Discord enforces, i.e. follow-ups (`POST /webhooks/...`, which carry no
+/// nonce) and channel messages without `enforce_nonce`. A 429 is always safe to retry:
+/// Discord did nothing.
+pub fn replay_safe(method: &str, path: &str, body: &[u8]) -> bool {
+    if method != "POST" {
+        return true;
+    }
+    let creates_message = path.contains("/webhooks/") || (path.contains("/channels/") && path.ends_with("/messages"));
+    if !creates_message || path.contains("/interactions/") {
+        return true;
+    }
+    // serenity writes compact JSON (also inside a multipart body's payload_json).
+    let has = |needle: &[u8]| body.windows(needle.len()).any(|w| w == needle);
+    !path.contains("/webhooks/") && has(b"\"nonce\":") && has(b"\"enforce_nonce\":true")
+}
+
 /// Invalid requests in the last 10 minutes, in 10-second slots (Discord's window).
 #[derive(Debug, Clone)]
 pub struct InvalidWindow {
@@ -115,6 +139,22 @@ impl InvalidWindow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_messages_without_an_enforced_nonce_are_unsafe_to_replay() {
+        let with = br#"{"content":"x","nonce":"abc","enforce_nonce":true}"#;
+        let without = br#"{"content":"x"}"#;
+        assert!(replay_safe("POST", "/api/v10/channels/1/messages", with));
+        assert!(!replay_safe("POST", "/api/v10/channels/1/messages", without));
+        assert!(!replay_safe("POST", "/api/v10/webhooks/1/tok", with), "follow-ups carry no nonce");
+        assert!(replay_safe("POST", "/api/v10/interactions/1/tok/callback", without), "a second is refused");
+        assert!(replay_safe("PATCH", "/api/v10/webhooks/1/tok/messages/@original", without));
+        assert!(replay_safe("POST", "/api/v10/users/@me/channels", without));
+        assert!(replay_safe("POST", "/api/v10/channels/1/messages/2/threads", without));
+        assert!(exempt_from_global("/api/v10/interactions/1/tok/callback"));
+        assert!(exempt_from_global("/api/v10/webhooks/1/tok"));
+        assert!(!exempt_from_global("/api/v10/channels/1/messages"));
+    }
 
     fn headers(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();

@@ -68,6 +68,9 @@ pub enum FaultKind {
     /// The connection is dropped mid-answer (a proxy or load balancer going away): the
     /// client gets no status, only a transport error.
     Drop,
+    /// The request is carried out, then its answer is lost: the client gets a 502 (from a
+    /// proxy or load balancer in between) for a message that was in fact created.
+    LostAnswer,
 }
 
 impl Fault {
@@ -79,6 +82,10 @@ impl Fault {
     /// The next matching request gets a 500.
     pub fn server_error(method: &str, path_prefix: &str) -> Self {
         Self::new(FaultKind::ServerError { status: 500 }, method, path_prefix)
+    }
+    /// The next matching request is carried out, but answered with a 502 (its answer lost).
+    pub fn lost_answer(method: &str, path_prefix: &str) -> Self {
+        Self::new(FaultKind::LostAnswer, method, path_prefix)
     }
     /// The next matching request gets no answer: the connection is dropped.
     pub fn dropped(method: &str, path_prefix: &str) -> Self {

@@ -115,6 +115,10 @@ pub(crate) async fn rest(State(ctx): State<Ctx>, req: Request) -> Response {
             .map(|retry_after| FaultKind::RateLimit { retry_after, global: message_to.is_none() })
             .or_else(|| take_fault(&mut st, &method, &path, &json_body))
         {
+            if matches!(kind, FaultKind::LostAnswer) {
+                // Carried out for real; only the answer is lost.
+                let _ = route(&inner, &mut st, &method, &seg, query.as_deref(), &json_body, &files);
+            }
             let (resp, status, body) = fault_response(&kind, &path);
             match status {
                 429 => st.count_429 += 1,
@@ -227,6 +231,10 @@ pub(crate) fn fault_response(kind: &FaultKind, path: &str) -> (Response, u16, Va
             let mut resp = Response::new(axum::body::Body::from_stream(broken));
             resp.headers_mut().insert("content-length", HeaderValue::from_static("100"));
             (resp, 0, Value::Null)
+        }
+        FaultKind::LostAnswer => {
+            let body = json!({"message": "502: Bad Gateway", "code": 0});
+            ((StatusCode::BAD_GATEWAY, axum::Json(body.clone())).into_response(), 502, body)
         }
         FaultKind::ServerError { status } => {
             let body = json!({"message": "500: Internal Server Error", "code": 0});

@@ -1089,3 +1089,17 @@ async fn dm_channels_are_reused_and_opening_too_fast_is_40003() {
     assert_eq!(m1.id, m2.id);
     assert_eq!(fake.dm_messages(defaults::ALICE).len(), 1);
 }
+
+/// A lost answer: the message is created, the client gets a 502 (what a proxy in between
+/// answers when Discord's response never reaches it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_answer_creates_the_message_and_answers_502() {
+    let fake = FakeDiscord::start().await;
+    let http = fake.proxy_http();
+    fake.inject(Fault::lost_answer("POST", &format!("/channels/{}/messages", defaults::GENERAL)));
+    let e = serenity::ChannelId::new(defaults::GENERAL).say(&http, "made").await.unwrap_err();
+    assert_eq!(http_error(e).0, 502);
+    let posts = fake.channel_posts(defaults::GENERAL);
+    assert_eq!(posts.len(), 1);
+    assert_eq!(posts[0]["content"], "made");
+}
