@@ -21,6 +21,37 @@ pub fn shard_of(guild_id: u64, total: u32) -> u32 {
     ((guild_id >> 22) % u64::from(total.max(1))) as u32
 }
 
+/// IDENTIFYs kept in reserve: start-up is refused when fewer than this many would be left
+/// after connecting (Discord resets the token of a bot that runs out of its daily 1,000).
+pub const IDENTIFY_RESERVE: u64 = 10;
+
+/// Discord's daily budget of gateway sessions (`GET /gateway/bot`'s `session_start_limit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdentifyBudget {
+    pub total: u64,
+    pub remaining: u64,
+    /// Until the budget is full again.
+    pub reset_after: std::time::Duration,
+}
+
+/// Whether connecting `needed` shards leaves the budget above [`IDENTIFY_RESERVE`]; if not,
+/// the operator's message (when to try again).
+pub fn check_identify_budget(b: IdentifyBudget, needed: u64) -> Result<(), String> {
+    if b.remaining >= needed + IDENTIFY_RESERVE {
+        return Ok(());
+    }
+    let mins = b.reset_after.as_secs().div_ceil(60);
+    Err(format!(
+        "Discord's daily budget of gateway sessions is nearly spent: {} of {} left, {needed} needed to \
+         connect. Starting now risks Discord resetting the bot token, so studybot does not start; the budget \
+         is renewed in {}h{:02}m. (Frequent restarts use it up: check the restart policy and why the bot stopped.)",
+        b.remaining,
+        b.total,
+        mins / 60,
+        mins % 60
+    ))
+}
+
 /// The stored servers of shard `shard` (of `total`) that a READY of that shard did not list:
 /// the bot was removed from them while it was offline (Discord sends no removal event then).
 /// A server listed as unavailable is in `listed` too: an outage, not a removal.
@@ -84,6 +115,19 @@ impl fmt::Display for Shards {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn start_up_keeps_a_reserve_of_identifies() {
+        let b = |remaining| IdentifyBudget {
+            total: 1000,
+            remaining,
+            reset_after: std::time::Duration::from_secs(3 * 3600 + 61),
+        };
+        assert!(check_identify_budget(b(11), 1).is_ok());
+        let e = check_identify_budget(b(10), 1).unwrap_err();
+        assert!(e.contains("10 of 1000 left, 1 needed") && e.contains("renewed in 3h02m"), "{e}");
+        assert!(check_identify_budget(b(20), 16).is_err());
+    }
 
     #[test]
     fn ranges_parse_and_partition_servers_like_discord() {

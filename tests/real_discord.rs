@@ -320,3 +320,27 @@ async fn remind_on_sends_a_first_dm_and_says_at_once_when_dms_are_closed() {
     assert!(!profile.reminder_dms_on, "reminder DMs left on for closed DMs");
     tb.finish().await;
 }
+
+/// Start-up reads the identify budget from `GET /gateway/bot` and refuses to connect when it
+/// is nearly spent, saying when it renews (before: every restart identified, and a restart
+/// loop could use up the day's 1,000 sessions, after which Discord resets the token).
+#[tokio::test]
+async fn start_up_refuses_when_the_identify_budget_is_nearly_spent() {
+    let fake = FakeDiscord::start().await;
+    fake.set_identify_budget(5);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("bot.db");
+    let log = dir.path().join("bot.log");
+    let mut child = spawn_studybot(&fake, db.as_os_str(), &log, &[]);
+    let (status, text) = ended(&mut child, &log, 30).await;
+    assert!(!status.success(), "{status:?}");
+    assert!(text.contains("nearly spent: 5 of 1000 left, 1 needed") && text.contains("renewed in 4h00m"), "{text}");
+    assert_eq!(fake.gateway_stats().identifies, 0);
+
+    // With enough left it connects (and says what is left).
+    fake.set_identify_budget(500);
+    let mut child = spawn_studybot(&fake, db.as_os_str(), &log, &[]);
+    fake.wait_ready(Duration::from_secs(20)).await;
+    child.kill().await.unwrap();
+    assert!(std::fs::read_to_string(&log).unwrap().contains("gateway session budget"));
+}

@@ -279,6 +279,29 @@ pub async fn start(
     let dev_guild = config.dev_guild;
     // Before the gateway: a bot whose commands are not registered would be deaf.
     let registered = register::register(&http, &commands::all(), dev_guild).await.map_err(|e| anyhow::anyhow!(e))?;
+    // Every start identifies each shard: a restart loop must not burn Discord's daily budget
+    // (Discord resets the token of a bot that runs out). serenity boots one shard per 5 s,
+    // within any `max_concurrency`.
+    let gateway =
+        http.get_bot_gateway().await.map_err(|e| anyhow::anyhow!("cannot read Discord's gateway information: {e}"))?;
+    let needed = match config.shards {
+        Shards::All => u64::from(gateway.shards),
+        Shards::Range { first, last, .. } => u64::from(last - first + 1),
+    };
+    let limit = &gateway.session_start_limit;
+    info!(
+        remaining = limit.remaining,
+        total = limit.total,
+        max_concurrency = limit.max_concurrency,
+        needed,
+        "gateway session budget"
+    );
+    let budget = crate::shards::IdentifyBudget {
+        total: limit.total,
+        remaining: limit.remaining,
+        reset_after: std::time::Duration::from_millis(limit.reset_after),
+    };
+    crate::shards::check_identify_budget(budget, needed).map_err(|e| anyhow::anyhow!(e))?;
     let metrics_addr = config.metrics_addr;
     let shards = config.shards;
     let curriculum = Arc::new(curriculum);

@@ -276,6 +276,12 @@ impl FakeDiscord {
         self.lock().dm_open_limit = Some((n, window));
     }
 
+    /// Sets how many IDENTIFYs are left today (`GET /gateway/bot`'s
+    /// `session_start_limit.remaining`, 1000 a day; each IDENTIFY uses one; it resets in 4 h).
+    pub fn set_identify_budget(&self, remaining: u64) {
+        self.lock().identifies_left = Some(remaining);
+    }
+
     /// Adds a guild at runtime and dispatches GUILD_CREATE for it.
     pub fn add_guild(&self, g: GuildSpec) {
         let d = {

@@ -131,6 +131,8 @@ pub(crate) fn gateway_op(inner: &Inner, conn: u64, tx: &mpsc::UnboundedSender<Ws
         }
         2 => {
             st.gw.stats.identifies += 1;
+            let left = st.identifies_left.unwrap_or(1000);
+            st.identifies_left = Some(left.saturating_sub(1));
             if !token_ok(&v["d"]["token"]) {
                 return GwOut::Close(4004, "Authentication failed.");
             }

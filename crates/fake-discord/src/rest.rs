@@ -339,9 +339,10 @@ pub(crate) fn route(
     files: &[FilePart],
 ) -> Out {
     let cfg = &inner.cfg;
+    let remaining = st.identifies_left.unwrap_or(1000);
     let gw = || {
         json!({"url": format!("ws://127.0.0.1:{}/ws", cfg.port), "shards": cfg.shards,
-               "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}})
+               "session_start_limit": {"total": 1000, "remaining": remaining, "reset_after": 14_400_000, "max_concurrency": 1}})
     };
     match (method, seg) {
         ("GET", ["gateway"]) => ok(json!({"url": format!("ws://127.0.0.1:{}/ws", cfg.port)})),

@@ -172,6 +172,9 @@ pub(crate) struct St {
     /// At most this many DM channel opens per window (`FakeDiscord::limit_dm_opens`).
     pub(crate) dm_open_limit: Option<(usize, std::time::Duration)>,
     pub(crate) dm_opens: Vec<Instant>,
+    /// IDENTIFYs left today, Discord's `session_start_limit.remaining` (None: 1000); each
+    /// IDENTIFY uses one (`FakeDiscord::set_identify_budget`).
+    pub(crate) identifies_left: Option<u64>,
 }
 
 impl St {

@@ -1103,3 +1103,18 @@ async fn a_lost_answer_creates_the_message_and_answers_502() {
     assert_eq!(posts.len(), 1);
     assert_eq!(posts[0]["content"], "made");
 }
+
+/// `GET /gateway/bot` reports the identify budget (`session_start_limit`), and each IDENTIFY
+/// uses one of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn each_identify_uses_the_daily_session_start_budget() {
+    let fake = FakeDiscord::start().await;
+    fake.set_identify_budget(3);
+    let http = fake.proxy_http();
+    let gw = http.get_bot_gateway().await.unwrap();
+    assert_eq!((gw.session_start_limit.remaining, gw.session_start_limit.total), (3, 1000));
+    assert_eq!(gw.session_start_limit.max_concurrency, 1);
+    let bot = bot_ready(&fake, fake.proxy_http()).await;
+    assert_eq!(http.get_bot_gateway().await.unwrap().session_start_limit.remaining, 2);
+    bot.assert_all_events_understood();
+}
