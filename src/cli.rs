@@ -46,6 +46,14 @@ pub enum Command {
         #[arg(long, value_name = "postgres://...", requires = "from")]
         to: Option<String>,
     },
+    /// Remove the bot's slash commands registered in one server (left over from --dev-guild
+    /// after switching to global commands, where members would see every command twice).
+    /// Needs DISCORD_TOKEN.
+    ClearCommands {
+        /// The server (its id) to remove the bot's server-only commands from.
+        #[arg(long, value_name = "SERVER_ID")]
+        guild: u64,
+    },
     /// Ask the running bot's /readyz (at --metrics-addr): exit 0 when ready, 1 otherwise.
     /// The Docker image's HEALTHCHECK.
     Healthcheck,
@@ -134,6 +142,11 @@ pub fn main() -> ExitCode {
         }
         Command::Report(args) => report(&config, args),
         Command::Healthcheck => healthcheck(&config),
+        Command::ClearCommands { guild } => with_runtime(&config, |config| async move {
+            let n = crate::bot::register::clear_guild_commands(&config, guild).await?;
+            println!("removed {n} server commands from {guild}; the global commands stay");
+            Ok(())
+        }),
     }
 }
 

@@ -29,7 +29,7 @@ pub struct CommandLabels {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct PostLabels {
-    /// `week`, `skip`, `closing`, `reminder`, `reminder_dm`.
+    /// `week`, `skip`, `closing`, `reminder`, `reminder_dm`, `digest` ([`POST_KINDS`]).
     pub kind: &'static str,
     /// `sent`, `failed`, `missed` (the bot was down for the whole slot), `found` (an earlier
     /// attempt's message was found in the channel instead of sending again).
@@ -52,6 +52,11 @@ pub struct QueryLabels {
     /// The database function, e.g. `members.upsert_checkin`.
     pub op: &'static str,
 }
+
+/// The `kind` values of [`PostLabels`].
+pub const POST_KINDS: [&str; 6] = ["week", "skip", "closing", "reminder", "reminder_dm", "digest"];
+/// The `outcome` values of [`PostLabels`].
+pub const POST_OUTCOMES: [&str; 4] = ["sent", "failed", "missed", "found"];
 
 /// Every series the bot exposes.
 pub struct Metrics {
@@ -116,6 +121,19 @@ impl Metrics {
         registry.register("scheduler_ticks", "Scheduler passes over all groups", scheduler_ticks.clone());
         let shards_connected = Gauge::default();
         registry.register("shards_connected", "Gateway shards currently connected", shards_connected.clone());
+        // Every known label value starts at 0, so alerts (a rate of failed posts, of 429s)
+        // can be written before the first sample.
+        for kind in POST_KINDS {
+            for outcome in POST_OUTCOMES {
+                drop(posts.get_or_create(&PostLabels { kind, outcome }));
+            }
+        }
+        for reason in ["global", "route"] {
+            drop(rest_rate_limited.get_or_create(&RestLabels { reason }));
+        }
+        for reason in ["rate_limited", "server_error", "transport"] {
+            drop(rest_retries.get_or_create(&RestLabels { reason }));
+        }
         Metrics {
             registry,
             interactions,
@@ -201,5 +219,22 @@ mod tests {
             assert!(text.contains(name), "{name} missing from\n{text}");
         }
         assert!(!text.contains("guild=\"") && !text.contains("user=\""), "no id labels: {text}");
+    }
+
+    /// Before any post or 429, the known series are there at 0 (alerts can be written on day
+    /// one).
+    #[test]
+    fn known_series_start_at_zero() {
+        let m = Metrics::new();
+        let text = m.encode();
+        for name in [
+            "studybot_posts_total{kind=\"week\",outcome=\"failed\"} 0",
+            "studybot_posts_total{kind=\"reminder_dm\",outcome=\"sent\"} 0",
+            "studybot_posts_total{kind=\"digest\",outcome=\"failed\"} 0",
+            "studybot_rest_rate_limited_total{reason=\"global\"} 0",
+            "studybot_rest_retries_total{reason=\"server_error\"} 0",
+        ] {
+            assert!(text.contains(name), "{name} missing from\n{text}");
+        }
     }
 }

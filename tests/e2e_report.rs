@@ -123,9 +123,10 @@ async fn participation_report_matches_hand_computed_values() {
     // Public: the channel gets the summary and chart; member rows stay private.
     let h = tb.fake.slash(Slash::new("report").sub("participation").boolean("public", true).by(&tb.moderator())).await;
     let replies = h.wait_replies(2, T).await;
-    assert!(!replies[0].ephemeral && replies[0].text().contains("Participation: Evenings"));
-    assert!(!replies[0].text().contains("missed"), "at-risk members must not be public");
-    assert!(replies[1].ephemeral && replies[1].text().contains("dave: missed 2"));
+    // The deferred answer is private (an error would be too); the summary follows publicly.
+    assert!(replies[0].ephemeral && replies[0].text().contains("dave: missed 2"));
+    assert!(!replies[1].ephemeral && replies[1].text().contains("Participation: Evenings"));
+    assert!(!replies[1].text().contains("missed"), "at-risk members must not be public");
     tb.finish().await;
 }
 
@@ -261,5 +262,18 @@ async fn the_skills_checklist_is_offered_in_the_last_week_and_rated_like_assess(
     let next = tb.fake.click_button(&tb.member(), &rated.message, &format!("sb:sk:{g}:1")).await.wait_reply(T).await;
     assert!(next.text().contains("Skills checklist (2/4)") && next.text().contains("S5."), "{}", next.text());
     assert_eq!(next.callback_type, 7, "paging updates the checklist message");
+    tb.finish().await;
+}
+
+/// A public report that fails (nothing held yet) tells only the moderator: the deferred answer
+/// is private, so the error is too (before: a public defer made the error public, as the
+/// first follow-up takes the deferred answer's visibility).
+#[tokio::test]
+async fn an_error_in_a_public_report_is_shown_to_the_moderator_only() {
+    let tb = TestBot::start(Mode::Proxy, "2026-11-23T12:00:00Z").await;
+    tb.create_group("Evenings", "architecture", "2026-11-30", 0, "18:00", "Europe/Berlin").await;
+    let h = tb.fake.slash(Slash::new("report").sub("participation").boolean("public", true).by(&tb.moderator())).await;
+    let r = h.wait_reply(T).await;
+    assert!(r.ephemeral && r.text().contains("has not held any week"), "{} (ephemeral: {})", r.text(), r.ephemeral);
     tb.finish().await;
 }

@@ -135,8 +135,9 @@ async fn a_follow_up_whose_answer_was_lost_is_not_sent_twice() {
     tb.fake.inject(Fault::lost_answer("POST", &format!("/webhooks/{}/", tb.fake.application_id())));
     let public = Slash::new("report").sub("participation").boolean("public", true).by(&tb.moderator());
     let h = tb.fake.slash(public).await;
-    let replies = h.wait_replies(2, T).await;
-    assert!(!replies[0].ephemeral && replies[0].text().contains("Participation: Evenings"));
+    // The first follow-up (the private member rows) is made, its answer lost: the bot
+    // reports an error instead of sending it again.
+    h.wait_replies(1, T).await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let webhook = format!("/webhooks/{}/", tb.fake.application_id());
     let made: Vec<String> = tb
@@ -145,6 +146,6 @@ async fn a_follow_up_whose_answer_was_lost_is_not_sent_twice() {
         .iter()
         .map(|r| r.body["embeds"][0]["title"].as_str().or(r.body["content"].as_str()).unwrap_or("").to_string())
         .collect();
-    assert_eq!(made.iter().filter(|t| t.starts_with("Participation")).count(), 1, "sent again: {made:?}");
+    assert_eq!(made.iter().filter(|t| t.starts_with("Members: Evenings")).count(), 1, "sent again: {made:?}");
     tb.finish().await;
 }

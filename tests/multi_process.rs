@@ -207,9 +207,11 @@ async fn three_processes_post_every_week_once_through_a_sigkill() {
 
     let requests = fake.requests().len();
     let too_many = fake.count_429();
+    let limited: Vec<String> =
+        fake.requests().iter().filter(|r| r.status == 429).map(|r| format!("{} {}", r.method, r.path)).collect();
     assert!(
         (too_many as f64) < 0.01 * requests as f64,
-        "{too_many} 429s in {requests} requests ({} over budget)",
+        "{too_many} 429s in {requests} requests ({} over budget): {limited:?}",
         fake.count_over_budget()
     );
     eprintln!(

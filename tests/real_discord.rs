@@ -344,3 +344,30 @@ async fn start_up_refuses_when_the_identify_budget_is_nearly_spent() {
     child.kill().await.unwrap();
     assert!(std::fs::read_to_string(&log).unwrap().contains("gateway session budget"));
 }
+
+/// Commands left in a server from `--dev-guild` would show twice once the bot registers
+/// globally: `studybot clear-commands --guild ID` removes them and leaves the global ones.
+#[tokio::test]
+async fn clear_commands_removes_a_dev_servers_leftover_commands() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("bot.db");
+    let log = dir.path().join("bot.log");
+    let mut child = spawn_studybot(&fake, db.as_os_str(), &log, &[]);
+    fake.wait_commands_registered(Duration::from_secs(20)).await;
+    child.kill().await.unwrap();
+    assert!(!fake.commands_in(Some(defaults::GUILD)).is_empty());
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_studybot"))
+        .args(["clear-commands", "--guild", &defaults::GUILD.to_string()])
+        .env_remove("STUDYBOT_CONFIG")
+        .env("DISCORD_TOKEN", fake.token())
+        .env("DISCORD_API_URL", fake.base_url())
+        .env("STUDYBOT_DATABASE", &db)
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("removed 20 server commands from 2000"), "{stdout}");
+    assert!(fake.commands_in(Some(defaults::GUILD)).is_empty());
+}

@@ -341,7 +341,7 @@ pub fn skip_note(group: &str, next_week: Option<u32>) -> CreateMessage {
 
 /// How a group's skip note begins (the scheduler recognises its own earlier note by it).
 pub fn skip_note_start(group: &str) -> String {
-    format!("No session for **{group}** this week.")
+    format!("No session for **{}** this week.", escape_markdown(group))
 }
 
 /// The title of a group's closing post.
@@ -351,7 +351,7 @@ pub fn closing_title(group: &str, path_name: &str) -> String {
 
 /// How a group's reminder of week `next_week` begins.
 pub fn reminder_start(group: &str, next_week: u32) -> String {
-    format!("Reminder: **{group}** moves on to week {next_week} (")
+    format!("Reminder: **{}** moves on to week {next_week} (", escape_markdown(group))
 }
 
 /// The post after the last week of a path.
@@ -374,7 +374,8 @@ pub fn reminder(group: &str, next_week: u32, title: &str, at_unix: i64, current_
         None => String::new(),
     };
     format!(
-        "{}{title}) <t:{at_unix}:R>.{so_far} Check in with `/checkin` or the button on the weekly post.",
+        "{}{title}) <t:{at_unix}:R>.{so_far} Check in with the button on the weekly post, or `/checkin` in the \
+         server.",
         reminder_start(group, next_week)
     )
 }
@@ -397,6 +398,19 @@ mod number_tests {
         assert_eq!(hours(-1e-9), "0.0");
         assert_eq!(hours(2.26), "2.3");
         assert_eq!(hours(12.0), "12.0");
+    }
+
+    /// A group name with markdown in it reads as its name in the skip note and the
+    /// reminder (in the channel and as a DM), never as formatting.
+    #[test]
+    fn group_names_are_escaped_in_skip_notes_and_reminders() {
+        let name = "*Night_owls* ~~x~~";
+        let note = crate::render::to_json(&skip_note(name, Some(3))).unwrap();
+        let content = note["content"].as_str().unwrap();
+        assert!(content.contains(&format!("**{}**", escape_markdown(name))) && !content.contains(name), "{content}");
+        let r = reminder(name, 2, "T", 0, None);
+        assert!(r.starts_with(&reminder_start(name, 2)) && !r.contains(name), "{r}");
+        assert!(r.contains("`/checkin` in the server"), "{r}");
     }
 }
 

@@ -4,16 +4,18 @@
 //! requests in 10 minutes ban the IP for an hour).
 //!
 //! Two budgets, both GCRA limiters from `governor` shared by every delivery of a tick and by
-//! `/group post-now`: all requests (Discord allows 50 per second per token; we use a little
-//! less so timing jitter never crosses it) and messages per channel (5 per 5 seconds, spaced
+//! `/group post-now`: all requests (Discord allows 50 per second per token; the scheduler
+//! keeps to 45, leaving room for the requests it does not pace: start-up's registration and
+//! gateway lookups, command handlers' lookups, the forwarder's retries) and messages per channel (5 per 5 seconds, spaced
 //! as one per second so no 5-second window ever holds more than 5).
 
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota};
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-/// Requests per second the scheduler allows itself (Discord's global limit is 50).
-pub const GLOBAL_PER_SECOND: u32 = 48;
+/// Requests per second the scheduler allows itself (Discord's global limit is 50; the rest
+/// is headroom for requests made outside the scheduler).
+pub const GLOBAL_PER_SECOND: u32 = 45;
 /// Messages per channel: one per this period (Discord allows 5 per 5 seconds).
 pub const CHANNEL_PERIOD: Duration = Duration::from_secs(1);
 
@@ -30,7 +32,7 @@ impl Budget {
     /// The budget of one process of several sharing a token: `share` (0 to 1) of the global
     /// requests per second, less one, at least one. Less one because a sliding second can hold
     /// one request more than the rate (the first and the last at its two ends), in every
-    /// process at once: three processes at 15/s put at most 3 x 16 = 48 in any second.
+    /// process at once: three processes at 14/s put at most 3 x 15 = 45 in any second.
     /// Messages per channel need no split: a channel belongs to one server, so to one process.
     pub fn share(self, share: f64) -> Budget {
         if share >= 1.0 {
@@ -91,8 +93,8 @@ mod tests {
     fn processes_sharing_a_token_split_its_request_budget_by_their_shards() {
         let b = Budget::default();
         assert_eq!(b.share(1.0).global_per_second, GLOBAL_PER_SECOND);
-        assert_eq!(b.share(1.0 / 3.0).global_per_second, 15, "three processes: 3 x (15 + 1) = 48 < 50");
-        assert_eq!(b.share(0.5).global_per_second, 23, "two processes: 2 x (23 + 1) = 48");
+        assert_eq!(b.share(1.0 / 3.0).global_per_second, 14, "three processes: 3 x (14 + 1) = 45 < 50");
+        assert_eq!(b.share(0.5).global_per_second, 21, "two processes: 2 x (21 + 1) = 44");
         assert_eq!(b.share(0.0).global_per_second, 1, "never zero");
         assert_eq!(b.share(0.5).channel_period, b.channel_period, "a channel is one server's, one process's");
     }

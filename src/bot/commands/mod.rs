@@ -11,8 +11,24 @@ use super::{BotError, Data};
 
 pub type Command = poise::Command<Data, BotError>;
 
-/// Every command the bot registers.
+/// Every command the bot registers, with its install and interaction contexts set
+/// explicitly rather than left to Discord's defaults: installed to servers only; the
+/// curriculum commands (`/help`, `/tracks`, `/track`, `/resources`, `/search`, `/syllabus`,
+/// `/role`, `/week path:`) also work in a DM with the bot, the rest in servers only.
 pub fn all() -> Vec<Command> {
+    use poise::serenity_prelude::{InstallationContext, InteractionContext};
+    let mut commands = every();
+    for c in &mut commands {
+        c.install_context = Some(vec![InstallationContext::Guild]);
+        c.interaction_context = Some(match c.guild_only {
+            true => vec![InteractionContext::Guild],
+            false => vec![InteractionContext::Guild, InteractionContext::BotDm],
+        });
+    }
+    commands
+}
+
+fn every() -> Vec<Command> {
     vec![
         info::help(),
         info::tracks(),
@@ -46,6 +62,22 @@ mod tests {
         let v = crate::limits::check_commands(&json);
         assert!(v.is_empty(), "{v:?}");
         let names: Vec<&str> = json.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+        // Contexts are explicit: server installs only; DMs with the bot for the curriculum.
+        let in_dms: Vec<&str> = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .inspect(|c| assert_eq!(c["integration_types"], serde_json::json!([0]), "{}", c["name"]))
+            .filter(|c| c["contexts"] == serde_json::json!([0, 1]))
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(in_dms, ["help", "tracks", "track", "resources", "search", "syllabus", "role", "week"]);
+        assert!(
+            json.as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["contexts"] == serde_json::json!([0]) || in_dms.contains(&c["name"].as_str().unwrap()))
+        );
         assert_eq!(
             names,
             [

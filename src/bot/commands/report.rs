@@ -37,12 +37,11 @@ pub async fn participation(
     >,
 ) -> Result<(), BotError> {
     let public = public.unwrap_or(false);
-    // Rendering the chart can take a moment: acknowledge within Discord's 3 seconds.
-    if public {
-        ctx.defer().await?;
-    } else {
-        ctx.defer_ephemeral().await?;
-    }
+    // Rendering the chart can take a moment: acknowledge within Discord's 3 seconds. Always
+    // privately: the first follow-up fills the deferred answer and takes its visibility, so
+    // an error (or the member rows) must come first and privately; the public summary is a
+    // later follow-up.
+    ctx.defer_ephemeral().await?;
     let who = actor::of_command(ctx).await?;
     let p = ctx.data().services.reports.participation(&who, group.as_deref(), from_week, to_week).await?;
     let r = &p.report;
@@ -53,7 +52,6 @@ pub async fn participation(
     let raw_too_large = checkins_csv.is_none();
     let summary = render::report::summary_embed(r).image(format!("attachment://participation-{}.png", r.group_id));
     if public {
-        ctx.send(CreateReply::default().embed(summary).attachment(chart)).await?;
         // Member rows and at-risk members never go to the channel.
         let mut private =
             CreateReply::default().ephemeral(true).embed(render::report::members_embed(r)).attachment(members_csv);
@@ -61,6 +59,7 @@ pub async fn participation(
             private = private.attachment(a);
         }
         ctx.send(with_note(private, raw_too_large)).await?;
+        ctx.send(CreateReply::default().ephemeral(false).embed(summary).attachment(chart)).await?;
     } else {
         let mut reply = CreateReply::default()
             .ephemeral(true)
