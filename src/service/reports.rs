@@ -16,7 +16,8 @@ use chrono::{DateTime, Utc};
 /// A report lists at most this many calendar changes (the latest).
 pub const CHANGES_IN_REPORT: u32 = 10;
 
-/// Largest attachment sent (Discord's default upload limit is 10 MiB per message).
+/// Largest attachment sent when the interaction does not say (Discord's smallest limit is
+/// 10 MiB per file; the interaction's `attachment_size_limit` is used when known).
 pub const MAX_ATTACHMENT: usize = 8 * 1024 * 1024;
 
 /// `/report overview`: every group of the server, with a chart of their rates.
@@ -32,7 +33,7 @@ pub struct Participation {
     pub report: Report,
     pub chart_png: Vec<u8>,
     pub members_csv: Vec<u8>,
-    /// `None` when the raw check-ins CSV is over [`MAX_ATTACHMENT`] (the CLI has no limit).
+    /// `None` when the raw check-ins CSV is over the attachment limit (the CLI has no limit).
     pub checkins_csv: Option<Vec<u8>>,
 }
 
@@ -242,13 +243,15 @@ impl ReportService {
     }
 
     /// `/report participation`: the report of the group named over `[from, to]`, with its
-    /// chart and CSVs (moderators only).
+    /// chart and CSVs (moderators only); the raw check-ins CSV only when it fits
+    /// `max_attachment` bytes (the interaction's `attachment_size_limit`).
     pub async fn participation(
         &self,
         actor: &Actor,
         group: Option<&str>,
         from: Option<u32>,
         to: Option<u32>,
+        max_attachment: usize,
     ) -> Result<Participation> {
         if !actor.moderator {
             return Err(UserError::NotModerator.into());
@@ -264,7 +267,7 @@ impl ReportService {
         let chart_png = report::chart_png(&report).map_err(|e| Error::internal(format!("chart: {e}")))?;
         let members_csv = report::members_csv(&report).into_bytes();
         let checkins_csv =
-            match write_checkins_csv(db, guild, &report, Capped { buf: Vec::new(), max: MAX_ATTACHMENT }).await {
+            match write_checkins_csv(db, guild, &report, Capped { buf: Vec::new(), max: max_attachment }).await {
                 Ok(capped) => Some(capped.buf),
                 // Only the cap can fail a write to memory.
                 Err(CsvFailure::Write(_)) => None,

@@ -24,6 +24,9 @@ pub struct Invoker {
     /// None = computed from the guild's roles.
     pub permissions: Option<u64>,
     pub locale: String,
+    /// The largest attachment the interaction may answer with (Discord sends it with each
+    /// interaction; it grows with the server's boost level). 8 MiB by default.
+    pub attachment_size_limit: u64,
 }
 
 impl Invoker {
@@ -37,6 +40,7 @@ impl Invoker {
             roles: vec![],
             permissions: None,
             locale: "en-US".into(),
+            attachment_size_limit: 8_388_608,
         }
     }
     pub fn in_guild(mut self, guild_id: u64, channel_id: u64) -> Self {
@@ -65,6 +69,11 @@ impl Invoker {
     }
     pub fn locale(mut self, l: &str) -> Self {
         self.locale = l.into();
+        self
+    }
+    /// The interaction's `attachment_size_limit` (see [`Invoker::attachment_size_limit`]).
+    pub fn attachment_limit(mut self, bytes: u64) -> Self {
+        self.attachment_size_limit = bytes;
         self
     }
 }

@@ -842,7 +842,7 @@ impl FakeDiscord {
             let mut d = json!({
                 "id": id.to_string(), "application_id": cfg.app_id.to_string(), "type": kind,
                 "data": data, "channel_id": channel_id.to_string(), "token": token, "version": 1,
-                "locale": who.locale, "entitlements": [], "attachment_size_limit": 8_388_608,
+                "locale": who.locale, "entitlements": [], "attachment_size_limit": who.attachment_size_limit,
             });
             let o = d.as_object_mut().unwrap();
             if let Some(c) = &chan {
@@ -900,6 +900,7 @@ impl FakeDiscord {
                     original: None,
                     source_message: message,
                     events: vec![],
+                    attachment_limit: who.attachment_size_limit,
                 },
             );
             (id, token, d)

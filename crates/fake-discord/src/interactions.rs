@@ -16,6 +16,9 @@ pub(crate) fn callback_route(cfg: &Cfg, st: &mut St, iid: &str, token: &str, bod
     }
     let kind = body["type"].as_u64().unwrap_or(0) as u8;
     let now = Instant::now();
+    if let Some(o) = too_large(st, token, files) {
+        return o;
+    }
     if st.interactions[token].callback.is_some() {
         violation(st, "POST", path, "interaction acknowledged twice (Discord: 40060)", body);
         return err(400, 40060, "Interaction has already been acknowledged.");
@@ -93,6 +96,9 @@ pub(crate) fn webhook_route(
         return err(404, 10015, "Unknown Webhook");
     }
     let now = Instant::now();
+    if let Some(o) = too_large(st, token, files) {
+        return o;
+    }
     let Some((cb_kind, _, _)) = st.interactions[token].callback.clone() else {
         violation(st, method, path, "webhook request before the interaction was acknowledged", body);
         return err(404, 10015, "Unknown Webhook");
@@ -209,4 +215,10 @@ pub(crate) fn webhook_route(
         }
         _ => Out::Unhandled,
     }
+}
+
+/// Discord: a file over the interaction's `attachment_size_limit` is refused with 413 / 40005.
+fn too_large(st: &St, token: &str, files: &[FilePart]) -> Option<Out> {
+    let limit = st.interactions.get(token)?.attachment_limit;
+    files.iter().any(|f| f.bytes.len() as u64 > limit).then(|| err(413, 40005, "Request entity too large"))
 }

@@ -84,6 +84,8 @@ pub(crate) struct Ix {
     pub(crate) original: Option<u64>,
     pub(crate) source_message: Option<Value>,
     pub(crate) events: Vec<TokenEvent>,
+    /// The interaction's `attachment_size_limit`: a larger file is refused with 40005.
+    pub(crate) attachment_limit: u64,
 }
 
 pub(crate) struct LogEv {

@@ -1118,3 +1118,23 @@ async fn each_identify_uses_the_daily_session_start_budget() {
     assert_eq!(http.get_bot_gateway().await.unwrap().session_start_limit.remaining, 2);
     bot.assert_all_events_understood();
 }
+
+/// Each interaction carries `attachment_size_limit`; an answer with a larger file is refused
+/// with 413 / 40005 (Discord's "Request entity too large").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_with_a_file_over_the_interactions_limit_is_40005() {
+    let fake = FakeDiscord::start().await;
+    let http = fake.proxy_http();
+    let h = fake.slash(Slash::new("ping").by(&fake.member().attachment_limit(10))).await;
+    assert_eq!(h.payload["attachment_size_limit"], 10);
+    let serenity::Interaction::Command(ci) = interaction(&h) else { panic!("a command") };
+    assert_eq!(ci.attachment_size_limit, 10);
+    let answer = |n: usize| {
+        serenity::CreateInteractionResponse::Message(
+            serenity::CreateInteractionResponseMessage::new()
+                .add_file(serenity::CreateAttachment::bytes(vec![7u8; n], "a.bin")),
+        )
+    };
+    assert_eq!(http_error(ci.create_response(&http, answer(11)).await.unwrap_err()), (413, 40005));
+    ci.create_response(&http, answer(10)).await.unwrap();
+}

@@ -43,7 +43,13 @@ pub async fn participation(
     // later follow-up.
     ctx.defer_ephemeral().await?;
     let who = actor::of_command(ctx).await?;
-    let p = ctx.data().services.reports.participation(&who, group.as_deref(), from_week, to_week).await?;
+    // The interaction says how large a file may be here (it grows with the server's boosts).
+    let limit = match ctx {
+        poise::Context::Application(a) => a.interaction.attachment_size_limit as usize,
+        _ => crate::service::reports::MAX_ATTACHMENT,
+    };
+    let limit = if limit == 0 { crate::service::reports::MAX_ATTACHMENT } else { limit };
+    let p = ctx.data().services.reports.participation(&who, group.as_deref(), from_week, to_week, limit).await?;
     let r = &p.report;
     let chart = CreateAttachment::bytes(p.chart_png.clone(), format!("participation-{}.png", r.group_id));
     let members_csv = CreateAttachment::bytes(p.members_csv.clone(), format!("members-{}.csv", r.group_id));
