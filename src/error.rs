@@ -74,6 +74,8 @@ pub enum UserError {
     // ----- where -----
     #[error("This command only works inside a server.")]
     GuildOnly,
+    #[error("This check-in button is for members of that study group. Check in with `/checkin` in the server.")]
+    NotInGroupFromDm,
     #[error("This is for moderators (Manage Server permission or the moderator role).")]
     NotModerator,
     #[error("Only moderators can delete study groups.")]

@@ -371,3 +371,40 @@ async fn clear_commands_removes_a_dev_servers_leftover_commands() {
     assert!(stdout.contains("removed 20 server commands from 2000"), "{stdout}");
     assert!(fake.commands_in(Some(defaults::GUILD)).is_empty());
 }
+
+/// `/checkin` does not run in DMs, so a reminder DM carries a button to check in for the week
+/// ending: it opens the check-in form in the DM and stores the check-in in the group's server.
+/// Someone who is not in the group is refused (before: the DM pointed to `/checkin` only).
+#[tokio::test]
+async fn a_reminder_dm_has_a_check_in_button_that_works_in_the_dm() {
+    use fake_discord::Slash;
+    use support::harness::{Mode, T, TestBot};
+    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let g = tb.create_group("Reminded", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
+    tb.run(Slash::new("remind").integer("setting", 0).by(&tb.member())).await;
+    for at in ["2026-11-22T18:00:00Z", "2026-11-23T18:00:00Z", "2026-11-29T18:00:00Z"] {
+        tb.set_now(at);
+        tb.tick().await;
+    }
+    let dms = tb.reminder_dms(defaults::BOB);
+    assert!(dms[0]["components"].as_array().is_none_or(|c| c.is_empty()), "no week to check in for before week 1");
+    let dm = dms.last().unwrap().clone();
+    let button = &dm["components"][0]["components"][0];
+    assert_eq!(button["label"], "Check in for week 1");
+    let id = button["custom_id"].as_str().unwrap().to_string();
+    assert_eq!(id, format!("sb:ci:{g}:1"));
+
+    let bob = tb.member().dm();
+    let modal = tb.fake.click_button(&bob, &dm, &id).await.wait_modal(T).await;
+    let form = [("status", "done"), ("hours", "2"), ("confidence", "4"), ("note", "")];
+    let r = tb.fake.submit_modal(&bob, &modal.custom_id, &form).await.wait_reply(T).await;
+    assert!(r.content.starts_with("Checked in for week 1"), "{}", r.content);
+    let stored = studybot::db::members::checkins(&tb.db, defaults::GUILD, g, defaults::BOB).await.unwrap();
+    assert_eq!((stored.len(), stored[0].week), (1, 1));
+
+    // Not a member of the group: refused, nothing stored.
+    let stranger = fake_discord::Invoker::new(4242, "stranger").dm();
+    let r = tb.fake.click_button(&stranger, &dm, &id).await.wait_reply(T).await;
+    assert!(r.ephemeral && r.content.contains("for members of that study group"), "{}", r.content);
+    tb.finish().await;
+}

@@ -41,6 +41,22 @@ pub async fn of_interaction(
     })
 }
 
+/// The actor of a component or modal interaction whose custom id names `group_id`: in a
+/// server as [`of_interaction`]; in a DM (a reminder's check-in button) the member of that
+/// group, in its server.
+pub async fn of_group_interaction(
+    data: &Data,
+    guild_id: Option<serenity::GuildId>,
+    member: Option<&serenity::Member>,
+    user: &serenity::User,
+    group_id: i64,
+) -> Result<Actor, Error> {
+    match guild_id {
+        Some(_) => of_interaction(data, guild_id, member, user).await,
+        None => data.services.checkins.dm_actor(user.id.get(), display_name(None, user), group_id).await,
+    }
+}
+
 /// The actor of a slash command.
 pub async fn of_command(ctx: Context<'_>) -> Result<Actor, Error> {
     let member = ctx.author_member().await;

@@ -65,7 +65,13 @@ async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInterac
         }
         _ => {}
     }
-    let who = actor::of_interaction(data, c.guild_id, c.member.as_ref(), &c.user).await?;
+    let who = match id {
+        // The check-in button also comes on reminder DMs.
+        CustomId::CheckIn { group_id, .. } => {
+            actor::of_group_interaction(data, c.guild_id, c.member.as_ref(), &c.user, group_id).await?
+        }
+        _ => actor::of_interaction(data, c.guild_id, c.member.as_ref(), &c.user).await?,
+    };
     let s = &data.services;
     let response = match id {
         CustomId::CheckIn { group_id, week } => {
@@ -153,7 +159,7 @@ async fn on_modal(ctx: &serenity::Context, data: &Data, m: &ModalInteraction) ->
     let Some(CustomId::CheckInModal { group_id, week }) = CustomId::parse(&m.data.custom_id) else {
         return Err(UserError::UnsupportedForm.into());
     };
-    let who = actor::of_interaction(data, m.guild_id, m.member.as_ref(), &m.user).await?;
+    let who = actor::of_group_interaction(data, m.guild_id, m.member.as_ref(), &m.user, group_id).await?;
     let form = CheckinForm {
         status: modal_value(m, "status"),
         hours: modal_value(m, "hours"),

@@ -324,6 +324,24 @@ pub async fn joined_week(db: &Db, guild_id: u64, group_id: i64, user_id: u64) ->
     w.map(|w| decode_u32("group_members", group_id, "joined_week", w)).transpose()
 }
 
+/// The server of group `group_id` if `user_id` is a member of it (and the bot is still in
+/// that server): how a check-in from a reminder DM, which carries no server, finds its scope.
+pub async fn membership_guild(db: &Db, group_id: i64, user_id: u64) -> Result<Option<u64>> {
+    let _timer = crate::metrics::query("members.membership_guild");
+    let user = to_db(user_id);
+    let g = scalar!(
+        db,
+        fetch_optional,
+        i64,
+        "SELECT m.guild_id FROM group_members m JOIN study_groups g ON g.id = m.group_id AND g.guild_id = m.guild_id
+         WHERE m.group_id = $1 AND m.user_id = $2
+           AND NOT EXISTS (SELECT 1 FROM removed_servers r WHERE r.guild_id = m.guild_id)",
+        group_id,
+        user
+    )?;
+    Ok(g.map(from_db))
+}
+
 /// Everything stored about one member in one guild (`/my-data`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MemberData {

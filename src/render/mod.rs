@@ -385,6 +385,20 @@ pub fn reminder_message(text: String) -> CreateMessage {
     CreateMessage::new().content(text).allowed_mentions(no_pings())
 }
 
+/// The reminder as a DM: with a button to check in for `checkin_week` (the week before the
+/// one announced; `/checkin` does not run in DMs).
+pub fn reminder_dm(text: String, group_id: i64, checkin_week: Option<u32>) -> CreateMessage {
+    let message = reminder_message(text);
+    match checkin_week {
+        Some(week) => message.components(vec![serenity::all::CreateActionRow::Buttons(vec![
+            serenity::all::CreateButton::new(crate::ids::CustomId::CheckIn { group_id, week }.encode())
+                .label(format!("Check in for week {week}"))
+                .style(serenity::all::ButtonStyle::Primary),
+        ])]),
+        None => message,
+    }
+}
+
 #[cfg(test)]
 mod number_tests {
     use super::*;

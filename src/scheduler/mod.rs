@@ -866,7 +866,7 @@ impl Scheduler {
         futures_util::stream::iter(users)
             .for_each_concurrent(DM_CONCURRENCY, |u| async move {
                 match posts::claim_dm(&self.core.db, post_id, u, self.core.now()).await {
-                    Ok(true) => self.send_dm(view, http, text, post_id, u, 1).await,
+                    Ok(true) => self.send_dm(view, http, text, post_id, week, u, 1).await,
                     Ok(false) => {}
                     Err(e) => {
                         warn!(group = view.group.id, user = u, "cannot claim the reminder DM, not sending it: {e}")
@@ -928,7 +928,7 @@ impl Scheduler {
             }
             let week = post.week.unwrap_or(1);
             match self.reminder_text(view, post.session, week).await {
-                Ok(text) => self.send_dm(view, http, &text, r.post_id, r.user_id, attempt).await,
+                Ok(text) => self.send_dm(view, http, &text, r.post_id, week, r.user_id, attempt).await,
                 Err(e) => {
                     warn!(group = r.group_id, "cannot write the reminder again: {e}");
                     let retry = posts::DmOutcome::RetryAt(now + chrono::Duration::minutes(5));
@@ -981,13 +981,27 @@ impl Scheduler {
     /// recorded. A member Discord reports as unreachable (50007) gets no more reminder DMs
     /// until they turn them on again; a passing failure (Discord busy, opening DMs too fast,
     /// a dropped connection) is tried again later, at most [`DM_ATTEMPTS`] times.
-    async fn send_dm(&self, view: &GroupView, http: &Arc<Http>, text: &str, post_id: i64, u: u64, attempt: u32) {
+    #[allow(clippy::too_many_arguments)]
+    async fn send_dm(
+        &self,
+        view: &GroupView,
+        http: &Arc<Http>,
+        text: &str,
+        post_id: i64,
+        week: u32,
+        u: u64,
+        attempt: u32,
+    ) {
         let guild = view.group.guild_id;
         let nonce = posts::dm_nonce(post_id, u);
         let result = async {
             let dm = self.dm_channel(http, u).await?;
             self.pace.message(dm.get()).await;
-            let msg = render::reminder_message(text.to_string()).nonce(Nonce::String(nonce)).enforce_nonce(true);
+            // A button to check in for the week ending (the one before the week announced).
+            let checkin_week = week.checked_sub(1).filter(|w| *w >= 1);
+            let msg = render::reminder_dm(text.to_string(), view.group.id, checkin_week)
+                .nonce(Nonce::String(nonce))
+                .enforce_nonce(true);
             dm.send_message(http.as_ref(), msg).await
         }
         .await;

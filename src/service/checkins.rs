@@ -229,6 +229,15 @@ impl CheckinService {
         CheckinService { core, groups, drafts: Drafts::default() }
     }
 
+    /// Who checks in from a reminder DM's button (a DM carries no server): a member of group
+    /// `group_id`, in its server; refused for anyone else.
+    pub async fn dm_actor(&self, user_id: u64, display_name: String, group_id: i64) -> Result<Actor> {
+        match db::members::membership_guild(&self.core.db, group_id, user_id).await? {
+            Some(guild_id) => Ok(Actor { guild_id, user_id, display_name, moderator: false, manages_server: false }),
+            None => Err(UserError::NotInGroupFromDm.into()),
+        }
+    }
+
     /// `/checkin`: the group named (or the member's only one), the week requested (or the current).
     pub async fn check_in(
         &self,
