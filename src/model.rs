@@ -444,3 +444,13 @@ mod tests {
         }
     }
 }
+
+/// How the first DM of `/remind on` went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WelcomeDm {
+    Sent,
+    /// The member does not accept DMs from the bot: reminder DMs were turned off again.
+    Closed,
+    /// Discord failed for another reason (reminders stay on).
+    Failed(String),
+}

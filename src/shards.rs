@@ -34,14 +34,19 @@ pub struct IdentifyBudget {
     pub reset_after: std::time::Duration,
 }
 
+/// Start-up refused: the identify budget is nearly spent (the message says when it renews).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BudgetSpent(String);
+
 /// Whether connecting `needed` shards leaves the budget above [`IDENTIFY_RESERVE`]; if not,
 /// the operator's message (when to try again).
-pub fn check_identify_budget(b: IdentifyBudget, needed: u64) -> Result<(), String> {
+pub fn check_identify_budget(b: IdentifyBudget, needed: u64) -> Result<(), BudgetSpent> {
     if b.remaining >= needed + IDENTIFY_RESERVE {
         return Ok(());
     }
     let mins = b.reset_after.as_secs().div_ceil(60);
-    Err(format!(
+    Err(BudgetSpent(format!(
         "Discord's daily budget of gateway sessions is nearly spent: {} of {} left, {needed} needed to \
          connect. Starting now risks Discord resetting the bot token, so studybot does not start; the budget \
          is renewed in {}h{:02}m. (Frequent restarts use it up: check the restart policy and why the bot stopped.)",
@@ -49,7 +54,7 @@ pub fn check_identify_budget(b: IdentifyBudget, needed: u64) -> Result<(), Strin
         b.total,
         mins / 60,
         mins % 60
-    ))
+    )))
 }
 
 /// The stored servers of shard `shard` (of `total`) that a READY of that shard did not list:
@@ -124,7 +129,7 @@ mod tests {
             reset_after: std::time::Duration::from_secs(3 * 3600 + 61),
         };
         assert!(check_identify_budget(b(11), 1).is_ok());
-        let e = check_identify_budget(b(10), 1).unwrap_err();
+        let e = check_identify_budget(b(10), 1).unwrap_err().to_string();
         assert!(e.contains("10 of 1000 left, 1 needed") && e.contains("renewed in 3h02m"), "{e}");
         assert!(check_identify_budget(b(20), 16).is_err());
     }

@@ -21,13 +21,8 @@ pub async fn postable_channel(
     if channel.guild_id != guild_id {
         return Err(UserError::ChannelElsewhere.into());
     }
-    let bot_id = ctx.framework().bot_id();
-    let member = match guild_id.member(ctx, bot_id).await {
-        Ok(m) => m,
-        Err(e) => {
-            tracing::warn!("cannot fetch the bot's member to check channel permissions: {e}");
-            return Ok(());
-        }
+    let Some(member) = bot_member(ctx, guild_id, "channel permissions").await else {
+        return Ok(());
     };
     let missing = {
         let Some(g) = ctx.guild() else {
@@ -81,12 +76,8 @@ pub async fn pingable_role(
     let Some(guild_id) = ctx.guild_id() else {
         return Ok(());
     };
-    let member = match guild_id.member(ctx, ctx.framework().bot_id()).await {
-        Ok(m) => m,
-        Err(e) => {
-            tracing::warn!("cannot fetch the bot's member to check the role: {e}");
-            return Ok(());
-        }
+    let Some(member) = bot_member(ctx, guild_id, "the role").await else {
+        return Ok(());
     };
     let bot = {
         let Some(g) = ctx.guild() else {
@@ -101,5 +92,17 @@ pub async fn pingable_role(
         Ok(())
     } else {
         Err(UserError::RoleNotPingable(role.name.clone()).into())
+    }
+}
+
+/// The bot's own member in the server (from the cache, else Discord), to compute its
+/// permissions; `None` (logged) when Discord does not answer: the send itself will tell.
+async fn bot_member(ctx: Context<'_>, guild_id: serenity::GuildId, what: &str) -> Option<serenity::Member> {
+    match guild_id.member(ctx, ctx.framework().bot_id()).await {
+        Ok(m) => Some(m),
+        Err(e) => {
+            tracing::warn!("cannot fetch the bot's member to check {what}: {e}");
+            None
+        }
     }
 }

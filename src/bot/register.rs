@@ -42,6 +42,11 @@ impl std::fmt::Display for Registered {
     }
 }
 
+/// Registration failed for good: the operator's message (what to fix).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RegistrationFailed(pub String);
+
 /// Whether an error is worth another attempt.
 fn transient(e: &serenity::Error) -> bool {
     use serenity::{Error as E, HttpError as H};
@@ -85,7 +90,7 @@ pub async fn register(
     http: &serenity::Http,
     commands: &[Command],
     dev_guild: Option<u64>,
-) -> Result<Registered, String> {
+) -> Result<Registered, RegistrationFailed> {
     let scope = dev_guild.map_or(Scope::Global, Scope::Guild);
     let builders = poise::builtins::create_application_commands(commands);
     let count = builders.len();
@@ -117,12 +122,12 @@ pub async fn register(
                 tokio::time::sleep(wait).await;
             }
             Err(e) if transient(&e) => {
-                return Err(format!(
+                return Err(RegistrationFailed(format!(
                     "cannot register the slash commands: Discord kept failing ({attempt} attempts, last: {e}); \
                      the bot would not answer any command, so it stops. Try again later"
-                ));
+                )));
             }
-            Err(e) => return Err(explain(scope, &e)),
+            Err(e) => return Err(RegistrationFailed(explain(scope, &e))),
         }
     }
 }

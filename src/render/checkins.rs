@@ -186,8 +186,8 @@ pub fn welcome_dm(joined: Option<&GroupView>) -> String {
 }
 
 /// `/remind on`, after its first DM: what to fix when it did not arrive.
-pub fn reminders_with_dm(joined: Option<&GroupView>, dm: &crate::scheduler::WelcomeDm) -> String {
-    use crate::scheduler::WelcomeDm;
+pub fn reminders_with_dm(joined: Option<&GroupView>, dm: &crate::model::WelcomeDm) -> String {
+    use crate::model::WelcomeDm;
     match dm {
         WelcomeDm::Sent => format!("{} I sent you a first DM just now.", reminders(true, joined)),
         WelcomeDm::Closed => "I could not send you a direct message: your DMs are closed to me, so reminder DMs                               stay **off**. Allow direct messages from this server's members (the server's                               Privacy Settings, or User Settings → Privacy & Safety), then run `/remind on` again."

@@ -19,7 +19,7 @@ pub mod plan;
 use crate::db::{self, posts};
 use crate::error::{Error, UserError};
 use crate::model::Actor;
-use crate::model::{Group, GroupView, PostKind, Session};
+use crate::model::{Group, GroupView, PostKind, Session, WelcomeDm};
 use crate::render;
 use crate::service::{Core, GroupService};
 use crate::weeks;
@@ -45,16 +45,6 @@ pub struct TickReport {
     pub sent: usize,
     pub failed: usize,
     pub groups: usize,
-}
-
-/// How the first DM of `/remind on` went.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WelcomeDm {
-    Sent,
-    /// The member does not accept DMs from the bot: reminder DMs were turned off again.
-    Closed,
-    /// Discord failed for another reason (reminders stay on).
-    Failed(String),
 }
 
 /// What `/group post-now` did.
@@ -727,7 +717,7 @@ impl Scheduler {
                             .ok_or_else(|| SendFailure::transient("week not in the path"))?;
                         match self.open_thread(channel, m.id, week).await {
                             Ok(t) => found.thread = Some(t),
-                            Err(w) => found.warnings.push(w),
+                            Err(w) => found.warnings.push(w.text),
                         }
                     }
                     _ => {}
@@ -749,8 +739,8 @@ impl Scheduler {
         channel: ChannelId,
         message: serenity::MessageId,
         week: &crate::curriculum::Week,
-    ) -> Result<u64, String> {
-        let http = self.http().map_err(|e| e.to_string())?;
+    ) -> Result<u64, SendFailure> {
+        let http = self.http().map_err(|e| SendFailure::transient(e.to_string()))?;
         let name: String = format!("Week {}: {}", week.number, week.title).chars().take(100).collect();
         let thread = CreateThread::new(name).auto_archive_duration(serenity::AutoArchiveDuration::OneWeek);
         // 429s and 5xx are retried below, like the post's (see `send_message`).
@@ -764,15 +754,17 @@ impl Scheduler {
             {
                 Ok(message.get())
             }
-            Err(e) => Err(format!(
-                "its discussion thread could not be opened: {}",
-                match &e {
+            Err(e) => {
+                let why = match &e {
                     serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r))
                         if r.error.code == failure::MISSING_PERMISSIONS =>
-                        format!("the bot lacks Create Public Threads in <#{channel}>"),
+                    {
+                        format!("the bot lacks Create Public Threads in <#{channel}>")
+                    }
                     _ => err_text(&e),
-                }
-            )),
+                };
+                Err(SendFailure::transient(format!("its discussion thread could not be opened: {why}")))
+            }
         }
     }
 
@@ -812,7 +804,7 @@ impl Scheduler {
                 let mut done = sent(msg);
                 match self.open_thread(channel, id, week).await {
                     Ok(t) => done.thread = Some(t),
-                    Err(w) => done.warnings.push(w),
+                    Err(w) => done.warnings.push(w.text),
                 }
                 Ok(done)
             }
