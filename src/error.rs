@@ -129,6 +129,11 @@ pub enum UserError {
     CalendarFixed(String),
     #[error("I can't see <#{0}>. Pick a text channel I have access to.")]
     ChannelNotVisible(u64),
+    #[error(
+        "I can't see that channel: I am missing View Channel there. Give me View Channel (and Send Messages, \
+         Embed Links, Read Message History, Create Public Threads) in it, or pick another channel."
+    )]
+    ChannelHidden,
     #[error("<#{0}> is not a text channel.")]
     NotTextChannel(u64),
     #[error(

@@ -130,6 +130,7 @@ async fn a_server_absent_from_ready_is_treated_as_removed_and_purged_later() {
 
 const NO_HISTORY: u64 = 4100;
 const NO_THREADS: u64 = 4101;
+const HIDDEN: u64 = 4102;
 const READERS: u64 = 5100;
 
 /// `/group create`, `/group edit` and `/settings digest` check every permission the bot will
@@ -147,6 +148,7 @@ async fn channel_choices_are_checked_for_every_permission_the_bot_uses() {
             GuildSpec::default_test_guild()
                 .channel(ChannelSpec::text(NO_HISTORY, "no-history").deny_bot(perms::READ_MESSAGE_HISTORY))
                 .channel(ChannelSpec::text(NO_THREADS, "no-threads").deny_bot(perms::CREATE_PUBLIC_THREADS))
+                .channel(ChannelSpec::text(HIDDEN, "hidden").deny_bot(perms::VIEW_CHANNEL))
                 .mentionable_role(READERS, "Readers", perms::EVERYONE)
         })
         .start()
@@ -157,6 +159,9 @@ async fn channel_choices_are_checked_for_every_permission_the_bot_uses() {
     assert!(t.contains("missing Read Message History"), "{t}");
     let t = tb.run(create(NO_THREADS).by(&tb.moderator())).await.text();
     assert!(t.contains("missing Create Public Threads"), "{t}");
+    // A channel the bot cannot see at all is named as such, not "couldn't understand".
+    let t = tb.run(create(HIDDEN).by(&tb.moderator())).await.text();
+    assert!(t.contains("View Channel") && !t.contains("understand"), "{t}");
     let t = tb.run(create(defaults::GENERAL).role("role", defaults::MEMBER_ROLE).by(&tb.moderator())).await.text();
     assert!(t.contains("**Member** is not mentionable"), "{t}");
     let t =

@@ -99,8 +99,18 @@ pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
             (ctx, phrase(&error, &what))
         }
         F::ArgumentParse { error, input, ctx, .. } => {
-            let shown = input.map(|i| format!(" `{}`", i.chars().take(100).collect::<String>())).unwrap_or_default();
-            (ctx, format!("I couldn't understand the value{shown}: {error}. Please check the command's options."))
+            // A channel option the bot cannot see: Discord refuses to show it to the bot (50001).
+            let hidden = match error.downcast_ref::<serenity::Error>() {
+                Some(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r))) => r.error.code == 50001,
+                _ => false,
+            };
+            if hidden {
+                (ctx, UserError::ChannelHidden.to_string())
+            } else {
+                let shown =
+                    input.map(|i| format!(" `{}`", i.chars().take(100).collect::<String>())).unwrap_or_default();
+                (ctx, format!("I couldn't understand the value{shown}: {error}. Please check the command's options."))
+            }
         }
         F::MissingUserPermissions { ctx, .. } | F::CommandCheckFailed { ctx, error: None, .. } => {
             (ctx, UserError::NotModerator.to_string())

@@ -681,6 +681,8 @@ pub(crate) fn channel_route(
         return err(403, 50001, "Missing Access");
     }
     match (method, rest) {
+        // Discord: a channel the bot cannot view is 403 / 50001, even to read.
+        ("GET", []) if st.bot_permissions(cfg, &chan) & perms::VIEW_CHANNEL == 0 => err(403, 50001, "Missing Access"),
         ("GET", []) => ok(st.chan_json(cfg, &chan)),
         ("POST", ["messages"]) => {
             let can = st.bot_permissions(cfg, &chan);

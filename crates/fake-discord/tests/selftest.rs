@@ -1029,6 +1029,7 @@ async fn channel_permissions_get_discords_answers() {
     let embed = || serenity::CreateMessage::new().content("text").embed(serenity::CreateEmbed::new().title("t"));
 
     assert_eq!(http_error(ch(4100).say(&http, "x").await.unwrap_err()), (403, 50001));
+    assert_eq!(http_error(ch(4100).to_channel(&http).await.unwrap_err()), (403, 50001));
     let m = ch(4101).send_message(&http, embed()).await.unwrap();
     assert!(m.embeds.is_empty() && m.content == "text", "{m:?}");
     assert_eq!(ch(4000).send_message(&http, embed()).await.unwrap().embeds.len(), 1);
