@@ -29,16 +29,19 @@ pub struct Budget {
 }
 
 impl Budget {
-    /// The budget of one process of several sharing a token: `share` (0 to 1) of the global
-    /// requests per second, less one, at least one. Less one because a sliding second can hold
-    /// one request more than the rate (the first and the last at its two ends), in every
-    /// process at once: three processes at 14/s put at most 3 x 15 = 45 in any second.
-    /// Messages per channel need no split: a channel belongs to one server, so to one process.
+    /// The budget of one process of several sharing a token: 90% of `share` (0 to 1) of the
+    /// global requests per second, less one, at least one. Less one because a sliding second
+    /// can hold one request more than the rate (the first and the last at its two ends), in
+    /// every process at once; 90% because requests paced evenly in separate processes still
+    /// reach Discord unevenly (each process's scheduling and network jitter adds up): three
+    /// processes at 12/s put at most 3 x 13 = 39 in any second, leaving room for the jitter
+    /// and the requests nobody paces. Messages per channel need no split: a channel belongs
+    /// to one server, so to one process.
     pub fn share(self, share: f64) -> Budget {
         if share >= 1.0 {
             return self;
         }
-        let global = (f64::from(self.global_per_second) * share.max(0.0)).floor() as u32;
+        let global = (f64::from(self.global_per_second) * share.max(0.0) * 0.9).floor() as u32;
         Budget { global_per_second: global.saturating_sub(1).max(1), ..self }
     }
 }
@@ -93,8 +96,8 @@ mod tests {
     fn processes_sharing_a_token_split_its_request_budget_by_their_shards() {
         let b = Budget::default();
         assert_eq!(b.share(1.0).global_per_second, GLOBAL_PER_SECOND);
-        assert_eq!(b.share(1.0 / 3.0).global_per_second, 14, "three processes: 3 x (14 + 1) = 45 < 50");
-        assert_eq!(b.share(0.5).global_per_second, 21, "two processes: 2 x (21 + 1) = 44");
+        assert_eq!(b.share(1.0 / 3.0).global_per_second, 12, "three processes: 3 x (12 + 1) = 39 < 50");
+        assert_eq!(b.share(0.5).global_per_second, 19, "two processes: 2 x (19 + 1) = 40");
         assert_eq!(b.share(0.0).global_per_second, 1, "never zero");
         assert_eq!(b.share(0.5).channel_period, b.channel_period, "a channel is one server's, one process's");
     }
