@@ -138,13 +138,10 @@ pub async fn register(
 pub async fn clear_guild_commands(config: &crate::config::Config, guild: u64) -> anyhow::Result<usize> {
     let token = super::check_token(config)?;
     let (http, _transport) = super::build_http(config, &token, None).await?;
-    let app = http
-        .get_current_application_info()
-        .await
-        .map_err(|e| anyhow::anyhow!("{}", explain(Scope::Guild(guild), &e)))?;
-    http.set_application_id(app.id);
+    let words = |e: serenity::Error| anyhow::anyhow!("{}", explain(Scope::Guild(guild), &e));
+    http.set_application_id(http.get_current_application_info().await.map_err(words)?.id);
     let id = serenity::GuildId::new(guild);
-    let old = id.get_commands(&http).await.map_err(|e| anyhow::anyhow!("{}", explain(Scope::Guild(guild), &e)))?;
-    id.set_commands(&http, Vec::new()).await.map_err(|e| anyhow::anyhow!("{}", explain(Scope::Guild(guild), &e)))?;
+    let old = id.get_commands(&http).await.map_err(words)?;
+    id.set_commands(&http, Vec::new()).await.map_err(words)?;
     Ok(old.len())
 }

@@ -224,6 +224,15 @@ pub async fn get(db: &Db, guild_id: u64, id: i64) -> Result<Option<Group>> {
     })
 }
 
+/// Decodes group rows strictly, in order.
+fn decode_groups(rows: Vec<GroupRow>) -> Result<Vec<Group>> {
+    let mut groups = Vec::with_capacity(rows.len());
+    for r in rows {
+        groups.push(group_row!(r));
+    }
+    Ok(groups)
+}
+
 /// Groups of a guild, by name.
 pub async fn list(db: &Db, guild_id: u64) -> Result<Vec<Group>> {
     let _timer = crate::metrics::query("groups.list");
@@ -239,11 +248,7 @@ pub async fn list(db: &Db, guild_id: u64) -> Result<Vec<Group>> {
         ),
         guild
     )?;
-    let mut groups = Vec::with_capacity(rows.len());
-    for r in rows {
-        groups.push(group_row!(r));
-    }
-    Ok(groups)
+    decode_groups(rows)
 }
 
 /// Every group of every server the bot is in (the scheduler's sweep; each row carries its
@@ -262,11 +267,7 @@ pub async fn all(db: &Db) -> Result<Vec<Group>> {
              ORDER BY g.id"
         )
     )?;
-    let mut groups = Vec::with_capacity(rows.len());
-    for r in rows {
-        groups.push(group_row!(r));
-    }
-    Ok(groups)
+    decode_groups(rows)
 }
 
 /// Deletes a group and (by cascade) its check-ins, ratings, breaks and posts.

@@ -935,21 +935,33 @@ impl Scheduler {
     /// a reminder would.
     pub async fn welcome_dm(&self, guild: u64, user: u64, text: String) -> WelcomeDm {
         let Ok(http) = self.http() else { return WelcomeDm::Failed("not connected to Discord yet".into()) };
-        let result = async {
-            let dm = self.dm_channel(http, user).await?;
-            self.pace.message(dm.get()).await;
-            dm.send_message(http.as_ref(), render::reminder_message(text)).await
-        }
-        .await;
-        match result {
+        match self.message_member(http, user, render::reminder_message(text)).await {
             Ok(_) => WelcomeDm::Sent,
             Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r))) if r.error.code == CANNOT_DM => {
-                if let Err(e) = db::members::stop_reminder_dms(&self.core.db, guild, user).await {
-                    warn!(user, "cannot turn off reminder DMs: {e}");
-                }
+                self.stop_reminder_dms(guild, user).await;
                 WelcomeDm::Closed
             }
             Err(e) => WelcomeDm::Failed(err_text(&e)),
+        }
+    }
+
+    /// A DM to `user` in their remembered DM channel, within the pace.
+    async fn message_member(
+        &self,
+        http: &Http,
+        user: u64,
+        msg: CreateMessage,
+    ) -> Result<serenity::Message, serenity::Error> {
+        let dm = self.dm_channel(http, user).await?;
+        self.pace.message(dm.get()).await;
+        dm.send_message(http, msg).await
+    }
+
+    /// Discord cannot DM the member (50007): reminder DMs off until they turn them on again.
+    async fn stop_reminder_dms(&self, guild: u64, user: u64) {
+        info!(user, "member cannot be sent DMs (50007): reminder DMs turned off");
+        if let Err(e) = db::members::stop_reminder_dms(&self.core.db, guild, user).await {
+            warn!(user, "cannot turn off reminder DMs: {e}");
         }
     }
 
@@ -986,17 +998,12 @@ impl Scheduler {
     ) {
         let guild = view.group.guild_id;
         let nonce = posts::dm_nonce(post_id, u);
-        let result = async {
-            let dm = self.dm_channel(http, u).await?;
-            self.pace.message(dm.get()).await;
-            // A button to check in for the week ending (the one before the week announced).
-            let checkin_week = week.checked_sub(1).filter(|w| *w >= 1);
-            let msg = render::reminder_dm(text.to_string(), view.group.id, checkin_week)
-                .nonce(Nonce::String(nonce))
-                .enforce_nonce(true);
-            dm.send_message(http.as_ref(), msg).await
-        }
-        .await;
+        // A button to check in for the week ending (the one before the week announced).
+        let checkin_week = week.checked_sub(1).filter(|w| *w >= 1);
+        let msg = render::reminder_dm(text.to_string(), view.group.id, checkin_week)
+            .nonce(Nonce::String(nonce))
+            .enforce_nonce(true);
+        let result = self.message_member(http, u, msg).await;
         let code = match &result {
             Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r))) => Some(r.error.code),
             _ => None,
@@ -1028,13 +1035,9 @@ impl Scheduler {
         }
         match result {
             Ok(_) => crate::metrics::post("reminder_dm", "sent", None),
-            Err(e) if code == Some(CANNOT_DM) => {
+            Err(_) if code == Some(CANNOT_DM) => {
                 crate::metrics::post("reminder_dm", "failed", None);
-                info!(group = view.group.id, user = u, "member cannot be sent DMs (50007): reminder DMs turned off");
-                if let Err(e) = db::members::stop_reminder_dms(&self.core.db, guild, u).await {
-                    warn!(user = u, "cannot turn off reminder DMs: {e}");
-                }
-                let _ = e;
+                self.stop_reminder_dms(guild, u).await;
             }
             Err(e) => {
                 let again = matches!(outcome, posts::DmOutcome::RetryAt(_));
