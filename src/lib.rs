@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod model;
 pub mod ops;
 pub mod permissions;
+pub mod plan;
 pub mod progress;
 pub mod redact;
 pub mod render;

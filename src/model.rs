@@ -410,7 +410,28 @@ pub struct Post {
     pub attempts: u32,
     pub message_id: Option<u64>,
     pub claimed_at: DateTime<Utc>,
+    /// When the first attempt was claimed (Discord's nonce window counts from there).
+    pub first_claimed_at: DateTime<Utc>,
     pub error: Option<String>,
+}
+
+impl Post {
+    /// What the attempt state machine ([`crate::plan::attempt`]) reads of it.
+    pub fn stored(&self) -> crate::plan::Stored {
+        crate::plan::Stored {
+            state: self.state,
+            attempts: self.attempts,
+            claimed_at: self.claimed_at,
+            first_claimed_at: self.first_claimed_at,
+        }
+    }
+}
+
+/// What `/group post-now` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostNow {
+    Posted,
+    AlreadyOut,
 }
 
 #[cfg(test)]

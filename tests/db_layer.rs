@@ -237,7 +237,7 @@ async fn a_post_is_claimed_once() {
     let gone = posts::claim(&db, a, PostKind::Week, 2, Some(2), NOW()).await.unwrap().unwrap();
     posts::mark_failed(&db, gone, "no access", NOW(), true).await.unwrap();
     let row = posts::for_group(&db, a).await.unwrap().into_iter().find(|p| p.id == gone).unwrap();
-    assert_eq!(row.attempts, studybot::scheduler::plan::MAX_ATTEMPTS);
+    assert_eq!(row.attempts, studybot::plan::MAX_ATTEMPTS);
 }
 
 /// Rows written by something other than this bot (an old version, a hand edit) with values

@@ -227,7 +227,7 @@ async fn revoked_permissions_stop_posts_with_the_reason_and_no_retries() {
     tb.tick().await;
     assert_eq!(posts_to_general(&tb), before + 1, "a refused send was retried");
     let posts = studybot::db::posts::for_group(&tb.db, g).await.unwrap();
-    assert_eq!(posts.iter().find(|p| p.session == 2).unwrap().attempts, studybot::scheduler::plan::MAX_ATTEMPTS);
+    assert_eq!(posts.iter().find(|p| p.session == 2).unwrap().attempts, studybot::plan::MAX_ATTEMPTS);
     assert!(group_list(&tb).await.contains("lacks a permission in <#4000> (50013)"));
 
     // Embeds dropped by Discord (the cache missed the change): the post is out, and said.

@@ -23,17 +23,31 @@ pub fn nonce(group_id: i64, kind: PostKind, session: u32) -> String {
 /// Posts of one group.
 pub async fn for_group(db: &Db, group_id: i64) -> Result<Vec<Post>> {
     let _timer = crate::metrics::query("posts.for_group");
-    type Row = (i64, i64, i64, String, Option<i64>, String, String, i64, Option<i64>, DateTime<Utc>, Option<String>);
+    type Row = (
+        i64,
+        i64,
+        i64,
+        String,
+        Option<i64>,
+        String,
+        String,
+        i64,
+        Option<i64>,
+        DateTime<Utc>,
+        DateTime<Utc>,
+        Option<String>,
+    );
     let rows = fetch!(
         db,
         fetch_all,
         Row,
-        "SELECT id, group_id, session, kind, week, nonce, state, attempts, message_id, claimed_at, error
+        "SELECT id, group_id, session, kind, week, nonce, state, attempts, message_id, claimed_at, first_claimed_at,
+                error
          FROM posts WHERE group_id = $1 ORDER BY session, id",
         group_id
     )?;
     rows.into_iter()
-        .map(|(id, group_id, session, kind, week, nonce, state, attempts, message_id, claimed_at, error)| {
+        .map(|(id, group_id, session, kind, week, nonce, state, attempts, message_id, claimed_at, first, error)| {
             Ok(Post {
                 id,
                 group_id,
@@ -45,6 +59,7 @@ pub async fn for_group(db: &Db, group_id: i64) -> Result<Vec<Post>> {
                 attempts: decode_u32("posts", id, "attempts", attempts)?,
                 message_id: message_id.map(from_db),
                 claimed_at,
+                first_claimed_at: first,
                 error,
             })
         })
@@ -274,7 +289,7 @@ pub async fn mark_sent(
 /// moderator's `/group post-now` tries it again.
 pub async fn mark_failed(db: &Db, id: i64, error: &str, now: DateTime<Utc>, give_up: bool) -> Result<()> {
     let _timer = crate::metrics::query("posts.mark_failed");
-    let floor = if give_up { i64::from(crate::scheduler::plan::MAX_ATTEMPTS) } else { 0 };
+    let floor = if give_up { i64::from(crate::plan::MAX_ATTEMPTS) } else { 0 };
     execute!(
         db,
         "UPDATE posts SET state = 'failed', error = $1, claimed_at = $2,

@@ -233,7 +233,7 @@ pub async fn complete_digest(
             )?;
         }
         Err((e, give_up)) => {
-            let floor = if give_up { i64::from(crate::scheduler::plan::MAX_ATTEMPTS) } else { 0 };
+            let floor = if give_up { i64::from(crate::plan::MAX_ATTEMPTS) } else { 0 };
             execute!(
                 db,
                 "UPDATE digests SET state = 'failed', error = $1,

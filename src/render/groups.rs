@@ -4,9 +4,9 @@
 use super::cards::paginate;
 use crate::curriculum::Curriculum;
 use crate::ids::CustomId;
+use crate::model::PostNow;
 use crate::model::{CalendarAction, CalendarChange, GroupView, Standing};
-use crate::scheduler::PostNow;
-use crate::scheduler::plan::Next;
+use crate::plan::Next;
 use crate::service::groups::{Changed, Listed, ShownWeek, Upcoming, WeekReason};
 use crate::weeks::weekday_name;
 use chrono::{DateTime, Utc};
@@ -39,7 +39,7 @@ pub fn describe(c: &Curriculum, v: &GroupView, now: DateTime<Utc>) -> String {
 /// `/group create` done, with what the scheduler will post first: the pure `plan::next` of
 /// the new group, which has no posts yet (the reminder lead does not change the first post).
 pub fn created(c: &Curriculum, v: &GroupView, now: DateTime<Utc>) -> String {
-    let first = crate::scheduler::plan::next(v, &[], now, 0);
+    let first = crate::plan::next(v, &[], now, 0);
     let first = first.as_ref();
     let name = super::escape_markdown(&v.group.name);
     let what = match first {

@@ -3,9 +3,10 @@
 //! and slot in `digests`, a stable nonce, bounded retries with backoff, and a look for the
 //! first copy when a retry comes after Discord's nonce window).
 
-use super::{NONCE_TRUST, Scheduler, err_text, plan};
+use super::{Scheduler, err_text};
 use crate::db::settings::{self, DigestRow};
-use crate::model::{DigestSettings, PostState};
+use crate::model::DigestSettings;
+use crate::plan::{self, Attempt};
 use crate::render;
 use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
@@ -31,13 +32,16 @@ pub enum Step {
 /// Decides a digest slot (pure).
 pub fn step(row: Option<&DigestRow>, now: DateTime<Utc>) -> Step {
     let Some(r) = row else { return Step::Claim };
-    let late = now - r.first_claimed_at > NONCE_TRUST;
-    match r.state {
-        PostState::Sent => Step::Nothing,
-        PostState::Claimed => Step::Retry { id: r.id, late },
-        PostState::Failed if r.attempts >= plan::MAX_ATTEMPTS => Step::Nothing,
-        PostState::Failed if now < r.claimed_at + plan::backoff(r.attempts) => Step::Nothing,
-        PostState::Failed => Step::Retry { id: r.id, late },
+    let stored = plan::Stored {
+        state: r.state,
+        attempts: r.attempts,
+        claimed_at: r.claimed_at,
+        first_claimed_at: r.first_claimed_at,
+    };
+    match plan::attempt(Some(&stored), now, plan::MAX_ATTEMPTS) {
+        Attempt::Claim => Step::Claim,
+        Attempt::Retry { late } => Step::Retry { id: r.id, late },
+        Attempt::WaitUntil(_) | Attempt::GaveUp | Attempt::Sent => Step::Nothing,
     }
 }
 
@@ -162,6 +166,7 @@ impl Scheduler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::PostState;
 
     fn t(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

@@ -14,12 +14,12 @@
 pub mod digest;
 pub mod failure;
 pub mod pace;
-pub mod plan;
 
 use crate::db::{self, posts};
 use crate::error::{Error, UserError};
 use crate::model::Actor;
-use crate::model::{Group, GroupView, PostKind, Session, WelcomeDm};
+use crate::model::{Group, GroupView, PostKind, PostNow, Session, WelcomeDm};
+use crate::plan::{self, Candidate, Due, NONCE_TRUST};
 use crate::render;
 use crate::service::{Core, GroupService};
 use crate::weeks;
@@ -27,7 +27,6 @@ use chrono::{DateTime, Utc};
 use failure::SendFailure;
 use futures_util::StreamExt;
 use pace::{Budget, Pace};
-use plan::{Candidate, Due};
 use poise::serenity_prelude as serenity;
 use serenity::{ChannelId, CreateMessage, CreateThread, Http, Nonce, UserId};
 use std::collections::HashMap;
@@ -45,13 +44,6 @@ pub struct TickReport {
     pub sent: usize,
     pub failed: usize,
     pub groups: usize,
-}
-
-/// What `/group post-now` did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PostNow {
-    Posted,
-    AlreadyOut,
 }
 
 pub struct Scheduler {
@@ -102,9 +94,6 @@ struct DmJob {
 /// Reminder DMs of one reminder in flight at once (each is still paced per request).
 pub const DM_CONCURRENCY: usize = 4;
 
-/// A reminder DM is tried at most this many times (a passing failure each time).
-pub const DM_ATTEMPTS: u32 = 5;
-
 /// Discord's code for opening DM channels too fast: wait, then try again.
 const OPENING_DMS_TOO_FAST: isize = 40003;
 
@@ -142,10 +131,6 @@ fn err_text(e: &serenity::Error) -> String {
         other => other.to_string(),
     }
 }
-
-/// Discord honours a message nonce for a few minutes only: a retry whose post was first
-/// claimed longer ago than this first looks for the earlier message in the channel.
-pub const NONCE_TRUST: chrono::Duration = chrono::Duration::minutes(2);
 
 /// How many pages of 100 recent channel messages that lookup reads at most.
 const HISTORY_PAGES: usize = 3;
@@ -984,7 +969,7 @@ impl Scheduler {
     /// One member's reminder DM (already claimed; `attempt` from 1): sent with its nonce,
     /// recorded. A member Discord reports as unreachable (50007) gets no more reminder DMs
     /// until they turn them on again; a passing failure (Discord busy, opening DMs too fast,
-    /// a dropped connection) is tried again later, at most [`DM_ATTEMPTS`] times.
+    /// a dropped connection) is tried again later, at most [`plan::DM_ATTEMPTS`] times.
     #[allow(clippy::too_many_arguments)]
     async fn send_dm(
         &self,
@@ -1023,12 +1008,11 @@ impl Scheduler {
         let now = self.core.now();
         let outcome = match &result {
             Ok(_) => posts::DmOutcome::Sent,
-            Err(_) if passing && attempt < DM_ATTEMPTS => {
-                // Opening DMs too fast: a minute at least; otherwise 1, 2, 4, 8 minutes.
-                let wait = chrono::Duration::minutes(1 << (attempt - 1).min(4));
-                posts::DmOutcome::RetryAt(now + wait)
-            }
-            Err(_) => posts::DmOutcome::GaveUp,
+            // The same backoff as every item (1, 2, 4, 8 minutes), at most DM_ATTEMPTS times.
+            Err(_) => match plan::next_try(attempt, now, !passing, plan::DM_ATTEMPTS) {
+                Some(at) => posts::DmOutcome::RetryAt(at),
+                None => posts::DmOutcome::GaveUp,
+            },
         };
         if let Err(e) = posts::complete_dm(&self.core.db, post_id, u, outcome).await {
             warn!(group = view.group.id, user = u, "cannot record the reminder DM: {e}");

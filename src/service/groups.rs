@@ -10,7 +10,7 @@ use crate::model::{
     Actor, BreakKind, Calendar, CalendarAction, CalendarChange, Group, GroupSettings, GroupView, Missed, Schedule,
     Standing,
 };
-use crate::scheduler::plan;
+use crate::plan;
 use crate::search::did_you_mean;
 use crate::weeks::{self, weekday_name};
 use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};

@@ -1,13 +1,79 @@
-//! Scheduling decisions as pure functions: what is due for a group at an instant, and when
-//! the next post and reminder will happen. The database is the source of truth for what
-//! has been sent; this module only compares it with the calendar.
+//! Scheduling decisions as pure functions: what is due for a group at an instant, when the
+//! next post and reminder will happen, and the one attempt state machine ([`attempt`]) that
+//! every send the bot makes on its own goes through (weekly posts, digests, reminder DMs).
+//! The database is the source of truth for what has been sent; this module only compares it
+//! with the calendar and the clock.
 
 use crate::model::{GroupView, Missed, Post, PostKind, PostState, Session};
 use crate::weeks;
 use chrono::{DateTime, Duration, Utc};
 
-/// Attempts before a post is given up on (it stays visible in `/group list`).
+/// Attempts before a post or digest is given up on (it stays visible in `/group list`).
 pub const MAX_ATTEMPTS: u32 = 8;
+
+/// Attempts before a reminder DM is given up on (it would come too late after that).
+pub const DM_ATTEMPTS: u32 = 5;
+
+/// Discord honours a message nonce for a few minutes only: a retry whose item was first
+/// claimed longer ago than this first looks for the earlier message in the channel.
+pub const NONCE_TRUST: Duration = Duration::minutes(2);
+
+/// What is stored of the attempts at one item (a post, a digest, a reminder DM).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stored {
+    pub state: PostState,
+    /// Attempts made so far (the first claim is attempt 1).
+    pub attempts: u32,
+    /// When the last attempt was claimed, or failed (the backoff counts from there).
+    pub claimed_at: DateTime<Utc>,
+    /// When the first attempt was claimed (the nonce window counts from there).
+    pub first_claimed_at: DateTime<Utc>,
+}
+
+/// What to do about one item now: the attempt state machine every send goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// Never attempted: claim it (the database's unique key lets one claimant win).
+    Claim,
+    /// An unfinished attempt (claimed before a crash) or a failed one whose backoff is over:
+    /// try again with the first attempt's nonce. `late`: the first claim is past Discord's
+    /// nonce window, so look for the first copy before sending.
+    Retry { late: bool },
+    /// The last attempt failed; the next one is due at this instant.
+    WaitUntil(DateTime<Utc>),
+    /// Failed `max_attempts` times, or refused for good: given up (the error stays visible).
+    GaveUp,
+    /// Out.
+    Sent,
+}
+
+/// After attempt number `attempts` failed at `at`: when the next one is due, or `None` when
+/// the item is given up (a refusal no retry can change, or the kind's last attempt).
+pub fn next_try(attempts: u32, at: DateTime<Utc>, permanent: bool, max_attempts: u32) -> Option<DateTime<Utc>> {
+    let failed = Stored { state: PostState::Failed, attempts, claimed_at: at, first_claimed_at: at };
+    match attempt(Some(&failed), at, max_attempts) {
+        Attempt::WaitUntil(t) if !permanent => Some(t),
+        _ => None,
+    }
+}
+
+/// Decides one item from what is stored of it: `max_attempts` is the kind's limit
+/// ([`MAX_ATTEMPTS`], [`DM_ATTEMPTS`]).
+pub fn attempt(stored: Option<&Stored>, now: DateTime<Utc>, max_attempts: u32) -> Attempt {
+    let Some(s) = stored else { return Attempt::Claim };
+    let late = now - s.first_claimed_at > NONCE_TRUST;
+    match s.state {
+        PostState::Sent => Attempt::Sent,
+        // Claimed but never completed: the process stopped mid-send (the claim's lease says
+        // whether its owner is gone; the database's retry statement checks it).
+        PostState::Claimed => Attempt::Retry { late },
+        PostState::Failed if s.attempts >= max_attempts => Attempt::GaveUp,
+        PostState::Failed => {
+            let at = s.claimed_at + backoff(s.attempts);
+            if now >= at { Attempt::Retry { late } } else { Attempt::WaitUntil(at) }
+        }
+    }
+}
 
 /// Something to send now.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,7 +85,7 @@ pub struct Due {
     pub retry_of: Option<i64>,
 }
 
-/// Wait before retrying a failed post: 1, 2, 4 ... minutes, at most an hour.
+/// Wait before retrying a failed item: 1, 2, 4 ... minutes, at most 64.
 pub fn backoff(attempts: u32) -> Duration {
     Duration::minutes(1i64 << attempts.saturating_sub(1).min(6))
 }
@@ -44,20 +110,14 @@ pub fn candidate(kind: PostKind, session: u32, week: Option<u32>, posts: &[Post]
     let existing = posts.iter().find(|p| {
         (p.kind == kind && p.session == session) || (kind == PostKind::Closing && p.kind == PostKind::Closing)
     });
-    let retry = |p: &Post| Candidate::Due(Due { kind, session, week: p.week, retry_of: Some(p.id) });
-    match existing {
-        None => Candidate::Due(Due { kind, session, week, retry_of: None }),
-        Some(p) => match p.state {
-            PostState::Sent => Candidate::Sent,
-            // Claimed but never completed: the process stopped mid-send. Retry with the same
-            // nonce; Discord returns the first message if it had been created.
-            PostState::Claimed => retry(p),
-            PostState::Failed if p.attempts >= MAX_ATTEMPTS => Candidate::GaveUp,
-            PostState::Failed => {
-                let at = p.claimed_at + backoff(p.attempts);
-                if now >= at { retry(p) } else { Candidate::Waiting(at) }
-            }
-        },
+    let stored = existing.map(Post::stored);
+    match (attempt(stored.as_ref(), now, MAX_ATTEMPTS), existing) {
+        (Attempt::Claim, _) | (_, None) => Candidate::Due(Due { kind, session, week, retry_of: None }),
+        // Retried with the same nonce: Discord returns the first message if it was created.
+        (Attempt::Retry { .. }, Some(p)) => Candidate::Due(Due { kind, session, week: p.week, retry_of: Some(p.id) }),
+        (Attempt::WaitUntil(at), _) => Candidate::Waiting(at),
+        (Attempt::GaveUp, _) => Candidate::GaveUp,
+        (Attempt::Sent, _) => Candidate::Sent,
     }
 }
 
@@ -243,8 +303,52 @@ mod tests {
             attempts: 1,
             message_id: Some(1),
             claimed_at: t("2026-01-01T00:00:00Z"),
+            first_claimed_at: t("2026-01-01T00:00:00Z"),
             error: None,
         }
+    }
+
+    /// The attempt state machine, row by row: (stored state, attempts, minutes since the last
+    /// claim, minutes since the first claim) -> decision, for posts' and DMs' limits.
+    #[test]
+    fn the_attempt_state_machine_table() {
+        use PostState::*;
+        let now = t("2026-11-30T12:00:00Z");
+        let ago = |m: i64| now - Duration::minutes(m);
+        let row = |state, attempts, last, first| Stored {
+            state,
+            attempts,
+            claimed_at: ago(last),
+            first_claimed_at: ago(first),
+        };
+        let table: &[(Option<Stored>, u32, Attempt)] = &[
+            (None, MAX_ATTEMPTS, Attempt::Claim),
+            (Some(row(Sent, 1, 0, 0)), MAX_ATTEMPTS, Attempt::Sent),
+            (Some(row(Sent, 9, 0, 0)), MAX_ATTEMPTS, Attempt::Sent),
+            // A crash between claim and completion: retried, in or past the nonce window.
+            (Some(row(Claimed, 1, 1, 1)), MAX_ATTEMPTS, Attempt::Retry { late: false }),
+            (Some(row(Claimed, 1, 2, 2)), MAX_ATTEMPTS, Attempt::Retry { late: false }),
+            (Some(row(Claimed, 1, 3, 3)), MAX_ATTEMPTS, Attempt::Retry { late: true }),
+            // Failed: the backoff of 1, 2, 4 ... minutes counts from the failure.
+            (Some(row(Failed, 1, 0, 0)), MAX_ATTEMPTS, Attempt::WaitUntil(ago(-1))),
+            (Some(row(Failed, 1, 1, 1)), MAX_ATTEMPTS, Attempt::Retry { late: false }),
+            (Some(row(Failed, 3, 3, 30)), MAX_ATTEMPTS, Attempt::WaitUntil(ago(-1))),
+            (Some(row(Failed, 3, 4, 30)), MAX_ATTEMPTS, Attempt::Retry { late: true }),
+            (Some(row(Failed, 7, 0, 300)), MAX_ATTEMPTS, Attempt::WaitUntil(ago(-64))),
+            (Some(row(Failed, MAX_ATTEMPTS, 600, 900)), MAX_ATTEMPTS, Attempt::GaveUp),
+            // A DM's limit is lower.
+            (Some(row(Failed, DM_ATTEMPTS - 1, 60, 60)), DM_ATTEMPTS, Attempt::Retry { late: true }),
+            (Some(row(Failed, DM_ATTEMPTS, 60, 60)), DM_ATTEMPTS, Attempt::GaveUp),
+            (Some(row(Failed, DM_ATTEMPTS, 60, 60)), MAX_ATTEMPTS, Attempt::Retry { late: true }),
+        ];
+        for (i, (stored, max, want)) in table.iter().enumerate() {
+            assert_eq!(attempt(stored.as_ref(), now, *max), *want, "row {i}: {stored:?}");
+        }
+        // After a failure: the next try, none after the last attempt or a refusal for good.
+        assert_eq!(next_try(1, now, false, DM_ATTEMPTS), Some(ago(-1)));
+        assert_eq!(next_try(4, now, false, DM_ATTEMPTS), Some(ago(-8)));
+        assert_eq!(next_try(DM_ATTEMPTS, now, false, DM_ATTEMPTS), None);
+        assert_eq!(next_try(1, now, true, DM_ATTEMPTS), None);
     }
 
     #[test]
