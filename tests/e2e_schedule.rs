@@ -947,3 +947,26 @@ async fn an_outage_across_a_post_slot_is_missed_by_the_bot_and_held_against_nobo
     assert!(!post["content"].as_str().unwrap().contains("offline"), "{post}");
     tb.finish().await;
 }
+
+/// The job registry: names are unique, and every job runs once on an empty database (on the
+/// backend of this run: `.ci/test` runs the suite on SQLite and on PostgreSQL) without a
+/// failure, a send or a Discord request beyond the scheduler's own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_registered_job_runs_once_on_an_empty_database() {
+    let tb = TestBot::start(Mode::Tls, "2026-11-23T12:00:00Z").await;
+    let scheduler = tb.bot.as_ref().expect("bot running").scheduler();
+    let names = scheduler.job_names();
+    let unique: HashSet<&str> = names.iter().copied().collect();
+    assert_eq!(unique.len(), names.len(), "job names are unique: {names:?}");
+    for expected in ["weekly_posts", "reminder_dm_retries", "digests", "retention_purge"] {
+        assert!(names.contains(&expected), "{expected} is registered: {names:?}");
+    }
+    let before = tb.fake.requests().len();
+    for name in &names {
+        let r = within(10.0, name, scheduler.run_job(name, utc("2026-11-23T12:00:00Z"))).await.expect("registered");
+        assert_eq!((r.sent, r.failed, r.groups), (0, 0, 0), "{name}: {r:?}");
+    }
+    assert!(scheduler.run_job("no_such_job", utc("2026-11-23T12:00:00Z")).await.is_none());
+    assert_eq!(tb.fake.requests().len(), before, "an empty database sends nothing");
+    tb.finish().await;
+}

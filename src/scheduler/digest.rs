@@ -3,14 +3,18 @@
 //! and slot in `digests`, a stable nonce, bounded retries with backoff, and a look for the
 //! first copy when a retry comes after Discord's nonce window).
 
-use super::{Scheduler, err_text};
+use super::discord::Target;
+use super::failure::SendFailure;
+use super::outbox::{self, Claimed, Delivered, Failed, Item};
+use super::{Scheduler, TickReport};
 use crate::db::settings::{self, DigestRow};
+use crate::db::{self, Db};
 use crate::model::DigestSettings;
 use crate::plan::{self, Attempt};
 use crate::render;
+use crate::service::Core;
 use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
-use serenity::{ChannelId, Nonce};
 use tracing::warn;
 
 /// A digest is caught up (after downtime, or when just set up) within this long of its time;
@@ -29,7 +33,7 @@ pub enum Step {
     Nothing,
 }
 
-/// Decides a digest slot (pure).
+/// Decides a digest slot (pure): the attempt state machine of every item.
 pub fn step(row: Option<&DigestRow>, now: DateTime<Utc>) -> Step {
     let Some(r) = row else { return Step::Claim };
     let stored = plan::Stored {
@@ -50,116 +54,121 @@ pub fn nonce(guild_id: u64, slot: u32) -> String {
     format!("{guild_id:x}d{slot:x}")
 }
 
+/// One server's digest of one week: the outbox item.
+struct DigestItem<'a> {
+    core: &'a Core,
+    guild: u64,
+    settings: &'a DigestSettings,
+    slot: u32,
+    row: Option<DigestRow>,
+    now: DateTime<Utc>,
+}
+
+impl DigestItem<'_> {
+    fn date(&self) -> chrono::NaiveDate {
+        self.settings.schedule().date(self.slot)
+    }
+}
+
+impl Item for DigestItem<'_> {
+    fn kind(&self) -> &'static str {
+        "digest"
+    }
+
+    fn target(&self) -> Option<Target> {
+        let need = crate::permissions::CHANNEL_POSTS;
+        Some(Target::Channel { guild: self.guild, channel: self.settings.channel_id, need })
+    }
+
+    fn due_at(&self) -> DateTime<Utc> {
+        self.settings.schedule().instant(self.slot)
+    }
+
+    async fn claim(&self, db: &Db, now: DateTime<Utc>) -> db::Result<Option<Claimed>> {
+        let nonce = self.row.as_ref().map(|r| r.nonce.clone()).unwrap_or_else(|| nonce(self.guild, self.slot));
+        Ok(match step(self.row.as_ref(), now) {
+            Step::Nothing => None,
+            Step::Claim => settings::claim_digest(db, self.guild, self.slot, self.settings.channel_id, &nonce, now)
+                .await?
+                .map(|id| Claimed { id, nonce, attempt: 1, late: false }),
+            Step::Retry { id, late } => {
+                settings::retry_digest(db, id, now).await?.then_some(Claimed { id, nonce, attempt: 0, late })
+            }
+        })
+    }
+
+    async fn body(&self) -> Result<serenity::CreateMessage, SendFailure> {
+        match crate::service::reports::digest_of(self.core, self.guild, self.now).await {
+            Ok(digest) => Ok(render::report::digest_message(&digest, self.date())),
+            Err(e) => Err(SendFailure::transient(format!("cannot compute the digest: {e}"))),
+        }
+    }
+
+    fn is_copy(&self, m: &serenity::Message) -> bool {
+        let title = render::report::digest_title(self.date());
+        m.embeds.iter().any(|e| e.title.as_deref() == Some(title.as_str()))
+    }
+
+    async fn complete(
+        &self,
+        db: &Db,
+        claimed: &Claimed,
+        outcome: &Result<Delivered, Failed>,
+        now: DateTime<Utc>,
+    ) -> db::Result<()> {
+        let outcome = match outcome {
+            Ok(d) => {
+                for w in &d.warnings {
+                    warn!(guild = self.guild, "the digest went out, but {w}");
+                }
+                Ok(d.message.unwrap_or_default())
+            }
+            Err(f) => Err((f.failure.text.as_str(), f.failure.permanent)),
+        };
+        settings::complete_digest(db, claimed.id, outcome, now).await
+    }
+}
+
 impl Scheduler {
-    /// Every server's digest that is due now: (sent, failed). One server's failure does not
+    /// The digest job: every server's digest that is due now. One server's failure does not
     /// stop the others.
-    pub(super) async fn tick_digests(&self, now: DateTime<Utc>) -> (usize, usize) {
+    pub(super) async fn tick_digests(&self, now: DateTime<Utc>) -> TickReport {
+        let mut report = TickReport::default();
         let servers = match settings::with_digest(&self.core.db).await {
             Ok(s) => s,
             Err(e) => {
                 warn!("cannot list the servers' digests: {e}");
-                return (0, 0);
+                return report;
             }
         };
-        let (mut sent, mut failed) = (0, 0);
         for (guild, s) in servers.into_iter().filter(|(g, _)| self.shards.owns(*g)) {
             let Some(d) = s.digest else { continue };
             match self.digest(guild, &d, now).await {
-                Ok(true) => sent += 1,
+                Ok(true) => report.sent += 1,
                 Ok(false) => {}
                 Err(e) => {
-                    failed += 1;
-                    warn!(guild, "weekly digest failed: {e:#}");
+                    report.failed += 1;
+                    warn!(guild, "weekly digest failed: {e}");
                 }
             }
         }
-        (sent, failed)
+        report
     }
 
-    /// Claims, sends and completes a server's digest of the current week, if due.
-    async fn digest(&self, guild: u64, d: &DigestSettings, now: DateTime<Utc>) -> anyhow::Result<bool> {
+    /// A server's digest of the current week through the outbox, if due.
+    async fn digest(&self, guild: u64, d: &DigestSettings, now: DateTime<Utc>) -> Result<bool, outbox::JobError> {
         let schedule = d.schedule();
         let Some(slot) = schedule.latest_started(now) else { return Ok(false) };
         if now - schedule.instant(slot) > CATCH_UP {
             return Ok(false);
         }
-        let db = &self.core.db;
-        let row = settings::digest(db, guild, slot).await?;
-        let nonce = row.as_ref().map(|r| r.nonce.clone()).unwrap_or_else(|| nonce(guild, slot));
-        let (id, late) = match step(row.as_ref(), now) {
-            Step::Nothing => return Ok(false),
-            Step::Claim => match settings::claim_digest(db, guild, slot, d.channel_id, &nonce, now).await? {
-                Some(id) => (id, false),
-                None => return Ok(false),
-            },
-            Step::Retry { id, late } => match settings::retry_digest(db, id, now).await? {
-                true => (id, late),
-                false => return Ok(false),
-            },
-        };
-        let date = schedule.date(slot);
-        let channel = ChannelId::new(d.channel_id);
-        if let Err(f) = self.check_channel(guild, d.channel_id, crate::permissions::CHANNEL_POSTS) {
-            settings::complete_digest(db, id, Err((&f.text, true)), self.core.now()).await?;
-            crate::metrics::post("digest", "failed", None);
-            return Err(anyhow::Error::new(f));
+        let core = &self.core;
+        let row = settings::digest(&core.db, guild, slot).await?;
+        if step(row.as_ref(), now) == Step::Nothing {
+            return Ok(false);
         }
-        if late && let Some(found) = self.find_digest(channel, date).await {
-            settings::complete_digest(db, id, Ok(found), self.core.now()).await?;
-            crate::metrics::post("digest", "found", None);
-            return Ok(true);
-        }
-        let result = match crate::service::reports::digest_of(&self.core, guild, now).await {
-            Ok(digest) => {
-                let msg = render::report::digest_message(&digest, date).nonce(Nonce::String(nonce)).enforce_nonce(true);
-                self.send_message(channel, msg).await.map(|(m, dropped)| {
-                    if let Some(w) = dropped {
-                        warn!(guild, "the digest went out, but {w}");
-                    }
-                    m.id.get()
-                })
-            }
-            Err(e) => Err(super::SendFailure::transient(format!("cannot compute the digest: {e}"))),
-        };
-        let outcome = result.as_ref().map(|m| *m).map_err(|f| (f.text.as_str(), f.permanent));
-        settings::complete_digest(db, id, outcome, self.core.now()).await?;
-        match result {
-            Ok(_) => {
-                let late = (self.core.now() - schedule.instant(slot)).to_std().unwrap_or_default();
-                crate::metrics::post("digest", "sent", Some(late));
-                Ok(true)
-            }
-            Err(f) => {
-                crate::metrics::post("digest", "failed", None);
-                Err(anyhow::Error::new(f))
-            }
-        }
-    }
-
-    /// The bot's digest message of `date` among the channel's latest messages, if an earlier
-    /// attempt sent it.
-    async fn find_digest(&self, channel: ChannelId, date: chrono::NaiveDate) -> Option<u64> {
-        let http = self.http().ok()?;
-        self.pace.request().await;
-        let me = match http.get_current_user().await {
-            Ok(u) => u.id,
-            Err(e) => {
-                warn!("cannot look for an earlier digest: {}", err_text(&e));
-                return None;
-            }
-        };
-        self.pace.request().await;
-        let page = match channel.messages(http.as_ref(), serenity::GetMessages::new().limit(50)).await {
-            Ok(p) => p,
-            Err(e) => {
-                warn!("cannot look for an earlier digest: {}", err_text(&e));
-                return None;
-            }
-        };
-        let title = render::report::digest_title(date);
-        page.iter()
-            .find(|m| m.author.id == me && m.embeds.iter().any(|e| e.title.as_deref() == Some(title.as_str())))
-            .map(|m| m.id.get())
+        let item = DigestItem { core, guild, settings: d, slot, row, now };
+        Ok(outbox::deliver(&core.db, &self.sender, &item, now, || core.now()).await?.is_some())
     }
 }
 

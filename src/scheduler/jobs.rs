@@ -1,0 +1,143 @@
+//! The job registry: everything the bot does on its own, one [`Job`] each, run by the
+//! scheduler's tick in the order of [`registry`].
+//!
+//! # How to add a job
+//!
+//! A job is "do what is due now, for this process's shards". Say the bot should DM a member
+//! their weekly review cards (the spaced-review feature):
+//!
+//! 1. **What is due, in SQL.** A `db` function that selects only the rows due by `now` and of
+//!    this process's shards (`db::shards_filter`), served by an index on the due instant,
+//!    so an idle tick reads nothing: `db::reviews::due(db, now, shards, limit)`.
+//! 2. **One outbox item per message** ([`super::outbox::Item`]): its claim (a row with a
+//!    unique key and a stable nonce, like `reminder_dms`), its target
+//!    (`Target::Dm { user }`), its body (a `render` function), "is this my copy", and its
+//!    completion (sent, or failed with the moderator's words; the attempt state machine
+//!    [`crate::plan::attempt`] decides retries). The outbox does the claim, the permission
+//!    check, the late lookup, the send with nonce and the metrics.
+//! 3. **The job type**:
+//!
+//!    ```ignore
+//!    pub(super) struct ReviewCards;
+//!    impl Job for ReviewCards {
+//!        fn name(&self) -> &'static str { "review_cards" }
+//!        fn run<'a>(&'a self, s: &'a Scheduler, now: DateTime<Utc>) -> BoxFuture<'a, TickReport> {
+//!            Box::pin(s.review_cards(now)) // select due rows, deliver each item, count
+//!        }
+//!    }
+//!    ```
+//!
+//!    and one line in [`registry`]. Failures are isolated per item: log and count them in the
+//!    returned [`TickReport`], never return early for one bad row.
+//! 4. **Tests**: the registry test (`scheduler::jobs::tests`) runs every job once on an
+//!    empty database on both backends; an end-to-end test against the fake Discord sends
+//!    the item once across a crash (see `tests/e2e_schedule.rs`).
+
+use super::{Scheduler, TickReport};
+use chrono::{DateTime, Utc};
+use futures_util::future::BoxFuture;
+use tracing::{error, info};
+
+/// One kind of background work.
+pub trait Job: Send + Sync {
+    /// Unique, for logs and metrics.
+    fn name(&self) -> &'static str;
+    /// Does what is due at `now`; never fails as a whole (failures are counted per item).
+    fn run<'a>(&'a self, s: &'a Scheduler, now: DateTime<Utc>) -> BoxFuture<'a, TickReport>;
+}
+
+/// Every job, in the order a tick runs them.
+pub fn registry() -> Vec<Box<dyn Job>> {
+    vec![Box::new(WeeklyPosts), Box::new(ReminderDmRetries), Box::new(Digests), Box::new(Purge)]
+}
+
+/// Weekly posts, skip notes, closing posts, reminders and their DMs, missed weeks.
+struct WeeklyPosts;
+
+impl Job for WeeklyPosts {
+    fn name(&self) -> &'static str {
+        "weekly_posts"
+    }
+    fn run<'a>(&'a self, s: &'a Scheduler, now: DateTime<Utc>) -> BoxFuture<'a, TickReport> {
+        Box::pin(s.weekly_posts(now))
+    }
+}
+
+/// Reminder DMs that failed for a passing reason and are due again.
+struct ReminderDmRetries;
+
+impl Job for ReminderDmRetries {
+    fn name(&self) -> &'static str {
+        "reminder_dm_retries"
+    }
+    fn run<'a>(&'a self, s: &'a Scheduler, now: DateTime<Utc>) -> BoxFuture<'a, TickReport> {
+        Box::pin(s.retry_dms(now))
+    }
+}
+
+/// The servers' weekly digests for moderators.
+struct Digests;
+
+impl Job for Digests {
+    fn name(&self) -> &'static str {
+        "digests"
+    }
+    fn run<'a>(&'a self, s: &'a Scheduler, now: DateTime<Utc>) -> BoxFuture<'a, TickReport> {
+        Box::pin(s.tick_digests(now))
+    }
+}
+
+/// The data of servers that removed the bot longer ago than the retention period.
+struct Purge;
+
+impl Job for Purge {
+    fn name(&self) -> &'static str {
+        "retention_purge"
+    }
+    fn run<'a>(&'a self, s: &'a Scheduler, now: DateTime<Utc>) -> BoxFuture<'a, TickReport> {
+        Box::pin(s.purge_removed_servers(now))
+    }
+}
+
+impl Scheduler {
+    /// Purges the data of servers that removed the bot longer ago than the retention period
+    /// (and did not add it back). One server's failure does not stop the others.
+    async fn purge_removed_servers(&self, now: DateTime<Utc>) -> TickReport {
+        let mut report = TickReport::default();
+        let before = now - self.core.settings.defaults().retention;
+        let due = match crate::db::servers::due_for_purge(&self.core.db, before).await {
+            Ok(d) => d,
+            Err(e) => {
+                error!("cannot list removed servers: {e}");
+                report.failed += 1;
+                return report;
+            }
+        };
+        for guild in due.into_iter().filter(|g| self.shards.owns(*g)) {
+            match crate::db::servers::purge(&self.core.db, guild).await {
+                Ok((groups, members)) => {
+                    self.groups.purged(guild);
+                    info!(guild, groups, members, "purged the data of a server that removed the bot");
+                }
+                Err(e) => {
+                    report.failed += 1;
+                    error!(guild, "cannot purge a removed server's data: {e}");
+                }
+            }
+        }
+        report
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_names_are_unique() {
+        let names: Vec<&str> = registry().iter().map(|j| j.name()).collect();
+        let unique: std::collections::HashSet<&str> = names.iter().copied().collect();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        assert!(names.len() >= 4, "{names:?}");
+    }
+}
