@@ -415,18 +415,6 @@ pub struct Post {
     pub error: Option<String>,
 }
 
-impl Post {
-    /// What the attempt state machine ([`crate::plan::attempt`]) reads of it.
-    pub fn stored(&self) -> crate::plan::Stored {
-        crate::plan::Stored {
-            state: self.state,
-            attempts: self.attempts,
-            claimed_at: self.claimed_at,
-            first_claimed_at: self.first_claimed_at,
-        }
-    }
-}
-
 /// What `/group post-now` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PostNow {

@@ -30,6 +30,12 @@ pub struct Stored {
     pub first_claimed_at: DateTime<Utc>,
 }
 
+impl From<&Post> for Stored {
+    fn from(p: &Post) -> Stored {
+        Stored { state: p.state, attempts: p.attempts, claimed_at: p.claimed_at, first_claimed_at: p.first_claimed_at }
+    }
+}
+
 /// What to do about one item now: the attempt state machine every send goes through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Attempt {
@@ -110,7 +116,7 @@ pub fn candidate(kind: PostKind, session: u32, week: Option<u32>, posts: &[Post]
     let existing = posts.iter().find(|p| {
         (p.kind == kind && p.session == session) || (kind == PostKind::Closing && p.kind == PostKind::Closing)
     });
-    let stored = existing.map(Post::stored);
+    let stored = existing.map(Stored::from);
     match (attempt(stored.as_ref(), now, MAX_ATTEMPTS), existing) {
         (Attempt::Claim, _) | (_, None) => Candidate::Due(Due { kind, session, week, retry_of: None }),
         // Retried with the same nonce: Discord returns the first message if it was created.
@@ -131,6 +137,42 @@ fn due_now(c: Candidate) -> Option<Due> {
 /// What is due for `view` at `now`. Only the latest session that has started is looked at,
 /// so after downtime the current week's post is caught up once and older ones are not.
 pub fn due(view: &GroupView, posts: &[Post], now: DateTime<Utc>, reminder_hours: u32) -> Vec<Due> {
+    candidates(view, posts, now, reminder_hours).into_iter().filter_map(due_now).collect()
+}
+
+/// When the group should next be visited, after a visit at `now` left `posts`: the earliest
+/// of something due now (claimed by another process, or a retry due), a failed post's
+/// retry, the next session's start (until the closing post was attempted) and the next
+/// reminder. `None`: nothing until a change (paused open-ended, or finished with its closing
+/// post attempted). The scheduler stores it; a due instant in the past (after an outage) is
+/// due, so missed weeks are still found.
+pub fn next_due(view: &GroupView, posts: &[Post], now: DateTime<Utc>, reminder_hours: u32) -> Option<DateTime<Utc>> {
+    if view.group.paused {
+        return None;
+    }
+    let mut at: Option<DateTime<Utc>> = None;
+    let mut consider = |t: DateTime<Utc>| at = Some(at.map_or(t, |a| a.min(t)));
+    for c in candidates(view, posts, now, reminder_hours) {
+        match c {
+            Candidate::Due(_) => consider(now),
+            Candidate::Waiting(t) => consider(t),
+            Candidate::Sent | Candidate::GaveUp => {}
+        }
+    }
+    // Every session start may post (a week, a skip note, the closing post) or reveal a missed
+    // week; once the closing post was attempted, none will.
+    if !posts.iter().any(|p| p.kind == PostKind::Closing) {
+        let schedule = view.schedule();
+        consider(schedule.instant(schedule.next_after(now)));
+    }
+    if let Some(r) = next(view, posts, now, reminder_hours).and_then(|n| n.reminder_at) {
+        consider(r);
+    }
+    at
+}
+
+/// Every candidate post at `now` ([`due`] keeps those due).
+fn candidates(view: &GroupView, posts: &[Post], now: DateTime<Utc>, reminder_hours: u32) -> Vec<Candidate> {
     let mut out = Vec::new();
     if view.group.paused {
         return out;
@@ -138,13 +180,11 @@ pub fn due(view: &GroupView, posts: &[Post], now: DateTime<Utc>, reminder_hours:
     let schedule = view.schedule();
     if let Some(k) = schedule.latest_started(now) {
         let c = match weeks::session(k, &view.calendar, view.total_weeks) {
-            Session::Week(w) => due_now(candidate(PostKind::Week, k, Some(w), posts, now)),
+            Session::Week(w) => Some(candidate(PostKind::Week, k, Some(w), posts, now)),
             // A holiday range posts nothing; a single skipped session gets its short note.
-            Session::Skipped if view.calendar.announces_skip(k) => {
-                due_now(candidate(PostKind::Skip, k, None, posts, now))
-            }
+            Session::Skipped if view.calendar.announces_skip(k) => Some(candidate(PostKind::Skip, k, None, posts, now)),
             Session::Skipped => None,
-            Session::Finished => due_now(candidate(PostKind::Closing, k, None, posts, now)),
+            Session::Finished => Some(candidate(PostKind::Closing, k, None, posts, now)),
             Session::Paused => None,
         };
         out.extend(c);
@@ -156,7 +196,7 @@ pub fn due(view: &GroupView, posts: &[Post], now: DateTime<Utc>, reminder_hours:
         // Not for a time before the group existed (or while it was paused): a group created
         // or resumed inside the window gets its post, not a reminder out of nowhere.
         if now >= remind_at && now < at && remind_at >= view.group.live_since {
-            out.extend(due_now(candidate(PostKind::Reminder, next, Some(w), posts, now)));
+            out.push(candidate(PostKind::Reminder, next, Some(w), posts, now));
         }
     }
     out

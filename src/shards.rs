@@ -65,6 +65,15 @@ pub fn absent_from_ready(stored: &[u64], listed: &std::collections::HashSet<u64>
 }
 
 impl Shards {
+    /// The shards as (total, first, last), for the database's filter
+    /// `(guild_id >> 22) % total BETWEEN first AND last` (every server: `(1, 0, 0)`).
+    pub fn range(self) -> (u32, u32, u32) {
+        match self {
+            Shards::All => (1, 0, 0),
+            Shards::Range { first, last, total } => (total, first, last),
+        }
+    }
+
     /// Parses `--shards` (`all`, `N` or `FIRST-LAST`) with `--shard-total`.
     pub fn parse(shards: Option<&str>, total: Option<u32>) -> Result<Shards, String> {
         let spec = shards.map(str::trim).unwrap_or("all");

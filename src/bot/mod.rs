@@ -351,6 +351,7 @@ pub async fn start(
     // must not start a second one.
     scheduler.set_http(Arc::clone(&client.http));
     scheduler.set_cache(Arc::clone(&client.cache));
+    scheduler.plan_again().await;
     if options.start_scheduler {
         scheduler.start().await?;
     }

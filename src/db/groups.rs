@@ -34,6 +34,32 @@ macro_rules! group_columns {
     };
 }
 
+/// The stored next-due instant that means "plan this group again at the next tick": every
+/// write that can move what a group posts sets it (migration `0012_next_due`).
+pub const REPLAN: DateTime<Utc> = DateTime::<Utc>::UNIX_EPOCH;
+
+/// Run in the transaction of every write that can move what group `$2` posts.
+const REPLAN_GROUP: &str = "UPDATE study_groups SET next_due_at = $1, replan = replan + 1 WHERE id = $2";
+
+/// [`REPLAN_GROUP`] in the transaction `$tx`.
+macro_rules! replan_group {
+    ($tx:expr, $group_id:expr) => {
+        sqlx::query(REPLAN_GROUP).bind(REPLAN).bind($group_id).execute(&mut *$tx).await?
+    };
+}
+
+/// Plans every group of server `$guild` (a stored id) again, in the transaction `$tx`.
+macro_rules! replan_guild {
+    ($tx:expr, $guild:expr) => {
+        sqlx::query("UPDATE study_groups SET next_due_at = $1, replan = replan + 1 WHERE guild_id = $2")
+            .bind($crate::db::groups::REPLAN)
+            .bind($guild)
+            .execute(&mut *$tx)
+            .await?
+    };
+}
+pub(crate) use replan_guild;
+
 type SettingsBinds = (i64, Option<i64>, String, i64, String, &'static str, i64);
 
 fn settings_binds(s: &GroupSettings) -> SettingsBinds {
@@ -184,7 +210,8 @@ pub async fn update(db: &Db, guild_id: u64, id: i64, s: &GroupSettings, now: Dat
     let r = execute!(
         db,
         "UPDATE study_groups SET name = $1, channel_id = $2, path_id = $3, start_date = $4, weekday = $5,
-             post_time = $6, timezone = $7, mention_role_id = $8, every_weeks = $9, updated_at = $10
+             post_time = $6, timezone = $7, mention_role_id = $8, every_weeks = $9, updated_at = $10,
+             next_due_at = $13, replan = replan + 1
          WHERE guild_id = $11 AND id = $12",
         &s.name,
         channel,
@@ -197,7 +224,8 @@ pub async fn update(db: &Db, guild_id: u64, id: i64, s: &GroupSettings, now: Dat
         every,
         now,
         guild,
-        id
+        id,
+        REPLAN
     );
     match r {
         Ok(n) => Ok(n == 1),
@@ -268,6 +296,78 @@ pub async fn all(db: &Db) -> Result<Vec<Group>> {
         )
     )?;
     decode_groups(rows)
+}
+
+/// A group due for a visit, with its `replan` counter as read (see [`planned`]).
+#[derive(sqlx::FromRow)]
+struct DueRow {
+    #[sqlx(flatten)]
+    group: GroupRow,
+    replan: i64,
+}
+
+/// The groups of this process's shards (`shards`: total, first, last) whose next-due instant
+/// is at or before `now`, or with an unfinished claim (a process stopped mid-send), in
+/// servers the bot is in, each with its `replan` counter. Served by the partial indexes on
+/// `next_due_at` and on claimed posts: a tick reads what is due, not what exists.
+pub async fn due(db: &Db, now: DateTime<Utc>, shards: (u32, u32, u32)) -> Result<Vec<(Group, i64)>> {
+    let _timer = crate::metrics::query("groups.due");
+    let (total, first, last) = (i64::from(shards.0), i64::from(shards.1), i64::from(shards.2));
+    let rows = fetch!(
+        db,
+        fetch_all,
+        DueRow,
+        concat!(
+            "SELECT ",
+            group_columns!(),
+            ", g.replan FROM study_groups g
+             WHERE (g.next_due_at <= $1 OR g.id IN (SELECT p.group_id FROM posts p WHERE p.state = 'claimed'))
+               AND (g.guild_id >> 22) % $2 BETWEEN $3 AND $4
+               AND NOT EXISTS (SELECT 1 FROM removed_servers r WHERE r.guild_id = g.guild_id)
+             ORDER BY g.id"
+        ),
+        now,
+        total,
+        first,
+        last
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let group = r.group;
+        out.push((group_row!(group), r.replan));
+    }
+    Ok(out)
+}
+
+/// Stores when group `id` is next due (`None`: not until a change), unless a change replanned
+/// it since it was read with counter `replan` (then the change's "plan again" stays). True
+/// when stored.
+pub async fn planned(db: &Db, id: i64, replan: i64, next: Option<DateTime<Utc>>) -> Result<bool> {
+    let _timer = crate::metrics::query("groups.planned");
+    let n = execute!(db, "UPDATE study_groups SET next_due_at = $1 WHERE id = $2 AND replan = $3", next, id, replan)?;
+    Ok(n == 1)
+}
+
+/// Plans group `id` again at the next tick (after `/group post-now` sent its post).
+pub async fn replan(db: &Db, id: i64) -> Result<()> {
+    let _timer = crate::metrics::query("groups.replan");
+    execute!(db, REPLAN_GROUP, REPLAN, id)?;
+    Ok(())
+}
+
+/// Plans every group of this process's shards again at the next tick (at start-up: the curriculum or the defaults may
+/// have changed while the bot was down).
+pub async fn replan_all(db: &Db, shards: (u32, u32, u32)) -> Result<u64> {
+    let _timer = crate::metrics::query("groups.replan_all");
+    let (total, first, last) = (i64::from(shards.0), i64::from(shards.1), i64::from(shards.2));
+    Ok(execute!(
+        db,
+        "UPDATE study_groups SET next_due_at = $1, replan = replan + 1 WHERE (guild_id >> 22) % $2 BETWEEN $3 AND $4",
+        REPLAN,
+        total,
+        first,
+        last
+    )?)
 }
 
 /// Deletes a group and (by cascade) its check-ins, ratings, breaks and posts.
@@ -389,6 +489,9 @@ pub async fn add_break(
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        if n == 1 {
+            replan_group!(tx, group_id);
+        }
         tx.commit().await?;
         Ok::<_, Error>(n == 1)
     }
@@ -431,6 +534,7 @@ pub async fn unskip(db: &Db, guild_id: u64, group_id: i64, session: u32, now: Da
                 .await?;
             }
         }
+        replan_group!(tx, group_id);
         tx.commit().await?;
         Ok::<_, Error>(true)
     }
@@ -450,18 +554,28 @@ pub async fn set_mark(
     let _timer = crate::metrics::query("groups.set_mark");
     let guild = to_db(guild_id);
     let (session, week) = (i64::from(session), i64::from(week));
-    let n = execute!(
-        db,
-        "INSERT INTO week_marks (group_id, session, week, created_at)
-         SELECT id, $1, $2, $3 FROM study_groups WHERE guild_id = $4 AND id = $5
-         ON CONFLICT (group_id, session) DO UPDATE SET week = excluded.week, created_at = excluded.created_at",
-        session,
-        week,
-        now,
-        guild,
-        group_id
-    )?;
-    Ok(n == 1)
+    with_pool!(db, p => async {
+        let mut tx = p.begin().await?;
+        let n = sqlx::query(
+            "INSERT INTO week_marks (group_id, session, week, created_at)
+             SELECT id, $1, $2, $3 FROM study_groups WHERE guild_id = $4 AND id = $5
+             ON CONFLICT (group_id, session) DO UPDATE SET week = excluded.week, created_at = excluded.created_at",
+        )
+        .bind(session)
+        .bind(week)
+        .bind(now)
+        .bind(guild)
+        .bind(group_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 1 {
+            replan_group!(tx, group_id);
+        }
+        tx.commit().await?;
+        Ok::<_, Error>(n == 1)
+    }
+    .await)
 }
 
 /// Records a calendar change.
@@ -576,6 +690,7 @@ pub async fn pause(db: &Db, guild_id: u64, group_id: i64, from: u32, now: DateTi
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        replan_group!(tx, group_id);
         tx.commit().await?;
         Ok::<_, Error>(true)
     }
@@ -617,6 +732,9 @@ pub async fn resume(db: &Db, guild_id: u64, group_id: i64, to: u32, now: DateTim
             .execute(&mut *tx)
             .await?
             .rows_affected();
+            if dropped + ended > 0 {
+                replan_group!(tx, group_id);
+            }
             tx.commit().await?;
             return Ok(dropped + ended > 0);
         }
@@ -637,6 +755,7 @@ pub async fn resume(db: &Db, guild_id: u64, group_id: i64, to: u32, now: DateTim
             .bind(group_id)
             .execute(&mut *tx)
             .await?;
+        replan_group!(tx, group_id);
         tx.commit().await?;
         Ok::<_, Error>(true)
     }

@@ -21,8 +21,23 @@ pub async fn removed(db: &Db, guild_id: u64, at: DateTime<Utc>) -> Result<()> {
 pub async fn present(db: &Db, guild_id: u64) -> Result<bool> {
     let _timer = crate::metrics::query("servers.present");
     let guild = to_db(guild_id);
-    let n = execute!(db, "DELETE FROM removed_servers WHERE guild_id = $1", guild)?;
-    Ok(n > 0)
+    with_pool!(db, p => async {
+        let mut tx = p.begin().await?;
+        let n = sqlx::query("DELETE FROM removed_servers WHERE guild_id = $1").bind(guild).execute(&mut *tx).await?.rows_affected();
+        if n > 0 {
+            // Back in the server: its groups and digest are planned again (nothing was sent
+            // while it was away).
+            super::groups::replan_guild!(tx, guild);
+            sqlx::query("UPDATE server_settings SET digest_due_at = $1, digest_replan = digest_replan + 1 WHERE guild_id = $2")
+                .bind(super::groups::REPLAN)
+                .bind(guild)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok::<_, Error>(n > 0)
+    }
+    .await)
 }
 
 /// Every server with data stored here (groups, members or settings) that is not already

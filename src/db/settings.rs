@@ -1,6 +1,7 @@
 //! Per-server settings and the weekly digests' claims.
 
-use super::{Db, Result, decode, decode_u32, execute, fetch, from_db, scalar, to_db};
+use super::groups::{REPLAN, replan_guild};
+use super::{Db, Error, Result, decode, decode_u32, execute, fetch, from_db, scalar, to_db, with_pool};
 use crate::model::{DigestSettings, ServerSettings};
 use chrono::{DateTime, Utc};
 
@@ -88,7 +89,76 @@ pub async fn with_digest(db: &Db) -> Result<Vec<(u64, ServerSettings)>> {
     rows.into_iter().map(|r| Ok((from_db(r.guild_id), decode_row(r)?))).collect()
 }
 
-/// Stores a server's settings (replacing them).
+/// A server whose digest is due for a visit, with its `digest_replan` counter.
+#[derive(sqlx::FromRow)]
+struct DueRow {
+    #[sqlx(flatten)]
+    row: Row,
+    digest_replan: i64,
+}
+
+/// The servers of this process's shards (`shards`: total, first, last) with a digest whose
+/// next-due instant is at or before `now` (or with an unfinished claim), that the bot is in, each with its counter (see
+/// [`digest_planned`]). Served by the index on `digest_due_at`.
+pub async fn due_digests(
+    db: &Db,
+    now: DateTime<Utc>,
+    shards: (u32, u32, u32),
+) -> Result<Vec<(u64, ServerSettings, i64)>> {
+    let _timer = crate::metrics::query("settings.due_digests");
+    let (total, first, last) = (i64::from(shards.0), i64::from(shards.1), i64::from(shards.2));
+    let rows = fetch!(
+        db,
+        fetch_all,
+        DueRow,
+        "SELECT guild_id, moderator_role_id, reminder_hours, channel_reminders, digest_channel_id, digest_weekday,
+                digest_time, digest_timezone, digest_replan
+         FROM server_settings s
+         WHERE (s.digest_due_at <= $1 OR s.guild_id IN (SELECT d.guild_id FROM digests d WHERE d.state = 'claimed'))
+           AND digest_channel_id IS NOT NULL
+           AND (s.guild_id >> 22) % $2 BETWEEN $3 AND $4
+           AND NOT EXISTS (SELECT 1 FROM removed_servers r WHERE r.guild_id = s.guild_id)
+         ORDER BY s.digest_due_at, guild_id",
+        now,
+        total,
+        first,
+        last
+    )?;
+    rows.into_iter().map(|r| Ok((from_db(r.row.guild_id), decode_row(r.row)?, r.digest_replan))).collect()
+}
+
+/// Stores when a server's digest is next due (`None`: not until a change), unless its
+/// settings changed since it was read with counter `replan`. True when stored.
+pub async fn digest_planned(db: &Db, guild_id: u64, replan: i64, next: Option<DateTime<Utc>>) -> Result<bool> {
+    let _timer = crate::metrics::query("settings.digest_planned");
+    let guild = to_db(guild_id);
+    let n = execute!(
+        db,
+        "UPDATE server_settings SET digest_due_at = $1 WHERE guild_id = $2 AND digest_replan = $3",
+        next,
+        guild,
+        replan
+    )?;
+    Ok(n == 1)
+}
+
+/// Plans every digest of this process's shards again at the next tick (at start-up).
+pub async fn replan_digests(db: &Db, shards: (u32, u32, u32)) -> Result<u64> {
+    let _timer = crate::metrics::query("settings.replan_digests");
+    let (total, first, last) = (i64::from(shards.0), i64::from(shards.1), i64::from(shards.2));
+    Ok(execute!(
+        db,
+        "UPDATE server_settings SET digest_due_at = $1, digest_replan = digest_replan + 1
+         WHERE (guild_id >> 22) % $2 BETWEEN $3 AND $4",
+        REPLAN,
+        total,
+        first,
+        last
+    )?)
+}
+
+/// Stores a server's settings (replacing them). The server's groups and its digest are
+/// planned again at the next tick (reminder settings move reminders; the digest may move).
 pub async fn save(db: &Db, guild_id: u64, s: &ServerSettings, now: DateTime<Utc>) -> Result<()> {
     let _timer = crate::metrics::query("settings.save");
     let guild = to_db(guild_id);
@@ -100,27 +170,36 @@ pub async fn save(db: &Db, guild_id: u64, s: &ServerSettings, now: DateTime<Utc>
     let weekday = d.map(|d| i64::from(d.weekday.num_days_from_monday()));
     let time = d.map(|d| d.time.format("%H:%M").to_string());
     let tz = d.map(|d| d.tz.name());
-    execute!(
-        db,
-        "INSERT INTO server_settings (guild_id, moderator_role_id, reminder_hours, channel_reminders,
-             digest_channel_id, digest_weekday, digest_time, digest_timezone, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (guild_id) DO UPDATE SET moderator_role_id = excluded.moderator_role_id,
-             reminder_hours = excluded.reminder_hours, channel_reminders = excluded.channel_reminders,
-             digest_channel_id = excluded.digest_channel_id, digest_weekday = excluded.digest_weekday,
-             digest_time = excluded.digest_time, digest_timezone = excluded.digest_timezone,
-             updated_at = excluded.updated_at",
-        guild,
-        role,
-        hours,
-        channel_reminders,
-        channel,
-        weekday,
-        &time,
-        tz,
-        now
-    )?;
-    Ok(())
+    with_pool!(db, p => async {
+        let mut tx = p.begin().await?;
+        sqlx::query(
+            "INSERT INTO server_settings (guild_id, moderator_role_id, reminder_hours, channel_reminders,
+                 digest_channel_id, digest_weekday, digest_time, digest_timezone, updated_at, digest_due_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (guild_id) DO UPDATE SET moderator_role_id = excluded.moderator_role_id,
+                 reminder_hours = excluded.reminder_hours, channel_reminders = excluded.channel_reminders,
+                 digest_channel_id = excluded.digest_channel_id, digest_weekday = excluded.digest_weekday,
+                 digest_time = excluded.digest_time, digest_timezone = excluded.digest_timezone,
+                 updated_at = excluded.updated_at, digest_due_at = excluded.digest_due_at,
+                 digest_replan = server_settings.digest_replan + 1",
+        )
+        .bind(guild)
+        .bind(role)
+        .bind(hours)
+        .bind(channel_reminders)
+        .bind(channel)
+        .bind(weekday)
+        .bind(&time)
+        .bind(tz)
+        .bind(now)
+        .bind(REPLAN)
+        .execute(&mut *tx)
+        .await?;
+        replan_guild!(tx, guild);
+        tx.commit().await?;
+        Ok::<_, Error>(())
+    }
+    .await)
 }
 
 /// A digest's stored attempt.

@@ -49,6 +49,29 @@ pub fn step(row: Option<&DigestRow>, now: DateTime<Utc>) -> Step {
     }
 }
 
+/// When a server's digest should next be visited, after a visit at `now` left `row` (the
+/// stored attempt of the latest slot): now while that slot is due, its retry, else the next
+/// slot's time.
+pub fn next_due(d: &DigestSettings, row: Option<&DigestRow>, now: DateTime<Utc>) -> DateTime<Utc> {
+    let schedule = d.schedule();
+    let next = schedule.instant(schedule.next_after(now));
+    let Some(slot) = schedule.latest_started(now) else { return next };
+    if now - schedule.instant(slot) > CATCH_UP || row.is_some_and(|r| r.slot != slot) {
+        return next;
+    }
+    let stored = row.map(|r| plan::Stored {
+        state: r.state,
+        attempts: r.attempts,
+        claimed_at: r.claimed_at,
+        first_claimed_at: r.first_claimed_at,
+    });
+    match plan::attempt(stored.as_ref(), now, plan::MAX_ATTEMPTS) {
+        Attempt::Claim | Attempt::Retry { .. } => now,
+        Attempt::WaitUntil(t) => t.min(next),
+        Attempt::GaveUp | Attempt::Sent => next,
+    }
+}
+
 /// Discord message nonce of a digest: stable across retries, at most 25 characters.
 pub fn nonce(guild_id: u64, slot: u32) -> String {
     format!("{guild_id:x}d{slot:x}")
@@ -134,14 +157,16 @@ impl Scheduler {
     /// stop the others.
     pub(super) async fn tick_digests(&self, now: DateTime<Utc>) -> TickReport {
         let mut report = TickReport::default();
-        let servers = match settings::with_digest(&self.core.db).await {
+        let db = &self.core.db;
+        let servers = match settings::due_digests(db, now, self.shards.range()).await {
             Ok(s) => s,
             Err(e) => {
-                warn!("cannot list the servers' digests: {e}");
+                warn!("cannot list the digests due: {e}");
+                report.failed += 1;
                 return report;
             }
         };
-        for (guild, s) in servers.into_iter().filter(|(g, _)| self.shards.owns(*g)) {
+        for (guild, s, replan) in servers {
             let Some(d) = s.digest else { continue };
             match self.digest(guild, &d, now).await {
                 Ok(true) => report.sent += 1,
@@ -150,6 +175,19 @@ impl Scheduler {
                     report.failed += 1;
                     warn!(guild, "weekly digest failed: {e}");
                 }
+            }
+            // When to visit it again (a failed read leaves it due for the next tick).
+            let schedule = d.schedule();
+            let row = match schedule.latest_started(now) {
+                Some(slot) => settings::digest(db, guild, slot).await,
+                None => Ok(None),
+            };
+            let planned = match row {
+                Ok(row) => settings::digest_planned(db, guild, replan, Some(next_due(&d, row.as_ref(), now))).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = planned {
+                warn!(guild, "cannot store when the digest is next due: {e}");
             }
         }
         report

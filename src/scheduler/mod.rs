@@ -159,6 +159,19 @@ impl Scheduler {
         self.sender.set_cache(cache);
     }
 
+    /// At start-up, before the first tick: the curriculum or the defaults may have changed
+    /// while the bot was down, so every group and digest of this process's shards is planned
+    /// again by the first tick (the start-up catch-up).
+    pub async fn plan_again(&self) {
+        let range = self.shards.range();
+        if let Err(e) = db::groups::replan_all(&self.core.db, range).await {
+            warn!("cannot plan the groups again at start-up: {e}");
+        }
+        if let Err(e) = db::settings::replan_digests(&self.core.db, range).await {
+            warn!("cannot plan the digests again at start-up: {e}");
+        }
+    }
+
     /// The names of the registered jobs, in the order a tick runs them.
     pub fn job_names(&self) -> Vec<&'static str> {
         self.jobs.iter().map(|j| j.name()).collect()
@@ -203,6 +216,7 @@ impl Scheduler {
         sched.start().await?;
         *job = Some(sched);
         drop(job);
+
         let me = Arc::clone(self);
         tokio::spawn(async move {
             let r = me.tick().await;
@@ -260,17 +274,15 @@ impl Scheduler {
         report
     }
 
-    /// The weekly-posts job: the groups of this process's shards.
+    /// The weekly-posts job: the groups of this process's shards that are due (another
+    /// process runs the other shards' servers, `--shards`).
     async fn weekly_posts(&self, now: DateTime<Utc>) -> TickReport {
-        let all = match db::groups::all(&self.core.db).await {
-            Ok(g) => g,
+        match db::groups::due(&self.core.db, now, self.shards.range()).await {
+            Ok(due) => self.tick_groups(due, now).await,
             Err(e) => {
-                error!("scheduler cannot list groups: {e}");
-                return TickReport { failed: 1, ..Default::default() };
+                error!("scheduler cannot list the groups due: {e}");
+                TickReport { failed: 1, ..Default::default() }
             }
-        };
-        // Another process runs the other shards' servers (`--shards`).
-        let mine = all.into_iter().filter(|g| self.shards.owns(g.guild_id)).collect();
-        self.tick_groups(mine, now).await
+        }
     }
 }

@@ -360,10 +360,11 @@ struct DmBatch {
 
 impl Scheduler {
     /// The weekly-posts job over `groups`: up to [`IN_FLIGHT`] groups at once.
-    pub(super) async fn tick_groups(&self, groups: Vec<Group>, now: DateTime<Utc>) -> TickReport {
+    pub(super) async fn tick_groups(&self, groups: Vec<(Group, i64)>, now: DateTime<Utc>) -> TickReport {
         let mut report = TickReport { groups: groups.len(), ..Default::default() };
-        let mut outcomes =
-            futures_util::stream::iter(groups).map(|g| self.tick_group(g, now)).buffer_unordered(IN_FLIGHT);
+        let mut outcomes = futures_util::stream::iter(groups)
+            .map(|(g, replan)| self.tick_group(g, replan, now))
+            .buffer_unordered(IN_FLIGHT);
         while let Some((sent, failed)) = outcomes.next().await {
             report.sent += sent;
             report.failed += failed;
@@ -372,9 +373,11 @@ impl Scheduler {
     }
 
     /// What is due for one group at `now`, delivered in order under the group's lock; then
-    /// its reminder DMs, with no lock held: (sent, failed).
+    /// its reminder DMs, with no lock held; then when the group is next due ([`plan::next_due`],
+    /// stored unless a change since it was read as `replan` asks to plan it again): (sent,
+    /// failed).
     #[tracing::instrument(name = "group", skip_all, fields(group = group.id, guild = group.guild_id))]
-    async fn tick_group(&self, group: Group, now: DateTime<Utc>) -> (usize, usize) {
+    async fn tick_group(&self, group: Group, replan: i64, now: DateTime<Utc>) -> (usize, usize) {
         let id = group.id;
         let lock = self.group_lock(id);
         let delivering = lock.lock().await;
@@ -382,6 +385,17 @@ impl Scheduler {
         drop(delivering);
         for b in batches {
             self.send_dms(&view, &b).await;
+        }
+        let hours = self.reminders_of(view.group.guild_id).await.hours;
+        let planned = match posts::for_group(&self.core.db, id).await {
+            Ok(after) => {
+                db::groups::planned(&self.core.db, id, replan, plan::next_due(&view, &after, now, hours)).await
+            }
+            Err(e) => Err(e),
+        };
+        if let Err(e) = planned {
+            // It stays due: the next tick visits it again.
+            warn!(group = id, "cannot store when the group is next due: {e}");
         }
         counts
     }
@@ -527,7 +541,12 @@ impl Scheduler {
             Session::Skipped | Session::Paused => return Err(UserError::NoSessionThisWeek(name()).into()),
         };
         let reminders = self.reminders_of(view.group.guild_id).await;
-        match self.deliver(view, &due, reminders, now).await {
+        let delivered = self.deliver(view, &due, reminders, now).await;
+        // What the group posts next moved: the next tick plans it again.
+        if let Err(e) = db::groups::replan(&self.core.db, view.group.id).await {
+            warn!(group = view.group.id, "cannot plan the group again after post-now: {e}");
+        }
+        match delivered {
             Ok(Some(_)) => Ok(PostNow::Posted),
             // Another attempt owned it meanwhile (completed by then): it is out.
             Ok(None) => Ok(PostNow::AlreadyOut),
