@@ -89,7 +89,7 @@ async fn seed(db: &Db, groups: i64, postgres: bool) -> anyhow::Result<()> {
             "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $1 - 1)
              INSERT INTO server_settings (guild_id, digest_channel_id, digest_weekday, digest_time, digest_timezone,
                  updated_at)
-             SELECT $2 + i * 4194304, 99, 6, '09:00', 'UTC', {at} FROM n"
+             SELECT $2 + CAST(i AS BIGINT) * 4194304, 99, 6, '09:00', 'UTC', {at} FROM n"
         ),
         &[SERVERS, defaults::GUILD as i64],
     )

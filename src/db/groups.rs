@@ -309,7 +309,9 @@ struct DueRow {
 /// The groups of this process's shards (`shards`: total, first, last) whose next-due instant
 /// is at or before `now`, or with an unfinished claim (a process stopped mid-send), in
 /// servers the bot is in, each with its `replan` counter. Served by the partial indexes on
-/// `next_due_at` and on claimed posts: a tick reads what is due, not what exists.
+/// `next_due_at` and on claimed posts: a tick reads what is due, not what exists. (A UNION,
+/// not an OR: PostgreSQL cannot combine an index with an `IN (subquery)`, and scans; no ORDER
+/// BY: ordering by id makes SQLite scan the table in id order.)
 pub async fn due(db: &Db, now: DateTime<Utc>, shards: (u32, u32, u32)) -> Result<Vec<(Group, i64)>> {
     let _timer = crate::metrics::query("groups.due");
     let (total, first, last) = (i64::from(shards.0), i64::from(shards.1), i64::from(shards.2));
@@ -321,10 +323,14 @@ pub async fn due(db: &Db, now: DateTime<Utc>, shards: (u32, u32, u32)) -> Result
             "SELECT ",
             group_columns!(),
             ", g.replan FROM study_groups g
-             WHERE (g.next_due_at <= $1 OR g.id IN (SELECT p.group_id FROM posts p WHERE p.state = 'claimed'))
-               AND (g.guild_id >> 22) % $2 BETWEEN $3 AND $4
+             WHERE g.next_due_at <= $1 AND (g.guild_id >> 22) % $2 BETWEEN $3 AND $4
                AND NOT EXISTS (SELECT 1 FROM removed_servers r WHERE r.guild_id = g.guild_id)
-             ORDER BY g.id"
+             UNION
+             SELECT ",
+            group_columns!(),
+            ", g.replan FROM posts p JOIN study_groups g ON g.id = p.group_id
+             WHERE p.state = 'claimed' AND (g.guild_id >> 22) % $2 BETWEEN $3 AND $4
+               AND NOT EXISTS (SELECT 1 FROM removed_servers r WHERE r.guild_id = g.guild_id)"
         ),
         now,
         total,

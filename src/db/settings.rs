@@ -114,11 +114,16 @@ pub async fn due_digests(
         "SELECT guild_id, moderator_role_id, reminder_hours, channel_reminders, digest_channel_id, digest_weekday,
                 digest_time, digest_timezone, digest_replan
          FROM server_settings s
-         WHERE (s.digest_due_at <= $1 OR s.guild_id IN (SELECT d.guild_id FROM digests d WHERE d.state = 'claimed'))
-           AND digest_channel_id IS NOT NULL
+         WHERE s.digest_due_at <= $1 AND digest_channel_id IS NOT NULL
            AND (s.guild_id >> 22) % $2 BETWEEN $3 AND $4
            AND NOT EXISTS (SELECT 1 FROM removed_servers r WHERE r.guild_id = s.guild_id)
-         ORDER BY s.digest_due_at, guild_id",
+         UNION
+         SELECT s.guild_id, moderator_role_id, reminder_hours, channel_reminders, digest_channel_id, digest_weekday,
+                digest_time, digest_timezone, digest_replan
+         FROM digests d JOIN server_settings s ON s.guild_id = d.guild_id
+         WHERE d.state = 'claimed' AND digest_channel_id IS NOT NULL
+           AND (s.guild_id >> 22) % $2 BETWEEN $3 AND $4
+           AND NOT EXISTS (SELECT 1 FROM removed_servers r WHERE r.guild_id = s.guild_id)",
         now,
         total,
         first,
