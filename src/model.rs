@@ -35,6 +35,34 @@ pub struct Group {
     /// When the group was created or last resumed: a reminder whose time lies before this is
     /// never sent (nobody had been told of the group, or it was paused, at that time).
     pub live_since: DateTime<Utc>,
+    /// Its id checked against its server (only `crate::db` makes one, so a `Group` cannot be
+    /// built outside the crate).
+    pub(crate) scope: GroupScope,
+}
+
+/// A group id checked against its server: made only where `crate::db` read the group with
+/// its guild (a guild-checked lookup, or the scheduler's sweep of due groups). The database
+/// functions that take a group without a guild (its calendar, log, posts, missed weeks,
+/// errors, next-due instant) take this, so they cannot be handed another server's group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GroupScope {
+    guild_id: u64,
+    id: i64,
+}
+
+impl GroupScope {
+    /// Only for `crate::db`, which read the group with its guild (and in-crate tests).
+    pub(crate) fn checked(guild_id: u64, id: i64) -> GroupScope {
+        GroupScope { guild_id, id }
+    }
+
+    pub fn id(self) -> i64 {
+        self.id
+    }
+
+    pub fn guild_id(self) -> u64 {
+        self.guild_id
+    }
 }
 
 /// Why the last post of a group could not be delivered, and when.
@@ -45,6 +73,11 @@ pub struct DeliveryError {
 }
 
 impl Group {
+    /// The group's id checked against its server, for the database functions that take one.
+    pub fn scope(&self) -> GroupScope {
+        self.scope
+    }
+
     /// The settings as stored (the base of an edit).
     pub fn settings(&self) -> GroupSettings {
         GroupSettings {

@@ -320,6 +320,7 @@ mod tests {
                 paused: false,
                 last_error: None,
                 live_since: DateTime::<Utc>::MIN_UTC,
+                scope: crate::model::GroupScope::checked(1, 1),
             },
             calendar: crate::model::Calendar::new(breaks, vec![]),
             total_weeks: total,

@@ -145,33 +145,39 @@ async fn pause_resume_and_skip_are_stored_as_breaks() {
     assert!(!groups::resume(&db, G1, a, 5, NOW()).await.unwrap());
     assert!(groups::add_break(&db, G1, a, BreakKind::Skip, 7, 8, NOW()).await.unwrap());
     assert!(!groups::add_break(&db, G1, a, BreakKind::Skip, 7, 8, NOW()).await.unwrap());
-    let b = groups::calendar(&db, a).await.unwrap().breaks;
+    let b = groups::calendar(&db, support::scope(&db, a).await).await.unwrap().breaks;
     assert_eq!(b.len(), 2);
     assert_eq!((b[0].kind, b[0].from, b[0].to), (BreakKind::Pause, 3, Some(5)));
     assert_eq!((b[1].kind, b[1].from, b[1].to), (BreakKind::Skip, 7, Some(8)));
     // A pause resumed before any session it covered leaves no break behind.
     assert!(groups::pause(&db, G1, a, 9, NOW()).await.unwrap());
     assert!(groups::resume(&db, G1, a, 9, NOW()).await.unwrap());
-    assert_eq!(groups::calendar(&db, a).await.unwrap().breaks.len(), 2);
+    assert_eq!(groups::calendar(&db, support::scope(&db, a).await).await.unwrap().breaks.len(), 2);
     // A holiday range may not overlap a break; undoing one of its sessions splits it.
     assert!(!groups::add_break(&db, G1, a, BreakKind::Skip, 6, 9, NOW()).await.unwrap());
     assert!(groups::add_break(&db, G1, a, BreakKind::Skip, 10, 14, NOW()).await.unwrap());
     assert!(groups::unskip(&db, G1, a, 11, NOW()).await.unwrap());
     assert!(!groups::unskip(&db, G1, a, 11, NOW()).await.unwrap());
     assert!(!groups::unskip(&db, G2, a, 12, NOW()).await.unwrap(), "another server's group");
-    let spans: Vec<_> = groups::calendar(&db, a).await.unwrap().breaks.iter().map(|b| (b.from, b.to)).collect();
+    let spans: Vec<_> = groups::calendar(&db, support::scope(&db, a).await)
+        .await
+        .unwrap()
+        .breaks
+        .iter()
+        .map(|b| (b.from, b.to))
+        .collect();
     assert_eq!(spans, [(3, Some(5)), (7, Some(8)), (10, Some(11)), (12, Some(14))]);
     // A pause with an end; `resume` ends it early.
     assert!(groups::add_break(&db, G1, a, BreakKind::Pause, 20, 24, NOW()).await.unwrap());
     assert!(!groups::add_break(&db, G1, a, BreakKind::Pause, 22, 26, NOW()).await.unwrap());
     assert!(groups::resume(&db, G1, a, 22, NOW()).await.unwrap());
-    let last = *groups::calendar(&db, a).await.unwrap().breaks.last().unwrap();
+    let last = *groups::calendar(&db, support::scope(&db, a).await).await.unwrap().breaks.last().unwrap();
     assert_eq!((last.kind, last.from, last.to), (BreakKind::Pause, 20, Some(22)));
     // Marks: one per session, the latest wins; only in the group's own server.
     assert!(groups::set_mark(&db, G1, a, 30, 4, NOW()).await.unwrap());
     assert!(groups::set_mark(&db, G1, a, 30, 6, NOW()).await.unwrap());
     assert!(!groups::set_mark(&db, G2, a, 31, 6, NOW()).await.unwrap());
-    let marks = groups::calendar(&db, a).await.unwrap().marks;
+    let marks = groups::calendar(&db, support::scope(&db, a).await).await.unwrap().marks;
     assert_eq!(marks, [studybot::model::Mark { session: 30, week: 6 }]);
 }
 
@@ -191,19 +197,23 @@ async fn calendar_changes_are_logged_and_decoded_strictly() {
         week: None,
     };
     let jump = CalendarChange { action: CalendarAction::Jump, until: None, week: Some(9), by: None, ..skip.clone() };
-    groups::log_change(&db, a, &skip).await.unwrap();
-    groups::log_change(&db, a, &jump).await.unwrap();
-    assert_eq!(groups::changes(&db, a, 8).await.unwrap(), [skip.clone(), jump.clone()]);
-    assert_eq!(groups::changes(&db, a, 1).await.unwrap(), [jump], "the latest, oldest first");
+    groups::log_change(&db, support::scope(&db, a).await, &skip).await.unwrap();
+    groups::log_change(&db, support::scope(&db, a).await, &jump).await.unwrap();
+    assert_eq!(groups::changes(&db, support::scope(&db, a).await, 8).await.unwrap(), [skip.clone(), jump.clone()]);
+    assert_eq!(
+        groups::changes(&db, support::scope(&db, a).await, 1).await.unwrap(),
+        [jump],
+        "the latest, oldest first"
+    );
     assert_eq!(skip.to_string(), "skipped 2026-12-21 to 2026-12-28 (no posts)");
     // /forget-me of the moderator keeps the change, without their id (in their server only).
     members::forget(&db, G2, 42).await.unwrap();
-    assert_eq!(groups::changes(&db, a, 8).await.unwrap()[0].by, Some(42));
+    assert_eq!(groups::changes(&db, support::scope(&db, a).await, 8).await.unwrap()[0].by, Some(42));
     members::forget(&db, G1, 42).await.unwrap();
-    assert_eq!(groups::changes(&db, a, 8).await.unwrap()[0].by, None);
+    assert_eq!(groups::changes(&db, support::scope(&db, a).await, 8).await.unwrap()[0].by, None);
     checks_off(&db).await;
     db.raw_execute("UPDATE calendar_log SET action = 'rewind'", &[]).await.unwrap();
-    let e = groups::changes(&db, a, 8).await.unwrap_err().to_string();
+    let e = groups::changes(&db, support::scope(&db, a).await, 8).await.unwrap_err().to_string();
     assert!(e.contains("calendar_log") && e.contains("rewind"), "{e}");
 }
 
@@ -217,12 +227,12 @@ async fn a_post_is_claimed_once() {
     assert!(posts::claim(&db, a, PostKind::Week, 1, Some(1), NOW()).await.unwrap().is_some());
     let later = NOW() + chrono::Duration::minutes(30);
     posts::mark_failed(&db, id, "boom", later, false).await.unwrap();
-    assert_eq!(posts::for_group(&db, a).await.unwrap()[0].attempts, 1);
+    assert_eq!(posts::for_group(&db, support::scope(&db, a).await).await.unwrap()[0].attempts, 1);
     // The retry reuses the nonce and knows when the post was first claimed.
     assert_eq!(posts::retry(&db, id, later).await.unwrap(), Some((posts::nonce(a, PostKind::Week, 0), NOW())));
     posts::mark_sent(&db, id, Some(u64::MAX), None, NOW()).await.unwrap();
     assert!(posts::retry(&db, id, NOW()).await.unwrap().is_none());
-    let rows = posts::for_group(&db, a).await.unwrap();
+    let rows = posts::for_group(&db, support::scope(&db, a).await).await.unwrap();
     assert_eq!(rows[0].message_id, Some(u64::MAX));
     // A reminder DM is claimed once per member and post.
     assert!(posts::claim_dm(&db, id, 7, NOW()).await.unwrap());
@@ -236,7 +246,8 @@ async fn a_post_is_claimed_once() {
     // A permanent refusal uses up every attempt at once (never fewer than it had).
     let gone = posts::claim(&db, a, PostKind::Week, 2, Some(2), NOW()).await.unwrap().unwrap();
     posts::mark_failed(&db, gone, "no access", NOW(), true).await.unwrap();
-    let row = posts::for_group(&db, a).await.unwrap().into_iter().find(|p| p.id == gone).unwrap();
+    let row =
+        posts::for_group(&db, support::scope(&db, a).await).await.unwrap().into_iter().find(|p| p.id == gone).unwrap();
     assert_eq!(row.attempts, studybot::plan::MAX_ATTEMPTS);
 }
 
@@ -266,11 +277,14 @@ async fn an_unknown_stored_value_is_an_error_naming_its_row_never_a_default() {
     db.raw_execute("UPDATE ratings SET rating = 0", &[]).await.unwrap();
     assert_eq!(corrupt(members::ratings(&db, G1, a, 5).await.unwrap_err()), "ratings.rating=0");
     db.raw_execute("UPDATE group_breaks SET kind = 'holiday'", &[]).await.unwrap();
-    assert_eq!(corrupt(groups::calendar(&db, a).await.unwrap_err()), "group_breaks.kind=holiday");
+    assert_eq!(
+        corrupt(groups::calendar(&db, support::scope(&db, a).await).await.unwrap_err()),
+        "group_breaks.kind=holiday"
+    );
     db.raw_execute("UPDATE posts SET state = 'lost'", &[]).await.unwrap();
-    assert_eq!(corrupt(posts::for_group(&db, a).await.unwrap_err()), "posts.state=lost");
+    assert_eq!(corrupt(posts::for_group(&db, support::scope(&db, a).await).await.unwrap_err()), "posts.state=lost");
     db.raw_execute("UPDATE posts SET state = 'sent', kind = 'poem'", &[]).await.unwrap();
-    assert_eq!(corrupt(posts::for_group(&db, a).await.unwrap_err()), "posts.kind=poem");
+    assert_eq!(corrupt(posts::for_group(&db, support::scope(&db, a).await).await.unwrap_err()), "posts.kind=poem");
     db.raw_execute("UPDATE study_groups SET paused = 2", &[]).await.unwrap();
     assert_eq!(corrupt(groups::get(&db, G1, a).await.unwrap_err()), "study_groups.paused=2");
 }
@@ -335,5 +349,5 @@ async fn concurrent_overlapping_breaks_store_one() {
         stored += usize::from(r.unwrap());
     }
     assert_eq!(stored, 1);
-    assert_eq!(groups::calendar(&db, g).await.unwrap().breaks.len(), 1);
+    assert_eq!(groups::calendar(&db, support::scope(&db, g).await).await.unwrap().breaks.len(), 1);
 }

@@ -41,7 +41,7 @@ fn messages(tb: &TestBot) -> usize {
 /// `/group next` shows the change.
 #[tokio::test]
 async fn a_group_started_at_week_5_posts_week_5_first() {
-    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2026-11-20T12:00:00Z").await;
     let t = moderator(&tb, create("Cohort", "2026-11-23", "18:00", "UTC").integer("first_week", 5)).await;
     assert!(t.contains("Created **Cohort**") && t.contains("with week 5"), "{t}");
     let g = group_id(&tb, "Cohort").await;
@@ -66,7 +66,7 @@ async fn a_group_started_at_week_5_posts_week_5_first() {
 /// check-in belonged to; a repeated week gets a second post, its check-in is kept.
 #[tokio::test]
 async fn repeat_and_jump_change_the_next_post_and_keep_history() {
-    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2026-11-20T12:00:00Z").await;
     moderator(&tb, create("Evenings", "2026-11-23", "18:00", "UTC")).await;
     let g = group_id(&tb, "Evenings").await;
     assert_eq!(tick_at(&tb, "2026-11-23T18:00:00Z").await, [(g, 1)]);
@@ -88,7 +88,7 @@ async fn repeat_and_jump_change_the_next_post_and_keep_history() {
     assert_eq!(tick_at(&tb, "2026-12-28T18:00:00Z").await, [(g, 8)]);
 
     // History: each post keeps its session and week; the check-in stays on week 2.
-    let stored: Vec<(u32, Option<u32>)> = posts::for_group(&tb.db, g)
+    let stored: Vec<(u32, Option<u32>)> = posts::for_group(&tb.db, support::scope(&tb.db, g).await)
         .await
         .unwrap()
         .into_iter()
@@ -138,7 +138,7 @@ async fn repeat_and_jump_change_the_next_post_and_keep_history() {
 /// and records no missed weeks; the last post before it says when the group meets again.
 #[tokio::test]
 async fn unskip_restores_the_week_and_a_holiday_range_posts_nothing() {
-    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2026-11-20T12:00:00Z").await;
     moderator(&tb, create("Winter", "2026-11-23", "18:00", "UTC")).await;
     let g = group_id(&tb, "Winter").await;
     assert_eq!(tick_at(&tb, "2026-11-23T18:00:00Z").await, [(g, 1)]);
@@ -176,23 +176,26 @@ async fn unskip_restores_the_week_and_a_holiday_range_posts_nothing() {
     }
     assert_eq!(messages(&tb), before, "no notes or reminders during the holidays");
     assert_eq!(tick_at(&tb, "2027-01-11T18:00:00Z").await, [(g, 5)]);
-    assert!(db_groups::missed(&tb.db, g).await.unwrap().is_empty(), "holidays are not missed weeks");
+    assert!(
+        db_groups::missed(&tb.db, support::scope(&tb.db, g).await).await.unwrap().is_empty(),
+        "holidays are not missed weeks"
+    );
     // An overlapping range is refused.
     tb.set_now("2027-01-12T09:00:00Z");
     let cmd = Slash::new("group").sub("skip").string("date", "2027-01-18").string("until", "2027-01-11");
     assert!(moderator(&tb, cmd).await.contains("before it starts"));
     // A date years ahead, past the path's end, is refused with the reason, not stored.
-    let breaks = db_groups::calendar(&tb.db, g).await.unwrap().breaks.len();
+    let breaks = db_groups::calendar(&tb.db, support::scope(&tb.db, g).await).await.unwrap().breaks.len();
     let t = moderator(&tb, Slash::new("group").sub("skip").string("date", "2030-01-07")).await;
     assert!(t.contains("finished its path by 2030-01-07") && t.contains("closing post goes out on"), "{t}");
-    assert_eq!(db_groups::calendar(&tb.db, g).await.unwrap().breaks.len(), breaks);
+    assert_eq!(db_groups::calendar(&tb.db, support::scope(&tb.db, g).await).await.unwrap().breaks.len(), breaks);
     tb.finish().await;
 }
 
 /// A pause with an end date posts again by itself, with the week it was on.
 #[tokio::test]
 async fn a_pause_until_a_date_resumes_by_itself() {
-    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2026-11-20T12:00:00Z").await;
     moderator(&tb, create("Breakers", "2026-11-23", "18:00", "UTC")).await;
     let g = group_id(&tb, "Breakers").await;
     assert_eq!(tick_at(&tb, "2026-11-23T18:00:00Z").await, [(g, 1)]);
@@ -211,7 +214,7 @@ async fn a_pause_until_a_date_resumes_by_itself() {
 /// stays in the calendar (the reply says so), so resuming early still skips it.
 #[tokio::test]
 async fn a_pause_over_a_planned_holiday_is_accepted_either_way_and_the_holiday_stays() {
-    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2026-11-20T12:00:00Z").await;
     moderator(&tb, create("Breakers", "2026-11-23", "18:00", "UTC")).await;
     let g = group_id(&tb, "Breakers").await;
     assert_eq!(tick_at(&tb, "2026-11-23T18:00:00Z").await, [(g, 1)]);
@@ -246,7 +249,7 @@ async fn a_pause_over_a_planned_holiday_is_accepted_either_way_and_the_holiday_s
 /// session after the change to CET (2026-10-25) is still at 18:00 local (17:00Z).
 #[tokio::test]
 async fn a_two_week_cadence_posts_every_other_week_across_dst() {
-    let tb = TestBot::start(Mode::Proxy, "2026-10-05T12:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2026-10-05T12:00:00Z").await;
     let t =
         moderator(&tb, create("Fortnightly", "2026-10-12", "18:00", "Europe/Berlin").integer("every_weeks", 2)).await;
     assert!(t.contains("every 2 weeks, Mondays at 18:00"), "{t}");

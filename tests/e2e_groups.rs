@@ -55,7 +55,7 @@ fn create(name: &str, channel: u64, path: &str, start: &str, weekday: i64, time:
 
 #[tokio::test]
 async fn group_list_shows_each_groups_path_and_schedule() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     evenings_and_seniors(&tb).await;
     let list = tb.run(Slash::new("group").sub("list").by(&tb.moderator())).await;
     let t = list.text();
@@ -67,7 +67,7 @@ async fn group_list_shows_each_groups_path_and_schedule() {
 
 #[tokio::test]
 async fn a_member_is_refused_moderator_commands_on_the_server_side() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     let a = evenings(&tb).await;
     // Refused by the bot, whatever Discord shows the member.
     let r = tb.run(Slash::new("group").sub("pause").string("group", "Evenings").by(&tb.member())).await;
@@ -78,7 +78,7 @@ async fn a_member_is_refused_moderator_commands_on_the_server_side() {
 
 #[tokio::test]
 async fn a_bad_create_lists_every_problem_and_stores_nothing() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     evenings_and_seniors(&tb).await;
     let r = tb
         .run(
@@ -105,7 +105,7 @@ async fn a_bad_create_lists_every_problem_and_stores_nothing() {
 
 #[tokio::test]
 async fn timezone_autocomplete_offers_the_zone_for_a_city_prefix() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     let choices = tb
         .fake
         .autocomplete(Slash::new("group").sub("create").focused("timezone", "berl").by(&tb.moderator()))
@@ -118,7 +118,7 @@ async fn timezone_autocomplete_offers_the_zone_for_a_city_prefix() {
 
 #[tokio::test]
 async fn edit_pause_and_resume_answer_with_the_new_state() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     let a = evenings(&tb).await;
     let r = tb
         .run(
@@ -135,7 +135,7 @@ async fn edit_pause_and_resume_answer_with_the_new_state() {
 
 #[tokio::test]
 async fn delete_asks_first_refuses_members_and_cancel_keeps_the_group() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     let (_, b) = evenings_and_seniors(&tb).await;
     let r = tb.run(Slash::new("group").sub("delete").string("group", "Seniors").by(&tb.moderator())).await;
     assert_eq!(r.custom_ids(), [format!("sb:gd:{b}"), "sb:no".to_string()]);
@@ -153,7 +153,7 @@ async fn delete_asks_first_refuses_members_and_cancel_keeps_the_group() {
 
 #[tokio::test]
 async fn check_in_before_the_first_session_is_refused() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     evenings(&tb).await;
     let r = tb.run(checkin(0, 2.0, 3)).await;
     assert!(r.ephemeral && r.content.contains("has not started yet"), "{}", r.content);
@@ -162,7 +162,7 @@ async fn check_in_before_the_first_session_is_refused() {
 
 #[tokio::test]
 async fn check_in_by_command_then_an_update_replaces_it() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     let g = evenings(&tb).await;
     tb.set_now("2026-11-30T17:30:00Z");
     let r = tb.run(checkin(1, 2.5, 3).string("note", "read chapter 3")).await;
@@ -185,7 +185,7 @@ async fn check_in_by_command_then_an_update_replaces_it() {
 
 #[tokio::test]
 async fn a_future_week_or_an_out_of_range_value_is_refused_by_the_bot() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     let g = evenings(&tb).await;
     tb.set_now("2026-11-30T17:30:00Z");
     tb.run(checkin(0, 4.0, 4)).await;
@@ -200,7 +200,7 @@ async fn a_future_week_or_an_out_of_range_value_is_refused_by_the_bot() {
 
 #[tokio::test]
 async fn a_choice_value_the_command_does_not_define_is_named_with_the_accepted_values() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     let g = evenings(&tb).await;
     tb.set_now("2026-11-30T17:30:00Z");
     // An old client or a forged payload: choice index 7 of three.
@@ -226,7 +226,7 @@ async fn evenings_posted(tb: &TestBot) -> (i64, Value) {
 
 #[tokio::test]
 async fn the_calendar_is_fixed_once_a_week_was_posted_but_the_time_is_not() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     let (g, _) = evenings_posted(&tb).await;
     let r = tb
         .run(
@@ -252,7 +252,7 @@ const FORM_OK: [(&str, &str); 4] = [("status", "done"), ("hours", "3"), ("confid
 
 #[tokio::test]
 async fn check_in_with_the_button_and_form_then_the_form_comes_back_filled_in() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     let (g, post) = evenings_posted(&tb).await;
     let bob = tb.member();
     let modal = tb.fake.click_button(&bob, &post, &format!("sb:ci:{g}:1")).await.wait_modal(T).await;
@@ -280,7 +280,7 @@ fn shown(escaped: &str) -> String {
 
 #[tokio::test]
 async fn a_bad_form_stores_nothing_and_gives_everything_typed_back() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     let (g, post) = evenings_posted(&tb).await;
     let bob = tb.member();
     let modal = tb.fake.click_button(&bob, &post, &format!("sb:ci:{g}:1")).await.wait_modal(T).await;
@@ -318,7 +318,7 @@ async fn a_bad_form_stores_nothing_and_gives_everything_typed_back() {
 
 #[tokio::test]
 async fn a_forged_note_too_long_for_an_embed_comes_back_as_a_file() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     let (g, _) = evenings_posted(&tb).await;
     let note = "`*".repeat(2000);
     let typed = [("status", "done"), ("hours", "1"), ("confidence", "3"), ("note", note.as_str())];
@@ -333,7 +333,7 @@ async fn a_forged_note_too_long_for_an_embed_comes_back_as_a_file() {
 
 #[tokio::test]
 async fn rate_yourself_stores_the_latest_press_and_highlights_it() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     let (g, post) = evenings_posted(&tb).await;
     let bob = tb.member();
     // One row of 1-5 per question; a press stores and highlights.
@@ -354,7 +354,7 @@ async fn rate_yourself_stores_the_latest_press_and_highlights_it() {
 
 #[tokio::test]
 async fn progress_and_streaks_match_hand_computed_values() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     let g = evenings(&tb).await;
     // The session of 2026-12-14 is skipped (a holiday): weeks are 11-30, 12-07, 12-21, 12-28, 01-04.
     let r = tb.run(Slash::new("group").sub("skip").string("date", "2026-12-14").by(&tb.moderator())).await;
@@ -397,7 +397,7 @@ async fn progress_and_streaks_match_hand_computed_values() {
 
 #[tokio::test]
 async fn forget_me_removes_exactly_that_members_rows() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     let g = evenings(&tb).await;
     tb.set_now("2026-12-08T12:00:00Z");
     for who in [tb.member(), tb.moderator()] {
@@ -417,7 +417,7 @@ async fn forget_me_removes_exactly_that_members_rows() {
 
 #[tokio::test]
 async fn forget_me_also_drops_a_refused_form_and_a_later_check_in_joins_again() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     let (g, post) = evenings_posted(&tb).await;
     let bob = tb.member();
     let modal = tb.fake.click_button(&bob, &post, &format!("sb:ci:{g}:1")).await.wait_modal(T).await;
@@ -443,7 +443,7 @@ async fn one_server_cannot_reach_another_servers_groups() {
     const G2: u64 = 9000;
     const G2_CHANNEL: u64 = 9001;
     const CAROL: u64 = 9100;
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     tb.fake.add_guild(GuildSpec::new(G2, "Other server").owner(CAROL).text_channel(G2_CHANNEL, "general").member(
         CAROL,
         "carol",
@@ -505,7 +505,7 @@ async fn a_role_named_moderator_grants_nothing_only_the_configured_role_id_does(
         ))
         .start()
         .await;
-    let tb = TestBot::start_with(fake, Mode::Proxy, NOW).await;
+    let tb = TestBot::start_with(fake, Mode::Tls, NOW).await;
     let lead = Invoker::new(LEAD, "lead").roles(&[LEAD_ROLE]);
     let r = tb.run(Slash::new("group").sub("list").by(&lead)).await;
     assert!(r.content.contains("for moderators"), "a role name is not trusted: {}", r.content);
@@ -527,7 +527,7 @@ async fn shutdown_with_100_check_ins_in_flight_answers_and_stores_every_one() {
         guild = guild.member(20_000 + i, &format!("m{i}"), &[defaults::MEMBER_ROLE]);
     }
     let fake = fake_discord::FakeDiscord::builder().no_default_guild().guild(guild).start().await;
-    let mut tb = TestBot::start_with(fake, Mode::Proxy, NOW).await;
+    let mut tb = TestBot::start_with(fake, Mode::Tls, NOW).await;
     let g = evenings(&tb).await;
     tb.set_now("2026-11-30T17:30:00Z");
     let mut handles = Vec::new();
@@ -553,7 +553,7 @@ async fn shutdown_with_100_check_ins_in_flight_answers_and_stores_every_one() {
 #[tokio::test]
 async fn the_calendar_file_parses_back_with_the_right_instants_across_a_dst_change() {
     use icalendar::{CalendarDateTime, Component, DatePerhapsTime};
-    let tb = TestBot::start(Mode::Proxy, "2026-10-14T12:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2026-10-14T12:00:00Z").await;
     let g = tb.create_group("Berlin evenings", "architecture", "2026-10-19", 0, "18:00", "Europe/Berlin").await;
     let r = tb.run(Slash::new("group").sub("skip").string("date", "2026-11-02").by(&tb.moderator())).await;
     assert!(r.text().contains("2026-11-02"), "{}", r.text());
@@ -601,7 +601,7 @@ async fn the_calendar_file_parses_back_with_the_right_instants_across_a_dst_chan
 async fn my_data_holds_exactly_the_members_rows_of_this_server() {
     const G2: u64 = 9000;
     const G2_CHANNEL: u64 = 9001;
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     tb.fake.add_guild(
         GuildSpec::new(G2, "Other server").owner(defaults::BOB).text_channel(G2_CHANNEL, "general").member(
             defaults::BOB,
@@ -669,7 +669,7 @@ async fn my_data_holds_exactly_the_members_rows_of_this_server() {
 /// since joining are offered to catch up on with a link to their weekly post.
 #[tokio::test]
 async fn a_late_joiner_counts_from_their_week_and_gets_a_catch_up_list() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     let g = evenings(&tb).await;
     // Week 7 of Evenings (Mondays 18:00 Berlin from 2026-11-30): 2027-01-11. The bot was not
     // running before (weeks 1-6 are recorded as missed by it); week 7 is posted.
@@ -718,7 +718,7 @@ async fn a_late_joiner_counts_from_their_week_and_gets_a_catch_up_list() {
 /// (no at-risk listing), get no reminder DM, and show as "away" to moderators.
 #[tokio::test]
 async fn an_away_week_keeps_the_streak_and_the_member_off_at_risk() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     evenings(&tb).await;
     let bob = tb.member();
     assert!(tb.run(Slash::new("remind").integer("setting", 0).by(&bob)).await.text().contains("You are in"));
@@ -797,7 +797,7 @@ async fn an_away_week_keeps_the_streak_and_the_member_off_at_risk() {
 /// leaves reminder DMs off (and joins nothing).
 #[tokio::test]
 async fn remind_on_for_an_unknown_group_changes_nothing() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     evenings(&tb).await;
     let r = tb.run(Slash::new("remind").integer("setting", 0).string("group", "Nope").by(&tb.member())).await;
     assert!(r.text().contains("Nope"), "{}", r.text());
@@ -816,7 +816,7 @@ async fn remind_on_for_an_unknown_group_changes_nothing() {
 /// tick, and the reply and `/group next` say so (not "next week with week 2").
 #[tokio::test]
 async fn creating_a_group_after_its_first_session_began_promises_what_really_happens() {
-    let tb = TestBot::start(Mode::Proxy, "2026-11-30T19:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2026-11-30T19:00:00Z").await;
     let r = tb
         .run(
             create("Late start", defaults::GENERAL, "architecture", "2026-11-30", 0, "18:00", "UTC")

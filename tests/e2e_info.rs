@@ -10,7 +10,7 @@ const NOW: &str = "2026-11-23T12:00:00Z";
 
 #[tokio::test]
 async fn registration_matches_the_command_set() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     let registered = tb.fake.commands_in(Some(defaults::GUILD));
     let expected = poise::builtins::create_application_commands(&studybot::bot::commands::all());
     let expected = serde_json::to_value(&expected).unwrap();
@@ -39,7 +39,7 @@ async fn registration_matches_the_command_set() {
 
 #[tokio::test]
 async fn informational_commands_answer_quickly_and_ephemerally() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     let help = tb.run(Slash::new("help")).await;
     assert!(help.ephemeral);
     let text = help.text();
@@ -93,7 +93,7 @@ async fn informational_commands_answer_quickly_and_ephemerally() {
 
 #[tokio::test]
 async fn resources_are_filtered_and_split_within_limits() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     // Everything: more than one embed's worth, split into pages the fake checks for limits.
     let c = studybot::curriculum::Curriculum::embedded().unwrap();
     let all: Vec<_> = c.resources.iter().collect();
@@ -123,7 +123,7 @@ async fn resources_are_filtered_and_split_within_limits() {
 
 #[tokio::test]
 async fn autocomplete_offers_matching_tracks() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     let choices = tb.fake.autocomplete(Slash::new("track").focused("name", "stream")).await.wait_choices(T).await;
     let values: Vec<&str> = choices.iter().map(|c| c["value"].as_str().unwrap()).collect();
     assert_eq!(values, ["streaming"]);
@@ -136,7 +136,7 @@ async fn autocomplete_offers_matching_tracks() {
 
 #[tokio::test]
 async fn bad_input_gets_a_clear_ephemeral_message() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     let r = tb.run(Slash::new("track").string("name", "strem systems")).await;
     assert!(r.ephemeral);
     assert!(r.content.contains("I don't know a track called \"strem systems\""), "{}", r.content);
@@ -169,7 +169,7 @@ async fn a_rate_limited_reply_is_retried_and_arrives() {
 
 #[tokio::test]
 async fn a_dropped_gateway_connection_is_survived() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     for how in [GatewayDrop::Abrupt, GatewayDrop::Resumable] {
         let before = tb.fake.gateway_stats();
         tb.fake.drop_gateway_with(how).await;
@@ -186,7 +186,7 @@ async fn a_dropped_gateway_connection_is_survived() {
 /// why, so `studybot run` can exit instead of staying up without a gateway.
 #[tokio::test]
 async fn a_revoked_token_on_the_gateway_stops_the_client_with_the_reason() {
-    let mut tb = TestBot::start(Mode::Proxy, NOW).await;
+    let mut tb = TestBot::start(Mode::Tls, NOW).await;
     tb.fake.drop_gateway_with(GatewayDrop::AuthenticationFailed).await;
     let bot = tb.bot.as_mut().expect("bot running");
     let reason = tokio::time::timeout(T, bot.client_stopped()).await.expect("the client stops");
@@ -198,7 +198,7 @@ async fn a_revoked_token_on_the_gateway_stops_the_client_with_the_reason() {
 /// refuses a single shard from 2,500 servers) and identifies as shard 0 of 1 here.
 #[tokio::test]
 async fn the_bot_asks_discord_for_its_shard_count() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     assert!(!tb.fake.requests_to("GET", "/gateway/bot").is_empty(), "no GET /gateway/bot");
     let identify = tb.fake.gateway_ops().into_iter().find(|op| op["op"] == 2).expect("an IDENTIFY");
     assert_eq!(identify["d"]["shard"], serde_json::json!([0, 1]), "{identify}");
@@ -231,7 +231,7 @@ async fn two_shards_each_answer_interactions_from_their_own_servers() {
     // Guild 2000 is on shard 0 of 2; this one on shard 1: (id >> 22) % 2.
     let fake = two_shard_fake().await;
     assert_eq!((fake.shard_of(defaults::GUILD), fake.shard_of(G2)), (0, 1));
-    let tb = TestBot::start_with(fake, Mode::Proxy, NOW).await;
+    let tb = TestBot::start_with(fake, Mode::Tls, NOW).await;
     tb.fake.wait_connected(T).await;
     let mut shards: Vec<serde_json::Value> =
         tb.fake.gateway_ops().into_iter().filter(|op| op["op"] == 2).map(|op| op["d"]["shard"].clone()).collect();
@@ -262,7 +262,7 @@ async fn two_shards_each_answer_interactions_from_their_own_servers() {
 async fn a_process_with_a_shard_range_runs_and_schedules_only_its_shards() {
     let fake = two_shard_fake().await;
     fake.expect_shards(&[1]);
-    let tb = TestBot::start_configured(fake, Mode::Proxy, "2026-11-20T12:00:00Z", |c| {
+    let tb = TestBot::start_configured(fake, Mode::Tls, "2026-11-20T12:00:00Z", |c| {
         c.shards = studybot::shards::Shards::Range { first: 1, last: 1, total: 2 };
     })
     .await;
@@ -288,7 +288,7 @@ async fn a_process_with_a_shard_range_runs_and_schedules_only_its_shards() {
 async fn two_processes_split_the_servers_by_shard_and_post_each_group_once() {
     let fake = two_shard_fake().await;
     fake.expect_shards(&[0]);
-    let tb = TestBot::start_configured(fake, Mode::Proxy, "2026-11-20T12:00:00Z", |c| {
+    let tb = TestBot::start_configured(fake, Mode::Tls, "2026-11-20T12:00:00Z", |c| {
         c.shards = studybot::shards::Shards::Range { first: 0, last: 0, total: 2 };
     })
     .await;
@@ -323,7 +323,7 @@ async fn two_processes_split_the_servers_by_shard_and_post_each_group_once() {
 /// `/week path:` reading any week without a group.
 #[tokio::test]
 async fn the_syllabus_pages_through_a_path_without_any_group() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     let c = studybot::curriculum::Curriculum::embedded().unwrap();
     let arch = c.path("architecture").unwrap();
     let r = tb.run(Slash::new("syllabus").string("path", "architecture")).await;
@@ -380,7 +380,7 @@ async fn the_syllabus_pages_through_a_path_without_any_group() {
 /// pages within Discord's limits, and `/search` finds its lines.
 #[tokio::test]
 async fn the_role_overview_has_best_practices_and_challenges_and_is_searchable() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     // Two pages: the reply and a follow-up (titled "(1/2)" and "(2/2)").
     let replies = tb.fake.slash(Slash::new("role").by(&tb.member().dm())).await.wait_replies(2, T).await;
     assert!(replies[1].text().contains("(2/2)"), "{}", replies[1].text());

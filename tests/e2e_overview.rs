@@ -60,7 +60,9 @@ async fn seed(tb: &TestBot) -> (i64, i64, i64) {
     // Self-ratings of the week in progress: Beta's Q2 is the hardest, then Alpha's Q1.
     rate(tb, alpha, 101, "a1", 10, 0, 2).await;
     rate(tb, beta, 201, "b1", 10, 1, 1).await;
-    db_groups::set_error(&tb.db, gamma, Some("Missing Access (50001)"), now).await.unwrap();
+    db_groups::set_error(&tb.db, support::scope(&tb.db, gamma).await, Some("Missing Access (50001)"), now)
+        .await
+        .unwrap();
     (alpha, beta, gamma)
 }
 
@@ -89,7 +91,7 @@ fn digests(tb: &TestBot) -> Vec<Value> {
 
 #[tokio::test]
 async fn the_overview_shows_every_group_with_hand_computed_numbers() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     seed(&tb).await;
     let r = tb.run(Slash::new("report").sub("overview").by(&tb.moderator())).await;
     assert!(r.ephemeral);
@@ -105,7 +107,7 @@ async fn the_overview_shows_every_group_with_hand_computed_numbers() {
 
 #[tokio::test]
 async fn the_weekly_digest_is_posted_once_across_a_restart_and_a_crash() {
-    let mut tb = TestBot::start(Mode::Proxy, NOW).await;
+    let mut tb = TestBot::start(Mode::Tls, NOW).await;
     seed(&tb).await;
     let cmd = Slash::new("settings")
         .sub("digest")

@@ -37,7 +37,7 @@ fn contains(hay: &[u8], needle: &str) -> bool {
 /// (secure_delete), and the group the member created no longer names them.
 #[tokio::test]
 async fn a_forgotten_note_is_gone_from_the_database_file() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     let g = tb.create_group("Evenings", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
     tb.set_now("2026-11-23T19:00:00Z");
     let r = tb.run(checkin().string("note", NOTE).by(&tb.moderator())).await;
@@ -87,7 +87,7 @@ async fn rows_of_guild(tb: &TestBot) -> i64 {
 /// outage (unavailable) starts nothing, and coming back cancels the purge.
 #[tokio::test]
 async fn a_removed_servers_data_is_purged_after_the_grace_period_unless_the_bot_comes_back() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     tb.create_group("Evenings", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
     tb.set_now("2026-11-23T19:00:00Z");
     tb.run(checkin().by(&tb.member())).await;
@@ -127,7 +127,7 @@ async fn a_removed_servers_data_is_purged_after_the_grace_period_unless_the_bot_
 /// A server holds at most 25 groups: the 26th is refused with a clear message.
 #[tokio::test]
 async fn the_26th_group_is_refused() {
-    let tb = TestBot::start(Mode::Proxy, NOW).await;
+    let tb = TestBot::start(Mode::Tls, NOW).await;
     for i in 0..25 {
         let s = support::harness::monday_group(&format!("Group {i}"), defaults::GENERAL, "2026-11-30");
         db_groups::insert_unchecked(&tb.db, defaults::GUILD, &s, defaults::ALICE, support::harness::utc(NOW))
@@ -153,7 +153,7 @@ async fn the_26th_group_is_refused() {
 /// A member Discord cannot DM (50007) gets no more reminder DMs: their setting is turned off.
 #[tokio::test]
 async fn closed_dms_stop_reminder_dms() {
-    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2026-11-20T12:00:00Z").await;
     tb.create_group("Evenings", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
     assert!(tb.run(Slash::new("remind").integer("setting", 0).by(&tb.member())).await.text().contains("You are in"));
     tb.fake.close_dms(defaults::BOB);
@@ -167,7 +167,7 @@ async fn closed_dms_stop_reminder_dms() {
 /// A nickname shaped like a masked link is shown as text in the at-risk list.
 #[tokio::test]
 async fn a_masked_link_nickname_renders_as_text() {
-    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2026-11-20T12:00:00Z").await;
     // Weeks 1 and 2 (11-02, 11-09) finished, week 3 in progress: 2 finished weeks missed.
     let s = support::harness::monday_group("Evenings", defaults::GENERAL, "2026-11-02");
     let at = support::harness::utc("2026-11-20T12:00:00Z");

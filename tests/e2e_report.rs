@@ -45,7 +45,7 @@ async fn seed(tb: &TestBot, g: i64) {
 
 #[tokio::test]
 async fn participation_report_matches_hand_computed_values() {
-    let tb = TestBot::start(Mode::Proxy, "2026-11-23T12:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2026-11-23T12:00:00Z").await;
     let g = tb.create_group("Evenings", "architecture", "2026-11-30", 0, "18:00", "Europe/Berlin").await;
     // Weeks 1-4 held: 11-30, 12-07, 12-14, 12-21.
     tb.set_now("2026-12-22T12:00:00Z");
@@ -135,7 +135,7 @@ async fn reports_are_for_moderators_of_the_same_server_only() {
     const G2: u64 = 9000;
     const G2_CHANNEL: u64 = 9001;
     const ERIN: u64 = 9100;
-    let tb = TestBot::start(Mode::Proxy, "2026-11-23T12:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2026-11-23T12:00:00Z").await;
     let g = tb.create_group("Evenings", "architecture", "2026-11-30", 0, "18:00", "Europe/Berlin").await;
     tb.set_now("2026-12-22T12:00:00Z");
     seed(&tb, g).await;
@@ -169,7 +169,7 @@ async fn reports_are_for_moderators_of_the_same_server_only() {
 /// marked never appears in "hardest topics".
 #[tokio::test]
 async fn reflective_questions_get_no_rating_buttons_and_are_never_hardest_topics() {
-    let tb = TestBot::start(Mode::Proxy, "2026-11-23T12:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2026-11-23T12:00:00Z").await;
     let g = tb.create_group("Evenings", "architecture", "2026-11-30", 0, "18:00", "Europe/Berlin").await;
     // Week 6: 2027-01-04.
     tb.set_now("2027-01-05T12:00:00Z");
@@ -217,7 +217,7 @@ async fn reflective_questions_get_no_rating_buttons_and_are_never_hardest_topics
 /// paged four skills at a time, each rated 1 to 5 like `/assess`.
 #[tokio::test]
 async fn the_skills_checklist_is_offered_in_the_last_week_and_rated_like_assess() {
-    let tb = TestBot::start(Mode::Proxy, "2026-11-23T12:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2026-11-23T12:00:00Z").await;
     let g = tb.create_group("Seniors", "senior", "2026-11-30", 0, "18:00", "UTC").await;
     let last_post = |tb: &TestBot| tb.fake.channel_posts(defaults::GENERAL).into_iter().last().unwrap();
     let ids = |m: &serde_json::Value| -> Vec<String> {
@@ -270,7 +270,7 @@ async fn the_skills_checklist_is_offered_in_the_last_week_and_rated_like_assess(
 /// first follow-up takes the deferred answer's visibility).
 #[tokio::test]
 async fn an_error_in_a_public_report_is_shown_to_the_moderator_only() {
-    let tb = TestBot::start(Mode::Proxy, "2026-11-23T12:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2026-11-23T12:00:00Z").await;
     tb.create_group("Evenings", "architecture", "2026-11-30", 0, "18:00", "Europe/Berlin").await;
     let h = tb.fake.slash(Slash::new("report").sub("participation").boolean("public", true).by(&tb.moderator())).await;
     let r = h.wait_reply(T).await;

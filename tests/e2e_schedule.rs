@@ -69,7 +69,7 @@ fn reminders(tb: &TestBot) -> Vec<Value> {
 }
 
 async fn rows(tb: &TestBot, group: i64) -> Vec<PostRow> {
-    posts::for_group(&tb.db, group).await.expect("posts of group")
+    posts::for_group(&tb.db, support::scope(&tb.db, group).await).await.expect("posts of group")
 }
 
 fn id_of(m: &Value) -> u64 {
@@ -156,7 +156,7 @@ fn assert_week_post(tb: &TestBot, m: &Value, group: i64, name: &str, path: &str,
 /// week 3 at 16:00Z; never a second earlier, never an hour late.
 #[tokio::test]
 async fn posts_at_berlin_local_time_across_the_spring_dst_change() {
-    let tb = TestBot::start(Mode::Proxy, "2027-03-10T12:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2027-03-10T12:00:00Z").await;
     let g = tb.create_group("Berlin evenings", "architecture", "2027-03-15", 0, "18:00", "Europe/Berlin").await;
 
     tick_posts_no_week(&tb, "2027-03-15T16:59:59Z").await;
@@ -188,7 +188,7 @@ async fn posts_at_berlin_local_time_across_the_spring_dst_change() {
 /// Mondays 09:00 America/New_York around 2027-03-14 (EST -> EDT): 14:00Z, then 13:00Z.
 #[tokio::test]
 async fn posts_at_new_york_local_time_across_the_spring_dst_change() {
-    let tb = TestBot::start(Mode::Proxy, "2027-03-01T12:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2027-03-01T12:00:00Z").await;
     let g = tb.create_group("NY mornings", "senior", "2027-03-08", 0, "09:00", "America/New_York").await;
     tick_posts_no_week(&tb, "2027-03-08T13:59:59Z").await;
     let m = tick_posts_week(&tb, "2027-03-08T14:00:00Z", g, 1).await;
@@ -208,7 +208,7 @@ async fn posts_at_new_york_local_time_across_the_spring_dst_change() {
 /// the week it was on; a skipped session posts a short note and the next one the next week.
 #[tokio::test]
 async fn pause_resume_and_skip_keep_the_curriculum_week() {
-    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2026-11-20T12:00:00Z").await;
     let g = tb.create_group("Pausers", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
     tick_posts_week(&tb, "2026-11-23T18:00:00Z", g, 1).await;
 
@@ -276,7 +276,7 @@ fn message_requests(tb: &TestBot) -> Vec<Value> {
 /// after a restart the post goes out once, with the claim's nonce, and the row is completed.
 #[tokio::test]
 async fn crash_after_claim_before_send_posts_once_after_restart() {
-    let mut tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let mut tb = TestBot::start(Mode::Tls, "2026-11-20T12:00:00Z").await;
     let g = tb.create_group("Crashers", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
     tb.set_now("2026-11-23T18:00:05Z");
     let claimed = posts::claim(&tb.db, g, PostKind::Week, 0, Some(1), utc("2026-11-23T18:00:05Z"))
@@ -314,7 +314,7 @@ async fn crash_after_claim_before_send_posts_once_after_restart() {
 /// so Discord still holds exactly one post and the row is completed with its id.
 #[tokio::test]
 async fn crash_after_send_before_complete_does_not_duplicate() {
-    let mut tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let mut tb = TestBot::start(Mode::Tls, "2026-11-20T12:00:00Z").await;
     let g = tb.create_group("Crashers", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
 
     // Variant 1: the bot's own send went out; roll its row back to 'claimed'.
@@ -379,7 +379,7 @@ async fn crash_after_send_before_complete_does_not_duplicate() {
 #[tokio::test]
 async fn a_post_retried_after_the_nonce_window_is_found_in_the_channel_not_sent_again() {
     let fake = fake_discord::FakeDiscord::builder().nonce_window(std::time::Duration::from_millis(1)).start().await;
-    let mut tb = TestBot::start_with(fake, Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let mut tb = TestBot::start_with(fake, Mode::Tls, "2026-11-20T12:00:00Z").await;
     let g = tb.create_group("Late", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
     let week1 = tick_posts_week(&tb, "2026-11-23T18:00:00Z", g, 1).await;
     // Another bot message that looks like nothing of ours, and a member's message, come after.
@@ -400,7 +400,7 @@ async fn a_post_retried_after_the_nonce_window_is_found_in_the_channel_not_sent_
     assert_eq!(week_posts(&tb, defaults::GENERAL), vec![(g, 1)], "one post");
     assert_eq!(message_requests(&tb).len(), 1, "the retry did not send again");
     assert_eq!(tb.fake.threads().len(), 1, "one discussion thread");
-    let done = studybot::db::posts::for_group(&tb.db, g).await.unwrap();
+    let done = studybot::db::posts::for_group(&tb.db, support::scope(&tb.db, g).await).await.unwrap();
     let done = done.iter().find(|p| p.id == row.id).unwrap();
     assert_eq!((done.state, done.message_id), (PostState::Sent, Some(id_of(&week1))));
     let stored_thread = tb.db.raw_integers("SELECT thread_id FROM posts WHERE id = $1", &[row.id]).await.unwrap()[0];
@@ -459,7 +459,7 @@ async fn past_the_nonce_window_the_fake_makes_a_second_message() {
 /// current week (3) is posted, exactly once, however many ticks and restarts follow.
 #[tokio::test]
 async fn downtime_over_post_times_catches_up_the_current_week_once() {
-    let mut tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let mut tb = TestBot::start(Mode::Tls, "2026-11-20T12:00:00Z").await;
     let g = tb.create_group("Sleepers", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
     tick_posts_week(&tb, "2026-11-23T18:00:00Z", g, 1).await;
     tb.set_now("2026-11-26T12:00:00Z");
@@ -592,7 +592,7 @@ async fn two_hundred_groups_post_once_under_429s_in_proxy_mode() {
 /// the group and shown by `/group list`.
 #[tokio::test]
 async fn a_channel_without_permission_does_not_block_other_groups() {
-    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2026-11-20T12:00:00Z").await;
     let bad = insert_group(&tb, &settings("Readonly group", defaults::READONLY, "2026-11-23", "18:00", "UTC")).await;
     let good = tb.create_group("Good group", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
     assert!(bad < good, "the failing group is scheduled first");
@@ -674,7 +674,7 @@ async fn reminded_to_week_2(tb: &TestBot) -> (i64, String) {
 
 #[tokio::test]
 async fn a_reminder_names_the_next_week_and_its_time_and_mentions_nobody() {
-    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2026-11-20T12:00:00Z").await;
     let (_, text) = reminded_to_week_2(&tb).await;
     let at = utc("2026-11-30T18:00:00Z").timestamp();
     assert!(text.contains("**Reminded** moves on to week 2"), "{text}");
@@ -697,7 +697,7 @@ async fn a_reminder_names_the_next_week_and_its_time_and_mentions_nobody() {
 
 #[tokio::test]
 async fn opted_in_members_of_the_group_get_the_reminder_as_a_dm_and_others_do_not() {
-    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2026-11-20T12:00:00Z").await;
     let (_, text) = reminded_to_week_2(&tb).await;
     // bob (opted in, member) gets the same text; alice (opted in, not a member) nothing.
     let dms = tb.reminder_dms(defaults::BOB);
@@ -709,7 +709,7 @@ async fn opted_in_members_of_the_group_get_the_reminder_as_a_dm_and_others_do_no
 
 #[tokio::test]
 async fn a_reminder_is_never_sent_twice_for_a_session_even_across_a_restart() {
-    let mut tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let mut tb = TestBot::start(Mode::Tls, "2026-11-20T12:00:00Z").await;
     reminded_to_week_2(&tb).await;
     tb.set_now("2026-11-30T12:00:00Z");
     assert_eq!(tb.tick().await.sent, 0);
@@ -724,7 +724,7 @@ async fn a_reminder_is_never_sent_twice_for_a_session_even_across_a_restart() {
 
 #[tokio::test]
 async fn turning_dms_off_stops_them_and_one_members_closed_dms_do_not_stop_the_others() {
-    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2026-11-20T12:00:00Z").await;
     let (g, _) = reminded_to_week_2(&tb).await;
     // Turning DMs off stops them; the channel reminder stays.
     tick_posts_week(&tb, "2026-11-30T18:00:00Z", g, 2).await;
@@ -754,7 +754,7 @@ async fn turning_dms_off_stops_them_and_one_members_closed_dms_do_not_stop_the_o
 #[tokio::test]
 async fn a_group_created_or_resumed_inside_the_reminder_window_gets_no_reminder_for_it() {
     // Created 22 h before its first post: no "moves on to week 1" out of nowhere.
-    let tb = TestBot::start(Mode::Proxy, "2026-11-22T20:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2026-11-22T20:00:00Z").await;
     let g = tb.create_group("Late", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
     assert_eq!(tb.tick().await.sent, 0);
     tb.set_now("2026-11-23T17:59:00Z");
@@ -785,7 +785,7 @@ async fn a_group_created_or_resumed_inside_the_reminder_window_gets_no_reminder_
 
 #[tokio::test]
 async fn post_now_posts_the_current_week_once_and_next_shows_local_time() {
-    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2026-11-20T12:00:00Z").await;
     let g = tb.create_group("Eager", "architecture", "2026-11-23", 0, "18:00", "Europe/Berlin").await;
 
     // Not started yet: a clear refusal, nothing posted.
@@ -839,7 +839,7 @@ async fn post_now_posts_the_current_week_once_and_next_shows_local_time() {
 /// The 15-week senior path: 15 weekly posts, then exactly one closing post, then silence.
 #[tokio::test]
 async fn a_finished_path_gets_exactly_one_closing_post() {
-    let mut tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let mut tb = TestBot::start(Mode::Tls, "2026-11-20T12:00:00Z").await;
     let g = tb.create_group("Seniors", "senior", "2026-11-23", 0, "18:00", "UTC").await;
     assert_eq!(path_len("senior"), 15);
     let first = utc("2026-11-23T18:00:00Z");
@@ -897,7 +897,7 @@ async fn a_429_on_the_thread_creation_is_retried_in_proxy_mode() {
 /// it, and it is not a held week: no streak breaks and nobody is at-risk because of it.
 #[tokio::test]
 async fn an_outage_across_a_post_slot_is_missed_by_the_bot_and_held_against_nobody() {
-    let mut tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let mut tb = TestBot::start(Mode::Tls, "2026-11-20T12:00:00Z").await;
     let g = tb.create_group("Outage", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
     tick_posts_week(&tb, "2026-11-23T18:00:00Z", g, 1).await;
     tb.set_now("2026-11-24T09:00:00Z");
@@ -912,7 +912,7 @@ async fn an_outage_across_a_post_slot_is_missed_by_the_bot_and_held_against_nobo
     tb.set_now("2026-12-07T18:30:00Z");
     let r = tb.tick().await;
     assert_eq!((r.sent, r.failed), (1, 0));
-    let missed = studybot::db::groups::missed(&tb.db, g).await.unwrap();
+    let missed = studybot::db::groups::missed(&tb.db, support::scope(&tb.db, g).await).await.unwrap();
     assert_eq!(missed.iter().map(|m| (m.session, m.week, m.announced)).collect::<Vec<_>>(), [(1, 2, true)]);
     assert_eq!(missed[0].due_at, utc("2026-11-30T18:00:00Z"));
 

@@ -36,7 +36,7 @@ async fn the_configured_moderator_role_is_honoured_per_server() {
         )
         .start()
         .await;
-    let tb = TestBot::start_with(fake, Mode::Proxy, NOW).await;
+    let tb = TestBot::start_with(fake, Mode::Tls, NOW).await;
     let carol = Invoker::new(CAROL, "carol").roles(&[LEADS]);
     let carol2 = Invoker::new(CAROL, "carol").in_guild(G2, G2_CHANNEL).roles(&[HELPERS]);
     let dan = Invoker::new(DAN, "dan").in_guild(G2, G2_CHANNEL).roles(&[MENTORS]);
@@ -77,7 +77,7 @@ async fn the_configured_moderator_role_is_honoured_per_server() {
 /// A server's reminder hours move its reminders; with channel reminders off only the DMs go.
 #[tokio::test]
 async fn reminder_settings_follow_the_server() {
-    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2026-11-20T12:00:00Z").await;
     let g = tb.create_group("Evenings", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
     let bob = tb.member();
     assert!(tb.run(Slash::new("remind").integer("setting", 0).by(&bob)).await.text().contains("You are in"));
@@ -127,7 +127,7 @@ async fn another_servers_channel_or_role_and_everyone_are_refused() {
         )
         .start()
         .await;
-    let tb = TestBot::start_with(fake, Mode::Proxy, NOW).await;
+    let tb = TestBot::start_with(fake, Mode::Tls, NOW).await;
     let settings = |sub: &str| Slash::new("settings").sub(sub);
     let show = || async { tb.run(settings("show").by(&tb.moderator())).await.text() };
     let before = show().await;

@@ -5,6 +5,8 @@
 
 use chrono::{DateTime, Utc};
 use std::process::Command;
+mod support;
+
 use studybot::db::members::{self, Author};
 use studybot::db::{self, Db, Location, groups, posts, servers, settings};
 use studybot::model::{
@@ -51,9 +53,9 @@ async fn populate(db: &Db) -> Vec<(u64, i64)> {
                 until: Some((4, chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap())),
                 week: None,
             };
-            groups::log_change(db, g, &change).await.unwrap();
+            groups::log_change(db, support::scope(db, g).await, &change).await.unwrap();
             let missed = Missed { session: 1, week: 2, due_at: t0, announced: false };
-            groups::record_missed(db, g, &[missed], t0).await.unwrap();
+            groups::record_missed(db, support::scope(db, g).await, &[missed], t0).await.unwrap();
             for u in 0..12u64 {
                 let user = u64::MAX - 100 - u;
                 let name = format!("mémber {u} ✓");
@@ -85,7 +87,7 @@ async fn populate(db: &Db) -> Vec<(u64, i64)> {
             posts::mark_failed(db, reminder, "Missing Access", t0, false).await.unwrap();
             assert!(posts::claim_dm(db, post, u64::MAX - 101, t0).await.unwrap());
             posts::complete_dm(db, post, u64::MAX - 101, posts::DmOutcome::Sent).await.unwrap();
-            groups::announce_missed(db, g, 3, post).await.unwrap();
+            groups::announce_missed(db, support::scope(db, g).await, 3, post).await.unwrap();
         }
         let s = ServerSettings {
             moderator_role_id: Some(u64::MAX - 5),
@@ -111,10 +113,10 @@ async fn read_back(db: &Db, groups_of: &[(u64, i64)]) -> String {
     let mut out = String::new();
     for &(guild, g) in groups_of {
         out += &format!("{:?}\n", groups::list(db, guild).await.unwrap());
-        out += &format!("{:?}\n", groups::calendar(db, g).await.unwrap());
-        out += &format!("{:?}\n", groups::changes(db, g, 10).await.unwrap());
-        out += &format!("{:?}\n", groups::missed(db, g).await.unwrap());
-        out += &format!("{:?}\n", posts::for_group(db, g).await.unwrap());
+        out += &format!("{:?}\n", groups::calendar(db, support::scope(db, g).await).await.unwrap());
+        out += &format!("{:?}\n", groups::changes(db, support::scope(db, g).await, 10).await.unwrap());
+        out += &format!("{:?}\n", groups::missed(db, support::scope(db, g).await).await.unwrap());
+        out += &format!("{:?}\n", posts::for_group(db, support::scope(db, g).await).await.unwrap());
         out += &format!("{:?}\n", posts::dm_subscribers(db, guild, g).await.unwrap());
         let range = studybot::report::Range { from: 1, to: 3, latest: 3, in_progress: None };
         // The aggregates come in no particular order (each engine groups its own way).

@@ -96,7 +96,7 @@ async fn a_server_absent_from_ready_is_treated_as_removed_and_purged_later() {
         "erin",
         &[],
     ));
-    let mut tb = TestBot::start_with(fake, Mode::Proxy, "2026-11-23T12:00:00Z").await;
+    let mut tb = TestBot::start_with(fake, Mode::Tls, "2026-11-23T12:00:00Z").await;
     let erin = Invoker::new(ERIN, "erin").in_guild(G2, G2_CHANNEL).permissions(perms::ALL);
     let r = tb.run(create_cmd("Far", G2_CHANNEL, "architecture", "2026-11-30", 0, "18:00", "UTC").by(&erin)).await;
     assert!(r.text().contains("Created"), "{}", r.text());
@@ -153,7 +153,7 @@ async fn channel_choices_are_checked_for_every_permission_the_bot_uses() {
         })
         .start()
         .await;
-    let tb = TestBot::start_with(fake, Mode::Proxy, "2026-11-23T12:00:00Z").await;
+    let tb = TestBot::start_with(fake, Mode::Tls, "2026-11-23T12:00:00Z").await;
     let create = |channel: u64| create_cmd("Evenings", channel, "architecture", "2026-11-30", 0, "18:00", "UTC");
     let t = tb.run(create(NO_HISTORY).by(&tb.moderator())).await.text();
     assert!(t.contains("missing Read Message History"), "{t}");
@@ -188,7 +188,7 @@ async fn channel_choices_are_checked_for_every_permission_the_bot_uses() {
 async fn revoked_permissions_stop_posts_with_the_reason_and_no_retries() {
     use fake_discord::{Slash, perms};
     use support::harness::{Mode, TestBot};
-    let tb = TestBot::start(Mode::Proxy, "2026-11-23T12:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2026-11-23T12:00:00Z").await;
     let g = tb.create_group("Evenings", "architecture", "2026-11-30", 0, "18:00", "UTC").await;
     let posts_to_general =
         |tb: &TestBot| tb.fake.requests_to("POST", &format!("/channels/{}/messages", defaults::GENERAL)).len();
@@ -226,7 +226,7 @@ async fn revoked_permissions_stop_posts_with_the_reason_and_no_retries() {
     tb.set_now("2026-12-14T23:00:00Z");
     tb.tick().await;
     assert_eq!(posts_to_general(&tb), before + 1, "a refused send was retried");
-    let posts = studybot::db::posts::for_group(&tb.db, g).await.unwrap();
+    let posts = studybot::db::posts::for_group(&tb.db, support::scope(&tb.db, g).await).await.unwrap();
     assert_eq!(posts.iter().find(|p| p.session == 2).unwrap().attempts, studybot::plan::MAX_ATTEMPTS);
     assert!(group_list(&tb).await.contains("lacks a permission in <#4000> (50013)"));
 
@@ -279,7 +279,8 @@ async fn reminder_dms_reuse_the_channel_and_passing_failures_are_retried() {
     assert!(opened <= 1, "a DM channel per DM: {opened}");
 
     // alice opts in; Discord refuses to open her DM channel (40003) and fails bob's send
-    // (500s past the forwarder's own retries): both are tried again a minute later.
+    // (500s past the forwarder's own retries, hence proxy mode): both are tried again a
+    // minute later.
     tb.fake.limit_dm_opens(0, Duration::from_secs(3600));
     let t = tb.run(Slash::new("remind").integer("setting", 0).string("group", "Reminded").by(&tb.moderator())).await;
     assert!(t.text().contains("did not go through"), "{}", t.text());
@@ -310,7 +311,7 @@ async fn reminder_dms_reuse_the_channel_and_passing_failures_are_retried() {
 async fn remind_on_sends_a_first_dm_and_says_at_once_when_dms_are_closed() {
     use fake_discord::Slash;
     use support::harness::{Mode, TestBot};
-    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2026-11-20T12:00:00Z").await;
     tb.create_group("Evenings", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
     let t = tb.run(Slash::new("remind").integer("setting", 0).by(&tb.moderator())).await.text();
     assert!(t.contains("I sent you a first DM"), "{t}");
@@ -384,7 +385,7 @@ async fn clear_commands_removes_a_dev_servers_leftover_commands() {
 async fn a_reminder_dm_has_a_check_in_button_that_works_in_the_dm() {
     use fake_discord::Slash;
     use support::harness::{Mode, T, TestBot};
-    let tb = TestBot::start(Mode::Proxy, "2026-11-20T12:00:00Z").await;
+    let tb = TestBot::start(Mode::Tls, "2026-11-20T12:00:00Z").await;
     let g = tb.create_group("Reminded", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
     tb.run(Slash::new("remind").integer("setting", 0).by(&tb.member())).await;
     for at in ["2026-11-22T18:00:00Z", "2026-11-23T18:00:00Z", "2026-11-29T18:00:00Z"] {

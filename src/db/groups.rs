@@ -1,9 +1,12 @@
 //! Study groups and their breaks (skipped weeks, pauses). Scoped by guild.
 
 use super::{
-    Db, Error, Result, decode, decode_u32, execute, fetch, from_db, is_unique_violation, serialize_on, to_db, with_pool,
+    Db, Error, Result, decode, decode_u32, execute, fetch, from_db, is_unique_violation, scalar, serialize_on, to_db,
+    with_pool,
 };
-use crate::model::{Break, BreakKind, Calendar, CalendarAction, CalendarChange, Group, GroupSettings, Mark, Missed};
+use crate::model::{
+    Break, BreakKind, Calendar, CalendarAction, CalendarChange, Group, GroupScope, GroupSettings, Mark, Missed,
+};
 use chrono::{DateTime, Utc};
 
 /// A stored group row, as selected by [`group_columns`] (here and in `reports`).
@@ -114,6 +117,7 @@ macro_rules! group_row {
             })?,
             last_error,
             live_since: r.live_since,
+            scope: $crate::model::GroupScope::checked($crate::db::from_db(r.guild_id), r.id),
         }
     }};
 }
@@ -298,6 +302,16 @@ pub async fn all(db: &Db) -> Result<Vec<Group>> {
     decode_groups(rows)
 }
 
+/// Group `id` checked against server `guild_id` (for callers that hold a bare id, such as the
+/// CLI and tests); `None` when the server has no such group.
+pub async fn scope(db: &Db, guild_id: u64, id: i64) -> Result<Option<GroupScope>> {
+    let _timer = crate::metrics::query("groups.scope");
+    let guild = to_db(guild_id);
+    let found =
+        scalar!(db, fetch_optional, i64, "SELECT id FROM study_groups WHERE guild_id = $1 AND id = $2", guild, id)?;
+    Ok(found.map(|id| GroupScope::checked(guild_id, id)))
+}
+
 /// A group due for a visit, with its `replan` counter as read (see [`planned`]).
 #[derive(sqlx::FromRow)]
 struct DueRow {
@@ -348,15 +362,17 @@ pub async fn due(db: &Db, now: DateTime<Utc>, shards: (u32, u32, u32)) -> Result
 /// Stores when group `id` is next due (`None`: not until a change), unless a change replanned
 /// it since it was read with counter `replan` (then the change's "plan again" stays). True
 /// when stored.
-pub async fn planned(db: &Db, id: i64, replan: i64, next: Option<DateTime<Utc>>) -> Result<bool> {
+pub async fn planned(db: &Db, group: GroupScope, replan: i64, next: Option<DateTime<Utc>>) -> Result<bool> {
     let _timer = crate::metrics::query("groups.planned");
+    let id = group.id();
     let n = execute!(db, "UPDATE study_groups SET next_due_at = $1 WHERE id = $2 AND replan = $3", next, id, replan)?;
     Ok(n == 1)
 }
 
 /// Plans group `id` again at the next tick (after `/group post-now` sent its post).
-pub async fn replan(db: &Db, id: i64) -> Result<()> {
+pub async fn replan(db: &Db, group: GroupScope) -> Result<()> {
     let _timer = crate::metrics::query("groups.replan");
+    let id = group.id();
     execute!(db, REPLAN_GROUP, REPLAN, id)?;
     Ok(())
 }
@@ -386,8 +402,9 @@ pub async fn delete(db: &Db, guild_id: u64, id: i64) -> Result<bool> {
 
 /// The calendar (breaks and week marks) of a group (the group must already have been
 /// checked against the guild).
-pub async fn calendar(db: &Db, group_id: i64) -> Result<Calendar> {
+pub async fn calendar(db: &Db, group: GroupScope) -> Result<Calendar> {
     let _timer = crate::metrics::query("groups.calendar");
+    let group_id = group.id();
     let rows = fetch!(
         db,
         fetch_all,
@@ -585,8 +602,9 @@ pub async fn set_mark(
 }
 
 /// Records a calendar change.
-pub async fn log_change(db: &Db, group_id: i64, c: &CalendarChange) -> Result<()> {
+pub async fn log_change(db: &Db, group: GroupScope, c: &CalendarChange) -> Result<()> {
     let _timer = crate::metrics::query("groups.log_change");
+    let group_id = group.id();
     let by = c.by.map(to_db);
     let action = c.action.as_str();
     let session = i64::from(c.session);
@@ -614,8 +632,9 @@ pub async fn log_change(db: &Db, group_id: i64, c: &CalendarChange) -> Result<()
 type ChangeRow = (i64, DateTime<Utc>, Option<i64>, String, i64, String, Option<i64>, Option<String>, Option<i64>);
 
 /// The latest `limit` calendar changes of a group, oldest first.
-pub async fn changes(db: &Db, group_id: i64, limit: u32) -> Result<Vec<CalendarChange>> {
+pub async fn changes(db: &Db, group: GroupScope, limit: u32) -> Result<Vec<CalendarChange>> {
     let _timer = crate::metrics::query("groups.changes");
+    let group_id = group.id();
     let limit = i64::from(limit);
     let rows = fetch!(
         db,
@@ -769,8 +788,9 @@ pub async fn resume(db: &Db, guild_id: u64, group_id: i64, to: u32, now: DateTim
 }
 
 /// Records (or clears, with `None`) the last delivery failure of a group.
-pub async fn set_error(db: &Db, group_id: i64, error: Option<&str>, now: DateTime<Utc>) -> Result<()> {
+pub async fn set_error(db: &Db, group: GroupScope, error: Option<&str>, now: DateTime<Utc>) -> Result<()> {
     let _timer = crate::metrics::query("groups.set_error");
+    let group_id = group.id();
     let at = error.map(|_| now);
     execute!(db, "UPDATE study_groups SET last_error = $1, last_error_at = $2 WHERE id = $3", error, at, group_id)?;
     Ok(())
@@ -794,8 +814,9 @@ fn decode_missed(
 type MissedRow = (i64, i64, i64, DateTime<Utc>, Option<i64>);
 
 /// The weeks the bot missed for one group, by session.
-pub async fn missed(db: &Db, group_id: i64) -> Result<Vec<Missed>> {
+pub async fn missed(db: &Db, group: GroupScope) -> Result<Vec<Missed>> {
     let _timer = crate::metrics::query("groups.missed");
+    let group_id = group.id();
     let rows = fetch!(
         db,
         fetch_all,
@@ -828,8 +849,9 @@ pub async fn guild_missed(db: &Db, guild_id: u64) -> Result<Vec<(i64, Missed)>> 
 
 /// Records sessions the bot missed (an earlier record of the same session stays); returns
 /// how many were new.
-pub async fn record_missed(db: &Db, group_id: i64, missed: &[Missed], now: DateTime<Utc>) -> Result<u64> {
+pub async fn record_missed(db: &Db, group: GroupScope, missed: &[Missed], now: DateTime<Utc>) -> Result<u64> {
     let _timer = crate::metrics::query("groups.record_missed");
+    let group_id = group.id();
     with_pool!(db, p => async {
         let mut tx = p.begin().await?;
         let mut new = 0;
@@ -854,8 +876,9 @@ pub async fn record_missed(db: &Db, group_id: i64, missed: &[Missed], now: DateT
 }
 
 /// The weekly post `post_id` told the group about the missed sessions before `session`.
-pub async fn announce_missed(db: &Db, group_id: i64, session: u32, post_id: i64) -> Result<()> {
+pub async fn announce_missed(db: &Db, group: GroupScope, session: u32, post_id: i64) -> Result<()> {
     let _timer = crate::metrics::query("groups.announce_missed");
+    let group_id = group.id();
     let session = i64::from(session);
     execute!(
         db,

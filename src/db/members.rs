@@ -676,7 +676,7 @@ pub async fn away(db: &Db, guild_id: u64, group_id: i64, user_id: Option<u64>) -
         fetch_all,
         (i64, String, String),
         "SELECT user_id, from_date, to_date FROM away
-         WHERE guild_id = $1 AND group_id = $2 AND ($3 IS NULL OR user_id = $3) ORDER BY user_id",
+         WHERE guild_id = $1 AND group_id = $2 AND (CAST($3 AS BIGINT) IS NULL OR user_id = $3) ORDER BY user_id",
         guild,
         group_id,
         user

@@ -317,6 +317,16 @@ impl Db {
         }
     }
 
+    /// Tests only: prepares `sql` on this backend without running it (the check that every
+    /// SQL text of this module is valid on both engines, `tests/sql_prepares.rs`).
+    #[doc(hidden)]
+    pub async fn prepare(&self, sql: &str) -> Result<()> {
+        use sqlx::{Executor, SqlSafeStr};
+        let sql = sqlx::AssertSqlSafe(sql.to_string()).into_sql_str();
+        with_pool!(self, p => p.prepare(sql).await.map(|_| ()))?;
+        Ok(())
+    }
+
     /// Tests and benchmarks only: runs one statement of `sql` with integer binds (`$1`...)
     /// on either backend and returns the rows it changed. The bot's code goes through the
     /// typed functions of this module.

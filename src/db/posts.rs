@@ -2,7 +2,7 @@
 //! (group, kind, session), (group, week) and the closing post make each happen once.
 
 use super::{Db, Result, decode, decode_u32, execute, fetch, from_db, scalar, to_db};
-use crate::model::{Post, PostKind, PostState};
+use crate::model::{GroupScope, Post, PostKind, PostState};
 use chrono::{DateTime, Utc};
 
 /// A letter that is not a hex digit, used in nonces.
@@ -21,8 +21,9 @@ pub fn nonce(group_id: i64, kind: PostKind, session: u32) -> String {
 }
 
 /// Posts of one group.
-pub async fn for_group(db: &Db, group_id: i64) -> Result<Vec<Post>> {
+pub async fn for_group(db: &Db, group: GroupScope) -> Result<Vec<Post>> {
     let _timer = crate::metrics::query("posts.for_group");
+    let group_id = group.id();
     type Row = (
         i64,
         i64,
@@ -233,8 +234,9 @@ pub fn dm_nonce(post_id: i64, user_id: u64) -> String {
 }
 
 /// When the group's latest weekly post went out, if any did.
-pub async fn last_week_post(db: &Db, group_id: i64) -> Result<Option<DateTime<Utc>>> {
+pub async fn last_week_post(db: &Db, group: GroupScope) -> Result<Option<DateTime<Utc>>> {
     let _timer = crate::metrics::query("posts.last_week_post");
+    let group_id = group.id();
     // The latest by ordering, not MAX(): SQLite's MAX of a text column is text, which only
     // a column (not an expression) decodes as an instant.
     let at = scalar!(
@@ -249,8 +251,9 @@ pub async fn last_week_post(db: &Db, group_id: i64) -> Result<Option<DateTime<Ut
 }
 
 /// True once any weekly post of the group went out (its calendar is then fixed).
-pub async fn has_week_posts(db: &Db, group_id: i64) -> Result<bool> {
+pub async fn has_week_posts(db: &Db, group: GroupScope) -> Result<bool> {
     let _timer = crate::metrics::query("posts.has_week_posts");
+    let group_id = group.id();
     let n = scalar!(
         db,
         fetch_one,
@@ -304,8 +307,9 @@ pub async fn mark_failed(db: &Db, id: i64, error: &str, now: DateTime<Utc>, give
 }
 
 /// The weekly posts that went out, by week: (week, message, thread).
-pub async fn week_links(db: &Db, group_id: i64) -> Result<Vec<(u32, u64, Option<u64>)>> {
+pub async fn week_links(db: &Db, group: GroupScope) -> Result<Vec<(u32, u64, Option<u64>)>> {
     let _timer = crate::metrics::query("posts.week_links");
+    let group_id = group.id();
     let rows = fetch!(
         db,
         fetch_all,

@@ -61,7 +61,7 @@ pub async fn group(db: &Db, guild_id: u64, group_id: i64) -> Result<Option<(Grou
         return Ok(None);
     };
     let group = group_row!(g);
-    let calendar = super::groups::calendar(db, group.id).await?;
+    let calendar = super::groups::calendar(db, group.scope()).await?;
     Ok(Some((group, calendar)))
 }
 

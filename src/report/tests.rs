@@ -48,6 +48,7 @@ fn group(total_weeks: u32, breaks: Vec<Break>) -> GroupView {
             paused: false,
             last_error: None,
             live_since: DateTime::<Utc>::MIN_UTC,
+            scope: crate::model::GroupScope::checked(1, 1),
         },
         total_weeks,
         missed: vec![],

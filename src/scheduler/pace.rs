@@ -6,16 +6,21 @@
 //! Two budgets, both GCRA limiters from `governor` shared by every delivery of a tick and by
 //! `/group post-now`: all requests (Discord allows 50 per second per token; the scheduler
 //! keeps to 45, leaving room for the requests it does not pace: start-up's registration and
-//! gateway lookups, command handlers' lookups, the forwarder's retries) and messages per channel (5 per 5 seconds, spaced
+//! gateway lookups, command handlers' lookups, the forwarder's retries; a process alone keeps
+//! to 47, since its one limiter spaces requests evenly) and messages per channel (5 per 5 seconds, spaced
 //! as one per second so no 5-second window ever holds more than 5).
 
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota};
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-/// Requests per second the scheduler allows itself (Discord's global limit is 50; the rest
-/// is headroom for requests made outside the scheduler).
-pub const GLOBAL_PER_SECOND: u32 = 45;
+/// Requests per second the scheduler of a process alone allows itself (Discord's global limit
+/// is 50; the rest is headroom for requests made outside the scheduler; interaction answers
+/// do not count against it).
+pub const GLOBAL_PER_SECOND: u32 = 47;
+/// The rate processes sharing a token split ([`Budget::share`]): more headroom, since evenly
+/// paced requests from separate processes arrive unevenly.
+pub const SHARED_PER_SECOND: u32 = 45;
 /// Messages per channel: one per this period (Discord allows 5 per 5 seconds).
 pub const CHANNEL_PERIOD: Duration = Duration::from_secs(1);
 
@@ -29,8 +34,8 @@ pub struct Budget {
 }
 
 impl Budget {
-    /// The budget of one process of several sharing a token: 90% of `share` (0 to 1) of the
-    /// global requests per second, less one, at least one. Less one because a sliding second
+    /// The budget of one process of several sharing a token: 90% of `share` (0 to 1) of
+    /// [`SHARED_PER_SECOND`], less one, at least one. Less one because a sliding second
     /// can hold one request more than the rate (the first and the last at its two ends), in
     /// every process at once; 90% because requests paced evenly in separate processes still
     /// reach Discord unevenly (each process's scheduling and network jitter adds up): three
@@ -41,7 +46,8 @@ impl Budget {
         if share >= 1.0 {
             return self;
         }
-        let global = (f64::from(self.global_per_second) * share.max(0.0) * 0.9).floor() as u32;
+        let base = self.global_per_second.min(SHARED_PER_SECOND);
+        let global = (f64::from(base) * share.max(0.0) * 0.9).floor() as u32;
         Budget { global_per_second: global.saturating_sub(1).max(1), ..self }
     }
 }

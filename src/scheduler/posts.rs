@@ -187,7 +187,7 @@ impl Item for PostItem<'_> {
 
     async fn taken(&self, db: &Db, claimed: &Claimed) -> db::Result<HashSet<u64>> {
         // Messages completing other posts of the group are not this one.
-        Ok(posts::for_group(db, self.view.group.id)
+        Ok(posts::for_group(db, self.view.group.scope())
             .await?
             .into_iter()
             .filter(|p| p.id != claimed.id)
@@ -238,23 +238,23 @@ impl Item for PostItem<'_> {
                     info!(group = group.id, post, "an earlier attempt's message was in the channel: not sent again");
                 }
                 if self.due.kind == PostKind::Week && !unannounced(self.view, self.due.session).is_empty() {
-                    db::groups::announce_missed(db, group.id, self.due.session, post).await?;
+                    db::groups::announce_missed(db, group.scope(), self.due.session, post).await?;
                     self.groups.calendar_changed(group.guild_id);
                 }
                 if !d.warnings.is_empty() {
                     let text = format!("{kind} post went out, but {}", d.warnings.join("; "));
                     warn!(group = group.id, post, "{text}");
-                    db::groups::set_error(db, group.id, Some(&text), now).await?;
+                    db::groups::set_error(db, group.scope(), Some(&text), now).await?;
                 } else if group.last_error.is_some() || self.due.retry_of.is_some() {
                     // (A retry's view may come from a cache that predates the failure.)
-                    db::groups::set_error(db, group.id, None, now).await?;
+                    db::groups::set_error(db, group.scope(), None, now).await?;
                 }
             }
             Err(f) => {
                 let text = format!("{kind} post: {}", f.failure.text);
                 // A permanent refusal is given up at once: no retries against it.
                 posts::mark_failed(db, post, &text, now, f.failure.permanent).await?;
-                db::groups::set_error(db, group.id, Some(&text), now).await?;
+                db::groups::set_error(db, group.scope(), Some(&text), now).await?;
             }
         }
         Ok(())
@@ -387,9 +387,10 @@ impl Scheduler {
             self.send_dms(&view, &b).await;
         }
         let hours = self.reminders_of(view.group.guild_id).await.hours;
-        let planned = match posts::for_group(&self.core.db, id).await {
+        let scope = view.group.scope();
+        let planned = match posts::for_group(&self.core.db, scope).await {
             Ok(after) => {
-                db::groups::planned(&self.core.db, id, replan, plan::next_due(&view, &after, now, hours)).await
+                db::groups::planned(&self.core.db, scope, replan, plan::next_due(&view, &after, now, hours)).await
             }
             Err(e) => Err(e),
         };
@@ -403,7 +404,7 @@ impl Scheduler {
     /// Under the group's lock: what is due for it, delivered in order: the view, (sent,
     /// failed) and the reminder DMs to send.
     async fn deliver_due(&self, group: Group, now: DateTime<Utc>) -> Option<(GroupView, (usize, usize), Vec<DmBatch>)> {
-        let id = group.id;
+        let (id, scope) = (group.id, group.scope());
         let view = match self.groups.view_of(group).await {
             Ok(v) => v,
             Err(e) => {
@@ -411,7 +412,7 @@ impl Scheduler {
                 return None;
             }
         };
-        let existing = match posts::for_group(&self.core.db, id).await {
+        let existing = match posts::for_group(&self.core.db, scope).await {
             Ok(p) => p,
             Err(e) => {
                 error!(group = id, "cannot read posts: {e}");
@@ -445,7 +446,7 @@ impl Scheduler {
         if missed.is_empty() {
             return view;
         }
-        match db::groups::record_missed(&self.core.db, view.group.id, &missed, now).await {
+        match db::groups::record_missed(&self.core.db, view.group.scope(), &missed, now).await {
             Ok(_) => {
                 let weeks: Vec<u32> = missed.iter().map(|m| m.week).collect();
                 warn!(group = view.group.id, ?weeks, "weeks missed by the bot: it was down for their whole post slot");
@@ -519,7 +520,7 @@ impl Scheduler {
         let _delivering = lock.lock().await;
         let now = self.core.now();
         let name = || view.group.name.clone();
-        let existing = posts::for_group(&self.core.db, view.group.id).await?;
+        let existing = posts::for_group(&self.core.db, view.group.scope()).await?;
         let Some(k) = view.schedule().latest_started(now) else {
             return Err(UserError::NotStartedYet(name()).into());
         };
@@ -543,7 +544,7 @@ impl Scheduler {
         let reminders = self.reminders_of(view.group.guild_id).await;
         let delivered = self.deliver(view, &due, reminders, now).await;
         // What the group posts next moved: the next tick plans it again.
-        if let Err(e) = db::groups::replan(&self.core.db, view.group.id).await {
+        if let Err(e) = db::groups::replan(&self.core.db, view.group.scope()).await {
             warn!(group = view.group.id, "cannot plan the group again after post-now: {e}");
         }
         match delivered {
@@ -640,8 +641,9 @@ impl Scheduler {
             if let std::collections::hash_map::Entry::Vacant(slot) = views.entry(r.group_id) {
                 let loaded = async {
                     let group = db::groups::get(&self.core.db, r.guild_id, r.group_id).await.ok()??;
+                    let scope = group.scope();
                     let view = self.groups.view_of(group).await.ok()?;
-                    let posts = posts::for_group(&self.core.db, r.group_id).await.ok()?;
+                    let posts = posts::for_group(&self.core.db, scope).await.ok()?;
                     Some((view, posts))
                 }
                 .await;

@@ -501,7 +501,7 @@ impl GroupService {
         let recalendar = settings.path_id != old.path_id
             || settings.schedule.start_date != old.schedule.start_date
             || settings.schedule.every_weeks != old.schedule.every_weeks;
-        if recalendar && db::posts::has_week_posts(&self.core.db, view.group.id).await? {
+        if recalendar && db::posts::has_week_posts(&self.core.db, view.group.scope()).await? {
             return Err(UserError::CalendarFixed(view.group.name.clone()).into());
         }
         if !db::groups::update(&self.core.db, actor.guild_id, view.group.id, &settings, now).await? {
@@ -549,11 +549,11 @@ impl GroupService {
             until,
             week,
         };
-        db::groups::log_change(&self.core.db, view.group.id, &change).await?;
+        db::groups::log_change(&self.core.db, view.group.scope(), &change).await?;
         self.changed(actor.guild_id);
         let view = self.by_id(actor.guild_id, view.group.id).await?;
         let hours = self.core.settings.effective(actor.guild_id).await?.reminder_hours;
-        let posts = db::posts::for_group(&self.core.db, view.group.id).await?;
+        let posts = db::posts::for_group(&self.core.db, view.group.scope()).await?;
         let next = plan::next(&view, &posts, now, hours);
         Ok(Changed { view, change, next })
     }
@@ -790,9 +790,9 @@ impl GroupService {
     pub async fn next(&self, actor: &Actor, group: Option<&str>) -> Result<Upcoming> {
         let view = self.resolve(actor, group).await?;
         let hours = self.core.settings.effective(actor.guild_id).await?.reminder_hours;
-        let posts = db::posts::for_group(&self.core.db, view.group.id).await?;
+        let posts = db::posts::for_group(&self.core.db, view.group.scope()).await?;
         let next = plan::next(&view, &posts, self.core.now(), hours);
-        let changes = db::groups::changes(&self.core.db, view.group.id, CHANGES_SHOWN).await?;
+        let changes = db::groups::changes(&self.core.db, view.group.scope(), CHANGES_SHOWN).await?;
         Ok(Upcoming { view, next, changes })
     }
 }
@@ -807,8 +807,8 @@ fn check_week(path: &PathFile, week: u32) -> Result<()> {
 
 /// Completes a stored group into its calendar (shared with the scheduler's sweep).
 pub async fn view_of(core: &Core, group: Group) -> Result<GroupView> {
-    let calendar = db::groups::calendar(&core.db, group.id).await?;
-    let missed = db::groups::missed(&core.db, group.id).await?;
+    let calendar = db::groups::calendar(&core.db, group.scope()).await?;
+    let missed = db::groups::missed(&core.db, group.scope()).await?;
     complete(core, group, calendar, missed)
 }
 
@@ -921,7 +921,7 @@ mod tests {
         groups.skip(&mod_, None, None, None).await.unwrap();
         let seen = groups.by_id(9, id).await.unwrap();
         assert!(!seen.group.paused, "{seen:?}");
-        assert_eq!(seen.calendar, crate::db::groups::calendar(&db, id).await.unwrap());
+        assert_eq!(seen.calendar, crate::db::groups::calendar(&db, seen.group.scope()).await.unwrap());
         assert_eq!(groups.autocomplete(9, "even").await.unwrap(), vec![("Evening group".to_string(), id)]);
         groups.delete(&mod_, id).await.unwrap();
         assert!(groups.by_id(9, id).await.is_err());

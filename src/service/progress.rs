@@ -126,7 +126,7 @@ impl ProgressService {
         let catch_up = if to_catch_up.is_empty() {
             Vec::new()
         } else {
-            let links = db::posts::week_links(&self.core.db, view.group.id).await?;
+            let links = db::posts::week_links(&self.core.db, view.group.scope()).await?;
             to_catch_up
                 .into_iter()
                 .map(|week| {

@@ -100,7 +100,8 @@ pub async fn report_of(
     let (group, calendar) =
         db::reports::group(db, guild_id, group_id).await?.ok_or(ReportFailure::NoGroup(group_id))?;
     let path = curriculum.path(&group.path_id).ok_or_else(|| Error::missing_path(&group))?;
-    let missed = db::groups::missed(db, group_id).await?;
+    let scope = group.scope();
+    let missed = db::groups::missed(db, scope).await?;
     let view = GroupView { group, calendar, total_weeks: path.len_weeks(), missed };
     let r = report::range(&view, now, from, to)?;
     let mut agg = db::reports::aggregates(db, guild_id, group_id, r).await?;
@@ -111,7 +112,7 @@ pub async fn report_of(
     let away = away_weeks(&view, &db::members::away(db, guild_id, group_id, None).await?);
     let mut report = report::build_from(&view, &report::week_questions(path), now, r, &agg, &away);
     report::number_topics(&mut report.hardest, path);
-    report.changes = db::groups::changes(db, group_id, CHANGES_IN_REPORT).await?;
+    report.changes = db::groups::changes(db, scope, CHANGES_IN_REPORT).await?;
     Ok(report)
 }
 
@@ -142,7 +143,7 @@ pub async fn overview_of(
                 Err(ReportFailure::Failed(e)) => return Err(e),
             },
         };
-        let last_post = db::posts::last_week_post(db, view.group.id).await?;
+        let last_post = db::posts::last_week_post(db, view.group.scope()).await?;
         let line = report::overview::summarize(&view, report.as_ref(), last_post, now);
         out.push((view, report, line));
     }

@@ -19,9 +19,12 @@ pub const DISCORD_DEADLINE: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    /// `DISCORD_API_URL=http://127.0.0.1:PORT`: serenity's proxy mode, no rate limiter.
+    /// `DISCORD_API_URL=http://127.0.0.1:PORT`: serenity's proxy mode, no rate limiter, every
+    /// request through studybot's REST forwarder. For the forwarder's own tests (`e2e_rest`),
+    /// the multi-process test and the scheduler's behaviour without serenity's limiter.
     Proxy,
-    /// Real `https://discord.com` URLs resolved to the fake over TLS, rate limiter on.
+    /// Real `https://discord.com` URLs resolved to the fake over TLS, serenity's rate limiter
+    /// and transport on: the default deployment, and what every other test uses.
     Tls,
 }
 

@@ -103,3 +103,11 @@ pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
         Err(e) => (0, e.to_string()),
     }
 }
+
+/// Group `id` checked against its server, for the database functions that take a
+/// `GroupScope` (tests may reach any server: the guild is read from the row).
+pub async fn scope(db: &studybot::db::Db, id: i64) -> studybot::model::GroupScope {
+    let guild = db.raw_integers("SELECT guild_id FROM study_groups WHERE id = $1", &[id]).await.expect("read group");
+    let guild = guild.first().copied().flatten().unwrap_or_else(|| panic!("no group {id}"));
+    studybot::db::groups::scope(db, guild as u64, id).await.expect("scope").expect("the group is in its server")
+}
