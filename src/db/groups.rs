@@ -283,25 +283,6 @@ pub async fn list(db: &Db, guild_id: u64) -> Result<Vec<Group>> {
     decode_groups(rows)
 }
 
-/// Every group of every server the bot is in (the scheduler's sweep; each row carries its
-/// guild id). Groups of a server that removed the bot are left out: nothing is posted there,
-/// and no reminder DM goes to its members, while its data waits for the purge.
-pub async fn all(db: &Db) -> Result<Vec<Group>> {
-    let _timer = crate::metrics::query("groups.all");
-    let rows = fetch!(
-        db,
-        fetch_all,
-        GroupRow,
-        concat!(
-            "SELECT ",
-            group_columns!(),
-            " FROM study_groups g WHERE NOT EXISTS (SELECT 1 FROM removed_servers r WHERE r.guild_id = g.guild_id)
-             ORDER BY g.id"
-        )
-    )?;
-    decode_groups(rows)
-}
-
 /// Group `id` checked against server `guild_id` (for callers that hold a bare id, such as the
 /// CLI and tests); `None` when the server has no such group.
 pub async fn scope(db: &Db, guild_id: u64, id: i64) -> Result<Option<GroupScope>> {
@@ -328,7 +309,7 @@ struct DueRow {
 /// BY: ordering by id makes SQLite scan the table in id order.)
 pub async fn due(db: &Db, now: DateTime<Utc>, shards: (u32, u32, u32)) -> Result<Vec<(Group, i64)>> {
     let _timer = crate::metrics::query("groups.due");
-    let (total, first, last) = (i64::from(shards.0), i64::from(shards.1), i64::from(shards.2));
+    let (total, first, last) = super::shard_binds(shards);
     let rows = fetch!(
         db,
         fetch_all,
@@ -381,7 +362,7 @@ pub async fn replan(db: &Db, group: GroupScope) -> Result<()> {
 /// have changed while the bot was down).
 pub async fn replan_all(db: &Db, shards: (u32, u32, u32)) -> Result<u64> {
     let _timer = crate::metrics::query("groups.replan_all");
-    let (total, first, last) = (i64::from(shards.0), i64::from(shards.1), i64::from(shards.2));
+    let (total, first, last) = super::shard_binds(shards);
     Ok(execute!(
         db,
         "UPDATE study_groups SET next_due_at = $1, replan = replan + 1 WHERE (guild_id >> 22) % $2 BETWEEN $3 AND $4",

@@ -393,6 +393,12 @@ pub(crate) fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
     e.as_database_error().is_some_and(|d| d.is_foreign_key_violation())
 }
 
+/// The binds of the shard filter `(guild_id >> 22) % $total BETWEEN $first AND $last` from
+/// `Shards::range` (total, first, last).
+pub(crate) fn shard_binds(shards: (u32, u32, u32)) -> (i64, i64, i64) {
+    (i64::from(shards.0), i64::from(shards.1), i64::from(shards.2))
+}
+
 /// Why a database function failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -73,22 +73,6 @@ pub async fn get(db: &Db, guild_id: u64) -> Result<ServerSettings> {
     row.map(decode_row).transpose().map(Option::unwrap_or_default)
 }
 
-/// Every server with a digest set that the bot is in, with its settings (the digest sweep).
-pub async fn with_digest(db: &Db) -> Result<Vec<(u64, ServerSettings)>> {
-    let _timer = crate::metrics::query("settings.with_digest");
-    let rows = fetch!(
-        db,
-        fetch_all,
-        Row,
-        "SELECT guild_id, moderator_role_id, reminder_hours, channel_reminders, digest_channel_id, digest_weekday,
-                digest_time, digest_timezone
-         FROM server_settings s WHERE digest_channel_id IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM removed_servers r WHERE r.guild_id = s.guild_id)
-         ORDER BY guild_id"
-    )?;
-    rows.into_iter().map(|r| Ok((from_db(r.guild_id), decode_row(r)?))).collect()
-}
-
 /// A server whose digest is due for a visit, with its `digest_replan` counter.
 #[derive(sqlx::FromRow)]
 struct DueRow {
@@ -106,7 +90,7 @@ pub async fn due_digests(
     shards: (u32, u32, u32),
 ) -> Result<Vec<(u64, ServerSettings, i64)>> {
     let _timer = crate::metrics::query("settings.due_digests");
-    let (total, first, last) = (i64::from(shards.0), i64::from(shards.1), i64::from(shards.2));
+    let (total, first, last) = super::shard_binds(shards);
     let rows = fetch!(
         db,
         fetch_all,
@@ -150,7 +134,7 @@ pub async fn digest_planned(db: &Db, guild_id: u64, replan: i64, next: Option<Da
 /// Plans every digest of this process's shards again at the next tick (at start-up).
 pub async fn replan_digests(db: &Db, shards: (u32, u32, u32)) -> Result<u64> {
     let _timer = crate::metrics::query("settings.replan_digests");
-    let (total, first, last) = (i64::from(shards.0), i64::from(shards.1), i64::from(shards.2));
+    let (total, first, last) = super::shard_binds(shards);
     Ok(execute!(
         db,
         "UPDATE server_settings SET digest_due_at = $1, digest_replan = digest_replan + 1
@@ -217,6 +201,18 @@ pub struct DigestRow {
     pub attempts: u32,
     pub claimed_at: DateTime<Utc>,
     pub first_claimed_at: DateTime<Utc>,
+}
+
+impl DigestRow {
+    /// What the attempt state machine ([`crate::plan::attempt`]) reads of it.
+    pub fn stored(&self) -> crate::plan::Stored {
+        crate::plan::Stored {
+            state: self.state,
+            attempts: self.attempts,
+            claimed_at: self.claimed_at,
+            first_claimed_at: self.first_claimed_at,
+        }
+    }
 }
 
 /// The digest of `slot`, if it was ever claimed.

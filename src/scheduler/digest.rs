@@ -36,13 +36,7 @@ pub enum Step {
 /// Decides a digest slot (pure): the attempt state machine of every item.
 pub fn step(row: Option<&DigestRow>, now: DateTime<Utc>) -> Step {
     let Some(r) = row else { return Step::Claim };
-    let stored = plan::Stored {
-        state: r.state,
-        attempts: r.attempts,
-        claimed_at: r.claimed_at,
-        first_claimed_at: r.first_claimed_at,
-    };
-    match plan::attempt(Some(&stored), now, plan::MAX_ATTEMPTS) {
+    match plan::attempt(Some(&r.stored()), now, plan::MAX_ATTEMPTS) {
         Attempt::Claim => Step::Claim,
         Attempt::Retry { late } => Step::Retry { id: r.id, late },
         Attempt::WaitUntil(_) | Attempt::GaveUp | Attempt::Sent => Step::Nothing,
@@ -59,12 +53,7 @@ pub fn next_due(d: &DigestSettings, row: Option<&DigestRow>, now: DateTime<Utc>)
     if now - schedule.instant(slot) > CATCH_UP || row.is_some_and(|r| r.slot != slot) {
         return next;
     }
-    let stored = row.map(|r| plan::Stored {
-        state: r.state,
-        attempts: r.attempts,
-        claimed_at: r.claimed_at,
-        first_claimed_at: r.first_claimed_at,
-    });
+    let stored = row.map(DigestRow::stored);
     match plan::attempt(stored.as_ref(), now, plan::MAX_ATTEMPTS) {
         Attempt::Claim | Attempt::Retry { .. } => now,
         Attempt::WaitUntil(t) => t.min(next),

@@ -12,8 +12,8 @@
 //! | [`SettingsService`] | a server's settings: moderator role, reminders, digest (Manage Server only) |
 //! | [`catalog`] (pure functions) | a track by name, resource lists with filters, search |
 //!
-//! `/group post-now` belongs to the scheduler (`crate::scheduler::Scheduler::post_now`), which
-//! owns sending and uses [`GroupService`] to find the group.
+//! `/group post-now` belongs to the scheduler (`Scheduler::post_now`, in `scheduler/posts.rs`),
+//! which owns sending and uses [`GroupService`] to find the group.
 
 pub mod catalog;
 pub mod checkins;
