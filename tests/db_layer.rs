@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use studybot::db::Db;
 use studybot::db::groups;
 use studybot::db::members::{self, Author};
-use studybot::db::posts;
+use studybot::db::{outbox, posts};
 use studybot::model::{BreakKind, CheckinEntry, CheckinStatus as Status, GroupSettings, PostKind, Schedule};
 
 const NOW_TEXT: &str = "2026-11-23T12:00:00+00:00";
@@ -221,31 +221,34 @@ async fn calendar_changes_are_logged_and_decoded_strictly() {
 async fn a_post_is_claimed_once() {
     let db = support::open_db().await;
     let a = groups::insert_unchecked(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
-    let id = posts::claim(&db, a, PostKind::Week, 0, Some(1), NOW()).await.unwrap().unwrap();
-    assert!(posts::claim(&db, a, PostKind::Week, 0, Some(1), NOW()).await.unwrap().is_none());
+    let id = outbox::claim_post(&db, a, PostKind::Week, 0, Some(1), NOW()).await.unwrap().unwrap();
+    assert!(outbox::claim_post(&db, a, PostKind::Week, 0, Some(1), NOW()).await.unwrap().is_none());
     // The same week at a later session is another post (a moderator repeated the week).
-    assert!(posts::claim(&db, a, PostKind::Week, 1, Some(1), NOW()).await.unwrap().is_some());
+    assert!(outbox::claim_post(&db, a, PostKind::Week, 1, Some(1), NOW()).await.unwrap().is_some());
     let later = NOW() + chrono::Duration::minutes(30);
-    posts::mark_failed(&db, id, "boom", later, false).await.unwrap();
+    outbox::post_failed(&db, id, "boom", later, false).await.unwrap();
     assert_eq!(posts::for_group(&db, support::scope(&db, a).await).await.unwrap()[0].attempts, 1);
     // The retry reuses the nonce and knows when the post was first claimed.
-    assert_eq!(posts::retry(&db, id, later).await.unwrap(), Some((posts::nonce(a, PostKind::Week, 0), NOW())));
-    posts::mark_sent(&db, id, Some(u64::MAX), None, NOW()).await.unwrap();
-    assert!(posts::retry(&db, id, NOW()).await.unwrap().is_none());
+    assert_eq!(
+        outbox::retry_post(&db, id, later).await.unwrap(),
+        Some((outbox::post_nonce(a, PostKind::Week, 0), NOW()))
+    );
+    outbox::post_sent(&db, id, Some(u64::MAX), None, NOW()).await.unwrap();
+    assert!(outbox::retry_post(&db, id, NOW()).await.unwrap().is_none());
     let rows = posts::for_group(&db, support::scope(&db, a).await).await.unwrap();
     assert_eq!(rows[0].message_id, Some(u64::MAX));
     // A reminder DM is claimed once per member and post.
-    assert!(posts::claim_dm(&db, id, 7, NOW()).await.unwrap());
-    assert!(!posts::claim_dm(&db, id, 7, NOW()).await.unwrap());
-    assert!(posts::claim_dm(&db, id, 8, NOW()).await.unwrap());
-    posts::complete_dm(&db, id, 7, posts::DmOutcome::Sent).await.unwrap();
+    assert!(outbox::claim_dm(&db, id, 7, NOW()).await.unwrap());
+    assert!(!outbox::claim_dm(&db, id, 7, NOW()).await.unwrap());
+    assert!(outbox::claim_dm(&db, id, 8, NOW()).await.unwrap());
+    outbox::complete_dm(&db, id, 7, outbox::DmOutcome::Sent).await.unwrap();
     assert_eq!(rows[0].attempts, 2);
-    assert!(posts::nonce(i64::MAX, PostKind::Reminder, 99_999).len() <= 25);
-    assert!(posts::claim(&db, a, PostKind::Closing, 40, None, NOW()).await.unwrap().is_some());
-    assert!(posts::claim(&db, a, PostKind::Closing, 41, None, NOW()).await.unwrap().is_none());
+    assert!(outbox::post_nonce(i64::MAX, PostKind::Reminder, 99_999).len() <= 25);
+    assert!(outbox::claim_post(&db, a, PostKind::Closing, 40, None, NOW()).await.unwrap().is_some());
+    assert!(outbox::claim_post(&db, a, PostKind::Closing, 41, None, NOW()).await.unwrap().is_none());
     // A permanent refusal uses up every attempt at once (never fewer than it had).
-    let gone = posts::claim(&db, a, PostKind::Week, 2, Some(2), NOW()).await.unwrap().unwrap();
-    posts::mark_failed(&db, gone, "no access", NOW(), true).await.unwrap();
+    let gone = outbox::claim_post(&db, a, PostKind::Week, 2, Some(2), NOW()).await.unwrap().unwrap();
+    outbox::post_failed(&db, gone, "no access", NOW(), true).await.unwrap();
     let row =
         posts::for_group(&db, support::scope(&db, a).await).await.unwrap().into_iter().find(|p| p.id == gone).unwrap();
     assert_eq!(row.attempts, studybot::plan::MAX_ATTEMPTS);
@@ -260,7 +263,7 @@ async fn an_unknown_stored_value_is_an_error_naming_its_row_never_a_default() {
     upsert(&db, G1, a, 5, 1, Status::Done).await;
     rate(&db, G1, a, 5, "e", 1, 0, 3).await;
     assert!(groups::pause(&db, G1, a, 2, NOW()).await.unwrap());
-    posts::claim(&db, a, PostKind::Week, 0, Some(1), NOW()).await.unwrap().unwrap();
+    outbox::claim_post(&db, a, PostKind::Week, 0, Some(1), NOW()).await.unwrap().unwrap();
     checks_off(&db).await;
     let corrupt = |e: studybot::db::Error| match e {
         studybot::db::Error::Corrupt { table, what, value, .. } => format!("{table}.{what}={value}"),

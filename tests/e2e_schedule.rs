@@ -17,7 +17,7 @@ use serde_json::Value;
 use studybot::clock::Clock;
 use studybot::curriculum::Curriculum;
 use studybot::db::groups as db_groups;
-use studybot::db::posts;
+use studybot::db::{outbox, posts};
 use studybot::ids::CustomId;
 use studybot::model::{GroupSettings, Post as PostRow, PostKind, PostState, Schedule};
 use support::harness::{Mode, TestBot, utc};
@@ -279,7 +279,7 @@ async fn crash_after_claim_before_send_posts_once_after_restart() {
     let mut tb = TestBot::start(Mode::Tls, "2026-11-20T12:00:00Z").await;
     let g = tb.create_group("Crashers", "architecture", "2026-11-23", 0, "18:00", "UTC").await;
     tb.set_now("2026-11-23T18:00:05Z");
-    let claimed = posts::claim(&tb.db, g, PostKind::Week, 0, Some(1), utc("2026-11-23T18:00:05Z"))
+    let claimed = outbox::claim_post(&tb.db, g, PostKind::Week, 0, Some(1), utc("2026-11-23T18:00:05Z"))
         .await
         .unwrap()
         .expect("claimed");
@@ -294,7 +294,7 @@ async fn crash_after_claim_before_send_posts_once_after_restart() {
     assert_eq!(week_key(&posted[0]), Some((g, 1)));
     let bodies = message_requests(&tb);
     assert_eq!(bodies.len(), 1);
-    assert_eq!(bodies[0]["nonce"], posts::nonce(g, PostKind::Week, 0));
+    assert_eq!(bodies[0]["nonce"], outbox::post_nonce(g, PostKind::Week, 0));
     assert_eq!(bodies[0]["enforce_nonce"], true);
 
     let row = rows(&tb, g).await.into_iter().find(|p| p.id == claimed).unwrap();
@@ -347,8 +347,8 @@ async fn crash_after_send_before_complete_does_not_duplicate() {
     // claim's nonce by the process that died), for the next session.
     let at = "2026-11-29T18:00:00Z";
     tb.set_now(at);
-    let claimed = posts::claim(&tb.db, g, PostKind::Reminder, 1, Some(2), utc(at)).await.unwrap().unwrap();
-    let nonce = posts::nonce(g, PostKind::Reminder, 1);
+    let claimed = outbox::claim_post(&tb.db, g, PostKind::Reminder, 1, Some(2), utc(at)).await.unwrap().unwrap();
+    let nonce = outbox::post_nonce(g, PostKind::Reminder, 1);
     let http = tb.fake.proxy_http();
     let pre = serenity::all::ChannelId::new(defaults::GENERAL)
         .send_message(
@@ -539,7 +539,7 @@ async fn two_hundred_groups_post_once_under_429s_in_proxy_mode() {
     let ids = insert_many(&tb, 200).await;
     // One post gets 429 on all four attempts (fails), another on two (then succeeds). The
     // groups are delivered concurrently, so the faults follow the posts' nonces.
-    let nonce = |g: i64| posts::nonce(g, PostKind::Week, 0);
+    let nonce = |g: i64| outbox::post_nonce(g, PostKind::Week, 0);
     tb.fake.inject(Fault::rate_limit("POST", "/api/v10/channels").nonce(&nonce(ids[0])).times(4).retry_after(0.2));
     tb.fake.inject(Fault::rate_limit("POST", "/api/v10/channels").nonce(&nonce(ids[1])).times(2).retry_after(0.2));
     tb.set_now("2026-11-23T18:00:30Z");

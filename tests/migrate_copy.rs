@@ -8,7 +8,7 @@ use std::process::Command;
 mod support;
 
 use studybot::db::members::{self, Author};
-use studybot::db::{self, Db, Location, groups, posts, servers, settings};
+use studybot::db::{self, Db, Location, groups, outbox, posts, servers, settings};
 use studybot::model::{
     BreakKind, CalendarAction, CalendarChange, CheckinEntry, CheckinStatus, DigestSettings, GroupSettings, Missed,
     PostKind, Schedule, ServerSettings,
@@ -81,12 +81,12 @@ async fn populate(db: &Db) -> Vec<(u64, i64)> {
                     members::set_remind(db, guild, user, &name, true, t0).await.unwrap();
                 }
             }
-            let post = posts::claim(db, g, PostKind::Week, 0, Some(1), t0).await.unwrap().unwrap();
-            posts::mark_sent(db, post, Some(u64::MAX), Some(u64::MAX - 1), t0).await.unwrap();
-            let reminder = posts::claim(db, g, PostKind::Reminder, 1, Some(2), t0).await.unwrap().unwrap();
-            posts::mark_failed(db, reminder, "Missing Access", t0, false).await.unwrap();
-            assert!(posts::claim_dm(db, post, u64::MAX - 101, t0).await.unwrap());
-            posts::complete_dm(db, post, u64::MAX - 101, posts::DmOutcome::Sent).await.unwrap();
+            let post = outbox::claim_post(db, g, PostKind::Week, 0, Some(1), t0).await.unwrap().unwrap();
+            outbox::post_sent(db, post, Some(u64::MAX), Some(u64::MAX - 1), t0).await.unwrap();
+            let reminder = outbox::claim_post(db, g, PostKind::Reminder, 1, Some(2), t0).await.unwrap().unwrap();
+            outbox::post_failed(db, reminder, "Missing Access", t0, false).await.unwrap();
+            assert!(outbox::claim_dm(db, post, u64::MAX - 101, t0).await.unwrap());
+            outbox::complete_dm(db, post, u64::MAX - 101, outbox::DmOutcome::Sent).await.unwrap();
             groups::announce_missed(db, support::scope(db, g).await, 3, post).await.unwrap();
         }
         let s = ServerSettings {
@@ -101,8 +101,8 @@ async fn populate(db: &Db) -> Vec<(u64, i64)> {
             }),
         };
         settings::save(db, guild, &s, t0).await.unwrap();
-        let d = settings::claim_digest(db, guild, 3, u64::MAX - 6, "dnonce", t0).await.unwrap().unwrap();
-        settings::complete_digest(db, d, Ok(u64::MAX - 7), t0).await.unwrap();
+        let d = outbox::claim_digest(db, guild, 3, u64::MAX - 6, "dnonce", t0).await.unwrap().unwrap();
+        outbox::complete_digest(db, d, Ok(u64::MAX - 7), t0).await.unwrap();
     }
     servers::removed(db, SMALL_GUILD + 1, t0).await.unwrap();
     out
@@ -130,7 +130,7 @@ async fn read_back(db: &Db, groups_of: &[(u64, i64)]) -> String {
             out += &format!("{:?}\n", members::export(db, guild, u64::MAX - 100 - u).await.unwrap());
         }
         out += &format!("{:?}\n", settings::get(db, guild).await.unwrap());
-        out += &format!("{:?}\n", settings::digest(db, guild, 3).await.unwrap());
+        out += &format!("{:?}\n", outbox::digest(db, guild, 3).await.unwrap());
     }
     out += &format!("{:?}\n", servers::due_for_purge(db, at("2030-01-01T00:00:00Z")).await.unwrap());
     out

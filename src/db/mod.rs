@@ -13,6 +13,7 @@
 pub mod groups;
 pub mod members;
 pub mod migrate;
+pub mod outbox;
 pub mod posts;
 pub mod reports;
 pub mod servers;

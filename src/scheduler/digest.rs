@@ -7,7 +7,8 @@ use super::discord::Target;
 use super::failure::SendFailure;
 use super::outbox::{self, Claimed, Delivered, Failed, Item};
 use super::{Scheduler, TickReport};
-use crate::db::settings::{self, DigestRow};
+use crate::db::outbox::DigestRow;
+use crate::db::settings;
 use crate::db::{self, Db};
 use crate::model::DigestSettings;
 use crate::plan::{self, Attempt};
@@ -100,11 +101,11 @@ impl Item for DigestItem<'_> {
         let nonce = self.row.as_ref().map(|r| r.nonce.clone()).unwrap_or_else(|| nonce(self.guild, self.slot));
         Ok(match step(self.row.as_ref(), now) {
             Step::Nothing => None,
-            Step::Claim => settings::claim_digest(db, self.guild, self.slot, self.settings.channel_id, &nonce, now)
+            Step::Claim => db::outbox::claim_digest(db, self.guild, self.slot, self.settings.channel_id, &nonce, now)
                 .await?
                 .map(|id| Claimed { id, nonce, attempt: 1, late: false }),
             Step::Retry { id, late } => {
-                settings::retry_digest(db, id, now).await?.then_some(Claimed { id, nonce, attempt: 0, late })
+                db::outbox::retry_digest(db, id, now).await?.then_some(Claimed { id, nonce, attempt: 0, late })
             }
         })
     }
@@ -137,7 +138,7 @@ impl Item for DigestItem<'_> {
             }
             Err(f) => Err((f.failure.text.as_str(), f.failure.permanent)),
         };
-        settings::complete_digest(db, claimed.id, outcome, now).await
+        db::outbox::complete_digest(db, claimed.id, outcome, now).await
     }
 }
 
@@ -168,7 +169,7 @@ impl Scheduler {
             // When to visit it again (a failed read leaves it due for the next tick).
             let schedule = d.schedule();
             let row = match schedule.latest_started(now) {
-                Some(slot) => settings::digest(db, guild, slot).await,
+                Some(slot) => db::outbox::digest(db, guild, slot).await,
                 None => Ok(None),
             };
             let planned = match row {
@@ -190,7 +191,7 @@ impl Scheduler {
             return Ok(false);
         }
         let core = &self.core;
-        let row = settings::digest(&core.db, guild, slot).await?;
+        let row = db::outbox::digest(&core.db, guild, slot).await?;
         if step(row.as_ref(), now) == Step::Nothing {
             return Ok(false);
         }

@@ -140,15 +140,15 @@ impl Item for PostItem<'_> {
         let d = self.due;
         Ok(match d.retry_of {
             // A retry reuses the nonce of the first attempt, so Discord can match it.
-            Some(id) => posts::retry(db, id, now).await?.map(|(nonce, first)| Claimed {
+            Some(id) => db::outbox::retry_post(db, id, now).await?.map(|(nonce, first)| Claimed {
                 id,
                 nonce,
                 attempt: 0,
                 late: now - first > plan::NONCE_TRUST,
             }),
-            None => posts::claim(db, g, d.kind, d.session, d.week, now).await?.map(|id| Claimed {
+            None => db::outbox::claim_post(db, g, d.kind, d.session, d.week, now).await?.map(|id| Claimed {
                 id,
-                nonce: posts::nonce(g, d.kind, d.session),
+                nonce: db::outbox::post_nonce(g, d.kind, d.session),
                 attempt: 1,
                 late: false,
             }),
@@ -233,7 +233,7 @@ impl Item for PostItem<'_> {
         let kind = self.due.kind.as_str();
         match outcome {
             Ok(d) => {
-                posts::mark_sent(db, post, d.message, d.thread, now).await?;
+                db::outbox::post_sent(db, post, d.message, d.thread, now).await?;
                 if d.found {
                     info!(group = group.id, post, "an earlier attempt's message was in the channel: not sent again");
                 }
@@ -253,7 +253,7 @@ impl Item for PostItem<'_> {
             Err(f) => {
                 let text = format!("{kind} post: {}", f.failure.text);
                 // A permanent refusal is given up at once: no retries against it.
-                posts::mark_failed(db, post, &text, now, f.failure.permanent).await?;
+                db::outbox::post_failed(db, post, &text, now, f.failure.permanent).await?;
                 db::groups::set_error(db, group.scope(), Some(&text), now).await?;
             }
         }
@@ -271,7 +271,7 @@ struct DmItem<'a> {
     user: u64,
     text: &'a str,
     due_at: DateTime<Utc>,
-    /// `true`: a due retry (claimed by [`posts::retry_dm`]).
+    /// `true`: a due retry (claimed by [`db::outbox::retry_dm`]).
     retry: bool,
 }
 
@@ -289,10 +289,10 @@ impl Item for DmItem<'_> {
     }
 
     async fn claim(&self, db: &Db, now: DateTime<Utc>) -> db::Result<Option<Claimed>> {
-        let nonce = posts::dm_nonce(self.post_id, self.user);
+        let nonce = db::outbox::dm_nonce(self.post_id, self.user);
         let attempt = match self.retry {
-            true => posts::retry_dm(db, self.post_id, self.user, now).await?,
-            false => posts::claim_dm(db, self.post_id, self.user, now).await?.then_some(1),
+            true => db::outbox::retry_dm(db, self.post_id, self.user, now).await?,
+            false => db::outbox::claim_dm(db, self.post_id, self.user, now).await?.then_some(1),
         };
         // A DM channel holds only the bot's DMs to one member; its retries trust the nonce.
         Ok(attempt.map(|attempt| Claimed { id: self.post_id, nonce, attempt, late: false }))
@@ -320,7 +320,7 @@ impl Item for DmItem<'_> {
     ) -> db::Result<()> {
         let (group, user) = (self.view.group.id, self.user);
         let result = match outcome {
-            Ok(_) => posts::DmOutcome::Sent,
+            Ok(_) => db::outbox::DmOutcome::Sent,
             Err(f) => {
                 let code = f.cause.as_ref().and_then(|c| c.code());
                 let passing = code == Some(code::OPENING_DMS_TOO_FAST)
@@ -333,12 +333,12 @@ impl Item for DmItem<'_> {
                 }
                 // The same backoff as every item (1, 2, 4, 8 minutes).
                 match plan::next_try(claimed.attempt, now, !passing, plan::DM_ATTEMPTS) {
-                    Some(at) => posts::DmOutcome::RetryAt(at),
-                    None => posts::DmOutcome::GaveUp,
+                    Some(at) => db::outbox::DmOutcome::RetryAt(at),
+                    None => db::outbox::DmOutcome::GaveUp,
                 }
             }
         };
-        posts::complete_dm(db, self.post_id, user, result).await
+        db::outbox::complete_dm(db, self.post_id, user, result).await
     }
 }
 
@@ -629,7 +629,7 @@ impl Scheduler {
     /// session has begun is given up: it would come too late.
     pub(super) async fn retry_dms(&self, now: DateTime<Utc>) -> TickReport {
         let mut report = TickReport::default();
-        let due = match posts::due_dm_retries(&self.core.db, now, DM_RETRIES_PER_TICK).await {
+        let due = match db::outbox::due_dm_retries(&self.core.db, now, DM_RETRIES_PER_TICK).await {
             Ok(d) => d,
             Err(e) => {
                 warn!("cannot list reminder DMs to retry: {e}");
@@ -653,8 +653,9 @@ impl Scheduler {
             let Some(post) = posts.iter().find(|p| p.id == r.post_id) else { continue };
             let session_at = view.schedule().instant(post.session);
             if now >= session_at {
-                if let Ok(Some(_)) = posts::retry_dm(&self.core.db, r.post_id, r.user_id, now).await {
-                    let _ = posts::complete_dm(&self.core.db, r.post_id, r.user_id, posts::DmOutcome::GaveUp).await;
+                if let Ok(Some(_)) = db::outbox::retry_dm(&self.core.db, r.post_id, r.user_id, now).await {
+                    let _ = db::outbox::complete_dm(&self.core.db, r.post_id, r.user_id, db::outbox::DmOutcome::GaveUp)
+                        .await;
                     crate::metrics::post("reminder_dm", "failed", None);
                 }
                 continue;
