@@ -1,21 +1,26 @@
-//! Study groups: finding the group a member means, settings with their validation and
-//! calendar rules, pausing, skipping, deleting, and what comes next.
+//! Study groups: finding the group a member means, creating and editing groups, the
+//! calendar rules (pausing, skipping, repeating, jumping), deleting, and what comes next.
+//! Settings as typed and their validation are in `input`; what is kept in memory, with its
+//! one write path ([`GroupService::write`]), in `cache`.
+
+mod cache;
+mod input;
+
+pub use cache::MAX_CACHED;
+use cache::{Cache, GuildGroups};
+pub use input::{GroupChanges, GroupInput, timezone_hint, timezone_suggestions, validate};
 
 use super::Core;
-use crate::curriculum::{Curriculum, PathFile, Week};
+use crate::curriculum::{PathFile, Week};
 use crate::db;
 use crate::error::{Error, Result, UserError};
-use crate::ids::MAX_GROUP_NAME;
-use crate::model::{
-    Actor, BreakKind, Calendar, CalendarAction, CalendarChange, Group, GroupSettings, GroupView, Missed, Schedule,
-    Standing,
-};
+use crate::model::{Actor, BreakKind, Calendar, CalendarAction, CalendarChange, Group, GroupView, Missed, Standing};
 use crate::plan;
 use crate::search::did_you_mean;
 use crate::weeks::{self, weekday_name};
-use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
+use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Why `/week` shows the week it shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,36 +65,6 @@ pub enum ShownWeek<'a> {
     },
 }
 
-/// Settings as a moderator typed them (dates, times and zones still text).
-#[derive(Debug, Clone, Default)]
-pub struct GroupInput {
-    pub name: String,
-    pub channel_id: u64,
-    pub path_id: String,
-    pub start_date: String,
-    pub weekday: Option<Weekday>,
-    pub time: String,
-    pub timezone: String,
-    pub role: Option<u64>,
-    /// Weeks between sessions (1 when not given).
-    pub every_weeks: Option<u32>,
-}
-
-/// The changes of `/group edit`; `None` keeps the stored value.
-#[derive(Debug, Clone, Default)]
-pub struct GroupChanges {
-    pub name: Option<String>,
-    pub channel_id: Option<u64>,
-    pub path_id: Option<String>,
-    pub start_date: Option<String>,
-    pub weekday: Option<Weekday>,
-    pub time: Option<String>,
-    pub timezone: Option<String>,
-    pub role: Option<u64>,
-    pub no_role: bool,
-    pub every_weeks: Option<u32>,
-}
-
 /// A calendar change done: the group as it is now, what changed, and its next post.
 #[derive(Debug, Clone)]
 pub struct Changed {
@@ -122,158 +97,11 @@ pub enum Listed {
     Unschedulable { group: Group, reason: String },
 }
 
-/// How similar (Jaro-Winkler, 0 to 1) a typed zone or city must be to a zone's name or city
-/// to be suggested: typos such as `Europe/Berln` or `Tokio` pass, `Mars/Olympus` does not.
-const TZ_SIMILARITY: f64 = 0.88;
-
-/// Timezone names for what a member typed: names containing it (`berlin`, `new york`), else
-/// names or cities within [`TZ_SIMILARITY`], best first; nothing for nonsense.
-pub fn timezone_suggestions(input: &str, limit: usize) -> Vec<&'static str> {
-    let needle = input.trim().to_lowercase().replace(' ', "_");
-    let names = || chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
-    let containing: Vec<&'static str> =
-        names().filter(|n| needle.is_empty() || n.to_lowercase().contains(&needle)).take(limit).collect();
-    if !containing.is_empty() {
-        return containing;
-    }
-    // Compare cities (the last part), so a shared region such as `Europe/` does not make
-    // Dublin look like Berlin; a region typed that matches no zone's region costs a little.
-    let split = |name: &str| -> (String, String) {
-        let region = name.split('/').next().unwrap_or(name);
-        let city = name.rsplit('/').next().unwrap_or(name);
-        (region.to_string(), city.to_string())
-    };
-    let (typed_region, typed_city) = split(&needle);
-    let typed_region = needle.contains('/').then_some(typed_region);
-    let mut close: Vec<(f64, &'static str)> = names()
-        .filter_map(|n| {
-            let (region, city) = split(&n.to_lowercase());
-            let mut score = strsim::jaro_winkler(&typed_city, &city);
-            if typed_region.as_ref().is_some_and(|r| strsim::jaro_winkler(r, &region) < TZ_SIMILARITY) {
-                score *= 0.95;
-            }
-            (score >= TZ_SIMILARITY).then_some((score, n))
-        })
-        .collect();
-    close.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-    close.into_iter().take(limit).map(|(_, n)| n).collect()
-}
-
-/// The hint after an unknown timezone: close names, else examples and where to look.
-pub fn timezone_hint(input: &str) -> String {
-    let guesses = timezone_suggestions(input, 3);
-    if guesses.is_empty() {
-        "Use an IANA name such as Europe/Berlin, America/New_York or Asia/Kolkata: start typing your city \
-         in the timezone option and pick from the list, or look yours up in the \"TZ identifier\" column of \
-         <https://en.wikipedia.org/wiki/List_of_tz_database_time_zones>."
-            .to_string()
-    } else {
-        format!("Did you mean {}?", guesses.join(", "))
-    }
-}
-
-/// Checks every setting and returns the typed settings, or every problem at once.
-/// `existing_start` is the current start date when editing (it may be in the past).
-pub fn validate(
-    c: &Curriculum,
-    input: &GroupInput,
-    now: DateTime<Utc>,
-    existing_start: Option<NaiveDate>,
-) -> std::result::Result<GroupSettings, Vec<String>> {
-    let mut problems = Vec::new();
-    let name = input.name.trim().to_string();
-    if name.is_empty() {
-        problems.push("The group name must not be empty.".to_string());
-    } else if name.chars().count() > MAX_GROUP_NAME {
-        problems.push(format!(
-            "The group name is {} characters long; the limit is {MAX_GROUP_NAME}.",
-            name.chars().count()
-        ));
-    }
-    let path_id = input.path_id.trim().to_lowercase();
-    if c.path(&path_id).is_none() {
-        let ids: Vec<&str> = c.paths.iter().map(|p| p.path.id.as_str()).collect();
-        problems.push(format!("Unknown path `{}`. Choose one of: {}.", input.path_id.trim(), ids.join(", ")));
-    }
-    let tz = weeks::parse_tz(&input.timezone);
-    if tz.is_none() {
-        problems.push(format!(
-            "`{}` is not a timezone I know. {}",
-            input.timezone.trim(),
-            timezone_hint(&input.timezone)
-        ));
-    }
-    let time = weeks::parse_time(&input.time);
-    if time.is_none() {
-        problems.push(format!("`{}` is not a time: use 24-hour HH:MM, e.g. 18:30.", input.time.trim()));
-    }
-    let date = weeks::parse_date(&input.start_date);
-    match date {
-        None => problems.push(format!("`{}` is not a date: use YYYY-MM-DD, e.g. 2027-01-11.", input.start_date.trim())),
-        Some(d) => {
-            // With an unknown timezone, judge the date in UTC so that problem is reported too.
-            let zone = tz.unwrap_or(chrono_tz::UTC);
-            let today = now.with_timezone(&zone).date_naive();
-            if d < today && existing_start != Some(d) {
-                problems.push(format!("The start date {d} is in the past (today is {today} in {zone})."));
-            } else if (d - today).num_days() > 366 {
-                problems.push(format!("The start date {d} is more than a year away."));
-            }
-        }
-    }
-    let weekday = input.weekday.or_else(|| date.map(|d| d.weekday()));
-    if weekday.is_none() {
-        problems.push("Choose the weekday of the sessions.".into());
-    }
-    let every_weeks = input.every_weeks.unwrap_or(1);
-    if !weeks::CADENCES.contains(&every_weeks) {
-        problems.push(format!("A group meets every 1, 2 or 3 weeks, not every {every_weeks}."));
-    }
-    match (date, weekday, time, tz) {
-        (Some(start_date), Some(weekday), Some(time), Some(tz)) if problems.is_empty() => Ok(GroupSettings {
-            name,
-            channel_id: input.channel_id,
-            path_id,
-            schedule: Schedule { start_date, weekday, time, tz, every_weeks },
-            mention_role_id: input.role,
-        }),
-        _ => Err(problems),
-    }
-}
-
-/// A guild's groups with their calendars and missed weeks, as last read from the database.
-struct GuildGroups {
-    groups: Vec<Group>,
-    calendars: HashMap<i64, Calendar>,
-    missed: HashMap<i64, Vec<Missed>>,
-}
-
-/// What the group service keeps in memory so that resolving a group costs no database round
-/// trip: each guild's groups and breaks, and which groups a member belongs to. Every change
-/// made through [`GroupService`] (or a check-in joining a member) updates it; the scheduler
-/// only writes posts and delivery errors, and `/group list` reads the database itself. A
-/// guild's interactions all reach the process running its shard, so the cache stays true.
-#[derive(Default)]
-struct Cache {
-    guilds: HashMap<u64, Arc<GuildGroups>>,
-    /// (guild, user) -> the groups they belong to.
-    members: HashMap<(u64, u64), Arc<Vec<i64>>>,
-    /// Members known to be stored as part of a group: (guild, user, group) -> (the display
-    /// name stored, the joined week stored). A check-in or rating by a known member is one
-    /// statement; anyone else [`db::members::join`]s first. A hint only (a stale entry costs
-    /// one refused statement and a join): cleared for a member by `/forget-me`, for a server
-    /// by the purge, and wholly when it reaches [`MAX_CACHED`].
-    joined: HashMap<(u64, u64, i64), (String, u32)>,
-}
-
-/// The per-member maps of the cache are emptied when they reach this many entries, so they
-/// never grow without bound (they refill from the database as members come back).
-pub const MAX_CACHED: usize = 100_000;
-
+/// The group use cases; cheap to clone (the cache is shared).
 #[derive(Clone)]
 pub struct GroupService {
     core: Core,
-    cache: Arc<Mutex<Cache>>,
+    cache: Arc<Cache>,
 }
 
 impl GroupService {
@@ -281,15 +109,21 @@ impl GroupService {
         GroupService { core, cache: Arc::default() }
     }
 
-    fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
-        self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// The one write path of a guild's groups, breaks, marks and calendar log: runs the
+    /// write, then forgets the guild's cached groups whatever its outcome (a refused write
+    /// may have lost a race with one that succeeded).
+    async fn write<T>(&self, guild_id: u64, write: impl Future<Output = db::Result<T>>) -> Result<T> {
+        let result = write.await;
+        self.cache.forget_guild(guild_id);
+        Ok(result?)
     }
 
     /// The guild's groups and breaks, from memory or (once) from the database.
     async fn guild(&self, guild_id: u64) -> Result<Arc<GuildGroups>> {
-        if let Some(g) = self.cache().guilds.get(&guild_id) {
-            return Ok(Arc::clone(g));
+        if let Some(g) = self.cache.guild(guild_id) {
+            return Ok(g);
         }
+        let since = self.cache.epoch();
         let groups = db::groups::list(&self.core.db, guild_id).await?;
         let calendars = db::groups::guild_calendars(&self.core.db, guild_id).await?;
         let mut missed: HashMap<i64, Vec<Missed>> = HashMap::new();
@@ -297,81 +131,56 @@ impl GroupService {
             missed.entry(group_id).or_default().push(m);
         }
         let loaded = Arc::new(GuildGroups { groups, calendars, missed });
-        self.cache().guilds.insert(guild_id, Arc::clone(&loaded));
+        self.cache.store_guild(since, guild_id, Arc::clone(&loaded));
         Ok(loaded)
     }
 
     /// The scheduler recorded weeks the bot missed for a group of this guild.
     pub fn calendar_changed(&self, guild_id: u64) {
-        self.changed(guild_id);
-    }
-
-    /// Forgets the guild's groups after a change (the next use reads them again).
-    fn changed(&self, guild_id: u64) {
-        let mut cache = self.cache();
-        cache.guilds.remove(&guild_id);
-        cache.members.retain(|(g, _), _| *g != guild_id);
+        self.cache.forget_guild(guild_id);
     }
 
     /// The groups a member belongs to, from memory or (once) from the database.
     async fn member_groups(&self, guild_id: u64, user_id: u64) -> Result<Arc<Vec<i64>>> {
-        if let Some(m) = self.cache().members.get(&(guild_id, user_id)) {
-            return Ok(Arc::clone(m));
+        if let Some(m) = self.cache.member(guild_id, user_id) {
+            return Ok(m);
         }
+        let since = self.cache.epoch();
         let ids = Arc::new(db::members::member_groups(&self.core.db, guild_id, user_id).await?);
-        let mut cache = self.cache();
-        if cache.members.len() >= MAX_CACHED {
-            cache.members.clear();
-        }
-        cache.members.insert((guild_id, user_id), Arc::clone(&ids));
+        self.cache.store_member(since, guild_id, user_id, Arc::clone(&ids));
         Ok(ids)
     }
 
     /// A check-in or rating made the member part of the group.
     pub fn joined(&self, guild_id: u64, user_id: u64, group_id: i64) {
-        let mut cache = self.cache();
-        if let Some(m) = cache.members.get_mut(&(guild_id, user_id))
-            && !m.contains(&group_id)
-        {
-            Arc::make_mut(m).push(group_id);
-        }
+        self.cache.joined(guild_id, user_id, group_id);
     }
 
     /// The member's data was deleted (`/forget-me`).
     pub fn forgot(&self, guild_id: u64, user_id: u64) {
-        let mut cache = self.cache();
-        cache.members.remove(&(guild_id, user_id));
-        cache.joined.retain(|(g, u, _), _| (*g, *u) != (guild_id, user_id));
+        self.cache.forgot(guild_id, user_id);
     }
 
     /// The server's data was purged after it removed the bot: nothing of it stays in memory.
     pub fn purged(&self, guild_id: u64) {
-        self.changed(guild_id);
-        self.cache().joined.retain(|(g, _, _), _| *g != guild_id);
+        self.cache.purged(guild_id);
     }
 
     /// Whether the member is known to be stored in the group with this display name (a
     /// write of theirs then needs no join first, whatever week it is for).
     pub(crate) fn knows_member(&self, a: &db::members::Author<'_>) -> bool {
-        self.cache().joined.get(&(a.guild_id, a.user_id, a.group_id)).is_some_and(|(name, _)| name == a.display_name)
+        self.cache.knows_member(a)
     }
 
     /// The member is stored in the group (joined, or a write of theirs succeeded).
     pub(crate) fn record_member(&self, a: &db::members::Author<'_>, week: u32) {
-        let mut cache = self.cache();
-        if cache.joined.len() >= MAX_CACHED && !cache.joined.contains_key(&(a.guild_id, a.user_id, a.group_id)) {
-            cache.joined.clear();
-        }
-        // The stored joined week never moves (see `db::members::join`).
-        let entry = cache.joined.entry((a.guild_id, a.user_id, a.group_id)).or_insert_with(|| (String::new(), week));
-        entry.0 = a.display_name.to_string();
+        self.cache.record_member(a, week);
     }
 
     /// How many per-member entries the cache holds (tests of its bounds).
     #[doc(hidden)]
     pub fn cached_members(&self) -> usize {
-        let cache = self.cache();
-        cache.members.len() + cache.joined.len()
+        self.cache.members_len()
     }
 
     fn cached_view(&self, guild: &GuildGroups, group: &Group) -> Result<GroupView> {
@@ -461,12 +270,17 @@ impl GroupService {
             check_week(path, week)?;
         }
         let max = MAX_GROUPS as u32;
-        let id = match db::groups::insert(&self.core.db, actor.guild_id, &settings, actor.user_id, now, max).await? {
+        let id = match self
+            .write(
+                actor.guild_id,
+                db::groups::insert(&self.core.db, actor.guild_id, &settings, actor.user_id, now, max),
+            )
+            .await?
+        {
             Ok(id) => id,
             Err(db::groups::NotInserted::NameTaken) => return Err(UserError::NameTaken(settings.name).into()),
             Err(db::groups::NotInserted::Full) => return Err(UserError::TooManyGroups(MAX_GROUPS).into()),
         };
-        self.changed(actor.guild_id);
         let view = self.by_id(actor.guild_id, id).await?;
         match first_week {
             Some(week) if week > 1 => Ok(self.set_week(actor, &view, week).await?.view),
@@ -504,10 +318,12 @@ impl GroupService {
         if recalendar && db::posts::has_week_posts(&self.core.db, view.group.scope()).await? {
             return Err(UserError::CalendarFixed(view.group.name.clone()).into());
         }
-        if !db::groups::update(&self.core.db, actor.guild_id, view.group.id, &settings, now).await? {
+        if !self
+            .write(actor.guild_id, db::groups::update(&self.core.db, actor.guild_id, view.group.id, &settings, now))
+            .await?
+        {
             return Err(UserError::NameTaken(settings.name).into());
         }
-        self.changed(actor.guild_id);
         self.by_id(actor.guild_id, view.group.id).await
     }
 
@@ -549,8 +365,7 @@ impl GroupService {
             until,
             week,
         };
-        db::groups::log_change(&self.core.db, view.group.scope(), &change).await?;
-        self.changed(actor.guild_id);
+        self.write(actor.guild_id, db::groups::log_change(&self.core.db, view.group.scope(), &change)).await?;
         let view = self.by_id(actor.guild_id, view.group.id).await?;
         let hours = self.core.settings.effective(actor.guild_id).await?.reminder_hours;
         let posts = db::posts::for_group(&self.core.db, view.group.scope()).await?;
@@ -586,8 +401,9 @@ impl GroupService {
         let now = self.core.now();
         let (from, from_date) = self.upcoming_session(&view);
         let Some(text) = until.map(str::trim).filter(|t| !t.is_empty()) else {
-            let paused = db::groups::pause(&self.core.db, actor.guild_id, view.group.id, from, now).await?;
-            self.changed(actor.guild_id);
+            let paused = self
+                .write(actor.guild_id, db::groups::pause(&self.core.db, actor.guild_id, view.group.id, from, now))
+                .await?;
             if !paused {
                 return Err(UserError::AlreadyPaused(view.group.name).into());
             }
@@ -606,9 +422,13 @@ impl GroupService {
         }
         // Like an open-ended pause, a pause with an end may cover skips and holidays: they
         // stay in the calendar (the reply names them). Only another pause overlaps.
-        if !db::groups::add_break(&self.core.db, actor.guild_id, view.group.id, BreakKind::Pause, from, to, now).await?
+        if !self
+            .write(
+                actor.guild_id,
+                db::groups::add_break(&self.core.db, actor.guild_id, view.group.id, BreakKind::Pause, from, to, now),
+            )
+            .await?
         {
-            self.changed(actor.guild_id);
             return Err(UserError::OverlapsPause(view.group.name).into());
         }
         self.record(actor, &view, CalendarAction::Pause, from, Some(to), None).await
@@ -619,8 +439,9 @@ impl GroupService {
         let view = self.resolve(actor, group).await?;
         let now = self.core.now();
         let (to, _) = self.upcoming_session(&view);
-        let resumed = db::groups::resume(&self.core.db, actor.guild_id, view.group.id, to, now).await?;
-        self.changed(actor.guild_id);
+        let resumed = self
+            .write(actor.guild_id, db::groups::resume(&self.core.db, actor.guild_id, view.group.id, to, now))
+            .await?;
         if !resumed {
             return Err(UserError::NotPaused(view.group.name).into());
         }
@@ -668,8 +489,13 @@ impl GroupService {
             }
             .into());
         }
-        if !db::groups::add_break(&self.core.db, actor.guild_id, view.group.id, BreakKind::Skip, from, to, now).await? {
-            self.changed(actor.guild_id);
+        if !self
+            .write(
+                actor.guild_id,
+                db::groups::add_break(&self.core.db, actor.guild_id, view.group.id, BreakKind::Skip, from, to, now),
+            )
+            .await?
+        {
             return Err(if to == from + 1 {
                 UserError::AlreadySkipped(schedule.date(from))
             } else {
@@ -693,7 +519,10 @@ impl GroupService {
                     .ok_or_else(|| UserError::NothingSkipped(view.group.name.clone()))?
             }
         };
-        if !db::groups::unskip(&self.core.db, actor.guild_id, view.group.id, session, now).await? {
+        if !self
+            .write(actor.guild_id, db::groups::unskip(&self.core.db, actor.guild_id, view.group.id, session, now))
+            .await?
+        {
             return Err(UserError::NotSkipped(view.schedule().date(session)).into());
         }
         self.record(actor, &view, CalendarAction::Unskip, session, None, None).await
@@ -735,7 +564,13 @@ impl GroupService {
         action: CalendarAction,
     ) -> Result<Changed> {
         let now = self.core.now();
-        if !db::groups::set_mark(&self.core.db, actor.guild_id, view.group.id, session, week, now).await? {
+        if !self
+            .write(
+                actor.guild_id,
+                db::groups::set_mark(&self.core.db, actor.guild_id, view.group.id, session, week, now),
+            )
+            .await?
+        {
             return Err(UserError::GroupGone.into());
         }
         self.record(actor, view, action, session, None, Some(week)).await
@@ -748,8 +583,7 @@ impl GroupService {
             return Err(UserError::OnlyModeratorsDelete.into());
         }
         let view = self.by_id(actor.guild_id, group_id).await?;
-        let deleted = db::groups::delete(&self.core.db, actor.guild_id, group_id).await?;
-        self.changed(actor.guild_id);
+        let deleted = self.write(actor.guild_id, db::groups::delete(&self.core.db, actor.guild_id, group_id)).await?;
         if !deleted {
             return Err(UserError::GroupGone.into());
         }
@@ -819,47 +653,10 @@ fn complete(core: &Core, group: Group, calendar: Calendar, missed: Vec<Missed>) 
 }
 
 #[cfg(test)]
+#[cfg(test)]
 mod tests {
+    use super::input::tests::{c, input, now};
     use super::*;
-
-    fn c() -> Curriculum {
-        Curriculum::embedded().unwrap()
-    }
-
-    fn input() -> GroupInput {
-        GroupInput {
-            name: "Evening group".into(),
-            channel_id: 1,
-            path_id: "architecture".into(),
-            start_date: "2026-12-01".into(),
-            weekday: Some(Weekday::Mon),
-            time: "18:30".into(),
-            timezone: "Europe/Berlin".into(),
-            role: None,
-            every_weeks: None,
-        }
-    }
-
-    fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-23T12:00:00Z").unwrap().with_timezone(&Utc)
-    }
-
-    #[test]
-    fn timezone_suggestions_are_close_matches_or_nothing() {
-        let first = |typed: &str| timezone_suggestions(typed, 3).first().copied();
-        assert_eq!(first("Europe/Berln"), Some("Europe/Berlin"));
-        assert_eq!(first("berlin"), Some("Europe/Berlin"));
-        assert_eq!(first("new york"), Some("America/New_York"));
-        assert_eq!(first("Tokio"), Some("Asia/Tokyo"));
-        assert_eq!(first("Amrica/Chicago"), Some("America/Chicago"));
-        assert_eq!(first("Londn"), Some("Europe/London"));
-        for nonsense in ["Mars/Olympus", "qwertyuiop", "Moon/Base"] {
-            assert_eq!(timezone_suggestions(nonsense, 3), Vec::<&str>::new(), "{nonsense}");
-        }
-        let hint = timezone_hint("Mars/Olympus");
-        assert!(hint.contains("Europe/Berlin") && hint.contains("List_of_tz_database_time_zones"), "{hint}");
-        assert_eq!(timezone_hint("Europe/Berln"), "Did you mean Europe/Berlin?");
-    }
 
     /// The per-member cache never grows past its bound and forgets a purged server.
     #[tokio::test]
@@ -939,38 +736,5 @@ mod tests {
         let on_break = |last_week| Standing::OnBreak { session: 3, kind: BreakKind::Skip, last_week };
         assert_eq!(week_to_show(on_break(Some(2)), None), Ok((2, WeekReason::OnBreak { last_week: 2 })));
         assert_eq!(week_to_show(on_break(None), None), Ok((1, WeekReason::OnBreak { last_week: 1 })));
-    }
-
-    #[test]
-    fn valid_input_is_typed() {
-        let s = validate(&c(), &input(), now(), None).unwrap();
-        assert_eq!(s.schedule.weekday, Weekday::Mon);
-        assert_eq!(s.schedule.time.format("%H:%M").to_string(), "18:30");
-        assert_eq!(s.schedule.tz, chrono_tz::Europe::Berlin);
-    }
-
-    #[test]
-    fn every_problem_is_listed() {
-        let mut i = input();
-        i.path_id = "nope".into();
-        i.timezone = "Europe/Berln".into();
-        i.time = "25:00".into();
-        i.start_date = "2026-02-30".into();
-        let e = validate(&c(), &i, now(), None).unwrap_err().join("\n");
-        assert!(e.contains("Unknown path `nope`"), "{e}");
-        assert!(e.contains("Did you mean Europe/Berlin"), "{e}");
-        assert!(e.contains("`25:00` is not a time"), "{e}");
-        assert!(e.contains("`2026-02-30` is not a date"), "{e}");
-    }
-
-    #[test]
-    fn past_start_dates_are_refused_unless_unchanged() {
-        let mut i = input();
-        i.start_date = "2026-11-01".into();
-        let past = weeks::parse_date("2026-11-01");
-        assert!(validate(&c(), &i, now(), None).unwrap_err()[0].contains("in the past"));
-        assert!(validate(&c(), &i, now(), past).is_ok());
-        i.start_date = "2029-01-01".into();
-        assert!(validate(&c(), &i, now(), None).unwrap_err()[0].contains("more than a year"));
     }
 }
