@@ -159,8 +159,9 @@ async fn closed_dms_stop_reminder_dms() {
     tb.fake.close_dms(defaults::BOB);
     tb.set_now("2026-11-22T18:00:00Z");
     assert_eq!(tb.tick().await.sent, 1, "the channel reminder");
-    let profile = members::export(&tb.db, defaults::GUILD, defaults::BOB).await.unwrap().profile.unwrap();
-    assert!(!profile.reminder_dms_on, "DMs turned off after 50007");
+    let (_, reminder_dms_on, _) =
+        members::export(&tb.db, defaults::GUILD, defaults::BOB).await.unwrap().profile.unwrap();
+    assert!(!reminder_dms_on, "DMs turned off after 50007");
     tb.finish().await;
 }
 

@@ -322,8 +322,9 @@ async fn remind_on_sends_a_first_dm_and_says_at_once_when_dms_are_closed() {
     tb.fake.close_dms(defaults::BOB);
     let t = tb.run(Slash::new("remind").integer("setting", 0).by(&tb.member())).await.text();
     assert!(t.contains("your DMs are closed") && t.contains("stay **off**") && t.contains("`/remind on` again"), "{t}");
-    let profile = studybot::db::members::export(&tb.db, defaults::GUILD, defaults::BOB).await.unwrap().profile.unwrap();
-    assert!(!profile.reminder_dms_on, "reminder DMs left on for closed DMs");
+    let (_, reminder_dms_on, _) =
+        studybot::db::members::export(&tb.db, defaults::GUILD, defaults::BOB).await.unwrap().profile.unwrap();
+    assert!(!reminder_dms_on, "reminder DMs left on for closed DMs");
     tb.finish().await;
 }
 

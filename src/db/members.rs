@@ -342,96 +342,38 @@ pub async fn membership_guild(db: &Db, group_id: i64, user_id: u64) -> Result<Op
     Ok(g.map(from_db))
 }
 
-/// Everything stored about one member in one guild (`/my-data`).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct MemberData {
-    /// The shape of this export: 2 since away periods, skill ratings and calendar changes
-    /// have named fields.
-    pub format_version: u32,
-    pub guild_id: String,
-    pub user_id: String,
-    /// `None` when nothing is stored about the member.
-    pub profile: Option<Profile>,
-    pub memberships: Vec<Membership>,
-    pub checkins: Vec<StoredCheckin>,
-    pub ratings: Vec<StoredRating>,
-    /// Groups this member created (their id is stored as the creator).
+/// A stored check-in in the export: (group, week, status, hours, confidence, note, created, updated).
+pub type ExportedCheckin = (String, i64, String, f64, i64, Option<String>, DateTime<Utc>, DateTime<Utc>);
+
+/// A logged calendar change in the export: (group, at, action, on date, until date, week).
+pub type ExportedChange = (String, DateTime<Utc>, String, String, Option<String>, Option<i64>);
+
+/// Everything stored about one member in one guild, as stored (the `/my-data` export is
+/// shaped from it by `service::my_data`). Group names stand for group ids.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MemberRows {
+    /// (display name, reminder DMs on, first seen); `None` when nothing is stored.
+    pub profile: Option<(String, bool, DateTime<Utc>)>,
+    /// (group, joined week, joined at), by group.
+    pub memberships: Vec<(String, i64, DateTime<Utc>)>,
+    /// By group and week.
+    pub checkins: Vec<ExportedCheckin>,
+    /// (group, week, question from 0, rating, updated), by group, week and question.
+    pub ratings: Vec<(String, i64, i64, i64, DateTime<Utc>)>,
+    /// Names of the groups they created.
     pub groups_created: Vec<String>,
-    /// Reminders the bot sent them as a direct message.
+    /// Reminder DMs sent to them.
     pub reminder_dms: u64,
-    /// Away periods (`/away`).
-    pub away: Vec<AwayPeriod>,
-    /// Skills checklist ratings.
-    pub skill_ratings: Vec<SkillRating>,
-    /// Calendar changes they made as a moderator (the calendar log names them).
-    pub calendar_changes: Vec<CalendarChangeMade>,
-}
-
-/// An away period in `/my-data`: the group, its first and last day.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct AwayPeriod {
-    pub group: String,
-    pub from: String,
-    pub to: String,
-}
-
-/// A skills checklist rating in `/my-data`: the skill numbered from 1, rated 1 to 5.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct SkillRating {
-    pub group: String,
-    pub skill: i64,
-    pub rating: i64,
-}
-
-/// One calendar change a member made (`/group skip`, `pause`, `repeat`...), as logged.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct CalendarChangeMade {
-    pub group: String,
-    pub at: DateTime<Utc>,
-    pub action: String,
-    pub on_date: String,
-    pub until_date: Option<String>,
-    pub week: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Profile {
-    pub display_name: String,
-    pub reminder_dms_on: bool,
-    pub first_seen: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Membership {
-    pub group: String,
-    pub joined_week: i64,
-    pub joined_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct StoredCheckin {
-    pub group: String,
-    pub week: i64,
-    pub status: String,
-    pub hours: f64,
-    pub confidence: i64,
-    pub note: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct StoredRating {
-    pub group: String,
-    pub week: i64,
-    /// From 1, as shown in Discord.
-    pub question: i64,
-    pub rating: i64,
-    pub updated_at: DateTime<Utc>,
+    /// (group, first day, last day), by group.
+    pub away: Vec<(String, String, String)>,
+    /// (group, skill from 0, rating), by group and skill.
+    pub skill_ratings: Vec<(String, i64, i64)>,
+    /// In the order they were made.
+    pub calendar_changes: Vec<ExportedChange>,
 }
 
 /// Reads everything stored about a member in a guild, in one transaction.
-pub async fn export(db: &Db, guild_id: u64, user_id: u64) -> Result<MemberData> {
+pub async fn export(db: &Db, guild_id: u64, user_id: u64) -> Result<MemberRows> {
     let _timer = crate::metrics::query("members.export");
     let guild = to_db(guild_id);
     let user = to_db(user_id);
@@ -444,11 +386,7 @@ pub async fn export(db: &Db, guild_id: u64, user_id: u64) -> Result<MemberData> 
         .bind(user)
         .fetch_optional(&mut *tx)
         .await?
-        .map(|(display_name, remind_dm, created_at)| Profile {
-            display_name,
-            reminder_dms_on: remind_dm == 1,
-            first_seen: created_at,
-        });
+        .map(|(display_name, remind_dm, created_at)| (display_name, remind_dm == 1, created_at));
         let memberships = sqlx::query_as::<_, (String, i64, DateTime<Utc>)>(
             "SELECT g.name, gm.joined_week, gm.joined_at
              FROM group_members gm JOIN study_groups g ON g.id = gm.group_id AND g.guild_id = gm.guild_id
@@ -457,12 +395,8 @@ pub async fn export(db: &Db, guild_id: u64, user_id: u64) -> Result<MemberData> 
         .bind(guild)
         .bind(user)
         .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .map(|(group, joined_week, joined_at)| Membership { group, joined_week, joined_at })
-        .collect();
-        type Row = (String, i64, String, f64, i64, Option<String>, DateTime<Utc>, DateTime<Utc>);
-        let checkins = sqlx::query_as::<_, Row>(
+        .await?;
+        let checkins = sqlx::query_as::<_, ExportedCheckin>(
             "SELECT g.name, c.week, c.status, c.hours, c.confidence, c.note, c.created_at, c.updated_at
              FROM checkins c JOIN study_groups g ON g.id = c.group_id AND g.guild_id = c.guild_id
              WHERE c.guild_id = $1 AND c.user_id = $2 ORDER BY g.name, c.week",
@@ -470,19 +404,7 @@ pub async fn export(db: &Db, guild_id: u64, user_id: u64) -> Result<MemberData> 
         .bind(guild)
         .bind(user)
         .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .map(|(group, week, status, hours, confidence, note, created_at, updated_at)| StoredCheckin {
-            group,
-            week,
-            status,
-            hours,
-            confidence,
-            note,
-            created_at,
-            updated_at,
-        })
-        .collect();
+        .await?;
         let ratings = sqlx::query_as::<_, (String, i64, i64, i64, DateTime<Utc>)>(
             "SELECT g.name, r.week, r.question, r.rating, r.updated_at
              FROM ratings r JOIN study_groups g ON g.id = r.group_id AND g.guild_id = r.guild_id
@@ -491,16 +413,7 @@ pub async fn export(db: &Db, guild_id: u64, user_id: u64) -> Result<MemberData> 
         .bind(guild)
         .bind(user)
         .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .map(|(group, week, question, rating, updated_at)| StoredRating {
-            group,
-            week,
-            question: question + 1,
-            rating,
-            updated_at,
-        })
-        .collect();
+        .await?;
         let groups_created = sqlx::query_scalar::<_, String>(
             "SELECT name FROM study_groups WHERE guild_id = $1 AND created_by = $2 ORDER BY name",
         )
@@ -524,10 +437,7 @@ pub async fn export(db: &Db, guild_id: u64, user_id: u64) -> Result<MemberData> 
         .bind(guild)
         .bind(user)
         .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .map(|(group, from, to)| AwayPeriod { group, from, to })
-        .collect();
+        .await?;
         let skill_ratings = sqlx::query_as::<_, (String, i64, i64)>(
             "SELECT g.name, s.skill, s.rating FROM skill_ratings s
              JOIN study_groups g ON g.id = s.group_id AND g.guild_id = s.guild_id
@@ -536,11 +446,8 @@ pub async fn export(db: &Db, guild_id: u64, user_id: u64) -> Result<MemberData> 
         .bind(guild)
         .bind(user)
         .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .map(|(group, skill, rating)| SkillRating { group, skill: skill + 1, rating })
-        .collect();
-        let calendar_changes = sqlx::query_as::<_, (String, DateTime<Utc>, String, String, Option<String>, Option<i64>)>(
+        .await?;
+        let calendar_changes = sqlx::query_as::<_, ExportedChange>(
             "SELECT g.name, l.at, l.action, l.on_date, l.until_date, l.week FROM calendar_log l
              JOIN study_groups g ON g.id = l.group_id
              WHERE g.guild_id = $1 AND l.user_id = $2 ORDER BY l.at, l.id",
@@ -548,25 +455,12 @@ pub async fn export(db: &Db, guild_id: u64, user_id: u64) -> Result<MemberData> 
         .bind(guild)
         .bind(user)
         .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .map(|(group, at, action, on_date, until_date, week)| CalendarChangeMade {
-            group,
-            at,
-            action,
-            on_date,
-            until_date,
-            week,
-        })
-        .collect();
+        .await?;
         tx.commit().await?;
-        Ok::<_, Error>(MemberData {
-            format_version: 2,
+        Ok::<_, Error>(MemberRows {
             away,
             skill_ratings,
             calendar_changes,
-            guild_id: guild_id.to_string(),
-            user_id: user_id.to_string(),
             profile,
             memberships,
             checkins,

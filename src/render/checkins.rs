@@ -212,7 +212,7 @@ pub fn joined(v: &GroupView, week: u32) -> String {
 pub const FORGET_WARNING: &str = "This deletes all your check-ins, self-assessment ratings and group memberships in this server. It cannot be undone.";
 
 /// `/my-data`: the file (pretty JSON, every stored row) and the text beside it.
-pub fn my_data(data: &crate::db::members::MemberData) -> Result<(String, Vec<u8>), serde_json::Error> {
+pub fn my_data(data: &crate::service::my_data::MemberData) -> Result<(String, Vec<u8>), serde_json::Error> {
     let file = serde_json::to_vec_pretty(data)?;
     let text = match &data.profile {
         None if data.checkins.is_empty() && data.groups_created.is_empty() => {

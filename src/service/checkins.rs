@@ -563,8 +563,9 @@ impl CheckinService {
     }
 
     /// `/my-data`: everything stored about the member in this server.
-    pub async fn my_data(&self, actor: &Actor) -> Result<db::members::MemberData> {
-        Ok(db::members::export(&self.core.db, actor.guild_id, actor.user_id).await?)
+    pub async fn my_data(&self, actor: &Actor) -> Result<super::my_data::MemberData> {
+        let rows = db::members::export(&self.core.db, actor.guild_id, actor.user_id).await?;
+        Ok(super::my_data::MemberData::new(actor.guild_id, actor.user_id, rows))
     }
 
     /// `/forget-me` confirmed: deletes the member's rows in this server.

@@ -18,6 +18,7 @@
 pub mod catalog;
 pub mod checkins;
 pub mod groups;
+pub mod my_data;
 pub mod progress;
 pub mod reports;
 pub mod settings;

@@ -1,0 +1,192 @@
+//! The `/my-data` export: everything stored about a member in one server, in a shape of its
+//! own (ids as text, questions and skills numbered from 1 as Discord shows them, a format
+//! version), so that the file members keep does not change when a table does.
+
+use crate::db::members::MemberRows;
+use chrono::{DateTime, Utc};
+
+/// The shape's version: 2 since away periods, skill ratings and calendar changes have named
+/// fields.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// Everything stored about one member in one server, as `/my-data` gives it (its JSON file).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MemberData {
+    /// [`FORMAT_VERSION`].
+    pub format_version: u32,
+    pub guild_id: String,
+    pub user_id: String,
+    /// `None` when nothing is stored about the member.
+    pub profile: Option<Profile>,
+    pub memberships: Vec<Membership>,
+    pub checkins: Vec<StoredCheckin>,
+    pub ratings: Vec<StoredRating>,
+    /// Groups this member created (their id is stored as the creator).
+    pub groups_created: Vec<String>,
+    /// Reminders the bot sent them as a direct message.
+    pub reminder_dms: u64,
+    /// Away periods (`/away`).
+    pub away: Vec<AwayPeriod>,
+    /// Skills checklist ratings.
+    pub skill_ratings: Vec<SkillRating>,
+    /// Calendar changes they made as a moderator (the calendar log names them).
+    pub calendar_changes: Vec<CalendarChangeMade>,
+}
+
+/// An away period in `/my-data`: the group, its first and last day.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AwayPeriod {
+    pub group: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// A skills checklist rating in `/my-data`: the skill numbered from 1, rated 1 to 5.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SkillRating {
+    pub group: String,
+    pub skill: i64,
+    pub rating: i64,
+}
+
+/// One calendar change a member made (`/group skip`, `pause`, `repeat`...), as logged.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CalendarChangeMade {
+    pub group: String,
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub on_date: String,
+    pub until_date: Option<String>,
+    pub week: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Profile {
+    pub display_name: String,
+    pub reminder_dms_on: bool,
+    pub first_seen: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Membership {
+    pub group: String,
+    pub joined_week: i64,
+    pub joined_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StoredCheckin {
+    pub group: String,
+    pub week: i64,
+    pub status: String,
+    pub hours: f64,
+    pub confidence: i64,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StoredRating {
+    pub group: String,
+    pub week: i64,
+    /// From 1, as shown in Discord.
+    pub question: i64,
+    pub rating: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl MemberData {
+    /// The export of what is stored about member `user_id` in server `guild_id`.
+    pub fn new(guild_id: u64, user_id: u64, rows: MemberRows) -> MemberData {
+        MemberData {
+            format_version: FORMAT_VERSION,
+            guild_id: guild_id.to_string(),
+            user_id: user_id.to_string(),
+            profile: rows.profile.map(|(display_name, reminder_dms_on, first_seen)| Profile {
+                display_name,
+                reminder_dms_on,
+                first_seen,
+            }),
+            memberships: rows
+                .memberships
+                .into_iter()
+                .map(|(group, joined_week, joined_at)| Membership { group, joined_week, joined_at })
+                .collect(),
+            checkins: rows
+                .checkins
+                .into_iter()
+                .map(|(group, week, status, hours, confidence, note, created_at, updated_at)| StoredCheckin {
+                    group,
+                    week,
+                    status,
+                    hours,
+                    confidence,
+                    note,
+                    created_at,
+                    updated_at,
+                })
+                .collect(),
+            ratings: rows
+                .ratings
+                .into_iter()
+                .map(|(group, week, question, rating, updated_at)| StoredRating {
+                    group,
+                    week,
+                    question: question + 1,
+                    rating,
+                    updated_at,
+                })
+                .collect(),
+            groups_created: rows.groups_created,
+            reminder_dms: rows.reminder_dms,
+            away: rows.away.into_iter().map(|(group, from, to)| AwayPeriod { group, from, to }).collect(),
+            skill_ratings: rows
+                .skill_ratings
+                .into_iter()
+                .map(|(group, skill, rating)| SkillRating { group, skill: skill + 1, rating })
+                .collect(),
+            calendar_changes: rows
+                .calendar_changes
+                .into_iter()
+                .map(|(group, at, action, on_date, until_date, week)| CalendarChangeMade {
+                    group,
+                    at,
+                    action,
+                    on_date,
+                    until_date,
+                    week,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The file's shape: ids as text, questions and skills from 1, every field named.
+    #[test]
+    fn the_export_numbers_from_one_and_names_every_field() {
+        let at = DateTime::parse_from_rfc3339("2026-12-01T10:00:00Z").unwrap().with_timezone(&Utc);
+        let rows = MemberRows {
+            profile: Some(("ann".into(), true, at)),
+            ratings: vec![("Evenings".into(), 3, 0, 4, at)],
+            skill_ratings: vec![("Evenings".into(), 2, 5)],
+            away: vec![("Evenings".into(), "2026-12-07".into(), "2026-12-20".into())],
+            reminder_dms: 2,
+            ..MemberRows::default()
+        };
+        let json = serde_json::to_value(MemberData::new(u64::MAX, 7, rows)).unwrap();
+        assert_eq!(json["format_version"], 2);
+        assert_eq!(json["guild_id"], u64::MAX.to_string());
+        assert_eq!(json["user_id"], "7");
+        assert_eq!(json["profile"]["reminder_dms_on"], true);
+        assert_eq!(json["ratings"][0]["question"], 1);
+        assert_eq!(json["skill_ratings"][0], serde_json::json!({"group": "Evenings", "skill": 3, "rating": 5}));
+        assert_eq!(json["away"][0], serde_json::json!({"group": "Evenings", "from": "2026-12-07", "to": "2026-12-20"}));
+        assert_eq!(json["reminder_dms"], 2);
+        assert_eq!(json["checkins"], serde_json::json!([]));
+    }
+}
