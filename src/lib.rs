@@ -3,27 +3,27 @@
 //! See `ARCHITECTURE.md` for the code map and the invariants.
 
 pub mod bot;
-pub mod calendar;
+pub(crate) mod calendar;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod curriculum;
 pub mod db;
-pub mod error;
+pub(crate) mod error;
 pub mod ids;
 pub mod limits;
-pub mod metrics;
+pub(crate) mod metrics;
 pub mod model;
-pub mod ops;
-pub mod permissions;
+pub(crate) mod ops;
+pub(crate) mod permissions;
 pub mod plan;
-pub mod progress;
-pub mod redact;
+pub(crate) mod progress;
+pub(crate) mod redact;
 pub mod render;
 pub mod report;
 pub mod rest;
 pub mod scheduler;
-pub mod search;
+pub(crate) mod search;
 pub mod service;
 pub mod shards;
 pub mod weeks;

@@ -4,15 +4,15 @@
 //!
 //! Only this module and the scheduler's sender talk to Discord.
 
-pub mod actor;
+pub(crate) mod actor;
 pub mod commands;
-pub mod components;
-pub mod drain;
-pub mod errors;
-pub mod moderator;
-pub mod options;
-pub mod register;
-pub mod reply;
+pub(crate) mod components;
+pub(crate) mod drain;
+pub(crate) mod errors;
+pub(crate) mod moderator;
+pub(crate) mod options;
+pub(crate) mod register;
+pub(crate) mod reply;
 
 pub use crate::error::{Error as BotError, INTERNAL_MESSAGE};
 

@@ -3,8 +3,8 @@
 //! Pure code: no Discord, no database. `load_dir` either returns a fully validated
 //! [`Curriculum`] or every problem found, each with a `FILE:LINE:COL` position.
 
-pub mod locate;
-pub mod model;
+pub(crate) mod locate;
+pub(crate) mod model;
 mod validate;
 
 pub use model::*;

@@ -18,7 +18,7 @@ pub mod posts;
 pub mod reports;
 pub mod servers;
 pub mod settings;
-pub mod workers;
+pub(crate) mod workers;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::SqliteConnection;

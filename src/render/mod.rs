@@ -3,14 +3,14 @@
 //! The same builders are sent by the bot and serialized by `studybot preview --json`,
 //! so the preview is exactly the request body Discord receives.
 
-pub mod calendar;
+pub(crate) mod calendar;
 pub mod cards;
-pub mod checkins;
-pub mod groups;
-pub mod progress;
-pub mod report;
-pub mod settings;
-pub mod text;
+pub(crate) mod checkins;
+pub(crate) mod groups;
+pub(crate) mod progress;
+pub(crate) mod report;
+pub(crate) mod settings;
+pub(crate) mod text;
 
 use crate::curriculum::{Curriculum, PathFile, Resource, ResourceKind, Week};
 use crate::ids::CustomId;

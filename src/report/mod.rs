@@ -33,7 +33,7 @@
 
 mod chart;
 mod export;
-pub mod overview;
+pub(crate) mod overview;
 mod text;
 
 pub use chart::{CHART_HEIGHT, CHART_WIDTH, ChartError, chart_png, overview_png};

@@ -21,7 +21,7 @@
 //!
 //! With Discord's own URL serenity's rate limiter stays on and this module is not used.
 
-pub mod policy;
+pub(crate) mod policy;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};

@@ -11,13 +11,13 @@
 //! Groups are delivered concurrently (at most [`IN_FLIGHT`] at once), each group's posts in
 //! order under its own lock, which `/group post-now` shares.
 
-pub mod digest;
-pub mod discord;
-pub mod failure;
-pub mod jobs;
-pub mod outbox;
+pub(crate) mod digest;
+pub(crate) mod discord;
+pub(crate) mod failure;
+pub(crate) mod jobs;
+pub(crate) mod outbox;
 pub mod pace;
-pub mod posts;
+pub(crate) mod posts;
 
 use crate::db;
 use crate::service::{Core, GroupService};

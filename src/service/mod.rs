@@ -15,13 +15,13 @@
 //! `/group post-now` belongs to the scheduler (`Scheduler::post_now`, in `scheduler/posts.rs`),
 //! which owns sending and uses [`GroupService`] to find the group.
 
-pub mod catalog;
-pub mod checkins;
-pub mod groups;
-pub mod my_data;
-pub mod progress;
+pub(crate) mod catalog;
+pub(crate) mod checkins;
+pub(crate) mod groups;
+pub(crate) mod my_data;
+pub(crate) mod progress;
 pub mod reports;
-pub mod settings;
+pub(crate) mod settings;
 
 pub use checkins::CheckinService;
 pub use groups::GroupService;

@@ -6,7 +6,6 @@
 mod cache;
 mod input;
 
-pub use cache::MAX_CACHED;
 use cache::{Cache, GuildGroups};
 pub use input::{GroupChanges, GroupInput, timezone_hint, timezone_suggestions, validate};
 
@@ -655,6 +654,7 @@ fn complete(core: &Core, group: Group, calendar: Calendar, missed: Vec<Missed>) 
 #[cfg(test)]
 #[cfg(test)]
 mod tests {
+    use super::cache::MAX_CACHED;
     use super::input::tests::{c, input, now};
     use super::*;
 
