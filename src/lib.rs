@@ -22,6 +22,7 @@ pub(crate) mod redact;
 pub mod render;
 pub mod report;
 pub mod rest;
+pub mod review;
 pub mod scheduler;
 pub(crate) mod search;
 pub mod service;
