@@ -259,6 +259,14 @@ pub enum UserError {
     )]
     ReflectiveNotRated,
 
+    // ----- spaced review -----
+    #[error(
+        "That review card is not there any more: it was graded already, or its question changed. Run `/review` for the next one."
+    )]
+    ReviewCardGone,
+    #[error("That card is not due yet: it comes back <t:{}:R>.", .0.timestamp())]
+    ReviewNotDue(chrono::DateTime<chrono::Utc>),
+
     // ----- reports -----
     #[error("{}", capitalize(&.0.to_string()))]
     Report(#[from] crate::report::ReportError),

@@ -32,6 +32,10 @@ pub enum CustomId {
     Skills { group_id: i64, page: u8 },
     /// One checklist rating button: skill (from 0, across the checklist's areas), 1..=5.
     RateSkill { group_id: i64, skill: u8, rating: u8 },
+    /// A spaced-review grade button: the member's card, the reviews it had when shown (a
+    /// second press finds it graded), the grade (1 to 4), and the group whose path the
+    /// session is limited to (0: every path).
+    ReviewGrade { card_id: i64, reps: u32, grade: u8, group_id: i64 },
     /// The `/search` "open a result" menu (the value says what: see `service::catalog::Opened`).
     SearchOpen,
 }
@@ -53,6 +57,9 @@ impl CustomId {
             CustomId::SearchOpen => "sb:so".to_string(),
             CustomId::Skills { group_id, page } => format!("sb:sk:{group_id}:{page}"),
             CustomId::RateSkill { group_id, skill, rating } => format!("sb:rs:{group_id}:{skill}:{rating}"),
+            CustomId::ReviewGrade { card_id, reps, grade, group_id } => {
+                format!("sb:rv:{card_id}:{reps}:{grade}:{group_id}")
+            }
         }
     }
 
@@ -84,6 +91,12 @@ impl CustomId {
                     rating,
                 })
             }
+            ["sb", "rv", _, r, g, _] => Some(CustomId::ReviewGrade {
+                card_id: num(2)?,
+                reps: r.parse::<u32>().ok()?,
+                grade: g.parse::<u8>().ok().filter(|g| (1..=4).contains(g))?,
+                group_id: num(5)?,
+            }),
             _ => None,
         }
     }
@@ -114,6 +127,7 @@ mod tests {
             CustomId::SearchOpen,
             CustomId::Skills { group_id: 4, page: 3 },
             CustomId::RateSkill { group_id: 4, skill: 14, rating: 5 },
+            CustomId::ReviewGrade { card_id: i64::MAX, reps: u32::MAX, grade: 4, group_id: i64::MAX },
         ] {
             assert_eq!(CustomId::parse(&id.encode()), Some(id));
             assert!(id.encode().len() <= crate::limits::CUSTOM_ID);
@@ -128,6 +142,8 @@ mod tests {
             "sb:ci:1:2:3",
             "sb:rs:1:100:1",
             "sb:rs:1:1:0",
+            "sb:rv:1:1:5:0",
+            "sb:rv:1:x:1:0",
             "other",
         ] {
             assert_eq!(CustomId::parse(bad), None, "{bad}");

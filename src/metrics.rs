@@ -48,6 +48,15 @@ pub struct RestLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct GradeLabels {
+    /// `again`, `hard`, `good`, `easy` ([`GRADES`]).
+    pub grade: &'static str,
+}
+
+/// The `grade` values of [`GradeLabels`].
+pub const GRADES: [&str; 4] = ["again", "hard", "good", "easy"];
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct QueryLabels {
     /// The database function, e.g. `members.upsert_checkin`.
     pub op: &'static str,
@@ -71,6 +80,7 @@ pub struct Metrics {
     pub db_query_seconds: Family<QueryLabels, Histogram>,
     pub scheduler_ticks: Counter,
     pub shards_connected: Gauge,
+    pub reviews: Family<GradeLabels, Counter>,
 }
 
 /// 1 ms .. ~16 s.
@@ -121,6 +131,11 @@ impl Metrics {
         registry.register("scheduler_ticks", "Scheduler passes over all groups", scheduler_ticks.clone());
         let shards_connected = Gauge::default();
         registry.register("shards_connected", "Gateway shards currently connected", shards_connected.clone());
+        let reviews = Family::<GradeLabels, Counter>::default();
+        registry.register("reviews", "Spaced-review cards graded by their members, by grade", reviews.clone());
+        for grade in GRADES {
+            drop(reviews.get_or_create(&GradeLabels { grade }));
+        }
         // Every known label value starts at 0, so alerts (a rate of failed posts, of 429s)
         // can be written before the first sample.
         for kind in POST_KINDS {
@@ -146,6 +161,7 @@ impl Metrics {
             db_query_seconds,
             scheduler_ticks,
             shards_connected,
+            reviews,
         }
     }
 
@@ -175,6 +191,12 @@ pub fn post(kind: &'static str, outcome: &'static str, late: Option<Duration>) {
     if let Some(late) = late {
         METRICS.post_lateness_seconds.get_or_create(&KindLabels { kind }).observe(late.as_secs_f64());
     }
+}
+
+/// One review card graded.
+pub fn review_graded(grade: crate::review::Grade) {
+    let grade = GRADES[usize::from(grade.number() - 1)];
+    METRICS.reviews.get_or_create(&GradeLabels { grade }).inc();
 }
 
 /// Times a database call until dropped: `let _timer = metrics::query("members.join");`.

@@ -357,6 +357,40 @@ pub struct Rating {
     pub rating: u8,
 }
 
+/// A spaced-review card: one rated question of a path's week, for one member of one server
+/// (see `crate::review`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewCard {
+    pub id: i64,
+    pub guild_id: u64,
+    pub user_id: u64,
+    /// The group whose rating seeded it (its calendar and timezone).
+    pub group_id: i64,
+    pub path_id: String,
+    pub week: u32,
+    /// Index of the week's question, from 0.
+    pub question: u8,
+    /// The first rating (1 to 5): the card's first review.
+    pub seed_rating: u8,
+    pub rated_at: DateTime<Utc>,
+    /// Once scheduled: the hash of the question's text, the memory state, when it is due
+    /// and when it was last reviewed. `None` until the review-cards job schedules the seed.
+    pub scheduled: Option<Scheduled>,
+    /// Reviews so far, the seed included.
+    pub reps: u32,
+    /// Reviews graded "couldn't answer" (the seed included).
+    pub lapses: u32,
+}
+
+/// A scheduled card's state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scheduled {
+    pub question_hash: String,
+    pub memory: crate::review::Memory,
+    pub due_at: DateTime<Utc>,
+    pub last_review_at: DateTime<Utc>,
+}
+
 /// A member of a group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupMember {

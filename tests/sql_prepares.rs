@@ -2,24 +2,37 @@
 //! plan it against the migrated schema (a column one backend lacks, a function or a type
 //! rule only one engine accepts, a parameter PostgreSQL cannot type would fail here rather
 //! than in the one code path that runs it). The texts are read from the source: every string
-//! literal that begins a statement, `concat!` pieces joined (with `group_columns!()`
-//! expanded), and the `.sql` files under `src/db/reports/`.
+//! literal that begins a statement, `concat!` pieces joined (with the `*_columns!()` macros,
+//! such as `group_columns!()`, expanded), and the `.sql` files under `src/db/reports/`.
 
 mod support;
 
 use std::path::Path;
 
-/// The text of `group_columns!()` as `src/db/groups.rs` defines it.
-fn group_columns(groups_rs: &str) -> String {
-    let at = groups_rs.find("macro_rules! group_columns").expect("group_columns macro");
-    let start = at + groups_rs[at..].find('"').expect("its literal") + 1;
-    let end = start + groups_rs[start..].find('"').expect("its end");
-    groups_rs[start..end].to_string()
+/// The column-list macros (`macro_rules! NAME_columns`, one literal each) a source defines:
+/// (`NAME_columns!()`, its literal).
+fn column_macros(src: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = src;
+    while let Some(at) = rest.find("macro_rules! ") {
+        let after = &rest[at + "macro_rules! ".len()..];
+        let name: String = after.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        if name.ends_with("_columns") {
+            let start = after.find('"').expect("its literal") + 1;
+            let end = start + after[start..].find('"').expect("its end");
+            out.push((format!("{name}!()"), after[start..end].to_string()));
+        }
+        rest = after;
+    }
+    out
 }
 
 /// The string literals of `src` in order, `concat!(...)` groups joined into one.
-fn literals(src: &str, columns: &str) -> Vec<String> {
-    let src = src.replace("group_columns!()", &format!("\"{columns}\""));
+fn literals(src: &str, macros: &[(String, String)]) -> Vec<String> {
+    let mut src = src.to_string();
+    for (call, text) in macros {
+        src = src.replace(call.as_str(), &format!("\"{text}\""));
+    }
     let bytes = src.as_bytes();
     let (mut out, mut i) = (Vec::new(), 0);
     let mut concat_depth: Option<(usize, String)> = None;
@@ -70,7 +83,9 @@ fn literals(src: &str, columns: &str) -> Vec<String> {
 /// Every statement text of `src/db/`.
 fn statements() -> Vec<(String, String)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/db");
-    let columns = group_columns(&std::fs::read_to_string(dir.join("groups.rs")).expect("groups.rs"));
+    // `group_columns!()` is used beyond groups.rs (the report loader).
+    let shared = column_macros(&std::fs::read_to_string(dir.join("groups.rs")).expect("groups.rs"));
+    assert!(shared.iter().any(|(m, _)| m == "group_columns!()"), "{shared:?}");
     let mut out = Vec::new();
     for entry in std::fs::read_dir(&dir).expect("src/db") {
         let path = entry.expect("entry").path();
@@ -79,7 +94,9 @@ fn statements() -> Vec<(String, String)> {
             let src = std::fs::read_to_string(&path).expect("source");
             // Tests inside the module may write deliberately broken rows.
             let code = src.find("#[cfg(test)]\nmod tests").map(|i| &src[..i]).unwrap_or(&src);
-            for lit in literals(code, &columns) {
+            let mut macros = shared.clone();
+            macros.extend(column_macros(code));
+            for lit in literals(code, &macros) {
                 let head = lit.trim_start();
                 let is_sql = ["SELECT ", "INSERT ", "UPDATE ", "DELETE ", "WITH "].iter().any(|k| head.starts_with(k));
                 // Texts built with format! (table names of the migration copy) are not fixed SQL.

@@ -116,6 +116,16 @@ async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInterac
                     .components(rows),
             )
         }
+        CustomId::ReviewGrade { card_id, reps, grade, group_id } => {
+            let grade = crate::review::Grade::from_number(grade).ok_or(UserError::UnsupportedButton)?;
+            let graded = s.review.grade(&who, card_id, reps, grade, group_id).await?;
+            let (text, embed, rows) = render::review::graded(&graded, group_id);
+            let message = crate::render::response().content(text).components(rows);
+            CreateInteractionResponse::UpdateMessage(match embed {
+                Some(embed) => message.embeds(vec![embed]),
+                None => message.embeds(vec![]),
+            })
+        }
         CustomId::DeleteGroup { group_id } => {
             let name = s.groups.delete(&who, group_id).await?;
             update(format!("Deleted **{name}** and all its check-ins and ratings."))

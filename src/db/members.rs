@@ -348,6 +348,15 @@ pub type ExportedCheckin = (String, i64, String, f64, i64, Option<String>, DateT
 /// A logged calendar change in the export: (group, at, action, on date, until date, week).
 pub type ExportedChange = (String, DateTime<Utc>, String, String, Option<String>, Option<i64>);
 
+/// A spaced-review card in the export: (path, week, question from 0, first rating, rated
+/// at, stability, difficulty, due at, reviews, lapses, retired).
+pub type ExportedCard =
+    (String, i64, i64, i64, DateTime<Utc>, Option<f64>, Option<f64>, Option<DateTime<Utc>>, i64, i64, i64);
+
+/// A logged review in the export: (path, week, question from 0, at, grade 1-4, days since the
+/// previous review, days scheduled, `seed` or `review`).
+pub type ExportedReview = (String, i64, i64, DateTime<Utc>, i64, i64, i64, String);
+
 /// Everything stored about one member in one guild, as stored (the `/my-data` export is
 /// shaped from it by `service::my_data`). Group names stand for group ids.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -370,6 +379,10 @@ pub struct MemberRows {
     pub skill_ratings: Vec<(String, i64, i64)>,
     /// In the order they were made.
     pub calendar_changes: Vec<ExportedChange>,
+    /// Spaced-review cards, by path, week and question.
+    pub review_cards: Vec<ExportedCard>,
+    /// Their reviews, in the order they were made.
+    pub reviews: Vec<ExportedReview>,
 }
 
 /// Reads everything stored about a member in a guild, in one transaction.
@@ -456,8 +469,27 @@ pub async fn export(db: &Db, guild_id: u64, user_id: u64) -> Result<MemberRows> 
         .bind(user)
         .fetch_all(&mut *tx)
         .await?;
+        let review_cards = sqlx::query_as::<_, ExportedCard>(
+            "SELECT path_id, week, question, seed_rating, rated_at, stability, difficulty, due_at, reps, lapses, retired
+             FROM review_cards WHERE guild_id = $1 AND user_id = $2 ORDER BY path_id, week, question",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_all(&mut *tx)
+        .await?;
+        let reviews = sqlx::query_as::<_, ExportedReview>(
+            "SELECT c.path_id, c.week, c.question, l.at, l.grade, l.elapsed_days, l.scheduled_days, l.source
+             FROM review_log l JOIN review_cards c ON c.id = l.card_id
+             WHERE l.guild_id = $1 AND l.user_id = $2 AND c.guild_id = $1 ORDER BY l.at, l.id",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_all(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok::<_, Error>(MemberRows {
+            review_cards,
+            reviews,
             away,
             skill_ratings,
             calendar_changes,

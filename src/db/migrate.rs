@@ -13,7 +13,7 @@ use sqlx::Row;
 /// Every table, parents before children (foreign keys), with its primary key (the order
 /// rows are copied and checksummed in) and whether `id` is an identity to move past the
 /// copied ids.
-const TABLES: [(&str, &str, bool); 17] = [
+const TABLES: [(&str, &str, bool); 19] = [
     ("study_groups", "id", true),
     ("group_breaks", "id", true),
     ("members", "guild_id, user_id", false),
@@ -25,6 +25,8 @@ const TABLES: [(&str, &str, bool); 17] = [
     ("reminder_dms", "post_id, user_id", false),
     ("away", "group_id, user_id", false),
     ("skill_ratings", "group_id, user_id, skill", false),
+    ("review_cards", "id", true),
+    ("review_log", "id", true),
     ("week_marks", "group_id, session", false),
     ("calendar_log", "id", true),
     ("server_settings", "guild_id", false),
@@ -169,9 +171,12 @@ pub async fn copy(from: &Db, to: &Db) -> std::result::Result<Vec<Copied>, CopyEr
         schema.push((table, key, identity, columns(src, dst, table).await?));
     }
     let mut tx = dst.begin().await?;
+    // The copied ratings must not seed cards: the cards are copied as they are.
+    sqlx::query("ALTER TABLE ratings DISABLE TRIGGER ratings_seed_card").execute(&mut *tx).await?;
     for (table, key, _, columns) in &schema {
         copy_table(src, &mut tx, table, key, columns).await?;
     }
+    sqlx::query("ALTER TABLE ratings ENABLE TRIGGER ratings_seed_card").execute(&mut *tx).await?;
     for (table, _, identity, _) in &schema {
         if *identity {
             // The next id the database hands out follows the copied ones.

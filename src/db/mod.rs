@@ -16,6 +16,7 @@ pub mod migrate;
 pub mod outbox;
 pub mod posts;
 pub mod reports;
+pub mod review;
 pub mod servers;
 pub mod settings;
 pub(crate) mod workers;

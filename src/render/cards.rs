@@ -198,7 +198,9 @@ pub fn help(c: &Curriculum, members: Vec<String>, moderators: Vec<String>) -> Ve
              3. `/checkin` (or the post's **Check in** button) when you are done, and rate yourself with \
              `/assess`.\n\
              4. `/progress` shows your streak and what to catch up on; `/remind on` sends you each \
-             reminder as a direct message; `/calendar` puts the sessions in your calendar.",
+             reminder as a direct message; `/calendar` puts the sessions in your calendar.\n\
+             5. `/review start`: each question you rated comes back once its week is over, when you are \
+             about to forget it (spaced review).",
         )
         .colour(super::COLOUR);
     let mut all = vec![about, start];

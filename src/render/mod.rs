@@ -9,6 +9,7 @@ pub(crate) mod checkins;
 pub(crate) mod groups;
 pub(crate) mod progress;
 pub(crate) mod report;
+pub(crate) mod review;
 pub(crate) mod settings;
 pub(crate) mod text;
 

@@ -18,11 +18,11 @@
 //! 3. **The job type**:
 //!
 //!    ```ignore
-//!    pub(super) struct ReviewCards;
-//!    impl Job for ReviewCards {
-//!        fn name(&self) -> &'static str { "review_cards" }
+//!    pub(super) struct ReviewDms;
+//!    impl Job for ReviewDms {
+//!        fn name(&self) -> &'static str { "review_dms" }
 //!        fn run<'a>(&'a self, s: &'a Scheduler, now: DateTime<Utc>) -> BoxFuture<'a, TickReport> {
-//!            Box::pin(s.review_cards(now)) // select due rows, deliver each item, count
+//!            Box::pin(s.review_dms(now)) // select due rows, deliver each item, count
 //!        }
 //!    }
 //!    ```
@@ -48,7 +48,7 @@ pub trait Job: Send + Sync {
 
 /// Every job, in the order a tick runs them.
 pub fn registry() -> Vec<Box<dyn Job>> {
-    vec![Box::new(WeeklyPosts), Box::new(ReminderDmRetries), Box::new(Digests), Box::new(Purge)]
+    vec![Box::new(WeeklyPosts), Box::new(ReminderDmRetries), Box::new(Digests), Box::new(ReviewCards), Box::new(Purge)]
 }
 
 /// Weekly posts, skip notes, closing posts, reminders and their DMs, missed weeks.
@@ -99,7 +99,38 @@ impl Job for Purge {
     }
 }
 
+/// Schedules the spaced-review cards that members' first ratings seeded (FSRS, see
+/// `crate::review`); a card whose question left the curriculum retires.
+struct ReviewCards;
+
+impl Job for ReviewCards {
+    fn name(&self) -> &'static str {
+        "review_cards"
+    }
+    fn run<'a>(&'a self, s: &'a Scheduler, _now: DateTime<Utc>) -> BoxFuture<'a, TickReport> {
+        Box::pin(s.schedule_review_cards())
+    }
+}
+
 impl Scheduler {
+    /// One pass of [`ReviewCards`]: at most `SCHEDULED_PER_PASS` seeded cards (a claim per
+    /// card: two processes schedule each once).
+    async fn schedule_review_cards(&self) -> TickReport {
+        let service = crate::service::review::ReviewService::new(self.core.clone(), self.groups.clone());
+        match service.schedule_new().await {
+            Ok(done) => {
+                if done.scheduled + done.retired > 0 {
+                    info!(scheduled = done.scheduled, retired = done.retired, "review cards scheduled");
+                }
+                TickReport::default()
+            }
+            Err(e) => {
+                error!("cannot schedule review cards: {e}");
+                TickReport { failed: 1, ..TickReport::default() }
+            }
+        }
+    }
+
     /// Purges the data of servers that removed the bot longer ago than the retention period
     /// (and did not add it back). One server's failure does not stop the others.
     async fn purge_removed_servers(&self, now: DateTime<Utc>) -> TickReport {

@@ -21,6 +21,7 @@ pub(crate) mod groups;
 pub(crate) mod my_data;
 pub(crate) mod progress;
 pub mod reports;
+pub mod review;
 pub(crate) mod settings;
 
 pub use checkins::CheckinService;
@@ -74,6 +75,7 @@ pub struct Services {
     pub progress: ProgressService,
     pub reports: ReportService,
     pub settings: SettingsService,
+    pub review: review::ReviewService,
 }
 
 impl Services {
@@ -83,6 +85,7 @@ impl Services {
             checkins: CheckinService::new(core.clone(), groups.clone()),
             progress: ProgressService::new(core.clone(), groups.clone()),
             reports: ReportService::new(core.clone(), groups.clone()),
+            review: review::ReviewService::new(core.clone(), groups.clone()),
             settings: SettingsService::new(core),
             groups,
         }

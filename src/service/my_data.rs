@@ -6,8 +6,8 @@ use crate::db::members::MemberRows;
 use chrono::{DateTime, Utc};
 
 /// The shape's version: 2 since away periods, skill ratings and calendar changes have named
-/// fields.
-pub const FORMAT_VERSION: u32 = 2;
+/// fields; 3 since spaced-review cards and reviews are in it.
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Everything stored about one member in one server, as `/my-data` gives it (its JSON file).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -29,6 +29,10 @@ pub struct MemberData {
     pub away: Vec<AwayPeriod>,
     /// Skills checklist ratings.
     pub skill_ratings: Vec<SkillRating>,
+    /// Spaced-review cards (one per rated question).
+    pub review_cards: Vec<ReviewCard>,
+    /// Every review of those cards, the first rating (seed) included.
+    pub reviews: Vec<Review>,
     /// Calendar changes they made as a moderator (the calendar log names them).
     pub calendar_changes: Vec<CalendarChangeMade>,
 }
@@ -96,6 +100,37 @@ pub struct StoredRating {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A spaced-review card in `/my-data`: the question numbered from 1, its memory state (FSRS
+/// stability in days and difficulty 1-10) once scheduled.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ReviewCard {
+    pub path: String,
+    pub week: i64,
+    pub question: i64,
+    pub first_rating: i64,
+    pub rated_at: DateTime<Utc>,
+    pub stability: Option<f64>,
+    pub difficulty: Option<f64>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub reviews: i64,
+    pub lapses: i64,
+    pub retired: bool,
+}
+
+/// One review in `/my-data`: grade 1 (couldn't answer) to 4 (could teach it).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Review {
+    pub path: String,
+    pub week: i64,
+    pub question: i64,
+    pub at: DateTime<Utc>,
+    pub grade: i64,
+    pub elapsed_days: i64,
+    pub scheduled_days: i64,
+    /// `seed` (the first rating) or `review`.
+    pub source: String,
+}
+
 impl MemberData {
     /// The export of what is stored about member `user_id` in server `guild_id`.
     pub fn new(guild_id: u64, user_id: u64, rows: MemberRows) -> MemberData {
@@ -146,6 +181,53 @@ impl MemberData {
                 .into_iter()
                 .map(|(group, skill, rating)| SkillRating { group, skill: skill + 1, rating })
                 .collect(),
+            review_cards: rows
+                .review_cards
+                .into_iter()
+                .map(
+                    |(
+                        path,
+                        week,
+                        question,
+                        first_rating,
+                        rated_at,
+                        stability,
+                        difficulty,
+                        due_at,
+                        reviews,
+                        lapses,
+                        retired,
+                    )| {
+                        ReviewCard {
+                            path,
+                            week,
+                            question: question + 1,
+                            first_rating,
+                            rated_at,
+                            stability,
+                            difficulty,
+                            due_at,
+                            reviews,
+                            lapses,
+                            retired: retired != 0,
+                        }
+                    },
+                )
+                .collect(),
+            reviews: rows
+                .reviews
+                .into_iter()
+                .map(|(path, week, question, at, grade, elapsed_days, scheduled_days, source)| Review {
+                    path,
+                    week,
+                    question: question + 1,
+                    at,
+                    grade,
+                    elapsed_days,
+                    scheduled_days,
+                    source,
+                })
+                .collect(),
             calendar_changes: rows
                 .calendar_changes
                 .into_iter()
@@ -176,10 +258,12 @@ mod tests {
             skill_ratings: vec![("Evenings".into(), 2, 5)],
             away: vec![("Evenings".into(), "2026-12-07".into(), "2026-12-20".into())],
             reminder_dms: 2,
+            review_cards: vec![("arch".into(), 1, 0, 4, at, Some(2.3), Some(2.1), Some(at), 1, 0, 0)],
+            reviews: vec![("arch".into(), 1, 0, at, 3, 0, 2, "seed".into())],
             ..MemberRows::default()
         };
         let json = serde_json::to_value(MemberData::new(u64::MAX, 7, rows)).unwrap();
-        assert_eq!(json["format_version"], 2);
+        assert_eq!(json["format_version"], 3);
         assert_eq!(json["guild_id"], u64::MAX.to_string());
         assert_eq!(json["user_id"], "7");
         assert_eq!(json["profile"]["reminder_dms_on"], true);
@@ -188,5 +272,8 @@ mod tests {
         assert_eq!(json["away"][0], serde_json::json!({"group": "Evenings", "from": "2026-12-07", "to": "2026-12-20"}));
         assert_eq!(json["reminder_dms"], 2);
         assert_eq!(json["checkins"], serde_json::json!([]));
+        assert_eq!(json["review_cards"][0]["question"], 1);
+        assert_eq!(json["review_cards"][0]["retired"], false);
+        assert_eq!(json["reviews"][0]["source"], "seed");
     }
 }

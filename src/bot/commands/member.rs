@@ -254,3 +254,28 @@ pub async fn join(
     let (view, week) = ctx.data().services.checkins.join(&who, group.as_deref()).await?;
     reply::text(ctx, render::checkins::joined(&view, week)).await
 }
+
+/// Spaced review: the self-assessment questions you rated come back when you are about to forget them.
+#[poise::command(slash_command, guild_only, subcommands("review_start"), subcommand_required)]
+pub async fn review(_ctx: Context<'_>) -> Result<(), BotError> {
+    Ok(())
+}
+
+/// Review the questions that are due now, most overdue first.
+#[poise::command(slash_command, guild_only, rename = "start")]
+pub async fn review_start(
+    ctx: Context<'_>,
+    #[description = "Only the questions of this group's path"]
+    #[autocomplete = "autocomplete_group"]
+    group: Option<String>,
+) -> Result<(), BotError> {
+    let who = actor::of_command(ctx).await?;
+    let (session, group_id) = ctx.data().services.review.session(&who, group.as_deref()).await?;
+    let (text, embed, rows) = render::review::session(&session, group_id);
+    let mut reply = CreateReply::default().ephemeral(true).content(text).components(rows);
+    if let Some(embed) = embed {
+        reply = reply.embed(embed);
+    }
+    ctx.send(reply).await?;
+    Ok(())
+}

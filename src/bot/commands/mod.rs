@@ -47,6 +47,7 @@ fn every() -> Vec<Command> {
         member::forget_me(),
         member::remind(),
         member::away(),
+        member::review(),
         member::calendar(),
         report::report(),
         settings::settings(),
@@ -98,6 +99,7 @@ mod tests {
                 "forget-me",
                 "remind",
                 "away",
+                "review",
                 "calendar",
                 "report",
                 "settings"

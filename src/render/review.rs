@@ -1,0 +1,72 @@
+//! Views of spaced review: a card with its grade buttons, and the end of a session.
+
+use super::COLOUR;
+use crate::ids::CustomId;
+use crate::review::Grade;
+use crate::service::review::{Done, Graded, Session};
+use serenity::all::{ButtonStyle, CreateActionRow, CreateButton, CreateEmbed, CreateEmbedFooter};
+
+/// A Discord timestamp shown relative to the reader ("in 3 days").
+fn when(at: chrono::DateTime<chrono::Utc>) -> String {
+    format!("<t:{}:R>", at.timestamp())
+}
+
+/// What a session shows: the text, the card (if any) and its buttons. `group_id`: the group
+/// the session is limited to (0: every path).
+pub fn session(s: &Session, group_id: i64) -> (String, Option<CreateEmbed>, Vec<CreateActionRow>) {
+    match s {
+        Session::Card(shown) => {
+            let c = &shown.card;
+            let embed = CreateEmbed::new()
+                .colour(COLOUR)
+                .title(format!("Review: week {} of {}", c.week, shown.path_name))
+                .description(format!("**{}**\n\n{}", shown.week_title, shown.question))
+                .footer(CreateEmbedFooter::new(format!(
+                    "Answer it in your head (or on paper), then say how it went. {} today.",
+                    super::count(shown.left_today, "card left", "cards left")
+                )));
+            let buttons = Grade::ALL
+                .into_iter()
+                .map(|g| {
+                    let style = match g {
+                        Grade::Again => ButtonStyle::Danger,
+                        Grade::Hard => ButtonStyle::Secondary,
+                        Grade::Good => ButtonStyle::Primary,
+                        Grade::Easy => ButtonStyle::Success,
+                    };
+                    CreateButton::new(
+                        CustomId::ReviewGrade { card_id: c.id, reps: c.reps, grade: g.number(), group_id }.encode(),
+                    )
+                    .label(g.label())
+                    .style(style)
+                })
+                .collect();
+            (String::new(), Some(embed), vec![CreateActionRow::Buttons(buttons)])
+        }
+        Session::Done { why, next_due } => {
+            let next = match next_due {
+                Some(at) => format!(" Your next card is due {}.", when(*at)),
+                None => String::new(),
+            };
+            let text = match why {
+                Done::NothingDue if next_due.is_none() => "You have no review cards yet. Rate yourself on a week's \
+                     questions (`/assess`): each rated question comes back for review once its week is over."
+                    .to_string(),
+                Done::NothingDue => format!("Nothing is due for review right now.{next}"),
+                Done::DailyAllowance { reviewed } => format!(
+                    "That is {} today, your daily amount: the rest waits for tomorrow.{next}",
+                    super::count(*reviewed, "review", "reviews")
+                ),
+            };
+            (text, None, Vec::new())
+        }
+    }
+}
+
+/// After a grade: when the card comes back, then the next card or the end.
+pub fn graded(g: &Graded, group_id: i64) -> (String, Option<CreateEmbed>, Vec<CreateActionRow>) {
+    let (then, embed, rows) = session(&g.then, group_id);
+    let saved = format!("Saved ({}): that card comes back {}.", g.grade.label().to_lowercase(), when(g.comes_back));
+    let text = if then.is_empty() { saved } else { format!("{saved}\n{then}") };
+    (text, embed, rows)
+}

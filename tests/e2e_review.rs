@@ -1,0 +1,152 @@
+//! Spaced review end to end through the fake Discord: a first rating seeds a card, the
+//! review-cards job schedules it after its week, `/review start` shows the most overdue
+//! card, a grade moves it as FSRS says, forged or repeated grades change nothing, and
+//! `/forget-me` leaves no card.
+
+mod support;
+
+use fake_discord::{Invoker, Slash, defaults};
+use studybot::db::review as cards;
+use studybot::review::{self, Grade};
+use support::harness::{Mode, T, TestBot, utc};
+
+const NOW: &str = "2026-11-23T12:00:00Z";
+const CAROL: u64 = 5555;
+
+#[tokio::test]
+async fn a_rated_question_comes_back_after_its_week_and_a_grade_moves_it_as_fsrs_says() {
+    let tb = TestBot::start(Mode::Tls, NOW).await;
+    let g = tb.create_group("Evenings", "architecture", "2026-11-30", 0, "18:00", "Europe/Berlin").await;
+    tb.set_now("2026-11-30T17:00:00Z");
+    assert!(tb.run(Slash::new("group").sub("post-now").by(&tb.moderator())).await.content.contains("Posted"));
+    let post = tb.fake.channel_posts(defaults::GENERAL).last().cloned().expect("weekly post");
+    let bob = tb.member();
+
+    // Nothing rated yet: nothing to review, and the member is told how cards come.
+    let r = tb.run(Slash::new("review").sub("start").by(&bob)).await;
+    assert!(r.ephemeral && r.content.contains("no review cards yet"), "{}", r.content);
+
+    // Bob rates question 1 "4" (Good) and question 2 "1" (Again); a second rating of
+    // question 1 does not reseed it.
+    tb.set_now("2026-11-30T20:00:00Z");
+    let view = tb.fake.click_button(&bob, &post, &format!("sb:as:{g}:1")).await.wait_reply(T).await;
+    for id in [format!("sb:rt:{g}:1:0:4"), format!("sb:rt:{g}:1:1:1"), format!("sb:rt:{g}:1:0:2")] {
+        tb.fake.click_button(&bob, &view.message, &id).await.wait_reply(T).await;
+    }
+    let seeded = cards::cards_of(&tb.db, defaults::GUILD, defaults::BOB).await.unwrap();
+    assert_eq!(seeded.len(), 2, "{seeded:?}");
+    assert_eq!((seeded[0].question, seeded[0].seed_rating), (0, 4));
+    assert_eq!((seeded[1].question, seeded[1].seed_rating), (1, 1));
+    assert!(seeded.iter().all(|c| c.scheduled.is_none()), "scheduled by the job");
+
+    // The job schedules them: both wait for the end of week 1's session (the next session,
+    // 2026-12-07 18:00 Berlin), though FSRS alone would bring them back sooner.
+    tb.tick().await;
+    let scheduled = cards::cards_of(&tb.db, defaults::GUILD, defaults::BOB).await.unwrap();
+    let week_end = utc("2026-12-07T17:00:00Z");
+    for c in &scheduled {
+        let s = c.scheduled.as_ref().expect("scheduled");
+        assert_eq!(s.due_at, week_end, "{c:?}");
+        assert_eq!(s.last_review_at, utc("2026-11-30T20:00:00Z"));
+        assert_eq!(c.reps, 1);
+    }
+    assert_eq!((scheduled[0].lapses, scheduled[1].lapses), (0, 1), "a first 1/5 is a lapse");
+    let good = scheduled[0].scheduled.clone().unwrap();
+    assert!((good.memory.stability - 2.3065).abs() < 1e-3, "FSRS's first Good: {good:?}");
+
+    // Before the end of the week: nothing due, and when the next is.
+    let r = tb.run(Slash::new("review").sub("start").by(&bob)).await;
+    assert!(r.content.contains("Nothing is due") && r.content.contains(&format!("<t:{}:R>", week_end.timestamp())));
+
+    // A day later both are due; the shown one is the most overdue (then the first).
+    tb.set_now("2026-12-08T09:00:00Z");
+    let r = tb.run(Slash::new("review").sub("start").by(&bob)).await;
+    let question =
+        studybot::curriculum::Curriculum::embedded().unwrap().week("architecture", 1).unwrap().questions[0].clone();
+    let shown = r.embeds[0]["description"].as_str().unwrap();
+    assert!(shown.contains(question.trim()), "{shown}");
+    let card = scheduled[0].id;
+    let ids = r.custom_ids();
+    assert_eq!(ids, (1..=4).map(|n| format!("sb:rv:{card}:1:{n}:0")).collect::<Vec<_>>());
+
+    // A forged grade of bob's card by another member, or from another server, changes nothing.
+    let carol = Invoker::new(CAROL, "carol").in_guild(defaults::GUILD, defaults::GENERAL);
+    let forged = tb.fake.click_button(&carol, &r.message, &ids[3]).await.wait_reply(T).await;
+    assert!(forged.ephemeral && forged.content.contains("not there any more"), "{}", forged.content);
+    assert_eq!(cards::cards_of(&tb.db, defaults::GUILD, defaults::BOB).await.unwrap(), scheduled);
+
+    // Bob grades it "solid": it comes back when FSRS says (three more days of memory).
+    let graded = tb.fake.click_button(&bob, &r.message, &ids[2]).await.wait_reply(T).await;
+    let now = utc("2026-12-08T09:00:00Z");
+    let expected = review::review(good.memory, good.last_review_at, Grade::Good, now, 0.9, review::fuzz_key(card, 2));
+    assert_eq!(expected.elapsed_days, 7);
+    let after = cards::card(&tb.db, defaults::GUILD, defaults::BOB, card).await.unwrap().unwrap();
+    let s = after.scheduled.as_ref().unwrap();
+    assert_eq!((s.due_at, after.reps, s.last_review_at), (expected.due, 2, now));
+    assert!((s.memory.stability - expected.memory.stability).abs() < 1e-4);
+    assert!(graded.content.contains(&format!("comes back <t:{}:R>", expected.due.timestamp())), "{}", graded.content);
+    // ... and the next card follows in the same message.
+    assert_eq!(graded.custom_ids()[0], format!("sb:rv:{}:1:1:0", scheduled[1].id));
+    // The same button again: already graded, nothing changes.
+    let again = tb.fake.click_button(&bob, &r.message, &ids[2]).await.wait_reply(T).await;
+    assert!(again.content.contains("not there any more"), "{}", again.content);
+    assert_eq!(cards::card(&tb.db, defaults::GUILD, defaults::BOB, card).await.unwrap().unwrap(), after);
+
+    // /my-data holds the cards and every review (two seeds, one grade), questions from 1.
+    let r = tb.run(Slash::new("my-data").by(&bob)).await;
+    let data: serde_json::Value = serde_json::from_slice(&r.files[0].bytes).unwrap();
+    assert_eq!(data["review_cards"].as_array().unwrap().len(), 2, "{data}");
+    assert_eq!(data["review_cards"][0]["question"], 1);
+    let sources: Vec<&str> =
+        data["reviews"].as_array().unwrap().iter().map(|r| r["source"].as_str().unwrap()).collect();
+    assert_eq!(sources, ["seed", "seed", "review"]);
+
+    // /forget-me leaves no card (nor its log).
+    let r = tb.run(Slash::new("forget-me").by(&bob)).await;
+    tb.fake.click_button(&bob, &r.message, "sb:fg").await.wait_reply(T).await;
+    assert!(cards::cards_of(&tb.db, defaults::GUILD, defaults::BOB).await.unwrap().is_empty());
+    let log = tb.db.raw_integers("SELECT COUNT(*) FROM review_log WHERE user_id = $1", &[defaults::BOB as i64]).await;
+    assert_eq!(log.unwrap(), [Some(0)]);
+    tb.finish().await;
+}
+
+/// The daily allowance: at most five reviews a day; the rest waits for tomorrow.
+#[tokio::test]
+async fn at_most_five_cards_a_day() {
+    let tb = TestBot::start(Mode::Tls, NOW).await;
+    let g = tb.create_group("Evenings", "architecture", "2026-11-30", 0, "18:00", "Europe/Berlin").await;
+    let bob = tb.member();
+    tb.set_now("2026-12-22T12:00:00Z");
+    let author = studybot::db::members::Author {
+        guild_id: defaults::GUILD,
+        group_id: g,
+        user_id: defaults::BOB,
+        display_name: "bob",
+    };
+    studybot::db::members::join(&tb.db, author, 1, utc("2026-11-30T18:00:00Z")).await.unwrap();
+    let path = studybot::curriculum::Curriculum::embedded().unwrap();
+    let mut rated = 0;
+    for week in 1..=2u32 {
+        let w = path.week("architecture", week).unwrap();
+        for q in (0..w.questions.len()).filter(|q| w.is_rated(*q)) {
+            let at = utc("2026-11-30T20:00:00Z") + chrono::Duration::days(7 * i64::from(week - 1));
+            studybot::db::members::set_rating(&tb.db, author, week, q as u8, 3, at).await.unwrap();
+            rated += 1;
+        }
+    }
+    assert!(rated > 5, "{rated}");
+    let mut reviewed = 0;
+    let mut r = tb.run(Slash::new("review").sub("start").by(&bob)).await;
+    while let Some(id) = r.custom_ids().get(2).cloned() {
+        r = tb.fake.click_button(&bob, &r.message, &id).await.wait_reply(T).await;
+        reviewed += 1;
+        assert!(reviewed <= 5, "past the allowance");
+    }
+    assert_eq!(reviewed, 5);
+    assert!(r.content.contains("That is 5 reviews today"), "{}", r.content);
+    // The next day (Berlin), five more.
+    tb.set_now("2026-12-23T00:30:00Z");
+    let r = tb.run(Slash::new("review").sub("start").by(&bob)).await;
+    assert_eq!(r.custom_ids().len(), 4, "{}", r.content);
+    tb.finish().await;
+}
