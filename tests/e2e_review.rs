@@ -150,3 +150,42 @@ async fn at_most_five_cards_a_day() {
     assert_eq!(r.custom_ids().len(), 4, "{}", r.content);
     tb.finish().await;
 }
+
+/// A card whose question the curriculum rewrote (its stored hash no longer matches the
+/// text) retires instead of asking the new question with the old memory; the other card of
+/// the week is shown.
+#[tokio::test]
+async fn a_card_whose_question_changed_retires() {
+    let tb = TestBot::start(Mode::Tls, NOW).await;
+    let g = tb.create_group("Evenings", "architecture", "2026-11-30", 0, "18:00", "Europe/Berlin").await;
+    let bob = tb.member();
+    let author = studybot::db::members::Author {
+        guild_id: defaults::GUILD,
+        group_id: g,
+        user_id: defaults::BOB,
+        display_name: "bob",
+    };
+    studybot::db::members::join(&tb.db, author, 1, utc("2026-11-30T18:00:00Z")).await.unwrap();
+    for q in [0u8, 1] {
+        studybot::db::members::set_rating(&tb.db, author, 1, q, 3, utc("2026-11-30T20:00:00Z")).await.unwrap();
+    }
+    tb.set_now("2026-12-22T12:00:00Z");
+    tb.tick().await;
+    let before = cards::cards_of(&tb.db, defaults::GUILD, defaults::BOB).await.unwrap();
+    assert!(before.iter().all(|c| c.scheduled.is_some()), "{before:?}");
+    // As if the curriculum had rewritten question 1 since the card was scheduled.
+    let changed = tb
+        .db
+        .raw_execute("UPDATE review_cards SET question_hash = '0000000000000000' WHERE id = $1", &[before[0].id])
+        .await
+        .unwrap();
+    assert_eq!(changed, 1);
+    let r = tb.run(Slash::new("review").sub("start").by(&bob)).await;
+    assert_eq!(r.custom_ids()[0], format!("sb:rv:{}:1:1:0", before[1].id), "the changed one is skipped");
+    let retired = tb.db.raw_integers("SELECT retired FROM review_cards WHERE id = $1", &[before[0].id]).await;
+    assert_eq!(retired.unwrap(), [Some(1)]);
+    // Retired cards are never due again, but stay in /my-data as retired.
+    let due = cards::due(&tb.db, defaults::GUILD, defaults::BOB, None, utc("2027-12-01T00:00:00Z"), 10).await.unwrap();
+    assert_eq!(due.iter().map(|c| c.id).collect::<Vec<_>>(), [before[1].id]);
+    tb.finish().await;
+}
