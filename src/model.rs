@@ -382,6 +382,16 @@ pub struct ReviewCard {
     pub lapses: u32,
 }
 
+/// A member's spaced review of one path: reviews made (seeds excluded), those recalled
+/// (graded above "couldn't answer"), cards due now, and cards at all (retired ones aside).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReviewStats {
+    pub reviews: u32,
+    pub recalled: u32,
+    pub due: u32,
+    pub cards: u32,
+}
+
 /// A scheduled card's state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scheduled {

@@ -202,6 +202,26 @@ pub fn allowance(daily: u32, reviewed_today: u32) -> u32 {
     daily.clamp(*DAILY_RANGE.start(), *DAILY_RANGE.end()).saturating_sub(reviewed_today)
 }
 
+/// `/review forecast`: cards due on each of the `days` local days from `now`'s (in `zone`),
+/// overdue ones counted today. `dues` are the cards' due instants up to the last day's end.
+pub fn forecast(
+    dues: &[DateTime<Utc>],
+    now: DateTime<Utc>,
+    zone: chrono_tz::Tz,
+    days: u32,
+) -> Vec<(chrono::NaiveDate, u32)> {
+    let today = now.with_timezone(&zone).date_naive();
+    let mut out: Vec<(chrono::NaiveDate, u32)> =
+        (0..days).map(|d| (today + chrono::Days::new(u64::from(d)), 0)).collect();
+    for due in dues {
+        let day = due.with_timezone(&zone).date_naive().max(today);
+        if let Some(slot) = out.iter_mut().find(|(d, _)| *d == day) {
+            slot.1 += 1;
+        }
+    }
+    out
+}
+
 /// A question of the curriculum: (path, week, question index from 0).
 pub type QuestionKey = (String, u32, u32);
 
@@ -344,6 +364,22 @@ mod tests {
         assert_ne!(a, question_hash("What is a quorum, and why?"));
         // Stable across builds and platforms: SHA-256 of the text.
         assert_eq!(question_hash("abc"), "ba7816bf8f01cfea");
+    }
+
+    #[test]
+    fn the_forecast_counts_overdue_cards_today_and_days_in_the_members_zone() {
+        let now = at("2026-12-05T20:00:00Z");
+        let dues = [
+            at("2026-12-01T00:00:00Z"), // overdue: today
+            at("2026-12-05T22:30:00Z"), // 23:30 in Berlin: today
+            at("2026-12-05T23:30:00Z"), // 00:30 on the 6th in Berlin
+            at("2026-12-11T12:00:00Z"), // the 7th day
+            at("2026-12-12T12:00:00Z"), // past the forecast
+        ];
+        let f = forecast(&dues, now, chrono_tz::Europe::Berlin, 7);
+        let counts: Vec<u32> = f.iter().map(|(_, n)| *n).collect();
+        assert_eq!(counts, [2, 1, 0, 0, 0, 0, 1]);
+        assert_eq!(f[0].0.to_string(), "2026-12-05");
     }
 
     /// By hand: 6 members review q1 after 20 days, 3 cannot answer (50 %); q2 has only 4

@@ -144,6 +144,21 @@ async fn at_most_five_cards_a_day() {
     }
     assert_eq!(reviewed, 5);
     assert!(r.content.contains("That is 5 reviews today"), "{}", r.content);
+    // /progress: every review so far was "solid", and the cards left are due.
+    let left = rated - 5;
+    let p = tb.run(Slash::new("progress").by(&bob)).await;
+    let line = p.embeds[0]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "Spaced review")
+        .map(|f| f["value"].as_str().unwrap().to_string())
+        .expect("a spaced-review line");
+    assert_eq!(line, format!("Recalled 100% of 5 reviews, {left} due (`/review start`)."));
+    // /review forecast: the overdue cards today, in Berlin's days.
+    let f = tb.run(Slash::new("review").sub("forecast").by(&bob)).await;
+    assert!(f.ephemeral && f.content.contains("Europe/Berlin"), "{}", f.content);
+    assert!(f.content.contains(&format!("- Today: {left}\n")), "{}", f.content);
     // The next day (Berlin), five more.
     tb.set_now("2026-12-23T00:30:00Z");
     let r = tb.run(Slash::new("review").sub("start").by(&bob)).await;

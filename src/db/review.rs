@@ -4,7 +4,7 @@
 //! and the member: a card id from another member or server finds nothing.
 
 use super::{Db, Error, Result, decode_u8, decode_u32, execute, fetch, from_db, scalar, to_db, with_pool};
-use crate::model::{ReviewCard, Scheduled};
+use crate::model::{ReviewCard, ReviewStats, Scheduled};
 use crate::review::{Grade, Memory, Next};
 use chrono::{DateTime, Utc};
 
@@ -317,4 +317,51 @@ pub async fn cards_of(db: &Db, guild_id: u64, user_id: u64) -> Result<Vec<Review
         user
     )?;
     rows.into_iter().map(decode).collect()
+}
+
+/// A member's spaced review of one path in a server: reviews made (seeds excluded), those
+/// recalled (graded above "couldn't answer"), cards due at `now`, and cards at all.
+pub async fn stats(db: &Db, guild_id: u64, user_id: u64, path_id: &str, now: DateTime<Utc>) -> Result<ReviewStats> {
+    let _timer = crate::metrics::query("review.stats");
+    let (guild, user) = (to_db(guild_id), to_db(user_id));
+    let (reviews, recalled) = fetch!(
+        db,
+        fetch_one,
+        (i64, i64),
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN l.grade > 1 THEN 1 ELSE 0 END), 0)
+         FROM review_log l JOIN review_cards c ON c.id = l.card_id
+         WHERE l.guild_id = $1 AND l.user_id = $2 AND l.source = 'review' AND c.path_id = $3",
+        guild,
+        user,
+        path_id
+    )?;
+    let (cards, due) = fetch!(
+        db,
+        fetch_one,
+        (i64, i64),
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN due_at IS NOT NULL AND due_at <= $4 THEN 1 ELSE 0 END), 0)
+         FROM review_cards WHERE guild_id = $1 AND user_id = $2 AND path_id = $3 AND retired = 0",
+        guild,
+        user,
+        path_id,
+        now
+    )?;
+    let n = |v: i64| u32::try_from(v).unwrap_or(0);
+    Ok(ReviewStats { reviews: n(reviews), recalled: n(recalled), due: n(due), cards: n(cards) })
+}
+
+/// When a member's scheduled cards in a server are due, up to `until` (overdue ones too).
+pub async fn due_until(db: &Db, guild_id: u64, user_id: u64, until: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>> {
+    let _timer = crate::metrics::query("review.due_until");
+    let (guild, user) = (to_db(guild_id), to_db(user_id));
+    Ok(scalar!(
+        db,
+        fetch_all,
+        DateTime<Utc>,
+        "SELECT due_at FROM review_cards WHERE guild_id = $1 AND user_id = $2 AND retired = 0
+           AND due_at IS NOT NULL AND due_at <= $3 ORDER BY due_at",
+        guild,
+        user,
+        until
+    )?)
 }

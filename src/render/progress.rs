@@ -33,6 +33,9 @@ pub fn embeds(who: &str, groups: &[GroupProgress]) -> Vec<CreateEmbed> {
                     p.average_confidence.map(|c| format!("{c:.1}/5")).unwrap_or_else(|| "n/a".into()),
                     true,
                 );
+            if let Some(line) = review_line(&g.review) {
+                e = e.field("Spaced review", line, false);
+            }
             let weakest: Vec<String> =
                 g.weakest.iter().map(|(w, title, avg)| format!("- Week {w}: {title} (average {avg:.1}/5)")).collect();
             if !weakest.is_empty() {
@@ -65,6 +68,26 @@ pub fn embeds(who: &str, groups: &[GroupProgress]) -> Vec<CreateEmbed> {
             e
         })
         .collect()
+}
+
+/// "Recalled 80% of 10 reviews, 3 due": `None` before the member has any card.
+pub fn review_line(s: &crate::model::ReviewStats) -> Option<String> {
+    if s.cards == 0 {
+        return None;
+    }
+    let recalled = match s.reviews {
+        0 => "No reviews yet".to_string(),
+        n => format!(
+            "Recalled {}% of {}",
+            (f64::from(s.recalled) * 100.0 / f64::from(n)).round(),
+            super::count(n, "review", "reviews")
+        ),
+    };
+    let due = match s.due {
+        0 => "nothing due".to_string(),
+        n => format!("{} due (`/review start`)", n),
+    };
+    Some(format!("{recalled}, {due}."))
 }
 
 /// `/report member`: progress per group, then the check-in history (newest first).

@@ -70,3 +70,18 @@ pub fn graded(g: &Graded, group_id: i64) -> (String, Option<CreateEmbed>, Vec<Cr
     let text = if then.is_empty() { saved } else { format!("{saved}\n{then}") };
     (text, embed, rows)
 }
+
+/// `/review forecast`: a line per day.
+pub fn forecast(days: &[(chrono::NaiveDate, u32)], zone: chrono_tz::Tz) -> String {
+    let total: u32 = days.iter().map(|(_, n)| n).sum();
+    if total == 0 {
+        return "No review card is due in the next 7 days.".to_string();
+    }
+    let mut out = format!("Review cards due ({}):\n", zone.name());
+    for (i, (day, n)) in days.iter().enumerate() {
+        let name = if i == 0 { "Today".to_string() } else { day.format("%a %d %b").to_string() };
+        out.push_str(&format!("- {name}: {n}\n"));
+    }
+    out.push_str("Overdue cards count today; you review at most 5 a day.");
+    out
+}

@@ -19,6 +19,8 @@ pub struct GroupProgress {
     pub catch_up: Vec<CatchUp>,
     /// Earlier weeks to catch up on beyond those in `catch_up`.
     pub catch_up_more: usize,
+    /// Spaced review of the group's path.
+    pub review: crate::model::ReviewStats,
 }
 
 /// At most this many weeks are offered to catch up on.
@@ -142,8 +144,16 @@ impl ProgressService {
                 })
                 .collect()
         };
+        let review = db::review::stats(&self.core.db, guild_id, user_id, &view.group.path_id, self.core.now()).await?;
         Ok((
-            GroupProgress { group_name: view.group.name.clone(), progress: p, weakest, catch_up, catch_up_more },
+            GroupProgress {
+                group_name: view.group.name.clone(),
+                progress: p,
+                weakest,
+                catch_up,
+                catch_up_more,
+                review,
+            },
             checkins,
         ))
     }

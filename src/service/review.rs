@@ -227,6 +227,24 @@ impl ReviewService {
     }
 }
 
+impl ReviewService {
+    /// `/review forecast`: the member's cards due on each of the next 7 days, in the
+    /// timezone of their group (UTC when they are in none or several).
+    pub async fn forecast(&self, actor: &Actor) -> Result<(Vec<(chrono::NaiveDate, u32)>, Tz)> {
+        let mine = db::review::unscheduled_of(&self.core.db, actor.guild_id, actor.user_id).await?;
+        self.schedule(mine).await?;
+        let group_id = self.groups.resolve(actor, None).await.ok().map(|v| v.group.id);
+        let zone = self.zone(actor.guild_id, group_id).await;
+        let now = self.core.now();
+        let until = day_start(now, zone) + chrono::Duration::days(i64::from(FORECAST_DAYS) + 1);
+        let dues = db::review::due_until(&self.core.db, actor.guild_id, actor.user_id, until).await?;
+        Ok((review::forecast(&dues, now, zone, FORECAST_DAYS), zone))
+    }
+}
+
+/// `/review forecast` covers this many days, today included.
+pub const FORECAST_DAYS: u32 = 7;
+
 /// Midnight of `now`'s day in `zone`, as an instant.
 pub fn day_start(now: DateTime<Utc>, zone: Tz) -> DateTime<Utc> {
     let local = now.with_timezone(&zone).date_naive().and_hms_opt(0, 0, 0).unwrap_or_default();

@@ -256,7 +256,7 @@ pub async fn join(
 }
 
 /// Spaced review: the self-assessment questions you rated come back when you are about to forget them.
-#[poise::command(slash_command, guild_only, subcommands("review_start"), subcommand_required)]
+#[poise::command(slash_command, guild_only, subcommands("review_start", "review_forecast"), subcommand_required)]
 pub async fn review(_ctx: Context<'_>) -> Result<(), BotError> {
     Ok(())
 }
@@ -278,4 +278,12 @@ pub async fn review_start(
     }
     ctx.send(reply).await?;
     Ok(())
+}
+
+/// How many of your review cards come due on each of the next 7 days.
+#[poise::command(slash_command, guild_only, rename = "forecast")]
+pub async fn review_forecast(ctx: Context<'_>) -> Result<(), BotError> {
+    let who = actor::of_command(ctx).await?;
+    let (days, zone) = ctx.data().services.review.forecast(&who).await?;
+    reply::text(ctx, render::review::forecast(&days, zone)).await
 }
