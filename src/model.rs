@@ -231,6 +231,8 @@ pub struct ServerSettings {
     /// Whether reminders are posted in the group's channel (DMs go out either way).
     pub channel_reminders: Option<bool>,
     pub digest: Option<DigestSettings>,
+    /// Spaced review's desired retention in percent, 80 to 95.
+    pub review_retention: Option<u8>,
 }
 
 /// Where and when a server's weekly digest for moderators is posted.
@@ -263,6 +265,8 @@ pub struct Effective {
     pub reminder_hours: u32,
     pub channel_reminders: bool,
     pub digest: Option<DigestSettings>,
+    /// Spaced review's desired retention (0.80 to 0.95).
+    pub review_retention: f32,
 }
 
 /// What a member said about a week.

@@ -204,3 +204,31 @@ async fn a_card_whose_question_changed_retires() {
     assert_eq!(due.iter().map(|c| c.id).collect::<Vec<_>>(), [before[1].id]);
     tb.finish().await;
 }
+
+/// `/settings review retention:80`: cards come back later, as FSRS says for 80 % recall.
+#[tokio::test]
+async fn a_servers_desired_retention_moves_the_intervals() {
+    let tb = TestBot::start(Mode::Tls, NOW).await;
+    let g = tb.create_group("Evenings", "architecture", "2026-11-30", 0, "18:00", "Europe/Berlin").await;
+    let r = tb.run(Slash::new("settings").sub("review").integer("retention", 80).by(&tb.moderator())).await;
+    assert!(r.content.contains("recall falls to 80%"), "{}", r.content);
+    let author = studybot::db::members::Author {
+        guild_id: defaults::GUILD,
+        group_id: g,
+        user_id: defaults::BOB,
+        display_name: "bob",
+    };
+    let rated = utc("2026-11-30T20:00:00Z");
+    studybot::db::members::join(&tb.db, author, 1, rated).await.unwrap();
+    studybot::db::members::set_rating(&tb.db, author, 1, 0, 5, rated).await.unwrap();
+    tb.set_now("2026-12-01T12:00:00Z");
+    tb.tick().await;
+    let card = cards::cards_of(&tb.db, defaults::GUILD, defaults::BOB).await.unwrap().remove(0);
+    let week_end = utc("2026-12-07T17:00:00Z");
+    let at = |retention| review::seed(5, rated, week_end, retention, review::fuzz_key(card.id, 1)).1.due;
+    assert_eq!(card.scheduled.unwrap().due_at, at(0.80));
+    assert!(at(0.80) > at(0.90), "{} {}", at(0.80), at(0.90));
+    let r = tb.run(Slash::new("settings").sub("review").boolean("reset", true).by(&tb.moderator())).await;
+    assert!(r.content.contains("recall falls to 90% (default)"), "{}", r.content);
+    tb.finish().await;
+}

@@ -90,6 +90,7 @@ async fn populate(db: &Db) -> Vec<(u64, i64)> {
             groups::announce_missed(db, support::scope(db, g).await, 3, post).await.unwrap();
         }
         let s = ServerSettings {
+            review_retention: Some(85),
             moderator_role_id: Some(u64::MAX - 5),
             reminder_hours: Some(6),
             channel_reminders: Some(false),

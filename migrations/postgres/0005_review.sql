@@ -39,7 +39,7 @@ CREATE TABLE review_log (
 CREATE INDEX review_log_card ON review_log (card_id);
 CREATE INDEX review_log_member ON review_log (guild_id, user_id, at);
 
-ALTER TABLE server_settings ADD COLUMN review_retention DOUBLE PRECISION;
+ALTER TABLE server_settings ADD COLUMN review_retention BIGINT CHECK (review_retention BETWEEN 80 AND 95);
 
 CREATE FUNCTION ratings_seed_card() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

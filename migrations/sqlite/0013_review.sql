@@ -49,8 +49,8 @@ CREATE TABLE review_log (
 CREATE INDEX review_log_card ON review_log (card_id);
 CREATE INDEX review_log_member ON review_log (guild_id, user_id, at);
 
--- A server's desired retention (NULL: the default, 0.90).
-ALTER TABLE server_settings ADD COLUMN review_retention REAL;
+-- A server's desired retention in percent, 80 to 95 (NULL: the default, 90).
+ALTER TABLE server_settings ADD COLUMN review_retention INTEGER CHECK (review_retention BETWEEN 80 AND 95);
 
 CREATE TRIGGER ratings_seed_card AFTER INSERT ON ratings
 BEGIN

@@ -17,6 +17,7 @@ struct Row {
     digest_weekday: Option<i64>,
     digest_time: Option<String>,
     digest_timezone: Option<String>,
+    review_retention: Option<i64>,
 }
 
 /// Decodes a stored settings row strictly.
@@ -55,6 +56,12 @@ fn decode_row(r: Row) -> Result<ServerSettings> {
             })
             .transpose()?,
         digest,
+        review_retention: r
+            .review_retention
+            .map(|p| {
+                decode(t, guild, "review_retention", p, |p| u8::try_from(*p).ok().filter(|p| (80..=95).contains(p)))
+            })
+            .transpose()?,
     })
 }
 
@@ -67,7 +74,7 @@ pub async fn get(db: &Db, guild_id: u64) -> Result<ServerSettings> {
         fetch_optional,
         Row,
         "SELECT guild_id, moderator_role_id, reminder_hours, channel_reminders, digest_channel_id, digest_weekday,
-                digest_time, digest_timezone
+                digest_time, digest_timezone, review_retention
          FROM server_settings WHERE guild_id = $1",
         guild
     )?;
@@ -160,18 +167,20 @@ pub async fn save(db: &Db, guild_id: u64, s: &ServerSettings, now: DateTime<Utc>
     let weekday = d.map(|d| i64::from(d.weekday.num_days_from_monday()));
     let time = d.map(|d| d.time.format("%H:%M").to_string());
     let tz = d.map(|d| d.tz.name());
+    let retention = s.review_retention.map(i64::from);
     with_pool!(db, p => async {
         let mut tx = p.begin().await?;
         sqlx::query(
             "INSERT INTO server_settings (guild_id, moderator_role_id, reminder_hours, channel_reminders,
-                 digest_channel_id, digest_weekday, digest_time, digest_timezone, updated_at, digest_due_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                 digest_channel_id, digest_weekday, digest_time, digest_timezone, updated_at, digest_due_at,
+                 review_retention)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
              ON CONFLICT (guild_id) DO UPDATE SET moderator_role_id = excluded.moderator_role_id,
                  reminder_hours = excluded.reminder_hours, channel_reminders = excluded.channel_reminders,
                  digest_channel_id = excluded.digest_channel_id, digest_weekday = excluded.digest_weekday,
                  digest_time = excluded.digest_time, digest_timezone = excluded.digest_timezone,
                  updated_at = excluded.updated_at, digest_due_at = excluded.digest_due_at,
-                 digest_replan = server_settings.digest_replan + 1",
+                 digest_replan = server_settings.digest_replan + 1, review_retention = excluded.review_retention",
         )
         .bind(guild)
         .bind(role)
@@ -183,6 +192,7 @@ pub async fn save(db: &Db, guild_id: u64, s: &ServerSettings, now: DateTime<Utc>
         .bind(tz)
         .bind(now)
         .bind(REPLAN)
+        .bind(retention)
         .execute(&mut *tx)
         .await?;
         replan_guild!(tx, guild);

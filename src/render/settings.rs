@@ -23,11 +23,13 @@ fn lines(e: &Effective, own: &ServerSettings) -> String {
     let channel_set = own.channel_reminders.is_some();
     format!(
         "- Moderator commands: {role}\n- Reminders: {} h before each weekly post{}\n- Reminders in channels: {}{}\n\
-         - Weekly digest: {digest}",
+         - Weekly digest: {digest}\n- Spaced review: cards come back when recall falls to {}%{}",
         e.reminder_hours,
         default(hours_set),
         if e.channel_reminders { "on" } else { "off (DMs only)" },
         default(channel_set),
+        (e.review_retention * 100.0).round(),
+        default(own.review_retention.is_some()),
     )
 }
 

@@ -114,7 +114,7 @@ impl ReviewService {
                     .map(|k| v.schedule().instant(k + 1))
             })
             .unwrap_or(card.rated_at);
-        let retention = review::DEFAULT_RETENTION;
+        let retention = self.core.settings.effective(card.guild_id).await?.review_retention;
         let key = review::fuzz_key(card.id, 1);
         let (grade, next) = review::seed(card.seed_rating, card.rated_at, reviewable_from, retention, key);
         let hash = review::question_hash(text);
@@ -211,8 +211,8 @@ impl ReviewService {
             return Err(UserError::ReviewNotDue(scheduled.due_at).into());
         }
         let key = review::fuzz_key(card.id, reps + 1);
-        let next =
-            review::review(scheduled.memory, scheduled.last_review_at, grade, now, review::DEFAULT_RETENTION, key);
+        let retention = self.core.settings.effective(actor.guild_id).await?.review_retention;
+        let next = review::review(scheduled.memory, scheduled.last_review_at, grade, now, retention, key);
         if !db::review::grade(db, &card, reps, grade, &next, now).await? {
             return Err(UserError::ReviewCardGone.into());
         }

@@ -72,6 +72,10 @@ impl Settings {
             reminder_hours: s.reminder_hours.unwrap_or(self.defaults.reminder_hours),
             channel_reminders: s.channel_reminders.unwrap_or(true),
             digest: s.digest.clone(),
+            review_retention: s
+                .review_retention
+                .map(|p| crate::review::clamp_retention(f32::from(p) / 100.0))
+                .unwrap_or(crate::review::DEFAULT_RETENTION),
         }
     }
 
@@ -103,6 +107,8 @@ pub enum Change {
         timezone: String,
     },
     DigestOff,
+    /// Spaced review's desired retention in percent (`None`: back to the default, 90).
+    ReviewRetention(Option<u8>),
 }
 
 #[derive(Clone)]
@@ -201,6 +207,7 @@ impl SettingsService {
                 }
             }
             Change::DigestOff => s.digest = None,
+            Change::ReviewRetention(p) => s.review_retention = p.map(|p| p.clamp(80, 95)),
         }
         let e = self.core.settings.save(actor.guild_id, s.clone(), self.core.now()).await?;
         Ok((e, s))

@@ -11,7 +11,7 @@ use poise::serenity_prelude as serenity;
     slash_command,
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
-    subcommands("show", "moderator_role", "reminders", "digest", "digest_off"),
+    subcommands("show", "moderator_role", "reminders", "digest", "digest_off", "review"),
     subcommand_required
 )]
 pub async fn settings(_ctx: Context<'_>) -> Result<(), BotError> {
@@ -82,6 +82,20 @@ pub async fn digest(
         },
     )
     .await
+}
+
+/// Spaced review: how well members should still recall a question when it comes back.
+#[poise::command(slash_command, guild_only, check = "moderator::check_manager")]
+pub async fn review(
+    ctx: Context<'_>,
+    #[description = "Desired recall in percent, 80 to 95 (higher: more reviews; default 90)"]
+    #[min = 80]
+    #[max = 95]
+    retention: Option<u8>,
+    #[description = "Back to the default (90%)"] reset: Option<bool>,
+) -> Result<(), BotError> {
+    let retention = if reset == Some(true) { None } else { retention.or(Some(90)) };
+    change(ctx, Change::ReviewRetention(retention)).await
 }
 
 /// Stop the weekly digest.
