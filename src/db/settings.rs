@@ -104,14 +104,14 @@ pub async fn due_digests(
         fetch_all,
         DueRow,
         "SELECT guild_id, moderator_role_id, reminder_hours, channel_reminders, digest_channel_id, digest_weekday,
-                digest_time, digest_timezone, digest_replan
+                digest_time, digest_timezone, review_retention, digest_replan
          FROM server_settings s
          WHERE s.digest_due_at <= $1 AND digest_channel_id IS NOT NULL
            AND (s.guild_id >> 22) % $2 BETWEEN $3 AND $4
            AND NOT EXISTS (SELECT 1 FROM removed_servers r WHERE r.guild_id = s.guild_id)
          UNION
          SELECT s.guild_id, moderator_role_id, reminder_hours, channel_reminders, digest_channel_id, digest_weekday,
-                digest_time, digest_timezone, digest_replan
+                digest_time, digest_timezone, review_retention, digest_replan
          FROM digests d JOIN server_settings s ON s.guild_id = d.guild_id
          WHERE d.state = 'claimed' AND digest_channel_id IS NOT NULL
            AND (s.guild_id >> 22) % $2 BETWEEN $3 AND $4
