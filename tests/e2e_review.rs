@@ -13,6 +13,11 @@ use support::harness::{Mode, T, TestBot, utc};
 const NOW: &str = "2026-11-23T12:00:00Z";
 const CAROL: u64 = 5555;
 
+/// Bob as the author of ratings in group `g`.
+fn bob_in(group_id: i64) -> studybot::db::members::Author<'static> {
+    studybot::db::members::Author { guild_id: defaults::GUILD, group_id, user_id: defaults::BOB, display_name: "bob" }
+}
+
 #[tokio::test]
 async fn a_rated_question_comes_back_after_its_week_and_a_grade_moves_it_as_fsrs_says() {
     let tb = TestBot::start(Mode::Tls, NOW).await;
@@ -117,12 +122,7 @@ async fn at_most_five_cards_a_day() {
     let g = tb.create_group("Evenings", "architecture", "2026-11-30", 0, "18:00", "Europe/Berlin").await;
     let bob = tb.member();
     tb.set_now("2026-12-22T12:00:00Z");
-    let author = studybot::db::members::Author {
-        guild_id: defaults::GUILD,
-        group_id: g,
-        user_id: defaults::BOB,
-        display_name: "bob",
-    };
+    let author = bob_in(g);
     studybot::db::members::join(&tb.db, author, 1, utc("2026-11-30T18:00:00Z")).await.unwrap();
     let path = studybot::curriculum::Curriculum::embedded().unwrap();
     let mut rated = 0;
@@ -174,12 +174,7 @@ async fn a_card_whose_question_changed_retires() {
     let tb = TestBot::start(Mode::Tls, NOW).await;
     let g = tb.create_group("Evenings", "architecture", "2026-11-30", 0, "18:00", "Europe/Berlin").await;
     let bob = tb.member();
-    let author = studybot::db::members::Author {
-        guild_id: defaults::GUILD,
-        group_id: g,
-        user_id: defaults::BOB,
-        display_name: "bob",
-    };
+    let author = bob_in(g);
     studybot::db::members::join(&tb.db, author, 1, utc("2026-11-30T18:00:00Z")).await.unwrap();
     for q in [0u8, 1] {
         studybot::db::members::set_rating(&tb.db, author, 1, q, 3, utc("2026-11-30T20:00:00Z")).await.unwrap();
@@ -212,12 +207,7 @@ async fn a_servers_desired_retention_moves_the_intervals() {
     let g = tb.create_group("Evenings", "architecture", "2026-11-30", 0, "18:00", "Europe/Berlin").await;
     let r = tb.run(Slash::new("settings").sub("review").integer("retention", 80).by(&tb.moderator())).await;
     assert!(r.content.contains("recall falls to 80%"), "{}", r.content);
-    let author = studybot::db::members::Author {
-        guild_id: defaults::GUILD,
-        group_id: g,
-        user_id: defaults::BOB,
-        display_name: "bob",
-    };
+    let author = bob_in(g);
     let rated = utc("2026-11-30T20:00:00Z");
     studybot::db::members::join(&tb.db, author, 1, rated).await.unwrap();
     studybot::db::members::set_rating(&tb.db, author, 1, 0, 5, rated).await.unwrap();
