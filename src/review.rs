@@ -109,13 +109,22 @@ pub fn clamp_retention(r: f32) -> f32 {
     r.clamp(*RETENTION_RANGE.start(), *RETENTION_RANGE.end())
 }
 
+/// FSRS's memory states after a first review (every grade): what a card starts again from
+/// when its stored state is unusable. The crate's own figures at its default parameters.
+const FRESH: [(f32, f32); 4] = [(0.212, 6.4133), (1.2931, 5.112_170_7), (2.3065, 2.118_104), (8.2956, 1.0)];
+
 fn step(memory: Option<Memory>, elapsed_days: u32, grade: Grade, retention: f32) -> (Memory, f32) {
     let current = memory.map(|m| fsrs::MemoryState { stability: m.stability, difficulty: m.difficulty });
-    let next = match fsrs().next_states(current, clamp_retention(retention), elapsed_days) {
+    let retention = clamp_retention(retention);
+    let next = match fsrs().next_states(current, retention, elapsed_days) {
         Ok(n) => n,
         // The default parameters and a clamped retention never fail; a corrupt stored state
-        // (NaN) starts the card afresh rather than stopping the member's reviews.
-        Err(_) => fsrs().next_states(None, clamp_retention(retention), 0).expect("default FSRS parameters"),
+        // starts the card afresh rather than stopping the member's reviews.
+        Err(_) => {
+            let (stability, difficulty) = FRESH[usize::from(grade.number() - 1)];
+            let interval = fsrs().next_interval(Some(stability), retention, u32::from(grade.number()));
+            return (Memory { stability, difficulty }, interval);
+        }
     };
     let s = match grade {
         Grade::Again => next.again,
@@ -299,6 +308,25 @@ mod tests {
         let again = review(good.memory, t0, Grade::Good, t0 + Duration::days(3), 0.9, 1);
         assert!(close(again.memory.stability, 13.82691) && close(again.memory.difficulty, 2.1112142), "{again:?}");
         assert_eq!(again.elapsed_days, 3);
+        // The fallback for an unusable stored state is the crate's first-review state.
+        for (g, (s, d)) in Grade::ALL.into_iter().zip(FRESH) {
+            let (_, n) = seed(
+                match g {
+                    Grade::Again => 1,
+                    Grade::Hard => 3,
+                    Grade::Good => 4,
+                    Grade::Easy => 5,
+                },
+                t0,
+                t0,
+                0.9,
+                1,
+            );
+            assert!(close(n.memory.stability, s) && close(n.memory.difficulty, d), "{g:?}");
+        }
+        let broken = Memory { stability: f32::NAN, difficulty: f32::NAN };
+        let n = review(broken, t0, Grade::Good, t0 + Duration::days(3), 0.9, 1);
+        assert!(close(n.memory.stability, FRESH[2].0), "a corrupt state starts afresh: {n:?}");
         // Easy then Again after 3 days: a lapse, S 8.2956 -> 1.2749639.
         let (_, easy) = seed(5, t0, t0, 0.9, 1);
         let lapse = review(easy.memory, t0, Grade::Again, t0 + Duration::days(3), 0.9, 1);

@@ -300,7 +300,8 @@ pub async fn grade(
     .await)
 }
 
-/// A member's cards in a server (for `/my-data` and tests), by id.
+/// A member's cards in a server, by id (the tests read them; `/my-data` reads them with
+/// their log in [`super::members::export`]).
 pub async fn cards_of(db: &Db, guild_id: u64, user_id: u64) -> Result<Vec<ReviewCard>> {
     let _timer = crate::metrics::query("review.cards_of");
     let (guild, user) = (to_db(guild_id), to_db(user_id));
