@@ -266,6 +266,10 @@ pub enum UserError {
     ReviewCardGone,
     #[error("That card is not due yet: it comes back <t:{}:R>.", .0.timestamp())]
     ReviewNotDue(chrono::DateTime<chrono::Utc>),
+    #[error("A day's review cards are 1 to 20; you asked for {0}. Nothing was changed.")]
+    ReviewDailyMax(u32),
+    #[error("The hour of the review DM is 0 to 23 (in your group's timezone); you asked for {0}. Nothing was changed.")]
+    ReviewHour(u8),
 
     // ----- reports -----
     #[error("{}", capitalize(&.0.to_string()))]

@@ -36,6 +36,8 @@ pub enum CustomId {
     /// second press finds it graded), the grade (1 to 4), and the group whose path the
     /// session is limited to (0: every path).
     ReviewGrade { card_id: i64, reps: u32, grade: u8, group_id: i64 },
+    /// The daily review DM's "start reviewing" button (the group resolves the member in a DM).
+    ReviewStart { group_id: i64 },
     /// The `/search` "open a result" menu (the value says what: see `service::catalog::Opened`).
     SearchOpen,
 }
@@ -60,6 +62,7 @@ impl CustomId {
             CustomId::ReviewGrade { card_id, reps, grade, group_id } => {
                 format!("sb:rv:{card_id}:{reps}:{grade}:{group_id}")
             }
+            CustomId::ReviewStart { group_id } => format!("sb:rs:{group_id}"),
         }
     }
 
@@ -97,6 +100,7 @@ impl CustomId {
                 grade: g.parse::<u8>().ok().filter(|g| (1..=4).contains(g))?,
                 group_id: num(5)?,
             }),
+            ["sb", "rs", _] => Some(CustomId::ReviewStart { group_id: num(2)? }),
             _ => None,
         }
     }
@@ -128,6 +132,7 @@ mod tests {
             CustomId::Skills { group_id: 4, page: 3 },
             CustomId::RateSkill { group_id: 4, skill: 14, rating: 5 },
             CustomId::ReviewGrade { card_id: i64::MAX, reps: u32::MAX, grade: 4, group_id: i64::MAX },
+            CustomId::ReviewStart { group_id: i64::MAX },
         ] {
             assert_eq!(CustomId::parse(&id.encode()), Some(id));
             assert!(id.encode().len() <= crate::limits::CUSTOM_ID);

@@ -396,6 +396,37 @@ pub struct ReviewStats {
     pub cards: u32,
 }
 
+/// A member's spaced-review choices (`/review on|off`); members who never chose have none
+/// (the defaults: [`crate::review::DEFAULT_DAILY`] cards a day, no DMs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewPrefs {
+    /// Cards a day at most (1 to 20).
+    pub daily_max: u32,
+    /// The group whose timezone is the member's day (`None`: it was deleted; UTC).
+    pub group_id: Option<i64>,
+    /// The daily DM's local hour and next instant, when the member turned DMs on.
+    pub dm: Option<ReviewDmTime>,
+}
+
+/// When a member's daily review DM comes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReviewDmTime {
+    pub hour: u8,
+    pub next_at: DateTime<Utc>,
+}
+
+/// A member whose review-DM hour came: the DM job's row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueReviewDm {
+    pub guild_id: u64,
+    pub user_id: u64,
+    pub prefs: ReviewPrefs,
+    /// The DM's instant (`prefs.dm`'s `next_at`).
+    pub slot: DateTime<Utc>,
+    /// The member's cards due at the query's instant.
+    pub due_cards: u32,
+}
+
 /// A scheduled card's state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scheduled {

@@ -231,6 +231,61 @@ pub fn forecast(
     out
 }
 
+/// A daily review DM more than this many hours past its hour (the bot was down) is skipped,
+/// not sent late; the next day's comes as usual.
+pub const DM_LATE_LIMIT_HOURS: i64 = 12;
+
+/// The first `hour`:00 in `zone` strictly after `after`: the next daily review DM. DST-safe:
+/// an hour the clocks skip lands just past the jump, a repeated one on its first occurrence.
+pub fn next_dm_at(after: DateTime<Utc>, hour: u8, zone: chrono_tz::Tz) -> DateTime<Utc> {
+    let today = after.with_timezone(&zone).date_naive();
+    let hour = u32::from(hour.min(23));
+    (0..=2)
+        .filter_map(|d| today.checked_add_days(chrono::Days::new(d)))
+        .filter_map(|day| day.and_hms_opt(hour, 0, 0))
+        .map(|local| crate::weeks::local_to_utc(zone, local))
+        .find(|t| *t > after)
+        .unwrap_or(after + Duration::days(1))
+}
+
+/// Why a member whose review-DM hour came gets no DM that day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DmSkip {
+    /// The hour passed more than [`DM_LATE_LIMIT_HOURS`] ago.
+    Late,
+    /// The member is away that day.
+    Away,
+    /// No card is due, or the day's allowance is used up.
+    NothingDue,
+}
+
+impl DmSkip {
+    /// The metrics' label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DmSkip::Late => "late",
+            DmSkip::Away => "away",
+            DmSkip::NothingDue => "nothing_due",
+        }
+    }
+}
+
+/// The daily review DM of one member whose hour (`slot`) came: send it with the day's card
+/// count (due cards within the allowance left today), or why not. `away`: the member is away
+/// on the slot's local day.
+pub fn dm_plan(slot: DateTime<Utc>, now: DateTime<Utc>, away: bool, due: u32, left_today: u32) -> Result<u32, DmSkip> {
+    if now - slot > Duration::hours(DM_LATE_LIMIT_HOURS) {
+        return Err(DmSkip::Late);
+    }
+    if away {
+        return Err(DmSkip::Away);
+    }
+    match due.min(left_today) {
+        0 => Err(DmSkip::NothingDue),
+        n => Ok(n),
+    }
+}
+
 /// A question of the curriculum: (path, week, question index from 0).
 pub type QuestionKey = (String, u32, u32);
 
@@ -426,5 +481,31 @@ mod tests {
         }
         let f = forgotten(&reviews);
         assert_eq!(f, vec![Forgotten { question: q(0), members: 6, reviews: 6, forgotten: 0.5 }]);
+    }
+
+    #[test]
+    fn the_review_dm_comes_at_the_members_hour_across_dst() {
+        let berlin = chrono_tz::Europe::Berlin;
+        // 18:00 in Berlin is 17:00 UTC in winter: from the morning, today's; from the evening, tomorrow's.
+        assert_eq!(next_dm_at(at("2026-12-05T08:00:00Z"), 18, berlin), at("2026-12-05T17:00:00Z"));
+        assert_eq!(next_dm_at(at("2026-12-05T17:00:00Z"), 18, berlin), at("2026-12-06T17:00:00Z"));
+        // Across the spring change (2027-03-28) the local hour stays 18:00 (16:00 UTC).
+        assert_eq!(next_dm_at(at("2027-03-27T17:00:00Z"), 18, berlin), at("2027-03-28T16:00:00Z"));
+        // 02:00 does not exist that day in Berlin: the DM comes just past the jump (03:00 CEST).
+        assert_eq!(next_dm_at(at("2027-03-27T12:00:00Z"), 2, berlin), at("2027-03-28T01:00:00Z"));
+        // 02:00 twice in autumn (2027-10-31): the first one.
+        assert_eq!(next_dm_at(at("2027-10-30T12:00:00Z"), 2, berlin), at("2027-10-31T00:00:00Z"));
+    }
+
+    #[test]
+    fn a_review_dm_plan_skips_late_away_and_empty_days() {
+        let slot = at("2026-12-05T17:00:00Z");
+        assert_eq!(dm_plan(slot, slot, false, 9, 5), Ok(5), "the allowance caps the count");
+        assert_eq!(dm_plan(slot, slot, false, 2, 5), Ok(2));
+        assert_eq!(dm_plan(slot, slot + Duration::hours(12), false, 2, 5), Ok(2), "late, within the limit");
+        assert_eq!(dm_plan(slot, slot + Duration::hours(13), false, 2, 5), Err(DmSkip::Late));
+        assert_eq!(dm_plan(slot, slot, true, 2, 5), Err(DmSkip::Away));
+        assert_eq!(dm_plan(slot, slot, false, 0, 5), Err(DmSkip::NothingDue));
+        assert_eq!(dm_plan(slot, slot, false, 4, 0), Err(DmSkip::NothingDue), "allowance used up");
     }
 }

@@ -222,3 +222,170 @@ async fn a_servers_desired_retention_moves_the_intervals() {
     assert!(r.content.contains("recall falls to 90% (default)"), "{}", r.content);
     tb.finish().await;
 }
+
+/// Bob's cards of week 1 (questions 1 and 2), rated on 2026-11-30 and scheduled by a tick
+/// on 2026-12-07 (due 2026-12-07 18:00 Berlin, the end of week 1's session).
+async fn two_cards(tb: &TestBot) -> i64 {
+    let g = tb.create_group("Evenings", "architecture", "2026-11-30", 0, "18:00", "Europe/Berlin").await;
+    let author = bob_in(g);
+    studybot::db::members::join(&tb.db, author, 1, utc("2026-11-30T18:00:00Z")).await.unwrap();
+    for q in [0u8, 1] {
+        studybot::db::members::set_rating(&tb.db, author, 1, q, 4, utc("2026-11-30T20:00:00Z")).await.unwrap();
+    }
+    tb.set_now("2026-12-07T12:00:00Z");
+    tb.tick().await;
+    g
+}
+
+/// Bob's review DMs.
+fn review_dms(tb: &TestBot) -> Vec<serde_json::Value> {
+    tb.fake
+        .dm_messages(defaults::BOB)
+        .into_iter()
+        .filter(|m| m["content"].as_str().unwrap_or("").starts_with("**Spaced review"))
+        .collect()
+}
+
+async fn next_dm_at(tb: &TestBot) -> Option<chrono::DateTime<chrono::Utc>> {
+    let p = cards::prefs(&tb.db, defaults::GUILD, defaults::BOB).await.unwrap().expect("choices stored");
+    p.dm.map(|d| d.next_at)
+}
+
+/// The opt-in daily DM: at the member's hour in the group's timezone, once a day across
+/// ticks, a restart and a crash mid-send (the tick dies while Discord holds the message and
+/// its claim is left to a process that is gone); its button starts a session in the DM
+/// whose grades work there; none on a day the member is away; closed DMs turn it off.
+#[tokio::test]
+async fn the_review_dm_comes_once_a_day_across_a_restart_and_a_crash_never_while_away() {
+    let mut tb = TestBot::start(Mode::Tls, NOW).await;
+    let g = two_cards(&tb).await;
+    let bob = tb.member();
+
+    // Out-of-range choices are refused with nothing stored.
+    let r = tb.run(Slash::new("review").sub("on").integer("max", 30).by(&bob)).await;
+    assert!(r.ephemeral && r.content.contains("1 to 20"), "{}", r.content);
+    assert!(cards::prefs(&tb.db, defaults::GUILD, defaults::BOB).await.unwrap().is_none());
+
+    // On at 09:00 Berlin (08:00 UTC), three cards a day.
+    let r = tb.run(Slash::new("review").sub("on").integer("hour", 9).integer("max", 3).by(&bob)).await;
+    let first = utc("2026-12-08T08:00:00Z");
+    assert!(r.content.contains("09:00 (Europe/Berlin") && r.content.contains(&format!("<t:{}:R>", first.timestamp())));
+    assert_eq!(next_dm_at(&tb).await, Some(first));
+
+    // Not before the hour.
+    tb.set_now("2026-12-08T07:59:00Z");
+    tb.tick().await;
+    assert!(review_dms(&tb).is_empty());
+
+    // At the hour: one DM with the day's count and a button; never a second that day,
+    // across ticks and a restart.
+    tb.set_now("2026-12-08T08:00:20Z");
+    assert_eq!(tb.tick().await.sent, 1);
+    let dms = review_dms(&tb);
+    assert_eq!(dms.len(), 1);
+    let text = dms[0]["content"].as_str().unwrap();
+    assert!(text.starts_with("**Spaced review, Tuesday 8 December**: 2 cards to review today"), "{text}");
+    assert_eq!(dms[0]["components"][0]["components"][0]["custom_id"], format!("sb:rs:{g}"));
+    assert_eq!(next_dm_at(&tb).await, Some(utc("2026-12-09T08:00:00Z")));
+    tb.tick().await;
+    tb.restart().await;
+    tb.tick().await;
+    assert_eq!(review_dms(&tb).len(), 1, "a second DM the same day");
+
+    // The button starts the session in the DM; a grade there is recorded.
+    let bob_dm = tb.member().dm();
+    let s = tb.fake.click_button(&bob_dm, &dms[0], &format!("sb:rs:{g}")).await.wait_reply(T).await;
+    assert!(s.ephemeral, "{}", s.content);
+    let ids = s.custom_ids();
+    assert_eq!(ids.len(), 4, "{}", s.content);
+    let graded = tb.fake.click_button(&bob_dm, &s.message, &ids[2]).await.wait_reply(T).await;
+    assert!(graded.content.contains("comes back"), "{}", graded.content);
+    let reviews = tb.db.raw_integers("SELECT COUNT(*) FROM review_log WHERE source = 'review'", &[]).await.unwrap();
+    assert_eq!(reviews, [Some(1)]);
+    // A stranger's click on the DM's button finds no group of theirs.
+    let stranger = Invoker::new(CAROL, "carol").dm();
+    let r = tb.fake.click_button(&stranger, &dms[0], &format!("sb:rs:{g}")).await.wait_reply(T).await;
+    assert!(r.ephemeral && r.custom_ids().is_empty(), "{}", r.content);
+
+    // The next day the process dies mid-send: Discord created the DM, its answer never came
+    // back, and the claim stays with the dead process. After a restart the DM is tried
+    // again with the same nonce: Discord returns the first one; still one DM that day.
+    tb.set_now("2026-12-09T08:00:10Z");
+    tb.fake.set_latency(std::time::Duration::from_millis(800));
+    {
+        let tick = tb.tick();
+        tokio::pin!(tick);
+        let created = async {
+            while review_dms(&tb).len() < 2 {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        };
+        tokio::select! {
+            _ = &mut tick => panic!("the tick ended before it was cut"),
+            _ = tokio::time::timeout(T, created) => {}
+        }
+    }
+    tb.fake.set_latency(std::time::Duration::ZERO);
+    let left = tb.db.raw_execute("UPDATE review_dms SET owner = 'killed' WHERE state = 'claimed'", &[]).await.unwrap();
+    assert_eq!(left, 1, "the crash left the day's claim unfinished");
+    tb.restart().await;
+    tb.tick().await;
+    assert_eq!(review_dms(&tb).len(), 2, "one DM on the 9th");
+    let dm_channel = tb.fake.dm_channel_of(defaults::BOB);
+    let posts = tb.fake.requests_to("POST", &format!("/channels/{dm_channel}/messages"));
+    // (The dying attempt's request is not in the fake's log: its connection was dropped.)
+    let retry = posts.last().expect("the retry reached Discord");
+    let created = &review_dms(&tb)[1];
+    assert_eq!(retry.response["id"], created["id"], "the retry got the dying attempt's DM back");
+    assert_eq!(retry.body["nonce"], created["nonce"], "the retry reused the nonce");
+    let states = tb.db.raw_integers("SELECT COUNT(*) FROM review_dms WHERE state = 'sent'", &[]).await.unwrap();
+    assert_eq!(states, [Some(2)]);
+    assert_eq!(next_dm_at(&tb).await, Some(utc("2026-12-10T08:00:00Z")));
+
+    // Away from the 10th to the 14th (the session of Monday the 14th): no DM on the 10th.
+    let r =
+        tb.run(Slash::new("away").sub("set").string("from", "2026-12-10").string("to", "2026-12-14").by(&bob)).await;
+    let away = tb.db.raw_integers("SELECT COUNT(*) FROM away", &[]).await.unwrap();
+    assert_eq!(away, [Some(1)], "{}", r.content);
+    tb.set_now("2026-12-10T08:00:05Z");
+    tb.tick().await;
+    assert_eq!(review_dms(&tb).len(), 2, "a DM while away");
+    assert_eq!(next_dm_at(&tb).await, Some(utc("2026-12-11T08:00:00Z")));
+    // Back on the 15th, the bot having been down since: the 11th's DM is not sent days late;
+    // the next one is the 16th's.
+    tb.set_now("2026-12-15T08:00:05Z");
+    tb.tick().await;
+    assert_eq!(review_dms(&tb).len(), 2, "a DM days late");
+    assert_eq!(next_dm_at(&tb).await, Some(utc("2026-12-16T08:00:00Z")));
+    tb.set_now("2026-12-16T08:00:05Z");
+    tb.tick().await;
+    assert_eq!(review_dms(&tb).len(), 3);
+
+    // Closed DMs: the next DM fails with 50007 and turns review DMs off.
+    tb.fake.close_dms(defaults::BOB);
+    tb.set_now("2026-12-17T08:00:05Z");
+    tb.tick().await;
+    assert_eq!(next_dm_at(&tb).await, None);
+    tb.set_now("2026-12-18T08:00:05Z");
+    tb.tick().await;
+    assert_eq!(review_dms(&tb).len(), 3);
+
+    // /review off keeps the daily maximum.
+    let r = tb.run(Slash::new("review").sub("off").by(&bob)).await;
+    assert!(r.content.contains("off") && r.content.contains("at most 3 cards a day"), "{}", r.content);
+
+    // /my-data has the choices and the DMs; /forget-me deletes them.
+    let r = tb.run(Slash::new("my-data").by(&bob)).await;
+    let data: serde_json::Value = serde_json::from_slice(&r.files[0].bytes).unwrap();
+    assert_eq!(data["review_choices"], serde_json::json!({"daily_max": 3, "dm_hour": null}));
+    let days: Vec<&str> = data["review_dms"].as_array().unwrap().iter().map(|d| d["day"].as_str().unwrap()).collect();
+    assert_eq!(days, ["2026-12-08", "2026-12-09", "2026-12-16", "2026-12-17"]);
+    assert_eq!(data["review_dms"][3]["state"], "failed");
+    let r = tb.run(Slash::new("forget-me").by(&bob)).await;
+    tb.fake.click_button(&bob, &r.message, "sb:fg").await.wait_reply(T).await;
+    for table in ["review_prefs", "review_dms"] {
+        let n = tb.db.raw_integers(&format!("SELECT COUNT(*) FROM {table}"), &[]).await.unwrap();
+        assert_eq!(n, [Some(0)], "{table}");
+    }
+    tb.finish().await;
+}

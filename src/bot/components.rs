@@ -70,6 +70,14 @@ async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInterac
         CustomId::CheckIn { group_id, .. } => {
             actor::of_group_interaction(data, c.guild_id, c.member.as_ref(), &c.user, group_id).await?
         }
+        // The daily review DM's button, and the grades of a session it started.
+        CustomId::ReviewStart { group_id } => {
+            actor::of_group_interaction(data, c.guild_id, c.member.as_ref(), &c.user, group_id).await?
+        }
+        CustomId::ReviewGrade { card_id, .. } if c.guild_id.is_none() => {
+            let name = actor::display_name(None, &c.user);
+            data.services.review.dm_actor(c.user.id.get(), name, card_id).await?
+        }
         _ => actor::of_interaction(data, c.guild_id, c.member.as_ref(), &c.user).await?,
     };
     let s = &data.services;
@@ -124,6 +132,15 @@ async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInterac
             CreateInteractionResponse::UpdateMessage(match embed {
                 Some(embed) => message.embeds(vec![embed]),
                 None => message.embeds(vec![]),
+            })
+        }
+        CustomId::ReviewStart { .. } => {
+            let (session, group_id) = s.review.session(&who, None).await?;
+            let (text, embed, rows) = render::review::session(&session, group_id);
+            let message = crate::render::response().content(text).components(rows).ephemeral(true);
+            CreateInteractionResponse::Message(match embed {
+                Some(embed) => message.embed(embed),
+                None => message,
             })
         }
         CustomId::DeleteGroup { group_id } => {

@@ -383,6 +383,10 @@ pub struct MemberRows {
     pub review_cards: Vec<ExportedCard>,
     /// Their reviews, in the order they were made.
     pub reviews: Vec<ExportedReview>,
+    /// Their spaced-review choices: (daily maximum, DM hour), if they made any.
+    pub review_choices: Option<(i64, Option<i64>)>,
+    /// Their review DMs: (local day, cards, state), by day.
+    pub review_dms: Vec<(String, i64, String)>,
 }
 
 /// Reads everything stored about a member in a guild, in one transaction.
@@ -486,10 +490,26 @@ pub async fn export(db: &Db, guild_id: u64, user_id: u64) -> Result<MemberRows> 
         .bind(user)
         .fetch_all(&mut *tx)
         .await?;
+        let review_choices = sqlx::query_as::<_, (i64, Option<i64>)>(
+            "SELECT daily_max, dm_hour FROM review_prefs WHERE guild_id = $1 AND user_id = $2",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let review_dms = sqlx::query_as::<_, (String, i64, String)>(
+            "SELECT day, cards, state FROM review_dms WHERE guild_id = $1 AND user_id = $2 ORDER BY day",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_all(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok::<_, Error>(MemberRows {
             review_cards,
             reviews,
+            review_choices,
+            review_dms,
             away,
             skill_ratings,
             calendar_changes,
@@ -551,6 +571,23 @@ fn decode_away(group_id: i64, user_id: i64, from: &str, to: &str) -> Result<Away
     let date =
         |what: &'static str, v: &str| decode("away", group_id, what, v.to_string(), |s| crate::weeks::parse_date(s));
     Ok(Away { user_id: from_db(user_id), from: date("from_date", from)?, to: date("to_date", to)? })
+}
+
+/// Whether the member is away on local date `day` in any of their groups of the server.
+pub async fn away_on(db: &Db, guild_id: u64, user_id: u64, day: chrono::NaiveDate) -> Result<bool> {
+    let _timer = crate::metrics::query("members.away_on");
+    let (guild, user) = (to_db(guild_id), to_db(user_id));
+    let day = day.format("%Y-%m-%d").to_string();
+    let n = scalar!(
+        db,
+        fetch_one,
+        i64,
+        "SELECT COUNT(*) FROM away WHERE guild_id = $1 AND user_id = $2 AND from_date <= $3 AND to_date >= $3",
+        guild,
+        user,
+        &day
+    )?;
+    Ok(n > 0)
 }
 
 /// Sets (or replaces) the member's away period in the group; the member must have joined.

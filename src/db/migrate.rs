@@ -13,7 +13,7 @@ use sqlx::Row;
 /// Every table, parents before children (foreign keys), with its primary key (the order
 /// rows are copied and checksummed in) and whether `id` is an identity to move past the
 /// copied ids.
-const TABLES: [(&str, &str, bool); 19] = [
+const TABLES: [(&str, &str, bool); 21] = [
     ("study_groups", "id", true),
     ("group_breaks", "id", true),
     ("members", "guild_id, user_id", false),
@@ -27,6 +27,8 @@ const TABLES: [(&str, &str, bool); 19] = [
     ("skill_ratings", "group_id, user_id, skill", false),
     ("review_cards", "id", true),
     ("review_log", "id", true),
+    ("review_prefs", "guild_id, user_id", false),
+    ("review_dms", "id", true),
     ("week_marks", "group_id, session", false),
     ("calendar_log", "id", true),
     ("server_settings", "guild_id", false),

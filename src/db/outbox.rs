@@ -378,3 +378,130 @@ pub async fn complete_digest(
     }
     Ok(())
 }
+
+// ---- Review DMs (spaced review's daily DM) ----
+
+/// A review DM claimed for this attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReviewDmClaim {
+    pub id: i64,
+    pub attempt: u32,
+    pub first_claimed_at: DateTime<Utc>,
+}
+
+/// Where a member's review DM of one day stands when it cannot be claimed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewDmState {
+    /// Sent, or given up: the day is over.
+    Done,
+    /// Being sent by a live process, or waiting for its retry.
+    Pending,
+}
+
+/// Claims the review DM of `day` (the member's local date, YYYY-MM-DD) before it is sent,
+/// or takes over its unfinished claim: a due retry of a passing failure, or a claim whose
+/// process stopped (its heartbeat is older than [`workers::LEASE`](super::workers::LEASE)).
+/// `Err` says why not.
+pub async fn claim_review_dm(
+    db: &Db,
+    guild_id: u64,
+    user_id: u64,
+    day: &str,
+    cards: u32,
+    now: DateTime<Utc>,
+) -> Result<std::result::Result<ReviewDmClaim, ReviewDmState>> {
+    let _timer = crate::metrics::query("outbox.claim_review_dm");
+    let (guild, user) = (to_db(guild_id), to_db(user_id));
+    let cards = i64::from(cards.max(1));
+    let first = scalar!(
+        db,
+        fetch_all,
+        i64,
+        "INSERT INTO review_dms (guild_id, user_id, day, cards, state, attempts, claimed_at, first_claimed_at, owner)
+         VALUES ($1, $2, $3, $4, 'claimed', 1, $5, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
+        guild,
+        user,
+        day,
+        cards,
+        now,
+        db.worker()
+    )?;
+    if let Some(id) = first.into_iter().next() {
+        return Ok(Ok(ReviewDmClaim { id, attempt: 1, first_claimed_at: now }));
+    }
+    let stale = now - super::workers::LEASE;
+    let retried = fetch!(
+        db,
+        fetch_all,
+        (i64, i64, DateTime<Utc>),
+        "UPDATE review_dms SET state = 'claimed', attempts = attempts + 1, claimed_at = $4, owner = $5, retry_at = NULL
+         WHERE guild_id = $1 AND user_id = $2 AND day = $3
+           AND ((state = 'failed' AND retry_at IS NOT NULL AND retry_at <= $4)
+                OR (state = 'claimed' AND (owner IS NULL OR owner = $5
+                    OR NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = review_dms.owner AND w.seen_at > $6))))
+         RETURNING id, attempts, first_claimed_at",
+        guild,
+        user,
+        day,
+        now,
+        db.worker(),
+        stale
+    )?;
+    if let Some((id, attempts, first_claimed_at)) = retried.into_iter().next() {
+        let attempt = decode_u32("review_dms", id, "attempts", attempts)?;
+        return Ok(Ok(ReviewDmClaim { id, attempt, first_claimed_at }));
+    }
+    Ok(Err(review_dm_state(db, guild_id, user_id, day).await?))
+}
+
+/// Where the member's review DM of `day` stands: done (sent or given up) or pending (being
+/// sent, waiting for a retry, or never claimed).
+pub async fn review_dm_state(db: &Db, guild_id: u64, user_id: u64, day: &str) -> Result<ReviewDmState> {
+    let _timer = crate::metrics::query("outbox.review_dm_state");
+    let (guild, user) = (to_db(guild_id), to_db(user_id));
+    let state = fetch!(
+        db,
+        fetch_optional,
+        (String, Option<DateTime<Utc>>),
+        "SELECT state, retry_at FROM review_dms WHERE guild_id = $1 AND user_id = $2 AND day = $3",
+        guild,
+        user,
+        day
+    )?;
+    Ok(match state {
+        Some((s, None)) if s != "claimed" => ReviewDmState::Done,
+        _ => ReviewDmState::Pending,
+    })
+}
+
+/// Records how a claimed review DM went (its message when sent, the error when not).
+pub async fn complete_review_dm(
+    db: &Db,
+    id: i64,
+    outcome: DmOutcome,
+    message_id: Option<u64>,
+    error: Option<&str>,
+) -> Result<()> {
+    let _timer = crate::metrics::query("outbox.complete_review_dm");
+    let (state, retry_at) = match outcome {
+        DmOutcome::Sent => ("sent", None),
+        DmOutcome::RetryAt(at) => ("failed", Some(at)),
+        DmOutcome::GaveUp => ("failed", None),
+    };
+    let message = message_id.map(to_db);
+    execute!(
+        db,
+        "UPDATE review_dms SET state = $1, retry_at = $2, message_id = $3, error = $4 WHERE id = $5",
+        state,
+        retry_at,
+        message,
+        error,
+        id
+    )?;
+    Ok(())
+}
+
+/// The Discord nonce of a review DM (at most 25 characters), the same for every attempt.
+pub fn review_dm_nonce(id: i64) -> String {
+    format!("v{:x}", id as u64)
+}

@@ -4,7 +4,7 @@
 //! and the member: a card id from another member or server finds nothing.
 
 use super::{Db, Error, Result, decode_u8, decode_u32, execute, fetch, from_db, scalar, to_db, with_pool};
-use crate::model::{ReviewCard, ReviewStats, Scheduled};
+use crate::model::{DueReviewDm, ReviewCard, ReviewDmTime, ReviewPrefs, ReviewStats, Scheduled};
 use crate::review::{Grade, Memory, Next};
 use chrono::{DateTime, Utc};
 
@@ -365,4 +365,149 @@ pub async fn due_until(db: &Db, guild_id: u64, user_id: u64, until: DateTime<Utc
         user,
         until
     )?)
+}
+
+// ---- A member's choices and the daily DM (table `review_prefs`) ----
+
+type PrefsRow = (i64, Option<i64>, i64, Option<i64>, Option<DateTime<Utc>>);
+
+/// Decodes stored choices strictly: the DM's hour and instant are both set or both unset.
+fn decode_prefs(user: i64, r: PrefsRow) -> Result<ReviewPrefs> {
+    let (daily_max, group_id, _, hour, next_at) = r;
+    let t = "review_prefs";
+    let dm = match (hour, next_at) {
+        (None, None) => None,
+        (Some(h), Some(next_at)) => Some(ReviewDmTime { hour: decode_u8(t, user, "dm_hour", h)?, next_at }),
+        _ => return Err(Error::Corrupt { table: t, row: user, what: "dm", value: "partly set".into() }),
+    };
+    Ok(ReviewPrefs { daily_max: decode_u32(t, user, "daily_max", daily_max)?, group_id, dm })
+}
+
+/// A member's choices, if they made any.
+pub async fn prefs(db: &Db, guild_id: u64, user_id: u64) -> Result<Option<ReviewPrefs>> {
+    let _timer = crate::metrics::query("review.prefs");
+    let (guild, user) = (to_db(guild_id), to_db(user_id));
+    let row = fetch!(
+        db,
+        fetch_optional,
+        PrefsRow,
+        "SELECT daily_max, group_id, user_id, dm_hour, next_dm_at FROM review_prefs WHERE guild_id = $1 AND user_id = $2",
+        guild,
+        user
+    )?;
+    row.map(|r| decode_prefs(user, r)).transpose()
+}
+
+/// Stores a member's choices (replacing earlier ones). The member must have joined a group.
+pub async fn set_prefs(db: &Db, guild_id: u64, user_id: u64, p: &ReviewPrefs) -> Result<()> {
+    let _timer = crate::metrics::query("review.set_prefs");
+    let (guild, user) = (to_db(guild_id), to_db(user_id));
+    let daily = i64::from(p.daily_max);
+    let hour = p.dm.map(|d| i64::from(d.hour));
+    let next = p.dm.map(|d| d.next_at);
+    execute!(
+        db,
+        "INSERT INTO review_prefs (guild_id, user_id, group_id, daily_max, dm_hour, next_dm_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (guild_id, user_id) DO UPDATE SET group_id = excluded.group_id, daily_max = excluded.daily_max,
+             dm_hour = excluded.dm_hour, next_dm_at = excluded.next_dm_at",
+        guild,
+        user,
+        p.group_id,
+        daily,
+        hour,
+        next
+    )?;
+    Ok(())
+}
+
+/// Turns a member's review DMs off (Discord reported their DMs closed).
+pub async fn stop_dms(db: &Db, guild_id: u64, user_id: u64) -> Result<()> {
+    let _timer = crate::metrics::query("review.stop_dms");
+    let (guild, user) = (to_db(guild_id), to_db(user_id));
+    execute!(
+        db,
+        "UPDATE review_prefs SET dm_hour = NULL, next_dm_at = NULL WHERE guild_id = $1 AND user_id = $2",
+        guild,
+        user
+    )?;
+    Ok(())
+}
+
+/// Moves a member's next review DM from `slot` to `next`, unless their choices changed
+/// meanwhile (then the new ones stand); true when it moved.
+pub async fn dm_advance(
+    db: &Db,
+    guild_id: u64,
+    user_id: u64,
+    slot: DateTime<Utc>,
+    next: DateTime<Utc>,
+) -> Result<bool> {
+    let _timer = crate::metrics::query("review.dm_advance");
+    let (guild, user) = (to_db(guild_id), to_db(user_id));
+    let n = execute!(
+        db,
+        "UPDATE review_prefs SET next_dm_at = $3 WHERE guild_id = $1 AND user_id = $2 AND next_dm_at = $4",
+        guild,
+        user,
+        next,
+        slot
+    )?;
+    Ok(n == 1)
+}
+
+type DueDmRow = (i64, i64, i64, Option<i64>, i64, DateTime<Utc>, i64);
+
+/// Members of this process's shards (`shards`: total, first, last) whose review-DM instant
+/// is at or before `now`, in servers the bot is in, earliest first, at most `limit`, each
+/// with the count of their cards due at `now`. Served by the partial index on `next_dm_at`
+/// (and the due-cards index per member): a pass reads what is due, not what exists.
+pub async fn due_dms(db: &Db, now: DateTime<Utc>, shards: (u32, u32, u32), limit: i64) -> Result<Vec<DueReviewDm>> {
+    let _timer = crate::metrics::query("review.due_dms");
+    let (total, first, last) = super::shard_binds(shards);
+    let rows = fetch!(
+        db,
+        fetch_all,
+        DueDmRow,
+        "SELECT p.guild_id, p.user_id, p.daily_max, p.group_id, p.dm_hour, p.next_dm_at,
+                (SELECT COUNT(*) FROM review_cards c
+                 WHERE c.guild_id = p.guild_id AND c.user_id = p.user_id AND c.retired = 0
+                   AND c.due_at IS NOT NULL AND c.due_at <= $1)
+         FROM review_prefs p
+         WHERE p.next_dm_at <= $1 AND (p.guild_id >> 22) % $2 BETWEEN $3 AND $4
+           AND NOT EXISTS (SELECT 1 FROM removed_servers r WHERE r.guild_id = p.guild_id)
+         ORDER BY p.next_dm_at LIMIT $5",
+        now,
+        total,
+        first,
+        last,
+        limit
+    )?;
+    rows.into_iter()
+        .map(|(guild, user, daily, group_id, hour, slot, due)| {
+            let prefs = decode_prefs(user, (daily, group_id, user, Some(hour), Some(slot)))?;
+            Ok(DueReviewDm {
+                guild_id: from_db(guild),
+                user_id: from_db(user),
+                prefs,
+                slot,
+                due_cards: decode_u32("review_cards", user, "due count", due)?,
+            })
+        })
+        .collect()
+}
+
+/// The server of a member's own card (`None` for anyone else's card, or a card gone).
+pub async fn card_guild(db: &Db, user_id: u64, card_id: i64) -> Result<Option<u64>> {
+    let _timer = crate::metrics::query("review.card_guild");
+    let user = to_db(user_id);
+    let guild = scalar!(
+        db,
+        fetch_optional,
+        i64,
+        "SELECT guild_id FROM review_cards WHERE id = $1 AND user_id = $2 AND retired = 0",
+        card_id,
+        user
+    )?;
+    Ok(guild.map(from_db))
 }

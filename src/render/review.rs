@@ -85,3 +85,41 @@ pub fn forecast(days: &[(chrono::NaiveDate, u32)], zone: chrono_tz::Tz) -> Strin
     out.push_str("Overdue cards count today; you review at most 5 a day.");
     out
 }
+
+/// The first words of a daily review DM of `day`: how an earlier copy is recognised.
+pub fn dm_start(day: chrono::NaiveDate) -> String {
+    format!("**Spaced review, {}**", day.format("%A %-d %B"))
+}
+
+/// The daily review DM: the day's card count and a button that starts the session.
+pub fn dm(day: chrono::NaiveDate, cards: u32, group_id: i64) -> serenity::all::CreateMessage {
+    let text = format!(
+        "{}: {} to review today. A minute each: read the question, answer it in your head, say how it went.\n\
+         -# Turn these DMs off with `/review off` in the server.",
+        dm_start(day),
+        super::count(cards, "card", "cards")
+    );
+    serenity::all::CreateMessage::new().content(text).allowed_mentions(super::no_pings()).components(vec![
+        CreateActionRow::Buttons(vec![
+            CreateButton::new(CustomId::ReviewStart { group_id }.encode())
+                .label("Start reviewing")
+                .style(ButtonStyle::Primary),
+        ]),
+    ])
+}
+
+/// What `/review on|off` replies.
+pub fn choices(c: &crate::service::review::Choices) -> String {
+    let max = super::count(c.prefs.daily_max, "card", "cards");
+    match c.prefs.dm {
+        Some(dm) => format!(
+            "Daily review DMs are on: at {:02}:00 ({}, the timezone of **{}**) when cards are due, at most {max} a day. \
+             The first one comes <t:{}:R>. I send none while you are away. Turn them off with `/review off`.",
+            dm.hour,
+            c.zone.name(),
+            c.group_name,
+            dm.next_at.timestamp()
+        ),
+        None => format!("Daily review DMs are off. `/review start` still shows your due cards, at most {max} a day."),
+    }
+}

@@ -48,7 +48,14 @@ pub trait Job: Send + Sync {
 
 /// Every job, in the order a tick runs them.
 pub fn registry() -> Vec<Box<dyn Job>> {
-    vec![Box::new(WeeklyPosts), Box::new(ReminderDmRetries), Box::new(Digests), Box::new(ReviewCards), Box::new(Purge)]
+    vec![
+        Box::new(WeeklyPosts),
+        Box::new(ReminderDmRetries),
+        Box::new(Digests),
+        Box::new(ReviewCards),
+        Box::new(ReviewDms),
+        Box::new(Purge),
+    ]
 }
 
 /// Weekly posts, skip notes, closing posts, reminders and their DMs, missed weeks.
@@ -84,6 +91,19 @@ impl Job for Digests {
     }
     fn run<'a>(&'a self, s: &'a Scheduler, now: DateTime<Utc>) -> BoxFuture<'a, TickReport> {
         Box::pin(s.tick_digests(now))
+    }
+}
+
+/// Spaced review's daily DMs to the members who turned them on
+/// (`super::review_dms`).
+struct ReviewDms;
+
+impl Job for ReviewDms {
+    fn name(&self) -> &'static str {
+        "review_dms"
+    }
+    fn run<'a>(&'a self, s: &'a Scheduler, now: DateTime<Utc>) -> BoxFuture<'a, TickReport> {
+        Box::pin(s.review_dms(now))
     }
 }
 

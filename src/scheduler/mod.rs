@@ -18,6 +18,7 @@ pub(crate) mod jobs;
 pub(crate) mod outbox;
 pub mod pace;
 pub(crate) mod posts;
+pub(crate) mod review_dms;
 
 use crate::db;
 use crate::service::{Core, GroupService};

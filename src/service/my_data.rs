@@ -6,8 +6,9 @@ use crate::db::members::MemberRows;
 use chrono::{DateTime, Utc};
 
 /// The shape's version: 2 since away periods, skill ratings and calendar changes have named
-/// fields; 3 since spaced-review cards and reviews are in it.
-pub const FORMAT_VERSION: u32 = 3;
+/// fields; 3 since spaced-review cards and reviews are in it; 4 since review choices and
+/// review DMs are.
+pub const FORMAT_VERSION: u32 = 4;
 
 /// Everything stored about one member in one server, as `/my-data` gives it (its JSON file).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -33,8 +34,29 @@ pub struct MemberData {
     pub review_cards: Vec<ReviewCard>,
     /// Every review of those cards, the first rating (seed) included.
     pub reviews: Vec<Review>,
+    /// Spaced-review choices (`/review on|off`), if made.
+    pub review_choices: Option<ReviewChoices>,
+    /// Daily review DMs: which day, how many cards, and how it went.
+    pub review_dms: Vec<ReviewDm>,
     /// Calendar changes they made as a moderator (the calendar log names them).
     pub calendar_changes: Vec<CalendarChangeMade>,
+}
+
+/// Spaced-review choices in `/my-data`: cards a day at most, and the DM's local hour (none:
+/// DMs off).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ReviewChoices {
+    pub daily_max: i64,
+    pub dm_hour: Option<i64>,
+}
+
+/// A daily review DM in `/my-data`: the member's local day, the cards it announced, and
+/// `sent`, `failed` or `claimed` (being sent).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ReviewDm {
+    pub day: String,
+    pub cards: i64,
+    pub state: String,
 }
 
 /// An away period in `/my-data`: the group, its first and last day.
@@ -228,6 +250,8 @@ impl MemberData {
                     source,
                 })
                 .collect(),
+            review_choices: rows.review_choices.map(|(daily_max, dm_hour)| ReviewChoices { daily_max, dm_hour }),
+            review_dms: rows.review_dms.into_iter().map(|(day, cards, state)| ReviewDm { day, cards, state }).collect(),
             calendar_changes: rows
                 .calendar_changes
                 .into_iter()
@@ -260,10 +284,12 @@ mod tests {
             reminder_dms: 2,
             review_cards: vec![("arch".into(), 1, 0, 4, at, Some(2.3), Some(2.1), Some(at), 1, 0, 0)],
             reviews: vec![("arch".into(), 1, 0, at, 3, 0, 2, "seed".into())],
+            review_choices: Some((3, Some(9))),
+            review_dms: vec![("2026-12-08".into(), 2, "sent".into())],
             ..MemberRows::default()
         };
         let json = serde_json::to_value(MemberData::new(u64::MAX, 7, rows)).unwrap();
-        assert_eq!(json["format_version"], 3);
+        assert_eq!(json["format_version"], 4);
         assert_eq!(json["guild_id"], u64::MAX.to_string());
         assert_eq!(json["user_id"], "7");
         assert_eq!(json["profile"]["reminder_dms_on"], true);
@@ -275,5 +301,7 @@ mod tests {
         assert_eq!(json["review_cards"][0]["question"], 1);
         assert_eq!(json["review_cards"][0]["retired"], false);
         assert_eq!(json["reviews"][0]["source"], "seed");
+        assert_eq!(json["review_choices"], serde_json::json!({"daily_max": 3, "dm_hour": 9}));
+        assert_eq!(json["review_dms"][0], serde_json::json!({"day": "2026-12-08", "cards": 2, "state": "sent"}));
     }
 }

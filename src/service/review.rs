@@ -5,7 +5,7 @@
 use super::{Core, GroupService};
 use crate::db;
 use crate::error::{Result, UserError};
-use crate::model::{Actor, ReviewCard};
+use crate::model::{Actor, DueReviewDm, ReviewCard, ReviewDmTime, ReviewPrefs};
 use crate::review::{self, Grade};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -161,7 +161,9 @@ impl ReviewService {
         let now = self.core.now();
         let db = &self.core.db;
         let reviewed = db::review::reviewed_since(db, actor.guild_id, actor.user_id, day_start(now, zone)).await?;
-        let left = review::allowance(review::DEFAULT_DAILY, reviewed);
+        let daily =
+            db::review::prefs(db, actor.guild_id, actor.user_id).await?.map_or(review::DEFAULT_DAILY, |p| p.daily_max);
+        let left = review::allowance(daily, reviewed);
         if left == 0 {
             let next_due = db::review::next_due(db, actor.guild_id, actor.user_id, now).await?;
             return Ok(Session::Done { why: Done::DailyAllowance { reviewed }, next_due });
@@ -239,6 +241,109 @@ impl ReviewService {
         let until = day_start(now, zone) + chrono::Duration::days(i64::from(FORECAST_DAYS) + 1);
         let dues = db::review::due_until(&self.core.db, actor.guild_id, actor.user_id, until).await?;
         Ok((review::forecast(&dues, now, zone, FORECAST_DAYS), zone))
+    }
+}
+
+/// What `/review on|off` left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choices {
+    pub prefs: ReviewPrefs,
+    /// The timezone of the member's day.
+    pub zone: Tz,
+    pub group_name: String,
+}
+
+/// The daily DM of one member whose hour came, as the DM job sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DailyDm {
+    /// The member's local date of the DM.
+    pub day: chrono::NaiveDate,
+    /// Cards to review today (due ones, within the allowance).
+    pub cards: u32,
+    /// The group the DM's button starts the session from (the member's actor in a DM).
+    pub group_id: i64,
+}
+
+/// The review DM's hour when a member does not name one: early evening.
+pub const DEFAULT_DM_HOUR: u8 = 18;
+
+impl ReviewService {
+    /// `/review on|off [group] [hour] [max]`: the daily DM on (at `hour`, in the group's
+    /// timezone) or off, and the day's maximum. What is not named keeps its earlier value.
+    pub async fn choose(
+        &self,
+        actor: &Actor,
+        group: Option<&str>,
+        dms: bool,
+        hour: Option<u8>,
+        max: Option<u32>,
+    ) -> Result<Choices> {
+        if let Some(m) = max.filter(|m| !review::DAILY_RANGE.contains(m)) {
+            return Err(UserError::ReviewDailyMax(m).into());
+        }
+        if let Some(h) = hour.filter(|h| *h > 23) {
+            return Err(UserError::ReviewHour(h).into());
+        }
+        let view = self.groups.resolve(actor, group).await?;
+        let db = &self.core.db;
+        let before = db::review::prefs(db, actor.guild_id, actor.user_id).await?;
+        let zone = view.group.schedule.tz;
+        let dm = match dms {
+            false => None,
+            true => {
+                let hour = hour.or(before.as_ref().and_then(|p| p.dm.map(|d| d.hour))).unwrap_or(DEFAULT_DM_HOUR);
+                Some(ReviewDmTime { hour, next_at: review::next_dm_at(self.core.now(), hour, zone) })
+            }
+        };
+        let prefs = ReviewPrefs {
+            daily_max: max.or(before.as_ref().map(|p| p.daily_max)).unwrap_or(review::DEFAULT_DAILY),
+            group_id: Some(view.group.id),
+            dm,
+        };
+        db::review::set_prefs(db, actor.guild_id, actor.user_id, &prefs).await?;
+        Ok(Choices { prefs, zone, group_name: view.group.name.clone() })
+    }
+
+    /// The DM job's decision for one member whose hour came: the DM to send, or why none.
+    /// The group gives the timezone and the DM's button; a member in no group gets none.
+    pub async fn daily_dm(
+        &self,
+        due: &DueReviewDm,
+        now: DateTime<Utc>,
+    ) -> Result<std::result::Result<DailyDm, review::DmSkip>> {
+        let db = &self.core.db;
+        let group_id = match due.prefs.group_id {
+            Some(id) => Some(id),
+            None => db::members::member_groups(db, due.guild_id, due.user_id).await?.first().copied(),
+        };
+        let Some(group_id) = group_id else { return Ok(Err(review::DmSkip::NothingDue)) };
+        let zone = self.zone(due.guild_id, Some(group_id)).await;
+        let day = due.slot.with_timezone(&zone).date_naive();
+        let away = db::members::away_on(db, due.guild_id, due.user_id, day).await?;
+        let left = match due.due_cards {
+            0 => 0,
+            _ => {
+                let reviewed = db::review::reviewed_since(db, due.guild_id, due.user_id, day_start(now, zone)).await?;
+                review::allowance(due.prefs.daily_max, reviewed)
+            }
+        };
+        Ok(review::dm_plan(due.slot, now, away, due.due_cards, left).map(|cards| DailyDm { day, cards, group_id }))
+    }
+
+    /// When the member's next review DM comes, after the one at `due.slot`.
+    pub async fn next_dm(&self, due: &DueReviewDm, now: DateTime<Utc>) -> DateTime<Utc> {
+        let zone = self.zone(due.guild_id, due.prefs.group_id).await;
+        let hour = due.prefs.dm.map_or(DEFAULT_DM_HOUR, |d| d.hour);
+        review::next_dm_at(now.max(due.slot), hour, zone)
+    }
+
+    /// The server of a member's own card, for a grade button pressed in a DM (`None`: not
+    /// theirs, or gone).
+    pub async fn dm_actor(&self, user_id: u64, display_name: String, card_id: i64) -> Result<Actor> {
+        match db::review::card_guild(&self.core.db, user_id, card_id).await? {
+            Some(guild_id) => Ok(Actor { guild_id, user_id, display_name, moderator: false, manages_server: false }),
+            None => Err(UserError::ReviewCardGone.into()),
+        }
     }
 }
 

@@ -256,7 +256,12 @@ pub async fn join(
 }
 
 /// Spaced review: the self-assessment questions you rated come back when you are about to forget them.
-#[poise::command(slash_command, guild_only, subcommands("review_start", "review_forecast"), subcommand_required)]
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("review_start", "review_on", "review_off", "review_forecast"),
+    subcommand_required
+)]
 pub async fn review(_ctx: Context<'_>) -> Result<(), BotError> {
     Ok(())
 }
@@ -278,6 +283,44 @@ pub async fn review_start(
     }
     ctx.send(reply).await?;
     Ok(())
+}
+
+/// A DM a day when review cards are due (never while you are away), and your daily maximum.
+#[poise::command(slash_command, guild_only, rename = "on")]
+pub async fn review_on(
+    ctx: Context<'_>,
+    #[description = "Hour of the DM, 0 to 23, in your group's timezone (default 18)"]
+    #[min = 0]
+    #[max = 23]
+    hour: Option<u8>,
+    #[description = "Cards a day at most, 1 to 20 (default 5)"]
+    #[min = 1]
+    #[max = 20]
+    max: Option<u32>,
+    #[description = "The group whose timezone is your day (needed if you are in several)"]
+    #[autocomplete = "autocomplete_group"]
+    group: Option<String>,
+) -> Result<(), BotError> {
+    let who = actor::of_command(ctx).await?;
+    let choices = ctx.data().services.review.choose(&who, group.as_deref(), true, hour, max).await?;
+    reply::text(ctx, render::review::choices(&choices)).await
+}
+
+/// No more review DMs; `/review start` still works. Optionally change your daily maximum.
+#[poise::command(slash_command, guild_only, rename = "off")]
+pub async fn review_off(
+    ctx: Context<'_>,
+    #[description = "Cards a day at most, 1 to 20 (default 5)"]
+    #[min = 1]
+    #[max = 20]
+    max: Option<u32>,
+    #[description = "The group whose timezone is your day (needed if you are in several)"]
+    #[autocomplete = "autocomplete_group"]
+    group: Option<String>,
+) -> Result<(), BotError> {
+    let who = actor::of_command(ctx).await?;
+    let choices = ctx.data().services.review.choose(&who, group.as_deref(), false, None, max).await?;
+    reply::text(ctx, render::review::choices(&choices)).await
 }
 
 /// How many of your review cards come due on each of the next 7 days.
