@@ -428,7 +428,9 @@ async fn report_command(
                 written
                     .into_inner()
                     .map_err(|e| ReportFailure::other(format!("cannot write {}: {}", raw.display(), e.error())))?;
-                eprintln!("wrote {} and {}", out.display(), raw.display());
+                let forgotten = sibling(out, "forgotten");
+                write_file(&forgotten, report::forgotten_csv(&report).as_bytes())?;
+                eprintln!("wrote {}, {} and {}", out.display(), raw.display(), forgotten.display());
             }
             Ok(())
         }
@@ -442,10 +444,16 @@ async fn report_command(
 /// Where `--format csv --out FILE` writes the raw check-ins: FILE's stem plus `-checkins`,
 /// same extension (`report.csv` -> `report-checkins.csv`, `out` -> `out-checkins`).
 fn checkins_path(out: &Path) -> PathBuf {
+    sibling(out, "checkins")
+}
+
+/// FILE's stem plus `-what`, same extension, next to FILE (the forgotten topics go to
+/// `report-forgotten.csv`).
+fn sibling(out: &Path, what: &str) -> PathBuf {
     let stem = out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let name = match out.extension() {
-        Some(ext) => format!("{stem}-checkins.{}", ext.to_string_lossy()),
-        None => format!("{stem}-checkins"),
+        Some(ext) => format!("{stem}-{what}.{}", ext.to_string_lossy()),
+        None => format!("{stem}-{what}"),
     };
     out.with_file_name(name)
 }

@@ -389,3 +389,74 @@ async fn the_review_dm_comes_once_a_day_across_a_restart_and_a_crash_never_while
     }
     tb.finish().await;
 }
+
+/// Forgotten topics by hand: six members reviewed question 1 of week 1 six weeks after
+/// rating it, three "couldn't answer": 50 %. Question 2 was reviewed so by four members only:
+/// not shown. Moderators see it in the participation report (and its CSV) and the overview,
+/// without names.
+#[tokio::test]
+async fn forgotten_topics_are_the_share_of_late_reviews_graded_couldnt_answer() {
+    let tb = TestBot::start(Mode::Tls, NOW).await;
+    let g = tb.create_group("Evenings", "architecture", "2026-11-30", 0, "18:00", "Europe/Berlin").await;
+    let users: Vec<u64> = (1..=6).map(|i| 7_000 + i).collect();
+    let names = ["m1", "m2", "m3", "m4", "m5", "m6"];
+    for (user, name) in users.iter().zip(names) {
+        let author = studybot::db::members::Author {
+            guild_id: defaults::GUILD,
+            group_id: g,
+            user_id: *user,
+            display_name: name,
+        };
+        studybot::db::members::join(&tb.db, author, 1, utc("2026-11-30T18:00:00Z")).await.unwrap();
+        for q in [0u8, 1] {
+            studybot::db::members::set_rating(&tb.db, author, 1, q, 4, utc("2026-11-30T20:00:00Z")).await.unwrap();
+        }
+    }
+    tb.set_now("2026-12-07T12:00:00Z");
+    tb.tick().await;
+    // Reviews on 2027-01-11, 42 days after the seed: q1 by all six (three Again), q2 by four.
+    let now = utc("2027-01-11T10:00:00Z");
+    for (i, user) in users.iter().enumerate() {
+        for card in cards::cards_of(&tb.db, defaults::GUILD, *user).await.unwrap() {
+            if card.question == 1 && i >= 4 {
+                continue;
+            }
+            let grade = if card.question == 0 && i < 3 { Grade::Again } else { Grade::Good };
+            let s = card.scheduled.clone().unwrap();
+            let next = review::review(s.memory, s.last_review_at, grade, now, 0.9, review::fuzz_key(card.id, 2));
+            assert!(next.elapsed_days >= review::FORGOTTEN_AFTER_DAYS);
+            assert!(cards::grade(&tb.db, &card, 1, grade, &next, now).await.unwrap());
+        }
+    }
+    tb.set_now("2027-01-11T12:00:00Z");
+    let r = tb.run(Slash::new("report").sub("participation").by(&tb.moderator())).await;
+    let field = |r: &fake_discord::Reply, name: &str| {
+        r.embeds
+            .iter()
+            .flat_map(|e| e["fields"].as_array().cloned().unwrap_or_default())
+            .find(|f| f["name"] == name)
+            .map(|f| f["value"].as_str().unwrap().to_string())
+    };
+    let lines = field(&r, "Forgotten topics (spaced review)").expect("a forgotten-topics field");
+    assert!(
+        lines.starts_with("- week 1 Q1: ") && lines.ends_with(": 50% couldn't answer (6 members, 6 reviews)"),
+        "{lines}"
+    );
+    assert_eq!(lines.lines().count(), 1, "question 2 had four members: {lines}");
+    assert!(names.iter().all(|n| !lines.contains(n)));
+    let csv = r.files.iter().find(|f| f.filename.as_deref() == Some(&format!("forgotten-{g}.csv"))).expect("the CSV");
+    let csv = String::from_utf8(csv.bytes.clone()).unwrap();
+    let mut rows = csv.lines();
+    assert_eq!(
+        rows.next(),
+        Some("\"week\",\"question\",\"text\",\"members\",\"reviews\",\"couldnt_answer\",\"couldnt_answer_share\"")
+    );
+    let row = rows.next().unwrap();
+    assert!(row.starts_with("\"1\",\"1\",\"") && row.ends_with("\"6\",\"6\",\"3\",\"0.5\""), "{row}");
+    assert_eq!(rows.next(), None);
+
+    let o = tb.run(Slash::new("report").sub("overview").by(&tb.moderator())).await;
+    let lines = field(&o, "Forgotten topics (spaced review)").expect("in the overview");
+    assert!(lines.starts_with("- Evenings, week 1 Q1: ") && lines.ends_with("(6 members, 6 reviews)"), "{lines}");
+    tb.finish().await;
+}

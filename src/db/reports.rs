@@ -245,6 +245,50 @@ pub async fn load_rows(db: &Db, guild_id: u64, group_id: i64) -> Result<Option<R
     .await)
 }
 
+/// The reviews of group `group_id`'s cards (of guild `guild_id`) made
+/// [`crate::review::FORGOTTEN_AFTER_DAYS`] days or more after the previous one, of weeks up
+/// to `max_week`: the input of the "forgotten topics".
+pub async fn forgotten_reviews(
+    db: &Db,
+    guild_id: u64,
+    group_id: i64,
+    max_week: u32,
+) -> Result<Vec<crate::review::LoggedReview>> {
+    let _timer = crate::metrics::query("reports.forgotten_reviews");
+    let guild = to_db(guild_id);
+    let (max_week, after) = (i64::from(max_week), i64::from(crate::review::FORGOTTEN_AFTER_DAYS));
+    let rows = fetch!(
+        db,
+        fetch_all,
+        (String, i64, i64, i64, i64, i64, i64),
+        "SELECT c.path_id, c.week, c.question, l.user_id, l.grade, l.elapsed_days, l.id
+         FROM review_log l JOIN review_cards c ON c.id = l.card_id
+         WHERE c.guild_id = $1 AND c.group_id = $2 AND l.guild_id = $1 AND c.week <= $3
+           AND l.source = 'review' AND l.elapsed_days >= $4",
+        guild,
+        group_id,
+        max_week,
+        after
+    )?;
+    rows.into_iter()
+        .map(|(path, week, question, user, grade, elapsed, id)| {
+            let t = "review_log";
+            let grade = decode_u8(t, id, "grade", grade)?;
+            Ok(crate::review::LoggedReview {
+                question: (path, decode_u32(t, id, "week", week)?, decode_u32(t, id, "question", question)?),
+                user_id: from_db(user),
+                grade: crate::review::Grade::from_number(grade).ok_or_else(|| Error::Corrupt {
+                    table: t,
+                    row: id,
+                    what: "grade",
+                    value: grade.to_string(),
+                })?,
+                elapsed_days: decode_u32(t, id, "elapsed_days", elapsed)?,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

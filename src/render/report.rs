@@ -3,7 +3,7 @@
 
 use super::{COLOUR, fields_from_lines};
 use crate::report::overview::{Digest, GroupOverview, RATE_WEEKS, State, trend_arrow};
-use crate::report::{self, Report};
+use crate::report::{self, ForgottenTopic, Report};
 use serenity::all::{CreateEmbed, CreateEmbedFooter};
 
 fn pct(rate: f64) -> String {
@@ -69,6 +69,10 @@ pub fn summary_embed(r: &Report) -> CreateEmbed {
     } else {
         fields.extend(fields_from_lines("Hardest topics", &hardest));
     }
+    fields.extend(fields_from_lines(
+        "Forgotten topics (spaced review)",
+        &forgotten_lines(r.forgotten.iter().map(|t| (None, t)), 150),
+    ));
     if r.weeks.iter().any(|w| w.in_progress) {
         fields.push((
             "In progress".into(),
@@ -178,6 +182,27 @@ pub fn overview_line(g: &GroupOverview) -> String {
     format!("**{}** · {state} · check-ins {rate} · {} at risk{last}{error}", plain(&g.name), g.at_risk)
 }
 
+/// The forgotten topics as lines, each after its group's name when given (never a
+/// member's name).
+fn forgotten_lines<'a>(
+    topics: impl IntoIterator<Item = (Option<&'a str>, &'a ForgottenTopic)>,
+    text_chars: usize,
+) -> Vec<String> {
+    topics
+        .into_iter()
+        .map(|(group, t)| {
+            let group = group.map(|g| format!("{}, ", plain(g))).unwrap_or_default();
+            format!(
+                "- {group}week {} Q{}: {}: {}",
+                t.week,
+                t.number,
+                plain_line(&t.text, text_chars),
+                report::forgotten_figures(t)
+            )
+        })
+        .collect()
+}
+
 /// A line of text, at most `max` characters, escaped for markdown.
 fn plain_line(s: &str, max: usize) -> String {
     let one: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
@@ -196,7 +221,9 @@ fn overview_lines(groups: &[GroupOverview], max: usize) -> String {
 /// The digest's parts are capped so that the whole embed stays within Discord's 6,000
 /// characters whatever the server holds: the overview text, then at most this many newly
 /// at-risk members and delivery errors (the rest counted).
-const DIGEST_OVERVIEW_CHARS: usize = 2800;
+const DIGEST_OVERVIEW_CHARS: usize = 2400;
+/// The digest names the three most forgotten topics (the overview has five).
+const DIGEST_FORGOTTEN: usize = 3;
 const DIGEST_LISTED: usize = 10;
 const DIGEST_ERRORS: usize = 5;
 
@@ -211,10 +238,17 @@ fn capped(mut lines: Vec<String>, max: usize, rest: &str) -> Vec<String> {
 }
 
 /// `/report overview`: every group of the server, with the chart attached as `png_name`.
-pub fn overview_embed(groups: &[GroupOverview], png_name: &str) -> CreateEmbed {
+/// Under the groups, the topics they are forgotting (spaced review), when there are any.
+pub fn overview_embed(groups: &[GroupOverview], forgotten: &[(String, ForgottenTopic)], png_name: &str) -> CreateEmbed {
+    let lines = forgotten_lines(forgotten.iter().map(|(g, t)| (Some(g.as_str()), t)), 120);
+    let fields = fields_from_lines("Forgotten topics (spaced review)", &lines);
+    // The whole embed stays within Discord's 6,000 characters.
+    let taken: usize = fields.iter().map(|(n, v, _)| n.chars().count() + v.chars().count()).sum();
+    let description = crate::limits::EMBED_DESCRIPTION.min(5_900 - taken.min(3_000) - 100);
     CreateEmbed::new()
         .title("All study groups")
-        .description(overview_lines(groups, crate::limits::EMBED_DESCRIPTION))
+        .description(overview_lines(groups, description))
+        .fields(fields)
         .image(format!("attachment://{png_name}"))
         .colour(COLOUR)
 }
@@ -256,6 +290,9 @@ pub fn digest_message(d: &Digest, date: chrono::NaiveDate) -> serenity::all::Cre
     if !hardest.is_empty() {
         fields.extend(fields_from_lines("Hardest topics this week", &hardest));
     }
+    let top = d.forgotten.iter().take(DIGEST_FORGOTTEN).map(|(g, t)| (Some(g.as_str()), t));
+    let forgotten = forgotten_lines(top, 80);
+    fields.extend(fields_from_lines("Forgotten topics (spaced review)", &forgotten));
     let errors: Vec<String> = d
         .groups
         .iter()
@@ -308,8 +345,43 @@ mod tests {
             .collect();
         let topic = HardTopic { week: 36, question: 4, number: 5, text: "q".repeat(500), average: 1.0, ratings: 99 };
         let hardest = (0..5).map(|_| ("g".repeat(50), topic.clone())).collect();
-        let msg = digest_message(&Digest { groups, hardest }, chrono::NaiveDate::MAX);
+        let forgotten: Vec<(String, ForgottenTopic)> = (0..5).map(|_| ("g".repeat(50), long_forgotten())).collect();
+        let overview = overview_embed(&groups, &forgotten, "overview.png");
+        let body = crate::render::to_json(&serenity::all::CreateMessage::new().embed(overview)).unwrap();
+        assert_eq!(crate::limits::check_message(&body), Vec::<String>::new());
+        let msg = digest_message(&Digest { groups, hardest, forgotten }, chrono::NaiveDate::MAX);
         let body = crate::render::to_json(&msg).unwrap();
         assert_eq!(crate::limits::check_message(&body), Vec::<String>::new());
+    }
+
+    fn long_forgotten() -> ForgottenTopic {
+        ForgottenTopic {
+            week: 36,
+            question: 4,
+            number: 5,
+            text: "q".repeat(500),
+            members: 9999,
+            reviews: 99999,
+            share: 1.0,
+        }
+    }
+
+    /// A forgotten topic's line: the question as numbered in the post, its figures, no names.
+    #[test]
+    fn a_forgotten_topic_reads_as_a_share_of_members_reviews() {
+        let t = ForgottenTopic {
+            week: 3,
+            question: 1,
+            number: 2,
+            text: "Why *quorums* intersect".into(),
+            members: 5,
+            reviews: 7,
+            share: 3.0 / 7.0,
+        };
+        let lines = forgotten_lines([(Some("Evenings"), &t)], 120);
+        assert_eq!(
+            lines,
+            ["- Evenings, week 3 Q2: Why \\*quorums\\* intersect: 43% couldn't answer (5 members, 7 reviews)"]
+        );
     }
 }

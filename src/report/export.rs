@@ -7,7 +7,7 @@
 //! `-`, `@`, or their full-width forms `＝` `＋` `－` `＠`) gets a `'` before that character,
 //! so a spreadsheet shows it as text instead of running it.
 
-use super::{CheckinRow, MemberRow, Report};
+use super::{CheckinRow, ForgottenTopic, MemberRow, Report};
 
 /// Header of [`members_csv`].
 pub const MEMBERS_HEADER: [&str; 13] = [
@@ -29,6 +29,31 @@ pub const MEMBERS_HEADER: [&str; 13] = [
 /// Header of [`checkins_csv`].
 pub const CHECKINS_HEADER: [&str; 9] =
     ["user_id", "display_name", "week", "status", "hours", "confidence", "note", "created_at", "updated_at"];
+
+/// Header of [`forgotten_csv`].
+pub const FORGOTTEN_HEADER: [&str; 7] =
+    ["week", "question", "text", "members", "reviews", "couldnt_answer", "couldnt_answer_share"];
+
+/// The report's forgotten topics (spaced review), most forgotten first, under
+/// [`FORGOTTEN_HEADER`]: the question as numbered in the weekly post, the members and
+/// reviews counted (reviews 14 days or more after the previous one), how many of those
+/// were graded "couldn't answer" and their share (from 0 to 1, 3 decimals). No names.
+pub fn forgotten_csv(report: &Report) -> String {
+    write_csv(FORGOTTEN_HEADER, report.forgotten.iter().map(forgotten_record))
+}
+
+fn forgotten_record(t: &ForgottenTopic) -> Vec<String> {
+    let again = (t.share * f64::from(t.reviews)).round() as u64;
+    vec![
+        t.week.to_string(),
+        t.number.to_string(),
+        spreadsheet_safe(&t.text),
+        t.members.to_string(),
+        t.reviews.to_string(),
+        again.to_string(),
+        decimal(t.share, 3),
+    ]
+}
 
 /// One row per member (in the report's order) under [`MEMBERS_HEADER`]. `weeks_active`,
 /// `weeks_checked_in` and `checkin_rate` (their ratio, from 0 to 1) cover finished weeks;

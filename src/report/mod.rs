@@ -37,8 +37,10 @@ pub(crate) mod overview;
 mod text;
 
 pub use chart::{CHART_HEIGHT, CHART_WIDTH, ChartError, chart_png, overview_png};
-pub use export::{CHECKINS_HEADER, CheckinsCsv, MEMBERS_HEADER, checkins_csv, members_csv};
-pub use text::{AT_RISK_LISTED, WEEK_HEADER, text_summary, week_line};
+pub use export::{
+    CHECKINS_HEADER, CheckinsCsv, FORGOTTEN_HEADER, MEMBERS_HEADER, checkins_csv, forgotten_csv, members_csv,
+};
+pub use text::{AT_RISK_LISTED, WEEK_HEADER, forgotten_figures, text_summary, week_line};
 
 use crate::curriculum::model::PathFile;
 pub use crate::model::CheckinStatus;
@@ -221,6 +223,54 @@ pub struct HardTopic {
     pub ratings: u32,
 }
 
+/// A question the group is forgetting (spaced review): of the reviews made
+/// [`crate::review::FORGOTTEN_AFTER_DAYS`] days or more after the previous one, the share
+/// graded "couldn't answer". Only questions that at least
+/// [`crate::review::FORGOTTEN_MIN_MEMBERS`] members reviewed so; never names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForgottenTopic {
+    pub week: u32,
+    /// Index of the question in the week, from 0 (as stored).
+    pub question: u8,
+    /// The number members see the question under (`Week::shown_number`).
+    pub number: u32,
+    pub text: String,
+    pub members: u32,
+    pub reviews: u32,
+    /// From 0 to 1.
+    pub share: f64,
+}
+
+/// How many forgotten topics a report, the overview and the digest list.
+pub const FORGOTTEN_TOPICS: usize = 5;
+
+/// The forgotten topics of `path` from its reviews (others' paths and questions the
+/// curriculum no longer has are left out), most forgotten first, at most
+/// [`FORGOTTEN_TOPICS`].
+pub fn forgotten_topics(reviews: &[crate::review::LoggedReview], path: &PathFile) -> Vec<ForgottenTopic> {
+    let mine: Vec<crate::review::LoggedReview> =
+        reviews.iter().filter(|r| r.question.0 == path.path.id).cloned().collect();
+    crate::review::forgotten(&mine)
+        .into_iter()
+        .filter_map(|f| {
+            let (_, week, question) = f.question;
+            let w = path.week(week)?;
+            let q = usize::try_from(question).ok()?;
+            let text = w.questions.get(q)?.clone();
+            Some(ForgottenTopic {
+                week,
+                question: u8::try_from(question).ok()?,
+                number: w.shown_number(q) as u32,
+                text,
+                members: u32::try_from(f.members).unwrap_or(u32::MAX),
+                reviews: u32::try_from(f.reviews).unwrap_or(u32::MAX),
+                share: f.forgotten,
+            })
+        })
+        .take(FORGOTTEN_TOPICS)
+        .collect()
+}
+
 /// A check-in within the range, with the member's name (for the raw CSV).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckinRow {
@@ -252,6 +302,9 @@ pub struct Report {
     pub hardest: Vec<HardTopic>,
     /// The group's latest calendar changes (filled in by the service; plain text).
     pub changes: Vec<crate::model::CalendarChange>,
+    /// Questions the group is forgetting (spaced review; filled in by the service), most
+    /// forgotten first, at most [`FORGOTTEN_TOPICS`].
+    pub forgotten: Vec<ForgottenTopic>,
 }
 
 /// The weeks a report covers: held weeks `from..=to` (held weeks are always 1 to the latest).
@@ -572,6 +625,7 @@ pub fn build_from(
         at_risk,
         hardest: hardest_topics(questions, &agg.topics),
         changes: Vec::new(),
+        forgotten: Vec::new(),
     }
 }
 

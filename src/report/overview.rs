@@ -112,6 +112,18 @@ pub struct Digest {
     pub groups: Vec<GroupOverview>,
     /// (group name, topic), lowest average first, at most [`super::HARDEST_TOPICS`].
     pub hardest: Vec<(String, HardTopic)>,
+    /// (group name, topic), most forgotten first, at most [`super::FORGOTTEN_TOPICS`].
+    pub forgotten: Vec<(String, super::ForgottenTopic)>,
+}
+
+/// The forgotten topics across groups, most forgotten first (ties: more reviews first),
+/// at most [`super::FORGOTTEN_TOPICS`].
+pub fn forgotten_across(per_group: Vec<(String, Vec<super::ForgottenTopic>)>) -> Vec<(String, super::ForgottenTopic)> {
+    let mut all: Vec<(String, super::ForgottenTopic)> =
+        per_group.into_iter().flat_map(|(g, ts)| ts.into_iter().map(move |t| (g.clone(), t))).collect();
+    all.sort_by(|a, b| b.1.share.total_cmp(&a.1.share).then(b.1.reviews.cmp(&a.1.reviews)));
+    all.truncate(super::FORGOTTEN_TOPICS);
+    all
 }
 
 /// The hardest topics across groups, lowest average first (ties: more ratings first).

@@ -106,6 +106,14 @@ pub fn text_summary(report: &Report) -> String {
             let _ = writeln!(out, "   {}", clean(&t.text, QUESTION_CHARS));
         }
     }
+    if !report.forgotten.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Forgotten topics (spaced review, 2+ weeks after the previous review):");
+        for (i, t) in report.forgotten.iter().enumerate() {
+            let _ = writeln!(out, "{}. Week {} Q{}: {}", i + 1, t.week, t.number, forgotten_figures(t));
+            let _ = writeln!(out, "   {}", clean(&t.text, QUESTION_CHARS));
+        }
+    }
     if !report.changes.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(out, "Calendar changes (latest last):");
@@ -114,6 +122,11 @@ pub fn text_summary(report: &Report) -> String {
         }
     }
     out
+}
+
+/// "40% couldn't answer (5 members, 7 reviews)": a forgotten topic's figures, no names.
+pub fn forgotten_figures(t: &super::ForgottenTopic) -> String {
+    format!("{} couldn't answer ({} members, {} reviews)", percent(t.share), t.members, t.reviews)
 }
 
 fn percent(rate: f64) -> String {

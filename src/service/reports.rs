@@ -24,6 +24,8 @@ pub const MAX_ATTACHMENT: usize = 8 * 1024 * 1024;
 #[derive(Debug, Clone)]
 pub struct Overview {
     pub groups: Vec<GroupOverview>,
+    /// (group name, topic), most forgotten first, across groups.
+    pub forgotten: Vec<(String, report::ForgottenTopic)>,
     pub chart_png: Vec<u8>,
 }
 
@@ -35,6 +37,8 @@ pub struct Participation {
     pub members_csv: Vec<u8>,
     /// `None` when the raw check-ins CSV is over the attachment limit (the CLI has no limit).
     pub checkins_csv: Option<Vec<u8>>,
+    /// The forgotten topics (spaced review); `None` when there are none.
+    pub forgotten_csv: Option<Vec<u8>>,
 }
 
 /// Completes a group's stored rows into a report input (path length and questions).
@@ -113,6 +117,8 @@ pub async fn report_of(
     let mut report = report::build_from(&view, &report::week_questions(path), now, r, &agg, &away);
     report::number_topics(&mut report.hardest, path);
     report.changes = db::groups::changes(db, scope, CHANGES_IN_REPORT).await?;
+    let reviews = db::reports::forgotten_reviews(db, guild_id, group_id, r.to).await?;
+    report.forgotten = report::forgotten_topics(&reviews, path);
     Ok(report)
 }
 
@@ -156,8 +162,10 @@ pub async fn digest_of(core: &Core, guild_id: u64, now: DateTime<Utc>) -> Result
     let (db, curriculum) = (&core.db, &*core.curriculum);
     let mut groups = Vec::new();
     let mut hardest = Vec::new();
+    let mut forgotten = Vec::new();
     for (view, report, line) in overview_of(core, guild_id, now).await? {
         if let Some(r) = report {
+            forgotten.push((view.group.name.clone(), r.forgotten.clone()));
             let latest = Some(r.latest_held_week);
             match report_of(db, curriculum, guild_id, view.group.id, latest, latest, now).await {
                 Ok(week) => hardest.push((view.group.name.clone(), week.hardest)),
@@ -167,7 +175,11 @@ pub async fn digest_of(core: &Core, guild_id: u64, now: DateTime<Utc>) -> Result
         }
         groups.push(line);
     }
-    Ok(Digest { groups, hardest: report::overview::hardest_across(hardest) })
+    Ok(Digest {
+        groups,
+        hardest: report::overview::hardest_across(hardest),
+        forgotten: report::overview::forgotten_across(forgotten),
+    })
 }
 
 /// The curriculum weeks each member is away for.
@@ -274,7 +286,8 @@ impl ReportService {
                 Err(CsvFailure::Write(_)) => None,
                 Err(CsvFailure::Db(e)) => return Err(e.into()),
             };
-        Ok(Participation { report, chart_png, members_csv, checkins_csv })
+        let forgotten_csv = (!report.forgotten.is_empty()).then(|| report::forgotten_csv(&report).into_bytes());
+        Ok(Participation { report, chart_png, members_csv, checkins_csv, forgotten_csv })
     }
 
     /// `/report overview`: every group of the actor's server in one view (moderators only).
@@ -282,16 +295,20 @@ impl ReportService {
         if !actor.moderator {
             return Err(UserError::NotModerator.into());
         }
-        let groups: Vec<GroupOverview> = overview_of(&self.core, actor.guild_id, self.core.now())
-            .await?
-            .into_iter()
-            .map(|(_, _, line)| line)
-            .collect();
+        let mut groups: Vec<GroupOverview> = Vec::new();
+        let mut forgotten = Vec::new();
+        for (view, report, line) in overview_of(&self.core, actor.guild_id, self.core.now()).await? {
+            if let Some(r) = report {
+                forgotten.push((view.group.name.clone(), r.forgotten));
+            }
+            groups.push(line);
+        }
+        let forgotten = report::overview::forgotten_across(forgotten);
         if groups.is_empty() {
             return Err(UserError::NoGroups.into());
         }
         let chart_png = report::overview_png("All study groups", &groups)
             .map_err(|e| Error::internal(format!("overview chart: {e}")))?;
-        Ok(Overview { groups, chart_png })
+        Ok(Overview { groups, forgotten, chart_png })
     }
 }

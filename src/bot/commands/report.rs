@@ -56,12 +56,17 @@ pub async fn participation(
     let checkins_csv =
         p.checkins_csv.clone().map(|raw| CreateAttachment::bytes(raw, format!("checkins-{}.csv", r.group_id)));
     let raw_too_large = checkins_csv.is_none();
+    let forgotten_csv =
+        p.forgotten_csv.clone().map(|csv| CreateAttachment::bytes(csv, format!("forgotten-{}.csv", r.group_id)));
     let summary = render::report::summary_embed(r).image(format!("attachment://participation-{}.png", r.group_id));
     if public {
         // Member rows and at-risk members never go to the channel.
         let mut private =
             CreateReply::default().ephemeral(true).embed(render::report::members_embed(r)).attachment(members_csv);
         if let Some(a) = checkins_csv {
+            private = private.attachment(a);
+        }
+        if let Some(a) = forgotten_csv {
             private = private.attachment(a);
         }
         ctx.send(with_note(private, raw_too_large)).await?;
@@ -74,6 +79,9 @@ pub async fn participation(
             .attachment(chart)
             .attachment(members_csv);
         if let Some(a) = checkins_csv {
+            reply = reply.attachment(a);
+        }
+        if let Some(a) = forgotten_csv {
             reply = reply.attachment(a);
         }
         ctx.send(with_note(reply, raw_too_large)).await?;
@@ -112,7 +120,7 @@ pub async fn overview(ctx: Context<'_>) -> Result<(), BotError> {
     let name = "overview.png";
     let reply = CreateReply::default()
         .ephemeral(true)
-        .embed(render::report::overview_embed(&o.groups, name))
+        .embed(render::report::overview_embed(&o.groups, &o.forgotten, name))
         .attachment(CreateAttachment::bytes(o.chart_png, name));
     ctx.send(reply).await?;
     Ok(())
