@@ -21,7 +21,8 @@ pub struct Cli {
 pub enum Command {
     /// Connect to Discord and run the bot (the default). Needs DISCORD_TOKEN.
     Run,
-    /// Validate the curriculum files; prints FILE:LINE:COL for every problem.
+    /// Validate the curriculum files; prints FILE:LINE:COL for every problem. With the
+    /// database present, also warns of the spaced-review cards the curriculum would retire.
     Check,
     /// Print a week's post exactly as the bot will send it.
     Preview {
@@ -247,6 +248,9 @@ fn check(config: &Config) -> ExitCode {
     match load_curriculum(config) {
         Ok(c) => {
             println!("{}", c.summary());
+            for line in retiring_cards(config, &c) {
+                println!("{line}");
+            }
             ExitCode::SUCCESS
         }
         Err(problems) => {
@@ -255,6 +259,57 @@ fn check(config: &Config) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// With a database present (a SQLite file that exists, or a PostgreSQL URL): a warning
+/// listing the live spaced-review cards this curriculum would retire (questions reworded,
+/// removed or made reflective), which lose their review history. Opening the database brings
+/// its schema up to date, as `studybot migrate` does. Nothing when there is nothing to say.
+fn retiring_cards(config: &Config, c: &Curriculum) -> Vec<String> {
+    if let crate::db::Location::Sqlite(path) = &config.database
+        && !path.exists()
+    {
+        return Vec::new();
+    }
+    let stored =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(anyhow::Error::from).and_then(
+            |rt| {
+                rt.block_on(async {
+                    let db = crate::db::open(config.database.clone()).await?;
+                    Ok(crate::db::review::stored_questions(&db).await?)
+                })
+            },
+        );
+    let stored = match stored {
+        Ok(s) => s,
+        Err(e) => {
+            let e = format!("{e:#}");
+            return vec![format!(
+                "note: cannot read the database to check its review cards: {}",
+                crate::redact::scrub(&e)
+            )];
+        }
+    };
+    let retiring = crate::review::retiring(&stored, c);
+    let total: u32 = retiring.iter().map(|(s, _)| s.cards).sum();
+    if total == 0 {
+        return Vec::new();
+    }
+    let mut out = vec![format!(
+        "warning: this curriculum would retire {total} spaced-review card{} (their members' review history of \
+         these questions ends; a question's cards retire when its text changes):",
+        if total == 1 { "" } else { "s" }
+    )];
+    for (s, why) in retiring {
+        let (path, week, q) = &s.question;
+        let why = match why {
+            crate::review::RetireWhy::Changed => "its text changed",
+            crate::review::RetireWhy::Gone => "it is no longer in the curriculum",
+            crate::review::RetireWhy::Reflective => "it is now a reflective prompt",
+        };
+        out.push(format!("  {path} week {week}, question {} in the file: {} ({why})", q + 1, s.cards));
+    }
+    out
 }
 
 fn preview(config: &Config, path_id: &str, week: u32, json: bool) -> ExitCode {

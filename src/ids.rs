@@ -38,6 +38,8 @@ pub enum CustomId {
     ReviewGrade { card_id: i64, reps: u32, grade: u8, group_id: i64 },
     /// The daily review DM's "start reviewing" button (the group resolves the member in a DM).
     ReviewStart { group_id: i64 },
+    /// A review card's "Show outline" button (`group_id` as in [`CustomId::ReviewGrade`]).
+    ReviewOutline { card_id: i64, group_id: i64 },
     /// The `/search` "open a result" menu (the value says what: see `service::catalog::Opened`).
     SearchOpen,
 }
@@ -63,6 +65,7 @@ impl CustomId {
                 format!("sb:rv:{card_id}:{reps}:{grade}:{group_id}")
             }
             CustomId::ReviewStart { group_id } => format!("sb:rs:{group_id}"),
+            CustomId::ReviewOutline { card_id, group_id } => format!("sb:ro:{card_id}:{group_id}"),
         }
     }
 
@@ -101,6 +104,7 @@ impl CustomId {
                 group_id: num(5)?,
             }),
             ["sb", "rs", _] => Some(CustomId::ReviewStart { group_id: num(2)? }),
+            ["sb", "ro", _, _] => Some(CustomId::ReviewOutline { card_id: num(2)?, group_id: num(3)? }),
             _ => None,
         }
     }
@@ -133,6 +137,7 @@ mod tests {
             CustomId::RateSkill { group_id: 4, skill: 14, rating: 5 },
             CustomId::ReviewGrade { card_id: i64::MAX, reps: u32::MAX, grade: 4, group_id: i64::MAX },
             CustomId::ReviewStart { group_id: i64::MAX },
+            CustomId::ReviewOutline { card_id: i64::MAX, group_id: i64::MAX },
         ] {
             assert_eq!(CustomId::parse(&id.encode()), Some(id));
             assert!(id.encode().len() <= crate::limits::CUSTOM_ID);

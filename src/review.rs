@@ -286,6 +286,51 @@ pub fn dm_plan(slot: DateTime<Utc>, now: DateTime<Utc>, away: bool, due: u32, le
     }
 }
 
+/// Live cards of one question as stored, with the hash of the text they were scheduled with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredQuestion {
+    pub question: QuestionKey,
+    pub hash: String,
+    pub cards: u32,
+}
+
+/// Why a curriculum would retire a question's cards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetireWhy {
+    /// Its text changed.
+    Changed,
+    /// Its path, week or question is gone.
+    Gone,
+    /// It became a reflective prompt.
+    Reflective,
+}
+
+/// The live cards a curriculum would retire (`studybot check` warns of them before a
+/// deployment does it): per stored question, the cards whose question is gone, reflective
+/// now, or worded otherwise than when they were scheduled. Most cards first.
+pub fn retiring(
+    stored: &[StoredQuestion],
+    curriculum: &crate::curriculum::Curriculum,
+) -> Vec<(StoredQuestion, RetireWhy)> {
+    let mut out: Vec<(StoredQuestion, RetireWhy)> = stored
+        .iter()
+        .filter_map(|s| {
+            let (path, week, q) = &s.question;
+            let week = curriculum.path(path).and_then(|p| p.week(*week));
+            let q = usize::try_from(*q).ok()?;
+            let why = match week.and_then(|w| w.questions.get(q).map(|text| (w, text))) {
+                None => RetireWhy::Gone,
+                Some((w, _)) if !w.is_rated(q) => RetireWhy::Reflective,
+                Some((_, text)) if question_hash(text) != s.hash => RetireWhy::Changed,
+                Some(_) => return None,
+            };
+            Some((s.clone(), why))
+        })
+        .collect();
+    out.sort_by(|a, b| b.0.cards.cmp(&a.0.cards).then_with(|| a.0.question.cmp(&b.0.question)));
+    out
+}
+
 /// A question of the curriculum: (path, week, question index from 0).
 pub type QuestionKey = (String, u32, u32);
 
@@ -507,5 +552,36 @@ mod tests {
         assert_eq!(dm_plan(slot, slot, true, 2, 5), Err(DmSkip::Away));
         assert_eq!(dm_plan(slot, slot, false, 0, 5), Err(DmSkip::NothingDue));
         assert_eq!(dm_plan(slot, slot, false, 4, 0), Err(DmSkip::NothingDue), "allowance used up");
+    }
+
+    #[test]
+    fn a_curriculum_that_rewrites_drops_or_reflects_a_question_retires_its_cards() {
+        let c = crate::curriculum::Curriculum::embedded().unwrap();
+        let week1 = c.week("architecture", 1).unwrap();
+        let stored = |week: u32, q: u32, hash: String, cards: u32| StoredQuestion {
+            question: ("architecture".into(), week, q),
+            hash,
+            cards,
+        };
+        let reflective = c
+            .path("architecture")
+            .unwrap()
+            .weeks
+            .iter()
+            .find_map(|w| w.reflective.first().map(|r| (w.number, r - 1)))
+            .expect("a reflective prompt");
+        let all = [
+            stored(1, 0, question_hash(&week1.questions[0]), 40),
+            stored(1, 1, "0000000000000000".into(), 3),
+            stored(99, 0, "x".into(), 7),
+            stored(reflective.0, reflective.1, "y".into(), 2),
+        ];
+        let whys: Vec<(u32, u32, RetireWhy)> =
+            retiring(&all, &c).into_iter().map(|(s, why)| (s.question.1, s.cards, why)).collect();
+        assert_eq!(
+            whys,
+            [(99, 7, RetireWhy::Gone), (1, 3, RetireWhy::Changed), (reflective.0, 2, RetireWhy::Reflective)],
+            "the unchanged question's 40 cards stay"
+        );
     }
 }

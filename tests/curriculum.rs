@@ -296,6 +296,93 @@ fn a_week_with_fewer_than_three_rated_questions_is_rejected() {
     );
 }
 
+/// An answer outline names a rated question of its week, once, with 1 to 5 points of at
+/// most 180 characters; the shipped curriculum's outlines pass.
+#[test]
+fn an_outline_must_name_a_rated_question_with_a_few_short_points() {
+    let c = Curriculum::load_dir(&shipped()).unwrap();
+    let outlined = c.paths.iter().flat_map(|p| &p.weeks).map(|w| w.outline.len()).sum::<usize>();
+    assert!(outlined >= 4, "{outlined}");
+
+    let dir = copy();
+    let file = dir.path().join("paths/architecture.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let at3 = week_header(&text, 3);
+    let long = "x".repeat(181);
+    let block = format!(
+        "[[weeks.outline]]\nquestion = 9\npoints = []\n\n[[weeks.outline]]\nquestion = 2\npoints = [\"{long}\"]\n\n\
+         [[weeks.outline]]\nquestion = 2\npoints = [\"fine\"]\n"
+    );
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    lines.insert(at3 - 1, block);
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let (ok, problems, out) = check(dir.path());
+    assert!(!ok);
+    for expected in [
+        "question 9 does not exist: week 2 has 4",
+        "0 points, needs 1 to 5",
+        "a point of 181 characters, needs 1 to 180",
+        "question 2 has two outlines",
+    ] {
+        assert!(problems.iter().any(|(_, _, _, m)| m.contains(expected)), "no `{expected}` in:\n{out}");
+    }
+}
+
+/// `studybot check` with a database: the live review cards whose question this curriculum
+/// rewords are listed in a warning (they would retire), the others are not; the check passes.
+#[tokio::test]
+async fn check_warns_of_the_review_cards_a_reworded_question_would_retire() {
+    use studybot::db::members::{self, Author};
+    let dir = copy();
+    let file = dir.path().join("db.sqlite");
+    let db = studybot::db::open(file.as_path()).await.unwrap();
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-30T20:00:00Z").unwrap().with_timezone(&chrono::Utc);
+    let settings = studybot::model::GroupSettings {
+        name: "Evenings".into(),
+        channel_id: 10,
+        path_id: "architecture".into(),
+        schedule: studybot::model::Schedule::from_parts("2026-11-30", 0, "18:00", "UTC", 1).unwrap(),
+        mention_role_id: None,
+    };
+    let g = studybot::db::groups::insert_unchecked(&db, 1, &settings, 1, at).await.unwrap().unwrap();
+    for user in [7u64, 8, 9] {
+        let who = Author { guild_id: 1, group_id: g, user_id: user, display_name: "m" };
+        members::join(&db, who, 1, at).await.unwrap();
+        for q in [0u8, 1] {
+            members::set_rating(&db, who, 1, q, 4, at).await.unwrap();
+        }
+    }
+    // Scheduled with the hashes of the shipped texts.
+    let c = Curriculum::load_dir(&shipped()).unwrap();
+    let week1 = c.week("architecture", 1).unwrap();
+    for (q, text) in week1.questions.iter().take(2).enumerate() {
+        let hash = studybot::review::question_hash(text);
+        let sql = format!(
+            "UPDATE review_cards SET question_hash = '{hash}', stability = 2.0, difficulty = 5.0, due_at = rated_at,
+             last_review_at = rated_at WHERE question = $1"
+        );
+        assert_eq!(db.raw_execute(&sql, &[q as i64]).await.unwrap(), 3);
+    }
+    drop(db);
+    let run = |dir: &Path| {
+        let out = bin().args(["check", "--curriculum"]).arg(dir).arg("--database").arg(&file).output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // Unchanged: the one-line summary only.
+    assert_eq!(run(dir.path()).lines().count(), 1);
+    // Week 1's second question reworded: its three cards would retire.
+    let path = dir.path().join("paths/architecture.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replacen(&week1.questions[1], "Can I explain each letter of ACID with an example?", 1))
+        .unwrap();
+    let out = run(dir.path());
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(lines[1].starts_with("warning: this curriculum would retire 3 spaced-review cards"), "{out}");
+    assert_eq!(lines[2], "  architecture week 1, question 2 in the file: 3 (its text changed)");
+}
+
 /// Seed 002's monthly self-assessment questions come back at the end of every four-week
 /// block of the architecture path, in the weekly post.
 #[test]

@@ -72,7 +72,24 @@ async fn a_rated_question_comes_back_after_its_week_and_a_grade_moves_it_as_fsrs
     assert!(shown.contains(question.trim()), "{shown}");
     let card = scheduled[0].id;
     let ids = r.custom_ids();
-    assert_eq!(ids, (1..=4).map(|n| format!("sb:rv:{card}:1:{n}:0")).collect::<Vec<_>>());
+    let mut expected: Vec<String> = (1..=4).map(|n| format!("sb:rv:{card}:1:{n}:0")).collect();
+    expected.push(format!("sb:ro:{card}:0"));
+    assert_eq!(ids, expected, "four grades, and the outline the curriculum gives");
+    assert!(r.embeds[0]["fields"].as_array().is_none_or(|f| f.is_empty()), "the outline waits to be asked for");
+
+    // "Show outline": the same card with the curriculum's outline, the grades still there.
+    let outline = tb.fake.click_button(&bob, &r.message, &ids[4]).await.wait_reply(T).await;
+    let points = studybot::curriculum::Curriculum::embedded()
+        .unwrap()
+        .week("architecture", 1)
+        .unwrap()
+        .outline_of(0)
+        .unwrap()
+        .to_vec();
+    let field = &outline.embeds[0]["fields"][0];
+    assert_eq!(field["name"], "A good answer touches on");
+    assert_eq!(field["value"], points.iter().map(|p| format!("- {p}")).collect::<Vec<_>>().join("\n"));
+    assert_eq!(outline.custom_ids(), ids[..4].to_vec());
 
     // A forged grade of bob's card by another member, or from another server, changes nothing.
     let carol = Invoker::new(CAROL, "carol").in_guild(defaults::GUILD, defaults::GENERAL);
@@ -292,12 +309,14 @@ async fn the_review_dm_comes_once_a_day_across_a_restart_and_a_crash_never_while
     tb.tick().await;
     assert_eq!(review_dms(&tb).len(), 1, "a second DM the same day");
 
-    // The button starts the session in the DM; a grade there is recorded.
+    // The button starts the session in the DM; the outline and a grade work there too.
     let bob_dm = tb.member().dm();
     let s = tb.fake.click_button(&bob_dm, &dms[0], &format!("sb:rs:{g}")).await.wait_reply(T).await;
     assert!(s.ephemeral, "{}", s.content);
     let ids = s.custom_ids();
-    assert_eq!(ids.len(), 4, "{}", s.content);
+    assert_eq!(ids.len(), 5, "four grades and the outline: {}", s.content);
+    let outline = tb.fake.click_button(&bob_dm, &s.message, &ids[4]).await.wait_reply(T).await;
+    assert_eq!(outline.embeds[0]["fields"][0]["name"], "A good answer touches on", "{}", outline.content);
     let graded = tb.fake.click_button(&bob_dm, &s.message, &ids[2]).await.wait_reply(T).await;
     assert!(graded.content.contains("comes back"), "{}", graded.content);
     let reviews = tb.db.raw_integers("SELECT COUNT(*) FROM review_log WHERE source = 'review'", &[]).await.unwrap();

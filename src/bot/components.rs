@@ -74,7 +74,7 @@ async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInterac
         CustomId::ReviewStart { group_id } => {
             actor::of_group_interaction(data, c.guild_id, c.member.as_ref(), &c.user, group_id).await?
         }
-        CustomId::ReviewGrade { card_id, .. } if c.guild_id.is_none() => {
+        CustomId::ReviewGrade { card_id, .. } | CustomId::ReviewOutline { card_id, .. } if c.guild_id.is_none() => {
             let name = actor::display_name(None, &c.user);
             data.services.review.dm_actor(c.user.id.get(), name, card_id).await?
         }
@@ -128,6 +128,14 @@ async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInterac
             let grade = crate::review::Grade::from_number(grade).ok_or(UserError::UnsupportedButton)?;
             let graded = s.review.grade(&who, card_id, reps, grade, group_id).await?;
             let (text, embed, rows) = render::review::graded(&graded, group_id);
+            let message = crate::render::response().content(text).components(rows);
+            CreateInteractionResponse::UpdateMessage(match embed {
+                Some(embed) => message.embeds(vec![embed]),
+                None => message.embeds(vec![]),
+            })
+        }
+        CustomId::ReviewOutline { card_id, group_id } => {
+            let (text, embed, rows) = render::review::session(&s.review.outline(&who, card_id).await?, group_id);
             let message = crate::render::response().content(text).components(rows);
             CreateInteractionResponse::UpdateMessage(match embed {
                 Some(embed) => message.embeds(vec![embed]),

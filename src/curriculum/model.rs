@@ -203,7 +203,26 @@ pub struct Week {
     pub reflective: Vec<u32>,
     #[serde(default)]
     pub resources: Vec<String>,
+    /// Optional outlines of answers to rated questions: what a good answer touches on, shown
+    /// in spaced review on request ("Show outline").
+    #[serde(default)]
+    pub outline: Vec<Outline>,
 }
+
+/// The outline of an answer to one rated question of a week.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outline {
+    /// The question, numbered from 1 in the file's order (as `reflective`).
+    pub question: u32,
+    /// The points a good answer makes, 1 to [`MAX_OUTLINE_POINTS`].
+    pub points: Vec<String>,
+}
+
+/// An outline has at most this many points, each at most [`MAX_OUTLINE_POINT`] characters
+/// (so it fits one embed field).
+pub const MAX_OUTLINE_POINTS: usize = 5;
+pub const MAX_OUTLINE_POINT: usize = 180;
 
 impl Week {
     /// Whether question `index` (from 0) is rated 1 to 5 (not a reflective prompt).
@@ -220,6 +239,11 @@ impl Week {
         } else {
             rated + (0..index).filter(|i| !self.is_rated(*i)).count() + 1
         }
+    }
+
+    /// The outline of question `index` (from 0), if the curriculum gives one.
+    pub fn outline_of(&self, index: usize) -> Option<&[String]> {
+        self.outline.iter().find(|o| o.question as usize == index + 1).map(|o| o.points.as_slice())
     }
 
     /// How many of the week's questions are rated.

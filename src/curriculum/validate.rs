@@ -286,6 +286,7 @@ fn intern(k: &str) -> &'static str {
         "project",
         "questions",
         "reflective",
+        "outline",
         "monthly_review",
         "assessment",
         "skills",
@@ -498,6 +499,43 @@ fn check_semantics(
                     let mut pth = at("questions");
                     pth.push(I(qi));
                     push(out, file, pth, format!("question repeats one from week {other}"));
+                }
+            }
+            let mut outlined = HashSet::new();
+            for (oi, o) in w.outline.iter().enumerate() {
+                let here = |k: &'static str| vec![K("weeks"), I(wi), K("outline"), I(oi), K(k)];
+                let q = o.question as usize;
+                if q == 0 || q > w.questions.len() {
+                    let n = w.questions.len();
+                    push(
+                        out,
+                        file,
+                        here("question"),
+                        format!("question {q} does not exist: week {} has {n}", w.number),
+                    );
+                } else if !w.is_rated(q - 1) {
+                    push(
+                        out,
+                        file,
+                        here("question"),
+                        format!(
+                            "question {q} is reflective: only rated questions come back in review, with their outline"
+                        ),
+                    );
+                } else if !outlined.insert(q) {
+                    push(out, file, here("question"), format!("question {q} has two outlines"));
+                }
+                if o.points.is_empty() || o.points.len() > MAX_OUTLINE_POINTS {
+                    let n = o.points.len();
+                    push(out, file, here("points"), format!("{n} points, needs 1 to {MAX_OUTLINE_POINTS}"));
+                }
+                for (pi, point) in o.points.iter().enumerate() {
+                    let mut pth = here("points");
+                    pth.push(I(pi));
+                    let n = point.trim().chars().count();
+                    if n == 0 || n > MAX_OUTLINE_POINT {
+                        push(out, file, pth, format!("a point of {n} characters, needs 1 to {MAX_OUTLINE_POINT}"));
+                    }
                 }
             }
             if w.exercises.len() > MAX_EXERCISES {

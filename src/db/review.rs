@@ -511,3 +511,26 @@ pub async fn card_guild(db: &Db, user_id: u64, card_id: i64) -> Result<Option<u6
     )?;
     Ok(guild.map(from_db))
 }
+
+/// The live scheduled cards per question and question-text hash, for `studybot check`.
+pub async fn stored_questions(db: &Db) -> Result<Vec<crate::review::StoredQuestion>> {
+    let _timer = crate::metrics::query("review.stored_questions");
+    let rows = fetch!(
+        db,
+        fetch_all,
+        (String, i64, i64, String, i64),
+        "SELECT path_id, week, question, question_hash, COUNT(*) FROM review_cards
+         WHERE retired = 0 AND question_hash IS NOT NULL
+         GROUP BY path_id, week, question, question_hash ORDER BY path_id, week, question",
+    )?;
+    rows.into_iter()
+        .map(|(path, week, question, hash, cards)| {
+            let t = "review_cards";
+            Ok(crate::review::StoredQuestion {
+                question: (path, decode_u32(t, week, "week", week)?, decode_u32(t, question, "question", question)?),
+                hash,
+                cards: decode_u32(t, cards, "count", cards)?,
+            })
+        })
+        .collect()
+}

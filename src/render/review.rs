@@ -17,7 +17,7 @@ pub fn session(s: &Session, group_id: i64) -> (String, Option<CreateEmbed>, Vec<
     match s {
         Session::Card(shown) => {
             let c = &shown.card;
-            let embed = CreateEmbed::new()
+            let mut embed = CreateEmbed::new()
                 .colour(COLOUR)
                 .title(format!("Review: week {} of {}", c.week, shown.path_name))
                 .description(format!("**{}**\n\n{}", shown.week_title, shown.question))
@@ -25,6 +25,10 @@ pub fn session(s: &Session, group_id: i64) -> (String, Option<CreateEmbed>, Vec<
                     "Answer it in your head (or on paper), then say how it went. {} today.",
                     super::count(shown.left_today, "card left", "cards left")
                 )));
+            if let (Some(points), true) = (&shown.outline, shown.revealed) {
+                let lines: Vec<String> = points.iter().map(|p| format!("- {p}")).collect();
+                embed = embed.field("A good answer touches on", lines.join("\n"), false);
+            }
             let buttons = Grade::ALL
                 .into_iter()
                 .map(|g| {
@@ -41,7 +45,15 @@ pub fn session(s: &Session, group_id: i64) -> (String, Option<CreateEmbed>, Vec<
                     .style(style)
                 })
                 .collect();
-            (String::new(), Some(embed), vec![CreateActionRow::Buttons(buttons)])
+            let mut rows = vec![CreateActionRow::Buttons(buttons)];
+            if shown.outline.is_some() && !shown.revealed {
+                rows.push(CreateActionRow::Buttons(vec![
+                    CreateButton::new(CustomId::ReviewOutline { card_id: c.id, group_id }.encode())
+                        .label("Show outline")
+                        .style(ButtonStyle::Secondary),
+                ]));
+            }
+            (String::new(), Some(embed), rows)
         }
         Session::Done { why, next_due } => {
             let next = match next_due {

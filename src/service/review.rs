@@ -20,6 +20,10 @@ pub struct ShownCard {
     pub question: String,
     /// Cards the member may still review today, this one included.
     pub left_today: u32,
+    /// The outline of an answer, when the curriculum gives one.
+    pub outline: Option<Vec<String>>,
+    /// The member asked to see the outline.
+    pub revealed: bool,
 }
 
 /// Why a review session has nothing to show.
@@ -160,10 +164,7 @@ impl ReviewService {
     async fn next(&self, actor: &Actor, path: Option<&str>, zone: Tz) -> Result<Session> {
         let now = self.core.now();
         let db = &self.core.db;
-        let reviewed = db::review::reviewed_since(db, actor.guild_id, actor.user_id, day_start(now, zone)).await?;
-        let daily =
-            db::review::prefs(db, actor.guild_id, actor.user_id).await?.map_or(review::DEFAULT_DAILY, |p| p.daily_max);
-        let left = review::allowance(daily, reviewed);
+        let (left, reviewed) = self.left_today(actor, zone).await?;
         if left == 0 {
             let next_due = db::review::next_due(db, actor.guild_id, actor.user_id, now).await?;
             return Ok(Session::Done { why: Done::DailyAllowance { reviewed }, next_due });
@@ -172,19 +173,10 @@ impl ReviewService {
             let due = db::review::due(db, actor.guild_id, actor.user_id, path, now, i64::from(left)).await?;
             let mut retired = false;
             for card in &due {
-                match (self.question_text(card), &card.scheduled) {
-                    (Some(text), Some(s)) if s.question_hash == review::question_hash(text) => {
-                        let path = self.core.curriculum.path(&card.path_id);
-                        let week = path.and_then(|p| p.week(card.week));
-                        return Ok(Session::Card(Box::new(ShownCard {
-                            card: card.clone(),
-                            path_name: path.map(|p| p.path.name.clone()).unwrap_or_default(),
-                            week_title: week.map(|w| w.title.clone()).unwrap_or_default(),
-                            question: text.to_string(),
-                            left_today: left.min(u32::try_from(due.len()).unwrap_or(u32::MAX)),
-                        })));
-                    }
-                    _ => {
+                let left_today = left.min(u32::try_from(due.len()).unwrap_or(u32::MAX));
+                match self.shown(card, left_today, false) {
+                    Some(shown) => return Ok(Session::Card(Box::new(shown))),
+                    None => {
                         db::review::retire(db, card.id).await?;
                         retired = true;
                     }
@@ -196,6 +188,50 @@ impl ReviewService {
         }
         let next_due = db::review::next_due(db, actor.guild_id, actor.user_id, now).await?;
         Ok(Session::Done { why: Done::NothingDue, next_due })
+    }
+
+    /// How many more cards the member may review today (their daily maximum, in `zone`'s
+    /// day), and how many they reviewed.
+    async fn left_today(&self, actor: &Actor, zone: Tz) -> Result<(u32, u32)> {
+        let db = &self.core.db;
+        let since = day_start(self.core.now(), zone);
+        let reviewed = db::review::reviewed_since(db, actor.guild_id, actor.user_id, since).await?;
+        let daily =
+            db::review::prefs(db, actor.guild_id, actor.user_id).await?.map_or(review::DEFAULT_DAILY, |p| p.daily_max);
+        Ok((review::allowance(daily, reviewed), reviewed))
+    }
+
+    /// A card as its member sees it; `None` when its question changed or left the curriculum
+    /// (the card retires).
+    fn shown(&self, card: &ReviewCard, left_today: u32, revealed: bool) -> Option<ShownCard> {
+        let text = self.question_text(card)?;
+        let s = card.scheduled.as_ref()?;
+        if s.question_hash != review::question_hash(text) {
+            return None;
+        }
+        let path = self.core.curriculum.path(&card.path_id)?;
+        let week = path.week(card.week)?;
+        let outline = week.outline_of(usize::from(card.question)).map(<[String]>::to_vec);
+        Some(ShownCard {
+            card: card.clone(),
+            path_name: path.path.name.clone(),
+            week_title: week.title.clone(),
+            question: text.to_string(),
+            left_today,
+            revealed: revealed && outline.is_some(),
+            outline,
+        })
+    }
+
+    /// "Show outline": the member's own due card again, with its outline.
+    pub async fn outline(&self, actor: &Actor, card_id: i64) -> Result<Session> {
+        let db = &self.core.db;
+        let card =
+            db::review::card(db, actor.guild_id, actor.user_id, card_id).await?.ok_or(UserError::ReviewCardGone)?;
+        let zone = self.zone(actor.guild_id, Some(card.group_id)).await;
+        let (left, _) = self.left_today(actor, zone).await?;
+        let shown = self.shown(&card, left.max(1), true).ok_or(UserError::ReviewCardGone)?;
+        Ok(Session::Card(Box::new(shown)))
     }
 
     /// A grade button: records the review of the member's own due card, seen after `reps`
