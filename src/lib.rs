@@ -26,5 +26,6 @@ pub mod review;
 pub mod scheduler;
 pub(crate) mod search;
 pub mod service;
+pub mod session_events;
 pub mod shards;
 pub mod weeks;

@@ -107,6 +107,7 @@ impl TestBot {
         let database = super::new_database(dir.path());
         let db = studybot::db::open(&database).await.expect("open db");
         let clock = ManualClock::new(utc(now));
+        fake.set_clock(utc(now));
         // Every body studybot sends must say who may be pinged, for the whole suite.
         fake.require_allowed_mentions();
         let mut tb = TestBot { fake, bot: None, db, clock, mode, database, tweak, _dir: dir };
@@ -172,8 +173,10 @@ impl TestBot {
             .collect()
     }
 
+    /// Moves the bot's clock, and the fake Discord's with it (scheduled events).
     pub fn set_now(&self, now: &str) {
         self.clock.set(utc(now));
+        self.fake.set_clock(utc(now));
     }
 
     /// Runs one scheduler tick (what the 30-second job does).

@@ -502,6 +502,39 @@ impl FakeDiscord {
     pub fn count_429(&self) -> usize {
         self.lock().count_429
     }
+    /// The fake's "now" for scheduled events (a start in the past is refused; external events
+    /// start and end by themselves; unstarted ones are cancelled hours later). The system
+    /// clock until set: tests on a manual clock set both.
+    pub fn set_clock(&self, now: chrono::DateTime<chrono::Utc>) {
+        self.lock().clock = Some(now);
+    }
+
+    /// The guild's scheduled events as Discord would list them now (with `user_count`).
+    pub fn scheduled_events(&self, guild_id: u64) -> Vec<Value> {
+        let mut st = self.lock();
+        let now = st.clock.unwrap_or_else(chrono::Utc::now);
+        crate::events::refresh(&mut st, now);
+        let mut out: Vec<Value> = st
+            .events
+            .values()
+            .filter(|e| e.guild_id == guild_id)
+            .map(|e| {
+                let mut v = e.json.clone();
+                v["user_count"] = json!(e.users.len());
+                v
+            })
+            .collect();
+        out.sort_by_key(|v| v["scheduled_start_time"].as_str().map(String::from));
+        out
+    }
+
+    /// A user clicks "Interested" on a scheduled event.
+    pub fn mark_interested(&self, event_id: u64, user_id: u64) {
+        if let Some(e) = self.lock().events.get_mut(&event_id) {
+            e.users.insert(user_id);
+        }
+    }
+
     /// Every REST request takes `latency` before it is answered (a round trip to Discord).
     pub fn set_latency(&self, latency: Duration) {
         self.lock().latency = latency;

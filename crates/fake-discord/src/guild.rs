@@ -25,6 +25,10 @@ pub mod perms {
     pub const CREATE_PRIVATE_THREADS: u64 = 1 << 36;
     pub const SEND_MESSAGES_IN_THREADS: u64 = 1 << 38;
     pub const MODERATE_MEMBERS: u64 = 1 << 40;
+    pub const CONNECT: u64 = 1 << 20;
+    pub const MANAGE_EVENTS: u64 = 1 << 33;
+    /// Needed to create scheduled events (since 2026-02-23 Manage Events alone is not enough).
+    pub const CREATE_EVENTS: u64 = 1 << 44;
     /// Every bit up to MODERATE_MEMBERS (what an owner or administrator gets).
     pub const ALL: u64 = (1 << 41) - 1;
     /// What `@everyone` has in the default guild.

@@ -49,6 +49,7 @@
 //! `tls` (the HTTPS listener). `tests/selftest.rs` checks the fake against a tiny poise bot.
 
 mod drivers;
+mod events;
 mod fake;
 mod gateway;
 mod guild;
@@ -59,6 +60,7 @@ mod state;
 mod tls;
 
 pub use drivers::*;
+pub use events::{MAX_UPCOMING, UNSTARTED_CANCELLED_AFTER};
 pub use fake::*;
 pub use guild::*;
 pub use records::*;

@@ -423,6 +423,12 @@ pub(crate) fn route(
         }
 
         // ----- guilds -----
+        (m, ["guilds", gid, "scheduled-events", rest @ ..]) => {
+            let Some(g) = parse_id(gid).and_then(|g| st.guild(g)).cloned() else {
+                return err(404, 10004, "Unknown Guild");
+            };
+            crate::events::route(cfg, st, m, &g, rest, query, body)
+        }
         (m, ["guilds", gid, rest @ ..]) => {
             let Some(g) = parse_id(gid).and_then(|g| st.guild(g)).cloned() else {
                 return err(404, 10004, "Unknown Guild");

@@ -177,6 +177,10 @@ pub(crate) struct St {
     /// IDENTIFYs left today, Discord's `session_start_limit.remaining` (None: 1000); each
     /// IDENTIFY uses one (`FakeDiscord::set_identify_budget`).
     pub(crate) identifies_left: Option<u64>,
+    /// Scheduled events by id (`crate::events`).
+    pub(crate) events: std::collections::BTreeMap<u64, crate::events::Event>,
+    /// The fake's "now" for scheduled events (`FakeDiscord::set_clock`); the system clock when unset.
+    pub(crate) clock: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl St {

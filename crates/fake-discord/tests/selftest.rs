@@ -1139,3 +1139,158 @@ async fn an_answer_with_a_file_over_the_interactions_limit_is_40005() {
     assert_eq!(http_error(ci.create_response(&http, answer(11)).await.unwrap_err()), (413, 40005));
     ci.create_response(&http, answer(10)).await.unwrap();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Scheduled events
+// ---------------------------------------------------------------------------------------------
+
+/// Scheduled events as Discord documents them, through serenity's own calls: the field
+/// requirements, a start in the future, the permissions, the status transitions and
+/// Discord's automation, the interested users paged by id, and the cap of 100 upcoming.
+#[tokio::test]
+async fn scheduled_events_follow_discords_rules() {
+    use serenity::{CreateScheduledEvent, EditScheduledEvent, ScheduledEventStatus, ScheduledEventType, Timestamp};
+    const EVENTS: u64 = 7100;
+    const ROOM: u64 = 4100;
+    let guild = GuildSpec::default_test_guild()
+        .channel(ChannelSpec::voice(ROOM, "study-room"))
+        .role(EVENTS, "Events", perms::CREATE_EVENTS | perms::CONNECT)
+        .member(defaults::BOT_USER, defaults::BOT_NAME, &[EVENTS]);
+    let fake = FakeDiscord::builder().no_default_guild().guild(guild).start().await;
+    let now: chrono::DateTime<chrono::Utc> = "2026-12-01T12:00:00Z".parse().unwrap();
+    fake.set_clock(now);
+    let http = fake.proxy_http();
+    let g = serenity::GuildId::new(defaults::GUILD);
+    let ts = |s: &str| Timestamp::parse(s).unwrap();
+    let external = |name: &str, start: &str, end: &str| {
+        CreateScheduledEvent::new(ScheduledEventType::External, name, ts(start))
+            .end_time(ts(end))
+            .location("#general")
+            .description("Week 1: what a data store promises")
+    };
+    let code = |r: serenity::Result<serenity::ScheduledEvent>| match r {
+        Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(e))) => {
+            (e.status_code.as_u16(), e.error.code)
+        }
+        other => panic!("expected Discord's refusal, got {other:?}"),
+    };
+
+    // An external event: created SCHEDULED by the bot.
+    let e = g
+        .create_scheduled_event(&http, external("W1 · Ideas", "2026-12-07T17:00:00Z", "2026-12-07T18:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (e.status, e.kind, e.creator_id),
+        (
+            ScheduledEventStatus::Scheduled,
+            ScheduledEventType::External,
+            Some(serenity::UserId::new(defaults::BOT_USER))
+        )
+    );
+    assert_eq!(e.metadata.as_ref().and_then(|m| m.location.as_deref()), Some("#general"));
+    // Refusals: no end for an external event, a start in the past, a name over 100.
+    let no_end = CreateScheduledEvent::new(ScheduledEventType::External, "x", ts("2026-12-07T17:00:00Z")).location("x");
+    assert_eq!(code(g.create_scheduled_event(&http, no_end).await), (400, 50035));
+    assert_eq!(
+        code(g.create_scheduled_event(&http, external("x", "2026-11-30T17:00:00Z", "2026-11-30T18:00:00Z")).await),
+        (400, 50035)
+    );
+    assert_eq!(
+        code(
+            g.create_scheduled_event(&http, external(&"n".repeat(101), "2026-12-07T17:00:00Z", "2026-12-07T18:00:00Z"))
+                .await
+        ),
+        (400, 50035)
+    );
+
+    // A voice event needs its channel, and View Channel + Connect there.
+    let voice = || {
+        CreateScheduledEvent::new(ScheduledEventType::Voice, "W1 · Voice", ts("2026-12-08T17:00:00Z"))
+            .channel_id(serenity::ChannelId::new(ROOM))
+    };
+    let v = g.create_scheduled_event(&http, voice()).await.unwrap();
+    assert_eq!(v.channel_id, Some(serenity::ChannelId::new(ROOM)));
+    fake.set_bot_denied(ROOM, perms::CONNECT, false);
+    assert_eq!(code(g.create_scheduled_event(&http, voice()).await), (403, 50013));
+    fake.set_bot_denied(ROOM, 0, false);
+
+    // Moving the event; an invalid transition; starting the voice event.
+    let moved = g
+        .edit_scheduled_event(
+            &http,
+            e.id,
+            EditScheduledEvent::new().start_time(ts("2026-12-07T16:00:00Z")).end_time(ts("2026-12-07T17:30:00Z")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(moved.start_time, ts("2026-12-07T16:00:00Z"));
+    assert_eq!(
+        code(
+            g.edit_scheduled_event(&http, e.id, EditScheduledEvent::new().status(ScheduledEventStatus::Completed))
+                .await
+        ),
+        (400, 50035)
+    );
+
+    // Discord's automation: the external event starts and ends by itself; an unstarted voice
+    // event is cancelled hours after its start, and an ended event changes no more.
+    fake.set_clock("2026-12-07T16:30:00Z".parse().unwrap());
+    assert_eq!(g.scheduled_event(&http, e.id, false).await.unwrap().status, ScheduledEventStatus::Active);
+    fake.set_clock("2026-12-08T21:00:00Z".parse().unwrap());
+    let events = g.scheduled_events(&http, true).await.unwrap();
+    let status = |id| events.iter().find(|x| x.id == id).map(|x| x.status);
+    assert_eq!(
+        (status(e.id), status(v.id)),
+        (Some(ScheduledEventStatus::Completed), Some(ScheduledEventStatus::Canceled))
+    );
+    assert_eq!(code(g.edit_scheduled_event(&http, v.id, EditScheduledEvent::new().name("again")).await), (400, 50035));
+    fake.set_clock(now);
+
+    // Interested users: ascending by id, 100 a page at most, paged with after.
+    let w =
+        g.create_scheduled_event(&http, external("W2", "2026-12-14T17:00:00Z", "2026-12-14T18:00:00Z")).await.unwrap();
+    for u in (0..150u64).rev() {
+        fake.mark_interested(w.id.get(), 900_000 + u);
+    }
+    let first = http.get_scheduled_event_users(g, w.id, None, None, None).await.unwrap();
+    assert_eq!(first.len(), 100);
+    assert!(first.windows(2).all(|p| p[0].user.id < p[1].user.id));
+    let last = first.last().unwrap().user.id;
+    let rest = http
+        .get_scheduled_event_users(g, w.id, Some(100), Some(serenity::http::UserPagination::After(last)), None)
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 50);
+    assert_eq!(g.scheduled_event(&http, w.id, true).await.unwrap().user_count, Some(150));
+
+    // The cap: 100 scheduled or active events in the server.
+    let upcoming =
+        fake.scheduled_events(defaults::GUILD).iter().filter(|e| matches!(e["status"].as_u64(), Some(1 | 2))).count();
+    for i in upcoming..100 {
+        g.create_scheduled_event(&http, external(&format!("E{i}"), "2026-12-20T17:00:00Z", "2026-12-20T18:00:00Z"))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        code(
+            g.create_scheduled_event(&http, external("one more", "2026-12-20T17:00:00Z", "2026-12-20T18:00:00Z")).await
+        ),
+        (400, 30038)
+    );
+    // Deleting frees a place; a deleted event is unknown.
+    g.delete_scheduled_event(&http, w.id).await.unwrap();
+    assert_eq!(code(g.scheduled_event(&http, w.id, false).await), (404, 10070));
+    g.create_scheduled_event(&http, external("one more", "2026-12-20T17:00:00Z", "2026-12-20T18:00:00Z"))
+        .await
+        .unwrap();
+
+    // Without Create Events nothing is created.
+    let bare = FakeDiscord::builder().start().await;
+    bare.set_clock(now);
+    let r = serenity::GuildId::new(defaults::GUILD)
+        .create_scheduled_event(&bare.proxy_http(), external("x", "2026-12-07T17:00:00Z", "2026-12-07T18:00:00Z"))
+        .await;
+    assert_eq!(code(r), (403, 50013));
+    fake.assert_no_violations();
+}
