@@ -22,3 +22,23 @@ pub fn run(main: impl Future<Output = anyhow::Result<()>>) -> ExitCode {
         }
     }
 }
+
+/// The bot's configuration for a benchmark against the fake Discord `fake`, on `database`:
+/// the fake's default server as the development server, warnings only in the log.
+#[allow(dead_code)] // `checkin` and `report` configure their own
+pub fn config(fake: &fake_discord::FakeDiscord, database: studybot::db::Location) -> studybot::config::Config {
+    studybot::config::Config {
+        discord_token: Some(studybot::config::Secret::new(fake.token())),
+        database,
+        curriculum: None,
+        discord_api_url: fake.base_url(),
+        dev_guild: Some(fake_discord::defaults::GUILD),
+        reminder_hours: 24,
+        log: "warn".into(),
+        log_format: Default::default(),
+        metrics_addr: None,
+        retention: chrono::Duration::days(30),
+        shards: Default::default(),
+        warnings: Vec::new(),
+    }
+}

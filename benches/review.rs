@@ -26,7 +26,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use studybot::bot::{StartOptions, start};
 use studybot::clock::ManualClock;
-use studybot::config::{Config, Secret};
 use studybot::curriculum::Curriculum;
 use studybot::db::{Db, Location, to_db};
 use studybot::model::{GroupSettings, Schedule};
@@ -333,20 +332,7 @@ async fn run(backend: &str, location: Location, members: i64) -> anyhow::Result<
 async fn dm_pass(db: &Db, location: Location, members: i64) -> anyhow::Result<()> {
     let fake = FakeDiscord::builder().start().await;
     let clock = ManualClock::new(utc(NOW)?);
-    let config = Config {
-        discord_token: Some(Secret::new(fake.token())),
-        database: location,
-        curriculum: None,
-        discord_api_url: fake.base_url(),
-        dev_guild: Some(defaults::GUILD),
-        reminder_hours: 24,
-        log: "warn".into(),
-        log_format: Default::default(),
-        metrics_addr: None,
-        retention: chrono::Duration::days(30),
-        shards: Default::default(),
-        warnings: Vec::new(),
-    };
+    let config = common::config(&fake, location);
     let curriculum = Curriculum::embedded().map_err(|p| anyhow::anyhow!("{p}"))?;
     let options = StartOptions { clock: Some(Arc::new(clock.clone())), ..StartOptions::default() };
     let bot = start(config, curriculum, db.clone(), options).await?;

@@ -15,7 +15,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use studybot::bot::{StartOptions, start};
 use studybot::clock::ManualClock;
-use studybot::config::{Config, Secret};
 use studybot::curriculum::Curriculum;
 use studybot::model::{GroupSettings, Schedule};
 
@@ -68,20 +67,7 @@ async fn run(groups: usize) -> anyhow::Result<()> {
             .await?
             .ok_or_else(|| anyhow::anyhow!("group {i} not stored"))?;
     }
-    let config = Config {
-        discord_token: Some(Secret::new(fake.token())),
-        database: db_path.into(),
-        curriculum: None,
-        discord_api_url: fake.base_url(),
-        dev_guild: Some(defaults::GUILD),
-        reminder_hours: 24,
-        log: "warn".into(),
-        log_format: Default::default(),
-        metrics_addr: None,
-        retention: chrono::Duration::days(30),
-        shards: Default::default(),
-        warnings: Vec::new(),
-    };
+    let config = common::config(&fake, db_path.into());
     let curriculum = Curriculum::embedded().map_err(|p| anyhow::anyhow!("{p}"))?;
     let options = StartOptions { clock: Some(Arc::new(clock.clone())), ..StartOptions::default() };
     let bot = start(config, curriculum, db.clone(), options).await?;

@@ -57,6 +57,28 @@ pub struct Failed {
     pub cause: Option<SendError>,
 }
 
+impl Failed {
+    /// Discord refused a DM because the member's DMs are closed (50007).
+    pub fn dms_closed(&self) -> bool {
+        self.cause.as_ref().and_then(SendError::code) == Some(super::discord::code::CANNOT_DM)
+    }
+
+    /// What comes after this failed attempt `attempt` of a DM: a passing failure (Discord busy,
+    /// opening DMs too fast, a DM channel it forgot, a dropped connection) is tried again with
+    /// the backoff of every item (1, 2, 4, 8 minutes), at most [`crate::plan::DM_ATTEMPTS`]
+    /// times; a refusal for good (closed DMs) is given up.
+    pub fn dm_next(&self, attempt: u32, now: DateTime<Utc>) -> db::outbox::DmOutcome {
+        use super::discord::code;
+        let c = self.cause.as_ref().and_then(SendError::code);
+        let passing =
+            c == Some(code::OPENING_DMS_TOO_FAST) || c == Some(code::UNKNOWN_CHANNEL) || !self.failure.permanent;
+        match crate::plan::next_try(attempt, now, !passing, crate::plan::DM_ATTEMPTS) {
+            Some(at) => db::outbox::DmOutcome::RetryAt(at),
+            None => db::outbox::DmOutcome::GaveUp,
+        }
+    }
+}
+
 /// Why a job's step failed.
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {

@@ -322,20 +322,13 @@ impl Item for DmItem<'_> {
         let result = match outcome {
             Ok(_) => db::outbox::DmOutcome::Sent,
             Err(f) => {
-                let code = f.cause.as_ref().and_then(|c| c.code());
-                let passing = code == Some(code::OPENING_DMS_TOO_FAST)
-                    || code == Some(code::UNKNOWN_CHANNEL)
-                    || !f.failure.permanent;
-                if code == Some(code::CANNOT_DM) {
+                let next = f.dm_next(claimed.attempt, now);
+                if f.dms_closed() {
                     stop_reminder_dms(self.core, self.view.group.guild_id, user).await;
                 } else {
-                    warn!(group, user, attempt = claimed.attempt, passing, "reminder DM failed: {}", f.failure.text);
+                    warn!(group, user, attempt = claimed.attempt, ?next, "reminder DM failed: {}", f.failure.text);
                 }
-                // The same backoff as every item (1, 2, 4, 8 minutes).
-                match plan::next_try(claimed.attempt, now, !passing, plan::DM_ATTEMPTS) {
-                    Some(at) => db::outbox::DmOutcome::RetryAt(at),
-                    None => db::outbox::DmOutcome::GaveUp,
-                }
+                next
             }
         };
         db::outbox::complete_dm(db, self.post_id, user, result).await

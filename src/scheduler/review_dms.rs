@@ -6,7 +6,7 @@
 //! ([`db::outbox::claim_review_dm`]): never twice, across retries, restarts, crashes and
 //! several processes.
 
-use super::discord::{Target, code};
+use super::discord::Target;
 use super::failure::SendFailure;
 use super::outbox::{self, Claimed, Delivered, Failed, Item, JobError};
 use super::posts::DM_CONCURRENCY;
@@ -66,7 +66,7 @@ impl Item for ReviewDmItem<'_> {
     }
 
     /// Closed DMs (50007) turn the member's review DMs off; a passing failure is tried again
-    /// later (1, 2, 4, 8 minutes), at most [`plan::DM_ATTEMPTS`] times.
+    /// later ([`Failed::dm_next`], the rule of reminder DMs too).
     async fn complete(
         &self,
         db: &Db,
@@ -78,22 +78,14 @@ impl Item for ReviewDmItem<'_> {
         let (result, message, error) = match outcome {
             Ok(d) => (db::outbox::DmOutcome::Sent, d.message, None),
             Err(f) => {
-                let code = f.cause.as_ref().and_then(|c| c.code());
-                let closed = code == Some(code::CANNOT_DM);
-                if closed {
+                if f.dms_closed() {
                     info!(guild, user, "member cannot be sent DMs (50007): review DMs turned off");
                     db::review::stop_dms(db, guild, user).await?;
                     crate::metrics::post("review_dm", "dms_closed", None);
                 } else {
                     warn!(guild, user, attempt = claimed.attempt, "review DM failed: {}", f.failure.text);
                 }
-                let passing = !closed
-                    && (code == Some(code::OPENING_DMS_TOO_FAST)
-                        || code == Some(code::UNKNOWN_CHANNEL)
-                        || !f.failure.permanent);
-                let next = plan::next_try(claimed.attempt, now, !passing, plan::DM_ATTEMPTS);
-                let outcome = next.map_or(db::outbox::DmOutcome::GaveUp, db::outbox::DmOutcome::RetryAt);
-                (outcome, None, Some(f.failure.text.as_str()))
+                (f.dm_next(claimed.attempt, now), None, Some(f.failure.text.as_str()))
             }
         };
         db::outbox::complete_review_dm(db, claimed.id, result, message, error).await
