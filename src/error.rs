@@ -157,6 +157,36 @@ pub enum UserError {
     )]
     EveryoneRole,
 
+    // ----- session events -----
+    #[error(
+        "I can't publish events in this server: I am missing {}. Give me {} (Server Settings → Roles → my role), \
+         then run `/group events on` again. Servers that don't want events need nothing more.",
+        missing.join(", "),
+        if missing.len() == 1 { "that permission" } else { "those permissions" }
+    )]
+    EventPermissions { missing: Vec<&'static str> },
+    #[error(
+        "I can't hold voice events in <#{channel}>: I am missing {} there. Give me {} in it (Edit Channel → \
+         Permissions), or pick another voice channel.",
+        missing.join(", "),
+        if missing.len() == 1 { "that permission" } else { "those permissions" }
+    )]
+    VoicePermissions { channel: u64, missing: Vec<&'static str> },
+    #[error("<#{0}> is not a voice channel. Pick a voice channel, or leave the option out for events without one.")]
+    NotVoiceChannel(u64),
+    #[error(
+        "This server would have more than 100 upcoming events, Discord's maximum: it has {upcoming}, the bot's \
+         groups will keep {planned} more, and **{group}** needs 2. Delete some events, or turn events off for \
+         another group (`/group events off`)."
+    )]
+    TooManyEvents { group: String, upcoming: u32, planned: u32 },
+    #[error("An event's location is 1 to 100 characters; yours has {0}.")]
+    EventLocation(usize),
+    #[error("An event lasts {min} to {max} minutes, not {0}.", min = 30, max = 240)]
+    EventMinutes(u32),
+    #[error("**{0}** has no events on. `/group events on` turns them on.")]
+    EventsNotOn(String),
+
     // ----- pausing and skipping -----
     #[error(
         "**{group}** has finished its path by {date}: its last session is over and the closing post goes out \

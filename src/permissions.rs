@@ -25,6 +25,13 @@ pub const CHANNEL_POSTS: &[Need] = &[VIEW, SEND, EMBED, HISTORY];
 /// A group's channel: its posts, and a public discussion thread on each weekly post.
 pub const GROUP_CHANNEL: &[Need] = &[VIEW, SEND, EMBED, HISTORY, THREADS];
 
+/// Publishing the groups' sessions as scheduled events (server-wide): Create Events, which
+/// Discord asks for since 2026-02-23 (Manage Events alone no longer lets a bot create them).
+pub const EVENTS: &[Need] = &[(Permissions::CREATE_EVENTS, "Create Events")];
+
+/// A voice channel that holds a group's events: the bot must see it and be allowed to connect.
+pub const VOICE_EVENTS: &[Need] = &[VIEW, (Permissions::CONNECT, "Connect")];
+
 /// The names of the permissions of `need` that `have` lacks, in `need`'s order.
 pub fn missing(have: Permissions, need: &[Need]) -> Vec<&'static str> {
     if have.contains(Permissions::ADMINISTRATOR) {

@@ -83,7 +83,8 @@ pub fn name(week: u32, title: &str, group: &str) -> String {
     cut(&format!("{head} · {title} · {group}"), MAX_NAME)
 }
 
-/// The week's summary, then where the week's post is (a link), within 1,000 characters.
+/// The week's summary, then where the week's post is (a link: to the group's channel until
+/// the post is out, then to the post), within 1,000 characters.
 pub fn description(summary: &str, post: Option<&str>) -> String {
     let tail = match post {
         Some(link) => format!("\n\nThe week's post, questions and check-in: {link}"),
@@ -95,6 +96,7 @@ pub fn description(summary: &str, post: Option<&str>) -> String {
 
 /// The events group `view` wants at `now`: one per session of the window, `minutes` long.
 pub fn wanted(view: &GroupView, path: &PathFile, minutes: u32, now: DateTime<Utc>) -> Vec<Wanted> {
+    let channel = format!("https://discord.com/channels/{}/{}", view.group.guild_id, view.group.channel_id);
     let minutes = minutes.clamp(*MINUTES.start(), *MINUTES.end());
     calendar::upcoming(view, path, now, WINDOW)
         .into_iter()
@@ -106,7 +108,7 @@ pub fn wanted(view: &GroupView, path: &PathFile, minutes: u32, now: DateTime<Utc
                 start: at,
                 end: at + Duration::minutes(i64::from(minutes)),
                 name: name(week, &title, &view.group.name),
-                description: description(summary, None),
+                description: description(summary, Some(&channel)),
             }
         })
         .collect()
@@ -135,6 +137,112 @@ pub fn reconcile(wanted: &[Wanted], stored: &[Stored], now: DateTime<Utc>) -> Ve
     }
     out
 }
+
+/// Whether a group may turn events on without the server going over Discord's cap
+/// ([`MAX_PER_SERVER`] scheduled or active events): `listed` events the server has now other
+/// than this group's (by anyone; Discord's list, or the bot's own count when it could not be
+/// read), `kept` of them the bot's for other groups, `groups` other groups with events on,
+/// each keeping up to [`WINDOW`]. `Err((upcoming, planned))`: too many.
+pub fn fits(listed: u32, kept: u32, groups: u32) -> Result<(), (u32, u32)> {
+    let planned = (groups.saturating_mul(WINDOW as u32)).saturating_sub(kept);
+    let total = listed.saturating_add(planned).saturating_add(WINDOW as u32);
+    if total as usize <= MAX_PER_SERVER { Ok(()) } else { Err((listed, planned)) }
+}
+
+/// Where the bot is with a session's event once its time comes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Started {
+    No,
+    /// Started: a voice event the bot started, or an external one whose start the bot saw
+    /// (Discord starts those).
+    Yes,
+    /// Ended: a voice event the bot ended at its end.
+    Ended,
+}
+
+/// A voice event the bot did not start this long after its start is not started late: the
+/// bot was down at the session's time (it missed the week), and the event goes.
+pub const START_GRACE: Duration = Duration::minutes(30);
+
+/// An event the bot keeps, with where it is at (`db::events::EventRow`, in plain data).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kept {
+    pub stored: Stored,
+    /// A voice event: the bot starts and ends it.
+    pub voice: bool,
+    pub started: Started,
+    /// Its interested members were read (at the start).
+    pub read: bool,
+}
+
+/// What a pass does besides [`reconcile`], at `now`, for the events that are due.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Timeline {
+    /// Voice events to start: their time came (within [`START_GRACE`]).
+    pub start: Vec<u32>,
+    /// Voice events the bot missed starting: deleted.
+    pub missed: Vec<u32>,
+    /// Voice events the bot started whose end came: ended.
+    pub end: Vec<u32>,
+    /// Events whose time came and whose interested members are to be read (until their end):
+    /// "N interested" goes into the week's post.
+    pub read: Vec<u32>,
+    /// When the next pass is due: the next start or end of an event, or of a session the
+    /// window will take in (none: nothing to do until the calendar or the settings change).
+    pub next: Option<DateTime<Utc>>,
+}
+
+/// The pass's work at `now` for the kept events, and when the next one is due given the
+/// sessions `wanted`.
+pub fn timeline(kept: &[Kept], wanted: &[Wanted], now: DateTime<Utc>) -> Timeline {
+    let mut t = Timeline::default();
+    let mut next: Option<DateTime<Utc>> = None;
+    let mut consider = |at: DateTime<Utc>| {
+        if at > now {
+            next = Some(next.map_or(at, |n| n.min(at)));
+        }
+    };
+    for k in kept {
+        let s = &k.stored;
+        let (began, over) = (s.start <= now, s.end <= now);
+        if k.voice {
+            match k.started {
+                Started::No if began && now < s.start + START_GRACE && !over => t.start.push(s.session),
+                Started::No if began => t.missed.push(s.session),
+                Started::Yes if over => t.end.push(s.session),
+                _ => {}
+            }
+            if k.started != Started::Ended {
+                consider(s.start);
+                consider(s.end);
+            }
+        } else {
+            consider(s.start);
+        }
+        if began && !over && !k.read {
+            t.read.push(s.session);
+        }
+    }
+    for w in wanted {
+        consider(w.start);
+    }
+    t.next = next;
+    t
+}
+
+/// An event's address in Discord: `https://discord.com/events/<server>/<event>`.
+pub fn event_link(guild: u64, event: u64) -> String {
+    format!("https://discord.com/events/{guild}/{event}")
+}
+
+/// The line the week's post gets once the event's interested members were read.
+pub fn interest_line(count: u32, more: bool, guild: u64, event: u64) -> String {
+    let plus = if more { "+" } else { "" };
+    format!("{INTEREST_MARK} {count}{plus} interested in [the event]({})", event_link(guild, event))
+}
+
+/// How the interest line starts (an edit replaces an earlier one).
+pub const INTEREST_MARK: &str = "📅";
 
 #[cfg(test)]
 mod tests {
@@ -191,6 +299,53 @@ mod tests {
         let skip = Calendar::new(vec![Break { kind: BreakKind::Skip, from: 1, to: Some(2) }], vec![]);
         let w = wanted(&view(2, skip), path, 60, at("2027-03-02T12:00:00Z"));
         assert_eq!(w.iter().map(|w| (w.session, w.week)).collect::<Vec<_>>(), [(2, 2), (3, 3)]);
+    }
+
+    #[test]
+    fn the_cap_counts_what_the_server_has_and_what_other_groups_will_keep() {
+        assert_eq!(fits(0, 0, 0), Ok(()));
+        assert_eq!(fits(98, 0, 0), Ok(()));
+        assert_eq!(fits(99, 0, 0), Err((99, 0)));
+        // 40 groups keep 80 events, 50 of them made already: 30 more to come.
+        assert_eq!(fits(68, 50, 40), Ok(()));
+        assert_eq!(fits(69, 50, 40), Err((69, 30)));
+    }
+
+    #[test]
+    fn the_timeline_starts_ends_reads_and_says_when_to_come_back() {
+        let now = at("2027-03-10T18:10:00Z");
+        let kept = |session: u32, start: &str, voice: bool, started: Started, read: bool| {
+            let start = at(start);
+            Kept {
+                stored: Stored {
+                    session,
+                    event_id: 100 + u64::from(session),
+                    start,
+                    end: start + Duration::minutes(60),
+                    name: format!("W{session}"),
+                    description: String::new(),
+                },
+                voice,
+                started,
+                read,
+            }
+        };
+        let t = timeline(
+            &[
+                kept(1, "2027-03-03T18:00:00Z", true, Started::Yes, true), // ended a week ago: end it
+                kept(2, "2027-03-10T18:00:00Z", true, Started::No, false), // began 10 min ago: start, read
+                kept(3, "2027-03-10T17:00:00Z", true, Started::No, false), // 70 min ago: missed
+                kept(4, "2027-03-10T18:05:00Z", false, Started::No, false), // external: read
+                kept(5, "2027-03-17T18:00:00Z", false, Started::No, false),
+            ],
+            &[],
+            now,
+        );
+        assert_eq!((t.start, t.missed, t.end, t.read), (vec![2], vec![3], vec![1], vec![2, 4]));
+        // Next: the end of session 2's voice event (19:00), before session 5's start.
+        assert_eq!(t.next, Some(at("2027-03-10T19:00:00Z")));
+        // Nothing kept, nothing wanted: no visit until something changes.
+        assert_eq!(timeline(&[], &[], now).next, None);
     }
 
     #[test]

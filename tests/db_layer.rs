@@ -78,7 +78,7 @@ async fn groups_are_scoped_by_guild() {
     // Another guild cannot read, change or delete it, even with the right id.
     assert!(groups::get(&db, G2, a).await.unwrap().is_none());
     assert!(!groups::update(&db, G2, a, &settings("Hijacked"), NOW()).await.unwrap());
-    assert!(!groups::delete(&db, G2, a).await.unwrap());
+    assert!(!groups::delete(&db, G2, a, NOW()).await.unwrap());
     assert!(!groups::pause(&db, G2, a, 0, NOW()).await.unwrap());
     assert!(!groups::add_break(&db, G2, a, BreakKind::Skip, 0, 1, NOW()).await.unwrap());
     assert_eq!(groups::list(&db, G1).await.unwrap().len(), 1);

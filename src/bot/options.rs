@@ -95,6 +95,73 @@ pub async fn pingable_role(
     }
 }
 
+/// The bot may publish scheduled events in this server (Create Events) and, for a voice
+/// channel of this server, see it and connect to it; checked against the cache when it is
+/// there. Then how many upcoming events Discord lists for the server (by anyone), when it
+/// answers, for Discord's cap of 100.
+pub async fn events_allowed(ctx: Context<'_>, voice: Option<&serenity::GuildChannel>) -> Result<Option<u32>, BotError> {
+    let Some(guild_id) = ctx.guild_id() else {
+        return Ok(None);
+    };
+    if let Some(c) = voice
+        && c.guild_id != guild_id
+    {
+        return Err(UserError::ChannelElsewhere.into());
+    }
+    if let Some(member) = bot_member(ctx, guild_id, "event permissions").await {
+        let checked = {
+            match ctx.guild() {
+                None => None,
+                Some(g) => {
+                    let server = crate::permissions::missing(g.member_permissions(&member), crate::permissions::EVENTS);
+                    let channel = match voice {
+                        None => Ok(Vec::new()),
+                        Some(v) => match g.channels.get(&v.id) {
+                            None => Err(UserError::ChannelNotVisible(v.id.get())),
+                            Some(ch) if ch.kind != serenity::ChannelType::Voice => {
+                                Err(UserError::NotVoiceChannel(v.id.get()))
+                            }
+                            Some(ch) => Ok(crate::permissions::missing(
+                                g.user_permissions_in(ch, &member),
+                                crate::permissions::VOICE_EVENTS,
+                            )),
+                        },
+                    };
+                    Some((server, channel))
+                }
+            }
+        };
+        if let Some((server, channel)) = checked {
+            if !server.is_empty() {
+                return Err(UserError::EventPermissions { missing: server }.into());
+            }
+            let missing = channel?;
+            if let Some(v) = voice
+                && !missing.is_empty()
+            {
+                return Err(UserError::VoicePermissions { channel: v.id.get(), missing }.into());
+            }
+        }
+    }
+    match guild_id.scheduled_events(ctx, false).await {
+        Ok(events) => Ok(Some(
+            events
+                .iter()
+                .filter(|e| {
+                    matches!(
+                        e.status,
+                        serenity::ScheduledEventStatus::Scheduled | serenity::ScheduledEventStatus::Active
+                    )
+                })
+                .count() as u32,
+        )),
+        Err(e) => {
+            tracing::warn!("cannot list the server's events for the cap of 100: {e}");
+            Ok(None)
+        }
+    }
+}
+
 /// The bot's own member in the server (from the cache, else Discord), to compute its
 /// permissions; `None` (logged) when Discord does not answer: the send itself will tell.
 async fn bot_member(ctx: Context<'_>, guild_id: serenity::GuildId, what: &str) -> Option<serenity::Member> {

@@ -374,11 +374,28 @@ pub async fn replan_all(db: &Db, shards: (u32, u32, u32)) -> Result<u64> {
 }
 
 /// Deletes a group and (by cascade) its check-ins, ratings, breaks and posts.
-pub async fn delete(db: &Db, guild_id: u64, id: i64) -> Result<bool> {
+pub async fn delete(db: &Db, guild_id: u64, id: i64, now: DateTime<Utc>) -> Result<bool> {
     let _timer = crate::metrics::query("groups.delete");
     let guild = to_db(guild_id);
-    let n = execute!(db, "DELETE FROM study_groups WHERE guild_id = $1 AND id = $2", guild, id)?;
-    Ok(n == 1)
+    with_pool!(db, p => async {
+        let mut tx = p.begin().await?;
+        let n = sqlx::query("DELETE FROM study_groups WHERE guild_id = $1 AND id = $2")
+            .bind(guild)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        // Its Discord events outlive it until the events job deletes them (`db::events`).
+        sqlx::query("UPDATE group_events SET enabled = 0, sync_at = $3 WHERE guild_id = $1 AND group_id = $2")
+            .bind(guild)
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok::<_, Error>(n == 1)
+    }
+    .await)
 }
 
 /// The calendar (breaks and week marks) of a group (the group must already have been

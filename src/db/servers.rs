@@ -83,6 +83,8 @@ pub async fn purge(db: &Db, guild_id: u64) -> Result<(u64, u64)> {
         let members = delete("DELETE FROM members WHERE guild_id = $1").await?;
         delete("DELETE FROM server_settings WHERE guild_id = $1").await?;
         delete("DELETE FROM digests WHERE guild_id = $1").await?;
+        delete("DELETE FROM session_events WHERE guild_id = $1").await?;
+        delete("DELETE FROM group_events WHERE guild_id = $1").await?;
         delete("DELETE FROM removed_servers WHERE guild_id = $1").await?;
         tx.commit().await?;
         Ok::<_, Error>((groups, members))

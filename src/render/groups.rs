@@ -3,11 +3,12 @@
 
 use super::cards::paginate;
 use crate::curriculum::Curriculum;
+use crate::db::events::EventSettings;
 use crate::ids::CustomId;
 use crate::model::PostNow;
 use crate::model::{CalendarAction, CalendarChange, GroupView, Standing};
 use crate::plan::Next;
-use crate::service::groups::{Changed, Listed, ShownWeek, Upcoming, WeekReason};
+use crate::service::groups::{Changed, EventsOn, GroupList, Listed, ShownWeek, Upcoming, WeekReason};
 use crate::weeks::weekday_name;
 use chrono::{DateTime, Utc};
 use serenity::all::{ButtonStyle, CreateActionRow, CreateButton, CreateEmbed};
@@ -61,9 +62,9 @@ pub fn updated(c: &Curriculum, v: &GroupView, now: DateTime<Utc>) -> String {
 }
 
 /// `/group list`: one line per group, with its last delivery failure, in pages.
-pub fn list(c: &Curriculum, groups: &[Listed], now: DateTime<Utc>) -> Vec<Vec<CreateEmbed>> {
+pub fn list(c: &Curriculum, list: &GroupList, now: DateTime<Utc>) -> Vec<Vec<CreateEmbed>> {
     let mut lines = Vec::new();
-    for l in groups {
+    for l in &list.groups {
         let group = match l {
             Listed::Ok(v) => {
                 lines.push(format!(
@@ -88,6 +89,9 @@ pub fn list(c: &Curriculum, groups: &[Listed], now: DateTime<Utc>) -> Vec<Vec<Cr
         };
         if let Some(e) = &group.last_error {
             lines.push(format!("  ⚠ Last post failed ({}): {}", e.at.to_rfc3339(), e.text));
+        }
+        if let Some(e) = list.events.get(&group.id) {
+            lines.push(format!("  {}", events_line(e)));
         }
     }
     paginate("Study groups", &[(String::from("Groups"), lines)])
@@ -290,4 +294,47 @@ pub fn posted_now(v: &GroupView, outcome: PostNow) -> String {
             super::escape_markdown(&g.name)
         ),
     }
+}
+
+/// How a group's sessions are published as Discord events, and Discord's refusal if one
+/// stopped them (`/group list`, the overview, the digest).
+pub fn events_line(e: &EventSettings) -> String {
+    if !e.enabled {
+        return "📅 Events: turned off; the bot is deleting the events to come.".to_string();
+    }
+    let place = match e.channel_id {
+        Some(c) => format!("in <#{c}>"),
+        None => format!("at {}", e.location),
+    };
+    match &e.error {
+        Some(err) => format!("⚠ Events stopped: {err}"),
+        None => format!("📅 Events: the next 2 sessions, {} minutes, {place}", e.minutes),
+    }
+}
+
+/// `/group events on` done.
+pub fn events_on(on: &EventsOn) -> String {
+    let name = super::escape_markdown(&on.view.group.name);
+    let e = &on.settings;
+    let how = match e.channel_id {
+        Some(c) => format!(
+            "voice events in <#{c}>, {} minutes each; I start each one when the session begins (Discord \
+             starts no voice event by itself)",
+            e.minutes
+        ),
+        None => format!("{}-minute events at {}", e.minutes, e.location),
+    };
+    format!(
+        "**{name}**'s next 2 sessions will be in the server's Events within a minute: {how}. They follow the \
+         calendar (skips, pauses, holidays, repeats, jumps, edits). Members who mark an event **Interested** \
+         are reminded by Discord; the week's post then shows how many were. `/group events off` deletes them."
+    )
+}
+
+/// `/group events off` done.
+pub fn events_off(v: &GroupView) -> String {
+    format!(
+        "**{}** no longer publishes its sessions as events; I delete its events to come within a minute.",
+        super::escape_markdown(&v.group.name)
+    )
 }

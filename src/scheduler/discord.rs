@@ -6,6 +6,8 @@
 
 use super::pace::{Budget, Pace};
 use crate::permissions::Need;
+use crate::session_events::Wanted;
+use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 use serenity::{ChannelId, CreateMessage, CreateThread, Http, Message, MessageId, UserId};
 use std::collections::HashMap;
@@ -23,6 +25,9 @@ pub mod code {
     pub const OPENING_DMS_TOO_FAST: isize = 40003;
     /// A thread has already been created for this message.
     pub const THREAD_EXISTS: isize = 160004;
+    pub const UNKNOWN_EVENT: isize = 10070;
+    /// The server has 100 scheduled or active events.
+    pub const TOO_MANY_EVENTS: isize = 30038;
 }
 
 /// How many pages of 100 recent messages a late retry reads, at most, looking for its first
@@ -189,6 +194,147 @@ impl Sender {
                 e => Err(e),
             },
         }
+    }
+
+    /// Creates a session's scheduled event in `guild`: in the voice channel `channel`, or
+    /// else external at `location`. Its id.
+    pub async fn create_event(
+        &self,
+        guild: u64,
+        w: &Wanted,
+        channel: Option<u64>,
+        location: &str,
+    ) -> Result<u64, SendError> {
+        let http = self.http()?;
+        let b = match channel {
+            Some(c) => serenity::CreateScheduledEvent::new(serenity::ScheduledEventType::Voice, &w.name, w.start)
+                .channel_id(ChannelId::new(c)),
+            None => serenity::CreateScheduledEvent::new(serenity::ScheduledEventType::External, &w.name, w.start)
+                .location(location),
+        };
+        let b = b.end_time(w.end).description(&w.description);
+        self.pace.request().await;
+        // Through `Http` alone: serenity's cache check would ask for Manage Events, which Discord
+        // no longer needs (Create Events does).
+        let e = http
+            .create_scheduled_event(serenity::GuildId::new(guild), &b, None)
+            .await
+            .map_err(|e| SendError::of(&e))?;
+        Ok(e.id.get())
+    }
+
+    /// Moves or renames a session's event (`location` only for an external one).
+    pub async fn edit_event(
+        &self,
+        guild: u64,
+        event: u64,
+        w: &Wanted,
+        location: Option<&str>,
+    ) -> Result<(), SendError> {
+        let http = self.http()?;
+        let mut b = serenity::EditScheduledEvent::new()
+            .name(&w.name)
+            .start_time(w.start)
+            .end_time(w.end)
+            .description(&w.description);
+        if let Some(l) = location {
+            b = b.location(l);
+        }
+        self.pace.request().await;
+        http.edit_scheduled_event(serenity::GuildId::new(guild), serenity::ScheduledEventId::new(event), &b, None)
+            .await
+            .map_err(|e| SendError::of(&e))?;
+        Ok(())
+    }
+
+    /// Rewrites an event's description (one that started, linking the week's post).
+    pub async fn describe_event(&self, guild: u64, event: u64, description: &str) -> Result<(), SendError> {
+        let http = self.http()?;
+        let b = serenity::EditScheduledEvent::new().description(description);
+        self.pace.request().await;
+        http.edit_scheduled_event(serenity::GuildId::new(guild), serenity::ScheduledEventId::new(event), &b, None)
+            .await
+            .map_err(|e| SendError::of(&e))?;
+        Ok(())
+    }
+
+    /// Starts (`true`) or ends (`false`) a voice event: Discord starts no voice event by
+    /// itself, and cancels one left unstarted.
+    pub async fn set_event_active(&self, guild: u64, event: u64, active: bool) -> Result<(), SendError> {
+        let http = self.http()?;
+        let status =
+            if active { serenity::ScheduledEventStatus::Active } else { serenity::ScheduledEventStatus::Completed };
+        let b = serenity::EditScheduledEvent::new().status(status);
+        self.pace.request().await;
+        http.edit_scheduled_event(serenity::GuildId::new(guild), serenity::ScheduledEventId::new(event), &b, None)
+            .await
+            .map_err(|e| SendError::of(&e))?;
+        Ok(())
+    }
+
+    /// Deletes a session's event; one Discord no longer has counts as deleted.
+    pub async fn delete_event(&self, guild: u64, event: u64) -> Result<(), SendError> {
+        let http = self.http()?;
+        self.pace.request().await;
+        match http.delete_scheduled_event(serenity::GuildId::new(guild), serenity::ScheduledEventId::new(event)).await {
+            Ok(()) => Ok(()),
+            Err(e) => match SendError::of(&e) {
+                e if e.code() == Some(code::UNKNOWN_EVENT) => Ok(()),
+                e => Err(e),
+            },
+        }
+    }
+
+    /// The bot's own scheduled events in `guild`: (id, name, start).
+    pub async fn own_events(&self, guild: u64) -> Result<Vec<(u64, String, DateTime<Utc>)>, SendError> {
+        let http = self.http()?;
+        let me = self.me().await?;
+        self.pace.request().await;
+        let events =
+            http.get_scheduled_events(serenity::GuildId::new(guild), false).await.map_err(|e| SendError::of(&e))?;
+        Ok(events
+            .into_iter()
+            .filter(|e| e.creator_id == Some(me))
+            .map(|e| (e.id.get(), e.name, *e.start_time))
+            .collect())
+    }
+
+    /// Who said they were interested in an event: the users' ids, ascending, at most
+    /// `pages` pages of 100 (Discord's page size); and whether there were more.
+    pub async fn interested(&self, guild: u64, event: u64, pages: usize) -> Result<(Vec<u64>, bool), SendError> {
+        let http = self.http()?;
+        let (guild, event) = (serenity::GuildId::new(guild), serenity::ScheduledEventId::new(event));
+        let mut users = Vec::new();
+        for _ in 0..pages {
+            let after = users.last().map(|u: &u64| serenity::UserPagination::After(UserId::new(*u)));
+            self.pace.request().await;
+            let page = http
+                .get_scheduled_event_users(guild, event, Some(100), after, Some(false))
+                .await
+                .map_err(|e| SendError::of(&e))?;
+            let full = page.len() == 100;
+            users.extend(page.into_iter().map(|u| u.user.id.get()));
+            if !full {
+                return Ok((users, false));
+            }
+        }
+        Ok((users, true))
+    }
+
+    /// Puts `line` at the end of a message the bot posted (replacing an earlier line that
+    /// starts like it, `mark`); its embeds and buttons stay. Pings no one.
+    pub async fn annotate(&self, channel: u64, message: u64, mark: &str, line: &str) -> Result<(), SendError> {
+        let http = self.http()?;
+        let (channel, message) = (ChannelId::new(channel), MessageId::new(message));
+        self.pace.request().await;
+        let m = http.get_message(channel, message).await.map_err(|e| SendError::of(&e))?;
+        let kept: Vec<&str> = m.content.lines().filter(|l| !l.starts_with(mark)).collect();
+        let content = format!("{}\n{line}", kept.join("\n"));
+        let edit =
+            serenity::EditMessage::new().content(content).allowed_mentions(serenity::CreateAllowedMentions::new());
+        self.pace.request().await;
+        http.edit_message(channel, message, &edit, Vec::new()).await.map_err(|e| SendError::of(&e))?;
+        Ok(())
     }
 
     /// The bot's own user id.

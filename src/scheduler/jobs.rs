@@ -54,6 +54,7 @@ pub fn registry() -> Vec<Box<dyn Job>> {
         Box::new(Digests),
         Box::new(ReviewCards),
         Box::new(ReviewDms),
+        Box::new(SessionEvents),
         Box::new(Purge),
     ]
 }
@@ -104,6 +105,19 @@ impl Job for ReviewDms {
     }
     fn run<'a>(&'a self, s: &'a Scheduler, now: DateTime<Utc>) -> BoxFuture<'a, TickReport> {
         Box::pin(s.review_dms(now))
+    }
+}
+
+/// Study sessions as Discord scheduled events, kept in line with the calendars, started
+/// and ended, and their interested members read (`super::session_events`).
+struct SessionEvents;
+
+impl Job for SessionEvents {
+    fn name(&self) -> &'static str {
+        "session_events"
+    }
+    fn run<'a>(&'a self, s: &'a Scheduler, now: DateTime<Utc>) -> BoxFuture<'a, TickReport> {
+        Box::pin(s.session_events(now))
     }
 }
 

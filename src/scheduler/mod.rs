@@ -19,6 +19,7 @@ pub(crate) mod outbox;
 pub mod pace;
 pub(crate) mod posts;
 pub(crate) mod review_dms;
+pub(crate) mod session_events;
 
 use crate::db;
 use crate::service::{Core, GroupService};

@@ -2,7 +2,7 @@
 
 use crate::bot::{BotError, Context, actor, moderator, reply};
 use crate::render;
-use crate::service::groups::{GroupChanges, GroupInput, timezone_suggestions};
+use crate::service::groups::{EventsInput, GroupChanges, GroupInput, timezone_suggestions};
 use chrono::Weekday;
 use poise::CreateReply;
 use poise::serenity_prelude as serenity;
@@ -39,7 +39,8 @@ impl From<WeekdayChoice> for Weekday {
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
     subcommands(
-        "create", "edit", "list", "next", "pause", "resume", "skip", "unskip", "repeat", "jump", "post_now", "delete"
+        "create", "edit", "list", "next", "pause", "resume", "skip", "unskip", "repeat", "jump", "post_now", "delete",
+        "events"
     ),
     subcommand_required
 )]
@@ -190,7 +191,7 @@ pub async fn edit(
 pub async fn list(ctx: Context<'_>) -> Result<(), BotError> {
     let who = actor::of_command(ctx).await?;
     let groups = ctx.data().services.groups.list(who.guild_id).await?;
-    if groups.is_empty() {
+    if groups.groups.is_empty() {
         return reply::text(ctx, render::groups::NO_GROUPS).await;
     }
     reply::pages(ctx, render::groups::list(&ctx.data().curriculum, &groups, ctx.data().now())).await
@@ -325,4 +326,48 @@ pub async fn next(
     let who = actor::of_command(ctx).await?;
     let upcoming = ctx.data().services.groups.next(&who, group.as_deref()).await?;
     reply::text(ctx, render::groups::next(&upcoming)).await
+}
+
+/// Publish the group's sessions as Discord events that members can mark "Interested".
+#[poise::command(slash_command, guild_only, subcommands("events_on", "events_off"), subcommand_required)]
+pub async fn events(_ctx: Context<'_>) -> Result<(), BotError> {
+    Ok(())
+}
+
+/// Publish each of the group's next two sessions as a Discord event, kept in line with its calendar.
+#[poise::command(slash_command, guild_only, check = "moderator::check", rename = "on")]
+pub async fn events_on(
+    ctx: Context<'_>,
+    #[description = "Voice channel where the sessions meet (the bot starts the events); leave out for none"]
+    #[channel_types("Voice")]
+    voice_channel: Option<serenity::GuildChannel>,
+    #[description = "How long a session lasts, in minutes (default 60)"]
+    #[min = 30]
+    #[max = 240]
+    duration: Option<u32>,
+    #[description = "Where the sessions meet, if not in a voice channel (default: the group's channel)"]
+    #[max_length = 100]
+    location: Option<String>,
+    #[description = "Group"]
+    #[autocomplete = "autocomplete_group"]
+    group: Option<String>,
+) -> Result<(), BotError> {
+    let who = actor::of_command(ctx).await?;
+    let listed = crate::bot::options::events_allowed(ctx, voice_channel.as_ref()).await?;
+    let input = EventsInput { voice_channel: voice_channel.map(|c| c.id.get()), minutes: duration, location, listed };
+    let on = ctx.data().services.groups.events_on(&who, group.as_deref(), input).await?;
+    reply::text(ctx, render::groups::events_on(&on)).await
+}
+
+/// Stop publishing the group's sessions as events; the bot deletes the events to come.
+#[poise::command(slash_command, guild_only, check = "moderator::check", rename = "off")]
+pub async fn events_off(
+    ctx: Context<'_>,
+    #[description = "Group"]
+    #[autocomplete = "autocomplete_group"]
+    group: Option<String>,
+) -> Result<(), BotError> {
+    let who = actor::of_command(ctx).await?;
+    let view = ctx.data().services.groups.events_off(&who, group.as_deref()).await?;
+    reply::text(ctx, render::groups::events_off(&view)).await
 }

@@ -4,9 +4,11 @@
 //! one write path ([`GroupService::write`]), in `cache`.
 
 mod cache;
+mod events;
 mod input;
 
 use cache::{Cache, GuildGroups};
+pub use events::{EventsInput, EventsOn};
 pub use input::{GroupChanges, GroupInput, timezone_hint, timezone_suggestions, validate};
 
 use super::Core;
@@ -89,6 +91,13 @@ pub const MAX_GROUPS: usize = crate::limits::CHOICES;
 /// A skipped range or a pause with an end covers at most this many sessions.
 pub const MAX_BREAK_SESSIONS: u32 = 52;
 
+/// `/group list`: the server's groups, and the event choices of those with events on.
+#[derive(Debug, Clone)]
+pub struct GroupList {
+    pub groups: Vec<Listed>,
+    pub events: HashMap<i64, db::events::EventSettings>,
+}
+
 /// A group of `/group list`: its calendar, or why it cannot be scheduled.
 #[derive(Debug, Clone)]
 pub enum Listed {
@@ -114,7 +123,10 @@ impl GroupService {
     async fn write<T>(&self, guild_id: u64, write: impl Future<Output = db::Result<T>>) -> Result<T> {
         let result = write.await;
         self.cache.forget_guild(guild_id);
-        Ok(result?)
+        let value = result?;
+        // The server's Discord events follow its calendars (`scheduler::session_events`).
+        db::events::touch_guild(&self.core.db, guild_id, self.core.now()).await?;
+        Ok(value)
     }
 
     /// The guild's groups and breaks, from memory or (once) from the database.
@@ -327,15 +339,16 @@ impl GroupService {
     }
 
     /// The server's groups by name, each with its calendar or why it cannot be scheduled.
-    pub async fn list(&self, guild_id: u64) -> Result<Vec<Listed>> {
-        let mut out = Vec::new();
+    pub async fn list(&self, guild_id: u64) -> Result<GroupList> {
+        let mut groups = Vec::new();
         for group in db::groups::list(&self.core.db, guild_id).await? {
-            out.push(match self.view_of(group.clone()).await {
+            groups.push(match self.view_of(group.clone()).await {
                 Ok(v) => Listed::Ok(v),
                 Err(e) => Listed::Unschedulable { group, reason: e.to_string() },
             });
         }
-        Ok(out)
+        let events = db::events::guild_settings(&self.core.db, guild_id).await?.into_iter().collect();
+        Ok(GroupList { groups, events })
     }
 
     /// Records a calendar change made by `actor` and returns the group as it is now.
@@ -582,7 +595,9 @@ impl GroupService {
             return Err(UserError::OnlyModeratorsDelete.into());
         }
         let view = self.by_id(actor.guild_id, group_id).await?;
-        let deleted = self.write(actor.guild_id, db::groups::delete(&self.core.db, actor.guild_id, group_id)).await?;
+        let deleted = self
+            .write(actor.guild_id, db::groups::delete(&self.core.db, actor.guild_id, group_id, self.core.now()))
+            .await?;
         if !deleted {
             return Err(UserError::GroupGone.into());
         }
