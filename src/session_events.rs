@@ -96,7 +96,7 @@ pub fn description(summary: &str, post: Option<&str>) -> String {
 
 /// The events group `view` wants at `now`: one per session of the window, `minutes` long.
 pub fn wanted(view: &GroupView, path: &PathFile, minutes: u32, now: DateTime<Utc>) -> Vec<Wanted> {
-    let channel = format!("https://discord.com/channels/{}/{}", view.group.guild_id, view.group.channel_id);
+    let channel = channel_link(view.group.guild_id, view.group.channel_id);
     let minutes = minutes.clamp(*MINUTES.start(), *MINUTES.end());
     calendar::upcoming(view, path, now, WINDOW)
         .into_iter()
@@ -228,6 +228,11 @@ pub fn timeline(kept: &[Kept], wanted: &[Wanted], now: DateTime<Utc>) -> Timelin
     }
     t.next = next;
     t
+}
+
+/// A channel's address in Discord (an event's location and description link to the group's).
+pub fn channel_link(guild: u64, channel: u64) -> String {
+    format!("https://discord.com/channels/{guild}/{channel}")
 }
 
 /// An event's address in Discord: `https://discord.com/events/<server>/<event>`.

@@ -262,3 +262,124 @@ async fn missing_permissions_are_named() {
     assert!(!t.contains("next 2 sessions"), "{t}");
     tb.finish().await;
 }
+
+/// "Interested" read back at the start: the week's post shows the count and links the event,
+/// the event links the post, and `/report participation` shows the week's count and, per
+/// member, the weeks they were interested in (members of the group only; others counted).
+#[tokio::test]
+async fn interested_members_are_read_into_the_post_and_the_report() {
+    let fake = fake_with_events(perms::CREATE_EVENTS).await;
+    let tb = TestBot::start_with(fake, Mode::Tls, "2027-03-01T12:00:00Z").await;
+    let g = tb.create_group("Mondays", "architecture", "2027-03-08", 0, "18:00", "UTC").await;
+    moderator(&tb, events_on()).await;
+    tick(&tb, "2027-03-01T12:00:30Z").await;
+    // Week 1 is held; Bob checks in (he is a member of the group now), Alice does not.
+    tick(&tb, "2027-03-08T18:00:00Z").await;
+    let checkin = Slash::new("checkin").integer("status", 0).number("hours", 2.0).integer("confidence", 4);
+    assert!(tb.run(checkin.by(&tb.member())).await.text().contains("week 1"));
+    let events = tb.fake.scheduled_events(defaults::GUILD);
+    let second = events.iter().find(|e| e["status"] == 1).unwrap();
+    let event: u64 = second["id"].as_str().unwrap().parse().unwrap();
+    for user in [defaults::ALICE, defaults::BOB, 9_999] {
+        tb.fake.mark_interested(event, user);
+    }
+    // Week 2's session starts: posted, then the interest read into the post.
+    tick(&tb, "2027-03-15T18:00:00Z").await;
+    let post = tb
+        .fake
+        .channel_posts(defaults::GENERAL)
+        .into_iter()
+        .rev()
+        .find(|m| m["content"].as_str().unwrap_or_default().contains("week 2"));
+    let post = post.expect("week 2 posted");
+    let id = post["id"].as_str().unwrap().parse::<u64>().unwrap();
+    let edited = tb.fake.message(id).unwrap();
+    let content = edited["content"].as_str().unwrap();
+    let link = format!("https://discord.com/events/{}/{event}", defaults::GUILD);
+    assert!(content.ends_with(&format!("📅 3 interested in [the event]({link})")), "{content}");
+    assert_eq!(edited["embeds"].as_array().unwrap().len(), post["embeds"].as_array().unwrap().len());
+    assert_eq!(edited["components"], post["components"], "the buttons stay");
+    let described = tb.fake.scheduled_events(defaults::GUILD).into_iter().find(|e| e["id"] == second["id"]).unwrap();
+    let post_link = format!("https://discord.com/channels/{}/{}/{id}", defaults::GUILD, defaults::GENERAL);
+    assert!(described["description"].as_str().unwrap().ends_with(&post_link), "{described}");
+    // Read once: a later tick reads nothing again.
+    let reads =
+        || tb.fake.requests().iter().filter(|r| r.path.ends_with("/users") || r.path.contains("/users?")).count();
+    let before = reads();
+    tick(&tb, "2027-03-15T18:05:00Z").await;
+    assert_eq!(reads(), before);
+    let members = tb.db.raw_integers("SELECT user_id FROM event_interest WHERE group_id = $1", &[g]).await.unwrap();
+    assert_eq!(members, [Some(defaults::BOB as i64)], "only the group's members are attributed");
+
+    tick(&tb, "2027-03-16T09:00:00Z").await;
+    let r = tb.run(Slash::new("report").sub("participation").by(&tb.moderator())).await;
+    let text = r.text();
+    assert!(text.contains("Interested in the week's Discord event\nW1 0 · W2 3"), "{text}");
+    assert!(text.contains("interested 1"), "{text}");
+    let csv = r.files.iter().find(|f| f.filename.as_deref().unwrap_or("").starts_with("members-")).unwrap();
+    let mut rdr = csv::Reader::from_reader(csv.bytes.as_slice());
+    let bob = rdr.records().map(|r| r.unwrap()).find(|r| r[0] == defaults::BOB.to_string()).unwrap();
+    assert_eq!(bob.iter().last(), Some("1"));
+    let overview = tb.run(Slash::new("report").sub("overview").by(&tb.moderator())).await.text();
+    assert!(overview.contains("W2 event: 3 interested"), "{overview}");
+    tb.finish().await;
+}
+
+/// Discord's cap of 100 upcoming events: `events on` is refused when the server would go
+/// over it; a refusal by Discord later stops the group's passes and is shown to moderators.
+#[tokio::test]
+async fn the_cap_and_discords_refusals_are_told_to_moderators() {
+    let fake = fake_with_events(perms::CREATE_EVENTS).await;
+    let tb = TestBot::start_with(fake, Mode::Tls, "2027-03-01T12:00:00Z").await;
+    tb.create_group("Mondays", "architecture", "2027-03-08", 0, "18:00", "UTC").await;
+    // The server has 99 upcoming events of its own.
+    let http = tb.fake.proxy_http();
+    let g = serenity::model::id::GuildId::new(defaults::GUILD);
+    let start = serenity::model::Timestamp::parse("2027-06-01T18:00:00Z").unwrap();
+    let end = serenity::model::Timestamp::parse("2027-06-01T19:00:00Z").unwrap();
+    for i in 0..99 {
+        let e = serenity::builder::CreateScheduledEvent::new(
+            serenity::model::guild::ScheduledEventType::External,
+            format!("Other {i}"),
+            start,
+        )
+        .end_time(end)
+        .location("elsewhere");
+        http.create_scheduled_event(g, &e, None).await.unwrap();
+    }
+    let t = moderator(&tb, events_on()).await;
+    assert!(t.contains("more than 100 upcoming events") && t.contains("it has 99"), "{t}");
+    assert_eq!(tb.db.raw_integers("SELECT COUNT(*) FROM group_events", &[]).await.unwrap(), [Some(0)]);
+    // 98: room for the group's 2.
+    let last = tb.fake.scheduled_events(defaults::GUILD)[0]["id"].as_str().unwrap().parse().unwrap();
+    http.delete_scheduled_event(g, serenity::model::id::ScheduledEventId::new(last)).await.unwrap();
+    assert!(moderator(&tb, events_on()).await.contains("next 2 sessions"));
+    // Someone else fills the server before the bot's pass: Discord refuses the second (30038).
+    http.create_scheduled_event(
+        g,
+        &serenity::builder::CreateScheduledEvent::new(
+            serenity::model::guild::ScheduledEventType::External,
+            "Other 99",
+            start,
+        )
+        .end_time(end)
+        .location("elsewhere"),
+        None,
+    )
+    .await
+    .unwrap();
+    tb.set_now("2027-03-01T12:00:30Z");
+    let r = tb.tick().await;
+    assert_eq!(r.failed, 1, "{r:?}");
+    assert_eq!(upcoming(&tb).iter().filter(|e| e.2.starts_with('W')).count(), 1);
+    let list = moderator(&tb, Slash::new("group").sub("list")).await;
+    assert!(list.contains("⚠ Events stopped: the server has 100 upcoming events"), "{list}");
+    let overview = tb.run(Slash::new("report").sub("overview").by(&tb.moderator())).await.text();
+    assert!(overview.contains("events stopped: the server has 100 upcoming events"), "{overview}");
+    // Never retried by itself: the next ticks send nothing.
+    let posts = event_requests(&tb, "POST");
+    tick(&tb, "2027-03-01T13:00:00Z").await;
+    tick(&tb, "2027-03-02T13:00:00Z").await;
+    assert_eq!(event_requests(&tb, "POST"), posts);
+    tb.finish().await;
+}

@@ -4,7 +4,7 @@ CREATE TABLE group_events (
     guild_id   BIGINT NOT NULL,
     channel_id BIGINT,
     minutes    BIGINT NOT NULL CHECK (minutes BETWEEN 30 AND 240),
-    location   TEXT   NOT NULL CHECK (length(location) BETWEEN 1 AND 100),
+    location   TEXT   CHECK (length(location) BETWEEN 1 AND 100),
     enabled    BIGINT NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
     sync_at    TIMESTAMPTZ,
     error      TEXT

@@ -1,8 +1,8 @@
 -- Study sessions as native Discord events (see src/session_events.rs).
 --
 -- `group_events`: a group whose moderators turned events on (`/group events on`): a voice
--- channel (the bot starts its events) or none (external events at `location`), and how long
--- an event lasts. `enabled` 0 once turned off or the group deleted: the job removes the
+-- channel (the bot starts its events) or none (external events at `location`; none: a link to
+-- the group's channel, whichever it is at the time), and how long an event lasts. `enabled` 0 once turned off or the group deleted: the job removes the
 -- events of sessions to come, then the row (no foreign key to the group, so deleting a group
 -- leaves the job what it needs to delete the group's events). `sync_at` is when the group's
 -- events must next be brought in line with its calendar (a calendar change sets it to now;
@@ -13,7 +13,7 @@ CREATE TABLE group_events (
     guild_id   INTEGER NOT NULL,
     channel_id INTEGER,
     minutes    INTEGER NOT NULL CHECK (minutes BETWEEN 30 AND 240),
-    location   TEXT    NOT NULL CHECK (length(location) BETWEEN 1 AND 100),
+    location   TEXT    CHECK (length(location) BETWEEN 1 AND 100),
     enabled    INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
     sync_at    TEXT,
     error      TEXT

@@ -5,6 +5,7 @@
 
 use super::{Db, Error, Result, decode_u32, execute, fetch, from_db, scalar, to_db, with_pool};
 use crate::model::GroupScope;
+use crate::report::EventInterest;
 use crate::session_events::{Started, Stored, Wanted};
 use chrono::{DateTime, Utc};
 
@@ -14,8 +15,8 @@ pub struct EventSettings {
     /// The voice channel of its events (the bot starts them), or none: external events.
     pub channel_id: Option<u64>,
     pub minutes: u32,
-    /// Where an external event says it is.
-    pub location: String,
+    /// Where an external event says it is (none: a link to the group's channel).
+    pub location: Option<String>,
     /// `false` once turned off (or the group deleted): the job removes the events to come,
     /// then the row.
     pub enabled: bool,
@@ -32,7 +33,7 @@ pub struct DueEvents {
     pub settings: EventSettings,
 }
 
-type SettingsRow = (Option<i64>, i64, String, i64, Option<String>);
+type SettingsRow = (Option<i64>, i64, Option<String>, i64, Option<String>);
 
 fn decode_settings(group_id: i64, (channel, minutes, location, enabled, error): SettingsRow) -> Result<EventSettings> {
     Ok(EventSettings {
@@ -50,7 +51,7 @@ pub async fn turn_on(
     group: GroupScope,
     channel_id: Option<u64>,
     minutes: u32,
-    location: &str,
+    location: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let _timer = crate::metrics::query("events.turn_on");
@@ -106,7 +107,7 @@ pub async fn guild_settings(db: &Db, guild_id: u64) -> Result<Vec<(i64, EventSet
     let rows = fetch!(
         db,
         fetch_all,
-        (i64, Option<i64>, i64, String, i64, Option<String>),
+        (i64, Option<i64>, i64, Option<String>, i64, Option<String>),
         "SELECT group_id, channel_id, minutes, location, enabled, error FROM group_events WHERE guild_id = $1
          ORDER BY group_id",
         guild
@@ -131,7 +132,7 @@ pub async fn due(db: &Db, now: DateTime<Utc>, shards: (u32, u32, u32), limit: i6
     let rows = fetch!(
         db,
         fetch_all,
-        (i64, i64, Option<i64>, i64, String, i64, Option<String>),
+        (i64, i64, Option<i64>, i64, Option<String>, i64, Option<String>),
         "SELECT e.guild_id, e.group_id, e.channel_id, e.minutes, e.location, e.enabled, e.error FROM group_events e
          WHERE e.sync_at <= $1 AND (e.guild_id >> 22) % $2 BETWEEN $3 AND $4
            AND NOT EXISTS (SELECT 1 FROM removed_servers r WHERE r.guild_id = e.guild_id)
@@ -370,11 +371,11 @@ pub async fn record_interest(db: &Db, group: GroupScope, session: u32, count: u3
     .await)
 }
 
-/// How many were interested in each of the group's sessions whose event started: (session,
-/// count).
-pub async fn interest_counts(db: &Db, group: GroupScope) -> Result<Vec<(u32, u32)>> {
-    let _timer = crate::metrics::query("events.interest_counts");
-    let rows = fetch!(
+/// Who said they were interested in each of the group's sessions whose event started (read
+/// at the start), by session: how many, and the group's members among them.
+pub async fn interest(db: &Db, group: GroupScope) -> Result<Vec<EventInterest>> {
+    let _timer = crate::metrics::query("events.interest");
+    let counts = fetch!(
         db,
         fetch_all,
         (i64, i64),
@@ -382,27 +383,22 @@ pub async fn interest_counts(db: &Db, group: GroupScope) -> Result<Vec<(u32, u32
          ORDER BY session",
         group.id()
     )?;
-    rows.into_iter()
-        .map(|(s, n)| {
-            Ok((
-                decode_u32("session_events", group.id(), "session", s)?,
-                decode_u32("session_events", group.id(), "interested", n)?,
-            ))
-        })
-        .collect()
-}
-
-/// The group's members who said they were interested, by session: (session, user).
-pub async fn interested_members(db: &Db, group: GroupScope) -> Result<Vec<(u32, u64)>> {
-    let _timer = crate::metrics::query("events.interested_members");
-    let rows = fetch!(
+    let members = fetch!(
         db,
         fetch_all,
         (i64, i64),
         "SELECT session, user_id FROM event_interest WHERE group_id = $1 ORDER BY session, user_id",
         group.id()
     )?;
-    rows.into_iter().map(|(s, u)| Ok((decode_u32("event_interest", group.id(), "session", s)?, from_db(u)))).collect()
+    let mut out = Vec::with_capacity(counts.len());
+    for (session, count) in counts {
+        out.push(EventInterest {
+            session: decode_u32("session_events", group.id(), "session", session)?,
+            count: decode_u32("session_events", group.id(), "interested", count)?,
+            members: members.iter().filter(|(s, _)| *s == session).map(|(_, u)| from_db(*u)).collect(),
+        });
+    }
+    Ok(out)
 }
 
 /// The server's events the bot keeps that have not ended by `now` (Discord's cap counts

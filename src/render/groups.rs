@@ -304,7 +304,10 @@ pub fn events_line(e: &EventSettings) -> String {
     }
     let place = match e.channel_id {
         Some(c) => format!("in <#{c}>"),
-        None => format!("at {}", e.location),
+        None => match &e.location {
+            Some(l) => format!("at {l}"),
+            None => "in the group's channel".to_string(),
+        },
     };
     match &e.error {
         Some(err) => format!("⚠ Events stopped: {err}"),
@@ -322,7 +325,10 @@ pub fn events_on(on: &EventsOn) -> String {
              starts no voice event by itself)",
             e.minutes
         ),
-        None => format!("{}-minute events at {}", e.minutes, e.location),
+        None => match &e.location {
+            Some(l) => format!("{}-minute events at {l}", e.minutes),
+            None => format!("{}-minute events in the group's channel (linked)", e.minutes),
+        },
     };
     format!(
         "**{name}**'s next 2 sessions will be in the server's Events within a minute: {how}. They follow the \

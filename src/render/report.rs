@@ -69,6 +69,12 @@ pub fn summary_embed(r: &Report) -> CreateEmbed {
     } else {
         fields.extend(fields_from_lines("Hardest topics", &hardest));
     }
+    // Compact (one line per 1,024 characters): a report's embed stays within Discord's 6,000.
+    let interest: Vec<String> =
+        r.weeks.iter().filter_map(|w| w.interested.map(|n| format!("W{} {n}", w.week))).collect();
+    if !interest.is_empty() {
+        fields.push(("Interested in the week's Discord event".into(), interest.join(" · "), false));
+    }
     fields.extend(fields_from_lines(
         "Forgotten topics (spaced review)",
         &forgotten_lines(r.forgotten.iter().map(|t| (None, t)), 150),
@@ -103,8 +109,10 @@ pub fn members_embed(r: &Report) -> CreateEmbed {
             (Some(_), None) => "    -",
         };
         let away = if m.away_weeks > 0 { format!("  away {}", m.away_weeks) } else { String::new() };
+        let interested =
+            if m.weeks_interested > 0 { format!("  interested {}", m.weeks_interested) } else { String::new() };
         lines.push(format!(
-            "{:<20} {:>5}  {:>6}  {:>4}  {:>4}{now}{away}",
+            "{:<20} {:>5}  {:>6}  {:>4}  {:>4}{now}{away}{interested}",
             in_code(&m.display_name).chars().take(20).collect::<String>(),
             format!("{}/{}", m.weeks_checked_in, m.weeks_active),
             m.current_streak,
@@ -179,7 +187,17 @@ pub fn overview_line(g: &GroupOverview) -> String {
         .as_ref()
         .map(|e| format!("\n  \u{26a0} delivery failed <t:{}:R>: {}", e.at.timestamp(), plain_line(&e.text, 150)))
         .unwrap_or_default();
-    format!("**{}** · {state} · check-ins {rate} · {} at risk{last}{error}", plain(&g.name), g.at_risk)
+    let interested = g.interested.map(|(w, n)| format!(" · W{w} event: {n} interested")).unwrap_or_default();
+    let events = g
+        .events_error
+        .as_ref()
+        .map(|e| format!("\n  \u{26a0} events stopped: {}", plain_line(e, 150)))
+        .unwrap_or_default();
+    format!(
+        "**{}** · {state} · check-ins {rate} · {} at risk{last}{interested}{error}{events}",
+        plain(&g.name),
+        g.at_risk
+    )
 }
 
 /// The forgotten topics as lines, each after its group's name when given (never a
@@ -296,7 +314,12 @@ pub fn digest_message(d: &Digest, date: chrono::NaiveDate) -> serenity::all::Cre
     let errors: Vec<String> = d
         .groups
         .iter()
-        .filter_map(|g| g.error.as_ref().map(|e| format!("- {}: {}", plain(&g.name), plain_line(&e.text, 150))))
+        .flat_map(|g| {
+            let post = g.error.as_ref().map(|e| format!("- {}: {}", plain(&g.name), plain_line(&e.text, 150)));
+            let events =
+                g.events_error.as_ref().map(|e| format!("- {} (events): {}", plain(&g.name), plain_line(e, 150)));
+            post.into_iter().chain(events)
+        })
         .collect();
     let errors = capped(errors, DIGEST_ERRORS, "(see /group list)");
     if !errors.is_empty() {
@@ -341,6 +364,8 @@ mod tests {
                     .collect(),
                 last_post: Some(at),
                 error: Some(DeliveryError { text: "e".repeat(2000), at }),
+                interested: Some((36, u32::MAX)),
+                events_error: Some("v".repeat(2000)),
             })
             .collect();
         let topic = HardTopic { week: 36, question: 4, number: 5, text: "q".repeat(500), average: 1.0, ratings: 99 };

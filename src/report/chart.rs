@@ -450,6 +450,7 @@ mod tests {
             missed_by_bot: false,
             held: true,
             in_progress: false,
+            interested: None,
         };
         let runs = confidence_runs(&[w(1, Some(2.0)), w(2, None), w(3, Some(3.0)), w(4, Some(4.0)), w(5, None)]);
         assert_eq!(runs, vec![vec![(1, 2.0)], vec![(3, 3.0), (4, 4.0)]]);

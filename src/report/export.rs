@@ -10,7 +10,7 @@
 use super::{CheckinRow, ForgottenTopic, MemberRow, Report};
 
 /// Header of [`members_csv`].
-pub const MEMBERS_HEADER: [&str; 13] = [
+pub const MEMBERS_HEADER: [&str; 14] = [
     "user_id",
     "display_name",
     "joined_week",
@@ -24,6 +24,7 @@ pub const MEMBERS_HEADER: [&str; 13] = [
     "total_hours",
     "away_weeks",
     "checked_in_running_week",
+    "weeks_interested",
 ];
 
 /// Header of [`checkins_csv`].
@@ -115,6 +116,7 @@ fn member_record(m: &MemberRow) -> Vec<String> {
             Some(false) => "no".into(),
             None => String::new(),
         },
+        m.weeks_interested.to_string(),
     ]
 }
 

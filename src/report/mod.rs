@@ -165,6 +165,9 @@ pub struct WeekRow {
     pub missed_by_bot: bool,
     /// Whether the week was held (false: missed by the bot, or jumped over by a moderator).
     pub held: bool,
+    /// How many said they were interested in the week's Discord event, read at its start
+    /// (`None`: no event; filled in by [`add_interest`]).
+    pub interested: Option<u32>,
     /// The group's current week: its session started and the next one has not, so nobody
     /// has missed it yet.
     pub in_progress: bool,
@@ -194,6 +197,44 @@ pub struct MemberRow {
     /// Held weeks of the range the member had said they would be away (`/away`): not active
     /// in them, so they break no streak and count as nothing missed.
     pub away_weeks: u32,
+    /// Weeks of the range whose Discord event the member marked "Interested" (filled in by
+    /// [`add_interest`]).
+    pub weeks_interested: u32,
+}
+
+/// Who said they were interested in one session's Discord event, read at its start: how
+/// many, and which of them are members of the group (others are only counted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventInterest {
+    pub session: u32,
+    pub count: u32,
+    pub members: Vec<u64>,
+}
+
+/// Adds the events' interest to a report: per week (the latest session of a repeated week
+/// counts), and per member the weeks of the range they were interested in.
+pub fn add_interest(report: &mut Report, view: &GroupView, events: &[EventInterest]) {
+    let last = events.iter().map(|e| e.session).max().unwrap_or(0) as usize;
+    let weeks: Vec<crate::weeks::Session> = view.calendar.sessions(view.total_weeks).take(last + 1).collect();
+    let week_of = |session: u32| match weeks.get(session as usize) {
+        Some(crate::weeks::Session::Week(w)) => Some(*w),
+        _ => None,
+    };
+    let mut by_member: HashMap<u64, std::collections::HashSet<u32>> = HashMap::new();
+    for e in events {
+        let Some(week) = week_of(e.session).filter(|w| (report.from_week..=report.to_week).contains(w)) else {
+            continue;
+        };
+        if let Some(row) = report.weeks.iter_mut().find(|r| r.week == week) {
+            row.interested = Some(e.count);
+        }
+        for m in &e.members {
+            by_member.entry(*m).or_default().insert(week);
+        }
+    }
+    for m in &mut report.members {
+        m.weeks_interested = by_member.get(&m.user_id).map_or(0, |w| w.len() as u32);
+    }
 }
 
 /// Members' away weeks (`/away`), by user id: the curriculum weeks they are away for.
@@ -542,6 +583,7 @@ pub fn build_from(
                 missed_by_bot: view.was_missed(week),
                 held: held[p],
                 in_progress: in_progress(p),
+                interested: None,
             }
         })
         .collect();
@@ -572,6 +614,7 @@ pub fn build_from(
                     .take_while(|&p| active(m, p) && !has(m.checked, p))
                     .count() as u32,
                 away_weeks: (0..n_weeks).filter(|&p| held[p] && is_away(m, p)).count() as u32,
+                weeks_interested: 0,
             }
         })
         .collect();

@@ -43,6 +43,11 @@ pub struct GroupOverview {
     /// When its latest weekly post went out.
     pub last_post: Option<DateTime<Utc>>,
     pub error: Option<DeliveryError>,
+    /// The latest week whose Discord event was read, and how many were interested in it.
+    pub interested: Option<(u32, u32)>,
+    /// Discord's refusal that stopped the group's events (`/group events on` again after
+    /// fixing it).
+    pub events_error: Option<String>,
 }
 
 /// Check-ins over active member-weeks of `weeks`; `None` when nobody was active.
@@ -57,6 +62,7 @@ pub fn summarize(
     view: &GroupView,
     report: Option<&Report>,
     last_post: Option<DateTime<Utc>>,
+    events_error: Option<String>,
     now: DateTime<Utc>,
 ) -> GroupOverview {
     let state = if view.group.paused {
@@ -91,6 +97,8 @@ pub fn summarize(
             .unwrap_or_default(),
         last_post,
         error: view.group.last_error.clone(),
+        interested: report.and_then(|r| r.weeks.iter().rev().find_map(|w| w.interested.map(|n| (w.week, n)))),
+        events_error,
     }
 }
 
@@ -151,6 +159,7 @@ mod tests {
             missed_by_bot: false,
             held: true,
             in_progress,
+            interested: None,
         }
     }
 

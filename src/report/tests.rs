@@ -401,11 +401,11 @@ fn members_csv_round_trips() {
     let (header, rows) = parse_csv(&members_csv(&r));
     assert_eq!(header, export::MEMBERS_HEADER);
     let want: Vec<Vec<&str>> = vec![
-        vec!["1", "alice", "1", "3", "3", "1", "4", "4", "0", "3.5", "14", "0", "yes"],
-        vec!["2", "Bob", "1", "3", "3", "1", "1", "3", "0", "2", "3", "0", "no"],
-        vec!["3", "carol", "1", "3", "1", "0.333", "0", "1", "2", "3", "2", "0", "no"],
-        vec!["18446744073709551614", DAVE_NAME, "3", "1", "1", "1", "1", "3", "0", "2", "1.5", "0", "no"],
-        vec!["5", "erin", "3", "1", "0", "0", "0", "", "1", "", "0", "0", "no"],
+        vec!["1", "alice", "1", "3", "3", "1", "4", "4", "0", "3.5", "14", "0", "yes", "0"],
+        vec!["2", "Bob", "1", "3", "3", "1", "1", "3", "0", "2", "3", "0", "no", "0"],
+        vec!["3", "carol", "1", "3", "1", "0.333", "0", "1", "2", "3", "2", "0", "no", "0"],
+        vec!["18446744073709551614", DAVE_NAME, "3", "1", "1", "1", "1", "3", "0", "2", "1.5", "0", "no", "0"],
+        vec!["5", "erin", "3", "1", "0", "0", "0", "", "1", "", "0", "0", "no", "0"],
     ];
     assert_eq!(rows, want);
 }
@@ -617,4 +617,26 @@ fn a_week_missed_by_the_bot_counts_for_nobody() {
     assert_eq!(row(&r, ERIN).missed_recent, 0);
     assert!(r.at_risk.is_empty(), "{:?}", r.at_risk);
     assert!(crate::report::text_summary(&r).contains("   3  missed by the bot (offline)"));
+}
+
+/// The events' interest lands on the week each session held (a skipped session shifts the
+/// weeks), per member only for the group's members, and outside the range nowhere.
+#[test]
+fn event_interest_by_week_and_member() {
+    let i = input();
+    let mut r = build(&i, None, None).unwrap();
+    let events = [
+        EventInterest { session: 1, count: 5, members: vec![ALICE, 99] },
+        // Session 2 is skipped: session 3 holds week 3.
+        EventInterest { session: 3, count: 2, members: vec![ALICE, BOB] },
+        EventInterest { session: 40, count: 9, members: vec![CAROL] },
+    ];
+    add_interest(&mut r, &i.group, &events);
+    let by_week: Vec<(u32, Option<u32>)> = r.weeks.iter().map(|w| (w.week, w.interested)).collect();
+    assert_eq!(by_week[..3], [(1, None), (2, Some(5)), (3, Some(2))]);
+    assert_eq!((row(&r, ALICE).weeks_interested, row(&r, BOB).weeks_interested), (2, 1));
+    assert_eq!(row(&r, CAROL).weeks_interested, 0);
+    let (header, rows) = parse_csv(&members_csv(&r));
+    assert_eq!(header.last().map(String::as_str), Some("weeks_interested"));
+    assert_eq!(rows[0].last().map(String::as_str), Some("2"), "alice: {rows:?}");
 }

@@ -66,6 +66,12 @@ pub fn text_summary(report: &Report) -> String {
         let _ = writeln!(out, "{}", week_line(w));
     }
     let _ = writeln!(out);
+    let interest: Vec<String> =
+        report.weeks.iter().filter_map(|w| w.interested.map(|n| format!("week {}: {n}", w.week))).collect();
+    if !interest.is_empty() {
+        let _ = writeln!(out, "Interested in the Discord events: {}", interest.join(", "));
+        let _ = writeln!(out);
+    }
 
     if report.weeks.iter().any(|w| w.in_progress) {
         let _ = writeln!(out, "* in progress: it counts against nobody yet.");

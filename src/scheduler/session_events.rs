@@ -137,7 +137,8 @@ impl Scheduler {
             None => Vec::new(),
         };
         let voice = d.settings.channel_id;
-        let location = d.settings.location.as_str();
+        let channel_link = view.as_ref().map(|v| session_events::channel_link(v.group.guild_id, v.group.channel_id));
+        let location = d.settings.location.as_deref().or(channel_link.as_deref()).unwrap_or_default();
 
         // Claims left by a process that died between create and record: the event may exist.
         let mut rows = db::events::rows(db, d.group_id).await?;

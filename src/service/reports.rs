@@ -119,6 +119,7 @@ pub async fn report_of(
     report.changes = db::groups::changes(db, scope, CHANGES_IN_REPORT).await?;
     let reviews = db::reports::forgotten_reviews(db, guild_id, group_id, r.to).await?;
     report.forgotten = report::forgotten_topics(&reviews, path);
+    report::add_interest(&mut report, &view, &db::events::interest(db, scope).await?);
     Ok(report)
 }
 
@@ -150,7 +151,8 @@ pub async fn overview_of(
             },
         };
         let last_post = db::posts::last_week_post(db, view.group.scope()).await?;
-        let line = report::overview::summarize(&view, report.as_ref(), last_post, now);
+        let events_error = db::events::settings(db, view.group.scope()).await?.and_then(|e| e.error);
+        let line = report::overview::summarize(&view, report.as_ref(), last_post, events_error, now);
         out.push((view, report, line));
     }
     Ok(out)

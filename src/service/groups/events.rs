@@ -41,13 +41,12 @@ impl GroupService {
             return Err(UserError::EventMinutes(minutes).into());
         }
         let g = &view.group;
+        // None: the group's channel, as a link the event shows.
         let location = match input.location.as_deref().map(str::trim) {
             Some(l) if l.is_empty() || l.chars().count() > MAX_LOCATION => {
                 return Err(UserError::EventLocation(l.chars().count()).into());
             }
-            Some(l) => l.to_string(),
-            // The group's channel, as a link the event shows.
-            None => format!("https://discord.com/channels/{}/{}", g.guild_id, g.channel_id),
+            l => l,
         };
         let db = &self.core.db;
         let now = self.core.now();
@@ -58,7 +57,7 @@ impl GroupService {
         if let Err((upcoming, planned)) = session_events::fits(listed, kept, groups) {
             return Err(UserError::TooManyEvents { group: g.name.clone(), upcoming, planned }.into());
         }
-        db::events::turn_on(db, g.scope(), input.voice_channel, minutes, &location, now).await?;
+        db::events::turn_on(db, g.scope(), input.voice_channel, minutes, location, now).await?;
         let settings = db::events::settings(db, g.scope())
             .await?
             .ok_or_else(|| crate::error::Error::Internal("events turned on but not stored".into()))?;
