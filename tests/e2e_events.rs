@@ -319,7 +319,7 @@ async fn interested_members_are_read_into_the_post_and_the_report() {
     let csv = r.files.iter().find(|f| f.filename.as_deref().unwrap_or("").starts_with("members-")).unwrap();
     let mut rdr = csv::Reader::from_reader(csv.bytes.as_slice());
     let bob = rdr.records().map(|r| r.unwrap()).find(|r| r[0] == defaults::BOB.to_string()).unwrap();
-    assert_eq!(bob.iter().last(), Some("1"));
+    assert_eq!(bob.iter().next_back(), Some("1"));
     let overview = tb.run(Slash::new("report").sub("overview").by(&tb.moderator())).await.text();
     assert!(overview.contains("W2 event: 3 interested"), "{overview}");
     tb.finish().await;
