@@ -279,3 +279,71 @@ async fn two_processes_on_the_same_shards_send_each_post_once_with_its_thread() 
     setup.close().await;
     fake.assert_no_violations();
 }
+
+/// Two processes on the same shard range keep the same groups' Discord events: each session's
+/// event is created once (the claim is the database's primary key), not once per process.
+#[tokio::test]
+async fn two_processes_on_the_same_shards_create_each_event_once() {
+    const GROUPS: u64 = 40;
+    const EVENTS_ROLE: u64 = 7_100;
+    let mut g = GuildSpec::new(guild_id(0), "Server 0")
+        .role(EVENTS_ROLE, "Events", fake_discord::perms::CREATE_EVENTS)
+        .member(fake_discord::defaults::BOT_USER, fake_discord::defaults::BOT_NAME, &[EVENTS_ROLE]);
+    for i in 0..GROUPS {
+        g = g.text_channel(channel_id(0, i), &format!("group-{i}"));
+    }
+    let fake = FakeDiscord::builder().shards(SHARDS).guild(g).start().await;
+    fake.require_allowed_mentions();
+    fake.enforce_rate_limits();
+    let url = test_postgres::database();
+    let setup = db::open(Location::Postgres(url.clone())).await.unwrap();
+    // Groups whose first session is a week from now: nothing to post, two events each.
+    let first = Utc::now() + Days::days(7);
+    let schedule = Schedule::from_parts(
+        &first.format("%Y-%m-%d").to_string(),
+        i64::from(first.weekday().num_days_from_monday()),
+        "18:00",
+        "UTC",
+        1,
+    )
+    .unwrap();
+    for i in 0..GROUPS {
+        let s = GroupSettings {
+            name: format!("Group {i}"),
+            channel_id: channel_id(0, i),
+            path_id: "architecture".into(),
+            schedule: schedule.clone(),
+            mention_role_id: None,
+        };
+        let id = db::groups::insert_unchecked(&setup, guild_id(0), &s, 1, Utc::now()).await.unwrap().unwrap();
+        let group = db::groups::get(&setup, guild_id(0), id).await.unwrap().unwrap();
+        db::events::turn_on(&setup, group.scope(), None, 60, None, Utc::now()).await.unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut procs = [spawn(&fake, &url, 0, dir.path(), 0), spawn(&fake, &url, 0, dir.path(), 1)];
+    let started = Instant::now();
+    let made = "SELECT COUNT(*) FROM session_events WHERE event_id IS NOT NULL";
+    loop {
+        let done = setup.raw_integers(made, &[]).await.unwrap()[0].unwrap();
+        if done == 2 * GROUPS as i64 {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(120) {
+            let logs: Vec<String> = procs.iter().map(|p| std::fs::read_to_string(&p.log).unwrap_or_default()).collect();
+            panic!("{done} of {} events after 120 s; logs:\n{}", 2 * GROUPS, logs.join("\n----\n"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Another tick of each (every 30 s) finds nothing to do.
+    tokio::time::sleep(Duration::from_secs(31)).await;
+    let creates = fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/scheduled-events"))
+        .count();
+    assert_eq!(creates, 2 * GROUPS as usize, "each event was created once, not once per process");
+    assert_eq!(fake.scheduled_events(guild_id(0)).len(), 2 * GROUPS as usize);
+    stop_all(&mut procs).await;
+    setup.close().await;
+    fake.assert_no_violations();
+}
