@@ -7,6 +7,22 @@ use chrono::{DateTime, Utc};
 /// At most this many sessions go into a calendar file (a whole path is at most 36 weeks).
 pub const MAX_SESSIONS: usize = 60;
 
+/// A session's identity across the bot's calendars: the `.ics` file's UID of the session, the
+/// same for the group's Discord event of it (`session_events`, keyed by group and session).
+pub fn session_uid(group_id: i64, session: u32) -> String {
+    format!("studybot-group-{group_id}-session-{session}")
+}
+
+/// The Discord events of a group's sessions, for the `.ics` file: how long a session lasts
+/// and each session's event link.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SessionLinks {
+    /// The events' length (none: events off; the file's default length).
+    pub minutes: Option<u32>,
+    /// Session -> its Discord event's address.
+    pub events: std::collections::HashMap<u32, String>,
+}
+
 /// One upcoming weekly session.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Upcoming {

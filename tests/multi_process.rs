@@ -336,11 +336,8 @@ async fn two_processes_on_the_same_shards_create_each_event_once() {
     }
     // Another tick of each (every 30 s) finds nothing to do.
     tokio::time::sleep(Duration::from_secs(31)).await;
-    let creates = fake
-        .requests()
-        .iter()
-        .filter(|r| r.method == "POST" && r.path.ends_with("/scheduled-events"))
-        .count();
+    let creates =
+        fake.requests().iter().filter(|r| r.method == "POST" && r.path.ends_with("/scheduled-events")).count();
     assert_eq!(creates, 2 * GROUPS as usize, "each event was created once, not once per process");
     assert_eq!(fake.scheduled_events(guild_id(0)).len(), 2 * GROUPS as usize);
     stop_all(&mut procs).await;

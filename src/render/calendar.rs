@@ -3,12 +3,13 @@
 //! computed from the group's local time and IANA zone, so they are right across DST changes;
 //! each event's description says the local time and the zone.
 
-use crate::calendar::Upcoming;
+use crate::calendar::{SessionLinks, Upcoming};
 use crate::model::GroupView;
 use chrono::{DateTime, Utc};
 use icalendar::{Calendar, Component, Event, EventLike};
 
-/// How long each event lasts in the calendar (a study session).
+/// How long each event lasts in the calendar (a study session) when the group has no
+/// Discord events saying otherwise.
 pub const SESSION_MINUTES: i64 = 60;
 
 /// The file's name: the group's name, made safe for a file system. Letters and digits of any
@@ -30,8 +31,16 @@ fn file_name_of(name: &str, id: i64) -> String {
     if safe.is_empty() { format!("group-{id}.ics") } else { format!("{safe}.ics") }
 }
 
-/// The calendar of `sessions` (from [`crate::calendar::upcoming`]) stamped `now`.
-pub fn ics(view: &GroupView, path_name: &str, sessions: &[Upcoming], now: DateTime<Utc>) -> String {
+/// The calendar of `sessions` (from [`crate::calendar::upcoming`]) stamped `now`. A session
+/// the group publishes as a Discord event lasts as long as its event and links it (`URL`);
+/// its UID is the session's ([`crate::calendar::session_uid`]).
+pub fn ics(
+    view: &GroupView,
+    path_name: &str,
+    sessions: &[Upcoming],
+    links: &SessionLinks,
+    now: DateTime<Utc>,
+) -> String {
     let g = &view.group;
     let tz = g.schedule.tz;
     let mut cal = Calendar::new();
@@ -39,8 +48,10 @@ pub fn ics(view: &GroupView, path_name: &str, sessions: &[Upcoming], now: DateTi
     cal.append_property(("X-WR-TIMEZONE", tz.name()));
     for s in sessions {
         let local = s.at.with_timezone(&tz);
-        let event = Event::new()
-            .uid(&format!("studybot-group-{}-session-{}", g.id, s.session))
+        let minutes = links.minutes.map_or(SESSION_MINUTES, i64::from);
+        let mut event = Event::new();
+        event
+            .uid(&crate::calendar::session_uid(g.id, s.session))
             .timestamp(now)
             .summary(&format!("{}: week {}, {}", g.name, s.week, s.title))
             .description(&format!(
@@ -51,9 +62,11 @@ pub fn ics(view: &GroupView, path_name: &str, sessions: &[Upcoming], now: DateTi
                 tz.name()
             ))
             .starts(s.at)
-            .ends(s.at + chrono::Duration::minutes(SESSION_MINUTES))
-            .done();
-        cal.push(event);
+            .ends(s.at + chrono::Duration::minutes(minutes));
+        if let Some(link) = links.events.get(&s.session) {
+            event.url(link);
+        }
+        cal.push(event.done());
     }
     fold(&cal.done().to_string())
 }

@@ -167,9 +167,9 @@ pub async fn calendar(
 ) -> Result<(), BotError> {
     let who = actor::of_command(ctx).await?;
     let data = ctx.data();
-    let (view, sessions) = data.services.groups.calendar(&who, group.as_deref()).await?;
+    let (view, sessions, links) = data.services.groups.calendar(&who, group.as_deref()).await?;
     let path_name = data.curriculum.path(&view.group.path_id).map(|p| p.path.name.clone()).unwrap_or_default();
-    let file = render::calendar::ics(&view, &path_name, &sessions, data.now());
+    let file = render::calendar::ics(&view, &path_name, &sessions, &links, data.now());
     let attachment = serenity::CreateAttachment::bytes(file.into_bytes(), render::calendar::file_name(&view));
     let text = render::groups::calendar_note(&view, &sessions);
     ctx.send(CreateReply::default().ephemeral(true).content(text).attachment(attachment)).await?;

@@ -626,11 +626,22 @@ impl GroupService {
         &self,
         actor: &Actor,
         group: Option<&str>,
-    ) -> Result<(GroupView, Vec<crate::calendar::Upcoming>)> {
+    ) -> Result<(GroupView, Vec<crate::calendar::Upcoming>, crate::calendar::SessionLinks)> {
         let view = self.resolve(actor, group).await?;
         let path = self.core.curriculum.path(&view.group.path_id).ok_or_else(|| Error::missing_path(&view.group))?;
         let sessions = crate::calendar::upcoming(&view, path, self.core.now(), crate::calendar::MAX_SESSIONS);
-        Ok((view, sessions))
+        let db = &self.core.db;
+        let mut links = crate::calendar::SessionLinks::default();
+        if let Some(e) = db::events::settings(db, view.group.scope()).await?.filter(|e| e.enabled) {
+            links.minutes = Some(e.minutes);
+            for r in db::events::rows(db, view.group.id).await? {
+                if let Some(id) = r.event_id {
+                    let link = crate::session_events::event_link(view.group.guild_id, id);
+                    links.events.insert(r.stored.session, link);
+                }
+            }
+        }
+        Ok((view, sessions, links))
     }
 
     /// When the group's next post and reminder happen (`None`: paused or finished), with the
