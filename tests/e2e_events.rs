@@ -332,6 +332,18 @@ async fn interested_members_are_read_into_the_post_and_the_report() {
     assert_eq!(bob.iter().next_back(), Some("1"));
     let overview = tb.run(Slash::new("report").sub("overview").by(&tb.moderator())).await.text();
     assert!(overview.contains("W2 event: 3 interested"), "{overview}");
+    // It is Bob's data: /my-data has it, /forget-me deletes it.
+    let r = tb.run(Slash::new("my-data").by(&tb.member())).await;
+    let data: Value = serde_json::from_slice(&r.files[0].bytes).unwrap();
+    assert_eq!(
+        data["events_interested"],
+        serde_json::json!([{"group": "Mondays", "session_start": "2027-03-15T18:00:00Z"}])
+    );
+    let r = tb.run(Slash::new("forget-me").by(&tb.member())).await;
+    let confirm = r.custom_ids().into_iter().find(|c| c != "sb:no").unwrap();
+    tb.fake.click_button(&tb.member(), &r.message, &confirm).await.wait_reply(T).await;
+    let left = tb.db.raw_integers("SELECT COUNT(*) FROM event_interest", &[]).await.unwrap();
+    assert_eq!(left, [Some(0)]);
     tb.finish().await;
 }
 

@@ -387,6 +387,9 @@ pub struct MemberRows {
     pub review_choices: Option<(i64, Option<i64>)>,
     /// Their review DMs: (local day, cards, state), by day.
     pub review_dms: Vec<(String, i64, String)>,
+    /// The sessions' Discord events they said they were interested in: (group, the
+    /// session's start), by start.
+    pub events_interested: Vec<(String, DateTime<Utc>)>,
 }
 
 /// Reads everything stored about a member in a guild, in one transaction.
@@ -504,8 +507,19 @@ pub async fn export(db: &Db, guild_id: u64, user_id: u64) -> Result<MemberRows> 
         .bind(user)
         .fetch_all(&mut *tx)
         .await?;
+        let events_interested = sqlx::query_as::<_, (String, DateTime<Utc>)>(
+            "SELECT g.name, s.start_at FROM event_interest i
+             JOIN study_groups g ON g.id = i.group_id AND g.guild_id = i.guild_id
+             JOIN session_events s ON s.group_id = i.group_id AND s.session = i.session
+             WHERE i.guild_id = $1 AND i.user_id = $2 ORDER BY s.start_at, g.name",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_all(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok::<_, Error>(MemberRows {
+            events_interested,
             review_cards,
             reviews,
             review_choices,

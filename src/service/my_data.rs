@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 
 /// The shape's version: 2 since away periods, skill ratings and calendar changes have named
 /// fields; 3 since spaced-review cards and reviews are in it; 4 since review choices and
-/// review DMs are.
-pub const FORMAT_VERSION: u32 = 4;
+/// review DMs are; 5 since the Discord events they said they were interested in are.
+pub const FORMAT_VERSION: u32 = 5;
 
 /// Everything stored about one member in one server, as `/my-data` gives it (its JSON file).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -40,6 +40,15 @@ pub struct MemberData {
     pub review_dms: Vec<ReviewDm>,
     /// Calendar changes they made as a moderator (the calendar log names them).
     pub calendar_changes: Vec<CalendarChangeMade>,
+    /// The sessions' Discord events they said they were interested in (read at each start).
+    pub events_interested: Vec<EventInterested>,
+}
+
+/// A session's Discord event the member was interested in: the group and the session's start.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EventInterested {
+    pub group: String,
+    pub session_start: DateTime<Utc>,
 }
 
 /// Spaced-review choices in `/my-data`: cards a day at most, and the DM's local hour (none:
@@ -264,6 +273,11 @@ impl MemberData {
                     week,
                 })
                 .collect(),
+            events_interested: rows
+                .events_interested
+                .into_iter()
+                .map(|(group, session_start)| EventInterested { group, session_start })
+                .collect(),
         }
     }
 }
@@ -286,10 +300,11 @@ mod tests {
             reviews: vec![("arch".into(), 1, 0, at, 3, 0, 2, "seed".into())],
             review_choices: Some((3, Some(9))),
             review_dms: vec![("2026-12-08".into(), 2, "sent".into())],
+            events_interested: vec![("Evenings".into(), at)],
             ..MemberRows::default()
         };
         let json = serde_json::to_value(MemberData::new(u64::MAX, 7, rows)).unwrap();
-        assert_eq!(json["format_version"], 4);
+        assert_eq!(json["format_version"], 5);
         assert_eq!(json["guild_id"], u64::MAX.to_string());
         assert_eq!(json["user_id"], "7");
         assert_eq!(json["profile"]["reminder_dms_on"], true);
@@ -303,5 +318,9 @@ mod tests {
         assert_eq!(json["reviews"][0]["source"], "seed");
         assert_eq!(json["review_choices"], serde_json::json!({"daily_max": 3, "dm_hour": 9}));
         assert_eq!(json["review_dms"][0], serde_json::json!({"day": "2026-12-08", "cards": 2, "state": "sent"}));
+        assert_eq!(
+            json["events_interested"][0],
+            serde_json::json!({"group": "Evenings", "session_start": "2026-12-01T10:00:00Z"})
+        );
     }
 }
