@@ -26,7 +26,10 @@ async fn registration_matches_the_command_set() {
     subs.sort();
     assert_eq!(
         subs,
-        ["create", "delete", "edit", "jump", "list", "next", "pause", "post-now", "repeat", "resume", "skip", "unskip"]
+        [
+            "create", "delete", "edit", "events", "jump", "list", "next", "pause", "post-now", "repeat", "resume",
+            "skip", "unskip"
+        ]
     );
     // Moderator commands are hidden from members by default (and checked by the bot too).
     assert_eq!(group["default_member_permissions"], "32");
