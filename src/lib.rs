@@ -3,6 +3,7 @@
 //! See `ARCHITECTURE.md` for the code map and the invariants.
 
 pub mod bot;
+pub mod buddies;
 pub(crate) mod calendar;
 pub mod cli;
 pub mod clock;
