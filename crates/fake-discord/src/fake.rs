@@ -640,6 +640,10 @@ impl FakeDiscord {
     pub fn threads(&self) -> Vec<Value> {
         self.lock().threads.clone()
     }
+    /// A thread's members (user ids, ascending), the bot included once it joined.
+    pub fn thread_members(&self, thread_id: u64) -> Vec<u64> {
+        self.lock().thread_state.get(&thread_id).map(|t| t.members.iter().copied().collect()).unwrap_or_default()
+    }
     pub fn violations(&self) -> Vec<Violation> {
         self.lock().violations.clone()
     }

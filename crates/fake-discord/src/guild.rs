@@ -29,8 +29,9 @@ pub mod perms {
     pub const MANAGE_EVENTS: u64 = 1 << 33;
     /// Needed to create scheduled events (since 2026-02-23 Manage Events alone is not enough).
     pub const CREATE_EVENTS: u64 = 1 << 44;
-    /// Every bit up to MODERATE_MEMBERS (what an owner or administrator gets).
-    pub const ALL: u64 = (1 << 41) - 1;
+    /// Every permission bit Discord defines (up to Pin Messages, 1 << 51): what an owner or
+    /// an administrator has, Create Events included.
+    pub const ALL: u64 = (1 << 52) - 1;
     /// What `@everyone` has in the default guild.
     pub const EVERYONE: u64 = VIEW_CHANNEL
         | SEND_MESSAGES

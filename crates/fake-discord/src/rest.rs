@@ -852,15 +852,103 @@ pub(crate) fn channel_route(
                 }
                 ok(t)
             } else {
-                let tid = st.next_id();
+                // Start Thread without Message: type 12 (private, the default) needs Create
+                // Private Threads and a text channel; 11 Create Public Threads.
                 let kind = body["type"].as_u64().unwrap_or(12) as u8;
-                ok(create_thread(cfg, st, &chan, tid, kind, body))
+                let can = st.bot_permissions(cfg, &chan);
+                if can & perms::VIEW_CHANNEL == 0 {
+                    return err(403, 50001, "Missing Access");
+                }
+                let need = match kind {
+                    12 if chan.kind == 0 => perms::CREATE_PRIVATE_THREADS,
+                    12 => return Out::Invalid(vec!["type: private threads are only in text channels".into()]),
+                    10 | 11 => perms::CREATE_PUBLIC_THREADS,
+                    _ => return Out::Invalid(vec![format!("type: {kind} is not a thread type")]),
+                };
+                if can & need == 0 {
+                    return err(403, 50013, "Missing Permissions");
+                }
+                let name = body["name"].as_str().unwrap_or("");
+                if !(1..=100).contains(&name.chars().count()) {
+                    return Out::Invalid(vec!["name: must be 1 to 100 characters".into()]);
+                }
+                if let Some(d) = body.get("auto_archive_duration").filter(|d| !d.is_null())
+                    && !matches!(d.as_u64(), Some(60 | 1440 | 4320 | 10080))
+                {
+                    return Out::Invalid(vec!["auto_archive_duration: must be 60, 1440, 4320 or 10080".into()]);
+                }
+                let tid = st.next_id();
+                // `invitable` is for private threads only (default true).
+                let invitable = kind != 12 || body["invitable"].as_bool().unwrap_or(true);
+                let members = [cfg.bot_id].into_iter().collect();
+                st.thread_state.insert(tid, crate::state::ThreadState { members, archived: false, invitable });
+                let v = create_thread(cfg, st, &chan, tid, kind, body);
+                ok(v)
             }
         }
         ("POST", ["typing"]) => Out::NoContent,
         ("PUT" | "DELETE", ["pins", _]) | ("PUT" | "DELETE", ["messages", "pins", _]) => Out::NoContent,
         ("PUT" | "DELETE", ["messages", _, "reactions", ..]) => Out::NoContent,
-        ("PUT" | "DELETE", ["thread-members", _]) => Out::NoContent,
+        (m, ["thread-members", user]) if matches!(chan.kind, 10..=12) && m != "GET" => {
+            let user = if *user == "@me" { Some(cfg.bot_id) } else { parse_id(user) };
+            let Some(user) = user else { return err(404, 10013, "Unknown User") };
+            let can = st.bot_permissions(cfg, &chan);
+            let t = st.thread_state.entry(cid).or_insert_with(|| crate::state::ThreadState {
+                members: [cfg.bot_id].into_iter().collect(),
+                archived: false,
+                invitable: true,
+            });
+            if t.archived {
+                return err(400, 50083, "Thread is archived");
+            }
+            match m {
+                "PUT" => {
+                    // Adding someone needs the ability to send messages in the thread; they must
+                    // be in the server.
+                    if can & perms::SEND_MESSAGES_IN_THREADS == 0 {
+                        return err(403, 50013, "Missing Permissions");
+                    }
+                    let in_guild = user == cfg.bot_id
+                        || chan
+                            .guild_id
+                            .and_then(|g| st.guild(g))
+                            .is_some_and(|g| g.members.iter().any(|mm| mm.user_id == user));
+                    if !in_guild {
+                        return err(404, 10007, "Unknown Member");
+                    }
+                    st.thread_state.get_mut(&cid).expect("inserted above").members.insert(user);
+                    Out::NoContent
+                }
+                "DELETE" => {
+                    // Removing another member: Manage Threads, or the creator of a private thread.
+                    let creator = chan.kind == 12 && chan.owner_id == Some(cfg.bot_id);
+                    if user != cfg.bot_id && can & perms::MANAGE_THREADS == 0 && !creator {
+                        return err(403, 50013, "Missing Permissions");
+                    }
+                    t.members.remove(&user);
+                    Out::NoContent
+                }
+                _ => Out::Unhandled,
+            }
+        }
+        ("PUT" | "DELETE", ["thread-members", _]) => err(400, 50024, "Cannot execute action on this channel type"),
+        ("GET", ["thread-members"]) if matches!(chan.kind, 10..=12) => {
+            let members: Vec<u64> =
+                st.thread_state.get(&cid).map(|t| t.members.iter().copied().collect()).unwrap_or_default();
+            let list: Vec<Value> = members
+                .into_iter()
+                .map(|u| json!({"id": cid.to_string(), "user_id": u.to_string(), "join_timestamp": now_ts(), "flags": 0}))
+                .collect();
+            ok(json!(list))
+        }
+        ("GET", ["thread-members", user]) if matches!(chan.kind, 10..=12) => {
+            let Some(user) = parse_id(user) else { return err(404, 10013, "Unknown User") };
+            if st.thread_state.get(&cid).is_some_and(|t| t.members.contains(&user)) {
+                ok(json!({"id": cid.to_string(), "user_id": user.to_string(), "join_timestamp": now_ts(), "flags": 0}))
+            } else {
+                err(404, 10007, "Unknown Member")
+            }
+        }
         ("PATCH", []) => {
             let c = st.channels.get_mut(&cid).unwrap();
             if let Some(n) = body["name"].as_str() {
@@ -870,6 +958,16 @@ pub(crate) fn channel_route(
                 c.topic = Some(t.into());
             }
             let c = c.clone();
+            if let Some(a) = body["archived"].as_bool()
+                && matches!(c.kind, 10..=12)
+            {
+                let t = st.thread_state.entry(cid).or_insert_with(|| crate::state::ThreadState {
+                    members: [cfg.bot_id].into_iter().collect(),
+                    archived: false,
+                    invitable: true,
+                });
+                t.archived = a;
+            }
             let mut v = st.chan_json(cfg, &c);
             if let Some(a) = body["archived"].as_bool() {
                 v["thread_metadata"]["archived"] = json!(a);

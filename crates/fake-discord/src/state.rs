@@ -134,6 +134,14 @@ pub(crate) struct Gw {
     pub(crate) queries: Vec<String>,
 }
 
+/// What Discord keeps of a thread besides its channel.
+#[derive(Clone, Debug)]
+pub(crate) struct ThreadState {
+    pub(crate) members: std::collections::BTreeSet<u64>,
+    pub(crate) archived: bool,
+    pub(crate) invitable: bool,
+}
+
 #[derive(Default)]
 pub(crate) struct St {
     pub(crate) last_id: u64,
@@ -145,6 +153,9 @@ pub(crate) struct St {
     pub(crate) messages: BTreeMap<u64, StoredMsg>,
     pub(crate) nonces: HashMap<(u64, String), (u64, Instant)>,
     pub(crate) threads: Vec<Value>,
+    /// Each thread's members, whether it is archived, and (private threads) whether
+    /// non-moderators may add others.
+    pub(crate) thread_state: HashMap<u64, ThreadState>,
     pub(crate) requests: Vec<Recorded>,
     pub(crate) unhandled: Vec<Recorded>,
     pub(crate) violations: Vec<Violation>,
@@ -190,7 +201,8 @@ impl St {
         let Some(g) = c.guild_id.and_then(|g| self.guild(g)) else {
             return perms::ALL;
         };
-        let guild = g.permissions_for(cfg.bot_id, &[]);
+        // @everyone and the roles the guild gives the bot's member.
+        let guild = g.permissions_for(cfg.bot_id, &g.member_roles(cfg.bot_id));
         if guild & perms::ADMINISTRATOR != 0 {
             return perms::ALL;
         }
@@ -265,12 +277,14 @@ impl St {
             o.insert("last_message_id".into(), Value::Null);
             o.insert("rate_limit_per_user".into(), json!(0));
             o.insert("message_count".into(), json!(0));
-            o.insert("member_count".into(), json!(1));
+            let t = self.thread_state.get(&c.id);
+            o.insert("member_count".into(), json!(t.map_or(1, |t| t.members.len())));
             o.insert("total_message_sent".into(), json!(0));
             o.insert(
                 "thread_metadata".into(),
-                json!({"archived": false, "auto_archive_duration": 1440, "locked": false,
-                       "archive_timestamp": now_ts(), "create_timestamp": now_ts(), "invitable": true}),
+                json!({"archived": t.is_some_and(|t| t.archived), "auto_archive_duration": 1440, "locked": false,
+                       "archive_timestamp": now_ts(), "create_timestamp": now_ts(),
+                       "invitable": t.is_none_or(|t| t.invitable)}),
             );
             return v;
         }

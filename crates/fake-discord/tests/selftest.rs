@@ -263,7 +263,14 @@ fn interaction(h: &InteractionHandle) -> serenity::Interaction {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fixtures_deserialize_into_serenity_types() {
+    let threads = 7300;
     let fake = FakeDiscord::builder()
+        .no_default_guild()
+        .guild(GuildSpec::default_test_guild().role(threads, "Threads", perms::CREATE_PRIVATE_THREADS).member(
+            defaults::BOT_USER,
+            defaults::BOT_NAME,
+            &[threads],
+        ))
         .guild(
             GuildSpec::new(7000, "Second Guild")
                 .owner(7001)
@@ -1292,5 +1299,69 @@ async fn scheduled_events_follow_discords_rules() {
         .create_scheduled_event(&bare.proxy_http(), external("x", "2026-12-07T17:00:00Z", "2026-12-07T18:00:00Z"))
         .await;
     assert_eq!(code(r), (403, 50013));
+    fake.assert_no_violations();
+}
+
+/// Private threads as Discord documents them (Start Thread without Message, thread members):
+/// Create Private Threads in a text channel, `invitable`, the auto-archive choices, members
+/// added one by one (they must be in the server; not while archived), listed, and removed by
+/// the thread's creator.
+#[tokio::test]
+async fn private_threads_and_their_members_follow_discords_rules() {
+    use serenity::{AutoArchiveDuration, ChannelType, CreateThread};
+    const PRIVATE: u64 = 7200;
+    let guild = GuildSpec::default_test_guild().role(PRIVATE, "Private threads", perms::CREATE_PRIVATE_THREADS).member(
+        defaults::BOT_USER,
+        defaults::BOT_NAME,
+        &[PRIVATE],
+    );
+    let fake = FakeDiscord::builder().no_default_guild().guild(guild).start().await;
+    let http = fake.proxy_http();
+    let general = serenity::ChannelId::new(defaults::GENERAL);
+    let code = |r: serenity::Result<()>| match r {
+        Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(e))) => {
+            (e.status_code.as_u16(), e.error.code)
+        }
+        other => panic!("expected Discord's refusal, got {other:?}"),
+    };
+    let private = |name: &str| {
+        CreateThread::new(name.to_string())
+            .kind(ChannelType::PrivateThread)
+            .invitable(false)
+            .auto_archive_duration(AutoArchiveDuration::OneWeek)
+    };
+    let t = general.create_thread(&http, private("W3 · alice & bob")).await.unwrap();
+    assert_eq!(t.kind, ChannelType::PrivateThread);
+    let meta = t.thread_metadata.unwrap();
+    assert_eq!((meta.invitable, meta.auto_archive_duration), (false, AutoArchiveDuration::OneWeek));
+    assert_eq!(fake.thread_members(t.id.get()), [defaults::BOT_USER], "the creator is its first member");
+    // Members one by one; someone outside the server is refused.
+    for u in [defaults::ALICE, defaults::BOB] {
+        http.add_thread_channel_member(t.id, serenity::UserId::new(u)).await.unwrap();
+    }
+    assert_eq!(fake.thread_members(t.id.get()), [defaults::BOT_USER, defaults::ALICE, defaults::BOB]);
+    let stranger = http.add_thread_channel_member(t.id, serenity::UserId::new(999_999)).await;
+    assert_eq!(code(stranger), (404, 10007));
+    let listed = http.get_channel_thread_members(t.id).await.unwrap();
+    assert_eq!(listed.len(), 3);
+    // The creator of a private thread may remove a member.
+    http.remove_thread_channel_member(t.id, serenity::UserId::new(defaults::BOB)).await.unwrap();
+    assert_eq!(fake.thread_members(t.id.get()), [defaults::BOT_USER, defaults::ALICE]);
+    // Archived: nobody is added.
+    t.id.edit_thread(&http, serenity::EditThread::new().archived(true)).await.unwrap();
+    let archived = http.add_thread_channel_member(t.id, serenity::UserId::new(defaults::BOB)).await;
+    assert_eq!(code(archived), (400, 50083));
+    // Refusals: a bad auto-archive duration, and no Create Private Threads (the default guild).
+    let bad = http
+        .create_thread(general, &serde_json::json!({"name": "x", "type": 12, "auto_archive_duration": 30}), None)
+        .await;
+    assert!(
+        matches!(bad, Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(ref e))) if e.status_code == 400),
+        "{bad:?}"
+    );
+    assert_eq!(fake.take_violations().len(), 1, "the fake reports the request Discord would reject");
+    let plain = FakeDiscord::start().await;
+    let refused = serenity::ChannelId::new(defaults::GENERAL).create_thread(&plain.proxy_http(), private("x")).await;
+    assert_eq!(code(refused.map(|_| ())), (403, 50013));
     fake.assert_no_violations();
 }
