@@ -270,6 +270,17 @@ pub fn match_round(candidates: &[Candidate], size: u8, rules: &Rules, seed: u64)
     Matching { groups, alone: still, cost }
 }
 
+/// Whether the session numbered `session` of a group's calendar carries a round, for rounds
+/// every `every` weeks: sessions 0, `every`, 2 `every`... (a skipped one has none).
+pub fn is_round(session: u32, every: u32) -> bool {
+    every > 0 && session.is_multiple_of(every)
+}
+
+/// When the group's next round comes: the start of its next held session that carries one.
+pub fn next_round(upcoming: &[crate::calendar::Upcoming], every: u32) -> Option<chrono::DateTime<chrono::Utc>> {
+    upcoming.iter().find(|u| is_round(u.session, every)).map(|u| u.at)
+}
+
 /// Why a member who opted in takes no part in a round.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sitting {

@@ -187,7 +187,24 @@ pub enum UserError {
     #[error("**{0}** has no events on. `/group events on` turns them on.")]
     EventsNotOn(String),
 
-    // ----- pausing and skipping -----
+    // ----- study buddies -----
+    #[error("**{0}** has no study-buddy rounds. A moderator can start them with `/group buddies on`.")]
+    BuddiesOff(String),
+    #[error("You are not in **{0}**'s study-buddy rounds. `/buddy join` takes you in.")]
+    NotABuddy(String),
+    #[error("{0} is in the past: pause until a date to come, YYYY-MM-DD.")]
+    PauseInThePast(NaiveDate),
+    #[error("You cannot avoid yourself.")]
+    AvoidSelf,
+    #[error(
+        "I can't open buddy threads in <#{channel}>: I am missing {}. Give me {} there (Edit Channel → \
+         Permissions), then run `/group buddies on` again.",
+        missing.join(", "),
+        if missing.len() == 1 { "that permission" } else { "those permissions" }
+    )]
+    BuddyThreadPermissions { channel: u64, missing: Vec<&'static str> },
+
+    // ----- pausing and skipping -----    // ----- pausing and skipping -----
     #[error(
         "**{group}** has finished its path by {date}: its last session is over and the closing post goes out \
          on {ends}, so there is nothing to skip then. Check the date (`/group next` shows what comes next)."

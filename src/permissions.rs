@@ -32,6 +32,14 @@ pub const EVENTS: &[Need] = &[(Permissions::CREATE_EVENTS, "Create Events")];
 /// A voice channel that holds a group's events: the bot must see it and be allowed to connect.
 pub const VOICE_EVENTS: &[Need] = &[VIEW, (Permissions::CONNECT, "Connect")];
 
+/// A group's channel that holds its study-buddy rounds: a private thread per pair, its members
+/// added, the opening message and the check-back in it.
+pub const BUDDY_THREADS: &[Need] = &[
+    VIEW,
+    (Permissions::CREATE_PRIVATE_THREADS, "Create Private Threads"),
+    (Permissions::SEND_MESSAGES_IN_THREADS, "Send Messages in Threads"),
+];
+
 /// The names of the permissions of `need` that `have` lacks, in `need`'s order.
 pub fn missing(have: Permissions, need: &[Need]) -> Vec<&'static str> {
     if have.contains(Permissions::ADMINISTRATOR) {

@@ -95,6 +95,27 @@ pub async fn pingable_role(
     }
 }
 
+/// The bot may open study-buddy threads in the group's channel `channel` (private threads,
+/// their members added, messages in them), as far as the server's cache knows.
+pub async fn buddy_channel(ctx: Context<'_>, channel: u64) -> Result<(), BotError> {
+    let Some(guild_id) = ctx.guild_id() else {
+        return Ok(());
+    };
+    let Some(member) = bot_member(ctx, guild_id, "thread permissions").await else {
+        return Ok(());
+    };
+    let missing = {
+        let Some(g) = ctx.guild() else {
+            return Ok(());
+        };
+        let Some(ch) = g.channels.get(&serenity::ChannelId::new(channel)) else {
+            return Err(UserError::ChannelNotVisible(channel).into());
+        };
+        crate::permissions::missing(g.user_permissions_in(ch, &member), crate::permissions::BUDDY_THREADS)
+    };
+    if missing.is_empty() { Ok(()) } else { Err(UserError::BuddyThreadPermissions { channel, missing }.into()) }
+}
+
 /// The bot may publish scheduled events in this server (Create Events) and, for a voice
 /// channel of this server, see it and connect to it; checked against the cache when it is
 /// there. Then how many upcoming events Discord lists for the server (by anyone), when it

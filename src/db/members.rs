@@ -17,6 +17,23 @@ pub struct Author<'a> {
     pub display_name: &'a str,
 }
 
+/// Stores the member in the server if they are not yet (no group membership), keeping a
+/// stored display name.
+pub async fn ensure_member(db: &Db, guild_id: u64, user_id: u64, display_name: &str, now: DateTime<Utc>) -> Result<()> {
+    let _timer = crate::metrics::query("members.ensure");
+    let (guild, user) = (to_db(guild_id), to_db(user_id));
+    execute!(
+        db,
+        "INSERT INTO members (guild_id, user_id, display_name, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (guild_id, user_id) DO NOTHING",
+        guild,
+        user,
+        display_name,
+        now
+    )?;
+    Ok(())
+}
+
 /// Creates the member and their group membership (from `week`) if missing, or refreshes the
 /// display name. An existing membership keeps its `joined_week`: catching up on an earlier
 /// week never moves the start of counting back. One short transaction; the
@@ -390,6 +407,10 @@ pub struct MemberRows {
     /// The sessions' Discord events they said they were interested in: (group, the
     /// session's start), by start.
     pub events_interested: Vec<(String, DateTime<Utc>)>,
+    /// Their study-buddy opt-ins: (group, paused until, paused by the bot), by group.
+    pub buddies: Vec<(String, Option<String>, i64)>,
+    /// Whom they never want as a buddy (theirs only), by id.
+    pub avoided: Vec<i64>,
 }
 
 /// Reads everything stored about a member in a guild, in one transaction.
@@ -517,8 +538,26 @@ pub async fn export(db: &Db, guild_id: u64, user_id: u64) -> Result<MemberRows> 
         .bind(user)
         .fetch_all(&mut *tx)
         .await?;
+        let buddies = sqlx::query_as::<_, (String, Option<String>, i64)>(
+            "SELECT g.name, b.paused_until, b.auto_paused FROM buddy_members b
+             JOIN study_groups g ON g.id = b.group_id AND g.guild_id = b.guild_id
+             WHERE b.guild_id = $1 AND b.user_id = $2 ORDER BY g.name",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_all(&mut *tx)
+        .await?;
+        let avoided = sqlx::query_scalar::<_, i64>(
+            "SELECT avoided_id FROM buddy_avoid WHERE guild_id = $1 AND user_id = $2 ORDER BY avoided_id",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_all(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok::<_, Error>(MemberRows {
+            buddies,
+            avoided,
             events_interested,
             review_cards,
             reviews,

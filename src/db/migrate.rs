@@ -13,7 +13,7 @@ use sqlx::Row;
 /// Every table, parents before children (foreign keys), with its primary key (the order
 /// rows are copied and checksummed in) and whether `id` is an identity to move past the
 /// copied ids.
-const TABLES: [(&str, &str, bool); 24] = [
+const TABLES: [(&str, &str, bool); 27] = [
     ("study_groups", "id", true),
     ("group_breaks", "id", true),
     ("members", "guild_id, user_id", false),
@@ -32,6 +32,9 @@ const TABLES: [(&str, &str, bool); 24] = [
     ("group_events", "group_id", false),
     ("session_events", "group_id, session", false),
     ("event_interest", "group_id, session, user_id", false),
+    ("buddy_settings", "group_id", false),
+    ("buddy_members", "group_id, user_id", false),
+    ("buddy_avoid", "guild_id, user_id, avoided_id", false),
     ("week_marks", "group_id, session", false),
     ("calendar_log", "id", true),
     ("server_settings", "guild_id", false),

@@ -10,6 +10,7 @@
 //! strictly: an unknown value is [`Error::Corrupt`] naming the table, row and value, never a
 //! default.
 
+pub mod buddies;
 pub mod events;
 pub mod groups;
 pub mod members;

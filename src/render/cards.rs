@@ -173,9 +173,10 @@ pub fn search_open_menu(c: &Curriculum, hits: &[Hit]) -> Option<serenity::all::C
     })
 }
 
-/// `/help`: what the bot does, its paths, then one line per command (`lines`, already
-/// "`/name`: description").
-pub fn help(c: &Curriculum, members: Vec<String>, moderators: Vec<String>) -> Vec<CreateEmbed> {
+/// `/help`: what the bot does, its paths and how to start (the reply), then one line per
+/// command (`lines`, already "`/name`: description") in follow-up messages, each within
+/// Discord's 6,000 characters of embeds per message.
+pub fn help(c: &Curriculum, members: Vec<String>, moderators: Vec<String>) -> Vec<Vec<CreateEmbed>> {
     let paths: Vec<String> = c
         .paths
         .iter()
@@ -203,10 +204,10 @@ pub fn help(c: &Curriculum, members: Vec<String>, moderators: Vec<String>) -> Ve
              about to forget it (spaced review).",
         )
         .colour(super::COLOUR);
-    let mut all = vec![about, start];
     let sections = [(String::from("For members"), members), (String::from("For moderators"), moderators)];
-    all.extend(paginate("Commands", &sections).into_iter().flatten());
-    all
+    let mut pages = vec![vec![about, start]];
+    pages.extend(paginate("Commands", &sections));
+    pages
 }
 
 /// A `/syllabus` page: the path (audience, weekly hours), the phase and its weeks, with

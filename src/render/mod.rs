@@ -3,6 +3,7 @@
 //! The same builders are sent by the bot and serialized by `studybot preview --json`,
 //! so the preview is exactly the request body Discord receives.
 
+pub(crate) mod buddies;
 pub(crate) mod calendar;
 pub mod cards;
 pub(crate) mod checkins;

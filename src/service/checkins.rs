@@ -464,7 +464,7 @@ impl CheckinService {
         Ok((view, week))
     }
 
-    async fn join_view(&self, actor: &Actor, view: &GroupView) -> Result<u32> {
+    pub(crate) async fn join_view(&self, actor: &Actor, view: &GroupView) -> Result<u32> {
         let now = self.core.now();
         let week = match view.standing(now) {
             Standing::Finished { total } => {

@@ -9,12 +9,14 @@
 //! | [`CheckinService`] | check in (command and form), the form's current values, self-assessment, rate, reminders on/off, forget me |
 //! | [`ProgressService`] | a member's progress per group, a member's history (for moderators) |
 //! | [`ReportService`] | a participation report with its CSVs and chart, the overview of all groups, the CLI's report input |
+//! | [`buddies::BuddyService`] | study buddies: join, leave, pause, status, avoid; rounds on/off (moderators) |
 //! | [`SettingsService`] | a server's settings: moderator role, reminders, digest (Manage Server only) |
 //! | [`catalog`] (pure functions) | a track by name, resource lists with filters, search |
 //!
 //! `/group post-now` belongs to the scheduler (`Scheduler::post_now`, in `scheduler/posts.rs`),
 //! which owns sending and uses [`GroupService`] to find the group.
 
+pub mod buddies;
 pub(crate) mod catalog;
 pub(crate) mod checkins;
 pub(crate) mod groups;
@@ -76,13 +78,16 @@ pub struct Services {
     pub reports: ReportService,
     pub settings: SettingsService,
     pub review: review::ReviewService,
+    pub buddies: buddies::BuddyService,
 }
 
 impl Services {
     pub fn new(core: Core) -> Services {
         let groups = GroupService::new(core.clone());
+        let checkins = CheckinService::new(core.clone(), groups.clone());
         Services {
-            checkins: CheckinService::new(core.clone(), groups.clone()),
+            buddies: buddies::BuddyService::new(core.clone(), groups.clone(), checkins.clone()),
+            checkins,
             progress: ProgressService::new(core.clone(), groups.clone()),
             reports: ReportService::new(core.clone(), groups.clone()),
             review: review::ReviewService::new(core.clone(), groups.clone()),

@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 
 /// The shape's version: 2 since away periods, skill ratings and calendar changes have named
 /// fields; 3 since spaced-review cards and reviews are in it; 4 since review choices and
-/// review DMs are; 5 since the Discord events they said they were interested in are.
-pub const FORMAT_VERSION: u32 = 5;
+/// review DMs are; 5 since the Discord events they said they were interested in are; 6 since
+/// study buddies (opt-ins and the avoid list) are.
+pub const FORMAT_VERSION: u32 = 6;
 
 /// Everything stored about one member in one server, as `/my-data` gives it (its JSON file).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -42,6 +43,18 @@ pub struct MemberData {
     pub calendar_changes: Vec<CalendarChangeMade>,
     /// The sessions' Discord events they said they were interested in (read at each start).
     pub events_interested: Vec<EventInterested>,
+    /// Study-buddy opt-ins.
+    pub buddies: Vec<BuddyOptIn>,
+    /// Members they never want as a buddy (ids as text): shown to them only.
+    pub buddy_avoid: Vec<String>,
+}
+
+/// A study-buddy opt-in: the group, paused until a day, or paused by the bot.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BuddyOptIn {
+    pub group: String,
+    pub paused_until: Option<String>,
+    pub paused_by_bot: bool,
 }
 
 /// A session's Discord event the member was interested in: the group and the session's start.
@@ -278,6 +291,12 @@ impl MemberData {
                 .into_iter()
                 .map(|(group, session_start)| EventInterested { group, session_start })
                 .collect(),
+            buddies: rows
+                .buddies
+                .into_iter()
+                .map(|(group, paused_until, auto)| BuddyOptIn { group, paused_until, paused_by_bot: auto != 0 })
+                .collect(),
+            buddy_avoid: rows.avoided.into_iter().map(|a| crate::db::from_db(a).to_string()).collect(),
         }
     }
 }
@@ -301,10 +320,12 @@ mod tests {
             review_choices: Some((3, Some(9))),
             review_dms: vec![("2026-12-08".into(), 2, "sent".into())],
             events_interested: vec![("Evenings".into(), at)],
+            avoided: vec![-2],
             ..MemberRows::default()
         };
         let json = serde_json::to_value(MemberData::new(u64::MAX, 7, rows)).unwrap();
-        assert_eq!(json["format_version"], 5);
+        assert_eq!(json["format_version"], 6);
+        assert_eq!(json["buddy_avoid"], serde_json::json!([u64::MAX - 1].map(|u| u.to_string())));
         assert_eq!(json["guild_id"], u64::MAX.to_string());
         assert_eq!(json["user_id"], "7");
         assert_eq!(json["profile"]["reminder_dms_on"], true);

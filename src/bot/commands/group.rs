@@ -40,7 +40,7 @@ impl From<WeekdayChoice> for Weekday {
     default_member_permissions = "MANAGE_GUILD",
     subcommands(
         "create", "edit", "list", "next", "pause", "resume", "skip", "unskip", "repeat", "jump", "post_now", "delete",
-        "events"
+        "events", "buddies"
     ),
     subcommand_required
 )]
@@ -370,4 +370,70 @@ pub async fn events_off(
     let who = actor::of_command(ctx).await?;
     let view = ctx.data().services.groups.events_off(&who, group.as_deref()).await?;
     reply::text(ctx, render::groups::events_off(&view)).await
+}
+
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum BuddyEvery {
+    #[name = "every week"]
+    One,
+    #[name = "every 2 weeks"]
+    Two,
+    #[name = "every 4 weeks"]
+    Four,
+}
+
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum BuddySize {
+    #[name = "pairs"]
+    Pairs,
+    #[name = "groups of 3"]
+    Threes,
+}
+
+/// Study buddies: rotating pairs of members in private threads, with the weekly post.
+#[poise::command(slash_command, guild_only, subcommands("buddies_on", "buddies_off"), subcommand_required)]
+pub async fn buddies(_ctx: Context<'_>) -> Result<(), BotError> {
+    Ok(())
+}
+
+/// Start study-buddy rounds for a group: members who opt in get a partner in a private thread.
+#[poise::command(slash_command, guild_only, check = "moderator::check", rename = "on")]
+pub async fn buddies_on(
+    ctx: Context<'_>,
+    #[description = "How often a round comes, with the weekly post (default: every week)"] every: Option<BuddyEvery>,
+    #[description = "Pairs or groups of 3 (default: pairs)"] size: Option<BuddySize>,
+    #[description = "Group"]
+    #[autocomplete = "autocomplete_group"]
+    group: Option<String>,
+) -> Result<(), BotError> {
+    let who = actor::of_command(ctx).await?;
+    let services = &ctx.data().services;
+    let view = services.groups.resolve(&who, group.as_deref()).await?;
+    crate::bot::options::buddy_channel(ctx, view.group.channel_id).await?;
+    let every_weeks = match every.unwrap_or(BuddyEvery::One) {
+        BuddyEvery::One => 1,
+        BuddyEvery::Two => 2,
+        BuddyEvery::Four => 4,
+    };
+    let size = match size.unwrap_or(BuddySize::Pairs) {
+        BuddySize::Pairs => 2,
+        BuddySize::Threes => 3,
+    };
+    let id = view.group.id.to_string();
+    let settings = crate::service::buddies::BuddySettings { every_weeks, size };
+    let st = services.buddies.turn_on(&who, Some(&id), settings).await?;
+    reply::text(ctx, render::buddies::turned_on(&st)).await
+}
+
+/// Stop a group's study-buddy rounds (members stay opted in).
+#[poise::command(slash_command, guild_only, check = "moderator::check", rename = "off")]
+pub async fn buddies_off(
+    ctx: Context<'_>,
+    #[description = "Group"]
+    #[autocomplete = "autocomplete_group"]
+    group: Option<String>,
+) -> Result<(), BotError> {
+    let who = actor::of_command(ctx).await?;
+    let view = ctx.data().services.buddies.turn_off(&who, group.as_deref()).await?;
+    reply::text(ctx, render::buddies::turned_off(&view)).await
 }

@@ -22,7 +22,7 @@ pub async fn help(ctx: Context<'_>) -> Result<(), BotError> {
             }
         }
     }
-    reply::embeds(ctx, cards::help(&ctx.data().curriculum, members, moderators)).await
+    reply::pages(ctx, cards::help(&ctx.data().curriculum, members, moderators)).await
 }
 
 pub async fn autocomplete_path(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {

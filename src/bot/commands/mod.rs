@@ -1,6 +1,7 @@
 //! Slash commands. Each one is thin: parse, call a service, render.
 //! Doc comments on the functions become the descriptions users see in Discord.
 
+pub mod buddy;
 pub mod group;
 pub mod info;
 pub mod member;
@@ -49,6 +50,7 @@ fn every() -> Vec<Command> {
         member::away(),
         member::review(),
         member::calendar(),
+        buddy::buddy(),
         report::report(),
         settings::settings(),
     ]
@@ -101,6 +103,7 @@ mod tests {
                 "away",
                 "review",
                 "calendar",
+                "buddy",
                 "report",
                 "settings"
             ]

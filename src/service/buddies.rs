@@ -1,0 +1,129 @@
+//! Study buddies' use cases (`/buddy ...`, `/group buddies ...`): opting in and out, pausing,
+//! one's status, the confidential avoid list; moderators turn a group's rounds on or off. The
+//! rounds themselves (matching, private threads, check-backs) are the scheduler's.
+
+use super::{CheckinService, Core, GroupService};
+use crate::buddies;
+use crate::db;
+pub use crate::db::buddies::{BuddyMember, BuddySettings};
+use crate::error::{Result, UserError};
+use crate::model::{Actor, GroupView};
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// A member's buddy status in a group.
+#[derive(Debug, Clone)]
+pub struct BuddyStatus {
+    pub view: GroupView,
+    /// The group's rounds (none: off).
+    pub settings: Option<BuddySettings>,
+    /// Their opt-in (none: not in).
+    pub member: Option<BuddyMember>,
+    /// When the next round comes, if the group has one ahead.
+    pub next_round: Option<DateTime<Utc>>,
+}
+
+/// The buddy use cases; cheap to clone.
+#[derive(Clone)]
+pub struct BuddyService {
+    core: Core,
+    groups: GroupService,
+    checkins: CheckinService,
+}
+
+impl BuddyService {
+    pub fn new(core: Core, groups: GroupService, checkins: CheckinService) -> BuddyService {
+        BuddyService { core, groups, checkins }
+    }
+
+    async fn status_of(&self, view: GroupView, user_id: u64) -> Result<BuddyStatus> {
+        let db = &self.core.db;
+        let scope = view.group.scope();
+        let settings = db::buddies::settings(db, scope).await?;
+        let member = db::buddies::member(db, scope, user_id).await?;
+        let next_round = match settings {
+            Some(s) => {
+                let path = self.core.path_of(&view)?;
+                let upcoming = crate::calendar::upcoming(&view, path, self.core.now(), crate::calendar::MAX_SESSIONS);
+                buddies::next_round(&upcoming, s.every_weeks)
+            }
+            None => None,
+        };
+        Ok(BuddyStatus { view, settings, member, next_round })
+    }
+
+    /// `/buddy join`: opts the member in (joining the group if needed), or resumes them.
+    pub async fn join(&self, actor: &Actor, group: Option<&str>) -> Result<BuddyStatus> {
+        let view = self.groups.resolve(actor, group).await?;
+        if db::buddies::settings(&self.core.db, view.group.scope()).await?.is_none() {
+            return Err(UserError::BuddiesOff(view.group.name.clone()).into());
+        }
+        self.checkins.join_view(actor, &view).await?;
+        if !db::buddies::join(&self.core.db, view.group.scope(), actor.user_id, self.core.now()).await? {
+            return Err(UserError::GroupGone.into());
+        }
+        self.status_of(view, actor.user_id).await
+    }
+
+    /// `/buddy leave`: opts the member out.
+    pub async fn leave(&self, actor: &Actor, group: Option<&str>) -> Result<GroupView> {
+        let view = self.groups.resolve(actor, group).await?;
+        if !db::buddies::leave(&self.core.db, view.group.scope(), actor.user_id).await? {
+            return Err(UserError::NotABuddy(view.group.name.clone()).into());
+        }
+        Ok(view)
+    }
+
+    /// `/buddy pause until:`: no round for the member until that local date (included).
+    pub async fn pause(&self, actor: &Actor, group: Option<&str>, until: &str) -> Result<(GroupView, NaiveDate)> {
+        let until = crate::weeks::parse_date(until.trim()).ok_or_else(|| UserError::NotADate(until.trim().into()))?;
+        let view = self.groups.resolve(actor, group).await?;
+        let today = self.core.now().with_timezone(&view.group.schedule.tz).date_naive();
+        if until < today {
+            return Err(UserError::PauseInThePast(until).into());
+        }
+        if !db::buddies::pause(&self.core.db, view.group.scope(), actor.user_id, until).await? {
+            return Err(UserError::NotABuddy(view.group.name.clone()).into());
+        }
+        Ok((view, until))
+    }
+
+    /// `/buddy status`: the member's opt-in and the group's next round.
+    pub async fn status(&self, actor: &Actor, group: Option<&str>) -> Result<BuddyStatus> {
+        let view = self.groups.resolve(actor, group).await?;
+        self.status_of(view, actor.user_id).await
+    }
+
+    /// `/buddy avoid member:`: never matched with `avoided` in this server. Confidential: the
+    /// reply goes to the member only, nobody else is ever told.
+    pub async fn avoid(&self, actor: &Actor, avoided: u64) -> Result<bool> {
+        if avoided == actor.user_id {
+            return Err(UserError::AvoidSelf.into());
+        }
+        // The avoid list belongs to a stored member of the server.
+        db::members::ensure_member(&self.core.db, actor.guild_id, actor.user_id, &actor.display_name, self.core.now())
+            .await?;
+        Ok(db::buddies::avoid(&self.core.db, actor.guild_id, actor.user_id, avoided).await?)
+    }
+
+    /// `/group buddies on`: rounds for a group (moderators).
+    pub async fn turn_on(&self, actor: &Actor, group: Option<&str>, s: BuddySettings) -> Result<BuddyStatus> {
+        if !actor.moderator {
+            return Err(UserError::NotModerator.into());
+        }
+        let view = self.groups.resolve(actor, group).await?;
+        db::buddies::turn_on(&self.core.db, view.group.scope(), s).await?;
+        self.status_of(view, actor.user_id).await
+    }
+
+    /// `/group buddies off`: no more rounds (members stay opted in).
+    pub async fn turn_off(&self, actor: &Actor, group: Option<&str>) -> Result<GroupView> {
+        if !actor.moderator {
+            return Err(UserError::NotModerator.into());
+        }
+        let view = self.groups.resolve(actor, group).await?;
+        if !db::buddies::turn_off(&self.core.db, view.group.scope()).await? {
+            return Err(UserError::BuddiesOff(view.group.name.clone()).into());
+        }
+        Ok(view)
+    }
+}
