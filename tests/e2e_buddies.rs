@@ -4,7 +4,7 @@
 
 mod support;
 
-use fake_discord::{FakeDiscord, GuildSpec, Slash, defaults, perms};
+use fake_discord::{FakeDiscord, GuildSpec, Invoker, Slash, defaults, perms};
 use serde_json::Value;
 use support::harness::{Mode, TestBot};
 
@@ -107,4 +107,90 @@ async fn members_join_pause_leave_and_avoid_in_confidence() {
 
 fn chrono_ts(s: &str) -> i64 {
     chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp()
+}
+
+/// Five members opted in: the round comes with week 1's post, one private thread per group
+/// (a pair and the one trio), each with its members and one opening message naming who
+/// proposes a time; a later tick opens nothing more; after a crash between opening a thread
+/// and recording it, the restarted bot finds the thread instead of opening another.
+#[tokio::test]
+async fn a_round_opens_one_private_thread_per_pair_once() {
+    let mut guild = GuildSpec::default_test_guild()
+        .role(THREADS_ROLE, "Threads", perms::CREATE_PRIVATE_THREADS)
+        .member(defaults::BOT_USER, defaults::BOT_NAME, &[THREADS_ROLE]);
+    let others: Vec<u64> = (3002..3005).collect();
+    for u in &others {
+        guild = guild.member(*u, &format!("user{u}"), &[defaults::MEMBER_ROLE]);
+    }
+    // Discord's nonce window off: a repeated message would show.
+    let fake =
+        FakeDiscord::builder().no_default_guild().nonce_window(std::time::Duration::ZERO).guild(guild).start().await;
+    let mut tb = TestBot::start_with(fake, Mode::Tls, "2027-03-01T12:00:00Z").await;
+    tb.create_group("Mondays", "architecture", "2027-03-08", 0, "18:00", "UTC").await;
+    tb.run(buddies("on").by(&tb.moderator())).await;
+    let mut people: Vec<Invoker> = vec![tb.member(), tb.moderator()];
+    people.extend(
+        others.iter().map(|u| Invoker::new(*u, &format!("user{u}")).in_guild(defaults::GUILD, defaults::GENERAL)),
+    );
+    for p in &people {
+        let t = tb.run(buddy("join").by(p)).await.text();
+        assert!(t.contains("You are in **Mondays**"), "{t}");
+    }
+    tb.set_now("2027-03-08T18:00:00Z");
+    let r = tb.tick().await;
+    assert_eq!(r.failed, 0, "{r:?}");
+    let threads = private_threads(&tb);
+    assert_eq!(threads.len(), 2, "a pair and a trio: {threads:?}");
+    let mut everyone: Vec<u64> = Vec::new();
+    for t in &threads {
+        let id: u64 = t["id"].as_str().unwrap().parse().unwrap();
+        assert_eq!(t["parent_id"], defaults::GENERAL.to_string());
+        assert!(t["name"].as_str().unwrap().starts_with("W1 buddies "), "{t}");
+        assert_eq!(t["thread_metadata"]["invitable"], false);
+        let members: Vec<u64> = tb.fake.thread_members(id).into_iter().filter(|u| *u != defaults::BOT_USER).collect();
+        assert!(members.len() == 2 || members.len() == 3, "{members:?}");
+        let msgs = tb.fake.channel_posts(id);
+        assert_eq!(msgs.len(), 1, "one opening message");
+        let content = msgs[0]["content"].as_str().unwrap();
+        assert!(content.starts_with("**Week 1: ") && content.contains("would you propose a time"), "{content}");
+        for m in &members {
+            assert!(content.contains(&format!("<@{m}>")), "{content}");
+        }
+        everyone.extend(members);
+    }
+    everyone.sort_unstable();
+    let mut want: Vec<u64> = vec![defaults::ALICE, defaults::BOB];
+    want.extend(&others);
+    assert_eq!(everyone, want, "nobody dropped, nobody twice");
+    // A later tick of the same round opens nothing more.
+    tb.set_now("2027-03-08T18:01:00Z");
+    tb.tick().await;
+    assert_eq!(private_threads(&tb).len(), 2);
+
+    // The state a kill -9 leaves between opening the first pair's thread and recording it.
+    tb.db.raw_execute("UPDATE buddy_pairs SET state = 'claimed', thread_id = NULL WHERE idx = 0", &[]).await.unwrap();
+    tb.db
+        .raw_execute("UPDATE buddy_settings SET next_round_at = (SELECT made_at FROM buddy_rounds)", &[])
+        .await
+        .unwrap();
+    tb.restart().await;
+    tb.set_now("2027-03-08T18:10:00Z");
+    let r = tb.tick().await;
+    assert_eq!(r.failed, 0, "{r:?}");
+    assert_eq!(private_threads(&tb).len(), 2, "the thread was found, not opened again");
+    let open = tb
+        .db
+        .raw_integers("SELECT COUNT(*) FROM buddy_pairs WHERE state = 'open' AND thread_id IS NOT NULL", &[])
+        .await
+        .unwrap();
+    assert_eq!(open, [Some(2)]);
+    for t in private_threads(&tb) {
+        let id: u64 = t["id"].as_str().unwrap().parse().unwrap();
+        assert_eq!(tb.fake.channel_posts(id).len(), 1, "the opening message was found, not posted again");
+    }
+    tb.finish().await;
+}
+
+fn private_threads(tb: &TestBot) -> Vec<Value> {
+    tb.fake.threads().into_iter().filter(|t| t["type"] == 12).collect()
 }

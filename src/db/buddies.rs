@@ -2,7 +2,7 @@
 //! the members who opted in, and members' avoid lists. Scoped by guild: every group is a
 //! [`GroupScope`], every avoid list a (guild, member).
 
-use super::{Db, Result, decode, decode_u32, execute, fetch, from_db, to_db};
+use super::{Db, Error, Result, decode, decode_u32, execute, fetch, from_db, to_db, with_pool};
 use crate::model::GroupScope;
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -13,19 +13,229 @@ pub struct BuddySettings {
     pub size: u8,
 }
 
-/// Turns a group's rounds on, or changes them.
-pub async fn turn_on(db: &Db, group: GroupScope, s: BuddySettings) -> Result<()> {
+/// Turns a group's rounds on, or changes them: the job looks at the group now.
+pub async fn turn_on(db: &Db, group: GroupScope, s: BuddySettings, now: DateTime<Utc>) -> Result<()> {
     let _timer = crate::metrics::query("buddies.turn_on");
     let (guild, every, size) = (to_db(group.guild_id()), i64::from(s.every_weeks), i64::from(s.size));
     execute!(
         db,
-        "INSERT INTO buddy_settings (group_id, guild_id, every_weeks, size) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (group_id) DO UPDATE SET every_weeks = excluded.every_weeks, size = excluded.size",
+        "INSERT INTO buddy_settings (group_id, guild_id, every_weeks, size, next_round_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (group_id) DO UPDATE SET every_weeks = excluded.every_weeks, size = excluded.size,
+             next_round_at = excluded.next_round_at",
         group.id(),
         guild,
         every,
-        size
+        size,
+        now
     )?;
+    Ok(())
+}
+
+/// Every group of the server with rounds is looked at now (its calendar changed).
+pub async fn touch_guild(db: &Db, guild_id: u64, now: DateTime<Utc>) -> Result<()> {
+    let _timer = crate::metrics::query("buddies.touch_guild");
+    let guild = to_db(guild_id);
+    execute!(db, "UPDATE buddy_settings SET next_round_at = $2 WHERE guild_id = $1", guild, now)?;
+    Ok(())
+}
+
+/// The groups of this process's shards whose round is due at `now` (guild, group), in
+/// servers the bot is in, at most `limit`. Served by the partial index on `next_round_at`.
+pub async fn due(db: &Db, now: DateTime<Utc>, shards: (u32, u32, u32), limit: i64) -> Result<Vec<(u64, i64)>> {
+    let _timer = crate::metrics::query("buddies.due");
+    let (total, first, last) = super::shard_binds(shards);
+    let rows = fetch!(
+        db,
+        fetch_all,
+        (i64, i64),
+        "SELECT b.guild_id, b.group_id FROM buddy_settings b
+         WHERE b.next_round_at <= $1 AND (b.guild_id >> 22) % $2 BETWEEN $3 AND $4
+           AND NOT EXISTS (SELECT 1 FROM removed_servers r WHERE r.guild_id = b.guild_id)
+         ORDER BY b.next_round_at LIMIT $5",
+        now,
+        total,
+        first,
+        last,
+        limit
+    )?;
+    Ok(rows.into_iter().map(|(g, id)| (from_db(g), id)).collect())
+}
+
+/// When the group's rounds are next looked at (none: until its calendar or settings change).
+pub async fn set_next(db: &Db, group: GroupScope, next: Option<DateTime<Utc>>) -> Result<()> {
+    let _timer = crate::metrics::query("buddies.set_next");
+    execute!(db, "UPDATE buddy_settings SET next_round_at = $2 WHERE group_id = $1", group.id(), next)?;
+    Ok(())
+}
+
+/// One pair (or trio) of a round.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PairRow {
+    pub id: i64,
+    pub idx: u32,
+    pub members: Vec<u64>,
+    /// The member asked to propose a time.
+    pub proposer: u64,
+    pub thread_id: Option<u64>,
+    /// `new`, `claimed`, `open` or `failed`.
+    pub state: String,
+    pub claimed_at: Option<DateTime<Utc>>,
+}
+
+/// The groups of the group's last `rounds` rounds, most recent first (for matching).
+pub async fn history(db: &Db, group: GroupScope, rounds: usize) -> Result<Vec<Vec<Vec<u64>>>> {
+    let _timer = crate::metrics::query("buddies.history");
+    let limit = i64::try_from(rounds).unwrap_or(i64::MAX);
+    let rows = fetch!(
+        db,
+        fetch_all,
+        (i64, i64, i64),
+        "SELECT r.session, p.id, m.user_id FROM buddy_rounds r
+         JOIN buddy_pairs p ON p.round_id = r.id JOIN buddy_pair_members m ON m.pair_id = p.id
+         WHERE r.group_id = $1 AND r.session IN
+             (SELECT session FROM buddy_rounds WHERE group_id = $1 ORDER BY session DESC LIMIT $2)
+         ORDER BY r.session DESC, p.id, m.user_id",
+        group.id(),
+        limit
+    )?;
+    // (session, [(pair, members)]), in the query's order.
+    type Round = (i64, Vec<(i64, Vec<u64>)>);
+    let mut out: Vec<Round> = Vec::new();
+    for (session, pair, user) in rows {
+        if out.last().is_none_or(|(s, _)| *s != session) {
+            out.push((session, Vec::new()));
+        }
+        let pairs = &mut out.last_mut().expect("pushed above").1;
+        if pairs.last().is_none_or(|(p, _)| *p != pair) {
+            pairs.push((pair, Vec::new()));
+        }
+        pairs.last_mut().expect("pushed above").1.push(from_db(user));
+    }
+    Ok(out.into_iter().map(|(_, pairs)| pairs.into_iter().map(|(_, m)| m).collect()).collect())
+}
+
+/// Records a round's groups, once per (group, session): false when it was recorded already
+/// (by another process). Members of a group of 3 count one more trio. One transaction.
+pub async fn insert_round(
+    db: &Db,
+    group: GroupScope,
+    session: u32,
+    week: u32,
+    groups: &[(Vec<u64>, u64)],
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let _timer = crate::metrics::query("buddies.insert_round");
+    let (id, guild, session, week) = (group.id(), to_db(group.guild_id()), i64::from(session), i64::from(week));
+    with_pool!(db, p => async {
+        let mut tx = p.begin().await?;
+        let round: Vec<i64> = sqlx::query_scalar(
+            "INSERT INTO buddy_rounds (group_id, guild_id, session, week, made_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (group_id, session) DO NOTHING RETURNING id",
+        )
+        .bind(id)
+        .bind(guild)
+        .bind(session)
+        .bind(week)
+        .bind(now)
+        .fetch_all(&mut *tx)
+        .await?;
+        let Some(round) = round.first().copied() else {
+            tx.rollback().await?;
+            return Ok::<_, Error>(false);
+        };
+        for (idx, (members, proposer)) in groups.iter().enumerate() {
+            let pair: i64 = sqlx::query_scalar(
+                "INSERT INTO buddy_pairs (round_id, guild_id, idx, proposer) VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(round)
+            .bind(guild)
+            .bind(idx as i64)
+            .bind(to_db(*proposer))
+            .fetch_one(&mut *tx)
+            .await?;
+            for user in members {
+                sqlx::query("INSERT INTO buddy_pair_members (pair_id, guild_id, user_id) VALUES ($1, $2, $3)")
+                    .bind(pair)
+                    .bind(guild)
+                    .bind(to_db(*user))
+                    .execute(&mut *tx)
+                    .await?;
+                if members.len() == 3 {
+                    sqlx::query("UPDATE buddy_members SET trios = trios + 1 WHERE group_id = $1 AND user_id = $2")
+                        .bind(id)
+                        .bind(to_db(*user))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+    .await)
+}
+
+/// The pairs of the group's round of `session`, by index.
+pub async fn pairs(db: &Db, group: GroupScope, session: u32) -> Result<Vec<PairRow>> {
+    let _timer = crate::metrics::query("buddies.pairs");
+    let session = i64::from(session);
+    let rows = fetch!(
+        db,
+        fetch_all,
+        (i64, i64, i64, Option<i64>, String, Option<DateTime<Utc>>, i64),
+        "SELECT p.id, p.idx, p.proposer, p.thread_id, p.state, p.claimed_at, m.user_id FROM buddy_pairs p
+         JOIN buddy_rounds r ON r.id = p.round_id JOIN buddy_pair_members m ON m.pair_id = p.id
+         WHERE r.group_id = $1 AND r.session = $2 ORDER BY p.idx, m.user_id",
+        group.id(),
+        session
+    )?;
+    let mut out: Vec<PairRow> = Vec::new();
+    for (id, idx, proposer, thread, state, claimed_at, user) in rows {
+        if out.last().is_none_or(|p| p.id != id) {
+            out.push(PairRow {
+                id,
+                idx: decode_u32("buddy_pairs", id, "idx", idx)?,
+                members: Vec::new(),
+                proposer: from_db(proposer),
+                thread_id: thread.map(from_db),
+                state,
+                claimed_at,
+            });
+        }
+        out.last_mut().expect("pushed above").members.push(from_db(user));
+    }
+    Ok(out)
+}
+
+/// Claims a pair for opening its thread: a new one, or one whose claim is older than `stale`
+/// (its process died); false when another process holds it or it is done.
+pub async fn claim_pair(db: &Db, pair_id: i64, stale: DateTime<Utc>, now: DateTime<Utc>) -> Result<bool> {
+    let _timer = crate::metrics::query("buddies.claim_pair");
+    let n = execute!(
+        db,
+        "UPDATE buddy_pairs SET state = 'claimed', claimed_at = $3, owner = $4
+         WHERE id = $1 AND (state = 'new' OR (state = 'claimed' AND claimed_at <= $2))",
+        pair_id,
+        stale,
+        now,
+        db.worker()
+    )?;
+    Ok(n == 1)
+}
+
+/// Records the pair's thread as soon as Discord made it.
+pub async fn pair_thread(db: &Db, pair_id: i64, thread_id: u64) -> Result<()> {
+    let _timer = crate::metrics::query("buddies.pair_thread");
+    let thread = to_db(thread_id);
+    execute!(db, "UPDATE buddy_pairs SET thread_id = $2 WHERE id = $1", pair_id, thread)?;
+    Ok(())
+}
+
+/// The pair's thread is open (members in, opening posted), or failed for good with `error`.
+pub async fn pair_done(db: &Db, pair_id: i64, error: Option<&str>) -> Result<()> {
+    let _timer = crate::metrics::query("buddies.pair_done");
+    let state = if error.is_some() { "failed" } else { "open" };
+    execute!(db, "UPDATE buddy_pairs SET state = $2, error = $3 WHERE id = $1", pair_id, state, error)?;
     Ok(())
 }
 
@@ -198,4 +408,18 @@ pub async fn avoided_by(db: &Db, guild_id: u64, user_id: u64) -> Result<Vec<u64>
         user
     )?;
     Ok(rows.into_iter().map(|(a,)| from_db(a)).collect())
+}
+
+/// The display names of the group's opted-in members, for their threads' names.
+pub async fn display_names(db: &Db, group: GroupScope) -> Result<std::collections::HashMap<u64, String>> {
+    let _timer = crate::metrics::query("buddies.display_names");
+    let rows = fetch!(
+        db,
+        fetch_all,
+        (i64, String),
+        "SELECT b.user_id, m.display_name FROM buddy_members b
+         JOIN members m ON m.guild_id = b.guild_id AND m.user_id = b.user_id WHERE b.group_id = $1",
+        group.id()
+    )?;
+    Ok(rows.into_iter().map(|(u, n)| (from_db(u), n)).collect())
 }

@@ -99,3 +99,50 @@ pub fn turned_on(st: &BuddyStatus) -> String {
 pub fn turned_off(v: &GroupView) -> String {
     format!("**{}** has no more study-buddy rounds; members stay opted in for when they are back on.", name(v))
 }
+
+/// How a round's pair thread's name starts: the week and the pair's number in the round (a
+/// retry finds the thread a dead process opened by it).
+pub fn thread_prefix(week: u32, idx: u32) -> String {
+    format!("W{week} buddies {}:", idx + 1)
+}
+
+/// A pair thread's name: "W7 buddies 2: ann & bob", within Discord's 100 characters.
+pub fn thread_name(week: u32, idx: u32, names: &[&str]) -> String {
+    let names: Vec<String> = names.iter().map(|n| n.chars().take(28).collect()).collect();
+    let s = format!("{} {}", thread_prefix(week, idx), names.join(" & "));
+    s.chars().take(100).collect()
+}
+
+/// How the opening message starts (a retry looks for it in the thread).
+pub fn opening_start(week: u32) -> String {
+    format!("**Week {week}: ")
+}
+
+/// The pair thread's opening message: the week's topic, who the buddies are, who proposes a
+/// time, and the check-in deadline. Pings the buddies only.
+pub fn opening(
+    week: u32,
+    title: &str,
+    members: &[u64],
+    proposer: u64,
+    deadline: Option<chrono::DateTime<chrono::Utc>>,
+    channel: u64,
+) -> serenity::all::CreateMessage {
+    let who: Vec<String> = members.iter().map(|u| format!("<@{u}>")).collect();
+    let who = match who.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => who.join(""),
+    };
+    let by = deadline.map(|d| format!(" by <t:{0}:F> (<t:{0}:R>)", d.timestamp())).unwrap_or_default();
+    let content = format!(
+        "{}{}**\nYour study buddies this round: {who}.\n<@{proposer}>, would you propose a time to \
+         meet (a call, a chat, or right here)? Go through the week's questions together (the weekly post is in \
+         <#{channel}>) and check in with `/checkin`{by}.",
+        opening_start(week),
+        super::escape_markdown(title)
+    );
+    let users: Vec<serenity::all::UserId> = members.iter().map(|u| serenity::all::UserId::new(*u)).collect();
+    serenity::all::CreateMessage::new()
+        .content(content)
+        .allowed_mentions(serenity::all::CreateAllowedMentions::new().users(users))
+}

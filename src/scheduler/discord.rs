@@ -337,6 +337,48 @@ impl Sender {
         Ok(())
     }
 
+    /// Opens a private thread named `name` in `channel` (members cannot invite others; archived
+    /// after a week without messages); its id.
+    pub async fn open_private_thread(&self, channel: u64, name: &str) -> Result<u64, SendError> {
+        let http = self.http()?;
+        let name: String = name.chars().take(100).collect();
+        let b = CreateThread::new(name)
+            .kind(serenity::ChannelType::PrivateThread)
+            .invitable(false)
+            .auto_archive_duration(serenity::AutoArchiveDuration::OneWeek);
+        self.pace.request().await;
+        let t = ChannelId::new(channel).create_thread(http.as_ref(), b).await.map_err(|e| SendError::of(&e))?;
+        Ok(t.id.get())
+    }
+
+    /// Adds a member to a thread (a no-op when they are in it).
+    pub async fn add_thread_member(&self, thread: u64, user: u64) -> Result<(), SendError> {
+        let http = self.http()?;
+        self.pace.request().await;
+        http.add_thread_channel_member(ChannelId::new(thread), UserId::new(user)).await.map_err(|e| SendError::of(&e))
+    }
+
+    /// The guild's active threads in `parent`: (id, name).
+    pub async fn active_threads(&self, guild: u64, parent: u64) -> Result<Vec<(u64, String)>, SendError> {
+        let http = self.http()?;
+        self.pace.request().await;
+        let active =
+            http.get_guild_active_threads(serenity::GuildId::new(guild)).await.map_err(|e| SendError::of(&e))?;
+        Ok(active
+            .threads
+            .into_iter()
+            .filter(|t| t.parent_id.map(|p| p.get()) == Some(parent))
+            .map(|t| (t.id.get(), t.name))
+            .collect())
+    }
+
+    /// Sends `msg` with a stable `nonce` that Discord enforces (a retry within its window gets
+    /// the first message back instead of a second one).
+    pub async fn send_once(&self, channel: u64, msg: CreateMessage, nonce: &str) -> Result<u64, SendError> {
+        let msg = msg.nonce(serenity::Nonce::String(nonce.to_string())).enforce_nonce(true);
+        Ok(self.send(channel, msg).await?.message.id.get())
+    }
+
     /// The bot's own user id.
     async fn me(&self) -> Result<UserId, SendError> {
         if let Some(me) = self.me.get() {

@@ -55,6 +55,7 @@ pub fn registry() -> Vec<Box<dyn Job>> {
         Box::new(ReviewCards),
         Box::new(ReviewDms),
         Box::new(SessionEvents),
+        Box::new(BuddyRounds),
         Box::new(Purge),
     ]
 }
@@ -118,6 +119,19 @@ impl Job for SessionEvents {
     }
     fn run<'a>(&'a self, s: &'a Scheduler, now: DateTime<Utc>) -> BoxFuture<'a, TickReport> {
         Box::pin(s.session_events(now))
+    }
+}
+
+/// Study-buddy rounds: matching with the weekly post, a private thread per pair
+/// (`super::buddies`).
+struct BuddyRounds;
+
+impl Job for BuddyRounds {
+    fn name(&self) -> &'static str {
+        "buddy_rounds"
+    }
+    fn run<'a>(&'a self, s: &'a Scheduler, now: DateTime<Utc>) -> BoxFuture<'a, TickReport> {
+        Box::pin(s.buddy_rounds(now))
     }
 }
 

@@ -11,6 +11,7 @@
 //! Groups are delivered concurrently (at most [`IN_FLIGHT`] at once), each group's posts in
 //! order under its own lock, which `/group post-now` shares.
 
+pub(crate) mod buddies;
 pub(crate) mod digest;
 pub(crate) mod discord;
 pub(crate) mod failure;

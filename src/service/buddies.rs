@@ -111,7 +111,7 @@ impl BuddyService {
             return Err(UserError::NotModerator.into());
         }
         let view = self.groups.resolve(actor, group).await?;
-        db::buddies::turn_on(&self.core.db, view.group.scope(), s).await?;
+        db::buddies::turn_on(&self.core.db, view.group.scope(), s, self.core.now()).await?;
         self.status_of(view, actor.user_id).await
     }
 

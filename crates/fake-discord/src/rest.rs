@@ -1021,6 +1021,24 @@ pub(crate) fn guild_route(
         ("GET", ["roles"]) => {
             ok(json!(g.roles.iter().enumerate().map(|(i, r)| St::role_json(r, i)).collect::<Vec<_>>()))
         }
+        // List Active Guild Threads: every thread of the guild not archived, public and
+        // private, with the bot's own thread-member objects.
+        ("GET", ["threads", "active"]) => {
+            let threads: Vec<Value> = st
+                .channels
+                .values()
+                .filter(|c| c.guild_id == Some(g.id) && matches!(c.kind, 10..=12))
+                .filter(|c| !st.thread_state.get(&c.id).is_some_and(|t| t.archived))
+                .map(|c| st.chan_json(cfg, c))
+                .collect();
+            let members: Vec<Value> = threads
+                .iter()
+                .filter_map(|t| t["id"].as_str().and_then(|id| id.parse::<u64>().ok()))
+                .filter(|id| st.thread_state.get(id).is_some_and(|t| t.members.contains(&cfg.bot_id)))
+                .map(|id| json!({"id": id.to_string(), "user_id": cfg.bot_id.to_string(), "join_timestamp": now_ts(), "flags": 0}))
+                .collect();
+            ok(json!({"threads": threads, "members": members}))
+        }
         ("GET", ["channels"]) => ok(json!(
             st.channels
                 .values()

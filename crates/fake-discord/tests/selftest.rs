@@ -1344,6 +1344,9 @@ async fn private_threads_and_their_members_follow_discords_rules() {
     assert_eq!(code(stranger), (404, 10007));
     let listed = http.get_channel_thread_members(t.id).await.unwrap();
     assert_eq!(listed.len(), 3);
+    // Listed among the guild's active threads (until archived).
+    let active = http.get_guild_active_threads(serenity::GuildId::new(defaults::GUILD)).await.unwrap();
+    assert!(active.threads.iter().any(|c| c.id == t.id && c.name == "W3 · alice & bob"), "{active:?}");
     // The creator of a private thread may remove a member.
     http.remove_thread_channel_member(t.id, serenity::UserId::new(defaults::BOB)).await.unwrap();
     assert_eq!(fake.thread_members(t.id.get()), [defaults::BOT_USER, defaults::ALICE]);
@@ -1351,6 +1354,8 @@ async fn private_threads_and_their_members_follow_discords_rules() {
     t.id.edit_thread(&http, serenity::EditThread::new().archived(true)).await.unwrap();
     let archived = http.add_thread_channel_member(t.id, serenity::UserId::new(defaults::BOB)).await;
     assert_eq!(code(archived), (400, 50083));
+    let active = http.get_guild_active_threads(serenity::GuildId::new(defaults::GUILD)).await.unwrap();
+    assert!(active.threads.iter().all(|c| c.id != t.id), "archived threads are not active");
     // Refusals: a bad auto-archive duration, and no Create Private Threads (the default guild).
     let bad = http
         .create_thread(general, &serde_json::json!({"name": "x", "type": 12, "auto_archive_duration": 30}), None)

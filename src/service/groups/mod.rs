@@ -124,8 +124,9 @@ impl GroupService {
         let result = write.await;
         self.cache.forget_guild(guild_id);
         let value = result?;
-        // The server's Discord events follow its calendars (`scheduler::session_events`).
+        // The server's Discord events and buddy rounds follow its calendars (`scheduler`).
         db::events::touch_guild(&self.core.db, guild_id, self.core.now()).await?;
+        db::buddies::touch_guild(&self.core.db, guild_id, self.core.now()).await?;
         Ok(value)
     }
 

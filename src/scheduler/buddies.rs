@@ -1,0 +1,250 @@
+//! The study-buddy rounds job: when a group's round session starts (with its weekly post),
+//! the members who opted in and are eligible ([`buddies::eligible`]) are matched
+//! ([`buddies::match_round`], seeded by group and session), the round is recorded once
+//! (`buddy_rounds`, unique per group and session: one process matches it), and each pair gets
+//! a private thread in the group's channel with its members and an opening message.
+//!
+//! Exactly once per pair: the pair is claimed before its thread is opened and records the
+//! thread as soon as Discord made it; a claim left by a dead process is retaken after
+//! [`CLAIM_STALE`] and first looks among the channel's active threads for the pair's (its
+//! name starts with [`render::buddies::thread_prefix`]); the opening message carries a
+//! stable nonce. Discord's refusals (a permission taken away) mark the pair failed with the
+//! reason; passing failures are tried again after [`RETRY`].
+
+use super::discord::SendError;
+use super::{Scheduler, TickReport};
+use crate::buddies::{self, Candidate, Rules, Standing};
+use crate::db::{self};
+use crate::model::GroupView;
+use crate::render;
+use crate::weeks::Session;
+use chrono::{DateTime, Duration, Utc};
+use std::collections::HashMap;
+use tracing::{info, warn};
+
+/// Groups visited per pass.
+pub const GROUPS_PER_PASS: i64 = 50;
+/// A pair claimed longer ago than this, without its thread open, belongs to a dead process.
+pub const CLAIM_STALE: Duration = Duration::minutes(2);
+/// When a round left with a passing failure is looked at again.
+pub const RETRY: Duration = Duration::minutes(5);
+/// A round is made at most this long after its session started (after downtime, the next).
+pub const ROUND_LATE: Duration = Duration::hours(24);
+
+impl Scheduler {
+    /// One pass of the rounds job over the groups due (this process's shards).
+    pub(super) async fn buddy_rounds(&self, now: DateTime<Utc>) -> TickReport {
+        let db = &self.core.db;
+        let due = match db::buddies::due(db, now, self.shards.range(), GROUPS_PER_PASS).await {
+            Ok(d) => d,
+            Err(e) => {
+                warn!("cannot list the groups whose buddy round is due: {e}");
+                return TickReport { failed: 1, ..TickReport::default() };
+            }
+        };
+        let mut report = TickReport::default();
+        for (guild, group_id) in due {
+            let view = match self.groups.by_id(guild, group_id).await {
+                Ok(v) => v,
+                Err(e) => {
+                    warn!(guild, group = group_id, "buddy round: group not loaded: {e}");
+                    report.failed += 1;
+                    continue;
+                }
+            };
+            let (opened, retry, next) = match self.round(&view, now).await {
+                Ok(r) => r,
+                Err(e) => {
+                    warn!(guild, group = group_id, "buddy round not made: {e}");
+                    (0, true, None)
+                }
+            };
+            report.sent += opened;
+            if retry {
+                report.failed += 1;
+            }
+            let next = if retry { Some(now + RETRY) } else { next };
+            if let Err(e) = db::buddies::set_next(db, view.group.scope(), next).await {
+                warn!(guild, group = group_id, "cannot record the next buddy round: {e}");
+            }
+        }
+        report
+    }
+
+    /// The group's round of its latest session, if that session carries one: made once,
+    /// then its threads opened: (threads opened, whether to try again soon, when the next
+    /// round comes).
+    async fn round(
+        &self,
+        view: &GroupView,
+        now: DateTime<Utc>,
+    ) -> crate::error::Result<(usize, bool, Option<DateTime<Utc>>)> {
+        let db = &self.core.db;
+        let scope = view.group.scope();
+        let Some(settings) = db::buddies::settings(db, scope).await? else { return Ok((0, false, None)) };
+        let path = self.core.path_of(view)?;
+        let upcoming = crate::calendar::upcoming(view, path, now, crate::calendar::MAX_SESSIONS);
+        let next = buddies::next_round(&upcoming, settings.every_weeks);
+        let schedule = view.schedule();
+        let Some(k) = schedule.latest_started(now) else { return Ok((0, false, next)) };
+        let Session::Week(week) = crate::weeks::session(k, &view.calendar, view.total_weeks) else {
+            return Ok((0, false, next));
+        };
+        if !buddies::is_round(k, settings.every_weeks) || now - schedule.instant(k) > ROUND_LATE {
+            return Ok((0, false, next));
+        }
+        let mut pairs = db::buddies::pairs(db, scope, k).await?;
+        if pairs.is_empty() {
+            let candidates = self.candidates(view, week, now).await?;
+            let ids: Vec<u64> = candidates.iter().map(|c| c.user_id).collect();
+            let rules = Rules {
+                history: db::buddies::history(db, scope, buddies::HISTORY_ROUNDS).await?,
+                avoid: db::buddies::avoids_in_guild(db, view.group.guild_id)
+                    .await?
+                    .into_iter()
+                    .filter(|(a, b)| ids.contains(a) && ids.contains(b))
+                    .collect(),
+            };
+            let m = buddies::match_round(&candidates, settings.size, &rules, buddies::seed(view.group.id, k));
+            let groups: Vec<(Vec<u64>, u64)> = m
+                .groups
+                .iter()
+                .map(|g| (g.clone(), g[(buddies::seed(view.group.id, k) % g.len() as u64) as usize]))
+                .collect();
+            if db::buddies::insert_round(db, scope, k, week, &groups, now).await? {
+                info!(
+                    guild = view.group.guild_id,
+                    group = view.group.id,
+                    session = k,
+                    pairs = groups.len(),
+                    alone = m.alone.len(),
+                    "buddy round matched"
+                );
+            }
+            pairs = db::buddies::pairs(db, scope, k).await?;
+        }
+        let names = db::buddies::display_names(db, scope).await?;
+        // Check in by the next session.
+        let deadline = upcoming.first().map(|u| u.at);
+        let title = path.week(week).map(|w| w.title.clone()).unwrap_or_default();
+        let (mut opened, mut retry) = (0, false);
+        for p in pairs.iter().filter(|p| p.state == "new" || p.state == "claimed") {
+            if !db::buddies::claim_pair(db, p.id, now - CLAIM_STALE, now).await? {
+                retry = true;
+                continue;
+            }
+            match self.open_pair(view, p, week, &title, deadline, &names).await {
+                Ok(()) => {
+                    db::buddies::pair_done(db, p.id, None).await?;
+                    crate::metrics::post("buddy_thread", "sent", None);
+                    opened += 1;
+                }
+                Err(e) if e.permanent() => {
+                    let f = super::failure::SendFailure::of(&e, view.group.channel_id);
+                    warn!(guild = view.group.guild_id, group = view.group.id, "buddy thread refused: {}", f.text);
+                    db::buddies::pair_done(db, p.id, Some(&f.text)).await?;
+                    crate::metrics::post("buddy_thread", "failed", None);
+                }
+                Err(e) => {
+                    warn!(guild = view.group.guild_id, group = view.group.id, "buddy thread not opened yet: {e}");
+                    retry = true;
+                }
+            }
+        }
+        Ok((opened, retry, next))
+    }
+
+    /// One pair's thread: found (a dead process opened it) or opened, its members added, the
+    /// opening message posted once.
+    async fn open_pair(
+        &self,
+        view: &GroupView,
+        p: &db::buddies::PairRow,
+        week: u32,
+        title: &str,
+        deadline: Option<DateTime<Utc>>,
+        names: &HashMap<u64, String>,
+    ) -> Result<(), SendError> {
+        let (guild, channel) = (view.group.guild_id, view.group.channel_id);
+        let prefix = render::buddies::thread_prefix(week, p.idx);
+        // A thread opened by an earlier attempt may hold the opening message already.
+        let mut earlier = p.thread_id.is_some();
+        let thread = match p.thread_id {
+            Some(t) => t,
+            None => {
+                let found = if p.claimed_at.is_some() {
+                    // Claimed before: a dead process may have opened it already.
+                    self.sender.active_threads(guild, channel).await?.into_iter().find(|(_, n)| n.starts_with(&prefix))
+                } else {
+                    None
+                };
+                let t = match found {
+                    Some((t, _)) => {
+                        earlier = true;
+                        t
+                    }
+                    None => {
+                        let who: Vec<&str> =
+                            p.members.iter().map(|u| names.get(u).map(String::as_str).unwrap_or("a member")).collect();
+                        self.sender
+                            .open_private_thread(channel, &render::buddies::thread_name(week, p.idx, &who))
+                            .await?
+                    }
+                };
+                if let Err(e) = db::buddies::pair_thread(&self.core.db, p.id, t).await {
+                    warn!(guild, "cannot record a buddy thread: {e}");
+                }
+                t
+            }
+        };
+        for u in &p.members {
+            self.sender.add_thread_member(thread, *u).await?;
+        }
+        let start = render::buddies::opening_start(week);
+        if earlier && self.sender.find_own(thread, |m| m.content.starts_with(&start)).await?.is_some() {
+            return Ok(());
+        }
+        let msg = render::buddies::opening(week, title, &p.members, p.proposer, deadline, channel);
+        self.sender.send_once(thread, msg, &format!("bp{}", p.id)).await?;
+        Ok(())
+    }
+
+    /// The group's eligible opted-in members at week `week`, with what matching looks at.
+    async fn candidates(
+        &self,
+        view: &GroupView,
+        week: u32,
+        now: DateTime<Utc>,
+    ) -> crate::error::Result<Vec<Candidate>> {
+        let db = &self.core.db;
+        let (guild, group) = (view.group.guild_id, view.group.id);
+        let today = now.with_timezone(&view.group.schedule.tz).date_naive();
+        let away = db::members::away(db, guild, group, None).await?;
+        // Finished held weeks, latest first (the round's week is the one starting).
+        let mut held = view.weeks_held(now);
+        held.retain(|w| *w != week);
+        held.reverse();
+        let mut out = Vec::new();
+        for (user, m) in db::buddies::members(db, view.group.scope()).await? {
+            let checked: Vec<u32> =
+                db::members::checkins(db, guild, group, user).await?.iter().map(|c| c.week).collect();
+            let standing = Standing {
+                paused: m.auto_paused || m.paused_until.is_some_and(|d| d >= today),
+                away: away.iter().any(|a| a.user_id == user && a.from <= today && today <= a.to),
+                recent_checkins: held.iter().map(|w| checked.contains(w)).collect(),
+                joined_week: db::members::joined_week(db, guild, group, user).await?.unwrap_or(week),
+            };
+            if buddies::eligible(&standing, week).is_err() {
+                continue;
+            }
+            let recent = &standing.recent_checkins;
+            out.push(Candidate {
+                user_id: user,
+                at_risk: recent.len() >= 2 && !recent[0] && !recent[1],
+                weeks_checked_in: checked.len() as u32,
+                trios: m.trios,
+            });
+        }
+        Ok(out)
+    }
+}
