@@ -196,6 +196,8 @@ pub enum UserError {
     PauseInThePast(NaiveDate),
     #[error("You cannot avoid yourself.")]
     AvoidSelf,
+    #[error("These buttons are for the buddies of this thread.")]
+    NotYourPair,
     #[error(
         "I can't open buddy threads in <#{channel}>: I am missing {}. Give me {} there (Edit Channel → \
          Permissions), then run `/group buddies on` again.",

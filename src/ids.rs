@@ -40,6 +40,8 @@ pub enum CustomId {
     ReviewStart { group_id: i64 },
     /// A review card's "Show outline" button (`group_id` as in [`CustomId::ReviewGrade`]).
     ReviewOutline { card_id: i64, group_id: i64 },
+    /// A study-buddy pair's check-back: `met` "We met", else "Not yet".
+    BuddyCheck { pair_id: i64, met: bool },
     /// The `/search` "open a result" menu (the value says what: see `service::catalog::Opened`).
     SearchOpen,
 }
@@ -66,6 +68,7 @@ impl CustomId {
             }
             CustomId::ReviewStart { group_id } => format!("sb:rs:{group_id}"),
             CustomId::ReviewOutline { card_id, group_id } => format!("sb:ro:{card_id}:{group_id}"),
+            CustomId::BuddyCheck { pair_id, met } => format!("sb:bc:{pair_id}:{}", u8::from(met)),
         }
     }
 
@@ -105,6 +108,14 @@ impl CustomId {
             }),
             ["sb", "rs", _] => Some(CustomId::ReviewStart { group_id: num(2)? }),
             ["sb", "ro", _, _] => Some(CustomId::ReviewOutline { card_id: num(2)?, group_id: num(3)? }),
+            ["sb", "bc", _, m] => Some(CustomId::BuddyCheck {
+                pair_id: num(2)?,
+                met: match *m {
+                    "1" => true,
+                    "0" => false,
+                    _ => return None,
+                },
+            }),
             _ => None,
         }
     }
@@ -138,6 +149,8 @@ mod tests {
             CustomId::ReviewGrade { card_id: i64::MAX, reps: u32::MAX, grade: 4, group_id: i64::MAX },
             CustomId::ReviewStart { group_id: i64::MAX },
             CustomId::ReviewOutline { card_id: i64::MAX, group_id: i64::MAX },
+            CustomId::BuddyCheck { pair_id: i64::MAX, met: true },
+            CustomId::BuddyCheck { pair_id: 1, met: false },
         ] {
             assert_eq!(CustomId::parse(&id.encode()), Some(id));
             assert!(id.encode().len() <= crate::limits::CUSTOM_ID);
@@ -154,6 +167,8 @@ mod tests {
             "sb:rs:1:1:0",
             "sb:rv:1:1:5:0",
             "sb:rv:1:x:1:0",
+            "sb:bc:1:2",
+            "sb:bc:x:1",
             "other",
         ] {
             assert_eq!(CustomId::parse(bad), None, "{bad}");

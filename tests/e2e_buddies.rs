@@ -188,6 +188,48 @@ async fn a_round_opens_one_private_thread_per_pair_once() {
         let id: u64 = t["id"].as_str().unwrap().parse().unwrap();
         assert_eq!(tb.fake.channel_posts(id).len(), 1, "the opening message was found, not posted again");
     }
+
+    // Halfway to the next session (2027-03-15 18:00): the check-back, once per thread; not
+    // before.
+    tb.set_now("2027-03-12T05:59:00Z");
+    tb.tick().await;
+    assert!(
+        private_threads(&tb)
+            .iter()
+            .all(|t| tb.fake.channel_posts(t["id"].as_str().unwrap().parse().unwrap()).len() == 1)
+    );
+    tb.set_now("2027-03-12T06:00:00Z");
+    assert_eq!(tb.tick().await.failed, 0);
+    tb.set_now("2027-03-12T06:05:00Z");
+    tb.tick().await;
+    let threads = private_threads(&tb);
+    let mut checks = Vec::new();
+    for t in &threads {
+        let id: u64 = t["id"].as_str().unwrap().parse().unwrap();
+        let posts = tb.fake.channel_posts(id);
+        assert_eq!(posts.len(), 2, "opening and one check-back");
+        assert!(posts[1]["content"].as_str().unwrap().starts_with("Halfway to the next session:"), "{}", posts[1]);
+        let members: Vec<u64> = tb.fake.thread_members(id).into_iter().filter(|u| *u != defaults::BOT_USER).collect();
+        checks.push((id, posts[1].clone(), members));
+    }
+    let who = |u: u64| Invoker::new(u, &format!("user{u}")).in_guild(defaults::GUILD, defaults::GENERAL);
+    let (_, msg, members) = &checks[0];
+    let met = msg["components"][0]["components"][0]["custom_id"].as_str().unwrap().to_string();
+    let r = tb.fake.click_button(&who(members[0]), msg, &met).await.wait_reply(support::harness::T).await;
+    assert!(r.ephemeral && r.content.starts_with("Noted: you met"), "{}", r.content);
+    // Someone of the other pair, or a forged pair id, changes nothing.
+    let outsider = checks[1].2[0];
+    let r = tb.fake.click_button(&who(outsider), msg, &met).await.wait_reply(support::harness::T).await;
+    assert!(r.content.contains("for the buddies of this thread"), "{}", r.content);
+    let r = tb.fake.click_button(&who(outsider), msg, "sb:bc:999999:1").await.wait_reply(support::harness::T).await;
+    assert!(r.content.contains("for the buddies of this thread"), "{}", r.content);
+    let answers = tb.db.raw_integers("SELECT COUNT(*) FROM buddy_answers", &[]).await.unwrap();
+    assert_eq!(answers, [Some(1)]);
+    // Counts only, in the reports: 1 of the 2 pairs met.
+    let overview = tb.run(Slash::new("report").sub("overview").by(&tb.moderator())).await.text();
+    assert!(overview.contains("buddies met 1/2"), "{overview}");
+    let report = tb.run(Slash::new("report").sub("participation").by(&tb.moderator())).await.text();
+    assert!(report.contains("Study buddies, week 1: 1 of 2 pairs met."), "{report}");
     tb.finish().await;
 }
 

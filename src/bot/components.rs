@@ -162,6 +162,11 @@ async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInterac
                 f.checkins, f.ratings, f.memberships
             ))
         }
+        CustomId::BuddyCheck { pair_id, met } => {
+            s.buddies.answer(&who, pair_id, met).await?;
+            let reply = crate::render::response().content(render::buddies::answered(met)).ephemeral(true);
+            CreateInteractionResponse::Message(reply)
+        }
         CustomId::Cancel => update("Cancelled; nothing was changed.".to_string()),
         CustomId::CheckInModal { .. } => return Err(UserError::FormExpired.into()),
         CustomId::Syllabus { .. } | CustomId::SyllabusWeek { .. } | CustomId::SearchOpen => return Ok(()),

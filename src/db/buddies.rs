@@ -231,12 +231,153 @@ pub async fn pair_thread(db: &Db, pair_id: i64, thread_id: u64) -> Result<()> {
     Ok(())
 }
 
-/// The pair's thread is open (members in, opening posted), or failed for good with `error`.
-pub async fn pair_done(db: &Db, pair_id: i64, error: Option<&str>) -> Result<()> {
+/// The pair's thread is open (members in, opening posted; its check-back due at
+/// `checkback`), or failed for good with `error`.
+pub async fn pair_done(db: &Db, pair_id: i64, error: Option<&str>, checkback: Option<DateTime<Utc>>) -> Result<()> {
     let _timer = crate::metrics::query("buddies.pair_done");
     let state = if error.is_some() { "failed" } else { "open" };
-    execute!(db, "UPDATE buddy_pairs SET state = $2, error = $3 WHERE id = $1", pair_id, state, error)?;
+    let checkback = if error.is_some() { None } else { checkback };
+    execute!(
+        db,
+        "UPDATE buddy_pairs SET state = $2, error = $3, checkback_due = $4 WHERE id = $1",
+        pair_id,
+        state,
+        error,
+        checkback
+    )?;
     Ok(())
+}
+
+/// A pair's check-back to post: its thread, its members, and whether an earlier attempt was
+/// made (then the thread is looked at first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueCheckback {
+    pub pair_id: i64,
+    pub guild_id: u64,
+    pub thread_id: u64,
+    pub members: Vec<u64>,
+    pub tried: bool,
+}
+
+/// Claims the check-backs due at `now` on this process's shards, at most `limit`: each one's
+/// due instant becomes a lease until `lease` (another process skips it; a dead one's is
+/// retaken after it).
+pub async fn claim_checkbacks(
+    db: &Db,
+    now: DateTime<Utc>,
+    lease: DateTime<Utc>,
+    shards: (u32, u32, u32),
+    limit: i64,
+) -> Result<Vec<DueCheckback>> {
+    let _timer = crate::metrics::query("buddies.claim_checkbacks");
+    let (total, first, last) = super::shard_binds(shards);
+    let due = fetch!(
+        db,
+        fetch_all,
+        (i64, i64, i64, Option<DateTime<Utc>>),
+        "SELECT p.id, p.guild_id, p.thread_id, p.checkback_claimed FROM buddy_pairs p
+         WHERE p.checkback_due <= $1 AND p.thread_id IS NOT NULL AND (p.guild_id >> 22) % $2 BETWEEN $3 AND $4
+         ORDER BY p.checkback_due LIMIT $5",
+        now,
+        total,
+        first,
+        last,
+        limit
+    )?;
+    let mut out = Vec::new();
+    for (pair, guild, thread, claimed) in due {
+        let n = execute!(
+            db,
+            "UPDATE buddy_pairs SET checkback_due = $3, checkback_claimed = COALESCE(checkback_claimed, $2)
+             WHERE id = $1 AND checkback_due <= $2",
+            pair,
+            now,
+            lease
+        )?;
+        if n != 1 {
+            continue;
+        }
+        let members = fetch!(
+            db,
+            fetch_all,
+            (i64,),
+            "SELECT user_id FROM buddy_pair_members WHERE pair_id = $1 ORDER BY user_id",
+            pair
+        )?;
+        out.push(DueCheckback {
+            pair_id: pair,
+            guild_id: from_db(guild),
+            thread_id: from_db(thread),
+            members: members.into_iter().map(|(u,)| from_db(u)).collect(),
+            tried: claimed.is_some(),
+        });
+    }
+    Ok(out)
+}
+
+/// The pair's check-back is posted (or given up): nothing more to do.
+pub async fn checkback_done(db: &Db, pair_id: i64) -> Result<()> {
+    let _timer = crate::metrics::query("buddies.checkback_done");
+    execute!(db, "UPDATE buddy_pairs SET checkback_due = NULL WHERE id = $1", pair_id)?;
+    Ok(())
+}
+
+/// The group and members of pair `pair_id` in this server (none: not a pair of this server).
+pub async fn pair_in_guild(db: &Db, guild_id: u64, pair_id: i64) -> Result<Option<(i64, Vec<u64>)>> {
+    let _timer = crate::metrics::query("buddies.pair_in_guild");
+    let guild = to_db(guild_id);
+    let rows = fetch!(
+        db,
+        fetch_all,
+        (i64, i64),
+        "SELECT r.group_id, m.user_id FROM buddy_pairs p JOIN buddy_rounds r ON r.id = p.round_id
+         JOIN buddy_pair_members m ON m.pair_id = p.id
+         WHERE p.id = $1 AND p.guild_id = $2 AND r.guild_id = $2 ORDER BY m.user_id",
+        pair_id,
+        guild
+    )?;
+    Ok(rows.first().map(|(g, _)| (*g, rows.iter().map(|(_, u)| from_db(*u)).collect())))
+}
+
+/// A member's answer to their pair's check-back (the latest counts).
+pub async fn answer(db: &Db, guild_id: u64, pair_id: i64, user_id: u64, met: bool, now: DateTime<Utc>) -> Result<()> {
+    let _timer = crate::metrics::query("buddies.answer");
+    let (guild, user, met) = (to_db(guild_id), to_db(user_id), i64::from(met));
+    execute!(
+        db,
+        "INSERT INTO buddy_answers (pair_id, guild_id, user_id, met, at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (pair_id, user_id) DO UPDATE SET met = excluded.met, at = excluded.at",
+        pair_id,
+        guild,
+        user,
+        met,
+        now
+    )?;
+    Ok(())
+}
+
+/// The group's latest round: (its week, pairs whose thread opened, of them pairs that met).
+pub async fn latest_round_met(db: &Db, group: GroupScope) -> Result<Option<(u32, u32, u32)>> {
+    let _timer = crate::metrics::query("buddies.latest_round_met");
+    let row = fetch!(
+        db,
+        fetch_optional,
+        (i64, i64, i64),
+        "SELECT r.week,
+             (SELECT COUNT(*) FROM buddy_pairs p WHERE p.round_id = r.id AND p.state = 'open'),
+             (SELECT COUNT(*) FROM buddy_pairs p WHERE p.round_id = r.id AND p.state = 'open'
+                AND EXISTS (SELECT 1 FROM buddy_answers a WHERE a.pair_id = p.id AND a.met = 1))
+         FROM buddy_rounds r WHERE r.group_id = $1 ORDER BY r.session DESC LIMIT 1",
+        group.id()
+    )?;
+    row.map(|(w, pairs, met)| {
+        Ok((
+            decode_u32("buddy_rounds", group.id(), "week", w)?,
+            decode_u32("buddy_rounds", group.id(), "pairs", pairs)?,
+            decode_u32("buddy_rounds", group.id(), "met", met)?,
+        ))
+    })
+    .transpose()
 }
 
 /// Turns a group's rounds off (its members stay opted in for when they are on again); false

@@ -146,3 +146,34 @@ pub fn opening(
         .content(content)
         .allowed_mentions(serenity::all::CreateAllowedMentions::new().users(users))
 }
+
+/// How the check-back message starts (a retry looks for it in the thread).
+pub const CHECKBACK_START: &str = "Halfway to the next session:";
+
+/// The mid-round check-back in a pair's thread, with its two buttons. Pings the buddies.
+pub fn checkback(pair_id: i64, members: &[u64]) -> serenity::all::CreateMessage {
+    use crate::ids::CustomId;
+    use serenity::all::{ButtonStyle, CreateActionRow, CreateButton};
+    let who: Vec<String> = members.iter().map(|u| format!("<@{u}>")).collect();
+    let users: Vec<serenity::all::UserId> = members.iter().map(|u| serenity::all::UserId::new(*u)).collect();
+    serenity::all::CreateMessage::new()
+        .content(format!("{CHECKBACK_START} have you met yet, {}?", who.join(" and ")))
+        .components(vec![CreateActionRow::Buttons(vec![
+            CreateButton::new(CustomId::BuddyCheck { pair_id, met: true }.encode())
+                .label("We met")
+                .style(ButtonStyle::Success),
+            CreateButton::new(CustomId::BuddyCheck { pair_id, met: false }.encode())
+                .label("Not yet")
+                .style(ButtonStyle::Secondary),
+        ])])
+        .allowed_mentions(serenity::all::CreateAllowedMentions::new().users(users))
+}
+
+/// A member's check-back answer recorded (to them only).
+pub fn answered(met: bool) -> String {
+    if met {
+        "Noted: you met. Keep it going, and check in with `/checkin` before the next session.".to_string()
+    } else {
+        "Noted: not yet. There is still time before the next session; a short call counts.".to_string()
+    }
+}

@@ -48,6 +48,9 @@ pub fn summary_embed(r: &Report) -> CreateEmbed {
             w.week, w.checked_in, w.active
         ));
     }
+    if let Some(b) = r.buddies_met {
+        description.push_str(&format!("\nStudy buddies, week {}: {} of {} pairs met.", b.week, b.met, b.pairs));
+    }
     let mut table = vec![report::WEEK_HEADER.to_string()];
     table.extend(r.weeks.iter().map(report::week_line));
     let mut fields = Vec::new();
@@ -188,13 +191,14 @@ pub fn overview_line(g: &GroupOverview) -> String {
         .map(|e| format!("\n  \u{26a0} delivery failed <t:{}:R>: {}", e.at.timestamp(), plain_line(&e.text, 150)))
         .unwrap_or_default();
     let interested = g.interested.map(|(w, n)| format!(" · W{w} event: {n} interested")).unwrap_or_default();
+    let buddies = g.buddies_met.map(|b| format!(" · buddies met {}/{}", b.met, b.pairs)).unwrap_or_default();
     let events = g
         .events_error
         .as_ref()
         .map(|e| format!("\n  \u{26a0} events stopped: {}", plain_line(e, 150)))
         .unwrap_or_default();
     format!(
-        "**{}** · {state} · check-ins {rate} · {} at risk{last}{interested}{error}{events}",
+        "**{}** · {state} · check-ins {rate} · {} at risk{last}{interested}{buddies}{error}{events}",
         plain(&g.name),
         g.at_risk
     )
@@ -366,6 +370,7 @@ mod tests {
                 error: Some(DeliveryError { text: "e".repeat(2000), at }),
                 interested: Some((36, u32::MAX)),
                 events_error: Some("v".repeat(2000)),
+                buddies_met: Some(crate::report::BuddiesMet { week: 36, met: u32::MAX, pairs: u32::MAX }),
             })
             .collect();
         let topic = HardTopic { week: 36, question: 4, number: 5, text: "q".repeat(500), average: 1.0, ratings: 99 };

@@ -346,6 +346,17 @@ pub struct Report {
     /// Questions the group is forgetting (spaced review; filled in by the service), most
     /// forgotten first, at most [`FORGOTTEN_TOPICS`].
     pub forgotten: Vec<ForgottenTopic>,
+    /// The latest study-buddy round (filled in by the service): its week, how many pairs met
+    /// (by the check-back), of how many. Counts only: nobody is named.
+    pub buddies_met: Option<BuddiesMet>,
+}
+
+/// How a study-buddy round went: pairs that said they met, of the pairs whose thread opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BuddiesMet {
+    pub week: u32,
+    pub met: u32,
+    pub pairs: u32,
 }
 
 /// The weeks a report covers: held weeks `from..=to` (held weeks are always 1 to the latest).
@@ -669,6 +680,7 @@ pub fn build_from(
         hardest: hardest_topics(questions, &agg.topics),
         changes: Vec::new(),
         forgotten: Vec::new(),
+        buddies_met: None,
     }
 }
 

@@ -48,6 +48,8 @@ pub struct GroupOverview {
     /// Discord's refusal that stopped the group's events (`/group events on` again after
     /// fixing it).
     pub events_error: Option<String>,
+    /// The latest study-buddy round: pairs that met, of how many.
+    pub buddies_met: Option<super::BuddiesMet>,
 }
 
 /// Check-ins over active member-weeks of `weeks`; `None` when nobody was active.
@@ -99,6 +101,7 @@ pub fn summarize(
         error: view.group.last_error.clone(),
         interested: report.and_then(|r| r.weeks.iter().rev().find_map(|w| w.interested.map(|n| (w.week, n)))),
         events_error,
+        buddies_met: report.and_then(|r| r.buddies_met),
     }
 }
 

@@ -57,6 +57,9 @@ pub fn text_summary(report: &Report) -> String {
     if let Some(w) = s.running {
         let _ = writeln!(out, "Week {} (in progress): {} of {} checked in so far", w.week, w.checked_in, w.active);
     }
+    if let Some(b) = report.buddies_met {
+        let _ = writeln!(out, "Study buddies, week {}: {} of {} pairs met", b.week, b.met, b.pairs);
+    }
     let confidence = s.average_confidence.map(|c| format!("{}/5", decimal(c, 1))).unwrap_or_else(|| "-".into());
     let _ = writeln!(out, "Hours: {}, average confidence: {confidence}", decimal(s.total_hours, 1));
     let _ = writeln!(out);

@@ -127,6 +127,9 @@ impl Scheduler {
         // Check in by the next session.
         let deadline = upcoming.first().map(|u| u.at);
         let title = path.week(week).map(|w| w.title.clone()).unwrap_or_default();
+        // The check-back comes halfway to the next session (3.5 days without one).
+        let start = schedule.instant(k);
+        let checkback = start + deadline.map_or(Duration::hours(84), |d| (d - start) / 2);
         let (mut opened, mut retry) = (0, false);
         for p in pairs.iter().filter(|p| p.state == "new" || p.state == "claimed") {
             if !db::buddies::claim_pair(db, p.id, now - CLAIM_STALE, now).await? {
@@ -135,14 +138,14 @@ impl Scheduler {
             }
             match self.open_pair(view, p, week, &title, deadline, &names).await {
                 Ok(()) => {
-                    db::buddies::pair_done(db, p.id, None).await?;
+                    db::buddies::pair_done(db, p.id, None, Some(checkback)).await?;
                     crate::metrics::post("buddy_thread", "sent", None);
                     opened += 1;
                 }
                 Err(e) if e.permanent() => {
                     let f = super::failure::SendFailure::of(&e, view.group.channel_id);
                     warn!(guild = view.group.guild_id, group = view.group.id, "buddy thread refused: {}", f.text);
-                    db::buddies::pair_done(db, p.id, Some(&f.text)).await?;
+                    db::buddies::pair_done(db, p.id, Some(&f.text), None).await?;
                     crate::metrics::post("buddy_thread", "failed", None);
                 }
                 Err(e) => {
@@ -246,5 +249,66 @@ impl Scheduler {
             });
         }
         Ok(out)
+    }
+}
+
+/// Check-backs claimed per pass.
+pub const CHECKBACKS_PER_PASS: i64 = 200;
+
+impl Scheduler {
+    /// One pass of the check-backs job: each open pair whose check-back is due gets it in its
+    /// thread once ("We met" / "Not yet"); a later attempt looks for it in the thread first.
+    pub(super) async fn buddy_checkbacks(&self, now: DateTime<Utc>) -> TickReport {
+        let db = &self.core.db;
+        let due =
+            match db::buddies::claim_checkbacks(db, now, now + CLAIM_STALE, self.shards.range(), CHECKBACKS_PER_PASS)
+                .await
+            {
+                Ok(d) => d,
+                Err(e) => {
+                    warn!("cannot claim the buddy check-backs due: {e}");
+                    return TickReport { failed: 1, ..TickReport::default() };
+                }
+            };
+        let mut report = TickReport::default();
+        for c in due {
+            let start = render::buddies::CHECKBACK_START;
+            let posted = if c.tried {
+                self.sender.find_own(c.thread_id, |m| m.content.starts_with(start)).await.map(|m| m.is_some())
+            } else {
+                Ok(false)
+            };
+            let result = match posted {
+                Ok(true) => Ok(()),
+                Ok(false) => {
+                    let msg = render::buddies::checkback(c.pair_id, &c.members);
+                    self.sender.send_once(c.thread_id, msg, &format!("bk{}", c.pair_id)).await.map(|_| ())
+                }
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(()) => {
+                    report.sent += 1;
+                    crate::metrics::post("buddy_checkback", "sent", None);
+                    if let Err(e) = db::buddies::checkback_done(db, c.pair_id).await {
+                        warn!(guild = c.guild_id, "cannot record a buddy check-back: {e}");
+                    }
+                }
+                // A thread deleted or out of reach: nothing to check back on.
+                Err(e) if e.permanent() => {
+                    warn!(guild = c.guild_id, "buddy check-back refused: {e}");
+                    crate::metrics::post("buddy_checkback", "failed", None);
+                    if let Err(e) = db::buddies::checkback_done(db, c.pair_id).await {
+                        warn!(guild = c.guild_id, "cannot record a buddy check-back: {e}");
+                    }
+                }
+                // Passing: the lease runs out and the next pass tries again.
+                Err(e) => {
+                    report.failed += 1;
+                    warn!(guild = c.guild_id, "buddy check-back not posted yet: {e}");
+                }
+            }
+        }
+        report
     }
 }

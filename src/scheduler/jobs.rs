@@ -56,6 +56,7 @@ pub fn registry() -> Vec<Box<dyn Job>> {
         Box::new(ReviewDms),
         Box::new(SessionEvents),
         Box::new(BuddyRounds),
+        Box::new(BuddyCheckbacks),
         Box::new(Purge),
     ]
 }
@@ -132,6 +133,18 @@ impl Job for BuddyRounds {
     }
     fn run<'a>(&'a self, s: &'a Scheduler, now: DateTime<Utc>) -> BoxFuture<'a, TickReport> {
         Box::pin(s.buddy_rounds(now))
+    }
+}
+
+/// The mid-round check-back in each open buddy thread (`super::buddies`).
+struct BuddyCheckbacks;
+
+impl Job for BuddyCheckbacks {
+    fn name(&self) -> &'static str {
+        "buddy_checkbacks"
+    }
+    fn run<'a>(&'a self, s: &'a Scheduler, now: DateTime<Utc>) -> BoxFuture<'a, TickReport> {
+        Box::pin(s.buddy_checkbacks(now))
     }
 }
 

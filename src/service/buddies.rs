@@ -105,6 +105,20 @@ impl BuddyService {
         Ok(db::buddies::avoid(&self.core.db, actor.guild_id, actor.user_id, avoided).await?)
     }
 
+    /// A check-back button: the member's answer for their pair. Only a member of that pair, in
+    /// that pair's server, may answer (a forged button changes nothing).
+    pub async fn answer(&self, actor: &Actor, pair_id: i64, met: bool) -> Result<()> {
+        let db = &self.core.db;
+        let Some((_, members)) = db::buddies::pair_in_guild(db, actor.guild_id, pair_id).await? else {
+            return Err(UserError::NotYourPair.into());
+        };
+        if !members.contains(&actor.user_id) {
+            return Err(UserError::NotYourPair.into());
+        }
+        db::buddies::answer(db, actor.guild_id, pair_id, actor.user_id, met, self.core.now()).await?;
+        Ok(())
+    }
+
     /// `/group buddies on`: rounds for a group (moderators).
     pub async fn turn_on(&self, actor: &Actor, group: Option<&str>, s: BuddySettings) -> Result<BuddyStatus> {
         if !actor.moderator {

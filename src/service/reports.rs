@@ -120,6 +120,11 @@ pub async fn report_of(
     let reviews = db::reports::forgotten_reviews(db, guild_id, group_id, r.to).await?;
     report.forgotten = report::forgotten_topics(&reviews, path);
     report::add_interest(&mut report, &view, &db::events::interest(db, scope).await?);
+    report.buddies_met = db::buddies::latest_round_met(db, scope).await?.map(|(week, pairs, met)| report::BuddiesMet {
+        week,
+        met,
+        pairs,
+    });
     Ok(report)
 }
 
