@@ -61,7 +61,7 @@ async fn members_join_pause_leave_and_avoid_in_confidence() {
     assert!(t.contains("You are in **Mondays**'s study-buddy rounds (every 2 weeks, in pairs)"), "{t}");
     assert!(t.contains("server moderators with the Manage Threads permission can read private threads"), "{t}");
     let t = tb.run(buddy("status").by(&tb.member())).await.text();
-    assert!(t.contains("you are in.") && t.contains("next round"), "{t}");
+    assert!(t.contains("you are in; no round yet.") && t.contains("next round"), "{t}");
     let t = tb.run(buddy("pause").string("until", "2027-02-01").by(&tb.member())).await.text();
     assert!(t.contains("is in the past"), "{t}");
     let t = tb.run(buddy("pause").string("until", "2027-03-20").by(&tb.member())).await.text();
@@ -70,7 +70,7 @@ async fn members_join_pause_leave_and_avoid_in_confidence() {
     assert!(t.contains("you are paused until 2027-03-20"), "{t}");
     // Joining again resumes.
     tb.run(buddy("join").by(&tb.member())).await;
-    assert!(tb.run(buddy("status").by(&tb.member())).await.text().contains("you are in."));
+    assert!(tb.run(buddy("status").by(&tb.member())).await.text().contains("you are in; no round yet."));
 
     // The avoid list: never oneself; confirmed to its owner only, in /my-data only.
     let r = tb.run(buddy("avoid").user("member", defaults::BOB).by(&tb.member())).await;
@@ -235,4 +235,60 @@ async fn a_round_opens_one_private_thread_per_pair_once() {
 
 fn private_threads(tb: &TestBot) -> Vec<Value> {
     tb.fake.threads().into_iter().filter(|t| t["type"] == 12).collect()
+}
+
+/// Two rounds without a check-in or an answer pause a member (a DM says how to resume); a
+/// member who checked in stays in and, alone this round, is told so; `/buddy status` shows
+/// the rounds so far and the latest buddies.
+#[tokio::test]
+async fn silent_members_are_paused_and_the_odd_one_out_is_told() {
+    let guild = GuildSpec::default_test_guild()
+        .role(THREADS_ROLE, "Threads", perms::CREATE_PRIVATE_THREADS)
+        .member(defaults::BOT_USER, defaults::BOT_NAME, &[THREADS_ROLE])
+        .member(3002, "carol", &[defaults::MEMBER_ROLE]);
+    let fake = FakeDiscord::builder().no_default_guild().guild(guild).start().await;
+    let tb = TestBot::start_with(fake, Mode::Tls, "2027-03-01T12:00:00Z").await;
+    tb.create_group("Mondays", "architecture", "2027-03-08", 0, "18:00", "UTC").await;
+    tb.run(buddies("on").by(&tb.moderator())).await;
+    let carol = Invoker::new(3002, "carol").in_guild(defaults::GUILD, defaults::GENERAL);
+    for p in [tb.member(), tb.moderator(), carol.clone()] {
+        tb.run(buddy("join").by(&p)).await;
+    }
+    let tick = |at: &'static str| {
+        let tb = &tb;
+        async move {
+            tb.set_now(at);
+            let r = tb.tick().await;
+            assert_eq!(r.failed, 0, "{at}: {r:?}");
+        }
+    };
+    tick("2027-03-08T18:00:00Z").await;
+    tick("2027-03-15T18:00:00Z").await;
+    assert_eq!(private_threads(&tb).len(), 2, "a trio each week");
+    let t = tb.run(buddy("status").by(&tb.member())).await.text();
+    assert!(t.contains("you are in; 2 rounds so far. Latest round with <@"), "{t}");
+    // Bob checks in for week 2; Alice and Carol say nothing for two rounds.
+    tb.set_now("2027-03-16T09:00:00Z");
+    let checkin = Slash::new("checkin").integer("status", 0).number("hours", 2.0).integer("confidence", 4);
+    assert!(tb.run(checkin.by(&tb.member())).await.text().contains("week 2"));
+    tick("2027-03-22T18:00:00Z").await;
+    assert_eq!(private_threads(&tb).len(), 2, "no round thread for Bob alone");
+    for u in [defaults::ALICE, 3002] {
+        let dms = tb.fake.dm_messages(u);
+        assert!(
+            dms.iter().any(|m| m["content"].as_str().unwrap().starts_with("You are paused in **Mondays**")),
+            "{u}: {dms:?}"
+        );
+    }
+    let bob = tb.fake.dm_messages(defaults::BOB);
+    assert!(
+        bob.iter().any(|m| m["content"].as_str().unwrap().starts_with("No study buddy for you this round")),
+        "{bob:?}"
+    );
+    let t = tb.run(buddy("status").by(&carol)).await.text();
+    assert!(t.contains("paused after two rounds without a word"), "{t}");
+    // Joining again resumes.
+    tb.run(buddy("join").by(&carol)).await;
+    assert!(tb.run(buddy("status").by(&carol)).await.text().contains("you are in; no round yet."));
+    tb.finish().await;
 }

@@ -564,3 +564,89 @@ pub async fn display_names(db: &Db, group: GroupScope) -> Result<std::collection
     )?;
     Ok(rows.into_iter().map(|(u, n)| (from_db(u), n)).collect())
 }
+
+/// Settles the silence of the group's round before session `session`, once (the first caller
+/// wins): its members who neither answered its check-back nor checked in for its week count
+/// one more silent round, the others none; those reaching `pause_after` are paused. The
+/// members paused now. One transaction.
+pub async fn settle_previous(db: &Db, group: GroupScope, session: u32, pause_after: u32) -> Result<Vec<u64>> {
+    let _timer = crate::metrics::query("buddies.settle_previous");
+    let (id, session, pause_after) = (group.id(), i64::from(session), i64::from(pause_after));
+    with_pool!(db, p => async {
+        let mut tx = p.begin().await?;
+        let prev: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT id, week FROM buddy_rounds WHERE group_id = $1 AND session < $2 ORDER BY session DESC LIMIT 1",
+        )
+        .bind(id)
+        .bind(session)
+        .fetch_all(&mut *tx)
+        .await?;
+        let Some((round, week)) = prev.first().copied() else {
+            tx.rollback().await?;
+            return Ok::<_, Error>(Vec::new());
+        };
+        let claimed = sqlx::query("UPDATE buddy_rounds SET settled = 1 WHERE id = $1 AND settled = 0")
+            .bind(round)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if claimed != 1 {
+            tx.rollback().await?;
+            return Ok(Vec::new());
+        }
+        sqlx::query(
+            "UPDATE buddy_members SET silent = CASE
+                 WHEN EXISTS (SELECT 1 FROM buddy_answers a JOIN buddy_pairs p ON p.id = a.pair_id
+                              WHERE p.round_id = $2 AND a.user_id = buddy_members.user_id)
+                   OR EXISTS (SELECT 1 FROM checkins c
+                              WHERE c.group_id = $1 AND c.user_id = buddy_members.user_id AND c.week = $3)
+                 THEN 0 ELSE silent + 1 END
+             WHERE group_id = $1 AND user_id IN
+                 (SELECT m.user_id FROM buddy_pair_members m JOIN buddy_pairs p ON p.id = m.pair_id
+                  WHERE p.round_id = $2 AND p.state = 'open')",
+        )
+        .bind(id)
+        .bind(round)
+        .bind(week)
+        .execute(&mut *tx)
+        .await?;
+        let paused: Vec<i64> = sqlx::query_scalar(
+            "UPDATE buddy_members SET auto_paused = 1 WHERE group_id = $1 AND silent >= $2 AND auto_paused = 0
+             RETURNING user_id",
+        )
+        .bind(id)
+        .bind(pause_after)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(paused.into_iter().map(from_db).collect())
+    }
+    .await)
+}
+
+/// A member's rounds in a group: how many they were in, and their latest group (its
+/// members and thread).
+pub async fn member_rounds(db: &Db, group: GroupScope, user_id: u64) -> Result<(u32, Option<(Vec<u64>, Option<u64>)>)> {
+    let _timer = crate::metrics::query("buddies.member_rounds");
+    let user = to_db(user_id);
+    let rows = fetch!(
+        db,
+        fetch_all,
+        (i64, Option<i64>),
+        "SELECT p.id, p.thread_id FROM buddy_pairs p JOIN buddy_rounds r ON r.id = p.round_id
+         JOIN buddy_pair_members m ON m.pair_id = p.id
+         WHERE r.group_id = $1 AND m.user_id = $2 ORDER BY r.session DESC",
+        group.id(),
+        user
+    )?;
+    let count = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+    let Some((pair, thread)) = rows.first().copied() else { return Ok((0, None)) };
+    let members = fetch!(
+        db,
+        fetch_all,
+        (i64,),
+        "SELECT user_id FROM buddy_pair_members WHERE pair_id = $1 ORDER BY user_id",
+        pair
+    )?;
+    Ok((count, Some((members.into_iter().map(|(u,)| from_db(u)).collect(), thread.map(from_db)))))
+}

@@ -58,7 +58,19 @@ pub fn status(st: &BuddyStatus) -> String {
                     None => "in".to_string(),
                 }
             };
-            format!("**{g}** study buddies ({}): you are {state}. {}", rounds(s), next(st))
+            let mine = match (&st.partners, st.thread) {
+                (p, Some(t)) if !p.is_empty() => {
+                    let who: Vec<String> = p.iter().map(|u| format!("<@{u}>")).collect();
+                    format!(" Latest round with {} in <#{t}>.", who.join(" and "))
+                }
+                _ => String::new(),
+            };
+            let rounds_so_far = match st.rounds {
+                0 => "no round yet".to_string(),
+                1 => "1 round so far".to_string(),
+                n => format!("{n} rounds so far"),
+            };
+            format!("**{g}** study buddies ({}): you are {state}; {rounds_so_far}.{mine} {}", rounds(s), next(st))
         }
     }
 }
@@ -176,4 +188,27 @@ pub fn answered(met: bool) -> String {
     } else {
         "Noted: not yet. There is still time before the next session; a short call counts.".to_string()
     }
+}
+
+/// The DM to a member paused after two silent rounds.
+pub fn auto_paused_dm(group: &str) -> serenity::all::CreateMessage {
+    serenity::all::CreateMessage::new()
+        .content(format!(
+            "You are paused in **{}**'s study-buddy rounds: two rounds went by without a check-in or an answer \
+             from you, so I stopped matching you (your buddies wait on you otherwise). `/buddy join` in the \
+             server resumes you whenever you like.",
+            super::escape_markdown(group)
+        ))
+        .allowed_mentions(super::no_pings())
+}
+
+/// The DM to an eligible member left without a partner this round.
+pub fn alone_dm(group: &str, week: u32) -> serenity::all::CreateMessage {
+    serenity::all::CreateMessage::new()
+        .content(format!(
+            "No study buddy for you this round in **{}** (week {week}): nobody else could be matched with you \
+             this time. You are in the next round as usual; meanwhile the group's weekly thread is open to you.",
+            super::escape_markdown(group)
+        ))
+        .allowed_mentions(super::no_pings())
 }

@@ -19,6 +19,7 @@ use crate::model::GroupView;
 use crate::render;
 use crate::weeks::Session;
 use chrono::{DateTime, Duration, Utc};
+use poise::serenity_prelude as serenity;
 use std::collections::HashMap;
 use tracing::{info, warn};
 
@@ -95,6 +96,11 @@ impl Scheduler {
         }
         let mut pairs = db::buddies::pairs(db, scope, k).await?;
         if pairs.is_empty() {
+            // The last round's silent members first: two silent rounds in a row pause them.
+            for user in db::buddies::settle_previous(db, scope, k, buddies::SILENT_ROUNDS).await? {
+                info!(guild = view.group.guild_id, group = view.group.id, user, "buddy paused after silent rounds");
+                self.buddy_dm(user, render::buddies::auto_paused_dm(&view.group.name)).await;
+            }
             let candidates = self.candidates(view, week, now).await?;
             let ids: Vec<u64> = candidates.iter().map(|c| c.user_id).collect();
             let rules = Rules {
@@ -120,6 +126,10 @@ impl Scheduler {
                     alone = m.alone.len(),
                     "buddy round matched"
                 );
+                // Nobody is dropped in silence: who has no partner this round is told so.
+                for user in &m.alone {
+                    self.buddy_dm(*user, render::buddies::alone_dm(&view.group.name, week)).await;
+                }
             }
             pairs = db::buddies::pairs(db, scope, k).await?;
         }
@@ -155,6 +165,18 @@ impl Scheduler {
             }
         }
         Ok((opened, retry, next))
+    }
+
+    /// A study-buddy DM, at most once (the caller acts once per round); a member whose DMs
+    /// are closed is only logged.
+    async fn buddy_dm(&self, user: u64, msg: serenity::CreateMessage) {
+        match self.sender.dm(user, msg).await {
+            Ok(_) => crate::metrics::post("buddy_dm", "sent", None),
+            Err(e) => {
+                crate::metrics::post("buddy_dm", "failed", None);
+                warn!(user, "buddy DM not sent: {e}");
+            }
+        }
     }
 
     /// One pair's thread: found (a dead process opened it) or opened, its members added, the

@@ -20,6 +20,10 @@ pub struct BuddyStatus {
     pub member: Option<BuddyMember>,
     /// When the next round comes, if the group has one ahead.
     pub next_round: Option<DateTime<Utc>>,
+    /// Rounds they were in, and their latest buddies (others only) and thread.
+    pub rounds: u32,
+    pub partners: Vec<u64>,
+    pub thread: Option<u64>,
 }
 
 /// The buddy use cases; cheap to clone.
@@ -48,7 +52,12 @@ impl BuddyService {
             }
             None => None,
         };
-        Ok(BuddyStatus { view, settings, member, next_round })
+        let (rounds, latest) = db::buddies::member_rounds(db, scope, user_id).await?;
+        let (partners, thread) = match latest {
+            Some((members, thread)) => (members.into_iter().filter(|u| *u != user_id).collect(), thread),
+            None => (Vec::new(), None),
+        };
+        Ok(BuddyStatus { view, settings, member, next_round, rounds, partners, thread })
     }
 
     /// `/buddy join`: opts the member in (joining the group if needed), or resumes them.
