@@ -167,6 +167,10 @@ pub fn match_round(candidates: &[Candidate], size: u8, rules: &Rules, seed: u64)
         .collect();
     let group_of = |pos: usize| starts.iter().rposition(|&s| s <= pos).unwrap_or(0);
 
+    // Every pair's cost once; the search sums them (no allocation per swap).
+    let n = people.len();
+    let matrix: Vec<u64> = (0..n * n).map(|x| pair_cost(people[x / n], people[x % n], rules)).collect();
+    let group_of_pos: Vec<usize> = (0..n).map(group_of).collect();
     let mut best: Option<(u64, Vec<usize>)> = None;
     for _ in 0..RESTARTS {
         // A random layout; the anchor at the trio's first place.
@@ -177,15 +181,21 @@ pub fn match_round(candidates: &[Candidate], size: u8, rules: &Rules, seed: u64)
         }
         let cost_of = |order: &[usize], g: usize| {
             let end = starts.get(g + 1).copied().unwrap_or(order.len());
-            let members: Vec<&Candidate> = order[starts[g]..end].iter().map(|&i| people[i]).collect();
-            group_cost(&members, rules)
+            let members = &order[starts[g]..end];
+            let mut cost = 0;
+            for (x, &a) in members.iter().enumerate() {
+                for &b in &members[x + 1..] {
+                    cost += matrix[a * n + b];
+                }
+            }
+            cost
         };
         let mut costs: Vec<u64> = (0..sizes.len()).map(|g| cost_of(&order, g)).collect();
         for _ in 0..PASSES {
             let mut improved = false;
             for i in 0..order.len() {
                 for j in i + 1..order.len() {
-                    let (gi, gj) = (group_of(i), group_of(j));
+                    let (gi, gj) = (group_of_pos[i], group_of_pos[j]);
                     if gi == gj || anchor.is_some_and(|a| order[i] == a || order[j] == a) {
                         continue;
                     }

@@ -19,12 +19,17 @@ use crate::model::GroupView;
 use crate::render;
 use crate::weeks::Session;
 use chrono::{DateTime, Duration, Utc};
+use futures_util::StreamExt;
 use poise::serenity_prelude as serenity;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tracing::{info, warn};
 
 /// Groups visited per pass.
 pub const GROUPS_PER_PASS: i64 = 50;
+/// Groups whose threads are being opened at once (their requests share the one pace; a
+/// group's pairs go one after the other).
+pub const GROUPS_IN_FLIGHT: usize = 8;
 /// A pair claimed longer ago than this, without its thread open, belongs to a dead process.
 pub const CLAIM_STALE: Duration = Duration::minutes(2);
 /// When a round left with a passing failure is looked at again.
@@ -43,33 +48,38 @@ impl Scheduler {
                 return TickReport { failed: 1, ..TickReport::default() };
             }
         };
-        let mut report = TickReport::default();
-        for (guild, group_id) in due {
-            let view = match self.groups.by_id(guild, group_id).await {
-                Ok(v) => v,
-                Err(e) => {
-                    warn!(guild, group = group_id, "buddy round: group not loaded: {e}");
-                    report.failed += 1;
-                    continue;
+        let (sent, failed) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        futures_util::stream::iter(due)
+            .for_each_concurrent(GROUPS_IN_FLIGHT, |(guild, group_id)| {
+                let (sent, failed) = (&sent, &failed);
+                async move {
+                    let view = match self.groups.by_id(guild, group_id).await {
+                        Ok(v) => v,
+                        Err(e) => {
+                            warn!(guild, group = group_id, "buddy round: group not loaded: {e}");
+                            failed.fetch_add(1, Ordering::Relaxed);
+                            return;
+                        }
+                    };
+                    let (opened, retry, next) = match self.round(&view, now).await {
+                        Ok(r) => r,
+                        Err(e) => {
+                            warn!(guild, group = group_id, "buddy round not made: {e}");
+                            (0, true, None)
+                        }
+                    };
+                    sent.fetch_add(opened, Ordering::Relaxed);
+                    if retry {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                    let next = if retry { Some(now + RETRY) } else { next };
+                    if let Err(e) = db::buddies::set_next(&self.core.db, view.group.scope(), next).await {
+                        warn!(guild, group = group_id, "cannot record the next buddy round: {e}");
+                    }
                 }
-            };
-            let (opened, retry, next) = match self.round(&view, now).await {
-                Ok(r) => r,
-                Err(e) => {
-                    warn!(guild, group = group_id, "buddy round not made: {e}");
-                    (0, true, None)
-                }
-            };
-            report.sent += opened;
-            if retry {
-                report.failed += 1;
-            }
-            let next = if retry { Some(now + RETRY) } else { next };
-            if let Err(e) = db::buddies::set_next(db, view.group.scope(), next).await {
-                warn!(guild, group = group_id, "cannot record the next buddy round: {e}");
-            }
-        }
-        report
+            })
+            .await;
+        TickReport { sent: sent.into_inner(), failed: failed.into_inner(), groups: 0 }
     }
 
     /// The group's round of its latest session, if that session carries one: made once,
