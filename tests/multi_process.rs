@@ -344,3 +344,70 @@ async fn two_processes_on_the_same_shards_create_each_event_once() {
     setup.close().await;
     fake.assert_no_violations();
 }
+
+/// Two processes on the same shard range make each study-buddy round once and open each
+/// pair's private thread once (the round's unique key, the pair's claim).
+#[tokio::test]
+async fn two_processes_on_the_same_shards_open_each_buddy_thread_once() {
+    const GROUPS: u64 = 10;
+    const MEMBERS: u64 = 10;
+    const THREADS_ROLE: u64 = 7_300;
+    let mut g = GuildSpec::new(guild_id(0), "Server 0")
+        .role(THREADS_ROLE, "Threads", fake_discord::perms::CREATE_PRIVATE_THREADS)
+        .member(fake_discord::defaults::BOT_USER, fake_discord::defaults::BOT_NAME, &[THREADS_ROLE]);
+    for i in 0..GROUPS {
+        g = g.text_channel(channel_id(0, i), &format!("group-{i}"));
+    }
+    let user = |i: u64, m: u64| 800_000_000_000 + i * 100 + m;
+    for i in 0..GROUPS {
+        for m in 0..MEMBERS {
+            g = g.member(user(i, m), &format!("u{i}-{m}"), &[]);
+        }
+    }
+    let fake = FakeDiscord::builder().shards(SHARDS).nonce_window(Duration::ZERO).guild(g).start().await;
+    fake.require_allowed_mentions();
+    fake.enforce_rate_limits();
+    let url = test_postgres::database();
+    let setup = db::open(Location::Postgres(url.clone())).await.unwrap();
+    insert_due_groups(&setup, 0, GROUPS).await;
+    for group in db::groups::list(&setup, guild_id(0)).await.unwrap() {
+        let i = group.channel_id - channel_id(0, 0);
+        let s = db::buddies::BuddySettings { every_weeks: 1, size: 2 };
+        db::buddies::turn_on(&setup, group.scope(), s, Utc::now() - Days::minutes(1)).await.unwrap();
+        for m in 0..MEMBERS {
+            let (u, name) = (user(i, m), format!("u{i}-{m}"));
+            let a = db::members::Author { guild_id: guild_id(0), group_id: group.id, user_id: u, display_name: &name };
+            db::members::join(&setup, a, 1, Utc::now()).await.unwrap();
+            db::buddies::join(&setup, group.scope(), u, Utc::now()).await.unwrap();
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut procs = [spawn(&fake, &url, 0, dir.path(), 0), spawn(&fake, &url, 0, dir.path(), 1)];
+    let started = Instant::now();
+    let open = "SELECT COUNT(*) FROM buddy_pairs WHERE state = 'open'";
+    let want = (GROUPS * MEMBERS / 2) as i64;
+    loop {
+        let done = setup.raw_integers(open, &[]).await.unwrap()[0].unwrap();
+        if done == want {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(120) {
+            let logs: Vec<String> = procs.iter().map(|p| std::fs::read_to_string(&p.log).unwrap_or_default()).collect();
+            panic!("{done} of {want} buddy threads after 120 s; logs:\n{}", logs.join("\n----\n"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Another tick of each (every 30 s) opens nothing more.
+    tokio::time::sleep(Duration::from_secs(31)).await;
+    let threads: Vec<serde_json::Value> = fake.threads().into_iter().filter(|t| t["type"] == 12).collect();
+    assert_eq!(threads.len(), want as usize, "each pair's thread opened once, not once per process");
+    let rounds = setup.raw_integers("SELECT COUNT(*) FROM buddy_rounds", &[]).await.unwrap();
+    assert_eq!(rounds, [Some(GROUPS as i64)]);
+    for t in &threads {
+        let id: u64 = t["id"].as_str().unwrap().parse().unwrap();
+        assert_eq!(fake.channel_posts(id).len(), 1, "one opening message per thread");
+    }
+    stop_all(&mut procs).await;
+    setup.close().await;
+    fake.assert_no_violations();
+}
