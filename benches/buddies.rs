@@ -15,12 +15,9 @@
 
 use fake_discord::{ChannelSpec, FakeDiscord, GuildSpec, defaults, perms};
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use studybot::bot::{StartOptions, start};
 use studybot::buddies::{self, Candidate, Rules};
 use studybot::clock::ManualClock;
-use studybot::curriculum::Curriculum;
 use studybot::db::{self, Location};
 use studybot::model::{GroupSettings, Schedule};
 
@@ -125,29 +122,8 @@ async fn rounds(groups: usize, members: usize) -> anyhow::Result<()> {
     }
 
     let clock = ManualClock::new(now);
-    let config = common::config(&fake, location);
-    let curriculum = Curriculum::embedded().map_err(|p| anyhow::anyhow!("{p}"))?;
-    let options = StartOptions { clock: Some(Arc::new(clock.clone())), ..StartOptions::default() };
-    let bot = start(config, curriculum, db.clone(), options).await?;
-    fake.wait_ready(Duration::from_secs(30)).await;
-    fake.wait_commands_registered(Duration::from_secs(30)).await;
-    fake.enforce_rate_limits();
-    fake.set_latency(ROUND_TRIP);
-
-    let before = fake.requests().len();
-    let started = Instant::now();
-    let (mut sent, mut failed, mut ticks) = (0, 0, 0);
-    loop {
-        let r = bot.scheduler().tick().await;
-        ticks += 1;
-        sent += r.sent;
-        failed += r.failed;
-        if r.sent == 0 || ticks > 100 {
-            break;
-        }
-    }
-    let took = started.elapsed().as_secs_f64();
-    let requests = fake.requests().len() - before;
+    let (bot, passes) = common::tick_until_idle(&fake, &db, location, &clock, ROUND_TRIP).await?;
+    let common::Passes { ticks, took, sent, failed, requests } = passes;
     let floor = requests as f64 / DISCORD_PER_SECOND;
     // Every opted-in member in exactly one private thread, each thread with one opening message.
     let threads: Vec<u64> = fake

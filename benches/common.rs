@@ -42,3 +42,53 @@ pub fn config(fake: &fake_discord::FakeDiscord, database: studybot::db::Location
         warnings: Vec::new(),
     }
 }
+
+/// The scheduler's passes of a benchmark against the fake Discord: how many ticks ran, how
+/// long they took, what they sent and failed, and the requests the fake got meanwhile.
+#[allow(dead_code)] // `review` and `buddies` use it
+pub struct Passes {
+    pub ticks: usize,
+    pub took: f64,
+    pub sent: usize,
+    pub failed: usize,
+    pub requests: usize,
+}
+
+/// Starts the bot on `db` at `clock`'s time against `fake`, then has the fake enforce
+/// Discord's budgets with `round_trip`, and ticks until a tick sends nothing (at most 100).
+#[allow(dead_code)]
+pub async fn tick_until_idle(
+    fake: &fake_discord::FakeDiscord,
+    db: &studybot::db::Db,
+    location: studybot::db::Location,
+    clock: &studybot::clock::ManualClock,
+    round_trip: std::time::Duration,
+) -> anyhow::Result<(studybot::bot::RunningBot, Passes)> {
+    use std::time::{Duration, Instant};
+    let config = config(fake, location);
+    let curriculum = studybot::curriculum::Curriculum::embedded().map_err(|p| anyhow::anyhow!("{p}"))?;
+    let options = studybot::bot::StartOptions {
+        clock: Some(std::sync::Arc::new(clock.clone())),
+        ..studybot::bot::StartOptions::default()
+    };
+    let bot = studybot::bot::start(config, curriculum, db.clone(), options).await?;
+    fake.wait_ready(Duration::from_secs(30)).await;
+    fake.wait_commands_registered(Duration::from_secs(30)).await;
+    fake.enforce_rate_limits();
+    fake.set_latency(round_trip);
+    let before = fake.requests().len();
+    let started = Instant::now();
+    let (mut sent, mut failed, mut ticks) = (0, 0, 0);
+    loop {
+        let r = bot.scheduler().tick().await;
+        ticks += 1;
+        sent += r.sent;
+        failed += r.failed;
+        if r.sent == 0 || ticks > 100 {
+            break;
+        }
+    }
+    let took = started.elapsed().as_secs_f64();
+    let requests = fake.requests().len() - before;
+    Ok((bot, Passes { ticks, took, sent, failed, requests }))
+}

@@ -22,11 +22,8 @@
 
 use chrono::{DateTime, Utc};
 use fake_discord::{FakeDiscord, defaults};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use studybot::bot::{StartOptions, start};
 use studybot::clock::ManualClock;
-use studybot::curriculum::Curriculum;
 use studybot::db::{Db, Location, to_db};
 use studybot::model::{GroupSettings, Schedule};
 
@@ -332,29 +329,8 @@ async fn run(backend: &str, location: Location, members: i64) -> anyhow::Result<
 async fn dm_pass(db: &Db, location: Location, members: i64) -> anyhow::Result<()> {
     let fake = FakeDiscord::builder().start().await;
     let clock = ManualClock::new(utc(NOW)?);
-    let config = common::config(&fake, location);
-    let curriculum = Curriculum::embedded().map_err(|p| anyhow::anyhow!("{p}"))?;
-    let options = StartOptions { clock: Some(Arc::new(clock.clone())), ..StartOptions::default() };
-    let bot = start(config, curriculum, db.clone(), options).await?;
-    fake.wait_ready(Duration::from_secs(30)).await;
-    fake.wait_commands_registered(Duration::from_secs(30)).await;
-    fake.enforce_rate_limits();
-    fake.set_latency(ROUND_TRIP);
-
-    let before = fake.requests().len();
-    let started = Instant::now();
-    let (mut sent, mut failed, mut ticks) = (0, 0, 0);
-    loop {
-        let r = bot.scheduler().tick().await;
-        ticks += 1;
-        sent += r.sent;
-        failed += r.failed;
-        if r.sent == 0 || ticks > 100 {
-            break;
-        }
-    }
-    let took = started.elapsed().as_secs_f64();
-    let requests = fake.requests().len() - before;
+    let (bot, passes) = common::tick_until_idle(&fake, db, location, &clock, ROUND_TRIP).await?;
+    let common::Passes { ticks, took, sent, failed, requests } = passes;
     let floor = requests as f64 / DISCORD_PER_SECOND;
     let (mut wrong, mut dms) = (0, 0);
     for i in 0..members {
