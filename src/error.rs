@@ -199,6 +199,13 @@ pub enum UserError {
     #[error("These buttons are for the buddies of this thread.")]
     NotYourPair,
     #[error(
+        "**{0}** has no session going on right now (a round goes with a session that began in the last 24 hours \
+         and is held). `/buddy status` shows when the next round comes."
+    )]
+    NoSessionForRound(String),
+    #[error("**{group}**'s round for week {week} is already out.")]
+    RoundMade { group: String, week: u32 },
+    #[error(
         "I can't open buddy threads in <#{channel}>: I am missing {}. Give me {} there (Edit Channel → \
          Permissions), then run `/group buddies on` again.",
         missing.join(", "),

@@ -292,3 +292,32 @@ async fn silent_members_are_paused_and_the_odd_one_out_is_told() {
     assert!(tb.run(buddy("status").by(&carol)).await.text().contains("you are in; 2 rounds so far"));
     tb.finish().await;
 }
+
+/// `/group buddies now`: a round for the session in progress, off the cadence; once.
+#[tokio::test]
+async fn a_moderator_starts_a_round_now() {
+    let tb = with_threads().await;
+    tb.run(buddies("on").integer("every", 1).by(&tb.moderator())).await;
+    for p in [tb.member(), tb.moderator()] {
+        tb.run(buddy("join").by(&p)).await;
+    }
+    let t = tb.run(buddies("now").by(&tb.moderator())).await.text();
+    assert!(t.contains("has no session going on right now"), "{t}");
+    // Week 1 (session 0) carries a round; week 2 (session 1) does not, every 2 weeks.
+    tb.set_now("2027-03-08T18:00:00Z");
+    tb.tick().await;
+    assert_eq!(private_threads(&tb).len(), 1);
+    tb.set_now("2027-03-15T18:00:00Z");
+    tb.tick().await;
+    assert_eq!(private_threads(&tb).len(), 1, "no round at session 1 every 2 weeks");
+    tb.set_now("2027-03-15T19:00:00Z");
+    let t = tb.run(buddies("now").by(&tb.member())).await.text();
+    assert!(!t.contains("starts within a minute"), "members cannot: {t}");
+    let t = tb.run(buddies("now").by(&tb.moderator())).await.text();
+    assert!(t.contains("round for **Mondays** (week 2) starts within a minute"), "{t}");
+    tb.tick().await;
+    assert_eq!(private_threads(&tb).len(), 2);
+    let t = tb.run(buddies("now").by(&tb.moderator())).await.text();
+    assert!(t.contains("round for week 2 is already out"), "{t}");
+    tb.finish().await;
+}

@@ -13,6 +13,49 @@ pub struct BuddySettings {
     pub size: u8,
 }
 
+/// Asks for a round at session `session` (`/group buddies now`), due at once; false when the
+/// group has no rounds.
+pub async fn force(db: &Db, group: GroupScope, session: u32, now: DateTime<Utc>) -> Result<bool> {
+    let _timer = crate::metrics::query("buddies.force");
+    let session = i64::from(session);
+    let n = execute!(
+        db,
+        "UPDATE buddy_settings SET forced_session = $2, next_round_at = $3 WHERE group_id = $1",
+        group.id(),
+        session,
+        now
+    )?;
+    Ok(n == 1)
+}
+
+/// The session a moderator asked a round for (`/group buddies now`), if any.
+pub async fn forced(db: &Db, group: GroupScope) -> Result<Option<u32>> {
+    let _timer = crate::metrics::query("buddies.forced");
+    let row = fetch!(
+        db,
+        fetch_optional,
+        (Option<i64>,),
+        "SELECT forced_session FROM buddy_settings WHERE group_id = $1",
+        group.id()
+    )?;
+    row.and_then(|(s,)| s).map(|s| decode_u32("buddy_settings", group.id(), "forced_session", s)).transpose()
+}
+
+/// Whether the group's round of `session` was made.
+pub async fn round_made(db: &Db, group: GroupScope, session: u32) -> Result<bool> {
+    let _timer = crate::metrics::query("buddies.round_made");
+    let session = i64::from(session);
+    let n = fetch!(
+        db,
+        fetch_optional,
+        (i64,),
+        "SELECT id FROM buddy_rounds WHERE group_id = $1 AND session = $2",
+        group.id(),
+        session
+    )?;
+    Ok(n.is_some())
+}
+
 /// Turns a group's rounds on, or changes them: the job looks at the group now.
 pub async fn turn_on(db: &Db, group: GroupScope, s: BuddySettings, now: DateTime<Utc>) -> Result<()> {
     let _timer = crate::metrics::query("buddies.turn_on");

@@ -212,3 +212,13 @@ pub fn alone_dm(group: &str, week: u32) -> serenity::all::CreateMessage {
         ))
         .allowed_mentions(super::no_pings())
 }
+
+/// `/group buddies now` done.
+pub fn round_now(v: &GroupView, week: u32) -> String {
+    format!(
+        "A study-buddy round for **{}** (week {week}) starts within a minute: the pairs' private threads open in \
+         <#{}>.",
+        name(v),
+        v.group.channel_id
+    )
+}

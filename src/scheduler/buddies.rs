@@ -35,7 +35,7 @@ pub const CLAIM_STALE: Duration = Duration::minutes(2);
 /// When a round left with a passing failure is looked at again.
 pub const RETRY: Duration = Duration::minutes(5);
 /// A round is made at most this long after its session started (after downtime, the next).
-pub const ROUND_LATE: Duration = Duration::hours(24);
+pub use crate::service::buddies::ROUND_LATE;
 
 impl Scheduler {
     /// One pass of the rounds job over the groups due (this process's shards).
@@ -101,7 +101,8 @@ impl Scheduler {
         let Session::Week(week) = crate::weeks::session(k, &view.calendar, view.total_weeks) else {
             return Ok((0, false, next));
         };
-        if !buddies::is_round(k, settings.every_weeks) || now - schedule.instant(k) > ROUND_LATE {
+        let forced = db::buddies::forced(db, scope).await? == Some(k);
+        if !(buddies::is_round(k, settings.every_weeks) || forced) || now - schedule.instant(k) > ROUND_LATE {
             return Ok((0, false, next));
         }
         let mut pairs = db::buddies::pairs(db, scope, k).await?;

@@ -8,7 +8,10 @@ use crate::db;
 pub use crate::db::buddies::{BuddyMember, BuddySettings};
 use crate::error::{Result, UserError};
 use crate::model::{Actor, GroupView};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+/// A round is made at most this long after its session started (the scheduler's rule too).
+pub const ROUND_LATE: Duration = Duration::hours(24);
 
 /// A member's buddy status in a group.
 #[derive(Debug, Clone)]
@@ -136,6 +139,33 @@ impl BuddyService {
         let view = self.groups.resolve(actor, group).await?;
         db::buddies::turn_on(&self.core.db, view.group.scope(), s, self.core.now()).await?;
         self.status_of(view, actor.user_id).await
+    }
+
+    /// `/group buddies now`: a round for the session in progress, even off the cadence
+    /// (moderators): its week.
+    pub async fn now(&self, actor: &Actor, group: Option<&str>) -> Result<(GroupView, u32)> {
+        if !actor.moderator {
+            return Err(UserError::NotModerator.into());
+        }
+        let view = self.groups.resolve(actor, group).await?;
+        let (db, now) = (&self.core.db, self.core.now());
+        if db::buddies::settings(db, view.group.scope()).await?.is_none() {
+            return Err(UserError::BuddiesOff(view.group.name.clone()).into());
+        }
+        let schedule = view.schedule();
+        let session = schedule.latest_started(now).filter(|k| now - schedule.instant(*k) <= ROUND_LATE);
+        let held = session.and_then(|k| match crate::weeks::session(k, &view.calendar, view.total_weeks) {
+            crate::weeks::Session::Week(w) => Some((k, w)),
+            _ => None,
+        });
+        let Some((k, week)) = held else {
+            return Err(UserError::NoSessionForRound(view.group.name.clone()).into());
+        };
+        if db::buddies::round_made(db, view.group.scope(), k).await? {
+            return Err(UserError::RoundMade { group: view.group.name.clone(), week }.into());
+        }
+        db::buddies::force(db, view.group.scope(), k, now).await?;
+        Ok((view, week))
     }
 
     /// `/group buddies off`: no more rounds (members stay opted in).

@@ -391,7 +391,12 @@ pub enum BuddySize {
 }
 
 /// Study buddies: rotating pairs of members in private threads, with the weekly post.
-#[poise::command(slash_command, guild_only, subcommands("buddies_on", "buddies_off"), subcommand_required)]
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("buddies_on", "buddies_off", "buddies_now"),
+    subcommand_required
+)]
 pub async fn buddies(_ctx: Context<'_>) -> Result<(), BotError> {
     Ok(())
 }
@@ -436,4 +441,17 @@ pub async fn buddies_off(
     let who = actor::of_command(ctx).await?;
     let view = ctx.data().services.buddies.turn_off(&who, group.as_deref()).await?;
     reply::text(ctx, render::buddies::turned_off(&view)).await
+}
+
+/// Start a study-buddy round now, for the session in progress.
+#[poise::command(slash_command, guild_only, check = "moderator::check", rename = "now")]
+pub async fn buddies_now(
+    ctx: Context<'_>,
+    #[description = "Group"]
+    #[autocomplete = "autocomplete_group"]
+    group: Option<String>,
+) -> Result<(), BotError> {
+    let who = actor::of_command(ctx).await?;
+    let (view, week) = ctx.data().services.buddies.now(&who, group.as_deref()).await?;
+    reply::text(ctx, render::buddies::round_now(&view, week)).await
 }
