@@ -693,3 +693,36 @@ pub async fn member_rounds(db: &Db, group: GroupScope, user_id: u64) -> Result<(
     )?;
     Ok((count, Some((members.into_iter().map(|(u,)| from_db(u)).collect(), thread.map(from_db)))))
 }
+
+/// What a round's eligibility looks at for each opted-in member of the group, in two queries:
+/// the week their membership counts from, and the weeks they checked in for.
+pub async fn activity(db: &Db, group: GroupScope) -> Result<std::collections::HashMap<u64, (u32, Vec<u32>)>> {
+    let _timer = crate::metrics::query("buddies.activity");
+    let joined = fetch!(
+        db,
+        fetch_all,
+        (i64, i64),
+        "SELECT b.user_id, gm.joined_week FROM buddy_members b
+         JOIN group_members gm ON gm.group_id = b.group_id AND gm.user_id = b.user_id WHERE b.group_id = $1",
+        group.id()
+    )?;
+    let checked = fetch!(
+        db,
+        fetch_all,
+        (i64, i64),
+        "SELECT c.user_id, c.week FROM checkins c
+         JOIN buddy_members b ON b.group_id = c.group_id AND b.user_id = c.user_id WHERE c.group_id = $1
+         ORDER BY c.user_id, c.week",
+        group.id()
+    )?;
+    let mut out = std::collections::HashMap::new();
+    for (user, week) in joined {
+        out.insert(from_db(user), (decode_u32("group_members", group.id(), "joined_week", week)?, Vec::new()));
+    }
+    for (user, week) in checked {
+        if let Some((_, weeks)) = out.get_mut(&from_db(user)) {
+            weeks.push(decode_u32("checkins", group.id(), "week", week)?);
+        }
+    }
+    Ok(out)
+}

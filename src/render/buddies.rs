@@ -61,7 +61,7 @@ pub fn status(st: &BuddyStatus) -> String {
             let mine = match (&st.partners, st.thread) {
                 (p, Some(t)) if !p.is_empty() => {
                     let who: Vec<String> = p.iter().map(|u| format!("<@{u}>")).collect();
-                    format!(" Latest round with {} in <#{t}>.", who.join(" and "))
+                    format!(" Latest round with {} in <#{t}>.", super::and_list(&who))
                 }
                 _ => String::new(),
             };
@@ -141,10 +141,7 @@ pub fn opening(
     channel: u64,
 ) -> serenity::all::CreateMessage {
     let who: Vec<String> = members.iter().map(|u| format!("<@{u}>")).collect();
-    let who = match who.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-        _ => who.join(""),
-    };
+    let who = super::and_list(&who);
     let by = deadline.map(|d| format!(" by <t:{0}:F> (<t:{0}:R>)", d.timestamp())).unwrap_or_default();
     let content = format!(
         "{}{}**\nYour study buddies this round: {who}.\n<@{proposer}>, would you propose a time to \
@@ -169,7 +166,7 @@ pub fn checkback(pair_id: i64, members: &[u64]) -> serenity::all::CreateMessage 
     let who: Vec<String> = members.iter().map(|u| format!("<@{u}>")).collect();
     let users: Vec<serenity::all::UserId> = members.iter().map(|u| serenity::all::UserId::new(*u)).collect();
     serenity::all::CreateMessage::new()
-        .content(format!("{CHECKBACK_START} have you met yet, {}?", who.join(" and ")))
+        .content(format!("{CHECKBACK_START} have you met yet, {}?", super::and_list(&who)))
         .components(vec![CreateActionRow::Buttons(vec![
             CreateButton::new(CustomId::BuddyCheck { pair_id, met: true }.encode())
                 .label("We met")

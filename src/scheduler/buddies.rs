@@ -260,23 +260,25 @@ impl Scheduler {
         let mut held = view.weeks_held(now);
         held.retain(|w| *w != week);
         held.reverse();
+        let activity = db::buddies::activity(db, view.group.scope()).await?;
         let mut out = Vec::new();
         for (user, m) in db::buddies::members(db, view.group.scope()).await? {
-            let checked: Vec<u32> =
-                db::members::checkins(db, guild, group, user).await?.iter().map(|c| c.week).collect();
+            let (joined_week, checked) = activity.get(&user).map_or((week, &[][..]), |(j, c)| (*j, c.as_slice()));
             let standing = Standing {
                 paused: m.auto_paused || m.paused_until.is_some_and(|d| d >= today),
                 away: away.iter().any(|a| a.user_id == user && a.from <= today && today <= a.to),
                 recent_checkins: held.iter().map(|w| checked.contains(w)).collect(),
-                joined_week: db::members::joined_week(db, guild, group, user).await?.unwrap_or(week),
+                joined_week,
             };
             if buddies::eligible(&standing, week).is_err() {
                 continue;
             }
+            // The report's at-risk rule: the last finished weeks all missed.
+            let missed = crate::report::AT_RISK_MISSED_WEEKS as usize;
             let recent = &standing.recent_checkins;
             out.push(Candidate {
                 user_id: user,
-                at_risk: recent.len() >= 2 && !recent[0] && !recent[1],
+                at_risk: recent.len() >= missed && recent[..missed].iter().all(|c| !c),
                 weeks_checked_in: checked.len() as u32,
                 trios: m.trios,
             });

@@ -59,10 +59,7 @@ impl SendFailure {
 /// "A, B and C" of the permissions' names.
 fn names(need: &[Need]) -> String {
     let names: Vec<&str> = need.iter().map(|(_, n)| *n).collect();
-    match names.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-        _ => names.join(""),
-    }
+    crate::render::and_list(&names)
 }
 
 #[cfg(test)]
