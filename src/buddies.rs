@@ -41,6 +41,19 @@ const NEVER: u64 = 1 << 40;
 const RESTARTS: usize = 24;
 const PASSES: usize = 40;
 
+/// A member's answer to their pair's mid-round check-back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Met,
+    NotYet,
+    /// "Partner unreachable": the others are asked to say they are there within
+    /// [`CONFIRM_HOURS`], else the member is rematched with someone free.
+    Unreachable,
+}
+
+/// How long the others of a pair have to say they are there after "partner unreachable".
+pub const CONFIRM_HOURS: i64 = 48;
+
 /// A member eligible for the round, with what the cost looks at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
@@ -280,6 +293,67 @@ pub fn match_round(candidates: &[Candidate], size: u8, rules: &Rules, seed: u64)
     Matching { groups, alone: still, cost }
 }
 
+/// A round's rematches ("partner unreachable" not answered in time): each of the `seekers`
+/// gets a new partner, another seeker or one of the `free` members (eligible, in no group of
+/// the round), the cheapest first (ties: another seeker, then by the seed), never across an
+/// avoid (`rules.avoid` also holds the reported groups: nobody is rematched with whom they
+/// could not reach). Free members join only to partner a seeker. A seeker nobody can take
+/// joins the cheapest new pair as a third, or is left alone (told that nobody is free).
+/// Reproducible from `seed`; the order of the inputs does not matter.
+pub fn rematch(seekers: &[Candidate], free: &[Candidate], rules: &Rules, seed: u64) -> Matching {
+    let mut order: Vec<&Candidate> = seekers.iter().collect();
+    order.sort_by_key(|c| c.user_id);
+    order.dedup_by_key(|c| c.user_id);
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+    let seeker_ids: HashSet<u64> = order.iter().map(|c| c.user_id).collect();
+    let mut pool: Vec<&Candidate> = order.clone();
+    let mut free: Vec<&Candidate> = free.iter().filter(|c| !seeker_ids.contains(&c.user_id)).collect();
+    free.sort_by_key(|c| c.user_id);
+    free.dedup_by_key(|c| c.user_id);
+    pool.extend(free);
+    let mut taken: HashSet<u64> = HashSet::new();
+    let (mut groups, mut left, mut cost) = (Vec::<Vec<&Candidate>>::new(), Vec::new(), 0);
+    for s in &order {
+        if taken.contains(&s.user_id) {
+            continue;
+        }
+        let best = pool
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.user_id != s.user_id && !taken.contains(&p.user_id))
+            .map(|(i, p)| (pair_cost(s, p, rules), i))
+            .filter(|(c, _)| *c < NEVER)
+            .min();
+        match best {
+            Some((c, i)) => {
+                taken.extend([s.user_id, pool[i].user_id]);
+                groups.push(vec![s, pool[i]]);
+                cost += c;
+            }
+            None => left.push(*s),
+        }
+    }
+    let mut alone = Vec::new();
+    for s in left {
+        let best = groups
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.len() == 2)
+            .map(|(i, g)| (g.iter().map(|m| pair_cost(s, m, rules)).sum::<u64>(), i))
+            .filter(|(c, _)| *c < NEVER)
+            .min();
+        match best {
+            Some((c, i)) => {
+                groups[i].push(s);
+                cost += c;
+            }
+            None => alone.push(s.user_id),
+        }
+    }
+    alone.sort_unstable();
+    Matching { groups: groups.into_iter().map(|g| g.into_iter().map(|c| c.user_id).collect()).collect(), alone, cost }
+}
+
 /// Whether the session numbered `session` of a group's calendar carries a round, for rounds
 /// every `every` weeks: sessions 0, `every`, 2 `every`... (a skipped one has none).
 pub fn is_round(session: u32, every: u32) -> bool {
@@ -456,6 +530,45 @@ mod tests {
                 assert!(g.iter().all(|b| !rules.avoids(*a, *b)), "{g:?} breaks an avoid");
             }
         }
+    }
+
+    /// A rematch: every seeker gets a partner when anyone can take them (another seeker
+    /// first, then a free member), never the one they could not reach nor an avoid; a free
+    /// member is used only for a seeker; the odd seeker joins a pair; reproducible.
+    #[test]
+    fn a_rematch_partners_seekers_and_only_as_many_free_members_as_needed() {
+        let c = people(8);
+        // 1 could not reach 2, 3 could not reach 4 (their groups are avoids now).
+        let rules = Rules { avoid: [(1, 2), (3, 4)].into_iter().collect(), ..Rules::default() };
+        let m = rematch(&[c[0].clone(), c[2].clone()], &[c[6].clone(), c[7].clone()], &rules, 5);
+        assert_eq!(m.groups.len(), 1, "the two seekers together, no free member used: {m:?}");
+        let mut g = m.groups[0].clone();
+        g.sort_unstable();
+        assert_eq!(g, [1, 3]);
+        // A seeker whose only other option is avoided takes a free member.
+        let rules = Rules { avoid: [(1, 2), (1, 3)].into_iter().collect(), ..Rules::default() };
+        let m = rematch(&[c[0].clone(), c[2].clone()], &[c[6].clone(), c[7].clone()], &rules, 5);
+        assert!(m.alone.is_empty(), "{m:?}");
+        assert_eq!(m.groups.len(), 2, "{m:?}");
+        assert!(m.groups.iter().all(|g| !(g.contains(&1) && g.contains(&3))), "{m:?}");
+        // With one free member, one of them is left alone (never with whom they avoid).
+        let m = rematch(&[c[0].clone(), c[2].clone()], &[c[6].clone()], &rules, 5);
+        assert_eq!((m.groups.len(), m.alone.len()), (1, 1), "{m:?}");
+        // Nobody free: alone. Three seekers: a pair and a third.
+        let rules = Rules { avoid: [(1, 2)].into_iter().collect(), ..Rules::default() };
+        let m = rematch(&[c[0].clone()], &[c[1].clone()], &rules, 5);
+        assert_eq!((m.groups.len(), m.alone.clone()), (0, vec![1]));
+        let three = [c[0].clone(), c[2].clone(), c[4].clone()];
+        let m = rematch(&three, &[], &Rules::default(), 9);
+        assert_eq!(m.groups.len(), 1);
+        assert_eq!(m.groups[0].len(), 3, "{m:?}");
+        let mut reversed = three.clone();
+        reversed.reverse();
+        assert_eq!(rematch(&reversed, &[], &Rules::default(), 9), m);
+        // A member recently met costs more than a fresh one.
+        let rules = Rules { history: vec![vec![vec![1, 7]]], ..Rules::default() };
+        let m = rematch(&[c[0].clone()], &[c[6].clone(), c[7].clone()], &rules, 1);
+        assert_eq!(m.groups, [vec![1, 8]]);
     }
 
     #[test]

@@ -198,6 +198,21 @@ pub enum UserError {
     AvoidSelf,
     #[error("These buttons are for the buddies of this thread.")]
     NotYourPair,
+    #[error("You have no buddy in **{0}**'s round in progress. `/buddy status` shows your rounds.")]
+    NoBuddyThisRound(String),
+    #[error("This round is over; the next one comes with its weekly post.")]
+    RoundOver,
+    #[error(
+        "Your buddy was asked already: they have until <t:{0}:F> to say they are there. If they don't, I find you \
+         a new buddy for the rest of the round if anyone is free."
+    )]
+    ReportWaiting(i64),
+    #[error("Your pair's \"partner unreachable\" is settled already; the thread says how.")]
+    ReportSettled,
+    #[error("You reported this one; the button is for your buddy.")]
+    HereNotYou,
+    #[error("Too late: the 48 hours are over and a new buddy is being found for your partner.")]
+    HereLate,
     #[error(
         "**{0}** has no session going on right now (a round goes with a session that began in the last 24 hours \
          and is held). `/buddy status` shows when the next round comes."

@@ -40,8 +40,10 @@ pub enum CustomId {
     ReviewStart { group_id: i64 },
     /// A review card's "Show outline" button (`group_id` as in [`CustomId::ReviewGrade`]).
     ReviewOutline { card_id: i64, group_id: i64 },
-    /// A study-buddy pair's check-back: `met` "We met", else "Not yet".
-    BuddyCheck { pair_id: i64, met: bool },
+    /// A study-buddy pair's check-back: "We met", "Not yet" or "Partner unreachable".
+    BuddyCheck { pair_id: i64, answer: crate::buddies::Answer },
+    /// "I'm here": a member of a pair answers their buddy's "partner unreachable".
+    BuddyHere { pair_id: i64 },
     /// The `/search` "open a result" menu (the value says what: see `service::catalog::Opened`).
     SearchOpen,
 }
@@ -68,7 +70,15 @@ impl CustomId {
             }
             CustomId::ReviewStart { group_id } => format!("sb:rs:{group_id}"),
             CustomId::ReviewOutline { card_id, group_id } => format!("sb:ro:{card_id}:{group_id}"),
-            CustomId::BuddyCheck { pair_id, met } => format!("sb:bc:{pair_id}:{}", u8::from(met)),
+            CustomId::BuddyCheck { pair_id, answer } => {
+                let a = match answer {
+                    crate::buddies::Answer::NotYet => 0,
+                    crate::buddies::Answer::Met => 1,
+                    crate::buddies::Answer::Unreachable => 2,
+                };
+                format!("sb:bc:{pair_id}:{a}")
+            }
+            CustomId::BuddyHere { pair_id } => format!("sb:bh:{pair_id}"),
         }
     }
 
@@ -108,14 +118,16 @@ impl CustomId {
             }),
             ["sb", "rs", _] => Some(CustomId::ReviewStart { group_id: num(2)? }),
             ["sb", "ro", _, _] => Some(CustomId::ReviewOutline { card_id: num(2)?, group_id: num(3)? }),
-            ["sb", "bc", _, m] => Some(CustomId::BuddyCheck {
+            ["sb", "bc", _, a] => Some(CustomId::BuddyCheck {
                 pair_id: num(2)?,
-                met: match *m {
-                    "1" => true,
-                    "0" => false,
+                answer: match *a {
+                    "0" => crate::buddies::Answer::NotYet,
+                    "1" => crate::buddies::Answer::Met,
+                    "2" => crate::buddies::Answer::Unreachable,
                     _ => return None,
                 },
             }),
+            ["sb", "bh", _] => Some(CustomId::BuddyHere { pair_id: num(2)? }),
             _ => None,
         }
     }
@@ -149,8 +161,10 @@ mod tests {
             CustomId::ReviewGrade { card_id: i64::MAX, reps: u32::MAX, grade: 4, group_id: i64::MAX },
             CustomId::ReviewStart { group_id: i64::MAX },
             CustomId::ReviewOutline { card_id: i64::MAX, group_id: i64::MAX },
-            CustomId::BuddyCheck { pair_id: i64::MAX, met: true },
-            CustomId::BuddyCheck { pair_id: 1, met: false },
+            CustomId::BuddyCheck { pair_id: i64::MAX, answer: crate::buddies::Answer::Met },
+            CustomId::BuddyCheck { pair_id: 1, answer: crate::buddies::Answer::NotYet },
+            CustomId::BuddyCheck { pair_id: 1, answer: crate::buddies::Answer::Unreachable },
+            CustomId::BuddyHere { pair_id: i64::MAX },
         ] {
             assert_eq!(CustomId::parse(&id.encode()), Some(id));
             assert!(id.encode().len() <= crate::limits::CUSTOM_ID);
@@ -167,7 +181,8 @@ mod tests {
             "sb:rs:1:1:0",
             "sb:rv:1:1:5:0",
             "sb:rv:1:x:1:0",
-            "sb:bc:1:2",
+            "sb:bc:1:3",
+            "sb:bh:x",
             "sb:bc:x:1",
             "other",
         ] {

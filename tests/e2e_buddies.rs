@@ -321,3 +321,188 @@ async fn a_moderator_starts_a_round_now() {
     assert!(t.contains("round for week 2 is already out"), "{t}");
     tb.finish().await;
 }
+
+/// Whom the message starting with `start` sent to `channel` may ping (its `allowed_mentions`).
+fn sent_mentions(tb: &TestBot, channel: u64, start: &str) -> Value {
+    let sent = tb.fake.requests_to("POST", &format!("/channels/{channel}/messages"));
+    let body = sent.iter().map(|r| &r.body).find(|b| b["content"].as_str().is_some_and(|c| c.starts_with(start)));
+    body.expect("sent")["allowed_mentions"]["users"].clone()
+}
+
+fn thread_id(t: &Value) -> u64 {
+    t["id"].as_str().unwrap().parse().unwrap()
+}
+
+fn buddies_of(tb: &TestBot, thread: u64) -> Vec<u64> {
+    tb.fake.thread_members(thread).into_iter().filter(|u| *u != defaults::BOT_USER).collect()
+}
+
+/// "Partner unreachable": the others are asked in the thread and have 48 hours to press
+/// "I'm here" (which settles it); without a word the reporter gets a new buddy, a member free
+/// this round, in a new private thread, and the old thread says so; all once. Refusals: asked
+/// twice, the reporter's own "I'm here", someone of another pair, a late "I'm here".
+#[tokio::test]
+async fn partner_unreachable_asks_then_rematches_with_someone_free() {
+    let mut guild = GuildSpec::default_test_guild()
+        .role(THREADS_ROLE, "Threads", perms::CREATE_PRIVATE_THREADS)
+        .member(defaults::BOT_USER, defaults::BOT_NAME, &[THREADS_ROLE]);
+    for u in [3002, 3003, 3004] {
+        guild = guild.member(u, &format!("user{u}"), &[defaults::MEMBER_ROLE]);
+    }
+    // Discord's nonce window off: a repeated message would show.
+    let fake =
+        FakeDiscord::builder().no_default_guild().nonce_window(std::time::Duration::ZERO).guild(guild).start().await;
+    let tb = TestBot::start_with(fake, Mode::Tls, "2027-03-01T12:00:00Z").await;
+    tb.create_group("Mondays", "architecture", "2027-03-08", 0, "18:00", "UTC").await;
+    tb.run(buddies("on").by(&tb.moderator())).await;
+    let who = |u: u64| match u {
+        defaults::ALICE => tb.moderator(),
+        defaults::BOB => tb.member(),
+        u => Invoker::new(u, &format!("user{u}")).in_guild(defaults::GUILD, defaults::GENERAL),
+    };
+    for u in [defaults::ALICE, defaults::BOB, 3002, 3003] {
+        tb.run(buddy("join").by(&who(u))).await;
+    }
+    let t = tb.run(buddy("rematch").by(&tb.member())).await.text();
+    assert!(t.contains("no buddy in **Mondays**'s round in progress"), "{t}");
+    tb.set_now("2027-03-08T18:00:00Z");
+    assert_eq!(tb.tick().await.failed, 0);
+    let threads = private_threads(&tb);
+    assert_eq!(threads.len(), 2);
+    let (one, two) = (thread_id(&threads[0]), thread_id(&threads[1]));
+    let (pair_one, pair_two) = (buddies_of(&tb, one), buddies_of(&tb, two));
+    // 3004 joins after the round was made: free for a rematch.
+    tb.set_now("2027-03-09T09:00:00Z");
+    tb.run(buddy("join").by(&who(3004))).await;
+
+    // Pair one: its first member cannot reach the other.
+    let (reporter, silent) = (pair_one[0], pair_one[1]);
+    tb.set_now("2027-03-09T10:00:00Z");
+    let r = tb.run(buddy("rematch").by(&who(reporter))).await;
+    let deadline = chrono_ts("2027-03-11T10:00:00Z");
+    assert!(r.ephemeral && r.text().contains(&format!("say they are there by <t:{deadline}:F>")), "{}", r.text());
+    let t = tb.run(buddy("rematch").by(&who(reporter))).await.text();
+    assert!(t.contains("Your buddy was asked already"), "{t}");
+    assert_eq!(tb.tick().await.failed, 0);
+    let posts = tb.fake.channel_posts(one);
+    assert_eq!(posts.len(), 2, "the opening and the ask: {posts:?}");
+    let ask = posts[1].clone();
+    let text = ask["content"].as_str().unwrap();
+    assert!(text.starts_with(&format!("**Still there?** <@{silent}>, <@{reporter}> could not reach you")), "{text}");
+    assert_eq!(
+        sent_mentions(&tb, one, "**Still there?**"),
+        serde_json::json!([silent.to_string()]),
+        "pings the other only"
+    );
+    let here = ask["components"][0]["components"][0]["custom_id"].as_str().unwrap().to_string();
+    let r = tb.fake.click_button(&who(reporter), &ask, &here).await.wait_reply(support::harness::T).await;
+    assert!(r.content.contains("the button is for your buddy"), "{}", r.content);
+    let r = tb.fake.click_button(&who(pair_two[0]), &ask, &here).await.wait_reply(support::harness::T).await;
+    assert!(r.content.contains("for the buddies of this thread"), "{}", r.content);
+    // Not before the 48 hours are over.
+    tb.set_now("2027-03-11T09:59:00Z");
+    assert_eq!(tb.tick().await.failed, 0);
+    assert_eq!(private_threads(&tb).len(), 2);
+    tb.set_now("2027-03-11T10:00:00Z");
+    let r = tb.tick().await;
+    assert_eq!(r.failed, 0, "{r:?}");
+    let threads = private_threads(&tb);
+    assert_eq!(threads.len(), 3, "a new thread for the rematch");
+    let new = thread_id(&threads[2]);
+    assert!(threads[2]["name"].as_str().unwrap().starts_with("W1 buddies 3: "), "{}", threads[2]);
+    let mut members = buddies_of(&tb, new);
+    members.sort_unstable();
+    let mut want = vec![reporter, 3004];
+    want.sort_unstable();
+    assert_eq!(members, want, "the reporter with the member free this round");
+    let opening = tb.fake.channel_posts(new);
+    assert_eq!(opening.len(), 1);
+    let text = opening[0]["content"].as_str().unwrap();
+    assert!(text.contains("Your new study buddies for the rest of this round"), "{text}");
+    assert!(text.contains(&format!("<@{reporter}>, would you propose a time")), "{text}");
+    let posts = tb.fake.channel_posts(one);
+    assert_eq!(posts.len(), 3, "{posts:?}");
+    let text = posts[2]["content"].as_str().unwrap();
+    assert!(text.starts_with(&format!("No word within 48 hours: <@{reporter}> has a new buddy")), "{text}");
+    // Later ticks change nothing; a late "I'm here" is refused.
+    tb.set_now("2027-03-11T10:01:00Z");
+    assert_eq!(tb.tick().await.failed, 0);
+    assert_eq!(private_threads(&tb).len(), 3);
+    assert_eq!(tb.fake.channel_posts(one).len(), 3);
+    assert_eq!(tb.fake.channel_posts(new).len(), 1);
+    let r = tb.fake.click_button(&who(silent), &ask, &here).await.wait_reply(support::harness::T).await;
+    assert!(r.content.contains("is settled already"), "{}", r.content);
+    let t = tb.run(buddy("status").by(&who(reporter))).await.text();
+    assert!(t.contains(&format!("1 round so far. Latest round with <@3004> in <#{new}>")), "{t}");
+
+    // Pair two, from the check-back (halfway to the next session): the other says "I'm here".
+    tb.set_now("2027-03-12T06:00:00Z");
+    assert_eq!(tb.tick().await.failed, 0);
+    let posts = tb.fake.channel_posts(two);
+    let check = posts.last().unwrap().clone();
+    assert!(check["content"].as_str().unwrap().starts_with("Halfway to the next session:"), "{check}");
+    let unreachable = check["components"][0]["components"][2]["custom_id"].as_str().unwrap().to_string();
+    assert_eq!(check["components"][0]["components"][2]["label"], "Partner unreachable");
+    let r = tb.fake.click_button(&who(pair_two[1]), &check, &unreachable).await.wait_reply(support::harness::T).await;
+    assert!(r.ephemeral && r.content.starts_with("Noted. I asked your buddy"), "{}", r.content);
+    tb.set_now("2027-03-12T06:01:00Z");
+    assert_eq!(tb.tick().await.failed, 0);
+    let ask = tb.fake.channel_posts(two).last().unwrap().clone();
+    let here = ask["components"][0]["components"][0]["custom_id"].as_str().unwrap().to_string();
+    let r = tb.fake.click_button(&who(pair_two[0]), &ask, &here).await.wait_reply(support::harness::T).await;
+    assert_eq!(
+        r.content,
+        format!("<@{}> is here. Carry on together, <@{}>: propose a time to meet.", pair_two[0], pair_two[1])
+    );
+    tb.set_now("2027-03-14T07:00:00Z");
+    assert_eq!(tb.tick().await.failed, 0);
+    assert_eq!(private_threads(&tb).len(), 3, "settled: no rematch");
+    let outcomes = tb
+        .db
+        .raw_integers(
+            "SELECT CAST(CASE outcome WHEN 'rematched' THEN 1 WHEN 'here' THEN 2 ELSE 0 END AS BIGINT) FROM buddy_reports
+             ORDER BY reported_at",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(outcomes, [Some(1), Some(2)], "rematched, then here");
+    // The rematched pair counts no more: the other pair and the rematch's.
+    let overview = tb.run(Slash::new("report").sub("overview").by(&tb.moderator())).await.text();
+    assert!(overview.contains("buddies met 0/2"), "{overview}");
+    let r = tb.run(Slash::new("my-data").by(&who(reporter))).await;
+    let data: Value = serde_json::from_slice(&r.files[0].bytes).unwrap();
+    assert_eq!(data["buddy_reports"][0]["outcome"], "rematched");
+    assert_eq!(data["buddy_reports"][0]["week"], 1);
+    tb.finish().await;
+}
+
+/// Nobody free: the reporter is told so in the thread (pinged); nobody else is touched.
+#[tokio::test]
+async fn nobody_free_for_a_rematch_is_said_in_the_thread() {
+    let tb = with_threads().await;
+    tb.run(buddies("on").by(&tb.moderator())).await;
+    for p in [tb.member(), tb.moderator()] {
+        tb.run(buddy("join").by(&p)).await;
+    }
+    tb.set_now("2027-03-08T18:00:00Z");
+    tb.tick().await;
+    let thread = thread_id(&private_threads(&tb)[0]);
+    tb.set_now("2027-03-08T20:00:00Z");
+    tb.run(buddy("rematch").by(&tb.member())).await;
+    tb.tick().await;
+    tb.set_now("2027-03-10T20:00:00Z");
+    assert_eq!(tb.tick().await.failed, 0);
+    assert_eq!(private_threads(&tb).len(), 1);
+    let posts = tb.fake.channel_posts(thread);
+    let last = posts.last().unwrap();
+    let text = last["content"].as_str().unwrap();
+    assert!(
+        text.starts_with(&format!("No word within 48 hours, <@{}>, and nobody in the group is free", defaults::BOB)),
+        "{text}"
+    );
+    assert_eq!(sent_mentions(&tb, thread, "No word within 48 hours"), serde_json::json!([defaults::BOB.to_string()]));
+    let t = tb.run(buddy("rematch").by(&tb.member())).await.text();
+    assert!(t.contains("is settled already"), "{t}");
+    tb.finish().await;
+}

@@ -734,7 +734,7 @@ async fn an_away_week_keeps_the_streak_and_the_member_off_at_risk() {
     // /my-data names every field of an away period.
     let r = tb.run(Slash::new("my-data").by(&bob)).await;
     let data: Value = serde_json::from_slice(&r.files[0].bytes).unwrap();
-    assert_eq!(data["format_version"], 6);
+    assert_eq!(data["format_version"], 7);
     assert_eq!(data["away"][0], serde_json::json!({"group": "Evenings", "from": "2026-12-07", "to": "2026-12-20"}));
     // Refusals name the problem.
     let r =

@@ -360,7 +360,8 @@ async fn two_processes_on_the_same_shards_open_each_buddy_thread_once() {
     }
     let user = |i: u64, m: u64| 800_000_000_000 + i * 100 + m;
     for i in 0..GROUPS {
-        for m in 0..MEMBERS {
+        // One more member per group, opted in after the round: free for a rematch.
+        for m in 0..=MEMBERS {
             g = g.member(user(i, m), &format!("u{i}-{m}"), &[]);
         }
     }
@@ -397,15 +398,55 @@ async fn two_processes_on_the_same_shards_open_each_buddy_thread_once() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // In each group, the first pair's first member reported "partner unreachable" 48 hours
+    // ago without an answer, and one more member opted in: both processes see the rematches
+    // due; each is decided once and its thread opened once.
+    for group in db::groups::list(&setup, guild_id(0)).await.unwrap() {
+        let i = group.channel_id - channel_id(0, 0);
+        let (u, name) = (user(i, MEMBERS), format!("u{i}-{MEMBERS}"));
+        let a = db::members::Author { guild_id: guild_id(0), group_id: group.id, user_id: u, display_name: &name };
+        db::members::join(&setup, a, 1, Utc::now()).await.unwrap();
+        db::buddies::join(&setup, group.scope(), u, Utc::now()).await.unwrap();
+    }
+    let reported = setup
+        .raw_execute(
+            "INSERT INTO buddy_reports (pair_id, guild_id, reporter_id, reported_at, confirm_by)
+             SELECT p.id, p.guild_id, MIN(m.user_id), now() - interval '48 hours', now() - interval '1 second'
+             FROM buddy_pairs p JOIN buddy_pair_members m ON m.pair_id = p.id WHERE p.idx = 0 GROUP BY p.id, p.guild_id",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(reported, GROUPS);
+    let rematched = "SELECT COUNT(*) FROM buddy_pairs WHERE state = 'open' AND rematch_of IS NOT NULL";
+    loop {
+        let done = setup.raw_integers(rematched, &[]).await.unwrap()[0].unwrap();
+        if done == GROUPS as i64 {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(180) {
+            let logs: Vec<String> = procs.iter().map(|p| std::fs::read_to_string(&p.log).unwrap_or_default()).collect();
+            panic!("{done} of {GROUPS} rematch threads; logs:\n{}", logs.join("\n----\n"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     // Another tick of each (every 30 s) opens nothing more.
     tokio::time::sleep(Duration::from_secs(31)).await;
     let threads: Vec<serde_json::Value> = fake.threads().into_iter().filter(|t| t["type"] == 12).collect();
-    assert_eq!(threads.len(), want as usize, "each pair's thread opened once, not once per process");
+    assert_eq!(
+        threads.len(),
+        (want + GROUPS as i64) as usize,
+        "each pair's thread and each rematch's opened once, not once per process"
+    );
     let rounds = setup.raw_integers("SELECT COUNT(*) FROM buddy_rounds", &[]).await.unwrap();
     assert_eq!(rounds, [Some(GROUPS as i64)]);
+    let outcomes = "SELECT COUNT(*) FROM buddy_reports WHERE outcome = 'rematched' AND notice_due IS NULL";
+    assert_eq!(setup.raw_integers(outcomes, &[]).await.unwrap(), [Some(GROUPS as i64)]);
     for t in &threads {
         let id: u64 = t["id"].as_str().unwrap().parse().unwrap();
-        assert_eq!(fake.channel_posts(id).len(), 1, "one opening message per thread");
+        let posts = fake.channel_posts(id);
+        let reported = t["name"].as_str().unwrap().starts_with("W1 buddies 1:");
+        assert_eq!(posts.len(), if reported { 2 } else { 1 }, "one opening message per thread, one outcome: {posts:?}");
     }
     stop_all(&mut procs).await;
     setup.close().await;

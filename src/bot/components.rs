@@ -162,10 +162,14 @@ async fn on_component(ctx: &serenity::Context, data: &Data, c: &ComponentInterac
                 f.checkins, f.ratings, f.memberships
             ))
         }
-        CustomId::BuddyCheck { pair_id, met } => {
-            s.buddies.answer(&who, pair_id, met).await?;
-            let reply = crate::render::response().content(render::buddies::answered(met)).ephemeral(true);
+        CustomId::BuddyCheck { pair_id, answer } => {
+            let answered = s.buddies.answer(&who, pair_id, answer).await?;
+            let reply = crate::render::response().content(render::buddies::answered(&answered)).ephemeral(true);
             CreateInteractionResponse::Message(reply)
+        }
+        CustomId::BuddyHere { pair_id } => {
+            let reporter = s.buddies.here(&who, pair_id).await?;
+            update(render::buddies::here(who.user_id, reporter))
         }
         CustomId::Cancel => update("Cancelled; nothing was changed.".to_string()),
         CustomId::CheckInModal { .. } => return Err(UserError::FormExpired.into()),

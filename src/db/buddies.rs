@@ -400,6 +400,7 @@ pub async fn answer(db: &Db, guild_id: u64, pair_id: i64, user_id: u64, met: boo
 }
 
 /// The group's latest round: (its week, pairs whose thread opened, of them pairs that met).
+/// A pair whose member was rematched away counts no more (its rematch pair does).
 pub async fn latest_round_met(db: &Db, group: GroupScope) -> Result<Option<(u32, u32, u32)>> {
     let _timer = crate::metrics::query("buddies.latest_round_met");
     let row = fetch!(
@@ -407,8 +408,10 @@ pub async fn latest_round_met(db: &Db, group: GroupScope) -> Result<Option<(u32,
         fetch_optional,
         (i64, i64, i64),
         "SELECT r.week,
-             (SELECT COUNT(*) FROM buddy_pairs p WHERE p.round_id = r.id AND p.state = 'open'),
              (SELECT COUNT(*) FROM buddy_pairs p WHERE p.round_id = r.id AND p.state = 'open'
+                AND NOT EXISTS (SELECT 1 FROM buddy_reports x WHERE x.pair_id = p.id AND x.outcome = 'rematched')),
+             (SELECT COUNT(*) FROM buddy_pairs p WHERE p.round_id = r.id AND p.state = 'open'
+                AND NOT EXISTS (SELECT 1 FROM buddy_reports x WHERE x.pair_id = p.id AND x.outcome = 'rematched')
                 AND EXISTS (SELECT 1 FROM buddy_answers a WHERE a.pair_id = p.id AND a.met = 1))
          FROM buddy_rounds r WHERE r.group_id = $1 ORDER BY r.session DESC LIMIT 1",
         group.id()
@@ -668,22 +671,24 @@ pub async fn settle_previous(db: &Db, group: GroupScope, session: u32, pause_aft
 }
 
 /// A member's rounds in a group: how many they were in, and their latest group (its
-/// members and thread).
+/// members and thread; a rematch's when they were rematched).
 pub async fn member_rounds(db: &Db, group: GroupScope, user_id: u64) -> Result<(u32, Option<(Vec<u64>, Option<u64>)>)> {
     let _timer = crate::metrics::query("buddies.member_rounds");
     let user = to_db(user_id);
     let rows = fetch!(
         db,
         fetch_all,
-        (i64, Option<i64>),
-        "SELECT p.id, p.thread_id FROM buddy_pairs p JOIN buddy_rounds r ON r.id = p.round_id
+        (i64, i64, Option<i64>),
+        "SELECT r.id, p.id, p.thread_id FROM buddy_pairs p JOIN buddy_rounds r ON r.id = p.round_id
          JOIN buddy_pair_members m ON m.pair_id = p.id
-         WHERE r.group_id = $1 AND m.user_id = $2 ORDER BY r.session DESC",
+         WHERE r.group_id = $1 AND m.user_id = $2 ORDER BY r.session DESC, p.id DESC",
         group.id(),
         user
     )?;
-    let count = u32::try_from(rows.len()).unwrap_or(u32::MAX);
-    let Some((pair, thread)) = rows.first().copied() else { return Ok((0, None)) };
+    // A rematch puts a member in a second pair of the same round.
+    let rounds: std::collections::HashSet<i64> = rows.iter().map(|(r, _, _)| *r).collect();
+    let count = u32::try_from(rounds.len()).unwrap_or(u32::MAX);
+    let Some((_, pair, thread)) = rows.first().copied() else { return Ok((0, None)) };
     let members = fetch!(
         db,
         fetch_all,
@@ -723,6 +728,419 @@ pub async fn activity(db: &Db, group: GroupScope) -> Result<std::collections::Ha
         if let Some((_, weeks)) = out.get_mut(&from_db(user)) {
             weeks.push(decode_u32("checkins", group.id(), "week", week)?);
         }
+    }
+    Ok(out)
+}
+
+/// A "partner unreachable" report on a pair (table `buddy_reports`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub reporter: u64,
+    /// `waiting`, `here`, `rematched`, `nobody` or `lapsed`.
+    pub outcome: String,
+    /// Until when the others may say they are there (while waiting).
+    pub confirm_by: Option<DateTime<Utc>>,
+}
+
+/// A member of an open pair of the group's latest round: (pair, its members). The latest
+/// pair when they are in two (a rematch).
+pub async fn current_pair(db: &Db, group: GroupScope, user_id: u64) -> Result<Option<(i64, Vec<u64>)>> {
+    let _timer = crate::metrics::query("buddies.current_pair");
+    let user = to_db(user_id);
+    let pair = fetch!(
+        db,
+        fetch_optional,
+        (i64,),
+        "SELECT p.id FROM buddy_pairs p JOIN buddy_pair_members m ON m.pair_id = p.id
+         WHERE m.user_id = $2 AND p.state = 'open' AND p.round_id =
+             (SELECT id FROM buddy_rounds WHERE group_id = $1 ORDER BY session DESC LIMIT 1)
+         ORDER BY p.id DESC LIMIT 1",
+        group.id(),
+        user
+    )?;
+    let Some((pair,)) = pair else { return Ok(None) };
+    Ok(pair_in_guild(db, group.guild_id(), pair).await?.map(|(_, members)| (pair, members)))
+}
+
+/// Whether pair `pair_id` is open and of its group's latest round, with that round's session
+/// (a report is about the round in progress).
+pub async fn pair_round(db: &Db, pair_id: i64) -> Result<Option<(u32, bool)>> {
+    let _timer = crate::metrics::query("buddies.pair_round");
+    let row = fetch!(
+        db,
+        fetch_optional,
+        (i64, String, i64),
+        "SELECT r.session, p.state,
+             (SELECT MAX(x.session) FROM buddy_rounds x WHERE x.group_id = r.group_id)
+         FROM buddy_pairs p JOIN buddy_rounds r ON r.id = p.round_id WHERE p.id = $1",
+        pair_id
+    )?;
+    row.map(|(session, state, latest)| {
+        Ok((decode_u32("buddy_rounds", pair_id, "session", session)?, state == "open" && session == latest))
+    })
+    .transpose()
+}
+
+/// Records `reporter`'s "partner unreachable" on the pair, the others asked at once (the ask
+/// is due now) until `confirm_by`; false when the pair has a report already.
+pub async fn report(
+    db: &Db,
+    guild_id: u64,
+    pair_id: i64,
+    reporter: u64,
+    now: DateTime<Utc>,
+    confirm_by: DateTime<Utc>,
+) -> Result<bool> {
+    let _timer = crate::metrics::query("buddies.report");
+    let (guild, user) = (to_db(guild_id), to_db(reporter));
+    let n = execute!(
+        db,
+        "INSERT INTO buddy_reports (pair_id, guild_id, reporter_id, reported_at, confirm_by, notice_due)
+         VALUES ($1, $2, $3, $4, $5, $4) ON CONFLICT (pair_id) DO NOTHING",
+        pair_id,
+        guild,
+        user,
+        now,
+        confirm_by
+    )?;
+    Ok(n == 1)
+}
+
+/// The pair's report, if any.
+pub async fn report_of(db: &Db, pair_id: i64) -> Result<Option<Report>> {
+    let _timer = crate::metrics::query("buddies.report_of");
+    let row = fetch!(
+        db,
+        fetch_optional,
+        (i64, String, Option<DateTime<Utc>>),
+        "SELECT reporter_id, outcome, confirm_by FROM buddy_reports WHERE pair_id = $1",
+        pair_id
+    )?;
+    Ok(row.map(|(reporter, outcome, confirm_by)| Report { reporter: from_db(reporter), outcome, confirm_by }))
+}
+
+/// Someone of the pair is there after all ("I'm here" before `confirm_by`, or "We met"):
+/// the report is settled, nobody is rematched. False when it was not waiting (or too late,
+/// for a `now`).
+pub async fn report_answered(db: &Db, pair_id: i64, now: Option<DateTime<Utc>>) -> Result<bool> {
+    let _timer = crate::metrics::query("buddies.report_answered");
+    let n = match now {
+        Some(now) => execute!(
+            db,
+            "UPDATE buddy_reports SET outcome = 'here', confirm_by = NULL, notice_due = NULL
+             WHERE pair_id = $1 AND outcome = 'waiting' AND confirm_by > $2",
+            pair_id,
+            now
+        )?,
+        None => execute!(
+            db,
+            "UPDATE buddy_reports SET outcome = 'here', confirm_by = NULL, notice_due = NULL
+             WHERE pair_id = $1 AND outcome = 'waiting'",
+            pair_id
+        )?,
+    };
+    Ok(n == 1)
+}
+
+/// A message about a report to post in the pair's thread: the ask (`outcome` waiting) or
+/// the outcome (rematched, nobody).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueNotice {
+    pub pair_id: i64,
+    pub guild_id: u64,
+    pub thread_id: u64,
+    pub reporter: u64,
+    pub members: Vec<u64>,
+    pub outcome: String,
+    pub confirm_by: Option<DateTime<Utc>>,
+    /// An earlier attempt was made: look for the message first.
+    pub tried: bool,
+}
+
+/// Claims the report messages due at `now` on this process's shards, at most `limit`: the due
+/// instant becomes a lease until `lease`.
+pub async fn claim_notices(
+    db: &Db,
+    now: DateTime<Utc>,
+    lease: DateTime<Utc>,
+    shards: (u32, u32, u32),
+    limit: i64,
+) -> Result<Vec<DueNotice>> {
+    let _timer = crate::metrics::query("buddies.claim_notices");
+    let (total, first, last) = super::shard_binds(shards);
+    let due = fetch!(
+        db,
+        fetch_all,
+        (i64, i64, Option<i64>, i64, String, Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+        "SELECT x.pair_id, x.guild_id, p.thread_id, x.reporter_id, x.outcome, x.confirm_by, x.notice_claimed
+         FROM buddy_reports x JOIN buddy_pairs p ON p.id = x.pair_id
+         WHERE x.notice_due <= $1 AND (x.guild_id >> 22) % $2 BETWEEN $3 AND $4
+         ORDER BY x.notice_due LIMIT $5",
+        now,
+        total,
+        first,
+        last,
+        limit
+    )?;
+    let mut out = Vec::new();
+    for (pair, guild, thread, reporter, outcome, confirm_by, claimed) in due {
+        let n = execute!(
+            db,
+            "UPDATE buddy_reports SET notice_due = $3, notice_claimed = COALESCE(notice_claimed, $2)
+             WHERE pair_id = $1 AND notice_due <= $2",
+            pair,
+            now,
+            lease
+        )?;
+        if n != 1 {
+            continue;
+        }
+        let Some(thread) = thread else {
+            notice_done(db, pair).await?;
+            continue;
+        };
+        let members = fetch!(
+            db,
+            fetch_all,
+            (i64,),
+            "SELECT user_id FROM buddy_pair_members WHERE pair_id = $1 ORDER BY user_id",
+            pair
+        )?;
+        out.push(DueNotice {
+            pair_id: pair,
+            guild_id: from_db(guild),
+            thread_id: from_db(thread),
+            reporter: from_db(reporter),
+            members: members.into_iter().map(|(u,)| from_db(u)).collect(),
+            outcome,
+            confirm_by,
+            tried: claimed.is_some(),
+        });
+    }
+    Ok(out)
+}
+
+/// The report's message is posted (or given up).
+pub async fn notice_done(db: &Db, pair_id: i64) -> Result<()> {
+    let _timer = crate::metrics::query("buddies.notice_done");
+    execute!(db, "UPDATE buddy_reports SET notice_due = NULL, notice_claimed = NULL WHERE pair_id = $1", pair_id)?;
+    Ok(())
+}
+
+/// The rounds, on this process's shards, with reports whose 48 hours ran out unanswered at
+/// `now`: (guild, group, round), at most `limit`.
+pub async fn expired_rounds(
+    db: &Db,
+    now: DateTime<Utc>,
+    shards: (u32, u32, u32),
+    limit: i64,
+) -> Result<Vec<(u64, i64, i64)>> {
+    let _timer = crate::metrics::query("buddies.expired_rounds");
+    let (total, first, last) = super::shard_binds(shards);
+    let rows = fetch!(
+        db,
+        fetch_all,
+        (i64, i64, i64),
+        "SELECT DISTINCT r.guild_id, r.group_id, r.id FROM buddy_reports x
+         JOIN buddy_pairs p ON p.id = x.pair_id JOIN buddy_rounds r ON r.id = p.round_id
+         WHERE x.confirm_by <= $1 AND (x.guild_id >> 22) % $2 BETWEEN $3 AND $4
+           AND NOT EXISTS (SELECT 1 FROM removed_servers s WHERE s.guild_id = x.guild_id)
+         ORDER BY r.id LIMIT $5",
+        now,
+        total,
+        first,
+        last,
+        limit
+    )?;
+    Ok(rows.into_iter().map(|(g, group, round)| (from_db(g), group, round)).collect())
+}
+
+/// Takes the round's rematch lease until `lease` (one process decides a round's rematches at
+/// a time); false when another process holds it.
+pub async fn lease_round(db: &Db, round_id: i64, now: DateTime<Utc>, lease: DateTime<Utc>) -> Result<bool> {
+    let _timer = crate::metrics::query("buddies.lease_round");
+    let n = execute!(
+        db,
+        "UPDATE buddy_rounds SET rematch_lease = $3 WHERE id = $1 AND (rematch_lease IS NULL OR rematch_lease <= $2)",
+        round_id,
+        now,
+        lease
+    )?;
+    Ok(n == 1)
+}
+
+/// Gives the round's rematch lease back.
+pub async fn release_round(db: &Db, round_id: i64) -> Result<()> {
+    let _timer = crate::metrics::query("buddies.release_round");
+    execute!(db, "UPDATE buddy_rounds SET rematch_lease = NULL WHERE id = $1", round_id)?;
+    Ok(())
+}
+
+/// A round to rematch in: its session and week, everyone in one of its groups, and its
+/// reports that ran out at `now` unanswered: (pair, reporter, the pair's members).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RematchRound {
+    pub session: u32,
+    pub week: u32,
+    pub in_round: Vec<u64>,
+    pub expired: Vec<(i64, u64, Vec<u64>)>,
+}
+
+/// What deciding a round's rematches looks at (see [`RematchRound`]).
+pub async fn rematch_round(db: &Db, round_id: i64, now: DateTime<Utc>) -> Result<Option<RematchRound>> {
+    let _timer = crate::metrics::query("buddies.rematch_round");
+    let Some((session, week)) =
+        fetch!(db, fetch_optional, (i64, i64), "SELECT session, week FROM buddy_rounds WHERE id = $1", round_id)?
+    else {
+        return Ok(None);
+    };
+    let members = fetch!(
+        db,
+        fetch_all,
+        (i64, i64),
+        "SELECT p.id, m.user_id FROM buddy_pairs p JOIN buddy_pair_members m ON m.pair_id = p.id
+         WHERE p.round_id = $1 ORDER BY p.id, m.user_id",
+        round_id
+    )?;
+    let reports = fetch!(
+        db,
+        fetch_all,
+        (i64, i64),
+        "SELECT x.pair_id, x.reporter_id FROM buddy_reports x JOIN buddy_pairs p ON p.id = x.pair_id
+         WHERE p.round_id = $1 AND x.confirm_by <= $2 ORDER BY x.pair_id",
+        round_id,
+        now
+    )?;
+    let mut in_round: Vec<u64> = members.iter().map(|(_, u)| from_db(*u)).collect();
+    in_round.sort_unstable();
+    in_round.dedup();
+    let expired = reports
+        .into_iter()
+        .map(|(pair, reporter)| {
+            let of_pair = members.iter().filter(|(p, _)| *p == pair).map(|(_, u)| from_db(*u)).collect();
+            (pair, from_db(reporter), of_pair)
+        })
+        .collect();
+    Ok(Some(RematchRound {
+        session: decode_u32("buddy_rounds", round_id, "session", session)?,
+        week: decode_u32("buddy_rounds", round_id, "week", week)?,
+        in_round,
+        expired,
+    }))
+}
+
+/// Settles a round's expired reports (pair, outcome: `rematched`, `nobody` or `lapsed`) and
+/// records its new pairs (members, proposer, the reported pair it replaces), in one
+/// transaction; false, with nothing written, when one of the reports was settled meanwhile.
+/// A rematched or unmatched reporter's thread gets a message (due at `now`); a rematched
+/// pair's check-back is off.
+pub async fn settle_rematches(
+    db: &Db,
+    round_id: i64,
+    guild_id: u64,
+    outcomes: &[(i64, &str)],
+    groups: &[(Vec<u64>, u64, i64)],
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let _timer = crate::metrics::query("buddies.settle_rematches");
+    let guild = to_db(guild_id);
+    with_pool!(db, p => async {
+        let mut tx = p.begin().await?;
+        for (pair, outcome) in outcomes {
+            let n = sqlx::query(
+                "UPDATE buddy_reports SET outcome = $2, confirm_by = NULL, notice_due = $3, notice_claimed = NULL
+                 WHERE pair_id = $1 AND outcome = 'waiting'",
+            )
+            .bind(pair)
+            .bind(*outcome)
+            // A lapsed report says nothing more.
+            .bind((*outcome != "lapsed").then_some(now))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n != 1 {
+                tx.rollback().await?;
+                return Ok::<_, Error>(false);
+            }
+            if *outcome == "rematched" {
+                sqlx::query("UPDATE buddy_pairs SET checkback_due = NULL WHERE id = $1")
+                    .bind(pair)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        let next: Vec<i64> =
+            sqlx::query_scalar("SELECT COALESCE(MAX(idx), -1) + 1 FROM buddy_pairs WHERE round_id = $1")
+                .bind(round_id)
+                .fetch_all(&mut *tx)
+                .await?;
+        for (idx, (members, proposer, of)) in (next.first().copied().unwrap_or(0)..).zip(groups) {
+            let pair: i64 = sqlx::query_scalar(
+                "INSERT INTO buddy_pairs (round_id, guild_id, idx, proposer, rematch_of) VALUES ($1, $2, $3, $4, $5)
+                 RETURNING id",
+            )
+            .bind(round_id)
+            .bind(guild)
+            .bind(idx)
+            .bind(to_db(*proposer))
+            .bind(of)
+            .fetch_one(&mut *tx)
+            .await?;
+            for user in members {
+                sqlx::query("INSERT INTO buddy_pair_members (pair_id, guild_id, user_id) VALUES ($1, $2, $3)")
+                    .bind(pair)
+                    .bind(guild)
+                    .bind(to_db(*user))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+    .await)
+}
+
+/// Rematch pairs not open yet on this process's shards (a process died opening them, or a
+/// passing failure): (guild, group, round week, pair), at most `limit`.
+pub async fn pending_rematches(db: &Db, shards: (u32, u32, u32), limit: i64) -> Result<Vec<(u64, i64, u32, PairRow)>> {
+    let _timer = crate::metrics::query("buddies.pending_rematches");
+    let (total, first, last) = super::shard_binds(shards);
+    let rows = fetch!(
+        db,
+        fetch_all,
+        (i64, i64, i64, i64, i64, i64, Option<i64>, String, Option<DateTime<Utc>>, i64),
+        "SELECT p.guild_id, r.group_id, r.week, p.id, p.idx, p.proposer, p.thread_id, p.state, p.claimed_at, m.user_id
+         FROM buddy_pairs p JOIN buddy_rounds r ON r.id = p.round_id JOIN buddy_pair_members m ON m.pair_id = p.id
+         WHERE p.id IN (SELECT q.id FROM buddy_pairs q
+             WHERE q.rematch_of IS NOT NULL AND q.state IN ('new', 'claimed') AND (q.guild_id >> 22) % $1 BETWEEN $2 AND $3
+               AND NOT EXISTS (SELECT 1 FROM removed_servers s WHERE s.guild_id = q.guild_id)
+             ORDER BY q.id LIMIT $4)
+         ORDER BY p.id, m.user_id",
+        total,
+        first,
+        last,
+        limit
+    )?;
+    let mut out: Vec<(u64, i64, u32, PairRow)> = Vec::new();
+    for (guild, group, week, id, idx, proposer, thread, state, claimed_at, user) in rows {
+        if out.last().is_none_or(|(_, _, _, p)| p.id != id) {
+            out.push((
+                from_db(guild),
+                group,
+                decode_u32("buddy_rounds", id, "week", week)?,
+                PairRow {
+                    id,
+                    idx: decode_u32("buddy_pairs", id, "idx", idx)?,
+                    members: Vec::new(),
+                    proposer: from_db(proposer),
+                    thread_id: thread.map(from_db),
+                    state,
+                    claimed_at,
+                },
+            ));
+        }
+        out.last_mut().expect("pushed above").3.members.push(from_db(user));
     }
     Ok(out)
 }

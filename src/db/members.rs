@@ -411,6 +411,8 @@ pub struct MemberRows {
     pub buddies: Vec<(String, Option<String>, i64)>,
     /// Whom they never want as a buddy (theirs only), by id.
     pub avoided: Vec<i64>,
+    /// Their "partner unreachable" reports: (group, week, when, outcome), by time.
+    pub buddy_reports: Vec<(String, i64, DateTime<Utc>, String)>,
 }
 
 /// Reads everything stored about a member in a guild, in one transaction.
@@ -554,10 +556,21 @@ pub async fn export(db: &Db, guild_id: u64, user_id: u64) -> Result<MemberRows> 
         .bind(user)
         .fetch_all(&mut *tx)
         .await?;
+        let buddy_reports = sqlx::query_as::<_, (String, i64, DateTime<Utc>, String)>(
+            "SELECT g.name, r.week, x.reported_at, x.outcome FROM buddy_reports x
+             JOIN buddy_pairs p ON p.id = x.pair_id JOIN buddy_rounds r ON r.id = p.round_id
+             JOIN study_groups g ON g.id = r.group_id AND g.guild_id = r.guild_id
+             WHERE x.guild_id = $1 AND x.reporter_id = $2 ORDER BY x.reported_at, x.pair_id",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_all(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok::<_, Error>(MemberRows {
             buddies,
             avoided,
+            buddy_reports,
             events_interested,
             review_cards,
             reviews,

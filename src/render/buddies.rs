@@ -3,8 +3,8 @@
 
 use crate::db::buddies::BuddySettings;
 use crate::model::GroupView;
-use crate::service::buddies::BuddyStatus;
-use chrono::NaiveDate;
+use crate::service::buddies::{Answered, BuddyStatus};
+use chrono::{DateTime, NaiveDate, Utc};
 
 fn name(v: &GroupView) -> String {
     super::escape_markdown(&v.group.name)
@@ -130,8 +130,8 @@ pub fn opening_start(week: u32) -> String {
     format!("**Week {week}: ")
 }
 
-/// The pair thread's opening message: the week's topic, who the buddies are, who proposes a
-/// time, and the check-in deadline. Pings the buddies only.
+/// The pair thread's opening message: the week's topic, who the buddies are (new ones, for a
+/// rematch), who proposes a time, and the check-in deadline. Pings the buddies only.
 pub fn opening(
     week: u32,
     title: &str,
@@ -139,12 +139,15 @@ pub fn opening(
     proposer: u64,
     deadline: Option<chrono::DateTime<chrono::Utc>>,
     channel: u64,
+    rematch: bool,
 ) -> serenity::all::CreateMessage {
     let who: Vec<String> = members.iter().map(|u| format!("<@{u}>")).collect();
     let who = super::and_list(&who);
+    let intro =
+        if rematch { "Your new study buddies for the rest of this round" } else { "Your study buddies this round" };
     let by = deadline.map(|d| format!(" by <t:{0}:F> (<t:{0}:R>)", d.timestamp())).unwrap_or_default();
     let content = format!(
-        "{}{}**\nYour study buddies this round: {who}.\n<@{proposer}>, would you propose a time to \
+        "{}{}**\n{intro}: {who}.\n<@{proposer}>, would you propose a time to \
          meet (a call, a chat, or right here)? Go through the week's questions together (the weekly post is in \
          <#{channel}>) and check in with `/checkin`{by}.",
         opening_start(week),
@@ -159,31 +162,89 @@ pub fn opening(
 /// How the check-back message starts (a retry looks for it in the thread).
 pub const CHECKBACK_START: &str = "Halfway to the next session:";
 
-/// The mid-round check-back in a pair's thread, with its two buttons. Pings the buddies.
+/// The mid-round check-back in a pair's thread, with its three buttons. Pings the buddies.
 pub fn checkback(pair_id: i64, members: &[u64]) -> serenity::all::CreateMessage {
+    use crate::buddies::Answer;
     use crate::ids::CustomId;
     use serenity::all::{ButtonStyle, CreateActionRow, CreateButton};
     let who: Vec<String> = members.iter().map(|u| format!("<@{u}>")).collect();
     let users: Vec<serenity::all::UserId> = members.iter().map(|u| serenity::all::UserId::new(*u)).collect();
+    let button = |answer, label: &str, style| {
+        CreateButton::new(CustomId::BuddyCheck { pair_id, answer }.encode()).label(label).style(style)
+    };
     serenity::all::CreateMessage::new()
         .content(format!("{CHECKBACK_START} have you met yet, {}?", super::and_list(&who)))
         .components(vec![CreateActionRow::Buttons(vec![
-            CreateButton::new(CustomId::BuddyCheck { pair_id, met: true }.encode())
-                .label("We met")
-                .style(ButtonStyle::Success),
-            CreateButton::new(CustomId::BuddyCheck { pair_id, met: false }.encode())
-                .label("Not yet")
-                .style(ButtonStyle::Secondary),
+            button(Answer::Met, "We met", ButtonStyle::Success),
+            button(Answer::NotYet, "Not yet", ButtonStyle::Secondary),
+            button(Answer::Unreachable, "Partner unreachable", ButtonStyle::Danger),
         ])])
         .allowed_mentions(serenity::all::CreateAllowedMentions::new().users(users))
 }
 
-/// A member's check-back answer recorded (to them only).
-pub fn answered(met: bool) -> String {
-    if met {
-        "Noted: you met. Keep it going, and check in with `/checkin` before the next session.".to_string()
+/// A member's check-back answer, or `/buddy rematch`, recorded (to them only).
+pub fn answered(a: &Answered) -> String {
+    match a {
+        Answered::Met => "Noted: you met. Keep it going, and check in with `/checkin` before the next session.".into(),
+        Answered::NotYet => "Noted: not yet. There is still time before the next session; a short call counts.".into(),
+        Answered::Asked { confirm_by, .. } => format!(
+            "Noted. I asked your buddy in your thread to say they are there by <t:{}:F>. If nobody does, I find you \
+             a new buddy for the rest of this round if anyone in the group is free, and tell you in the thread if \
+             nobody is.",
+            confirm_by.timestamp()
+        ),
+    }
+}
+
+/// How the "still there?" ask starts (a retry looks for it in the thread).
+pub const ASK_START: &str = "**Still there?**";
+/// How a report's outcome starts (a retry looks for it in the thread).
+pub const OUTCOME_START: &str = "No word within 48 hours";
+
+/// The ask in a pair's thread after "partner unreachable": the others have until
+/// `confirm_by` to press "I'm here". Pings them only.
+pub fn ask(pair_id: i64, reporter: u64, others: &[u64], confirm_by: DateTime<Utc>) -> serenity::all::CreateMessage {
+    use crate::ids::CustomId;
+    use serenity::all::{ButtonStyle, CreateActionRow, CreateButton};
+    let who: Vec<String> = others.iter().map(|u| format!("<@{u}>")).collect();
+    let users: Vec<serenity::all::UserId> = others.iter().map(|u| serenity::all::UserId::new(*u)).collect();
+    serenity::all::CreateMessage::new()
+        .content(format!(
+            "{ASK_START} {}, <@{reporter}> could not reach you. Press **I'm here** by <t:{1}:F> (<t:{1}:R>) and carry \
+             on together; without a word, <@{reporter}> gets a new buddy for the rest of this round.",
+            super::and_list(&who),
+            confirm_by.timestamp()
+        ))
+        .components(vec![CreateActionRow::Buttons(vec![
+            CreateButton::new(CustomId::BuddyHere { pair_id }.encode()).label("I'm here").style(ButtonStyle::Primary),
+        ])])
+        .allowed_mentions(serenity::all::CreateAllowedMentions::new().users(users))
+}
+
+/// The ask, once answered: who is there (the button goes).
+pub fn here(member: u64, reporter: u64) -> String {
+    format!("<@{member}> is here. Carry on together, <@{reporter}>: propose a time to meet.")
+}
+
+/// A report's outcome in the pair's thread: the reporter has a new buddy, or nobody is free.
+/// Pings the reporter only when nobody is.
+pub fn outcome(reporter: u64, rematched: bool) -> serenity::all::CreateMessage {
+    if rematched {
+        serenity::all::CreateMessage::new()
+            .content(format!(
+                "{OUTCOME_START}: <@{reporter}> has a new buddy for the rest of this round, in a new thread. Everyone \
+                 here stays in the group's rounds as usual."
+            ))
+            .allowed_mentions(super::no_pings())
     } else {
-        "Noted: not yet. There is still time before the next session; a short call counts.".to_string()
+        serenity::all::CreateMessage::new()
+            .content(format!(
+                "{OUTCOME_START}, <@{reporter}>, and nobody in the group is free for a new pair this round. You are \
+                 in the next round as usual; the group's channel is open to you meanwhile."
+            ))
+            .allowed_mentions(
+                serenity::all::CreateAllowedMentions::new().users(vec![serenity::all::UserId::new(reporter)]),
+            )
     }
 }
 

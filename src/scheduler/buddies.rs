@@ -37,6 +37,16 @@ pub const RETRY: Duration = Duration::minutes(5);
 /// A round is made at most this long after its session started (after downtime, the next).
 pub use crate::service::buddies::ROUND_LATE;
 
+/// What a pair thread's opening message says besides its members.
+pub(super) struct Opening<'a> {
+    pub week: u32,
+    pub title: &'a str,
+    /// The check-in deadline: the next session.
+    pub deadline: Option<DateTime<Utc>>,
+    /// A rematch's pair ("new buddies for the rest of this round").
+    pub rematch: bool,
+}
+
 impl Scheduler {
     /// One pass of the rounds job over the groups due (this process's shards).
     pub(super) async fn buddy_rounds(&self, now: DateTime<Utc>) -> TickReport {
@@ -157,7 +167,8 @@ impl Scheduler {
                 retry = true;
                 continue;
             }
-            match self.open_pair(view, p, week, &title, deadline, &names).await {
+            let opening = Opening { week, title: &title, deadline, rematch: false };
+            match self.open_pair(view, p, &opening, &names).await {
                 Ok(()) => {
                     db::buddies::pair_done(db, p.id, None, Some(checkback)).await?;
                     crate::metrics::post("buddy_thread", "sent", None);
@@ -180,7 +191,7 @@ impl Scheduler {
 
     /// A study-buddy DM, at most once (the caller acts once per round); a member whose DMs
     /// are closed is only logged.
-    async fn buddy_dm(&self, user: u64, msg: serenity::CreateMessage) {
+    pub(super) async fn buddy_dm(&self, user: u64, msg: serenity::CreateMessage) {
         match self.sender.dm(user, msg).await {
             Ok(_) => crate::metrics::post("buddy_dm", "sent", None),
             Err(e) => {
@@ -192,15 +203,14 @@ impl Scheduler {
 
     /// One pair's thread: found (a dead process opened it) or opened, its members added, the
     /// opening message posted once.
-    async fn open_pair(
+    pub(super) async fn open_pair(
         &self,
         view: &GroupView,
         p: &db::buddies::PairRow,
-        week: u32,
-        title: &str,
-        deadline: Option<DateTime<Utc>>,
+        o: &Opening<'_>,
         names: &HashMap<u64, String>,
     ) -> Result<(), SendError> {
+        let week = o.week;
         let (guild, channel) = (view.group.guild_id, view.group.channel_id);
         let prefix = render::buddies::thread_prefix(week, p.idx);
         // A thread opened by an earlier attempt may hold the opening message already.
@@ -240,13 +250,13 @@ impl Scheduler {
         if earlier && self.sender.find_own(thread, |m| m.content.starts_with(&start)).await?.is_some() {
             return Ok(());
         }
-        let msg = render::buddies::opening(week, title, &p.members, p.proposer, deadline, channel);
+        let msg = render::buddies::opening(week, o.title, &p.members, p.proposer, o.deadline, channel, o.rematch);
         self.sender.send_once(thread, msg, &format!("bp{}", p.id)).await?;
         Ok(())
     }
 
     /// The group's eligible opted-in members at week `week`, with what matching looks at.
-    async fn candidates(
+    pub(super) async fn candidates(
         &self,
         view: &GroupView,
         week: u32,
@@ -292,7 +302,8 @@ pub const CHECKBACKS_PER_PASS: i64 = 200;
 
 impl Scheduler {
     /// One pass of the check-backs job: each open pair whose check-back is due gets it in its
-    /// thread once ("We met" / "Not yet"); a later attempt looks for it in the thread first.
+    /// thread once ("We met" / "Not yet" / "Partner unreachable"); a later attempt looks for
+    /// it in the thread first.
     pub(super) async fn buddy_checkbacks(&self, now: DateTime<Utc>) -> TickReport {
         let db = &self.core.db;
         let due =

@@ -57,6 +57,7 @@ pub fn registry() -> Vec<Box<dyn Job>> {
         Box::new(SessionEvents),
         Box::new(BuddyRounds),
         Box::new(BuddyCheckbacks),
+        Box::new(BuddyRematches),
         Box::new(Purge),
     ]
 }
@@ -133,6 +134,19 @@ impl Job for BuddyRounds {
     }
     fn run<'a>(&'a self, s: &'a Scheduler, now: DateTime<Utc>) -> BoxFuture<'a, TickReport> {
         Box::pin(s.buddy_rounds(now))
+    }
+}
+
+/// "Partner unreachable": the ask, the rematch after 48 hours without a word, the outcome
+/// (`super::buddy_reports`).
+struct BuddyRematches;
+
+impl Job for BuddyRematches {
+    fn name(&self) -> &'static str {
+        "buddy_rematches"
+    }
+    fn run<'a>(&'a self, s: &'a Scheduler, now: DateTime<Utc>) -> BoxFuture<'a, TickReport> {
+        Box::pin(s.buddy_rematches(now))
     }
 }
 

@@ -12,6 +12,7 @@
 //! order under its own lock, which `/group post-now` shares.
 
 pub(crate) mod buddies;
+pub(crate) mod buddy_reports;
 pub(crate) mod digest;
 pub(crate) mod discord;
 pub(crate) mod failure;

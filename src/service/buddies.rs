@@ -29,6 +29,19 @@ pub struct BuddyStatus {
     pub thread: Option<u64>,
 }
 
+/// What a check-back answer (or `/buddy rematch`) did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answered {
+    Met,
+    NotYet,
+    /// "Partner unreachable": `others` are asked in the thread to say they are there by
+    /// `confirm_by`.
+    Asked {
+        others: Vec<u64>,
+        confirm_by: DateTime<Utc>,
+    },
+}
+
 /// The buddy use cases; cheap to clone.
 #[derive(Clone)]
 pub struct BuddyService {
@@ -118,17 +131,88 @@ impl BuddyService {
     }
 
     /// A check-back button: the member's answer for their pair. Only a member of that pair, in
-    /// that pair's server, may answer (a forged button changes nothing).
-    pub async fn answer(&self, actor: &Actor, pair_id: i64, met: bool) -> Result<()> {
+    /// that pair's server, may answer (a forged button changes nothing). "We met" settles a
+    /// waiting "partner unreachable"; "partner unreachable" asks the others (see
+    /// [`BuddyService::rematch`]).
+    pub async fn answer(&self, actor: &Actor, pair_id: i64, answer: buddies::Answer) -> Result<Answered> {
         let db = &self.core.db;
-        let Some((_, members)) = db::buddies::pair_in_guild(db, actor.guild_id, pair_id).await? else {
-            return Err(UserError::NotYourPair.into());
-        };
-        if !members.contains(&actor.user_id) {
-            return Err(UserError::NotYourPair.into());
+        let members = self.pair_members(actor, pair_id).await?;
+        match answer {
+            buddies::Answer::Unreachable => self.report(actor, pair_id, &members).await,
+            buddies::Answer::Met | buddies::Answer::NotYet => {
+                let met = answer == buddies::Answer::Met;
+                db::buddies::answer(db, actor.guild_id, pair_id, actor.user_id, met, self.core.now()).await?;
+                if met {
+                    db::buddies::report_answered(db, pair_id, None).await?;
+                    return Ok(Answered::Met);
+                }
+                Ok(Answered::NotYet)
+            }
         }
-        db::buddies::answer(db, actor.guild_id, pair_id, actor.user_id, met, self.core.now()).await?;
-        Ok(())
+    }
+
+    /// The members of pair `pair_id` when the actor is one of them, in this server.
+    async fn pair_members(&self, actor: &Actor, pair_id: i64) -> Result<Vec<u64>> {
+        match db::buddies::pair_in_guild(&self.core.db, actor.guild_id, pair_id).await? {
+            Some((_, members)) if members.contains(&actor.user_id) => Ok(members),
+            _ => Err(UserError::NotYourPair.into()),
+        }
+    }
+
+    /// `/buddy rematch`: the member cannot reach their buddy of the round in progress. The
+    /// others are asked in the thread to say they are there within
+    /// [`buddies::CONFIRM_HOURS`]; without a word, the member gets a new buddy for the rest of
+    /// the round if anyone is free (the scheduler's `buddy_rematches` job).
+    pub async fn rematch(&self, actor: &Actor, group: Option<&str>) -> Result<Answered> {
+        let view = self.groups.resolve(actor, group).await?;
+        let Some((pair, members)) = db::buddies::current_pair(&self.core.db, view.group.scope(), actor.user_id).await?
+        else {
+            return Err(UserError::NoBuddyThisRound(view.group.name.clone()).into());
+        };
+        self.report(actor, pair, &members).await
+    }
+
+    async fn report(&self, actor: &Actor, pair_id: i64, members: &[u64]) -> Result<Answered> {
+        let (db, now) = (&self.core.db, self.core.now());
+        match db::buddies::pair_round(db, pair_id).await? {
+            Some((_, true)) => {}
+            _ => return Err(UserError::RoundOver.into()),
+        }
+        let confirm_by = now + Duration::hours(buddies::CONFIRM_HOURS);
+        if !db::buddies::report(db, actor.guild_id, pair_id, actor.user_id, now, confirm_by).await? {
+            return Err(match db::buddies::report_of(db, pair_id).await? {
+                Some(r) if r.outcome == "waiting" => {
+                    UserError::ReportWaiting(r.confirm_by.unwrap_or(confirm_by).timestamp()).into()
+                }
+                _ => UserError::ReportSettled.into(),
+            });
+        }
+        // A word from the member: not a silent round.
+        db::buddies::answer(db, actor.guild_id, pair_id, actor.user_id, false, now).await?;
+        let others = members.iter().copied().filter(|u| *u != actor.user_id).collect();
+        Ok(Answered::Asked { others, confirm_by })
+    }
+
+    /// "I'm here": a member answers their buddy's "partner unreachable" in time; nobody is
+    /// rematched. The reporter, to tell.
+    pub async fn here(&self, actor: &Actor, pair_id: i64) -> Result<u64> {
+        let (db, now) = (&self.core.db, self.core.now());
+        self.pair_members(actor, pair_id).await?;
+        let Some(report) = db::buddies::report_of(db, pair_id).await? else {
+            return Err(UserError::ReportSettled.into());
+        };
+        if report.reporter == actor.user_id {
+            return Err(UserError::HereNotYou.into());
+        }
+        if !db::buddies::report_answered(db, pair_id, Some(now)).await? {
+            match report.outcome.as_str() {
+                "here" => {}
+                "waiting" => return Err(UserError::HereLate.into()),
+                _ => return Err(UserError::ReportSettled.into()),
+            }
+        }
+        db::buddies::answer(db, actor.guild_id, pair_id, actor.user_id, false, now).await?;
+        Ok(report.reporter)
     }
 
     /// `/group buddies on`: rounds for a group (moderators).

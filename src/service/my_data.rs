@@ -8,8 +8,9 @@ use chrono::{DateTime, Utc};
 /// The shape's version: 2 since away periods, skill ratings and calendar changes have named
 /// fields; 3 since spaced-review cards and reviews are in it; 4 since review choices and
 /// review DMs are; 5 since the Discord events they said they were interested in are; 6 since
-/// study buddies (opt-ins and the avoid list) are.
-pub const FORMAT_VERSION: u32 = 6;
+/// study buddies (opt-ins and the avoid list) are; 7 since their "partner unreachable"
+/// reports are.
+pub const FORMAT_VERSION: u32 = 7;
 
 /// Everything stored about one member in one server, as `/my-data` gives it (its JSON file).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -47,6 +48,18 @@ pub struct MemberData {
     pub buddies: Vec<BuddyOptIn>,
     /// Members they never want as a buddy (ids as text): shown to them only.
     pub buddy_avoid: Vec<String>,
+    /// Their "partner unreachable" reports (`/buddy rematch` or the check-back's button).
+    pub buddy_reports: Vec<BuddyReport>,
+}
+
+/// A "partner unreachable" report: the group, the round's week, when, and how it ended
+/// (waiting, here, rematched, nobody free, lapsed).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BuddyReport {
+    pub group: String,
+    pub week: i64,
+    pub reported_at: DateTime<Utc>,
+    pub outcome: String,
 }
 
 /// A study-buddy opt-in: the group, paused until a day, or paused by the bot.
@@ -297,6 +310,11 @@ impl MemberData {
                 .map(|(group, paused_until, auto)| BuddyOptIn { group, paused_until, paused_by_bot: auto != 0 })
                 .collect(),
             buddy_avoid: rows.avoided.into_iter().map(|a| crate::db::from_db(a).to_string()).collect(),
+            buddy_reports: rows
+                .buddy_reports
+                .into_iter()
+                .map(|(group, week, reported_at, outcome)| BuddyReport { group, week, reported_at, outcome })
+                .collect(),
         }
     }
 }
@@ -321,10 +339,13 @@ mod tests {
             review_dms: vec![("2026-12-08".into(), 2, "sent".into())],
             events_interested: vec![("Evenings".into(), at)],
             avoided: vec![-2],
+            buddy_reports: vec![("Evenings".into(), 3, at, "rematched".into())],
             ..MemberRows::default()
         };
         let json = serde_json::to_value(MemberData::new(u64::MAX, 7, rows)).unwrap();
-        assert_eq!(json["format_version"], 6);
+        assert_eq!(json["format_version"], 7);
+        assert_eq!(json["buddy_reports"][0]["outcome"], "rematched");
+        assert_eq!(json["buddy_reports"][0]["week"], 3);
         assert_eq!(json["buddy_avoid"], serde_json::json!([u64::MAX - 1].map(|u| u.to_string())));
         assert_eq!(json["guild_id"], u64::MAX.to_string());
         assert_eq!(json["user_id"], "7");

@@ -9,7 +9,7 @@ use poise::serenity_prelude as serenity;
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("join", "leave", "pause", "status", "avoid"),
+    subcommands("join", "leave", "pause", "status", "avoid", "rematch"),
     subcommand_required
 )]
 pub async fn buddy(_ctx: Context<'_>) -> Result<(), BotError> {
@@ -78,4 +78,17 @@ pub async fn avoid(
     let who = actor::of_command(ctx).await?;
     let added = ctx.data().services.buddies.avoid(&who, member.id.get()).await?;
     reply::text(ctx, render::buddies::avoided(added)).await
+}
+
+/// Can't reach your buddy this round? They get 48 hours to answer, then you get a new buddy.
+#[poise::command(slash_command, guild_only)]
+pub async fn rematch(
+    ctx: Context<'_>,
+    #[description = "Study group"]
+    #[autocomplete = "autocomplete_group"]
+    group: Option<String>,
+) -> Result<(), BotError> {
+    let who = actor::of_command(ctx).await?;
+    let answered = ctx.data().services.buddies.rematch(&who, group.as_deref()).await?;
+    reply::text(ctx, render::buddies::answered(&answered)).await
 }
