@@ -9,6 +9,8 @@ use serde_json::Value;
 use support::harness::{Mode, TestBot};
 
 const THREADS_ROLE: u64 = 7300;
+const OTHER_GUILD: u64 = 990_000_000_000_000_001;
+const OTHER_CHANNEL: u64 = 990_000_000_000_000_002;
 
 async fn with_threads() -> TestBot {
     let guild = GuildSpec::default_test_guild().role(THREADS_ROLE, "Threads", perms::CREATE_PRIVATE_THREADS).member(
@@ -123,8 +125,18 @@ async fn a_round_opens_one_private_thread_per_pair_once() {
         guild = guild.member(*u, &format!("user{u}"), &[defaults::MEMBER_ROLE]);
     }
     // Discord's nonce window off: a repeated message would show.
-    let fake =
-        FakeDiscord::builder().no_default_guild().nonce_window(std::time::Duration::ZERO).guild(guild).start().await;
+    // Another server, whose members must not reach this one's pairs.
+    let other = GuildSpec::new(OTHER_GUILD, "Other server")
+        .text_channel(OTHER_CHANNEL, "general")
+        .member(defaults::BOT_USER, defaults::BOT_NAME, &[])
+        .member(3100, "stranger", &[]);
+    let fake = FakeDiscord::builder()
+        .no_default_guild()
+        .nonce_window(std::time::Duration::ZERO)
+        .guild(guild)
+        .guild(other)
+        .start()
+        .await;
     let mut tb = TestBot::start_with(fake, Mode::Tls, "2027-03-01T12:00:00Z").await;
     tb.create_group("Mondays", "architecture", "2027-03-08", 0, "18:00", "UTC").await;
     tb.run(buddies("on").by(&tb.moderator())).await;
@@ -223,6 +235,15 @@ async fn a_round_opens_one_private_thread_per_pair_once() {
     assert!(r.content.contains("for the buddies of this thread"), "{}", r.content);
     let r = tb.fake.click_button(&who(outsider), msg, "sb:bc:999999:1").await.wait_reply(support::harness::T).await;
     assert!(r.content.contains("for the buddies of this thread"), "{}", r.content);
+    // The same pair's buttons from another server, even by a member of the pair.
+    let elsewhere = Invoker::new(members[1], "twin").in_guild(OTHER_GUILD, OTHER_CHANNEL);
+    let unreachable = format!("{}2", &met[..met.len() - 1]);
+    for id in [met.clone(), unreachable, format!("sb:bh:{}", met.split(':').nth(2).unwrap())] {
+        let r = tb.fake.click_button(&elsewhere, msg, &id).await.wait_reply(support::harness::T).await;
+        assert!(r.content.contains("for the buddies of this thread"), "{id}: {}", r.content);
+    }
+    let reports = tb.db.raw_integers("SELECT COUNT(*) FROM buddy_reports", &[]).await.unwrap();
+    assert_eq!(reports, [Some(0)], "nothing reported from another server");
     let answers = tb.db.raw_integers("SELECT COUNT(*) FROM buddy_answers", &[]).await.unwrap();
     assert_eq!(answers, [Some(1)]);
     // Counts only, in the reports: 1 of the 2 pairs met.
