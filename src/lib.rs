@@ -29,4 +29,5 @@ pub(crate) mod search;
 pub mod service;
 pub mod session_events;
 pub mod shards;
+pub mod streaks;
 pub mod weeks;

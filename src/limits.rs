@@ -42,6 +42,14 @@ fn over(out: &mut Vec<String>, what: &str, len: usize, max: usize) {
     }
 }
 
+/// The characters of an embed that count toward [`EMBEDS_TOTAL`]: title, description,
+/// footer, author name, and field names and values.
+pub fn embed_chars(e: &Value) -> usize {
+    let fields: usize =
+        e["fields"].as_array().map_or(0, |fs| fs.iter().map(|f| chars(&f["name"]) + chars(&f["value"])).sum());
+    chars(&e["title"]) + chars(&e["description"]) + chars(&e["footer"]["text"]) + chars(&e["author"]["name"]) + fields
+}
+
 /// Checks a message body: create message, edit, webhook follow-up, or the `data` of an
 /// interaction response of type 4 or 7.
 pub fn check_message(msg: &Value) -> Vec<String> {

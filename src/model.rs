@@ -135,6 +135,18 @@ impl GroupView {
         }
     }
 
+    /// The curriculum weeks whose session came up to `now`, in order, each with whether the
+    /// bot missed it (never posted): the held weeks and the bot's misses, for a timeline.
+    pub fn weeks_happened(&self, now: DateTime<Utc>) -> Vec<(u32, bool)> {
+        match self.group.schedule.latest_started(now) {
+            Some(k) => crate::weeks::weeks_held(k, &self.calendar, self.total_weeks)
+                .into_iter()
+                .map(|w| (w, self.was_missed(w)))
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
     /// Whether the bot missed curriculum week `week` (never posted, the bot was down).
     pub fn was_missed(&self, week: u32) -> bool {
         self.missed.iter().any(|m| m.week == week)

@@ -1,6 +1,7 @@
 //! A member's progress in a group: pure computation over held weeks, check-ins and ratings.
 
 use crate::model::{Checkin, Rating};
+use crate::streaks::{Entry, Streak};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Progress {
@@ -10,26 +11,12 @@ pub struct Progress {
     pub weeks_held: u32,
     pub current_streak: u32,
     pub best_streak: u32,
+    /// The streak's walk: the weeks' states, freezes in hand, why.
+    pub streak: Streak,
     pub hours: f64,
     pub average_confidence: Option<f64>,
     /// Weeks with the lowest average self-assessment rating: (week, average), lowest first.
     pub weakest: Vec<(u32, f64)>,
-}
-
-/// The current streak from per-week marks in held order: `None` = no check-in that week,
-/// `Some(true)` = a check-in that keeps a streak (done or partial), `Some(false)` = a
-/// "skipped" check-in. The streak ends at the last week, or at the week before it while the
-/// last week has no check-in yet (a one-week grace). Shared by `/progress` and reports.
-pub fn current_streak(marks: &[Option<bool>]) -> u32 {
-    let tail = match marks.last() {
-        Some(None) => &marks[..marks.len() - 1],
-        _ => marks,
-    };
-    tail.iter().rev().take_while(|m| **m == Some(true)).count() as u32
-}
-
-fn counts(c: &Checkin) -> bool {
-    c.status.counts_for_streak()
 }
 
 /// The held weeks without any check-in, except the latest (still in progress), the last
@@ -45,20 +32,38 @@ pub fn missed_finished(held: &[u32], checkins: &[Checkin]) -> Vec<u32> {
     finished.iter().copied().filter(|w| !checkins.iter().any(|c| c.week == *w)).collect()
 }
 
-/// Computes progress. `held` lists the curriculum weeks held so far, in order (skipped and
-/// paused sessions are not in it, so they never break a streak). A week counts toward a
-/// streak when the member checked in as done or partial. The current streak ends at the
-/// latest held week, or at the week before it while the latest has no check-in yet.
-pub fn compute(held: &[u32], checkins: &[Checkin], ratings: &[Rating]) -> Progress {
-    let find = |w: u32| checkins.iter().find(|c| c.week == w);
-    let marks: Vec<Option<bool>> = held.iter().map(|w| find(*w).map(counts)).collect();
-    let mut best = 0;
-    let mut run = 0;
-    for m in &marks {
-        run = if *m == Some(true) { run + 1 } else { 0 };
-        best = best.max(run);
-    }
-    let current = current_streak(&marks);
+/// A member's weeks since they joined, in the order the group held them (weeks the bot
+/// missed included, as [`Entry::NotHeld`]): what [`compute`] and the streak walk read.
+pub fn entries(
+    weeks: &[(u32, bool)],
+    checkins: &[Checkin],
+    away: &std::collections::HashSet<u32>,
+) -> Vec<(u32, Entry)> {
+    weeks
+        .iter()
+        .map(|&(w, missed_by_bot)| {
+            let entry = match checkins.iter().find(|c| c.week == w) {
+                _ if missed_by_bot => Entry::NotHeld,
+                Some(c) => Entry::Checked(c.status),
+                None if away.contains(&w) => Entry::Away,
+                None => Entry::Nothing,
+            };
+            (w, entry)
+        })
+        .collect()
+}
+
+/// The held weeks that count for a member: those with a check-in, or without one and not
+/// away (an away week without a check-in is not theirs to keep).
+pub fn held(entries: &[(u32, Entry)]) -> Vec<u32> {
+    entries.iter().filter(|(_, e)| matches!(e, Entry::Checked(_) | Entry::Nothing)).map(|(w, _)| *w).collect()
+}
+
+/// Computes progress over a member's weeks ([`entries`]): counts over the held weeks that
+/// count ([`held`]), the streak by [`crate::streaks::walk`] (freezes included).
+pub fn compute(entries: &[(u32, Entry)], checkins: &[Checkin], ratings: &[Rating]) -> Progress {
+    let held = held(entries);
+    let streak = crate::streaks::walk(entries);
     let hours = checkins.iter().map(|c| c.hours).sum();
     let average_confidence = (!checkins.is_empty())
         .then(|| checkins.iter().map(|c| c.confidence as f64).sum::<f64>() / checkins.len() as f64);
@@ -73,10 +78,11 @@ pub fn compute(held: &[u32], checkins: &[Checkin], ratings: &[Rating]) -> Progre
     weakest.truncate(3);
     Progress {
         // Check-ins of held weeks only (not of a week the bot missed).
-        weeks_checked_in: marks.iter().filter(|m| m.is_some()).count() as u32,
+        weeks_checked_in: entries.iter().filter(|(_, e)| matches!(e, Entry::Checked(_))).count() as u32,
         weeks_held: held.len() as u32,
-        current_streak: current,
-        best_streak: best,
+        current_streak: streak.current,
+        best_streak: streak.best,
+        streak,
         hours,
         average_confidence,
         weakest,
@@ -87,6 +93,10 @@ pub fn compute(held: &[u32], checkins: &[Checkin], ratings: &[Rating]) -> Progre
 mod tests {
     use super::*;
     use crate::model::CheckinStatus as Status;
+
+    fn of(held: &[u32], c: &[Checkin]) -> Vec<(u32, Entry)> {
+        entries(&held.iter().map(|w| (*w, false)).collect::<Vec<_>>(), c, &Default::default())
+    }
 
     fn ci(week: u32, status: Status, hours: f64, confidence: u8) -> Checkin {
         let t = chrono::DateTime::UNIX_EPOCH;
@@ -106,7 +116,7 @@ mod tests {
             ci(6, Status::Partial, 1.5, 2),
         ];
         let r = |week, question, rating| Rating { user_id: 1, week, question, rating };
-        let p = compute(&held, &c, &[r(1, 0, 2), r(1, 1, 4), r(2, 0, 5), r(4, 0, 1)]);
+        let p = compute(&of(&held, &c), &c, &[r(1, 0, 2), r(1, 1, 4), r(2, 0, 5), r(4, 0, 1)]);
         assert_eq!(p.weeks_checked_in, 6);
         assert_eq!(p.current_streak, 3);
         assert_eq!(p.best_streak, 3);
@@ -119,10 +129,10 @@ mod tests {
     fn the_current_week_has_a_grace_period() {
         let held = [1, 2, 3];
         let c = [ci(1, Status::Done, 1.0, 3), ci(2, Status::Done, 1.0, 3)];
-        assert_eq!(compute(&held, &c, &[]).current_streak, 2);
+        assert_eq!(compute(&of(&held, &c), &c, &[]).current_streak, 2);
         // A missed week in the middle breaks the streak.
         let c = [ci(1, Status::Done, 1.0, 3), ci(3, Status::Done, 1.0, 3)];
-        let p = compute(&held, &c, &[]);
+        let p = compute(&of(&held, &c), &c, &[]);
         assert_eq!((p.current_streak, p.best_streak), (1, 1));
         assert_eq!(compute(&[], &[], &[]).average_confidence, None);
     }

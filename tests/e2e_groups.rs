@@ -395,6 +395,59 @@ async fn progress_and_streaks_match_hand_computed_values() {
     tb.finish().await;
 }
 
+/// An earned streak freeze end to end: weeks 1-4 done earn one, week 5 closes without a
+/// check-in and is frozen, week 6 partial, week 7 in progress. `/progress` and `/report
+/// member` show the timeline and why; the participation report and its CSV count the frozen
+/// week apart, and nobody is at risk for it.
+#[tokio::test]
+async fn a_frozen_week_keeps_the_streak_and_says_so() {
+    let tb = TestBot::start(Mode::Tls, NOW).await;
+    evenings(&tb).await;
+    // Weeks on 11-30, 12-07, 12-14, 12-21, 12-28, 01-04 and 01-11 (week 7, in progress).
+    tb.set_now("2027-01-12T12:00:00Z");
+    let bob = tb.member();
+    for (week, status) in [(1, 0), (2, 0), (3, 0), (4, 0), (6, 1)] {
+        let r = tb.run(checkin(status, 2.0, 4).integer("week", week).by(&bob)).await;
+        assert!(r.content.contains(&format!("week {week} ")), "{}", r.content);
+    }
+    let r = tb.run(Slash::new("progress").by(&bob)).await;
+    let e = &r.embeds[0];
+    assert_eq!(field(e, "Current streak"), "5 weeks");
+    assert_eq!(
+        field(e, "Last weeks"),
+        "W1 ✅ W2 ✅ W3 ✅ W4 ✅ W5 🧊 W6 🟨 W7 ⏳\n✅ done · 🧊 frozen · 🟨 partial · ⏳ not yet"
+    );
+    assert_eq!(
+        field(e, "Why"),
+        "5 weeks since week 1: every week done or partial, and a freeze kept week 5 (it keeps the streak, it does not \
+         add to it). This week counts once checked in. No freeze in hand; another 3 weeks in a row earn one."
+    );
+    let r = tb.run(Slash::new("report").sub("member").user("member", defaults::BOB).by(&tb.moderator())).await;
+    assert_eq!(field(&r.embeds[0], "Last weeks"), field(e, "Last weeks"));
+    let r = tb.run(Slash::new("report").sub("participation").by(&tb.moderator())).await;
+    let text = r.text();
+    assert!(text.contains("frozen 1") && text.contains("Frozen: weeks an earned streak freeze kept"), "{text}");
+    assert!(text.contains("Nobody has missed the last 2 weeks."), "{text}");
+    let members = r.files.iter().find(|f| f.filename.as_deref().unwrap_or("").starts_with("members-")).unwrap();
+    let mut rdr = csv::Reader::from_reader(members.bytes.as_slice());
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+    let col = header.iter().position(|h| h == "frozen_weeks").unwrap();
+    let row = rdr.records().map(|r| r.unwrap()).find(|r| r[0] == defaults::BOB.to_string()).unwrap();
+    assert_eq!((&row[col], &row[col - 1]), ("1", "0"), "frozen, not away");
+    // A late check-in for week 5 gives the freeze back.
+    tb.run(checkin(0, 1.0, 3).integer("week", 5).by(&bob)).await;
+    let r = tb.run(Slash::new("progress").by(&bob)).await;
+    assert_eq!(field(&r.embeds[0], "Current streak"), "6 weeks");
+    assert!(
+        field(&r.embeds[0], "Why").ends_with(
+            "1 freeze in hand: a week that closes without a check-in uses one; another 2 weeks in a row earn another."
+        ),
+        "{}",
+        field(&r.embeds[0], "Why")
+    );
+    tb.finish().await;
+}
+
 #[tokio::test]
 async fn forget_me_removes_exactly_that_members_rows() {
     let tb = TestBot::start(Mode::Tls, NOW).await;

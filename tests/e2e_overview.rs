@@ -32,8 +32,9 @@ async fn rate(tb: &TestBot, g: i64, user: u64, name: &str, week: u32, question: 
 
 /// Alpha: 4 members from week 1. Weeks 2-5: a1, a2 (8 of 16, 50%); weeks 6-9: a1, a2, a3 (12
 /// of 16, 75%): trend +25. a4 missed weeks 2-9: at risk (not newly).
-/// Beta: 2 members from week 1. Weeks 2-7 both (100% before), weeks 8-9 b1 only: 6 of 8 =
-/// 75% recent, trend -25; b2 missed exactly the finished weeks 8 and 9: newly at risk.
+/// Beta: b1 from week 1, b2 from week 5. Weeks 2-5: b1, and b2 in week 5 (5 of 5, 100%);
+/// weeks 6-9: b1, and b2 in weeks 6-7 (6 of 8, 75%): trend -25. b2 missed exactly the
+/// finished weeks 8 and 9, with no streak freeze earned (3 weeks in a row): newly at risk.
 /// Gamma: starts in January, with a delivery error.
 async fn seed(tb: &TestBot) -> (i64, i64, i64) {
     let now = utc(NOW);
@@ -53,7 +54,7 @@ async fn seed(tb: &TestBot) -> (i64, i64, i64) {
     }
     for w in 1..=9 {
         checkin(tb, beta, 201, "b1", w).await;
-        if w <= 7 {
+        if (5..=7).contains(&w) {
             checkin(tb, beta, 202, "b2", w).await;
         }
     }

@@ -198,7 +198,9 @@ pub fn help(c: &Curriculum, members: Vec<String>, moderators: Vec<String>) -> Ve
              2. Each week, read the weekly post in the group's channel and discuss in its thread.\n\
              3. `/checkin` (or the post's **Check in** button) when you are done, and rate yourself with \
              `/assess`.\n\
-             4. `/progress` shows your streak and what to catch up on; `/remind on` sends you each \
+             4. `/progress` shows your streak (with why, and your last 12 weeks) and what to catch up \
+             on. Every 4 weeks in a row earn a **streak freeze** (2 at most): a week that closes without \
+             a check-in uses one and your streak stays (it does not grow). `/remind on` sends you each \
              reminder as a direct message; `/calendar` puts the sessions in your calendar.\n\
              5. `/review start`: each question you rated comes back once its week is over, when you are \
              about to forget it (spaced review).",

@@ -474,3 +474,25 @@ mod week_post_tests {
         }
     }
 }
+
+/// Embeds split into messages within Discord's limits: at most [`crate::limits::EMBEDS`]
+/// embeds and [`crate::limits::EMBEDS_TOTAL`] characters each (the first is the reply, the
+/// rest follow-ups).
+pub fn messages(embeds: Vec<serenity::all::CreateEmbed>) -> Vec<Vec<serenity::all::CreateEmbed>> {
+    let mut out: Vec<Vec<serenity::all::CreateEmbed>> = Vec::new();
+    let mut size = 0;
+    for e in embeds {
+        let len = serde_json::to_value(&e).map_or(crate::limits::EMBEDS_TOTAL, |v| crate::limits::embed_chars(&v));
+        match out.last_mut() {
+            Some(m) if m.len() < crate::limits::EMBEDS && size + len <= crate::limits::EMBEDS_TOTAL => {
+                m.push(e);
+                size += len;
+            }
+            _ => {
+                out.push(vec![e]);
+                size = len;
+            }
+        }
+    }
+    out
+}

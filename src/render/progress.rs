@@ -3,6 +3,7 @@
 use super::COLOUR;
 use super::cards::paginate;
 use crate::service::progress::{GroupProgress, MemberHistory};
+use crate::streaks::{Streak, WeekState, Why};
 use serenity::all::CreateEmbed;
 
 /// `/progress` when there is nothing to show yet (`other`: about another member).
@@ -33,6 +34,7 @@ pub fn embeds(who: &str, groups: &[GroupProgress]) -> Vec<CreateEmbed> {
                     p.average_confidence.map(|c| format!("{c:.1}/5")).unwrap_or_else(|| "n/a".into()),
                     true,
                 );
+            e = e.field("Last weeks", timeline(&p.streak), false).field("Why", why(&p.streak), false);
             if let Some(line) = review_line(&g.review) {
                 e = e.field("Spaced review", line, false);
             }
@@ -68,6 +70,85 @@ pub fn embeds(who: &str, groups: &[GroupProgress]) -> Vec<CreateEmbed> {
             e
         })
         .collect()
+}
+
+/// One week's state as a timeline shows it: its mark and its word.
+fn state(s: WeekState) -> (&'static str, &'static str) {
+    match s {
+        WeekState::Done => ("✅", "done"),
+        WeekState::Partial => ("🟨", "partial"),
+        WeekState::NoTime => ("⬜", "no time"),
+        WeekState::Away => ("🏖️", "away"),
+        WeekState::Frozen => ("🧊", "frozen"),
+        WeekState::Missed => ("❌", "missed"),
+        WeekState::Pending => ("⏳", "not yet"),
+        WeekState::NotHeld => ("➖", "not held (bot)"),
+    }
+}
+
+/// The last [`crate::streaks::TIMELINE_WEEKS`] weeks on one line ("W5 ✅ W6 🧊 W7 ⏳"), then
+/// what the marks shown mean.
+pub fn timeline(s: &Streak) -> String {
+    let weeks = s.timeline();
+    if weeks.is_empty() {
+        return "No week held since joining yet.".to_string();
+    }
+    let line: Vec<String> = weeks.iter().map(|(w, st)| format!("W{w} {}", state(*st).0)).collect();
+    let mut seen: Vec<WeekState> = Vec::new();
+    for (_, st) in weeks {
+        if !seen.contains(st) {
+            seen.push(*st);
+        }
+    }
+    let legend: Vec<String> = seen.iter().map(|st| format!("{} {}", state(*st).0, state(*st).1)).collect();
+    format!("{}\n{}", line.join(" "), legend.join(" · "))
+}
+
+fn weeks_list(weeks: &[u32]) -> String {
+    let w: Vec<String> = weeks.iter().map(|w| w.to_string()).collect();
+    format!("{} {}", if weeks.len() == 1 { "week" } else { "weeks" }, super::and_list(&w))
+}
+
+/// One sentence of why the streak is what it is, then the freezes in hand.
+pub fn why(s: &Streak) -> String {
+    let head = match &s.why {
+        Why::NoWeeks => "No streak yet: it starts with the first check-in (done or partial).".to_string(),
+        Why::Running { since, frozen } if frozen.is_empty() => {
+            format!("{} since week {since}: every week done or partial.", super::count(s.current, "week", "weeks"))
+        }
+        Why::Running { since, frozen } => format!(
+            "{} since week {since}: every week done or partial, and a freeze kept {} (it keeps the streak, it does \
+             not add to it).",
+            super::count(s.current, "week", "weeks"),
+            weeks_list(frozen)
+        ),
+        Why::Missed { week } if s.current == 0 => {
+            format!("The streak ended at week {week}: no check-in and no freeze left.")
+        }
+        Why::NoTime { week } if s.current == 0 => {
+            format!("The streak ended at week {week}: checked in as no time (freezes never cover that).")
+        }
+        Why::Missed { .. } | Why::NoTime { .. } => String::new(),
+    };
+    let pending = s.weeks.last().is_some_and(|(_, st)| *st == WeekState::Pending);
+    let grace = if pending { " This week counts once checked in." } else { "" };
+    let next = format!(
+        "another {} in a row {}",
+        super::count(s.to_next_freeze, "week", "weeks"),
+        if s.to_next_freeze == 1 { "earns" } else { "earn" }
+    );
+    let freezes = match s.freezes {
+        0 => format!("No freeze in hand; {next} one."),
+        n if n >= crate::streaks::MAX_FREEZES => format!(
+            "{} in hand (the most): a week that closes without a check-in uses one.",
+            super::count(n, "freeze", "freezes")
+        ),
+        n => format!(
+            "{} in hand: a week that closes without a check-in uses one; {next} another.",
+            super::count(n, "freeze", "freezes")
+        ),
+    };
+    format!("{head}{grace} {freezes}").trim().to_string()
 }
 
 /// "Recalled 80% of 10 reviews, 3 due": `None` before the member has any card.
@@ -114,4 +195,49 @@ pub fn history(name: &str, h: &MemberHistory) -> Vec<CreateEmbed> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::CheckinStatus::{Done, Skipped};
+    use crate::streaks::{Entry, walk};
+
+    /// The timeline and its sentence, by hand: four weeks earn a freeze, week 5 is frozen,
+    /// week 6 was missed by the bot, week 7 is pending.
+    #[test]
+    fn the_timeline_and_why_by_hand() {
+        let e = [
+            (1, Entry::Checked(Done)),
+            (2, Entry::Checked(Done)),
+            (3, Entry::Away),
+            (4, Entry::Checked(Done)),
+            (5, Entry::Checked(Done)),
+            (6, Entry::Nothing),
+            (7, Entry::NotHeld),
+            (8, Entry::Checked(Done)),
+            (9, Entry::Nothing),
+        ];
+        let s = walk(&e);
+        assert_eq!(
+            timeline(&s),
+            "W1 ✅ W2 ✅ W3 🏖️ W4 ✅ W5 ✅ W6 🧊 W7 ➖ W8 ✅ W9 ⏳\n✅ done · 🏖️ away · 🧊 frozen · ➖ not held (bot) · ⏳ not yet"
+        );
+        assert_eq!(
+            why(&s),
+            "5 weeks since week 1: every week done or partial, and a freeze kept week 6 (it keeps the streak, it does \
+             not add to it). This week counts once checked in. No freeze in hand; another 3 weeks in a row earn one."
+        );
+        let s = walk(&[(1, Entry::Checked(Done)), (2, Entry::Checked(Skipped)), (3, Entry::Nothing)]);
+        assert_eq!(
+            why(&s),
+            "The streak ended at week 2: checked in as no time (freezes never cover that). This week counts once \
+             checked in. No freeze in hand; another 4 weeks in a row earn one."
+        );
+        let long: Vec<(u32, Entry)> = (1..=20).map(|w| (w, Entry::Checked(Done))).collect();
+        let s = walk(&long);
+        assert_eq!(s.timeline().len(), 12);
+        assert!(timeline(&s).starts_with("W9 ✅ W10"), "{}", timeline(&s));
+        assert!(why(&s).ends_with("2 freezes in hand (the most): a week that closes without a check-in uses one."));
+    }
 }

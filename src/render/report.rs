@@ -112,10 +112,11 @@ pub fn members_embed(r: &Report) -> CreateEmbed {
             (Some(_), None) => "    -",
         };
         let away = if m.away_weeks > 0 { format!("  away {}", m.away_weeks) } else { String::new() };
+        let frozen = if m.frozen_weeks > 0 { format!("  frozen {}", m.frozen_weeks) } else { String::new() };
         let interested =
             if m.weeks_interested > 0 { format!("  interested {}", m.weeks_interested) } else { String::new() };
         lines.push(format!(
-            "{:<20} {:>5}  {:>6}  {:>4}  {:>4}{now}{away}{interested}",
+            "{:<20} {:>5}  {:>6}  {:>4}  {:>4}{now}{away}{frozen}{interested}",
             in_code(&m.display_name).chars().take(20).collect::<String>(),
             format!("{}/{}", m.weeks_checked_in, m.weeks_active),
             m.current_streak,
@@ -125,7 +126,8 @@ pub fn members_embed(r: &Report) -> CreateEmbed {
     }
     let more = r.members.len().saturating_sub(40);
     let mut fields = Vec::new();
-    for (i, chunk) in lines[1..].chunks(12).enumerate() {
+    // 10 rows of at most 86 characters and the header fit a field's 1,024.
+    for (i, chunk) in lines[1..].chunks(10).enumerate() {
         let name = if i == 0 { "Members" } else { "Members (continued)" };
         fields.push((name.to_string(), format!("```\n{}\n{}\n```", lines[0], chunk.join("\n")), false));
     }
@@ -154,6 +156,11 @@ pub fn members_embed(r: &Report) -> CreateEmbed {
             format!("Weeks: check-ins of the finished weeks they were active for; Now: checked in for week {w} yet. ")
         }
         None => "Weeks: check-ins of the weeks they were active for. ".to_string(),
+    };
+    let weeks = if r.members.iter().any(|m| m.frozen_weeks > 0) {
+        format!("{weeks}Frozen: weeks an earned streak freeze kept (not missed; counted in Weeks as not checked in). ")
+    } else {
+        weeks
     };
     let footer = if more > 0 {
         format!("{weeks}{more} more members in the attached CSV. At-risk members are listed for moderators only.")

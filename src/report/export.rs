@@ -10,7 +10,7 @@
 use super::{CheckinRow, ForgottenTopic, MemberRow, Report};
 
 /// Header of [`members_csv`].
-pub const MEMBERS_HEADER: [&str; 14] = [
+pub const MEMBERS_HEADER: [&str; 15] = [
     "user_id",
     "display_name",
     "joined_week",
@@ -23,6 +23,7 @@ pub const MEMBERS_HEADER: [&str; 14] = [
     "average_confidence",
     "total_hours",
     "away_weeks",
+    "frozen_weeks",
     "checked_in_running_week",
     "weeks_interested",
 ];
@@ -111,6 +112,7 @@ fn member_record(m: &MemberRow) -> Vec<String> {
         m.average_confidence.map(|c| decimal(c, 2)).unwrap_or_default(),
         decimal(m.total_hours, 2),
         m.away_weeks.to_string(),
+        m.frozen_weeks.to_string(),
         match m.running {
             Some(true) => "yes".into(),
             Some(false) => "no".into(),

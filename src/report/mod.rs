@@ -15,9 +15,12 @@
 //!   held weeks in `[from, to]` (default: week 1 to the latest held week).
 //! - A member is **active** in week `w` from their `joined_week` on (a member who checked in
 //!   for an earlier week counts as active in that week too, so a rate never exceeds 100%).
-//! - A member's **current streak** counts consecutive held weeks, ending at the last week of
-//!   the range, with a `done` or `partial` check-in. While that last week has no check-in at
-//!   all, the streak is counted from the week before (a one-week grace).
+//! - A member's **current streak** is [`crate::streaks::walk`]'s, up to the last week of the
+//!   range (from week 1, whatever the range's start): consecutive held weeks with a `done` or
+//!   `partial` check-in, earned freezes keeping it over a week closed without one; while the
+//!   last week has no check-in at all, the streak is counted from the week before (a one-week
+//!   grace). A **frozen** week is active (the rate counts it as not checked in) but neither
+//!   missed nor toward at-risk.
 //! - **Counts and rates** (the check-in rate, a member's "8/9") cover *finished* held weeks,
 //!   the rule at-risk follows: the week in progress is reported apart ([`Summary::running`],
 //!   [`MemberRow::running`]) and counts against nobody. Hours and confidence include it.
@@ -197,6 +200,9 @@ pub struct MemberRow {
     /// Held weeks of the range the member had said they would be away (`/away`): not active
     /// in them, so they break no streak and count as nothing missed.
     pub away_weeks: u32,
+    /// Held weeks of the range a streak freeze kept ([`crate::streaks`]): active in them
+    /// without a check-in (the rate counts them), but not missed and not toward at-risk.
+    pub frozen_weeks: u32,
     /// Weeks of the range whose Discord event the member marked "Interested" (filled in by
     /// [`add_interest`]).
     pub weeks_interested: u32,
@@ -235,6 +241,47 @@ pub fn add_interest(report: &mut Report, view: &GroupView, events: &[EventIntere
     for m in &mut report.members {
         m.weeks_interested = by_member.get(&m.user_id).map_or(0, |w| w.len() as u32);
     }
+}
+
+/// Members' streak walks ([`crate::streaks::walk`]) up to the end of a report's range, by
+/// user id (see [`member_streaks`]).
+pub type Streaks = HashMap<u64, crate::streaks::Streak>;
+
+/// The weeks a report's streaks are walked over: from week 1 (freezes are earned before the
+/// range) to the range's end, within [`MAX_RANGE_WEEKS`].
+pub fn history_range(r: Range) -> Range {
+    Range { from: r.to.saturating_sub(MAX_RANGE_WEEKS - 1).max(1), ..r }
+}
+
+/// Each member's streak walk over `h` (a [`history_range`]) from its aggregates: the weeks the
+/// group held or the bot missed, in order, since the member joined (or checked in).
+pub fn member_streaks(view: &GroupView, now: DateTime<Utc>, h: Range, agg: &Aggregates, away: &AwayWeeks) -> Streaks {
+    use crate::streaks::Entry;
+    let weeks: Vec<(u32, bool)> = view.weeks_happened(now).into_iter().filter(|(w, _)| h.pos(*w).is_some()).collect();
+    let bit = |mask: u64, w: u32| h.pos(w).is_some_and(|p| mask & (1 << p) != 0);
+    agg.members
+        .iter()
+        .map(|m| {
+            let entries: Vec<(u32, Entry)> = weeks
+                .iter()
+                .filter(|(w, _)| m.joined_week <= *w || bit(m.checked, *w))
+                .map(|&(w, missed_by_bot)| {
+                    let entry = if missed_by_bot {
+                        Entry::NotHeld
+                    } else if bit(m.checked, w) {
+                        // The aggregates keep whether a check-in counts, not done or partial.
+                        Entry::Checked(if bit(m.streak, w) { CheckinStatus::Done } else { CheckinStatus::Skipped })
+                    } else if away.get(&m.user_id).is_some_and(|a| a.contains(&w)) {
+                        Entry::Away
+                    } else {
+                        Entry::Nothing
+                    };
+                    (w, entry)
+                })
+                .collect();
+            (m.user_id, crate::streaks::walk(&entries))
+        })
+        .collect()
 }
 
 /// Members' away weeks (`/away`), by user id: the curriculum weeks they are away for.
@@ -535,7 +582,9 @@ pub fn aggregate(input: &ReportInput, r: Range) -> Aggregates {
 /// held week) from raw rows: [`range`], [`aggregate`], [`build_from`].
 pub fn build(input: &ReportInput, from: Option<u32>, to: Option<u32>) -> Result<Report, ReportError> {
     let r = range(&input.group, input.now, from, to)?;
-    Ok(build_from(&input.group, &input.questions, input.now, r, &aggregate(input, r), &AwayWeeks::new()))
+    let (away, h) = (AwayWeeks::new(), history_range(r));
+    let streaks = member_streaks(&input.group, input.now, h, &aggregate(input, h), &away);
+    Ok(build_from(&input.group, &input.questions, input.now, r, &aggregate(input, r), &away, &streaks))
 }
 
 /// The name a report shows for a member.
@@ -551,6 +600,7 @@ pub fn build_from(
     r: Range,
     agg: &Aggregates,
     away: &AwayWeeks,
+    streaks: &Streaks,
 ) -> Report {
     let group = &view.group;
     let n_weeks = r.weeks() as usize;
@@ -572,6 +622,9 @@ pub fn build_from(
         agg.members.iter().filter(|m| m.joined_week <= r.to || m.checked != 0).map(|m| (m, name_of(m))).collect();
     included.sort_by_cached_key(|(m, name)| (name.to_lowercase(), name.clone(), m.user_id));
     let is_away = |m: &MemberAgg, p: usize| away.get(&m.user_id).is_some_and(|w| w.contains(&weeks[p]));
+    let frozen: HashMap<u64, std::collections::HashSet<u32>> =
+        streaks.iter().map(|(u, s)| (*u, s.frozen().collect())).collect();
+    let is_frozen = |m: &MemberAgg, p: usize| frozen.get(&m.user_id).is_some_and(|w| w.contains(&weeks[p]));
     // Active: a held week they had joined by and were not away for, or checked in for anyway.
     let active =
         |m: &MemberAgg, p: usize| held[p] && (has(m.checked, p) || (m.joined_week <= weeks[p] && !is_away(m, p)));
@@ -604,10 +657,8 @@ pub fn build_from(
         .map(|(m, name)| {
             let weeks_checked_in = (m.checked & finished_mask).count_ones();
             let all_checked_in = (m.checked & held_mask).count_ones();
-            // Missed and away weeks (without a check-in) are left out: they break no streak.
-            let counted = |p: usize| held[p] && (has(m.checked, p) || !is_away(m, p));
-            let marks: Vec<Option<bool>> =
-                (0..n_weeks).filter(|&p| counted(p)).map(|p| has(m.checked, p).then(|| has(m.streak, p))).collect();
+            // Away and frozen weeks (without a check-in) are left out: they are not missed.
+            let counted = |p: usize| held[p] && (has(m.checked, p) || !(is_away(m, p) || is_frozen(m, p)));
             MemberRow {
                 user_id: m.user_id,
                 display_name: name.clone(),
@@ -615,7 +666,7 @@ pub fn build_from(
                 weeks_checked_in,
                 weeks_active: (0..n_weeks).filter(|&p| finished(p) && active(m, p)).count() as u32,
                 running: running_pos.filter(|&p| active(m, p)).map(|p| has(m.checked, p)),
-                current_streak: crate::progress::current_streak(&marks),
+                current_streak: streaks.get(&m.user_id).map_or(0, |s| s.current),
                 last_checkin_week: (0..n_weeks).rev().find(|&p| has(m.checked, p)).map(|p| weeks[p]),
                 average_confidence: (all_checked_in > 0).then(|| m.confidence as f64 / f64::from(all_checked_in)),
                 total_hours: m.hours,
@@ -625,6 +676,7 @@ pub fn build_from(
                     .take_while(|&p| active(m, p) && !has(m.checked, p))
                     .count() as u32,
                 away_weeks: (0..n_weeks).filter(|&p| held[p] && is_away(m, p)).count() as u32,
+                frozen_weeks: (0..n_weeks).filter(|&p| held[p] && is_frozen(m, p)).count() as u32,
                 weeks_interested: 0,
             }
         })

@@ -239,8 +239,8 @@ fn a_range_restricts_everything() {
     assert_eq!(r.weeks.iter().map(|w| w.week).collect::<Vec<_>>(), vec![2, 3]);
     assert_eq!(r.summary.checkins, 5);
     assert!(close(r.summary.total_hours, 9.5));
-    // Streaks end at week 3 now.
-    assert_eq!(row(&r, ALICE).current_streak, 2);
+    // Streaks end at week 3 now (counted from week 1, whatever the range's start).
+    assert_eq!(row(&r, ALICE).current_streak, 3);
     assert_eq!(row(&r, BOB).current_streak, 1);
     assert_eq!(row(&r, ALICE).last_checkin_week, Some(3));
     // carol missed weeks 2 and 3; erin was active for week 3 only.
@@ -304,9 +304,16 @@ fn held_weeks_follow_the_schedule_breaks_and_the_path_end() {
     assert_eq!(r.latest_held_week, 6);
     assert_eq!(r.weeks[5].checked_in, 0);
     assert_eq!(r.weeks[5].average_confidence, None);
-    // Everybody missed weeks 5 and 6, so alice's streak is over and she is at risk.
-    assert_eq!(row(&r, ALICE).current_streak, 0);
-    assert!(r.at_risk.iter().any(|a| a.user_id == ALICE && a.missed_weeks == 2));
+    // Everybody missed weeks 5 and 6. Alice's four weeks in a row earned a freeze: week 5 is
+    // frozen (active, not checked in, not missed) and week 6, the last, is her grace week, so
+    // her streak of 4 stands and she is not at risk (1 missed week). Bob had no freeze: weeks
+    // 4 to 6 are missed.
+    let alice = row(&r, ALICE);
+    assert_eq!((alice.current_streak, alice.frozen_weeks, alice.missed_recent), (4, 1, 1));
+    assert_eq!((alice.weeks_checked_in, alice.weeks_active), (4, 6), "the rate counts the frozen week");
+    assert!(!r.at_risk.iter().any(|a| a.user_id == ALICE));
+    assert!(r.at_risk.iter().any(|a| a.user_id == BOB && a.missed_weeks == 3));
+    assert_eq!(row(&r, BOB).frozen_weeks, 0);
 }
 
 #[test]
@@ -401,11 +408,11 @@ fn members_csv_round_trips() {
     let (header, rows) = parse_csv(&members_csv(&r));
     assert_eq!(header, export::MEMBERS_HEADER);
     let want: Vec<Vec<&str>> = vec![
-        vec!["1", "alice", "1", "3", "3", "1", "4", "4", "0", "3.5", "14", "0", "yes", "0"],
-        vec!["2", "Bob", "1", "3", "3", "1", "1", "3", "0", "2", "3", "0", "no", "0"],
-        vec!["3", "carol", "1", "3", "1", "0.333", "0", "1", "2", "3", "2", "0", "no", "0"],
-        vec!["18446744073709551614", DAVE_NAME, "3", "1", "1", "1", "1", "3", "0", "2", "1.5", "0", "no", "0"],
-        vec!["5", "erin", "3", "1", "0", "0", "0", "", "1", "", "0", "0", "no", "0"],
+        vec!["1", "alice", "1", "3", "3", "1", "4", "4", "0", "3.5", "14", "0", "0", "yes", "0"],
+        vec!["2", "Bob", "1", "3", "3", "1", "1", "3", "0", "2", "3", "0", "0", "no", "0"],
+        vec!["3", "carol", "1", "3", "1", "0.333", "0", "1", "2", "3", "2", "0", "0", "no", "0"],
+        vec!["18446744073709551614", DAVE_NAME, "3", "1", "1", "1", "1", "3", "0", "2", "1.5", "0", "0", "no", "0"],
+        vec!["5", "erin", "3", "1", "0", "0", "0", "", "1", "", "0", "0", "0", "no", "0"],
     ];
     assert_eq!(rows, want);
 }

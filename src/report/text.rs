@@ -57,6 +57,14 @@ pub fn text_summary(report: &Report) -> String {
     if let Some(w) = s.running {
         let _ = writeln!(out, "Week {} (in progress): {} of {} checked in so far", w.week, w.checked_in, w.active);
     }
+    let frozen: u32 = report.members.iter().map(|m| m.frozen_weeks).sum();
+    if frozen > 0 {
+        let _ = writeln!(
+            out,
+            "Frozen weeks: {frozen} (an earned freeze kept a streak: not missed, not toward at-risk; the rate counts \
+             them as not checked in)"
+        );
+    }
     if let Some(b) = report.buddies_met {
         let _ = writeln!(out, "Study buddies, week {}: {} of {} pairs met", b.week, b.met, b.pairs);
     }

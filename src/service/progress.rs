@@ -106,20 +106,21 @@ impl ProgressService {
     }
 
     async fn in_group(&self, guild_id: u64, user_id: u64, view: &GroupView) -> Result<(GroupProgress, Vec<Checkin>)> {
-        // Fair to late joiners: only the weeks held since the member joined count.
         let joined = db::members::joined_week(&self.core.db, guild_id, view.group.id, user_id).await?;
         let away = db::members::away(&self.core.db, guild_id, view.group.id, Some(user_id)).await?;
         let away = super::reports::away_weeks(view, &away).remove(&user_id).unwrap_or_default();
         let checkins = db::members::checkins(&self.core.db, guild_id, view.group.id, user_id).await?;
-        // Away weeks without a check-in are not held for this member (no streak break).
-        let held: Vec<u32> = view
-            .weeks_held(self.core.now())
+        // Fair to late joiners: the weeks since they joined; away weeks without a check-in
+        // and weeks the bot missed are not theirs to keep (no streak break).
+        let weeks: Vec<(u32, bool)> = view
+            .weeks_happened(self.core.now())
             .into_iter()
-            .filter(|w| joined.is_none_or(|j| *w >= j))
-            .filter(|w| !away.contains(w) || checkins.iter().any(|c| c.week == *w))
+            .filter(|(w, _)| joined.is_none_or(|j| *w >= j) || checkins.iter().any(|c| c.week == *w))
             .collect();
+        let entries = progress::entries(&weeks, &checkins, &away);
+        let held = progress::held(&entries);
         let ratings = db::members::ratings(&self.core.db, guild_id, view.group.id, user_id).await?;
-        let p = progress::compute(&held, &checkins, &ratings);
+        let p = progress::compute(&entries, &checkins, &ratings);
         let path = self.core.path_of(view)?;
         let title = |w: u32| path.week(w).map(|x| x.title.clone()).unwrap_or_default();
         let weakest = p.weakest.iter().map(|(w, avg)| (*w, title(*w), *avg)).collect();

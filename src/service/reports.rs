@@ -114,7 +114,14 @@ pub async fn report_of(
     let reflective = report::reflective_questions(path);
     agg.topics.retain(|t| !reflective.contains(&(t.week, t.question)));
     let away = away_weeks(&view, &db::members::away(db, guild_id, group_id, None).await?);
-    let mut report = report::build_from(&view, &report::week_questions(path), now, r, &agg, &away);
+    // Streaks (and their freezes) count from week 1, whatever the range's start.
+    let h = report::history_range(r);
+    let streaks = if h == r {
+        report::member_streaks(&view, now, h, &agg, &away)
+    } else {
+        report::member_streaks(&view, now, h, &db::reports::aggregates(db, guild_id, group_id, h).await?, &away)
+    };
+    let mut report = report::build_from(&view, &report::week_questions(path), now, r, &agg, &away, &streaks);
     report::number_topics(&mut report.hardest, path);
     report.changes = db::groups::changes(db, scope, CHANGES_IN_REPORT).await?;
     let reviews = db::reports::forgotten_reviews(db, guild_id, group_id, r.to).await?;

@@ -132,7 +132,7 @@ pub async fn progress(
         Some(u) => actor::name_of_option(ctx, u),
         None => "You".to_string(),
     };
-    reply::embeds(ctx, render::progress::embeds(&name, &groups)).await
+    reply::pages(ctx, render::messages(render::progress::embeds(&name, &groups))).await
 }
 
 /// Download everything this bot stores about you in this server (a JSON file, only for you).

@@ -108,7 +108,7 @@ pub async fn member(ctx: Context<'_>, #[description = "Member"] member: serenity
     if history.groups.is_empty() {
         return reply::text(ctx, format!("{name} has no check-ins or ratings in this server.")).await;
     }
-    reply::embeds(ctx, render::progress::history(&name, &history)).await
+    reply::pages(ctx, render::messages(render::progress::history(&name, &history))).await
 }
 
 /// Every study group of this server at a glance: week, check-in rate and trend, at-risk, errors.
