@@ -1,4 +1,4 @@
-//! The command line: `studybot [run|check|preview|migrate|report]`.
+//! The command line: `studybot [run|check|preview|migrate|report|verify]`.
 
 use crate::config::{Config, ConfigArgs};
 use crate::curriculum::{Curriculum, Problems};
@@ -77,6 +77,14 @@ pub enum Command {
     /// other errors (database, curriculum, writing the output).
     #[command(verbatim_doc_comment)]
     Report(ReportArgs),
+    /// Check a certificate's verification code (printed on it, e.g. SB-7K2QD-M9XWE) against
+    /// the database: prints what the certificate says. Exit status 0 when it is valid, 2 when
+    /// no certificate has that code (never issued, or its member used /forget-me), 1 for other
+    /// errors.
+    Verify {
+        /// The code, in any case (I and L read as 1, O as 0).
+        code: String,
+    },
 }
 
 /// The arguments of `studybot report`.
@@ -143,11 +151,50 @@ pub fn main() -> ExitCode {
         }
         Command::Report(args) => report(&config, args),
         Command::Healthcheck => healthcheck(&config),
+        Command::Verify { code } => verify(&config, &code),
         Command::ClearCommands { guild } => with_runtime(&config, |config| async move {
             let n = crate::bot::register::clear_guild_commands(&config, guild).await?;
             println!("removed {n} server commands from {guild}; the global commands stay");
             Ok(())
         }),
+    }
+}
+
+fn verify(config: &Config, typed: &str) -> ExitCode {
+    // Opening would create an empty database: a missing file is an error instead.
+    if let Some(file) = config.database.file()
+        && !file.exists()
+    {
+        eprintln!("error: database {} does not exist", config.database);
+        return ExitCode::FAILURE;
+    }
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = crate::service::progress::normalize_code(typed);
+    let found = rt.block_on(async {
+        let db = crate::db::open(&config.database).await?;
+        let found = crate::db::certificates::by_code(&db, &code).await;
+        db.close().await;
+        anyhow::Ok(found?)
+    });
+    match found {
+        Ok(Some(c)) => {
+            println!("{}", render::progress::verified(&c));
+            ExitCode::SUCCESS
+        }
+        Ok(None) => {
+            eprintln!("no certificate has the code {code} (never issued, or deleted with its member's data)");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("error: {}", crate::redact::scrub(&format!("{e:#}")));
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -187,6 +187,22 @@ pub enum UserError {
     #[error("**{0}** has no events on. `/group events on` turns them on.")]
     EventsNotOn(String),
 
+    // ----- certificates -----
+    #[error("You are not in **{0}**, so there is no certificate of it for you. `/join` takes you in.")]
+    NoCertificateNotInGroup(String),
+    #[error("{}", certificate_locked(group, *week_now, *total, *checked, *held, *needed, catch_up))]
+    CertificateLocked {
+        group: String,
+        /// The week the group is at (none: the path is finished).
+        week_now: Option<u32>,
+        total: u32,
+        checked: u32,
+        held: u32,
+        needed: u32,
+        /// Finished weeks without a check-in, the latest last (what a late check-in fixes).
+        catch_up: Vec<u32>,
+    },
+
     // ----- study buddies -----
     #[error("**{0}** has no study-buddy rounds. A moderator can start them with `/group buddies on`.")]
     BuddiesOff(String),
@@ -377,6 +393,39 @@ fn capitalize(s: &str) -> String {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
         None => String::new(),
     }
+}
+
+/// Why `/certificate` is locked: the path not finished, too few check-ins, or both, and what
+/// to do about it.
+fn certificate_locked(
+    group: &str,
+    week_now: Option<u32>,
+    total: u32,
+    checked: u32,
+    held: u32,
+    needed: u32,
+    catch_up: &[u32],
+) -> String {
+    let mut missing = Vec::new();
+    if let Some(w) = week_now {
+        missing.push(format!("the path is not finished yet (week {w} of {total}; it unlocks after the last week)"));
+    }
+    if checked < needed {
+        let more = needed - checked;
+        let mut s = format!(
+            "you checked in for {checked} of the {held} weeks held since you joined, and {needed} ({}%) are needed: \
+             {more} more",
+            crate::progress::CERTIFICATE_PERCENT
+        );
+        if week_now.is_none() {
+            s.push_str(" (the group no longer takes check-ins now that its path is over)");
+        } else if !catch_up.is_empty() {
+            let weeks: Vec<String> = catch_up.iter().map(|w| w.to_string()).collect();
+            s.push_str(&format!(" (a late check-in counts: `/checkin week:` for week {})", weeks.join(", ")));
+        }
+        missing.push(s);
+    }
+    format!("Your **{group}** certificate is not unlocked yet: {}.", missing.join("; and "))
 }
 
 #[cfg(test)]

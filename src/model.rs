@@ -587,3 +587,25 @@ pub enum WelcomeDm {
     /// Discord failed for another reason (reminders stay on).
     Failed(String),
 }
+
+/// A certificate of completion (`/certificate`), as issued: the names at the time, the
+/// member's dates and check-ins, and its verification code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Certificate {
+    pub code: String,
+    pub guild_id: u64,
+    pub user_id: u64,
+    pub display_name: String,
+    pub group_name: String,
+    pub path_name: String,
+    pub path_weeks: u32,
+    pub server_name: String,
+    /// The member's first week of the path (1: from the start).
+    pub first_week: u32,
+    /// The local dates of the member's first week and of the path's last week.
+    pub started_on: chrono::NaiveDate,
+    pub finished_on: chrono::NaiveDate,
+    pub weeks_checked_in: u32,
+    pub weeks_held: u32,
+    pub issued_at: DateTime<Utc>,
+}

@@ -19,6 +19,16 @@ pub struct Progress {
     pub weakest: Vec<(u32, f64)>,
 }
 
+/// The share of the held weeks since joining (those that count: [`held`]) a member must have
+/// checked in for, with the path finished, to unlock `/certificate`.
+pub const CERTIFICATE_PERCENT: u32 = 70;
+
+/// How many check-ins of `held` weeks unlock a certificate ([`CERTIFICATE_PERCENT`], rounded
+/// up; at least one).
+pub fn certificate_needed(held: u32) -> u32 {
+    (held * CERTIFICATE_PERCENT).div_ceil(100).max(1)
+}
+
 /// The held weeks without any check-in, except the latest (still in progress), the last
 /// `limit` of them in order: what a member could catch up on.
 pub fn to_catch_up(held: &[u32], checkins: &[Checkin], limit: usize) -> Vec<u32> {
@@ -123,6 +133,14 @@ mod tests {
         assert_eq!(p.hours, 19.0);
         assert_eq!(p.average_confidence, Some(20.0 / 6.0));
         assert_eq!(p.weakest, vec![(4, 1.0), (1, 3.0), (2, 5.0)]);
+    }
+
+    #[test]
+    fn a_certificate_needs_seventy_percent_rounded_up() {
+        assert_eq!(certificate_needed(36), 26, "25.2 rounds up");
+        assert_eq!(certificate_needed(10), 7);
+        assert_eq!(certificate_needed(1), 1);
+        assert_eq!(certificate_needed(0), 1, "nothing held: never unlocked");
     }
 
     #[test]

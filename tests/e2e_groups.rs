@@ -448,6 +448,98 @@ async fn a_frozen_week_keeps_the_streak_and_says_so() {
     tb.finish().await;
 }
 
+/// `/certificate`: locked with what is missing (the path, the check-ins), unlocked once the
+/// path is finished and 70% of the weeks since joining are checked in; the same certificate
+/// (code) every time, a PNG; `studybot verify CODE` reads it back; `/my-data` lists it and
+/// `/forget-me` deletes it.
+#[tokio::test]
+async fn a_certificate_unlocks_at_the_end_with_seventy_percent_and_verifies() {
+    let tb = TestBot::start(Mode::Tls, NOW).await;
+    // The senior path's 15 weeks, Mondays from 2027-01-04: week 15 on 2027-04-12.
+    tb.create_group("Seniors", "senior", "2027-01-04", 0, "18:00", "UTC").await;
+    let bob = tb.member();
+    let carol = Invoker::new(3002, "carol").in_guild(defaults::GUILD, defaults::GENERAL);
+    tb.run(Slash::new("join").by(&bob)).await;
+    tb.run(Slash::new("join").by(&carol)).await;
+    tb.set_now("2027-01-19T12:00:00Z");
+    let t = tb.run(Slash::new("certificate").by(&bob)).await.text();
+    assert_eq!(
+        t,
+        "Your **Seniors** certificate is not unlocked yet: the path is not finished yet (week 3 of 15; it unlocks after \
+         the last week); and you checked in for 0 of the 3 weeks held since you joined, and 3 (70%) are needed: 3 \
+         more (a late check-in counts: `/checkin week:` for week 1, 2)."
+    );
+    // Week 15 in progress: weeks 1 to 10 checked in, 11 needed.
+    tb.set_now("2027-04-13T12:00:00Z");
+    for week in 1..=10 {
+        let r = tb.run(checkin(0, 2.0, 4).integer("week", week).by(&bob)).await;
+        assert!(r.text().contains(&format!("week {week} ")), "{}", r.text());
+    }
+    let t = tb.run(Slash::new("certificate").by(&bob)).await.text();
+    assert_eq!(
+        t,
+        "Your **Seniors** certificate is not unlocked yet: the path is not finished yet (week 15 of 15; it unlocks \
+         after the last week); and you checked in for 10 of the 15 weeks held since you joined, and 11 (70%) are \
+         needed: 1 more (a late check-in counts: `/checkin week:` for week 11, 12, 13, 14)."
+    );
+    // Alice never joined; Carol joined at the start and checked in once.
+    tb.run(checkin(0, 1.0, 3).by(&carol)).await;
+    tb.run(checkin(1, 1.0, 3).by(&bob)).await;
+    tb.set_now("2027-04-20T12:00:00Z");
+    let t = tb.run(Slash::new("certificate").by(&tb.moderator())).await.text();
+    assert!(t.starts_with("You are not in **Seniors**"), "{t}");
+    let t = tb.run(Slash::new("certificate").by(&carol)).await.text();
+    assert_eq!(
+        t,
+        "Your **Seniors** certificate is not unlocked yet: you checked in for 1 of the 15 weeks held since you joined, \
+         and 11 (70%) are needed: 10 more (the group no longer takes check-ins now that its path is over)."
+    );
+    let r = tb.run(Slash::new("certificate").by(&bob)).await;
+    assert!(r.ephemeral);
+    let t = r.text();
+    assert!(t.starts_with("Congratulations: you completed the Senior"), "{t}");
+    assert!(t.contains("2027-01-04 to 2027-04-12, checked in for 11 of 15 weeks"), "{t}");
+    let code = t.split('`').nth(1).unwrap().to_string();
+    assert!(code.starts_with("SB-") && code.len() == 14, "{code}");
+    let png = &r.files[0];
+    assert_eq!(png.filename.as_deref(), Some(format!("certificate-{code}.png").as_str()));
+    let decoder = png::Decoder::new(std::io::Cursor::new(png.bytes.clone()));
+    let reader = decoder.read_info().unwrap();
+    assert_eq!((reader.info().width, reader.info().height), (1000, 600));
+    // The same one again, whatever happened since.
+    tb.run(checkin(0, 1.0, 3).integer("week", 12).by(&bob)).await;
+    let again = tb.run(Slash::new("certificate").by(&bob)).await.text();
+    assert!(again.contains(&format!("`{code}`")) && again.contains("11 of 15"), "{again}");
+
+    // `studybot verify`: any case, 0 when valid, 2 when unknown.
+    let database = match &tb.database {
+        studybot::db::Location::Sqlite(p) => p.display().to_string(),
+        studybot::db::Location::Postgres(url) => url.clone(),
+    };
+    let verify = |code: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_studybot"))
+            .args(["--database", &database, "verify", code])
+            .env_remove("STUDYBOT_CONFIG")
+            .output()
+            .unwrap()
+    };
+    let out = verify(&code.to_lowercase());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.starts_with(&format!("valid: {code}\nbob completed the ")), "{stdout}");
+    assert!(stdout.contains("with the study group Seniors on Test Guild"), "{stdout}");
+    let r = tb.run(Slash::new("my-data").by(&bob)).await;
+    let data: Value = serde_json::from_slice(&r.files[0].bytes).unwrap();
+    assert_eq!(data["certificates"][0]["code"], code.as_str());
+
+    let r = tb.run(Slash::new("forget-me").by(&bob)).await;
+    let confirm = r.custom_ids().into_iter().find(|c| c != "sb:no").unwrap();
+    tb.fake.click_button(&bob, &r.message, &confirm).await.wait_reply(T).await;
+    let out = verify(&code);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    tb.finish().await;
+}
+
 #[tokio::test]
 async fn forget_me_removes_exactly_that_members_rows() {
     let tb = TestBot::start(Mode::Tls, NOW).await;

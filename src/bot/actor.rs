@@ -74,3 +74,15 @@ pub fn name_of_option(ctx: Context<'_>, user: &serenity::User) -> String {
     };
     nick.unwrap_or_else(|| user.display_name().to_string())
 }
+
+/// The server's name, from the gateway's cache, else asked of Discord; "this server" when
+/// neither answers (a certificate still gets issued).
+pub async fn server_name(ctx: Context<'_>) -> String {
+    if let Some(name) = ctx.guild().map(|g| g.name.clone()) {
+        return name;
+    }
+    match ctx.partial_guild().await {
+        Some(g) => g.name,
+        None => "this server".to_string(),
+    }
+}

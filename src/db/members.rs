@@ -413,6 +413,8 @@ pub struct MemberRows {
     pub avoided: Vec<i64>,
     /// Their "partner unreachable" reports: (group, week, when, outcome), by time.
     pub buddy_reports: Vec<(String, i64, DateTime<Utc>, String)>,
+    /// Their certificates: (code, group, path, issued), by issue.
+    pub certificates: Vec<(String, String, String, DateTime<Utc>)>,
 }
 
 /// Reads everything stored about a member in a guild, in one transaction.
@@ -566,8 +568,17 @@ pub async fn export(db: &Db, guild_id: u64, user_id: u64) -> Result<MemberRows> 
         .bind(user)
         .fetch_all(&mut *tx)
         .await?;
+        let certificates = sqlx::query_as::<_, (String, String, String, DateTime<Utc>)>(
+            "SELECT code, group_name, path_name, issued_at FROM certificates
+             WHERE guild_id = $1 AND user_id = $2 ORDER BY issued_at, code",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_all(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok::<_, Error>(MemberRows {
+            certificates,
             buddies,
             avoided,
             buddy_reports,

@@ -11,6 +11,7 @@
 //! default.
 
 pub mod buddies;
+pub mod certificates;
 pub mod events;
 pub mod groups;
 pub mod members;

@@ -151,6 +151,49 @@ pub fn why(s: &Streak) -> String {
     format!("{head}{grace} {freezes}").trim().to_string()
 }
 
+/// `/certificate`: the reply's text and the PNG's file name.
+pub fn certificate(c: &crate::model::Certificate) -> (String, String) {
+    let text = format!(
+        "Congratulations: you {} with **{}**, {} to {}, checked in for {} of {} weeks. Your certificate is \
+         attached; its verification code is `{}` (the server's host checks it with `studybot verify {}`). \
+         `/forget-me` deletes it with the rest of your data.",
+        super::escape_markdown(&crate::report::completed(c)),
+        super::escape_markdown(&c.group_name),
+        c.started_on,
+        c.finished_on,
+        c.weeks_checked_in,
+        c.weeks_held,
+        c.code,
+        c.code
+    );
+    (text, format!("certificate-{}.png", c.code))
+}
+
+/// A name for a terminal: control characters (escape sequences) become spaces.
+fn printable(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+/// `studybot verify`: what a valid certificate says, for the terminal.
+pub fn verified(c: &crate::model::Certificate) -> String {
+    format!(
+        "valid: {code}\n{name} {completed} with the study group {group} on {server}, {from} to {to}, checking in \
+         for {checked} of {held} weeks.\nIssued {issued} (server {guild}, member {user}).",
+        code = c.code,
+        name = printable(&c.display_name),
+        completed = printable(&crate::report::completed(c)),
+        group = printable(&c.group_name),
+        server = printable(&c.server_name),
+        from = c.started_on,
+        to = c.finished_on,
+        checked = c.weeks_checked_in,
+        held = c.weeks_held,
+        issued = c.issued_at.format("%Y-%m-%d %H:%M UTC"),
+        guild = c.guild_id,
+        user = c.user_id
+    )
+}
+
 /// "Recalled 80% of 10 reviews, 3 due": `None` before the member has any card.
 pub fn review_line(s: &crate::model::ReviewStats) -> Option<String> {
     if s.cards == 0 {

@@ -399,6 +399,63 @@ pub fn overview_png(title: &str, groups: &[super::overview::GroupOverview]) -> R
     encode_png(&pixels)
 }
 
+/// What a certificate says was completed: the whole path, or the weeks from the member's
+/// first (a member who joined late).
+pub fn completed(c: &crate::model::Certificate) -> String {
+    if c.first_week <= 1 {
+        format!("completed the {} ({} weeks)", c.path_name, c.path_weeks)
+    } else {
+        format!("completed weeks {} to {} of the {}", c.first_week, c.path_weeks, c.path_name)
+    }
+}
+
+/// A certificate of completion (`/certificate`), [`CHART_WIDTH`] x [`CHART_HEIGHT`], as PNG
+/// bytes: a framed page with the member's display name, the path, the group and server, the
+/// dates, the check-ins and the verification code (drawn with the same built-in font as the
+/// charts).
+pub fn certificate_png(c: &crate::model::Certificate) -> Result<Vec<u8>, ChartError> {
+    use Align::*;
+    const GOLD: RGBColor = RGBColor(176, 141, 62);
+    const INK: RGBColor = RGBColor(28, 42, 74);
+    let font = FontRef::try_from_slice(dejavu::sans::regular()).map_err(|_| ChartError::Font)?;
+    let (w, h) = (CHART_WIDTH as i32, CHART_HEIGHT as i32);
+    let mut pixels = vec![255u8; CHART_WIDTH as usize * CHART_HEIGHT as usize * 3];
+    {
+        let backend = BitMapBackend::<RGBPixel>::with_buffer_and_format(&mut pixels, (CHART_WIDTH, CHART_HEIGHT))
+            .map_err(draw_err)?;
+        let root = backend.into_drawing_area();
+        root.fill(&RGBColor(252, 250, 244)).map_err(draw_err)?;
+        for (inset, colour) in [(18, GOLD), (24, GOLD), (30, INK)] {
+            let frame = Rectangle::new([(inset, inset), (w - inset, h - inset)], colour.stroke_width(2));
+            root.draw(&frame).map_err(draw_err)?;
+        }
+        root.draw(&PathElement::new(vec![(w / 2 - 120, 300), (w / 2 + 120, 300)], GOLD.stroke_width(2)))
+            .map_err(draw_err)?;
+        root.present().map_err(draw_err)?;
+    }
+    let mut canvas = Canvas { pixels: &mut pixels, font: &font };
+    let mid = w / 2;
+    let mut line = |s: &str, size: f32, colour: RGBColor, y: i32| {
+        canvas.text(s, size, colour, (mid, y), (Center, Start), Turn::None);
+    };
+    line("CERTIFICATE OF COMPLETION", 34.0, INK, 70);
+    line("This certifies that", 18.0, MUTED, 140);
+    line(&one_line(&c.display_name, 40), 46.0, INK, 180);
+    line(&one_line(&completed(c), 70), 22.0, TEXT, 330);
+    line(&one_line(&format!("with the study group {} on {}", c.group_name, c.server_name), 80), 18.0, TEXT, 368);
+    let dates = format!(
+        "{} to {}  \u{b7}  checked in for {} of {} weeks",
+        c.started_on.format("%-d %B %Y"),
+        c.finished_on.format("%-d %B %Y"),
+        c.weeks_checked_in,
+        c.weeks_held
+    );
+    line(&dates, 18.0, MUTED, 402);
+    line(&format!("Verification code {}", c.code), 18.0, INK, 490);
+    line("The server's host confirms it with: studybot verify CODE", 14.0, MUTED, 520);
+    encode_png(&pixels)
+}
+
 fn encode_png(pixels: &[u8]) -> Result<Vec<u8>, ChartError> {
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, CHART_WIDTH, CHART_HEIGHT);
@@ -424,6 +481,40 @@ fn one_line(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A certificate draws at the chart's size, with ink on it, whatever the names (a late
+    /// joiner's says which weeks).
+    #[test]
+    fn a_certificate_draws() {
+        let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let mut c = crate::model::Certificate {
+            code: "SB-7K2QD-M9XWE".into(),
+            guild_id: 1,
+            user_id: 2,
+            display_name: "Ann \u{1F600} O'Neil".into(),
+            group_name: "Tuesday evenings".into(),
+            path_name: "Technical Architecture Path".into(),
+            path_weeks: 36,
+            server_name: "Distributed Systems Study".into(),
+            first_week: 1,
+            started_on: date("2026-01-05"),
+            finished_on: date("2026-09-07"),
+            weeks_checked_in: 30,
+            weeks_held: 36,
+            issued_at: chrono::DateTime::UNIX_EPOCH,
+        };
+        assert_eq!(completed(&c), "completed the Technical Architecture Path (36 weeks)");
+        let png = certificate_png(&c).unwrap();
+        std::fs::write(std::env::temp_dir().join("studybot-certificate-test.png"), &png).unwrap();
+        let mut reader = png::Decoder::new(std::io::Cursor::new(png)).read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        reader.next_frame(&mut buf).unwrap();
+        assert_eq!((reader.info().width, reader.info().height), (CHART_WIDTH, CHART_HEIGHT));
+        let dark = buf.chunks(3).filter(|p| p.iter().all(|c| *c < 100)).count();
+        assert!(dark > 5_000, "text drawn: {dark} dark pixels");
+        c.first_week = 12;
+        assert_eq!(completed(&c), "completed weeks 12 to 36 of the Technical Architecture Path");
+    }
 
     #[test]
     fn text_is_laid_out_with_the_embedded_font() {

@@ -39,7 +39,7 @@ mod export;
 pub(crate) mod overview;
 mod text;
 
-pub use chart::{CHART_HEIGHT, CHART_WIDTH, ChartError, chart_png, overview_png};
+pub use chart::{CHART_HEIGHT, CHART_WIDTH, ChartError, certificate_png, chart_png, completed, overview_png};
 pub use export::{
     CHECKINS_HEADER, CheckinsCsv, FORGOTTEN_HEADER, MEMBERS_HEADER, checkins_csv, forgotten_csv, members_csv,
 };

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 /// fields; 3 since spaced-review cards and reviews are in it; 4 since review choices and
 /// review DMs are; 5 since the Discord events they said they were interested in are; 6 since
 /// study buddies (opt-ins and the avoid list) are; 7 since their "partner unreachable"
-/// reports are.
+/// reports and their certificates are.
 pub const FORMAT_VERSION: u32 = 7;
 
 /// Everything stored about one member in one server, as `/my-data` gives it (its JSON file).
@@ -50,6 +50,17 @@ pub struct MemberData {
     pub buddy_avoid: Vec<String>,
     /// Their "partner unreachable" reports (`/buddy rematch` or the check-back's button).
     pub buddy_reports: Vec<BuddyReport>,
+    /// Their certificates (`/certificate`), with the verification codes.
+    pub certificates: Vec<CertificateIssued>,
+}
+
+/// A certificate issued to the member.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CertificateIssued {
+    pub code: String,
+    pub group: String,
+    pub path: String,
+    pub issued_at: DateTime<Utc>,
 }
 
 /// A "partner unreachable" report: the group, the round's week, when, and how it ended
@@ -314,6 +325,11 @@ impl MemberData {
                 .buddy_reports
                 .into_iter()
                 .map(|(group, week, reported_at, outcome)| BuddyReport { group, week, reported_at, outcome })
+                .collect(),
+            certificates: rows
+                .certificates
+                .into_iter()
+                .map(|(code, group, path, issued_at)| CertificateIssued { code, group, path, issued_at })
                 .collect(),
         }
     }

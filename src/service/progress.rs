@@ -3,8 +3,8 @@
 
 use super::{Core, GroupService};
 use crate::db;
-use crate::error::{Result, UserError};
-use crate::model::{Actor, Checkin, GroupView};
+use crate::error::{Error, Result, UserError};
+use crate::model::{Actor, Certificate, Checkin, GroupView};
 use crate::progress::{self, Progress};
 
 /// Progress in one group, with the titles of the weakest weeks.
@@ -35,6 +35,37 @@ pub struct CatchUp {
     /// `https://discord.com/channels/...` of the weekly post.
     pub post: Option<String>,
     pub thread: Option<u64>,
+}
+
+/// A certificate as issued, with its PNG.
+#[derive(Debug, Clone)]
+pub struct IssuedCertificate {
+    pub certificate: Certificate,
+    pub png: Vec<u8>,
+}
+
+/// A verification code from 50 random bits: "SB-" and two groups of five characters of
+/// Crockford's base 32 (no I, L, O or U: nothing to misread).
+pub fn certificate_code(bits: u64) -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let c: String = (0..10).map(|i| ALPHABET[((bits >> (5 * i)) & 31) as usize] as char).collect();
+    format!("SB-{}-{}", &c[..5], &c[5..])
+}
+
+/// A code as typed (any case, spaces, I/L for 1, O for 0) in its stored form.
+pub fn normalize_code(typed: &str) -> String {
+    let s: String = typed
+        .trim()
+        .to_uppercase()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            'I' | 'L' => '1',
+            'O' => '0',
+            c => c,
+        })
+        .collect();
+    s
 }
 
 /// A member's progress in every group they belong to, and their check-ins, newest first.
@@ -97,6 +128,99 @@ impl ProgressService {
         Ok(history)
     }
 
+    /// `/certificate`: the member's certificate of the group's path, issued once (then the
+    /// same one every time): unlocked when the path is finished and they checked in for at
+    /// least [`progress::CERTIFICATE_PERCENT`]% of the held weeks since they joined; otherwise
+    /// what is missing. With its PNG.
+    pub async fn certificate(
+        &self,
+        actor: &Actor,
+        group: Option<&str>,
+        server_name: &str,
+    ) -> Result<IssuedCertificate> {
+        let view = self.groups.resolve(actor, group).await?;
+        let (db, scope) = (&self.core.db, view.group.scope());
+        let certificate = match db::certificates::of_member(db, scope, actor.user_id).await? {
+            Some(c) => c,
+            None => {
+                let c = self.unlock(actor, &view, server_name).await?;
+                db::certificates::issue(db, scope, &c).await?;
+                // A second click (or process) may have issued one first: the stored one wins.
+                db::certificates::of_member(db, scope, actor.user_id)
+                    .await?
+                    .ok_or_else(|| Error::internal("a certificate just issued is not stored"))?
+            }
+        };
+        let png =
+            crate::report::certificate_png(&certificate).map_err(|e| Error::internal(format!("certificate: {e}")))?;
+        Ok(IssuedCertificate { certificate, png })
+    }
+
+    /// The certificate the member would be issued now, or why not.
+    async fn unlock(&self, actor: &Actor, view: &GroupView, server_name: &str) -> Result<Certificate> {
+        let (db, now) = (&self.core.db, self.core.now());
+        let (guild_id, user_id) = (actor.guild_id, actor.user_id);
+        let Some(joined) = db::members::joined_week(db, guild_id, view.group.id, user_id).await? else {
+            return Err(UserError::NoCertificateNotInGroup(view.group.name.clone()).into());
+        };
+        let checkins = db::members::checkins(db, guild_id, view.group.id, user_id).await?;
+        let away = db::members::away(db, guild_id, view.group.id, Some(user_id)).await?;
+        let away = super::reports::away_weeks(view, &away).remove(&user_id).unwrap_or_default();
+        let weeks: Vec<(u32, bool)> = view
+            .weeks_happened(now)
+            .into_iter()
+            .filter(|(w, _)| *w >= joined || checkins.iter().any(|c| c.week == *w))
+            .collect();
+        let entries = progress::entries(&weeks, &checkins, &away);
+        let held = progress::held(&entries);
+        let checked = entries.iter().filter(|(_, e)| matches!(e, crate::streaks::Entry::Checked(_))).count() as u32;
+        let needed = progress::certificate_needed(held.len() as u32);
+        let week_now = match view.standing(now) {
+            crate::weeks::Standing::Finished { .. } => None,
+            crate::weeks::Standing::Week { week, .. } => Some(week),
+            crate::weeks::Standing::OnBreak { last_week, .. } => Some(last_week.unwrap_or(0)),
+            crate::weeks::Standing::NotStarted { .. } => Some(0),
+        };
+        if week_now.is_some() || checked < needed {
+            let mut catch_up = progress::missed_finished(&held, &checkins);
+            catch_up.drain(..catch_up.len().saturating_sub(CATCH_UP));
+            return Err(UserError::CertificateLocked {
+                group: view.group.name.clone(),
+                week_now,
+                total: view.total_weeks,
+                checked,
+                held: held.len() as u32,
+                needed,
+                catch_up,
+            }
+            .into());
+        }
+        let path = self.core.path_of(view)?;
+        let date_of = |week: u32| {
+            crate::weeks::session_of_week(week, &view.calendar, view.total_weeks).map(|k| view.schedule().date(k))
+        };
+        let (first, last) = (held.first().copied().unwrap_or(1), weeks.last().map_or(view.total_weeks, |(w, _)| *w));
+        let (Some(started_on), Some(finished_on)) = (date_of(first), date_of(last)) else {
+            return Err(Error::internal(format!("no session for week {first} or {last}")));
+        };
+        Ok(Certificate {
+            code: certificate_code(rand::random()),
+            guild_id,
+            user_id,
+            display_name: actor.display_name.clone(),
+            group_name: view.group.name.clone(),
+            path_name: path.path.name.clone(),
+            path_weeks: view.total_weeks,
+            server_name: server_name.to_string(),
+            first_week: first,
+            started_on,
+            finished_on,
+            weeks_checked_in: checked,
+            weeks_held: held.len() as u32,
+            issued_at: now,
+        })
+    }
+
     async fn member_groups(&self, guild_id: u64, user_id: u64) -> Result<Vec<GroupView>> {
         let mut views = Vec::new();
         for id in db::members::member_groups(&self.core.db, guild_id, user_id).await? {
@@ -157,5 +281,24 @@ impl ProgressService {
             },
             checkins,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Codes: 50 bits in two groups of Crockford base 32; typed codes are forgiven case,
+    /// spaces and the letters read as digits.
+    #[test]
+    fn certificate_codes_round_trip_as_typed() {
+        assert_eq!(certificate_code(0), "SB-00000-00000");
+        let c = certificate_code(u64::MAX);
+        assert_eq!(c, "SB-ZZZZZ-ZZZZZ");
+        let c = certificate_code(0x0123_4567_89AB_CDEF);
+        assert!(c.chars().skip(3).all(|x| x == '-' || "0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(x)), "{c}");
+        assert_eq!(normalize_code(&format!(" {} ", c.to_lowercase())), c);
+        assert_eq!(normalize_code("sb-0O1iL-ab cde"), "SB-00111-ABCDE");
+        assert_ne!(certificate_code(1), certificate_code(2));
     }
 }

@@ -135,6 +135,23 @@ pub async fn progress(
     reply::pages(ctx, render::messages(render::progress::embeds(&name, &groups))).await
 }
 
+/// Your certificate for a finished path (at least 70% of the weeks checked in).
+#[poise::command(slash_command, guild_only)]
+pub async fn certificate(
+    ctx: Context<'_>,
+    #[description = "Study group"]
+    #[autocomplete = "autocomplete_group"]
+    group: Option<String>,
+) -> Result<(), BotError> {
+    let who = actor::of_command(ctx).await?;
+    let server = actor::server_name(ctx).await;
+    let issued = ctx.data().services.progress.certificate(&who, group.as_deref(), &server).await?;
+    let (text, name) = render::progress::certificate(&issued.certificate);
+    let file = serenity::CreateAttachment::bytes(issued.png, name);
+    ctx.send(CreateReply::default().ephemeral(true).content(text).attachment(file)).await?;
+    Ok(())
+}
+
 /// Download everything this bot stores about you in this server (a JSON file, only for you).
 #[poise::command(slash_command, guild_only, rename = "my-data")]
 pub async fn my_data(ctx: Context<'_>) -> Result<(), BotError> {
