@@ -243,6 +243,7 @@ async fn csv_members_by_hand() {
             "average_confidence",
             "total_hours",
             "away_weeks",
+            "frozen_weeks",
             "checked_in_running_week",
             "weeks_interested"
         ]
@@ -252,9 +253,9 @@ async fn csv_members_by_hand() {
         // Week 3 has no check-in yet: alice's streak counts weeks 2 and 1. Week 3 is in
         // progress, so it is missed by nobody yet and left out of the counts (its own
         // column): bob missed week 2 only.
-        vec![&alice, "alice", "1", "2", "2", "1", "2", "2", "0", "4.5", "8", "0", "no", "0"],
-        vec!["2", "bob", "1", "2", "1", "0.5", "0", "1", "1", "3", "2.5", "0", "no", "0"],
-        vec!["3", "carol", "2", "1", "1", "1", "0", "2", "0", "2", "0", "0", "no", "0"],
+        vec![&alice, "alice", "1", "2", "2", "1", "2", "2", "0", "4.5", "8", "0", "0", "no", "0"],
+        vec!["2", "bob", "1", "2", "1", "0.5", "0", "1", "1", "3", "2.5", "0", "0", "no", "0"],
+        vec!["3", "carol", "2", "1", "1", "1", "0", "2", "0", "2", "0", "0", "0", "no", "0"],
     ];
     assert_eq!(rows, want);
 
