@@ -132,8 +132,17 @@ pub fn main() -> ExitCode {
         Command::Check => check(&config),
         Command::Preview { path_id, week, json } => preview(&config, &path_id, week, json),
         Command::Migrate { from: None, .. } => with_runtime(&config, |config| async move {
-            crate::db::open(&config.database).await?;
-            println!("database {} is up to date", config.database);
+            let before = crate::db::applied_migrations(&config.database).await?;
+            let db = crate::db::open(&config.database).await?;
+            // Closed cleanly: SQLite checkpoints its write-ahead log into the file, so a copy of
+            // the .db alone holds the schema.
+            db.close().await;
+            let after = crate::db::migrations_known(&config.database);
+            match before {
+                0 => println!("database {} created (schema version {after})", config.database),
+                n if n < after => println!("database {} migrated from schema version {n} to {after}", config.database),
+                _ => println!("database {} is up to date (schema version {after})", config.database),
+            }
             Ok(())
         }),
         Command::Migrate { from: Some(from), to } => {

@@ -428,9 +428,38 @@ fn certificate_locked(
     format!("Your **{group}** certificate is not unlocked yet: {}.", missing.join("; and "))
 }
 
+/// An error with its causes, for an operator: "its message: its source: ...". Some errors
+/// (serenity's "Error while sending HTTP request.") name no cause in their own message.
+pub fn with_causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string().trim_end_matches('.').to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        let text = text.trim_end_matches('.');
+        if !text.is_empty() && !out.contains(text) {
+            out.push_str(": ");
+            out.push_str(text);
+        }
+        next = cause.source();
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_is_printed_with_its_causes() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "Connection refused (os error 111)");
+        let e = serenity::Error::Io(io);
+        assert_eq!(with_causes(&e), "Connection refused (os error 111)");
+        #[derive(Debug, thiserror::Error)]
+        #[error("Error while sending HTTP request.")]
+        struct Outer(#[source] std::io::Error);
+        let e = Outer(std::io::Error::other("client error (Connect)"));
+        assert_eq!(with_causes(&e), "Error while sending HTTP request: client error (Connect)");
+    }
 
     #[test]
     fn user_messages_read_as_sentences() {

@@ -148,7 +148,9 @@ pub async fn healthcheck(addr: SocketAddr) -> Result<(), String> {
         ip if ip.is_unspecified() => SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port())),
         _ => addr,
     };
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().map_err(|e| e.to_string())?;
+    // A loopback (or container-local) address: never through an HTTP proxy of the environment.
+    let client =
+        reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(5)).build().map_err(|e| e.to_string())?;
     let url = format!("http://{addr}/readyz");
     let resp = client.get(&url).send().await.map_err(|e| format!("{url}: {e}"))?;
     let status = resp.status();

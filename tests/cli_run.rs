@@ -47,10 +47,17 @@ async fn runs_against_a_proxy_url_and_stops_on_sigterm() {
     // Logs go to a file: a pipe nobody reads would fill up and block the bot.
     let log_path = dir.path().join("bot.log");
     let log = std::fs::File::create(&log_path).unwrap();
+    // An HTTP proxy in the environment that answers nothing (as Docker's client proxy
+    // settings inject), with the upstream (the fake, by name) exempt: the bot's loopback hop
+    // to its forwarder must not go through the proxy.
+    let dead = format!("http://{}", free_addr());
+    let upstream = fake.base_url().replace("127.0.0.1", "localhost");
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_studybot"))
         .env_remove("STUDYBOT_CONFIG")
+        .envs([("HTTP_PROXY", &dead), ("http_proxy", &dead), ("HTTPS_PROXY", &dead), ("ALL_PROXY", &dead)])
+        .envs([("NO_PROXY", "localhost"), ("no_proxy", "localhost")])
         .env("DISCORD_TOKEN", fake.token())
-        .env("DISCORD_API_URL", fake.base_url())
+        .env("DISCORD_API_URL", &upstream)
         .env("STUDYBOT_DATABASE", &db)
         .env("STUDYBOT_DEV_GUILD", defaults::GUILD.to_string())
         .env("STUDYBOT_LOG", "debug")
@@ -121,8 +128,18 @@ fn series(metrics: &str, line_start: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// `studybot healthcheck`, with an HTTP proxy in the environment that answers nothing: the
+/// loopback hop to `/readyz` never goes through it.
 fn healthcheck(addr: std::net::SocketAddr) -> std::process::Output {
-    bin().arg("healthcheck").env("STUDYBOT_METRICS_ADDR", addr.to_string()).output().unwrap()
+    let dead = format!("http://{}", free_addr());
+    bin()
+        .arg("healthcheck")
+        .env("STUDYBOT_METRICS_ADDR", addr.to_string())
+        .envs([("HTTP_PROXY", &dead), ("http_proxy", &dead), ("ALL_PROXY", &dead)])
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .output()
+        .unwrap()
 }
 
 async fn wait_ready_status(addr: std::net::SocketAddr, want: u16) -> String {
@@ -284,4 +301,34 @@ async fn shutdown_within_ten_seconds(stall: bool) {
     let logs = std::fs::read_to_string(&log_path).unwrap();
     assert!(took < Duration::from_secs(10), "shutdown (stalled: {stall}) took {took:?}:\n{logs}");
     assert!(status.success(), "{status:?}\n{logs}");
+}
+
+/// `studybot migrate` on a new SQLite file says it created it, closes it cleanly (no
+/// write-ahead log left: a copy of the .db alone holds the schema), and then says it is up to
+/// date.
+#[test]
+fn migrate_creates_a_complete_file_then_says_up_to_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("new.db");
+    let run = || bin().args(["--database", db.to_str().unwrap(), "migrate"]).output().unwrap();
+    let versions = studybot::db::MIGRATOR.iter().count();
+    let out = run();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("database {} created (schema version {versions})\n", db.display())
+    );
+    let wal = dir.path().join("new.db-wal");
+    assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0, "a write-ahead log was left");
+    // The file alone (copied away from any log) holds every migration.
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(&db, &copy).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let applied = rt.block_on(studybot::db::applied_migrations(&studybot::db::Location::Sqlite(copy)));
+    assert_eq!(applied.unwrap(), versions);
+    let out = run();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("database {} is up to date (schema version {versions})\n", db.display())
+    );
 }

@@ -185,7 +185,14 @@ pub async fn build_http(
     let transport = crate::rest::Transport::start(&config.discord_api_url, client)
         .await
         .map_err(|e| anyhow::anyhow!("cannot start the local REST forwarder: {e}"))?;
-    let http = builder.proxy(transport.url().to_string()).ratelimiter_disabled(true).build();
+    // The hop to the forwarder is loopback: never through an HTTP proxy of the environment
+    // (Docker's client proxy settings inject HTTP_PROXY); the forwarder's own hop upstream
+    // honours it.
+    let loopback = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot build the HTTP client: {e}"))?;
+    let http = builder.client(loopback).proxy(transport.url().to_string()).ratelimiter_disabled(true).build();
     Ok((http, Some(transport)))
 }
 
@@ -223,7 +230,7 @@ fn why_stopped(result: Result<Result<(), serenity::Error>, tokio::task::JoinErro
         Ok(Err(E::Gateway(G::InvalidGatewayIntents | G::DisallowedGatewayIntents))) => {
             "Discord refused the gateway intents the bot asks for (GUILDS)".to_string()
         }
-        Ok(Err(e)) => format!("the Discord client stopped: {e}"),
+        Ok(Err(e)) => format!("the Discord client stopped: {}", crate::error::with_causes(&e)),
         Err(e) => format!("the Discord client task failed: {e}"),
     }
 }

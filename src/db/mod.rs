@@ -474,6 +474,49 @@ pub async fn open(location: impl Into<Location>) -> anyhow::Result<Db> {
     }
 }
 
+/// How many migrations the database at `location` has applied (0 for a database that does not
+/// exist yet or has no schema), read without creating or migrating anything: `studybot
+/// migrate` says "created" or "migrated from N to M".
+pub async fn applied_migrations(location: &Location) -> anyhow::Result<usize> {
+    use sqlx::Connection;
+    const COUNT: &str = "SELECT COUNT(*) FROM _sqlx_migrations WHERE success";
+    let count = match location {
+        Location::Sqlite(path) => {
+            if !path.exists() {
+                return Ok(0);
+            }
+            let options = SqliteConnectOptions::new().filename(path).read_only(true);
+            let mut conn = SqliteConnection::connect_with(&options)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", path.display()))?;
+            let n = sqlx::query_scalar::<_, i64>(COUNT).fetch_one(&mut conn).await;
+            conn.close().await.ok();
+            n
+        }
+        Location::Postgres(url) => {
+            crate::redact::register_url_secrets(url);
+            let options = PgConnectOptions::from_str(url)
+                .map_err(|e| anyhow::anyhow!("invalid PostgreSQL URL {}: {e}", redact(url)))?;
+            let mut conn = sqlx::PgConnection::connect_with(&options)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL {}: {e}", redact(url)))?;
+            let n = sqlx::query_scalar::<_, i64>(COUNT).fetch_one(&mut conn).await;
+            conn.close().await.ok();
+            n
+        }
+    };
+    // No migrations table yet: nothing applied.
+    Ok(count.map_or(0, |n| usize::try_from(n).unwrap_or(0)))
+}
+
+/// The migrations of the database's backend (its schema's latest version).
+pub fn migrations_known(location: &Location) -> usize {
+    match location {
+        Location::Sqlite(_) => MIGRATOR.iter().count(),
+        Location::Postgres(_) => PG_MIGRATOR.iter().count(),
+    }
+}
+
 /// The longest a statement waits for a connection (PostgreSQL) or for another connection's
 /// write lock (SQLite's busy timeout): an interaction then still gets its apology within
 /// Discord's 3 seconds. Writes take milliseconds, so a longer wait means an outage.

@@ -320,6 +320,7 @@ async fn forward(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             resp
         }
         Err(Failure::Transport(e)) => {
+            let e = crate::error::with_causes(&e);
             warn!(route = %route, "cannot reach Discord: {e}");
             local_error(StatusCode::BAD_GATEWAY, &format!("cannot reach Discord: {e}"))
         }
