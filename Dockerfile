@@ -1,9 +1,22 @@
-# syntax=docker/dockerfile:1
 # Build: docker build -t studybot .
+#        (podman: podman build --format docker -t studybot . ; the default OCI format drops the
+#        HEALTHCHECK below)
 # Run:   docker run -e DISCORD_TOKEN=... -v studybot-data:/data studybot
 
-FROM rust:1.95-slim-bookworm AS build
+# The dependencies are compiled in a layer of their own (cargo-chef): after a change to
+# studybot's source only studybot is compiled again, not the ~300 crates (about 6 minutes on
+# 2 cores).
+FROM rust:1.95-slim-bookworm AS chef
+RUN cargo install cargo-chef --version 0.1.78 --locked
 WORKDIR /src
+
+FROM chef AS planner
+COPY . .
+RUN cargo chef prepare --recipe-path recipe.json
+
+FROM chef AS build
+COPY --from=planner /src/recipe.json recipe.json
+RUN cargo chef cook --release --locked --recipe-path recipe.json --bin studybot
 COPY Cargo.toml Cargo.lock build.rs ./
 COPY migrations migrations
 COPY curriculum curriculum
@@ -16,17 +29,20 @@ COPY licenses licenses
 RUN cargo build --release --locked --bin studybot
 
 FROM debian:bookworm-slim AS runtime
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates \
-    && rm -rf /var/lib/apt/lists/* \
-    && groupadd --system --gid 10001 studybot \
+# No system CA certificates (nor OpenSSL): every TLS connection of the binary (Discord's REST
+# API and gateway, PostgreSQL with sslmode=require) is rustls with the Mozilla roots compiled
+# in (webpki-roots). A PostgreSQL server with a private CA is trusted through
+# `sslrootcert=/path/in/a/volume.pem` in the database URL.
+RUN groupadd --system --gid 10001 studybot \
     && useradd --system --uid 10001 --gid 10001 --home-dir /app --shell /usr/sbin/nologin studybot \
     && mkdir -p /data && chown 10001:10001 /data
 WORKDIR /app
 COPY --from=build /src/target/release/studybot /usr/local/bin/studybot
 # The curriculum is also built into the binary; this copy can be edited or mounted over.
 COPY curriculum /app/curriculum
-# The chart's font is built into the binary; its licence ships with it.
+# studybot's licence; the chart's font (built into the binary) and its licence; every
+# crate's licence with its text.
+COPY LICENSE /usr/share/doc/studybot/LICENSE
 COPY licenses /usr/share/doc/studybot/licenses
 COPY THIRD_PARTY_LICENSES.md /usr/share/doc/studybot/THIRD_PARTY_LICENSES.md
 ENV STUDYBOT_DATABASE=/data/studybot.db \
