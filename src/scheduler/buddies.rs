@@ -247,12 +247,8 @@ impl Scheduler {
             self.sender.add_thread_member(thread, *u).await?;
         }
         let start = render::buddies::opening_start(week);
-        if earlier && self.sender.find_own(thread, |m| m.content.starts_with(&start)).await?.is_some() {
-            return Ok(());
-        }
         let msg = render::buddies::opening(week, o.title, &p.members, p.proposer, o.deadline, channel, o.rematch);
-        self.sender.send_once(thread, msg, &format!("bp{}", p.id)).await?;
-        Ok(())
+        self.post_once_in(thread, earlier, &start, msg, &format!("bp{}", p.id)).await
     }
 
     /// The group's eligible opted-in members at week `week`, with what matching looks at.
@@ -297,6 +293,24 @@ impl Scheduler {
     }
 }
 
+impl Scheduler {
+    /// Posts `msg` in `thread` once: with its stable nonce, and after an earlier attempt
+    /// (`tried`) only if the thread has no message of the bot's starting with `start`.
+    pub(super) async fn post_once_in(
+        &self,
+        thread: u64,
+        tried: bool,
+        start: &str,
+        msg: serenity::CreateMessage,
+        nonce: &str,
+    ) -> Result<(), SendError> {
+        if tried && self.sender.find_own(thread, |m| m.content.starts_with(start)).await?.is_some() {
+            return Ok(());
+        }
+        self.sender.send_once(thread, msg, nonce).await.map(|_| ())
+    }
+}
+
 /// Check-backs claimed per pass.
 pub const CHECKBACKS_PER_PASS: i64 = 200;
 
@@ -318,20 +332,9 @@ impl Scheduler {
             };
         let mut report = TickReport::default();
         for c in due {
-            let start = render::buddies::CHECKBACK_START;
-            let posted = if c.tried {
-                self.sender.find_own(c.thread_id, |m| m.content.starts_with(start)).await.map(|m| m.is_some())
-            } else {
-                Ok(false)
-            };
-            let result = match posted {
-                Ok(true) => Ok(()),
-                Ok(false) => {
-                    let msg = render::buddies::checkback(c.pair_id, &c.members);
-                    self.sender.send_once(c.thread_id, msg, &format!("bk{}", c.pair_id)).await.map(|_| ())
-                }
-                Err(e) => Err(e),
-            };
+            let msg = render::buddies::checkback(c.pair_id, &c.members);
+            let nonce = format!("bk{}", c.pair_id);
+            let result = self.post_once_in(c.thread_id, c.tried, render::buddies::CHECKBACK_START, msg, &nonce).await;
             match result {
                 Ok(()) => {
                     report.sent += 1;

@@ -244,18 +244,8 @@ impl Scheduler {
                     continue;
                 }
             };
-            let posted = if n.tried {
-                self.sender.find_own(n.thread_id, |m| m.content.starts_with(start)).await.map(|m| m.is_some())
-            } else {
-                Ok(false)
-            };
-            let result = match posted {
-                Ok(true) => Ok(()),
-                Ok(false) => {
-                    self.sender.send_once(n.thread_id, msg, &format!("{nonce}{}", n.pair_id)).await.map(|_| ())
-                }
-                Err(e) => Err(e),
-            };
+            let nonce = format!("{nonce}{}", n.pair_id);
+            let result = self.post_once_in(n.thread_id, n.tried, start, msg, &nonce).await;
             match result {
                 Ok(()) => {
                     report.sent += 1;

@@ -37,6 +37,14 @@ pub struct CatchUp {
     pub thread: Option<u64>,
 }
 
+/// A member's weeks in a group (see `ProgressService::member_weeks`).
+struct MemberWeeks {
+    /// The week they joined from (none: not a member).
+    joined: Option<u32>,
+    checkins: Vec<Checkin>,
+    entries: Vec<(u32, crate::streaks::Entry)>,
+}
+
 /// A certificate as issued, with its PNG.
 #[derive(Debug, Clone)]
 pub struct IssuedCertificate {
@@ -158,20 +166,12 @@ impl ProgressService {
 
     /// The certificate the member would be issued now, or why not.
     async fn unlock(&self, actor: &Actor, view: &GroupView, server_name: &str) -> Result<Certificate> {
-        let (db, now) = (&self.core.db, self.core.now());
+        let now = self.core.now();
         let (guild_id, user_id) = (actor.guild_id, actor.user_id);
-        let Some(joined) = db::members::joined_week(db, guild_id, view.group.id, user_id).await? else {
+        let MemberWeeks { joined, checkins, entries } = self.member_weeks(guild_id, user_id, view).await?;
+        if joined.is_none() {
             return Err(UserError::NoCertificateNotInGroup(view.group.name.clone()).into());
-        };
-        let checkins = db::members::checkins(db, guild_id, view.group.id, user_id).await?;
-        let away = db::members::away(db, guild_id, view.group.id, Some(user_id)).await?;
-        let away = super::reports::away_weeks(view, &away).remove(&user_id).unwrap_or_default();
-        let weeks: Vec<(u32, bool)> = view
-            .weeks_happened(now)
-            .into_iter()
-            .filter(|(w, _)| *w >= joined || checkins.iter().any(|c| c.week == *w))
-            .collect();
-        let entries = progress::entries(&weeks, &checkins, &away);
+        }
         let held = progress::held(&entries);
         let checked = entries.iter().filter(|(_, e)| matches!(e, crate::streaks::Entry::Checked(_))).count() as u32;
         let needed = progress::certificate_needed(held.len() as u32);
@@ -199,7 +199,7 @@ impl ProgressService {
         let date_of = |week: u32| {
             crate::weeks::session_of_week(week, &view.calendar, view.total_weeks).map(|k| view.schedule().date(k))
         };
-        let (first, last) = (held.first().copied().unwrap_or(1), weeks.last().map_or(view.total_weeks, |(w, _)| *w));
+        let (first, last) = (held.first().copied().unwrap_or(1), entries.last().map_or(view.total_weeks, |(w, _)| *w));
         let (Some(started_on), Some(finished_on)) = (date_of(first), date_of(last)) else {
             return Err(Error::internal(format!("no session for week {first} or {last}")));
         };
@@ -229,19 +229,26 @@ impl ProgressService {
         Ok(views)
     }
 
-    async fn in_group(&self, guild_id: u64, user_id: u64, view: &GroupView) -> Result<(GroupProgress, Vec<Checkin>)> {
-        let joined = db::members::joined_week(&self.core.db, guild_id, view.group.id, user_id).await?;
-        let away = db::members::away(&self.core.db, guild_id, view.group.id, Some(user_id)).await?;
+    /// A member's weeks in a group, what `/progress` and `/certificate` read: since they
+    /// joined (fair to late joiners), with their check-ins and away weeks; away weeks without
+    /// a check-in and weeks the bot missed are not theirs to keep (no streak break).
+    async fn member_weeks(&self, guild_id: u64, user_id: u64, view: &GroupView) -> Result<MemberWeeks> {
+        let db = &self.core.db;
+        let joined = db::members::joined_week(db, guild_id, view.group.id, user_id).await?;
+        let away = db::members::away(db, guild_id, view.group.id, Some(user_id)).await?;
         let away = super::reports::away_weeks(view, &away).remove(&user_id).unwrap_or_default();
-        let checkins = db::members::checkins(&self.core.db, guild_id, view.group.id, user_id).await?;
-        // Fair to late joiners: the weeks since they joined; away weeks without a check-in
-        // and weeks the bot missed are not theirs to keep (no streak break).
+        let checkins = db::members::checkins(db, guild_id, view.group.id, user_id).await?;
         let weeks: Vec<(u32, bool)> = view
             .weeks_happened(self.core.now())
             .into_iter()
             .filter(|(w, _)| joined.is_none_or(|j| *w >= j) || checkins.iter().any(|c| c.week == *w))
             .collect();
         let entries = progress::entries(&weeks, &checkins, &away);
+        Ok(MemberWeeks { joined, checkins, entries })
+    }
+
+    async fn in_group(&self, guild_id: u64, user_id: u64, view: &GroupView) -> Result<(GroupProgress, Vec<Checkin>)> {
+        let MemberWeeks { checkins, entries, .. } = self.member_weeks(guild_id, user_id, view).await?;
         let held = progress::held(&entries);
         let ratings = db::members::ratings(&self.core.db, guild_id, view.group.id, user_id).await?;
         let p = progress::compute(&entries, &checkins, &ratings);
