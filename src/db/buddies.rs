@@ -382,6 +382,23 @@ pub async fn pair_in_guild(db: &Db, guild_id: u64, pair_id: i64) -> Result<Optio
     Ok(rows.first().map(|(g, _)| (*g, rows.iter().map(|(_, u)| from_db(*u)).collect())))
 }
 
+/// A word from a member in their pair's round ("partner unreachable", "I'm here"): it keeps
+/// them from a silent round without changing an answer they gave ("We met" stays).
+pub async fn spoke(db: &Db, guild_id: u64, pair_id: i64, user_id: u64, now: DateTime<Utc>) -> Result<()> {
+    let _timer = crate::metrics::query("buddies.spoke");
+    let (guild, user) = (to_db(guild_id), to_db(user_id));
+    execute!(
+        db,
+        "INSERT INTO buddy_answers (pair_id, guild_id, user_id, met, at) VALUES ($1, $2, $3, 0, $4)
+         ON CONFLICT (pair_id, user_id) DO NOTHING",
+        pair_id,
+        guild,
+        user,
+        now
+    )?;
+    Ok(())
+}
+
 /// A member's answer to their pair's check-back (the latest counts).
 pub async fn answer(db: &Db, guild_id: u64, pair_id: i64, user_id: u64, met: bool, now: DateTime<Utc>) -> Result<()> {
     let _timer = crate::metrics::query("buddies.answer");
@@ -762,23 +779,20 @@ pub async fn current_pair(db: &Db, group: GroupScope, user_id: u64) -> Result<Op
     Ok(pair_in_guild(db, group.guild_id(), pair).await?.map(|(_, members)| (pair, members)))
 }
 
-/// Whether pair `pair_id` is open and of its group's latest round, with that round's session
-/// (a report is about the round in progress).
-pub async fn pair_round(db: &Db, pair_id: i64) -> Result<Option<(u32, bool)>> {
-    let _timer = crate::metrics::query("buddies.pair_round");
+/// Whether pair `pair_id` is open and of its group's latest round (a report is about the
+/// round in progress).
+pub async fn pair_is_current(db: &Db, pair_id: i64) -> Result<bool> {
+    let _timer = crate::metrics::query("buddies.pair_is_current");
     let row = fetch!(
         db,
         fetch_optional,
-        (i64, String, i64),
-        "SELECT r.session, p.state,
-             (SELECT MAX(x.session) FROM buddy_rounds x WHERE x.group_id = r.group_id)
-         FROM buddy_pairs p JOIN buddy_rounds r ON r.id = p.round_id WHERE p.id = $1",
+        (i64,),
+        "SELECT p.id FROM buddy_pairs p JOIN buddy_rounds r ON r.id = p.round_id
+         WHERE p.id = $1 AND p.state = 'open'
+           AND r.session = (SELECT MAX(x.session) FROM buddy_rounds x WHERE x.group_id = r.group_id)",
         pair_id
     )?;
-    row.map(|(session, state, latest)| {
-        Ok((decode_u32("buddy_rounds", pair_id, "session", session)?, state == "open" && session == latest))
-    })
-    .transpose()
+    Ok(row.is_some())
 }
 
 /// Records `reporter`'s "partner unreachable" on the pair, the others asked at once (the ask

@@ -24,15 +24,15 @@ fn decode_row(r: Row) -> Result<Certificate> {
         at,
     ) = r;
     let date = |column: &'static str, d: String| {
-        decode("certificates", 0, column, d, |d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        decode("certificates", user, column, d, |d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
     };
     Ok(Certificate {
         started_on: date("started_on", started)?,
         finished_on: date("finished_on", finished)?,
-        path_weeks: decode_u32("certificates", 0, "path_weeks", weeks)?,
-        first_week: decode_u32("certificates", 0, "first_week", first)?,
-        weeks_checked_in: decode_u32("certificates", 0, "weeks_checked_in", checked)?,
-        weeks_held: decode_u32("certificates", 0, "weeks_held", held)?,
+        path_weeks: decode_u32("certificates", user, "path_weeks", weeks)?,
+        first_week: decode_u32("certificates", user, "first_week", first)?,
+        weeks_checked_in: decode_u32("certificates", user, "weeks_checked_in", checked)?,
+        weeks_held: decode_u32("certificates", user, "weeks_held", held)?,
         code,
         guild_id: from_db(guild),
         user_id: from_db(user),

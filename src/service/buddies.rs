@@ -174,9 +174,8 @@ impl BuddyService {
 
     async fn report(&self, actor: &Actor, pair_id: i64, members: &[u64]) -> Result<Answered> {
         let (db, now) = (&self.core.db, self.core.now());
-        match db::buddies::pair_round(db, pair_id).await? {
-            Some((_, true)) => {}
-            _ => return Err(UserError::RoundOver.into()),
+        if !db::buddies::pair_is_current(db, pair_id).await? {
+            return Err(UserError::RoundOver.into());
         }
         let confirm_by = now + Duration::hours(buddies::CONFIRM_HOURS);
         if !db::buddies::report(db, actor.guild_id, pair_id, actor.user_id, now, confirm_by).await? {
@@ -188,7 +187,7 @@ impl BuddyService {
             });
         }
         // A word from the member: not a silent round.
-        db::buddies::answer(db, actor.guild_id, pair_id, actor.user_id, false, now).await?;
+        db::buddies::spoke(db, actor.guild_id, pair_id, actor.user_id, now).await?;
         let others = members.iter().copied().filter(|u| *u != actor.user_id).collect();
         Ok(Answered::Asked { others, confirm_by })
     }
@@ -211,7 +210,7 @@ impl BuddyService {
                 _ => return Err(UserError::ReportSettled.into()),
             }
         }
-        db::buddies::answer(db, actor.guild_id, pair_id, actor.user_id, false, now).await?;
+        db::buddies::spoke(db, actor.guild_id, pair_id, actor.user_id, now).await?;
         Ok(report.reporter)
     }
 
