@@ -156,6 +156,9 @@ pub fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
+            for w in &curriculum.warnings {
+                eprintln!("warning: {w}");
+            }
             with_runtime(&config, |config| async move { crate::bot::run(config, curriculum).await })
         }
         Command::Report(args) => report(&config, args),
@@ -304,6 +307,9 @@ fn check(config: &Config) -> ExitCode {
     match load_curriculum(config) {
         Ok(c) => {
             println!("{}", c.summary());
+            for w in &c.warnings {
+                println!("warning: {w}");
+            }
             for line in retiring_cards(config, &c) {
                 println!("{line}");
             }

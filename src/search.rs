@@ -27,8 +27,11 @@ pub enum HitKind {
         id: String,
         kind: ResourceKind,
     },
-    /// A line of the role overview (`/role`): a skill, a best practice or a challenge.
+    /// A line of the role overview (`/role`): a skill, a best practice, a challenge, pay,
+    /// requirements, progression or the market.
     Role,
+    /// A line of the guide to choosing a track (`/tracks`).
+    Guide,
 }
 
 impl HitKind {
@@ -145,6 +148,43 @@ pub fn search(c: &Curriculum, query: &str, limit: usize) -> Vec<Hit> {
                 let body = a.points.join(" ");
                 add(HitKind::Role, label, format!("role overview: {section}"), &[(&a.area, 1.2), (&body, 0.7)]);
             }
+        }
+    }
+    if let Some(g) = &c.guide {
+        let mut lines: Vec<(&str, String)> = vec![("why specialize", g.summary.clone())];
+        lines.extend(g.why.iter().map(|l| ("why specialize", l.clone())));
+        lines.extend(g.decide.iter().map(|l| ("how to decide", l.clone())));
+        lines.extend(g.t_shaped.iter().map(|l| ("T-shaped skills", l.clone())));
+        lines.extend(g.timeline.iter().map(|s| ("career timeline", format!("{}: {}", s.when, s.what))));
+        for stage in &g.plan {
+            lines.extend(stage.steps.iter().map(|l| ("action plan", format!("{} ({}): {l}", stage.title, stage.when))));
+        }
+        lines.extend(g.next_steps.iter().map(|l| ("next steps", l.clone())));
+        for (section, line) in lines {
+            let with_section = format!("{section}: {line}");
+            add(
+                HitKind::Guide,
+                line.clone(),
+                format!("choosing a track: {section}"),
+                &[(&line, 0.8), (&with_section, 0.7)],
+            );
+        }
+    }
+    if let Some(career) = c.role.as_ref().and_then(|r| r.career.as_ref()) {
+        let mut lines: Vec<(&str, String)> =
+            career.pay.iter().map(|l| ("pay", format!("{}: {}", l.title, l.range))).collect();
+        lines.extend(career.pay_notes.iter().map(|l| ("pay", l.clone())));
+        lines.extend(career.requirements.iter().map(|l| ("requirements", l.clone())));
+        lines.extend(career.progression.iter().map(|l| ("progression", l.clone())));
+        lines.extend(career.market.iter().map(|l| ("the market", l.clone())));
+        for (section, line) in lines {
+            let with_section = format!("{section}: {line}");
+            add(
+                HitKind::Role,
+                line.clone(),
+                format!("role overview: {section}"),
+                &[(&line, 0.8), (&with_section, 0.7)],
+            );
         }
     }
     // Keep the best hit per (kind, label), best first.

@@ -383,21 +383,138 @@ async fn check_warns_of_the_review_cards_a_reworded_question_would_retire() {
     assert_eq!(lines[2], "  architecture week 1, question 2 in the file: 3 (its text changed)");
 }
 
-/// Seed 002's monthly self-assessment questions come back at the end of every four-week
-/// block of the architecture path, in the weekly post.
+/// The architecture path's look-back closes every four-week block in the weekly post, and
+/// asks only about that block: CAP (week 13) is not asked after week 8, "a million requests
+/// a second" only at the end.
 #[test]
-fn the_monthly_look_back_closes_every_four_week_block() {
+fn each_look_back_closes_its_four_week_block_and_asks_about_it() {
     let preview = |week: &str| {
         let out = bin().args(["preview", "--path", "architecture", "--week", week]).output().unwrap();
         assert!(out.status.success());
         String::from_utf8(out.stdout).unwrap()
     };
+    let c = Curriculum::load_dir(&shipped()).unwrap();
+    let arch = c.path("architecture").unwrap();
+    assert_eq!(arch.look_back.iter().map(|b| b.closes).collect::<Vec<_>>(), [4, 8, 12, 16, 20, 24, 28, 32, 36]);
     for (week, range) in [("4", "weeks 1 to 4"), ("8", "weeks 5 to 8"), ("36", "weeks 33 to 36")] {
         let text = preview(week);
         assert!(text.contains(&format!("Looking back on {range}")), "week {week}:\n{text}");
-        assert!(text.contains("a million requests a second"), "week {week}:\n{text}");
+        let block = arch.look_back.iter().find(|b| b.closes.to_string() == week).unwrap();
+        assert!(block.questions.iter().all(|q| text.contains(q.as_str())), "week {week}:\n{text}");
     }
+    let week8 = preview("8");
+    assert!(week8.contains("Bloom filter") && !week8.contains("give up consistency"), "{week8}");
+    assert!(!week8.contains("a million requests a second"), "{week8}");
+    assert!(preview("36").contains("a million requests a second"));
     for week in ["1", "5", "35"] {
         assert!(!preview(week).contains("Looking back"), "week {week}");
     }
+}
+
+/// A question that nearly repeats another of its week is refused at its position; so is a
+/// look-back that closes no block.
+#[test]
+fn a_near_duplicate_question_is_rejected_at_its_position() {
+    let dir = copy();
+    let file = dir.path().join("paths/architecture.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let c = Curriculum::load_dir(&shipped()).unwrap();
+    let week1 = &c.path("architecture").unwrap().weeks[0];
+    // Week 1's last question reworded a little: "nearly repeats question 1".
+    let first = &week1.questions[0];
+    let copy = first.replacen("Can I", "Could I", 1);
+    let last = week1.questions.last().unwrap();
+    let at = line_of(&text, &format!("\"{last}\""), week_header(&text, 1));
+    let text = text.replacen(&format!("\"{last}\""), &format!("\"{copy}\""), 1);
+    // A look-back after week 6, which closes no block.
+    let text = text.replacen("closes = 8", "closes = 6", 1);
+    std::fs::write(&file, &text).unwrap();
+    let (ok, problems, out) = check(dir.path());
+    assert!(!ok, "{out}");
+    let n = week1.questions.len();
+    assert!(
+        problems.iter().any(|(f, line, col, m)| f.ends_with("paths/architecture.toml")
+            && *line == at
+            && *col == 5
+            && m.contains(&format!("question {n} nearly repeats question 1 of this week"))),
+        "{out}"
+    );
+    let at = line_of(&text, "closes = 6", 1);
+    assert!(
+        problems.iter().any(|(_, line, _, m)| *line == at && m.contains("week 6 does not close a block of 4 weeks")),
+        "{out}"
+    );
+    // Questions that share a topic but ask different things pass (the shipped weeks).
+    assert!(!studybot::curriculum::near_duplicate(
+        "How did the false-positive rate of my Bloom filter change as I added more items?",
+        "Can I explain why a Bloom filter may wrongly answer 'maybe present' but never wrongly answer 'absent'?"
+    ));
+}
+
+/// A look-back question about a topic taught after the weeks it closes is a warning with its
+/// position (seed 002's CAP question after week 8); the check still passes.
+#[test]
+fn a_look_back_about_later_weeks_is_a_warning_with_its_position() {
+    let dir = copy();
+    let file = dir.path().join("paths/architecture.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let cap = "Can I explain the trade-offs between consistency and availability (CAP)?";
+    let at = line_of(&text, "closes = 8", 1) + 2;
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    lines.insert(at - 1, format!("    \"{cap}\","));
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let out = bin().args(["check", "--curriculum"]).arg(dir.path()).output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{stdout}");
+    let warnings: Vec<&str> = stdout.lines().filter(|l| l.starts_with("warning: ")).collect();
+    assert_eq!(warnings.len(), 1, "{stdout}");
+    let w = warnings[0];
+    assert!(w.contains(&format!("paths/architecture.toml:{at}:5: look_back[1].questions[0]")), "{w}");
+    assert!(w.contains("closes weeks 5 to 8 but asks about") && w.contains("`cap` (week 13"), "{w}");
+    // The bot starts with it too, saying so.
+    let c = Curriculum::load_dir(dir.path()).unwrap();
+    assert_eq!(c.warnings.len(), 1);
+}
+
+/// The track guide and the role's career page are data: an empty list in either is refused
+/// at its key.
+#[test]
+fn the_track_guide_and_the_career_page_are_validated() {
+    let c = Curriculum::load_dir(&shipped()).unwrap();
+    let g = c.guide.as_ref().expect("tracks.toml has a guide");
+    assert_eq!(g.plan.iter().filter_map(|s| s.hours).collect::<Vec<_>>(), [20, 100]);
+    assert_eq!(g.decide.len(), 6);
+    let career = c.role.as_ref().unwrap().career.as_ref().expect("role.toml has a career page");
+    assert!(career.pay.iter().any(|l| l.range.contains("$151,277")));
+    assert!(career.summary.contains("not promises"));
+
+    let dir = copy();
+    let tracks = dir.path().join("tracks.toml");
+    let text = std::fs::read_to_string(&tracks).unwrap();
+    let start = text.find("t_shaped = [").unwrap();
+    let end = start + text[start..].find(']').unwrap() + 1;
+    let text = format!("{}t_shaped = []{}", &text[..start], &text[end..]);
+    std::fs::write(&tracks, &text).unwrap();
+    let role = dir.path().join("role.toml");
+    let rtext = std::fs::read_to_string(&role).unwrap();
+    let start = rtext.find("market = [").unwrap();
+    let end = start + rtext[start..].find(']').unwrap() + 1;
+    let rtext = format!("{}market = []{}", &rtext[..start], &rtext[end..]);
+    std::fs::write(&role, &rtext).unwrap();
+    let (ok, problems, out) = check(dir.path());
+    assert!(!ok);
+    let at = line_of(&text, "t_shaped = []", 1);
+    assert!(
+        problems.iter().any(|(f, line, _, m)| f.ends_with("tracks.toml")
+            && *line == at
+            && m == "guide.t_shaped: must list at least one entry"),
+        "{out}"
+    );
+    let at = line_of(&rtext, "market = []", 1);
+    assert!(
+        problems.iter().any(|(f, line, _, m)| f.ends_with("role.toml")
+            && *line == at
+            && m == "role.career.market: must list at least one entry"),
+        "{out}"
+    );
 }

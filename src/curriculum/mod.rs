@@ -8,6 +8,7 @@ pub(crate) mod model;
 mod validate;
 
 pub use model::*;
+pub use validate::near_duplicate;
 
 use include_dir::{Dir, include_dir};
 use locate::{KeyPath, line_col};
@@ -59,6 +60,11 @@ pub struct Curriculum {
     /// The file each path was read from (`paths/<id>.toml`), in the order of `paths`.
     pub path_sources: Vec<PathBuf>,
     pub role: Option<Role>,
+    /// How to choose a track (`tracks.toml`'s `[guide]`), shown by `/tracks`.
+    pub guide: Option<TrackGuide>,
+    /// What `studybot check` warns about without refusing the curriculum (look-back
+    /// questions about weeks they do not close).
+    pub warnings: Vec<Problem>,
 }
 
 impl Curriculum {

@@ -91,8 +91,50 @@ pub struct Resource {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TracksFile {
+    /// How to choose a track (shown by `/tracks` before the list).
+    #[serde(default)]
+    pub guide: Option<TrackGuide>,
     #[serde(default)]
     pub tracks: Vec<Track>,
+}
+
+/// Guidance on choosing and growing into a specialization (seed 000, in our own words).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrackGuide {
+    /// One paragraph: why specialize at all.
+    pub summary: String,
+    /// Reasons to specialize, with the seed's figures.
+    pub why: Vec<String>,
+    /// The decision framework: the questions to weigh.
+    pub decide: Vec<String>,
+    /// Deep in one track, broad across the field.
+    pub t_shaped: Vec<String>,
+    /// The career timeline: where one is when.
+    pub timeline: Vec<Stage>,
+    /// The action plan, stage by stage (the 20-hour start, the 100-hour deep dive, ...).
+    pub plan: Vec<PlanStage>,
+    pub next_steps: Vec<String>,
+}
+
+/// One step of a timeline: when, and what happens then.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    pub when: String,
+    pub what: String,
+}
+
+/// One stage of the action plan.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanStage {
+    pub when: String,
+    pub title: String,
+    /// Hours of specialization study this stage asks for, when the seed gives them.
+    #[serde(default)]
+    pub hours: Option<u32>,
+    pub steps: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -153,6 +195,9 @@ pub struct PathFile {
     /// Optional end-of-path skills checklist.
     #[serde(default)]
     pub assessment: Vec<SkillArea>,
+    /// Optional look-back questions, one block per [`REVIEW_EVERY`] weeks.
+    #[serde(default)]
+    pub look_back: Vec<LookBack>,
 }
 
 /// A path's monthly look-back comes every this many weeks.
@@ -166,12 +211,27 @@ pub struct PathInfo {
     pub summary: String,
     /// Who the path is for, e.g. "engineers with 5+ years of experience".
     pub audience: String,
-    /// Suggested hours of study per week, e.g. "10-15".
-    pub weekly_hours: String,
-    /// Questions to look back with at the end of every block of [`REVIEW_EVERY`] weeks
-    /// (the practice cycle: theory, theory, hands-on, project and reflection). Not rated.
+    /// Suggested hours of study per week, e.g. "10-15", when the path's seed gives them.
     #[serde(default)]
-    pub monthly_review: Vec<String>,
+    pub weekly_hours: Option<String>,
+}
+
+/// The questions that look back over a block of [`REVIEW_EVERY`] weeks (the practice
+/// cycle: theory, theory, hands-on, project and reflection), asked with the block's last
+/// week. Not rated. Each asks only about the weeks it closes (`studybot check` warns).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LookBack {
+    /// The block's last week (a multiple of [`REVIEW_EVERY`]).
+    pub closes: u32,
+    pub questions: Vec<String>,
+}
+
+impl LookBack {
+    /// The weeks the block covers, first and last.
+    pub fn weeks(&self) -> (u32, u32) {
+        (self.closes.saturating_sub(REVIEW_EVERY - 1).max(1), self.closes)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -266,7 +326,7 @@ pub struct SkillArea {
     pub skills: Vec<String>,
 }
 
-/// `curriculum/role.toml`: what the distributed-systems engineer role is about (for `/help`).
+/// `curriculum/role.toml`: what the distributed-systems engineer role is about (`/role`).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoleFile {
@@ -285,6 +345,23 @@ pub struct Role {
     pub best_practices: Vec<RoleAdvice>,
     #[serde(default)]
     pub challenges: Vec<RoleAdvice>,
+    /// Pay, requirements, progression and the market (a page of `/role`).
+    #[serde(default)]
+    pub career: Option<RoleCareer>,
+}
+
+/// The career side of the role (seed 003): figures as the seed gives them.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleCareer {
+    /// Where the figures come from and what they are not (ranges, not promises).
+    pub summary: String,
+    pub pay: Vec<CareerLevel>,
+    /// What else moves pay (location, company, total compensation).
+    pub pay_notes: Vec<String>,
+    pub requirements: Vec<String>,
+    pub progression: Vec<String>,
+    pub market: Vec<String>,
 }
 
 /// One area of the role's best practices or common challenges.

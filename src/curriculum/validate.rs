@@ -47,6 +47,7 @@ pub(super) fn load(sources: Vec<Source>) -> Result<Curriculum, Problems> {
     let mut tracks: Vec<(usize, Track)> = Vec::new();
     let mut paths: Vec<(usize, PathFile)> = Vec::new();
     let mut role = None;
+    let mut guide = None;
     let mut have_resources = false;
     let mut have_tracks = false;
 
@@ -84,12 +85,13 @@ pub(super) fn load(sources: Vec<Source>) -> Result<Curriculum, Problems> {
             Kind::Tracks => {
                 have_tracks = true;
                 if let Some(f) = typed!(TracksFile) {
+                    guide = f.guide.map(|g| (fi, g));
                     tracks.extend(f.tracks.into_iter().map(|t| (fi, t)));
                 }
             }
             Kind::Role => {
                 if let Some(f) = typed!(RoleFile) {
-                    role = Some(f.role);
+                    role = Some((fi, f.role));
                 }
             }
             Kind::Path => {
@@ -126,14 +128,27 @@ pub(super) fn load(sources: Vec<Source>) -> Result<Curriculum, Problems> {
     }
 
     check_semantics(&resources, &tracks, &paths, &mut pending);
+    if let Some((file, g)) = &guide {
+        check_guide(*file, g, &mut pending);
+    }
+    if let Some((file, r)) = &role {
+        check_role(*file, r, &mut pending);
+    }
+    let mut warned = Vec::new();
+    for (file, p) in &paths {
+        check_look_back(*file, p, &mut pending, &mut warned);
+    }
 
-    for p in pending {
+    let place = |p: Pending| {
         let src = &sources[p.file];
         let at = docs[p.file].as_ref().and_then(|d| locate::locate(d, &p.path)).map(|r| r.start).unwrap_or(0);
         let key = locate::display(&p.path);
         let message = if key.is_empty() { p.message } else { format!("{key}: {}", p.message) };
-        problems.push(src.problem_at(at, message));
-    }
+        src.problem_at(at, message)
+    };
+    problems.extend(pending.into_iter().map(place));
+    let mut warnings: Vec<Problem> = warned.into_iter().map(place).collect();
+    warnings.sort_by(|a, b| (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col)));
 
     let path_sources = paths.iter().map(|(fi, _)| sources[*fi].name.clone()).collect();
     let curriculum = Curriculum {
@@ -141,7 +156,9 @@ pub(super) fn load(sources: Vec<Source>) -> Result<Curriculum, Problems> {
         tracks: tracks.into_iter().map(|(_, t)| t).collect(),
         paths: paths.into_iter().map(|(_, p)| p).collect(),
         path_sources,
-        role,
+        role: role.map(|(_, r)| r),
+        guide: guide.map(|(_, g)| g),
+        warnings,
     };
     if problems.is_empty() {
         Ok(curriculum)
@@ -287,7 +304,24 @@ fn intern(k: &str) -> &'static str {
         "questions",
         "reflective",
         "outline",
-        "monthly_review",
+        "look_back",
+        "closes",
+        "guide",
+        "why",
+        "decide",
+        "t_shaped",
+        "timeline",
+        "when",
+        "what",
+        "plan",
+        "steps",
+        "next_steps",
+        "career",
+        "pay",
+        "pay_notes",
+        "requirements",
+        "progression",
+        "market",
         "assessment",
         "skills",
         "role",
@@ -406,20 +440,6 @@ fn check_semantics(
         if p.weeks.is_empty() {
             push(out, file, vec![K("weeks")], "a path needs at least one week".into());
         }
-        let review = &p.path.monthly_review;
-        if !review.is_empty() && (review.len() < QUESTIONS.0 || review.len() > QUESTIONS.1) {
-            push(
-                out,
-                file,
-                vec![K("path"), K("monthly_review")],
-                format!("{} monthly review questions, needs {} to {}", review.len(), QUESTIONS.0, QUESTIONS.1),
-            );
-        }
-        for (i, q) in review.iter().enumerate() {
-            if q.trim().is_empty() {
-                push(out, file, vec![K("path"), K("monthly_review"), I(i)], "empty monthly review question".into());
-            }
-        }
         // Weeks: contiguous from 1, in order, each naming an existing phase.
         let mut seen = HashSet::new();
         let mut questions: HashMap<String, u32> = HashMap::new();
@@ -493,6 +513,22 @@ fn check_semantics(
                         w.rated_count()
                     ),
                 );
+            }
+            for (b, later) in w.questions.iter().enumerate() {
+                if let Some(a) = (0..b).find(|a| near_duplicate(&w.questions[*a], later)) {
+                    let mut pth = at("questions");
+                    pth.push(I(b));
+                    push(
+                        out,
+                        file,
+                        pth,
+                        format!(
+                            "question {} nearly repeats question {} of this week: ask something else",
+                            b + 1,
+                            a + 1
+                        ),
+                    );
+                }
             }
             for (qi, q) in w.questions.iter().enumerate() {
                 if let Some(other) = questions.insert(q.trim().to_lowercase(), w.number) {
@@ -575,5 +611,238 @@ fn check_semantics(
                 push(out, file, vec![K("phases"), I(i), K("number")], format!("phase {} has no weeks", ph.number));
             }
         }
+    }
+}
+
+/// Words that carry no topic: skipped when comparing questions or matching topics.
+const STOP_WORDS: &[&str] = &[
+    "about", "after", "also", "and", "any", "are", "because", "before", "being", "between", "but", "can", "could",
+    "did", "does", "each", "every", "for", "from", "had", "has", "have", "how", "into", "its", "just", "like", "make",
+    "more", "most", "much", "not", "one", "only", "other", "our", "out", "over", "same", "say", "should", "show", "so",
+    "some", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those",
+    "through", "too", "two", "use", "used", "using", "was", "way", "were", "what", "when", "where", "whether", "which",
+    "while", "who", "why", "will", "with", "without", "would", "you", "your", "myself", "explain", "know", "tell",
+    "give", "get", "still", "first", "three", "four", "own",
+];
+
+/// The words of `text` that can name a topic: lower case, at least three letters, no stop
+/// word, a plural's `s` dropped ("queues" and "queue" are one word).
+pub(crate) fn content_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .map(str::to_lowercase)
+        .filter(|w| w.chars().count() >= 3 && !STOP_WORDS.contains(&w.as_str()))
+        .map(|w| {
+            if let Some(stem) = w.strip_suffix("ing").filter(|s| s.len() >= 4) {
+                return stem.to_string();
+            }
+            match w.strip_suffix('s') {
+                Some(stem) if w.len() > 4 && !w.ends_with("ss") && !w.ends_with("us") && !w.ends_with("is") => {
+                    stem.to_string()
+                }
+                _ => w,
+            }
+        })
+        .collect()
+}
+
+/// Whether two questions ask nearly the same thing: most of the shorter one's topic words
+/// are in the other (at least 4 shared, and 60% of the shorter), or the texts differ in a
+/// few characters only.
+pub fn near_duplicate(a: &str, b: &str) -> bool {
+    let (la, lb) = (a.trim().to_lowercase(), b.trim().to_lowercase());
+    if la == lb {
+        // Exact repeats are reported on their own ("question repeats one from week N").
+        return false;
+    }
+    if strsim::normalized_levenshtein(&la, &lb) >= 0.8 {
+        return true;
+    }
+    let wa: HashSet<String> = content_words(a).into_iter().collect();
+    let wb: HashSet<String> = content_words(b).into_iter().collect();
+    let shared = wa.intersection(&wb).count();
+    let shorter = wa.len().min(wb.len());
+    shorter > 0 && shared >= 4 && shared * 10 >= shorter * 6
+}
+
+/// A path's look-back blocks: each closes a block of [`REVIEW_EVERY`] weeks of the path,
+/// once, with 1 to 5 questions that do not nearly repeat each other (errors); a question
+/// that names a topic of the path which none of the weeks it closes covers is a warning.
+fn check_look_back(file: usize, p: &PathFile, out: &mut Vec<Pending>, warn: &mut Vec<Pending>) {
+    use Seg::{Index as I, Key as K};
+    let last = p.weeks.iter().map(|w| w.number).max().unwrap_or(0);
+    // A week's words: all its text.
+    let text_of = |w: &Week| {
+        let mut text = vec![w.title.clone(), w.summary.clone()];
+        text.extend(w.topics.iter().flat_map(|t| [t.name.clone(), t.summary.clone()]));
+        text.extend(w.questions.iter().cloned());
+        text.extend(w.exercises.iter().cloned());
+        text.extend(w.project.iter().cloned());
+        text.iter().flat_map(|t| content_words(t)).collect::<HashSet<String>>()
+    };
+    let words: Vec<(u32, HashSet<String>)> = p.weeks.iter().map(|w| (w.number, text_of(w))).collect();
+    // Topic words: named by a week's title or topic, and distinctive (in the text of only a
+    // few weeks: "cap" is, "read" is not).
+    let distinctive = (p.weeks.len() / 6).max(2);
+    let mut named: HashMap<String, Vec<u32>> = HashMap::new();
+    for w in &p.weeks {
+        let mut names: Vec<String> = content_words(&w.title);
+        for t in &w.topics {
+            names.extend(content_words(&t.name));
+        }
+        for word in names {
+            let weeks = words.iter().filter(|(_, ws)| ws.contains(&word)).map(|(n, _)| *n).collect();
+            named.entry(word).or_insert(weeks);
+        }
+    }
+    named.retain(|_, weeks| weeks.len() <= distinctive);
+    let mut seen = HashSet::new();
+    for (bi, block) in p.look_back.iter().enumerate() {
+        let at = |k: &'static str| vec![K("look_back"), I(bi), K(k)];
+        if block.closes == 0 || !block.closes.is_multiple_of(REVIEW_EVERY) || block.closes > last {
+            out.push(Pending {
+                file,
+                path: at("closes"),
+                message: format!(
+                    "week {} does not close a block of {REVIEW_EVERY} weeks of this path (4, 8, ... up to {last})",
+                    block.closes
+                ),
+            });
+            continue;
+        }
+        if !seen.insert(block.closes) {
+            out.push(Pending {
+                file,
+                path: at("closes"),
+                message: format!("week {} has two look-backs", block.closes),
+            });
+        }
+        if block.questions.is_empty() || block.questions.len() > QUESTIONS.1 {
+            out.push(Pending {
+                file,
+                path: at("questions"),
+                message: format!("{} look-back questions, needs 1 to {}", block.questions.len(), QUESTIONS.1),
+            });
+        }
+        for (b, later) in block.questions.iter().enumerate() {
+            if let Some(a) = (0..b).find(|a| near_duplicate(&block.questions[*a], later)) {
+                let mut path = at("questions");
+                path.push(I(b));
+                out.push(Pending {
+                    file,
+                    path,
+                    message: format!("question {} nearly repeats question {} of this look-back", b + 1, a + 1),
+                });
+            }
+        }
+        // What the closed weeks cover: all their text.
+        let (first, closes) = block.weeks();
+        let covered: HashSet<&String> =
+            words.iter().filter(|(n, _)| (first..=closes).contains(n)).flat_map(|(_, ws)| ws).collect();
+        for (qi, q) in block.questions.iter().enumerate() {
+            let mut outside: Vec<String> = Vec::new();
+            for word in content_words(q) {
+                let Some(weeks) = named.get(&word) else { continue };
+                if !covered.contains(&word) && !outside.iter().any(|o| o.starts_with(&format!("`{word}`"))) {
+                    let list: Vec<String> = weeks.iter().map(u32::to_string).collect();
+                    outside.push(format!("`{word}` (week {})", list.join(", ")));
+                }
+            }
+            if !outside.is_empty() {
+                let mut path = at("questions");
+                path.push(I(qi));
+                warn.push(Pending {
+                    file,
+                    path,
+                    message: format!(
+                        "this look-back closes weeks {first} to {closes} but asks about {}, not taught in them",
+                        outside.join(", ")
+                    ),
+                });
+            }
+        }
+    }
+}
+
+/// The track guide: every list has something in it.
+fn check_guide(file: usize, g: &TrackGuide, out: &mut Vec<Pending>) {
+    use Seg::{Index as I, Key as K};
+    for (key, len) in [
+        ("why", g.why.len()),
+        ("decide", g.decide.len()),
+        ("t_shaped", g.t_shaped.len()),
+        ("timeline", g.timeline.len()),
+        ("plan", g.plan.len()),
+        ("next_steps", g.next_steps.len()),
+    ] {
+        if len == 0 {
+            out.push(Pending { file, path: vec![K("guide"), K(key)], message: "must list at least one entry".into() });
+        }
+    }
+    for (i, stage) in g.plan.iter().enumerate() {
+        if stage.steps.is_empty() {
+            out.push(Pending {
+                file,
+                path: vec![K("guide"), K("plan"), I(i), K("steps")],
+                message: "must list at least one entry".into(),
+            });
+        }
+        if stage.hours == Some(0) {
+            out.push(Pending {
+                file,
+                path: vec![K("guide"), K("plan"), I(i), K("hours")],
+                message: "0 hours: leave it out when the stage has no figure".into(),
+            });
+        }
+    }
+}
+
+/// The role's career page: every list has something in it.
+fn check_role(file: usize, r: &Role, out: &mut Vec<Pending>) {
+    use Seg::Key as K;
+    let Some(c) = &r.career else { return };
+    for (key, len) in [
+        ("pay", c.pay.len()),
+        ("pay_notes", c.pay_notes.len()),
+        ("requirements", c.requirements.len()),
+        ("progression", c.progression.len()),
+        ("market", c.market.len()),
+    ] {
+        if len == 0 {
+            out.push(Pending {
+                file,
+                path: vec![K("role"), K("career"), K(key)],
+                message: "must list at least one entry".into(),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn near_duplicates_by_hand() {
+        // Week 35's former pair: the same runbook question asked twice.
+        assert!(near_duplicate(
+            "Can I write a runbook that someone new to the service could follow in the middle of the night?",
+            "Can I describe what a runbook entry needs so that someone new to the service can follow it during an \
+             incident?",
+        ));
+        // A reworded copy.
+        assert!(near_duplicate("Can I explain what a WAL is for?", "Could I explain what a WAL is for?"));
+        // The same topic, another question.
+        assert!(!near_duplicate(
+            "Can I explain how a token bucket allows short bursts while still enforcing an average rate?",
+            "Can I explain what a sliding window limiter fixes compared with a fixed window counter?",
+        ));
+        // Exact repeats are another check's.
+        assert!(!near_duplicate("Same?", "same?"));
+    }
+
+    #[test]
+    fn content_words_drop_stop_words_and_plurals() {
+        assert_eq!(content_words("How do queues and caching work?"), ["queue", "cach", "work"]);
+        assert_eq!(content_words("CAP, the process"), ["cap", "process"]);
     }
 }

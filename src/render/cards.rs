@@ -22,6 +22,46 @@ pub fn tracks_list(c: &Curriculum) -> CreateEmbed {
         .colour(COLOUR)
 }
 
+/// `/tracks`: how to choose a track (when the curriculum has the guide), then the list; one
+/// message when both fit Discord's 6,000 characters of embeds, else a message each.
+pub fn tracks_pages(c: &Curriculum) -> Vec<Vec<CreateEmbed>> {
+    let list = tracks_list(c);
+    let Some(g) = &c.guide else { return vec![vec![list]] };
+    let guide = tracks_guide(g);
+    let size = |e: &CreateEmbed| serde_json::to_value(e).map_or(usize::MAX, |v| limits::embed_chars(&v));
+    if size(&guide).saturating_add(size(&list)) <= limits::EMBEDS_TOTAL {
+        vec![vec![guide, list]]
+    } else {
+        vec![vec![guide], vec![list]]
+    }
+}
+
+/// The guide's page: why specialize, how to decide, T-shaped skills, the timeline, the
+/// action plan and next steps (one embed within Discord's 6,000 characters: the curriculum
+/// check keeps each line within 200, `post_problems` the whole).
+pub fn tracks_guide(g: &crate::curriculum::TrackGuide) -> CreateEmbed {
+    let bullets = |items: &[String]| items.iter().map(|i| format!("- {i}")).collect::<Vec<_>>();
+    let mut fields = fields_from_lines("Why specialize", &bullets(&g.why));
+    fields.extend(fields_from_lines("How to decide", &bullets(&g.decide)));
+    fields.extend(fields_from_lines("T-shaped skills", &bullets(&g.t_shaped)));
+    let timeline: Vec<String> = g.timeline.iter().map(|s| format!("**{}**: {}", s.when, s.what)).collect();
+    fields.extend(fields_from_lines("Career timeline", &timeline));
+    for stage in &g.plan {
+        let hours = stage.hours.map(|h| format!(", {h} hours")).unwrap_or_default();
+        let name: String =
+            format!("{} ({}{hours})", stage.title, stage.when).chars().take(limits::FIELD_NAME).collect();
+        fields.extend(fields_from_lines(&name, &bullets(&stage.steps)));
+    }
+    let steps: Vec<String> = g.next_steps.iter().enumerate().map(|(i, s)| format!("{}. {s}", i + 1)).collect();
+    fields.extend(fields_from_lines("Next steps", &steps));
+    CreateEmbed::new()
+        .title("Choosing a specialization")
+        .description(g.summary.clone())
+        .fields(fields)
+        .colour(COLOUR)
+        .footer(CreateEmbedFooter::new("The tracks follow. Open one with /track name:"))
+}
+
 /// `/track name:`: the full card of one track, as two embeds (overview, study plan).
 pub fn track_card(c: &Curriculum, t: &Track) -> Vec<CreateEmbed> {
     let bullets = |items: &[String]| items.iter().map(|i| format!("- {i}")).collect::<Vec<_>>();
@@ -138,6 +178,7 @@ pub fn search_results(query: &str, hits: &[Hit]) -> CreateEmbed {
                 HitKind::Track { .. } => "track",
                 HitKind::Resource { .. } => "resource",
                 HitKind::Role => "role",
+                HitKind::Guide => "guide",
             };
             let label: String = h.label.chars().take(250).collect();
             format!("**{}.** {label}\n   _{what} · {}_", i + 1, h.context)
@@ -234,8 +275,11 @@ pub fn syllabus(
         )
         .description(
             format!(
-                "{}\n\n**For** {}. **About** {} hours a week.\n\n{}",
-                p.path.summary, p.path.audience, p.path.weekly_hours, page.phase.summary
+                "{}\n\n**For** {}.{}\n\n{}",
+                p.path.summary,
+                p.path.audience,
+                p.path.weekly_hours.as_ref().map(|h| format!(" **About** {h} hours a week.")).unwrap_or_default(),
+                page.phase.summary
             )
             .chars()
             .take(crate::limits::EMBED_DESCRIPTION)
@@ -282,7 +326,7 @@ pub fn week_card(
     path: &crate::curriculum::PathFile,
     week: &crate::curriculum::Week,
 ) -> Vec<CreateEmbed> {
-    vec![super::week_embed(c, path, week), super::with_monthly_review(super::questions_embed(week), path, week)]
+    vec![super::week_embed(c, path, week), super::with_look_back(super::questions_embed(week), path, week)]
 }
 
 /// `/role`: the role overview (what it is, characteristics, responsibilities, skills, best
@@ -304,5 +348,18 @@ pub fn role(r: &crate::curriculum::Role) -> Vec<Vec<CreateEmbed>> {
     if !r.challenges.is_empty() {
         sections.push((String::from("Common challenges"), advice(&r.challenges)));
     }
-    paginate(&r.title, &sections)
+    let mut pages = paginate(&r.title, &sections);
+    if let Some(c) = &r.career {
+        let pay: Vec<String> = c.pay.iter().map(|l| format!("- **{}**: {}", l.title, l.range)).collect();
+        let pay = [pay, bullets(&c.pay_notes)].concat();
+        let career = vec![
+            (String::from("About these figures"), vec![c.summary.clone()]),
+            (String::from("Pay by level"), pay),
+            (String::from("Requirements"), bullets(&c.requirements)),
+            (String::from("Progression"), bullets(&c.progression)),
+            (String::from("The market"), bullets(&c.market)),
+        ];
+        pages.extend(paginate(&format!("{}: pay and progression", r.title), &career));
+    }
+    pages
 }

@@ -193,16 +193,15 @@ pub fn week_embed(c: &Curriculum, path: &PathFile, week: &Week) -> CreateEmbed {
     embed
 }
 
-/// At the end of every block of `REVIEW_EVERY` weeks, the path's look-back questions.
-pub fn with_monthly_review(embed: CreateEmbed, path: &PathFile, week: &Week) -> CreateEmbed {
-    use crate::curriculum::REVIEW_EVERY;
-    let review = &path.path.monthly_review;
-    if review.is_empty() || !week.number.is_multiple_of(REVIEW_EVERY) {
+/// With the last week of a block of `REVIEW_EVERY` weeks, that block's look-back questions.
+pub fn with_look_back(embed: CreateEmbed, path: &PathFile, week: &Week) -> CreateEmbed {
+    let Some(block) = path.look_back.iter().find(|b| b.closes == week.number) else {
         return embed;
-    }
-    let lines: Vec<String> = review.iter().map(|q| format!("- {q}")).collect();
+    };
+    let (first, last) = block.weeks();
+    let lines: Vec<String> = block.questions.iter().map(|q| format!("- {q}")).collect();
     let value: String = lines.join("\n").chars().take(limits::FIELD_VALUE).collect();
-    embed.field(format!("Looking back on weeks {} to {}", week.number + 1 - REVIEW_EVERY, week.number), value, false)
+    embed.field(format!("Looking back on weeks {first} to {last}"), value, false)
 }
 
 /// The self-assessment embed of a week: the rated questions, then the reflective prompts.
@@ -276,7 +275,7 @@ pub fn week_post(c: &Curriculum, path: &PathFile, week: &Week, target: &PostTarg
     }
     CreateMessage::new()
         .content(content)
-        .embeds(vec![week_embed(c, path, week), with_monthly_review(questions_embed(week), path, week)])
+        .embeds(vec![week_embed(c, path, week), with_look_back(questions_embed(week), path, week)])
         .components(vec![week_buttons(target.group_id, week.number, skills_week(path, week))])
         .allowed_mentions(mentions)
 }
@@ -317,6 +316,27 @@ pub fn post_problems(c: &Curriculum) -> Vec<crate::curriculum::Problem> {
                     line: 1,
                     col: 1,
                     message: format!("week {}: the weekly post is too large: {v}", week.number),
+                });
+            }
+        }
+    }
+    // The pages of /tracks and /role, each a message.
+    let pages = [("tracks.toml", "/tracks", cards::tracks_pages(c))]
+        .into_iter()
+        .chain(c.role.as_ref().map(|r| ("role.toml", "/role", cards::role(r))));
+    for (file, command, pages) in pages {
+        for (n, page) in pages.into_iter().enumerate() {
+            let body = page.into_iter().fold(CreateMessage::new(), |m, e| m.embed(e));
+            let violations = match to_json(&body) {
+                Ok(body) => limits::check_message(&body),
+                Err(e) => vec![format!("the page cannot be serialized: {e}")],
+            };
+            for v in violations {
+                problems.push(crate::curriculum::Problem {
+                    file: std::path::PathBuf::from(file),
+                    line: 1,
+                    col: 1,
+                    message: format!("{command}, message {}: too large: {v}", n + 1),
                 });
             }
         }

@@ -129,7 +129,7 @@ impl Opened {
                 Some(Opened::Week { path: index, week: *week })
             }
             K::Track { id } => Some(Opened::Track(id.clone())),
-            K::Resource { .. } | K::Role => None,
+            K::Resource { .. } | K::Role | K::Guide => None,
         }
     }
 }

@@ -53,17 +53,17 @@ pub async fn syllabus(
     Ok(())
 }
 
-/// What a distributed-systems engineer does: skills, best practices and common challenges.
+/// What a distributed-systems engineer does, and what the job pays and asks for.
 #[poise::command(slash_command)]
 pub async fn role(ctx: Context<'_>) -> Result<(), BotError> {
     let role = catalog::role(&ctx.data().curriculum)?;
     reply::pages(ctx, cards::role(role)).await
 }
 
-/// List the specialization tracks you can choose after the foundation.
+/// How to choose a specialization track, then the tracks you can choose from.
 #[poise::command(slash_command)]
 pub async fn tracks(ctx: Context<'_>) -> Result<(), BotError> {
-    reply::embeds(ctx, vec![cards::tracks_list(&ctx.data().curriculum)]).await
+    reply::pages(ctx, cards::tracks_pages(&ctx.data().curriculum)).await
 }
 
 async fn autocomplete_track(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
