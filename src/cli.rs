@@ -24,6 +24,15 @@ pub enum Command {
     /// Validate the curriculum files; prints FILE:LINE:COL for every problem. With the
     /// database present, also warns of the spaced-review cards the curriculum would retire.
     Check,
+    /// Write the syllabus as a static web site into DIR: paths, phases, a page per week
+    /// (paths/<id>/week-<n>.html), the tracks and how to choose one, the resources, the role,
+    /// and a search that runs in the browser. Host DIR on any static host, or open
+    /// DIR/index.html. Made from the curriculum alone (no database, no member data).
+    Site {
+        /// The directory to write into (created when missing; the site's files are replaced).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Print a week's post exactly as the bot will send it.
     Preview {
         /// Path id, e.g. `architecture` or `senior`.
@@ -73,6 +82,11 @@ pub enum Command {
     ///   png   a 1000x600 chart (check-in rate and average confidence per week). Written to
     ///         --out FILE, or to standard output when it is not a terminal (a pipe or a file).
     ///
+    ///   html  one self-contained page (no script or style from elsewhere): the figures, the
+    ///         chart as SVG, the weeks, the members with the members CSV's columns and values
+    ///         (sortable), at-risk members, hardest and forgotten topics. Printed, or written
+    ///         to --out FILE.
+    ///
     /// Exit status: 0 on success, 2 for an unknown group or an invalid week range, 1 for
     /// other errors (database, curriculum, writing the output).
     #[command(verbatim_doc_comment)]
@@ -116,6 +130,8 @@ pub enum ReportFormat {
     Text,
     Csv,
     Png,
+    /// One self-contained HTML page (inline style, SVG chart, sortable tables).
+    Html,
 }
 
 /// Entry point used by `main`.
@@ -130,6 +146,7 @@ pub fn main() -> ExitCode {
     };
     match cli.command.unwrap_or(Command::Run) {
         Command::Check => check(&config),
+        Command::Site { out } => site(&config, &out),
         Command::Preview { path_id, week, json } => preview(&config, &path_id, week, json),
         Command::Migrate { from: None, .. } => with_runtime(&config, |config| async move {
             let before = crate::db::applied_migrations(&config.database).await?;
@@ -321,6 +338,36 @@ fn check(config: &Config) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn site(config: &Config, out: &Path) -> ExitCode {
+    let c = match load_curriculum(config) {
+        Ok(c) => c,
+        Err(problems) => {
+            println!("{problems}");
+            eprintln!("{} problem(s) found", problems.0.len());
+            return ExitCode::FAILURE;
+        }
+    };
+    let files = match crate::render::html::site(&c) {
+        Ok(files) => files,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
+    for f in &files {
+        let target = out.join(&f.path);
+        let written =
+            target.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(&target, &f.bytes));
+        if let Err(e) = written {
+            eprintln!("error: cannot write {}: {e}", target.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    println!("wrote {pages} pages and {} assets to {}", files.len() - pages, out.display());
+    ExitCode::SUCCESS
 }
 
 /// With a database present (a SQLite file that exists, or a PostgreSQL URL): a warning
@@ -554,6 +601,10 @@ async fn report_command(
         ReportFormat::Png => {
             let png = report::chart_png(&report).map_err(|e| ReportFailure::other(e.to_string()))?;
             emit(args.out.as_deref(), &png)
+        }
+        ReportFormat::Html => {
+            let page = crate::render::html::report_page(&report).map_err(|e| ReportFailure::other(e.to_string()))?;
+            emit(args.out.as_deref(), page.as_bytes())
         }
     }
 }

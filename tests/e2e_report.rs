@@ -127,6 +127,21 @@ async fn participation_report_matches_hand_computed_values() {
     assert!(replies[0].ephemeral && replies[0].text().contains("dave: missed 2"));
     assert!(!replies[1].ephemeral && replies[1].text().contains("Participation: Evenings"));
     assert!(!replies[1].text().contains("missed"), "at-risk members must not be public");
+
+    // As one HTML page: privately (even when asked in public), its members the CSV's.
+    let html = Slash::new("report").sub("participation").integer("format", 1).boolean("public", true);
+    let r = tb.run(html.by(&tb.moderator())).await;
+    assert!(r.ephemeral && r.content.contains("comes only to you"), "{}", r.content);
+    assert_eq!(r.files.len(), 1);
+    assert_eq!(r.files[0].filename.as_deref(), Some(format!("participation-{g}.html").as_str()));
+    let page = String::from_utf8(r.files[0].bytes.clone()).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.contains("<h1>Participation: Evenings</h1>"));
+    assert!(page.contains("carol, &quot;the&quot; reader") || page.contains("carol, &#34;the&#34; reader"), "escaped");
+    assert!(page.contains("dave: 2 weeks missed in a row"), "at-risk on the private page");
+    assert!(page.contains("<svg") && page.contains("Content-Security-Policy"));
+    // A member is refused as for the Discord format.
+    let r = tb.run(Slash::new("report").sub("participation").integer("format", 1).by(&tb.member())).await;
+    assert!(r.ephemeral && r.content.contains("for moderators") && r.files.is_empty(), "{}", r.content);
     tb.finish().await;
 }
 

@@ -18,6 +18,9 @@
 
 mod support;
 
+#[path = "support/browser.rs"]
+mod browser;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use studybot::db::Location;
@@ -388,4 +391,75 @@ async fn errors_are_clear_and_non_zero() {
     let bad = f.dir.join("no/such/dir/out.txt");
     let err = failed(&studybot(&f.db, &["--group", &group, "--out", bad.to_str().unwrap()]), 1);
     assert!(err.contains("cannot write") && err.contains("out.txt"), "{err}");
+}
+
+/// `--format html`: one self-contained page. In a real headless Chromium, its members table
+/// has exactly the members CSV's rows (the CSV's spreadsheet guard aside), a name that
+/// looks like markup stays text, the tables sort by their headers, and the console is
+/// clean (its Content-Security-Policy allows only its own inline style and script).
+#[tokio::test]
+async fn html_page_has_the_csv_values_sorts_and_keeps_names_as_text() {
+    let f = fixture().await;
+    const NAME: &str = "<img src=x onerror=\"document.title='pwned'\"> & carol";
+    let location = if support::on_postgres() {
+        Location::Postgres(f.db.clone())
+    } else {
+        Location::Sqlite(f.dir.join("studybot.db"))
+    };
+    let db = studybot::db::open(location).await.unwrap();
+    let sql = format!("UPDATE members SET display_name = '{}' WHERE user_id = {CAROL}", NAME.replace('\'', "''"));
+    assert_eq!(db.raw_execute(&sql, &[]).await.unwrap(), 1);
+    db.close().await;
+
+    let g = f.group.to_string();
+    let page = f.dir.join("report.html");
+    ok(&studybot(&f.db, &["--group", &g, "--format", "html", "--out", page.to_str().unwrap()]));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && !html.contains("<img"), "the name is escaped");
+    assert!(!html.contains("src=\"http") && !html.contains("href=\"http"), "nothing from elsewhere");
+    let (header, rows) = csv_rows(&ok(&studybot(&f.db, &["--group", &g, "--format", "csv"])));
+
+    let b = browser::Browser::start().await;
+    b.open(page.to_str().unwrap()).await;
+    b.assert_quiet_console("report").await;
+    let heads =
+        b.js("return Array.from(document.querySelectorAll('#members-table thead th')).map(c => c.textContent)").await;
+    assert_eq!(heads, serde_json::json!(header));
+    let table = "return Array.from(document.querySelectorAll('#members-table tbody tr'))\
+                 .map(r => Array.from(r.cells).map(c => c.textContent))";
+    let cells = b.js(table).await;
+    assert_eq!(cells, serde_json::json!(rows), "the page's members are the CSV's");
+    assert!(rows.iter().any(|r| r[1] == NAME), "{rows:?}");
+    assert_ne!(b.js("return document.title").await, "pwned");
+    assert_eq!(b.js("return document.querySelectorAll('img').length").await, 0);
+    let chart = b.js("return document.querySelector('.chart svg').getAttribute('aria-label')").await;
+    assert!(chart.as_str().unwrap().starts_with("Check-in rate and average confidence per week"), "{chart}");
+
+    // Sorting: checkin_rate ascending, then descending; the names follow their rows.
+    let rate = header.iter().position(|h| h == "checkin_rate").unwrap();
+    let column = format!(
+        "return Array.from(document.querySelectorAll('#members-table tbody tr')).map(r => r.cells[{rate}].textContent)"
+    );
+    let button = format!("#members-table thead th:nth-child({}) button", rate + 1);
+    let mut expected: Vec<f64> = rows.iter().map(|r| r[rate].parse().unwrap()).collect();
+    expected.sort_by(f64::total_cmp);
+    b.client.find(fantoccini::Locator::Css(&button)).await.unwrap().click().await.unwrap();
+    let got: Vec<f64> =
+        b.js(&column).await.as_array().unwrap().iter().map(|v| v.as_str().unwrap().parse().unwrap()).collect();
+    assert_eq!(got, expected);
+    let sorted =
+        b.js(&format!("return document.querySelector('{button}').parentElement.getAttribute('aria-sort')")).await;
+    assert_eq!(sorted, "ascending");
+    b.client.find(fantoccini::Locator::Css(&button)).await.unwrap().click().await.unwrap();
+    let got: Vec<f64> =
+        b.js(&column).await.as_array().unwrap().iter().map(|v| v.as_str().unwrap().parse().unwrap()).collect();
+    expected.reverse();
+    assert_eq!(got, expected);
+    let rows_now = b.js(table).await;
+    for row in rows_now.as_array().unwrap() {
+        assert!(rows.iter().any(|r| serde_json::json!(r) == *row), "a row was torn apart: {row}");
+    }
+    b.assert_quiet_console("report after sorting").await;
+    b.screenshots("report").await;
+    b.close().await;
 }

@@ -8,6 +8,7 @@ pub(crate) mod calendar;
 pub mod cards;
 pub(crate) mod checkins;
 pub(crate) mod groups;
+pub mod html;
 pub(crate) mod progress;
 pub(crate) mod report;
 pub(crate) mod review;

@@ -78,25 +78,76 @@ impl Plot {
 /// Draws the report's chart, [`CHART_WIDTH`] x [`CHART_HEIGHT`], as PNG bytes.
 pub fn chart_png(report: &Report) -> Result<Vec<u8>, ChartError> {
     let font = FontRef::try_from_slice(dejavu::sans::regular()).map_err(|_| ChartError::Font)?;
-    let plot = Plot {
+    let plot = plot_of(report);
+    let mut pixels = vec![255u8; CHART_WIDTH as usize * CHART_HEIGHT as usize * 3];
+    {
+        let backend = BitMapBackend::<RGBPixel>::with_buffer_and_format(&mut pixels, (CHART_WIDTH, CHART_HEIGHT))
+            .map_err(draw_err)?;
+        draw_shapes(report, &plot, &backend.into_drawing_area())?;
+    }
+    let mut canvas = Canvas { pixels: &mut pixels, font: &font, svg: None };
+    draw_text(report, &plot, &mut canvas);
+    encode_png(&pixels)
+}
+
+/// The same chart as SVG (for web pages): the shapes drawn by plotters' SVG backend, the
+/// labels as text elements placed by the same layout as the PNG's. Labelled for screen
+/// readers with the report's figures.
+pub fn chart_svg(report: &Report) -> Result<String, ChartError> {
+    let font = FontRef::try_from_slice(dejavu::sans::regular()).map_err(|_| ChartError::Font)?;
+    let plot = plot_of(report);
+    let mut svg = String::new();
+    {
+        let backend = SVGBackend::with_string(&mut svg, (CHART_WIDTH, CHART_HEIGHT));
+        draw_shapes(report, &plot, &backend.into_drawing_area())?;
+    }
+    let mut labels = String::new();
+    let mut canvas = Canvas { pixels: &mut [], font: &font, svg: Some(&mut labels) };
+    draw_text(report, &plot, &mut canvas);
+    let end = svg.rfind("</svg>").ok_or_else(|| ChartError::Draw("no </svg> in plotters' output".into()))?;
+    svg.insert_str(end, &labels);
+    let label = xml_escape(&format!(
+        "Check-in rate and average confidence per week, weeks {} to {} of {}",
+        report.from_week, report.to_week, report.group_name
+    ));
+    let open = svg.find("<svg").ok_or_else(|| ChartError::Draw("no <svg> in plotters' output".into()))?;
+    svg.insert_str(open + 4, &format!(" role=\"img\" aria-label=\"{label}\""));
+    Ok(svg)
+}
+
+fn plot_of(report: &Report) -> Plot {
+    Plot {
         left: 84,
         right: CHART_WIDTH as i32 - 84,
         top: 104,
         bottom: CHART_HEIGHT as i32 - 72,
         first: report.from_week,
         weeks: report.to_week.saturating_sub(report.from_week) + 1,
-    };
-    let mut pixels = vec![255u8; CHART_WIDTH as usize * CHART_HEIGHT as usize * 3];
-    draw_shapes(report, &plot, &mut pixels)?;
-    let mut canvas = Canvas { pixels: &mut pixels, font: &font };
-    draw_text(report, &plot, &mut canvas);
-    encode_png(&pixels)
+    }
 }
 
-fn draw_shapes(report: &Report, plot: &Plot, pixels: &mut [u8]) -> Result<(), ChartError> {
-    let backend =
-        BitMapBackend::<RGBPixel>::with_buffer_and_format(pixels, (CHART_WIDTH, CHART_HEIGHT)).map_err(draw_err)?;
-    let root = backend.into_drawing_area();
+/// `s` safe inside SVG text and attribute values.
+fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn draw_shapes<DB: DrawingBackend>(
+    report: &Report,
+    plot: &Plot,
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+) -> Result<(), ChartError> {
     root.fill(&WHITE).map_err(draw_err)?;
 
     // Grid every 10%, then the bars, then the axes over them.
@@ -255,10 +306,12 @@ enum Turn {
     Right,
 }
 
-/// An RGB pixel buffer of the chart's size plus the font, for drawing text.
+/// An RGB pixel buffer of the chart's size plus the font, for drawing text; or, for the
+/// SVG chart, the text elements written instead (`svg`, the pixels then unused).
 struct Canvas<'a> {
     pixels: &'a mut [u8],
     font: &'a FontRef<'a>,
+    svg: Option<&'a mut String>,
 }
 
 impl Canvas<'_> {
@@ -293,6 +346,29 @@ impl Canvas<'_> {
     fn text(&mut self, s: &str, size: f32, color: RGBColor, at: (i32, i32), align: (Align, Align), turn: Turn) {
         let (glyphs, w, h) = self.layout(s, size);
         if w == 0 {
+            return;
+        }
+        if let Some(svg) = self.svg.as_deref_mut() {
+            // The box's centre, as the raster text's; the text centred on it, turned there.
+            let (bw, bh) = if turn == Turn::None { (w, h) } else { (h, w) };
+            let start = |a: Align, len: u32| match a {
+                Align::Start => 0,
+                Align::Center => len as i32 / 2,
+                Align::End => len as i32,
+            };
+            let cx = at.0 - start(align.0, bw) + bw as i32 / 2;
+            let cy = at.1 - start(align.1, bh) + bh as i32 / 2;
+            let rotate = match turn {
+                Turn::None => String::new(),
+                Turn::Left => format!(" transform=\"rotate(-90 {cx} {cy})\""),
+                Turn::Right => format!(" transform=\"rotate(90 {cx} {cy})\""),
+            };
+            let RGBColor(r, g, b) = color;
+            svg.push_str(&format!(
+                "<text x=\"{cx}\" y=\"{cy}\" font-size=\"{size}\" font-family=\"DejaVu Sans, Verdana, sans-serif\" \
+                 text-anchor=\"middle\" dominant-baseline=\"central\" fill=\"#{r:02x}{g:02x}{b:02x}\"{rotate}>{}</text>",
+                xml_escape(s)
+            ));
             return;
         }
         // Coverage of the unturned line, then copied onto the canvas turned and aligned.
@@ -380,7 +456,7 @@ pub fn overview_png(title: &str, groups: &[super::overview::GroupOverview]) -> R
         root.draw(&PathElement::new(vec![(left, top), (left, bottom), (right, bottom)], AXIS)).map_err(draw_err)?;
         root.present().map_err(draw_err)?;
     }
-    let mut canvas = Canvas { pixels: &mut pixels, font: &font };
+    let mut canvas = Canvas { pixels: &mut pixels, font: &font, svg: None };
     canvas.text(&one_line(title, 60), 28.0, TEXT, (24, 14), (Start, Start), Turn::None);
     let subtitle = format!("Check-in rate over the last {} finished weeks, per group", super::overview::RATE_WEEKS);
     canvas.text(&subtitle, 16.0, MUTED, (24, 54), (Start, Start), Turn::None);
@@ -433,7 +509,7 @@ pub fn certificate_png(c: &crate::model::Certificate) -> Result<Vec<u8>, ChartEr
             .map_err(draw_err)?;
         root.present().map_err(draw_err)?;
     }
-    let mut canvas = Canvas { pixels: &mut pixels, font: &font };
+    let mut canvas = Canvas { pixels: &mut pixels, font: &font, svg: None };
     let mid = w / 2;
     let mut line = |s: &str, size: f32, colour: RGBColor, y: i32| {
         canvas.text(s, size, colour, (mid, y), (Center, Start), Turn::None);
@@ -520,7 +596,7 @@ mod tests {
     fn text_is_laid_out_with_the_embedded_font() {
         let font = FontRef::try_from_slice(dejavu::sans::regular()).unwrap();
         let mut pixels = vec![255u8; CHART_WIDTH as usize * CHART_HEIGHT as usize * 3];
-        let mut canvas = Canvas { pixels: &mut pixels, font: &font };
+        let mut canvas = Canvas { pixels: &mut pixels, font: &font, svg: None };
         let (w, h) = canvas.measure("Week", 16.0);
         assert!((30..50).contains(&w) && (15..22).contains(&h), "{w}x{h}");
         assert!(canvas.measure("Weeks", 16.0).0 > w);

@@ -45,11 +45,19 @@ pub fn forgotten_csv(report: &Report) -> String {
 }
 
 fn forgotten_record(t: &ForgottenTopic) -> Vec<String> {
+    let mut v = forgotten_values(t);
+    v[2] = spreadsheet_safe(&v[2]);
+    v
+}
+
+/// A forgotten topic's values under [`FORGOTTEN_HEADER`], as the CSV has them but for the
+/// spreadsheet guard (web pages show text as it is, escaped by the page).
+pub fn forgotten_values(t: &ForgottenTopic) -> Vec<String> {
     let again = (t.share * f64::from(t.reviews)).round() as u64;
     vec![
         t.week.to_string(),
         t.number.to_string(),
-        spreadsheet_safe(&t.text),
+        t.text.clone(),
         t.members.to_string(),
         t.reviews.to_string(),
         again.to_string(),
@@ -98,10 +106,18 @@ impl<W: std::io::Write> CheckinsCsv<W> {
 }
 
 fn member_record(m: &MemberRow) -> Vec<String> {
+    let mut v = member_values(m);
+    v[1] = spreadsheet_safe(&v[1]);
+    v
+}
+
+/// A member's values under [`MEMBERS_HEADER`], as the CSV has them but for the spreadsheet
+/// guard (web pages show the name as it is, escaped by the page).
+pub fn member_values(m: &MemberRow) -> Vec<String> {
     let rate = if m.weeks_active == 0 { 0.0 } else { f64::from(m.weeks_checked_in) / f64::from(m.weeks_active) };
     vec![
         m.user_id.to_string(),
-        spreadsheet_safe(&m.display_name),
+        m.display_name.clone(),
         m.joined_week.to_string(),
         m.weeks_active.to_string(),
         m.weeks_checked_in.to_string(),
@@ -157,7 +173,7 @@ fn try_write_csv<const N: usize>(
 }
 
 /// `x` with at most `places` decimals, without trailing zeros: 4.5, 3, 1.25.
-pub(crate) fn decimal(x: f64, places: usize) -> String {
+pub fn decimal(x: f64, places: usize) -> String {
     let s = format!("{x:.places$}");
     if s.contains('.') {
         let s = s.trim_end_matches('0').trim_end_matches('.');

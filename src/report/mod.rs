@@ -39,9 +39,12 @@ mod export;
 pub(crate) mod overview;
 mod text;
 
-pub use chart::{CHART_HEIGHT, CHART_WIDTH, ChartError, certificate_png, chart_png, completed, overview_png};
+pub use chart::{
+    CHART_HEIGHT, CHART_WIDTH, ChartError, certificate_png, chart_png, chart_svg, completed, overview_png,
+};
 pub use export::{
-    CHECKINS_HEADER, CheckinsCsv, FORGOTTEN_HEADER, MEMBERS_HEADER, checkins_csv, forgotten_csv, members_csv,
+    CHECKINS_HEADER, CheckinsCsv, FORGOTTEN_HEADER, MEMBERS_HEADER, checkins_csv, decimal, forgotten_csv,
+    forgotten_values, member_values, members_csv,
 };
 pub use text::{AT_RISK_LISTED, WEEK_HEADER, forgotten_figures, text_summary, week_line};
 

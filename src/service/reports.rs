@@ -283,14 +283,8 @@ impl ReportService {
         if !actor.moderator {
             return Err(UserError::NotModerator.into());
         }
-        let view = self.groups.resolve(actor, group).await?;
+        let report = self.participation_report(actor, group, from, to).await?;
         let (db, guild) = (&self.core.db, actor.guild_id);
-        let report = match report_of(db, &self.core.curriculum, guild, view.group.id, from, to, self.core.now()).await {
-            Ok(r) => r,
-            Err(ReportFailure::NoGroup(_)) => return Err(UserError::GroupGone.into()),
-            Err(ReportFailure::Range(e)) => return Err(UserError::Report(e).into()),
-            Err(ReportFailure::Failed(e)) => return Err(e),
-        };
         let chart_png = report::chart_png(&report).map_err(|e| Error::internal(format!("chart: {e}")))?;
         let members_csv = report::members_csv(&report).into_bytes();
         let checkins_csv =
@@ -302,6 +296,28 @@ impl ReportService {
             };
         let forgotten_csv = (!report.forgotten.is_empty()).then(|| report::forgotten_csv(&report).into_bytes());
         Ok(Participation { report, chart_png, members_csv, checkins_csv, forgotten_csv })
+    }
+
+    /// `/report participation format:html`: the report alone (moderators only), for a page
+    /// that the edge renders.
+    pub async fn participation_report(
+        &self,
+        actor: &Actor,
+        group: Option<&str>,
+        from: Option<u32>,
+        to: Option<u32>,
+    ) -> Result<Report> {
+        if !actor.moderator {
+            return Err(UserError::NotModerator.into());
+        }
+        let view = self.groups.resolve(actor, group).await?;
+        let (db, guild) = (&self.core.db, actor.guild_id);
+        match report_of(db, &self.core.curriculum, guild, view.group.id, from, to, self.core.now()).await {
+            Ok(r) => Ok(r),
+            Err(ReportFailure::NoGroup(_)) => Err(UserError::GroupGone.into()),
+            Err(ReportFailure::Range(e)) => Err(UserError::Report(e).into()),
+            Err(ReportFailure::Failed(e)) => Err(e),
+        }
     }
 
     /// `/report overview`: every group of the actor's server in one view (moderators only).

@@ -35,7 +35,29 @@ pub async fn participation(
     #[description = "Post the group summary and chart in the channel (member details stay private)"] public: Option<
         bool,
     >,
+    #[description = "In Discord (summary, CSVs and chart; the default) or as one HTML page"] format: Option<
+        ReportFormat,
+    >,
 ) -> Result<(), BotError> {
+    if matches!(format, Some(ReportFormat::Html)) {
+        ctx.defer_ephemeral().await?;
+        let who = actor::of_command(ctx).await?;
+        let report =
+            ctx.data().services.reports.participation_report(&who, group.as_deref(), from_week, to_week).await?;
+        let page = render::html::report_page(&report).map_err(|e| BotError::internal(format!("report page: {e}")))?;
+        let name = format!("participation-{}.html", report.group_id);
+        let note = if public.unwrap_or(false) {
+            "The page holds member details, so it comes only to you. Open it in a browser: the tables sort by their headers."
+        } else {
+            "Open it in a browser: the tables sort by their headers."
+        };
+        let reply = CreateReply::default()
+            .ephemeral(true)
+            .content(note)
+            .attachment(CreateAttachment::bytes(page.into_bytes(), name));
+        ctx.send(reply).await?;
+        return Ok(());
+    }
     let public = public.unwrap_or(false);
     // Rendering the chart can take a moment: acknowledge within Discord's 3 seconds. Always
     // privately: the first follow-up fills the deferred answer and takes its visibility, so
@@ -87,6 +109,15 @@ pub async fn participation(
         ctx.send(with_note(reply, raw_too_large)).await?;
     }
     Ok(())
+}
+
+/// How `/report participation` answers.
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum ReportFormat {
+    #[name = "In Discord: summary, CSVs and chart"]
+    Discord,
+    #[name = "One HTML page (sortable tables, chart)"]
+    Html,
 }
 
 fn with_note(reply: CreateReply, raw_too_large: bool) -> CreateReply {
