@@ -90,6 +90,8 @@ async fn child_studybot() -> anyhow::Result<()> {
         log: "warn".into(),
         log_format: Default::default(),
         metrics_addr: None,
+        web_addr: None,
+        public_url: None,
         retention: chrono::Duration::days(30),
         shards: Default::default(),
         warnings: Vec::new(),

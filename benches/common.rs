@@ -37,6 +37,8 @@ pub fn config(fake: &fake_discord::FakeDiscord, database: studybot::db::Location
         log: "warn".into(),
         log_format: Default::default(),
         metrics_addr: None,
+        web_addr: None,
+        public_url: None,
         retention: chrono::Duration::days(30),
         shards: Default::default(),
         warnings: Vec::new(),

@@ -59,3 +59,50 @@ pub fn upcoming(view: &GroupView, path: &PathFile, now: DateTime<Utc>, limit: us
     }
     out
 }
+
+/// What a live feed says of one session: its revision (`SEQUENCE`) and when it last changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Published {
+    pub sequence: u32,
+    pub changed_at: DateTime<Utc>,
+}
+
+/// A live feed covers the sessions of this many weeks from now.
+pub const FEED_WEEKS: i64 = 26;
+
+/// One session of a live feed: held (with its week) or cancelled (a skip, a holiday range
+/// or a pause with an end; the slot stays in the feed so calendars drop it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedSession {
+    pub session: u32,
+    pub at: DateTime<Utc>,
+    /// The curriculum week held; `None` when the session is cancelled.
+    pub week: Option<(u32, String)>,
+}
+
+/// The group's sessions from `now` to [`FEED_WEEKS`] weeks later, in order, cancelled ones
+/// included; an open-ended pause, or the path's end, ends the list.
+pub fn feed(view: &GroupView, path: &PathFile, now: DateTime<Utc>) -> Vec<FeedSession> {
+    let schedule = view.schedule();
+    let first = schedule.next_after(now);
+    let until = now + chrono::Duration::weeks(FEED_WEEKS);
+    let open_pause = view.calendar.open_pause();
+    let mut out = Vec::new();
+    for (k, s) in view.calendar.sessions(view.total_weeks).enumerate().skip(first as usize).take(520) {
+        let k = k as u32;
+        let at = schedule.instant(k);
+        if at > until || open_pause.is_some_and(|from| k >= from) {
+            break;
+        }
+        match s {
+            Session::Week(w) => out.push(FeedSession {
+                session: k,
+                at,
+                week: Some((w, path.week(w).map(|x| x.title.clone()).unwrap_or_default())),
+            }),
+            Session::Skipped | Session::Paused => out.push(FeedSession { session: k, at, week: None }),
+            Session::Finished => break,
+        }
+    }
+    out
+}

@@ -46,6 +46,14 @@ pub struct ConfigArgs {
     /// Serve /metrics, /livez and /readyz on this address, e.g. 127.0.0.1:9464 [default: off].
     #[arg(long, global = true, env = "STUDYBOT_METRICS_ADDR", value_name = "ADDR")]
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// Serve the syllabus and the live calendar feeds on this address, e.g. 127.0.0.1:8080
+    /// [default: off]. Put TLS in front of it with a reverse proxy (deploy/).
+    #[arg(long, global = true, env = "STUDYBOT_WEB_ADDR", value_name = "ADDR")]
+    pub web_addr: Option<std::net::SocketAddr>,
+    /// The address the web server is reached at from outside, for the links the bot gives,
+    /// e.g. https://study.example.org [default: http:// and --web-addr].
+    #[arg(long, global = true, env = "STUDYBOT_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
     /// Days a server's data is kept after the bot was removed from it [default: 30].
     #[arg(long, global = true, env = "STUDYBOT_RETENTION_DAYS", value_name = "DAYS")]
     pub retention_days: Option<u32>,
@@ -81,6 +89,8 @@ struct FileConfig {
     log: Option<String>,
     log_format: Option<LogFormat>,
     metrics_addr: Option<std::net::SocketAddr>,
+    web_addr: Option<std::net::SocketAddr>,
+    public_url: Option<String>,
     retention_days: Option<u32>,
     shards: Option<String>,
     shard_total: Option<u32>,
@@ -118,6 +128,10 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Where `/metrics`, `/livez` and `/readyz` are served; off when `None`.
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// Where the syllabus and calendar feeds are served; off when `None`.
+    pub web_addr: Option<std::net::SocketAddr>,
+    /// How the web server is reached from outside (no trailing `/`), when set.
+    pub public_url: Option<String>,
     /// A removed server's data is purged this long after the bot was removed.
     pub retention: chrono::Duration,
     /// The Discord shards this process runs (and whose servers' groups it schedules).
@@ -215,6 +229,13 @@ impl Config {
             log: args.log.clone().or(file.log).unwrap_or_else(|| "info".into()),
             log_format: args.log_format.or(file.log_format).unwrap_or_default(),
             metrics_addr: args.metrics_addr.or(file.metrics_addr),
+            web_addr: args.web_addr.or(file.web_addr),
+            public_url: args
+                .public_url
+                .clone()
+                .or(file.public_url)
+                .map(|u| u.trim().trim_end_matches('/').to_string())
+                .filter(|u| !u.is_empty()),
             retention: chrono::Duration::days(i64::from(retention_days)),
             shards,
             warnings,

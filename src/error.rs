@@ -121,6 +121,11 @@ pub enum UserError {
     #[error("Nothing to change: those are already the group's settings.")]
     NothingToChange,
     #[error(
+        "Live calendar links need the bot's web server, which is off here. The person who runs the bot can turn it \
+         on with `--web-addr` and `--public-url` (see the README); `/calendar file` works meanwhile."
+    )]
+    WebOff,
+    #[error(
         "**{0}** has already posted weeks, so its path, start date and cadence are fixed (they would renumber \
          the weeks already posted). To change which week comes next, use `/group jump` or `/group repeat`; \
          for holidays, `/group skip` with `until`. To follow another path, create a new group. Name, channel, \

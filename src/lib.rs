@@ -30,4 +30,5 @@ pub mod service;
 pub mod session_events;
 pub mod shards;
 pub mod streaks;
+pub(crate) mod web;
 pub mod weeks;

@@ -212,7 +212,7 @@ async fn a_crash_between_creating_and_recording_leaves_one_event() {
     let ids = tb.db.raw_integers("SELECT COUNT(*) FROM session_events WHERE event_id IS NOT NULL", &[]).await.unwrap();
     assert_eq!(ids, [Some(2)]);
     // The member's calendar file: the same sessions, each linking its event.
-    let r = tb.run(Slash::new("calendar").by(&tb.member())).await;
+    let r = tb.run(Slash::new("calendar").sub("file").by(&tb.member())).await;
     let ics = String::from_utf8(r.files[0].bytes.clone()).unwrap();
     let g = db_groups::list(&tb.db, defaults::GUILD).await.unwrap()[0].id;
     for (i, e) in tb.fake.scheduled_events(defaults::GUILD).iter().enumerate() {

@@ -703,7 +703,7 @@ async fn the_calendar_file_parses_back_with_the_right_instants_across_a_dst_chan
     let r = tb.run(Slash::new("group").sub("skip").string("date", "2026-11-02").by(&tb.moderator())).await;
     assert!(r.text().contains("2026-11-02"), "{}", r.text());
 
-    let r = tb.run(Slash::new("calendar").by(&tb.member())).await;
+    let r = tb.run(Slash::new("calendar").sub("file").by(&tb.member())).await;
     assert!(r.ephemeral && r.content.contains("36 upcoming sessions"), "{}", r.content);
     let file = r.files.iter().find(|f| f.filename.as_deref() == Some("berlin-evenings.ics")).expect("an .ics file");
     let text = String::from_utf8(file.bytes.clone()).unwrap();
@@ -735,7 +735,7 @@ async fn the_calendar_file_parses_back_with_the_right_instants_across_a_dst_chan
 
     // A paused group's file has no sessions, and says so.
     tb.run(Slash::new("group").sub("pause").by(&tb.moderator())).await;
-    let r = tb.run(Slash::new("calendar").by(&tb.member())).await;
+    let r = tb.run(Slash::new("calendar").sub("file").by(&tb.member())).await;
     assert!(r.content.contains("is paused"), "{}", r.content);
     tb.finish().await;
 }
@@ -879,7 +879,7 @@ async fn an_away_week_keeps_the_streak_and_the_member_off_at_risk() {
     // /my-data names every field of an away period.
     let r = tb.run(Slash::new("my-data").by(&bob)).await;
     let data: Value = serde_json::from_slice(&r.files[0].bytes).unwrap();
-    assert_eq!(data["format_version"], 7);
+    assert_eq!(data["format_version"], 8);
     assert_eq!(data["away"][0], serde_json::json!({"group": "Evenings", "from": "2026-12-07", "to": "2026-12-20"}));
     // Refusals name the problem.
     let r =

@@ -27,8 +27,21 @@ async fn registration_matches_the_command_set() {
     assert_eq!(
         subs,
         [
-            "buddies", "create", "delete", "edit", "events", "jump", "list", "next", "pause", "post-now", "repeat",
-            "resume", "skip", "unskip"
+            "buddies",
+            "calendar-link",
+            "create",
+            "delete",
+            "edit",
+            "events",
+            "jump",
+            "list",
+            "next",
+            "pause",
+            "post-now",
+            "repeat",
+            "resume",
+            "skip",
+            "unskip"
         ]
     );
     // Moderator commands are hidden from members by default (and checked by the bot too).

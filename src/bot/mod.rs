@@ -76,6 +76,8 @@ pub struct RunningBot {
     transport: Option<crate::rest::Transport>,
     /// `/metrics`, `/livez`, `/readyz` when configured ([`crate::ops`]).
     ops: Option<crate::ops::Server>,
+    /// The syllabus and calendar feeds when configured ([`crate::web`]).
+    web: Option<crate::web::Server>,
 }
 
 /// How long shutdown waits for interactions already received to be answered (below Docker's
@@ -125,10 +127,16 @@ impl RunningBot {
         if let Some(o) = &self.ops {
             o.stop();
         }
+        drop(self.web);
         if tokio::time::timeout(left(), self.db.close()).await.is_err() {
             warn!("the database did not close in time");
         }
         info!("stopped");
+    }
+
+    /// Where the syllabus and calendar feeds are served (`--web-addr`), if they are.
+    pub fn web_addr(&self) -> Option<std::net::SocketAddr> {
+        self.web.as_ref().map(|w| w.addr)
     }
 
     /// Where `/metrics`, `/livez` and `/readyz` are served, if they are.
@@ -322,7 +330,32 @@ pub async fn start(
             crate::service::settings::Defaults { reminder_hours: config.reminder_hours, retention: config.retention },
         ),
     };
-    let services = Services::new(core.clone());
+    // The web server's address is known before the services give links to it.
+    let web_listener = match config.web_addr {
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {addr} for the web server: {e}"))?,
+        ),
+        None => None,
+    };
+    let web_links = match &web_listener {
+        Some(l) => Some(crate::service::feeds::WebLinks {
+            public_url: match &config.public_url {
+                Some(url) => url.clone(),
+                None => format!("http://{}", l.local_addr()?),
+            },
+        }),
+        None => None,
+    };
+    let services = Services::new(core.clone(), web_links);
+    let web = match web_listener {
+        Some(listener) => {
+            let site = crate::render::html::site(&curriculum).map_err(|e| anyhow::anyhow!("the syllabus site: {e}"))?;
+            Some(crate::web::serve(listener, services.feeds.clone(), site)?)
+        }
+        None => None,
+    };
     // Processes sharing the token share its request budget by their part of the shards.
     let budget = options.pace.unwrap_or_default().share(shards.share());
     let scheduler = Scheduler::new(core, services.groups.clone(), budget, shards);
@@ -394,7 +427,7 @@ pub async fn start(
         }
         result
     });
-    Ok(RunningBot { scheduler, shard_manager, client_task: Some(client_task), db, in_flight, transport, ops })
+    Ok(RunningBot { scheduler, shard_manager, client_task: Some(client_task), db, in_flight, transport, ops, web })
 }
 
 async fn on_event(

@@ -415,6 +415,8 @@ pub struct MemberRows {
     pub buddy_reports: Vec<(String, i64, DateTime<Utc>, String)>,
     /// Their certificates: (code, group, path, issued), by issue.
     pub certificates: Vec<(String, String, String, DateTime<Utc>)>,
+    /// When their personal calendar feed was made (`/calendar subscribe`), if they have one.
+    pub calendar_feed_since: Option<DateTime<Utc>>,
 }
 
 /// Reads everything stored about a member in a guild, in one transaction.
@@ -576,9 +578,17 @@ pub async fn export(db: &Db, guild_id: u64, user_id: u64) -> Result<MemberRows> 
         .bind(user)
         .fetch_all(&mut *tx)
         .await?;
+        let calendar_feed_since = sqlx::query_scalar::<_, DateTime<Utc>>(
+            "SELECT created_at FROM member_feeds WHERE guild_id = $1 AND user_id = $2",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_optional(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok::<_, Error>(MemberRows {
             certificates,
+            calendar_feed_since,
             buddies,
             avoided,
             buddy_reports,

@@ -13,7 +13,7 @@ use sqlx::Row;
 /// Every table, parents before children (foreign keys), with its primary key (the order
 /// rows are copied and checksummed in) and whether `id` is an identity to move past the
 /// copied ids.
-const TABLES: [(&str, &str, bool); 33] = [
+const TABLES: [(&str, &str, bool); 36] = [
     ("study_groups", "id", true),
     ("group_breaks", "id", true),
     ("members", "guild_id, user_id", false),
@@ -41,6 +41,9 @@ const TABLES: [(&str, &str, bool); 33] = [
     ("buddy_answers", "pair_id, user_id", false),
     ("buddy_reports", "pair_id", false),
     ("certificates", "code", false),
+    ("calendar_links", "group_id", false),
+    ("member_feeds", "guild_id, user_id", false),
+    ("feed_sessions", "group_id, session", false),
     ("week_marks", "group_id, session", false),
     ("calendar_log", "id", true),
     ("server_settings", "guild_id", false),

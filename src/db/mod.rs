@@ -13,6 +13,7 @@
 pub mod buddies;
 pub mod certificates;
 pub mod events;
+pub mod feeds;
 pub mod groups;
 pub mod members;
 pub mod migrate;

@@ -71,6 +71,88 @@ pub fn ics(
     fold(&cal.done().to_string())
 }
 
+/// One group's part of a live feed: its sessions with what the feed last said of each
+/// (`db::feeds::publish`), and its Discord events.
+pub struct GroupFeed<'a> {
+    pub view: &'a GroupView,
+    pub path_name: &'a str,
+    pub sessions: Vec<(crate::calendar::FeedSession, crate::calendar::Published)>,
+    pub links: &'a SessionLinks,
+}
+
+/// A member's away range in their personal feed: an all-day event from `from` to `to`.
+pub struct AwayRange<'a> {
+    pub group_id: i64,
+    pub group_name: &'a str,
+    pub user_id: u64,
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+}
+
+/// A live feed (RFC 5545, `METHOD:PUBLISH`): every session of the groups with its stable UID
+/// ([`crate::calendar::session_uid`], as the `.ics` file and the Discord events), its
+/// revision as `SEQUENCE` and `DTSTAMP` the time it last changed (so an unchanged feed is the
+/// same bytes), cancelled sessions as `STATUS:CANCELLED`; then the away ranges as all-day
+/// events. Calendar apps are asked to poll hourly.
+pub fn feed(title: &str, groups: &[GroupFeed<'_>], aways: &[AwayRange<'_>]) -> String {
+    let mut cal = Calendar::new();
+    cal.name(title);
+    cal.append_property(("METHOD", "PUBLISH"));
+    cal.append_property(("REFRESH-INTERVAL;VALUE=DURATION", "PT1H"));
+    cal.append_property(("X-PUBLISHED-TTL", "PT1H"));
+    if let [one] = groups {
+        cal.append_property(("X-WR-TIMEZONE", one.view.group.schedule.tz.name()));
+    }
+    for f in groups {
+        let g = &f.view.group;
+        let tz = g.schedule.tz;
+        let minutes = f.links.minutes.map_or(SESSION_MINUTES, i64::from);
+        for (s, published) in &f.sessions {
+            let local = s.at.with_timezone(&tz);
+            let when = format!("{} ({})", local.format("%A %Y-%m-%d %H:%M"), tz.name());
+            let mut event = Event::new();
+            event
+                .uid(&crate::calendar::session_uid(g.id, s.session))
+                .sequence(published.sequence)
+                .timestamp(published.changed_at)
+                .last_modified(published.changed_at)
+                .starts(s.at)
+                .ends(s.at + chrono::Duration::minutes(minutes));
+            match &s.week {
+                Some((week, title)) => {
+                    event.summary(&format!("{}: week {week}, {title}", g.name)).description(&format!(
+                        "Week {week} of {}: {title}. {when}. Check in afterwards with /checkin.",
+                        f.path_name
+                    ));
+                    if let Some(link) = f.links.events.get(&s.session) {
+                        event.url(link);
+                    }
+                }
+                None => {
+                    event
+                        .summary(&format!("{}: no session", g.name))
+                        .description(&format!("The group does not meet on {when}."))
+                        .status(icalendar::EventStatus::Cancelled);
+                }
+            }
+            cal.push(event.done());
+        }
+    }
+    for a in aways {
+        let stamp = a.from.and_hms_opt(0, 0, 0).map(|d| d.and_utc()).unwrap_or_default();
+        let mut event = Event::new();
+        event
+            .uid(&format!("studybot-away-{}-{}-{}", a.group_id, a.user_id, a.from.format("%Y%m%d")))
+            .timestamp(stamp)
+            .summary(&format!("Away from {}", a.group_name))
+            .description("You told the bot you are away: no reminders, and these weeks never break your streak.")
+            .starts(a.from)
+            .ends(a.to.succ_opt().unwrap_or(a.to));
+        cal.push(event.done());
+    }
+    fold(&cal.done().to_string())
+}
+
 /// Lines folded as RFC 5545 section 3.1 says: at most 75 octets per line, the CRLF, a space
 /// and the rest, never inside a UTF-8 character (the `icalendar` crate's own folding lets a
 /// continuation line reach 76 octets, its space included).

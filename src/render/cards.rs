@@ -242,7 +242,7 @@ pub fn help(c: &Curriculum, members: Vec<String>, moderators: Vec<String>) -> Ve
              4. `/progress` shows your streak (with why, and your last 12 weeks) and what to catch up \
              on. Every 4 weeks in a row earn a **streak freeze** (2 at most): a week that closes without \
              a check-in uses one and your streak stays (it does not grow). `/remind on` sends you each \
-             reminder as a direct message; `/calendar` puts the sessions in your calendar.\n\
+             reminder as a direct message; `/calendar file` puts the sessions in your calendar (`/calendar subscribe`: a live link).\n\
              5. `/review start`: each question you rated comes back once its week is over, when you are \
              about to forget it (spaced review).",
         )

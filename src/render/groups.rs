@@ -344,3 +344,26 @@ pub fn events_off(v: &GroupView) -> String {
         super::escape_markdown(&v.group.name)
     )
 }
+
+/// `/group calendar-link`: the group's live feed link, and how to use and replace it.
+pub fn calendar_link(link: &crate::service::feeds::GroupLink) -> String {
+    let made = if link.new { "A new live calendar link" } else { "The live calendar link" };
+    format!(
+        "{made} for **{}**:\n<{}>\nShare it with the group: calendar apps (Google Calendar: *From URL*; Apple \
+         Calendar: *New Calendar Subscription*; Outlook: *Subscribe from web*) follow every skip, holiday and \
+         time change. Anyone with the link sees the group's sessions (no member names). `rotate: True` makes a \
+         new link and stops this one.",
+        super::escape_markdown(&link.group),
+        link.url
+    )
+}
+
+/// `/calendar subscribe`: the member's personal live feed link, shown once.
+pub fn subscribe_link(url: &str) -> String {
+    format!(
+        "Your live calendar link (all your groups here, and your away dates):\n<{url}>\nAdd it to your calendar \
+         app as a subscription (Google Calendar: *From URL*). It is shown only now and is yours alone: anyone with \
+         it sees your away dates. Running `/calendar subscribe` again makes a new link and stops this one; \
+         `/forget-me` stops it too."
+    )
+}

@@ -19,6 +19,7 @@
 pub mod buddies;
 pub(crate) mod catalog;
 pub(crate) mod checkins;
+pub mod feeds;
 pub(crate) mod groups;
 pub(crate) mod my_data;
 pub(crate) mod progress;
@@ -79,13 +80,16 @@ pub struct Services {
     pub settings: SettingsService,
     pub review: review::ReviewService,
     pub buddies: buddies::BuddyService,
+    pub feeds: feeds::FeedService,
 }
 
 impl Services {
-    pub fn new(core: Core) -> Services {
+    /// The services over `core`; `web` says where the web server is reached (none: off).
+    pub fn new(core: Core, web: Option<feeds::WebLinks>) -> Services {
         let groups = GroupService::new(core.clone());
         let checkins = CheckinService::new(core.clone(), groups.clone());
         Services {
+            feeds: feeds::FeedService::new(core.clone(), groups.clone(), web),
             buddies: buddies::BuddyService::new(core.clone(), groups.clone(), checkins.clone()),
             checkins,
             progress: ProgressService::new(core.clone(), groups.clone()),

@@ -9,8 +9,9 @@ use chrono::{DateTime, Utc};
 /// fields; 3 since spaced-review cards and reviews are in it; 4 since review choices and
 /// review DMs are; 5 since the Discord events they said they were interested in are; 6 since
 /// study buddies (opt-ins and the avoid list) are; 7 since their "partner unreachable"
-/// reports and their certificates are.
-pub const FORMAT_VERSION: u32 = 7;
+/// reports and their certificates are; 8 since when their personal calendar feed was made is
+/// (the feed's token is stored only as its hash, and never shown again).
+pub const FORMAT_VERSION: u32 = 8;
 
 /// Everything stored about one member in one server, as `/my-data` gives it (its JSON file).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -52,6 +53,8 @@ pub struct MemberData {
     pub buddy_reports: Vec<BuddyReport>,
     /// Their certificates (`/certificate`), with the verification codes.
     pub certificates: Vec<CertificateIssued>,
+    /// When their personal calendar feed (`/calendar subscribe`) was made, if they have one.
+    pub calendar_feed_since: Option<DateTime<Utc>>,
 }
 
 /// A certificate issued to the member.
@@ -331,6 +334,7 @@ impl MemberData {
                 .into_iter()
                 .map(|(code, group, path, issued_at)| CertificateIssued { code, group, path, issued_at })
                 .collect(),
+            calendar_feed_since: rows.calendar_feed_since,
         }
     }
 }
@@ -359,7 +363,8 @@ mod tests {
             ..MemberRows::default()
         };
         let json = serde_json::to_value(MemberData::new(u64::MAX, 7, rows)).unwrap();
-        assert_eq!(json["format_version"], 7);
+        assert_eq!(json["format_version"], 8);
+        assert_eq!(json["calendar_feed_since"], serde_json::Value::Null);
         assert_eq!(json["buddy_reports"][0]["outcome"], "rematched");
         assert_eq!(json["buddy_reports"][0]["week"], 3);
         assert_eq!(json["buddy_avoid"], serde_json::json!([u64::MAX - 1].map(|u| u.to_string())));

@@ -58,6 +58,8 @@ pub fn config(fake: &FakeDiscord, mode: Mode, database: Location) -> Config {
         log: "warn".into(),
         log_format: Default::default(),
         metrics_addr: None,
+        web_addr: None,
+        public_url: None,
         retention: chrono::Duration::days(30),
         shards: Default::default(),
         warnings: Vec::new(),

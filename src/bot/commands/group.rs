@@ -39,8 +39,21 @@ impl From<WeekdayChoice> for Weekday {
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
     subcommands(
-        "create", "edit", "list", "next", "pause", "resume", "skip", "unskip", "repeat", "jump", "post_now", "delete",
-        "events", "buddies"
+        "create",
+        "edit",
+        "list",
+        "next",
+        "pause",
+        "resume",
+        "skip",
+        "unskip",
+        "repeat",
+        "jump",
+        "post_now",
+        "delete",
+        "events",
+        "buddies",
+        "calendar_link"
     ),
     subcommand_required
 )]
@@ -326,6 +339,20 @@ pub async fn next(
     let who = actor::of_command(ctx).await?;
     let upcoming = ctx.data().services.groups.next(&who, group.as_deref()).await?;
     reply::text(ctx, render::groups::next(&upcoming)).await
+}
+
+/// The group's live calendar link: calendar apps that subscribe follow every change.
+#[poise::command(slash_command, guild_only, check = "moderator::check", rename = "calendar-link")]
+pub async fn calendar_link(
+    ctx: Context<'_>,
+    #[description = "Study group"]
+    #[autocomplete = "autocomplete_group"]
+    group: Option<String>,
+    #[description = "Make a new link; the old one stops working (default: no)"] rotate: Option<bool>,
+) -> Result<(), BotError> {
+    let who = actor::of_command(ctx).await?;
+    let link = ctx.data().services.feeds.group_link(&who, group.as_deref(), rotate.unwrap_or(false)).await?;
+    reply::text(ctx, render::groups::calendar_link(&link)).await
 }
 
 /// Publish the group's sessions as Discord events that members can mark "Interested".

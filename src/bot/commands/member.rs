@@ -174,9 +174,23 @@ pub async fn forget_me(ctx: Context<'_>) -> Result<(), BotError> {
     Ok(())
 }
 
+/// Your study sessions in your calendar: a file, or a live link that follows every change.
+#[poise::command(slash_command, guild_only, subcommands("calendar_file", "calendar_subscribe"), subcommand_required)]
+pub async fn calendar(_ctx: Context<'_>) -> Result<(), BotError> {
+    Ok(())
+}
+
+/// A live calendar link with all your groups and away dates; a new link replaces the old.
+#[poise::command(slash_command, guild_only, rename = "subscribe")]
+pub async fn calendar_subscribe(ctx: Context<'_>) -> Result<(), BotError> {
+    let who = actor::of_command(ctx).await?;
+    let url = ctx.data().services.feeds.subscribe(&who).await?;
+    reply::text(ctx, render::groups::subscribe_link(&url)).await
+}
+
 /// Get your group's upcoming sessions as a calendar file (.ics) to import into your calendar.
-#[poise::command(slash_command, guild_only)]
-pub async fn calendar(
+#[poise::command(slash_command, guild_only, rename = "file")]
+pub async fn calendar_file(
     ctx: Context<'_>,
     #[description = "Study group"]
     #[autocomplete = "autocomplete_group"]

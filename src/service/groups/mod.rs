@@ -631,6 +631,13 @@ impl GroupService {
         let view = self.resolve(actor, group).await?;
         let path = self.core.curriculum.path(&view.group.path_id).ok_or_else(|| Error::missing_path(&view.group))?;
         let sessions = crate::calendar::upcoming(&view, path, self.core.now(), crate::calendar::MAX_SESSIONS);
+        let links = self.session_links(&view).await?;
+        Ok((view, sessions, links))
+    }
+
+    /// The Discord events of the group's sessions (their length and links), for its
+    /// calendars; none when the group publishes no events.
+    pub async fn session_links(&self, view: &GroupView) -> Result<crate::calendar::SessionLinks> {
         let db = &self.core.db;
         let mut links = crate::calendar::SessionLinks::default();
         if let Some(e) = db::events::settings(db, view.group.scope()).await?.filter(|e| e.enabled) {
@@ -642,7 +649,7 @@ impl GroupService {
                 }
             }
         }
-        Ok((view, sessions, links))
+        Ok(links)
     }
 
     /// When the group's next post and reminder happen (`None`: paused or finished), with the
