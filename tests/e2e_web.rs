@@ -6,6 +6,9 @@
 
 mod support;
 
+#[path = "support/browser.rs"]
+mod browser;
+
 use icalendar::Component;
 use std::collections::HashMap;
 use support::harness::{Mode, TestBot};
@@ -277,5 +280,325 @@ async fn without_the_web_server_the_links_say_how_to_turn_it_on() {
     assert!(r.content.contains("`--web-addr`") && r.content.contains("`/calendar file`"), "{}", r.content);
     let r = tb.run(fake_discord::Slash::new("calendar").sub("subscribe").by(&tb.member())).await;
     assert!(r.content.contains("`--web-addr`"), "{}", r.content);
+    tb.finish().await;
+}
+
+// ---------------------------------------------------------------- read-only pages (stage 3)
+
+const CAROL: u64 = 3002;
+
+/// The default guild plus carol, a moderator by the Moderator role only (not the owner).
+fn with_carol() -> fake_discord::GuildSpec {
+    fake_discord::GuildSpec::default_test_guild().member(CAROL, "carol", &[fake_discord::defaults::MODERATOR_ROLE])
+}
+
+fn cookie_of(a: &Answer) -> String {
+    let set = &a.headers["set-cookie"];
+    assert!(
+        set.starts_with("__Host-studybot=") && set.contains("; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=28800"),
+        "{set}"
+    );
+    set.split(';').next().unwrap().to_string()
+}
+
+/// `/web` or `/report web` by `who`, the link's token, its page, and the exchange: the cookie.
+async fn enter(tb: &TestBot, cmd: fake_discord::Slash, who: &fake_discord::Invoker) -> (String, Answer) {
+    let r = tb.run(cmd.by(who)).await;
+    assert!(r.ephemeral && r.content.contains("works once, within 5 minutes"), "{}", r.content);
+    let path = path_of(&r.content);
+    let token = path.trim_start_matches("/web/enter/").to_string();
+    let page = http(tb, "GET", &path, &[]).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("method=\"post\" action=\"/web/enter\"") && page.body.contains(&token), "{}", page.body);
+    let body = format!("token={token}");
+    let len = body.len().to_string();
+    let answer = http_body(
+        tb,
+        "POST",
+        "/web/enter",
+        &[("Content-Type", "application/x-www-form-urlencoded"), ("Content-Length", &len)],
+        &body,
+    )
+    .await;
+    (token, answer)
+}
+
+async fn http_body(tb: &TestBot, method: &str, path: &str, extra: &[(&str, &str)], body: &str) -> Answer {
+    let addr = tb.bot.as_ref().unwrap().web_addr().unwrap();
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: study.example.org\r\nConnection: close\r\n");
+    for (k, v) in extra {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).await.unwrap();
+    let raw = String::from_utf8(raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    let mut lines = head.lines();
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers =
+        lines.filter_map(|l| l.split_once(": ")).map(|(k, v)| (k.to_ascii_lowercase(), v.to_string())).collect();
+    Answer { status, headers, body: body.to_string() }
+}
+
+#[tokio::test]
+async fn a_single_use_link_opens_a_member_session_once() {
+    let fake = fake_discord::FakeDiscord::builder().no_default_guild().guild(with_carol()).start().await;
+    let tb = TestBot::start_configured(fake, Mode::Tls, "2027-03-01T12:00:00Z", with_web).await;
+    tb.create_group("Mondays", "architecture", "2027-03-08", 0, "18:00", "UTC").await;
+    let bob = tb.member();
+    tb.run(fake_discord::Slash::new("join").by(&bob)).await;
+    let (token, a) = enter(&tb, fake_discord::Slash::new("web"), &bob).await;
+    assert_eq!((a.status, a.headers["location"].as_str()), (303, "/web/me"));
+    let cookie = cookie_of(&a);
+    // The link works once: a second exchange grants nothing.
+    let body = format!("token={token}");
+    let len = body.len().to_string();
+    let again = http_body(&tb, "POST", "/web/enter", &[("Content-Length", &len)], &body).await;
+    assert_eq!(again.status, 400);
+    assert!(
+        again.body.contains("does not work any more") && !again.headers.contains_key("set-cookie"),
+        "{}",
+        again.body
+    );
+    // The member's pages.
+    let me = http(&tb, "GET", "/web/me", &[("Cookie", &cookie)]).await;
+    assert_eq!(me.status, 200, "{}", me.body);
+    assert!(me.body.contains("<h1>My progress</h1>") && me.body.contains("Mondays"), "{}", me.body);
+    assert_eq!(me.headers["cache-control"], "no-store");
+    // Not the moderators' pages, nor a forged or missing cookie.
+    let r = http(&tb, "GET", "/web/report", &[("Cookie", &cookie)]).await;
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("For moderators"), "{}", r.body);
+    let g = studybot::db::groups::list(&tb.db, fake_discord::defaults::GUILD).await.unwrap()[0].id;
+    assert_eq!(http(&tb, "GET", &format!("/web/report/{g}"), &[("Cookie", &cookie)]).await.status, 403);
+    assert_eq!(http(&tb, "GET", &format!("/web/report/{g}/members.csv"), &[("Cookie", &cookie)]).await.status, 403);
+    let forged = format!("__Host-studybot={}", "A".repeat(43));
+    assert_eq!(http(&tb, "GET", "/web/me", &[("Cookie", &forged)]).await.status, 401);
+    assert_eq!(http(&tb, "GET", "/web/me", &[]).await.status, 401);
+    // Members may not mint moderator links.
+    let r = tb.run(fake_discord::Slash::new("report").sub("web").by(&bob)).await;
+    assert!(r.content.contains("for moderators"), "{}", r.content);
+
+    // A link older than 5 minutes grants nothing.
+    let r = tb.run(fake_discord::Slash::new("web").by(&bob)).await;
+    let late = path_of(&r.content).trim_start_matches("/web/enter/").to_string();
+    tb.set_now("2027-03-01T12:05:01Z");
+    let body = format!("token={late}");
+    let len = body.len().to_string();
+    assert_eq!(http_body(&tb, "POST", "/web/enter", &[("Content-Length", &len)], &body).await.status, 400);
+    // Seen at 12:00 and idle for 30 minutes: ended.
+    tb.set_now("2027-03-01T12:20:00Z");
+    assert_eq!(http(&tb, "GET", "/web/me", &[("Cookie", &cookie)]).await.status, 200);
+    tb.set_now("2027-03-01T12:50:01Z");
+    assert_eq!(http(&tb, "GET", "/web/me", &[("Cookie", &cookie)]).await.status, 401);
+    // Nothing secret is stored as it is.
+    assert_eq!(tb_count(&tb, &format!("SELECT COUNT(*) FROM web_links WHERE token_hash = '{token}'")).await, 0);
+    tb.finish().await;
+}
+
+#[tokio::test]
+async fn a_moderator_session_sees_only_its_servers_reports_and_ends_when_discord_says_so() {
+    let fake = fake_discord::FakeDiscord::builder().no_default_guild().guild(with_carol()).start().await;
+    let tb = TestBot::start_configured(fake, Mode::Tls, "2027-03-01T12:00:00Z", with_web).await;
+    let g = tb.create_group("Mondays", "architecture", "2027-03-08", 0, "18:00", "UTC").await;
+    // Another server's group, in the same database.
+    let other = studybot::db::groups::insert_unchecked(
+        &tb.db,
+        42,
+        &support::harness::monday_group("Elsewhere", 77, "2027-03-08"),
+        1,
+        support::harness::utc("2027-03-01T12:00:00Z"),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let carol = fake_discord::Invoker::new(CAROL, "carol")
+        .in_guild(fake_discord::defaults::GUILD, fake_discord::defaults::GENERAL)
+        .roles(&[fake_discord::defaults::MODERATOR_ROLE])
+        .permissions(fake_discord::perms::MODERATOR);
+    let (_, a) = enter(&tb, fake_discord::Slash::new("report").sub("web"), &carol).await;
+    assert_eq!((a.status, a.headers["location"].as_str()), (303, "/web/report"));
+    let cookie = cookie_of(&a);
+    let overview = http(&tb, "GET", "/web/report", &[("Cookie", &cookie)]).await;
+    assert_eq!(overview.status, 200, "{}", overview.body);
+    assert!(overview.body.contains(&format!("href=\"/web/report/{g}\">Mondays</a>")), "{}", overview.body);
+    assert!(!overview.body.contains("Elsewhere"));
+    // Before its first week: said so.
+    let early = http(&tb, "GET", &format!("/web/report/{g}"), &[("Cookie", &cookie)]).await;
+    assert!(early.body.contains("has not held any week yet"), "{}", early.body);
+    // A week later (the visit idle longer than 30 minutes has ended): a new link.
+    tb.set_now("2027-03-08T19:00:00Z");
+    assert_eq!(http(&tb, "GET", "/web/report", &[("Cookie", &cookie)]).await.status, 401);
+    let (_, a) = enter(&tb, fake_discord::Slash::new("report").sub("web"), &carol).await;
+    let cookie = cookie_of(&a);
+    let report = http(&tb, "GET", &format!("/web/report/{g}"), &[("Cookie", &cookie)]).await;
+    assert_eq!(report.status, 200, "{}", report.body);
+    assert!(report.body.contains("<h1>Participation: Mondays</h1>"));
+    let csp = &report.headers["content-security-policy"];
+    assert!(csp.contains("script-src 'sha256-") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    let csv = http(&tb, "GET", &format!("/web/report/{g}/members.csv"), &[("Cookie", &cookie)]).await;
+    assert_eq!(csv.status, 200);
+    assert_eq!(csv.headers["content-disposition"], format!("attachment; filename=\"members-{g}.csv\""));
+    assert!(csv.body.starts_with("\"user_id\",\"display_name\""), "{}", csv.body);
+    // Another server's group is not reachable from this session.
+    for path in [format!("/web/report/{other}"), format!("/web/report/{other}/members.csv"), "/web/report/x".into()] {
+        let a = http(&tb, "GET", &path, &[("Cookie", &cookie)]).await;
+        assert_eq!(a.status, 404, "{path}");
+        assert!(!a.body.contains("Elsewhere"));
+    }
+    // Within 10 minutes Discord is not asked again; after, it is: still a moderator.
+    let asked =
+        || tb.fake.requests_to("GET", &format!("/guilds/{}/members/{CAROL}", fake_discord::defaults::GUILD)).len();
+    assert_eq!(asked(), 0);
+    tb.set_now("2027-03-08T19:09:00Z");
+    assert_eq!(http(&tb, "GET", "/web/report", &[("Cookie", &cookie)]).await.status, 200);
+    assert_eq!(asked(), 0);
+    tb.set_now("2027-03-08T19:11:00Z");
+    assert_eq!(http(&tb, "GET", "/web/report", &[("Cookie", &cookie)]).await.status, 200);
+    assert_eq!(asked(), 1);
+    assert_eq!(http(&tb, "GET", "/web/report", &[("Cookie", &cookie)]).await.status, 200);
+    assert_eq!(asked(), 1);
+    // The role is taken away: at the next check the moderator pages close and the session ends.
+    let http_api = tb.fake.proxy_http();
+    http_api
+        .remove_member_role(
+            serenity::model::id::GuildId::new(fake_discord::defaults::GUILD),
+            serenity::model::id::UserId::new(CAROL),
+            serenity::model::id::RoleId::new(fake_discord::defaults::MODERATOR_ROLE),
+            None,
+        )
+        .await
+        .unwrap();
+    tb.set_now("2027-03-08T19:22:00Z");
+    let a = http(&tb, "GET", "/web/report", &[("Cookie", &cookie)]).await;
+    assert_eq!(a.status, 403, "{}", a.body);
+    assert_eq!(http(&tb, "GET", "/web/me", &[("Cookie", &cookie)]).await.status, 401);
+
+    // A member's session ends when they leave the server.
+    let bob = tb.member();
+    let (_, a) = enter(&tb, fake_discord::Slash::new("web"), &bob).await;
+    let bobs = cookie_of(&a);
+    assert_eq!(http(&tb, "GET", "/web/me", &[("Cookie", &bobs)]).await.status, 200);
+    tb.fake.remove_member(fake_discord::defaults::GUILD, fake_discord::defaults::BOB);
+    tb.set_now("2027-03-08T19:33:00Z");
+    assert_eq!(http(&tb, "GET", "/web/me", &[("Cookie", &bobs)]).await.status, 401);
+    assert_eq!(tb_count(&tb, "SELECT COUNT(*) FROM web_sessions WHERE user_id = 3001").await, 0);
+    tb.finish().await;
+}
+
+#[tokio::test]
+async fn forget_me_ends_the_sessions_and_the_exchange_is_rate_limited() {
+    let fake = fake_discord::FakeDiscord::start().await;
+    let tb = TestBot::start_configured(fake, Mode::Tls, "2027-03-01T12:00:00Z", with_web).await;
+    tb.create_group("Mondays", "architecture", "2027-03-08", 0, "18:00", "UTC").await;
+    let bob = tb.member();
+    let (_, a) = enter(&tb, fake_discord::Slash::new("web"), &bob).await;
+    let cookie = cookie_of(&a);
+    let r = tb.run(fake_discord::Slash::new("forget-me").by(&bob)).await;
+    let confirm = r.custom_ids().into_iter().find(|c| c != "sb:no").unwrap();
+    tb.fake.click_button(&bob, &r.message, &confirm).await.wait_reply(support::harness::T).await;
+    assert_eq!(http(&tb, "GET", "/web/me", &[("Cookie", &cookie)]).await.status, 401);
+    assert_eq!(tb_count(&tb, "SELECT COUNT(*) FROM web_links").await, 0);
+    // 10 exchanges a minute from one address (one was used above); then 429, nothing tried.
+    let mut statuses = Vec::new();
+    for _ in 0..10 {
+        let body = format!("token={}", "B".repeat(43));
+        let len = body.len().to_string();
+        statuses.push(http_body(&tb, "POST", "/web/enter", &[("Content-Length", &len)], &body).await.status);
+    }
+    assert_eq!(statuses, [400, 400, 400, 400, 400, 400, 400, 400, 400, 429]);
+    // A body over 1 KiB is refused.
+    let big = "x".repeat(2000);
+    let len = big.len().to_string();
+    assert_eq!(http_body(&tb, "POST", "/web/enter", &[("Content-Length", &len)], &big).await.status, 413);
+    tb.finish().await;
+}
+
+fn with_local_web(c: &mut studybot::config::Config) {
+    c.web_addr = Some("127.0.0.1:0".parse().unwrap());
+}
+
+/// In a real headless Chromium: a moderator's link opens the reports after a click (the GET
+/// alone grants nothing), a group's report sorts, the same link used again shows a clear page,
+/// and a member's session cannot open the moderators' pages; consoles stay clean (the CSP
+/// headers hold); screenshots at phone and desktop width.
+#[tokio::test]
+async fn in_a_browser_links_open_the_pages_once_and_only_for_their_scope() {
+    let fake = fake_discord::FakeDiscord::builder().no_default_guild().guild(with_carol()).start().await;
+    let tb = TestBot::start_configured(fake, Mode::Tls, "2027-03-01T12:00:00Z", with_local_web).await;
+    let g = tb.create_group("Mondays", "architecture", "2027-03-08", 0, "18:00", "UTC").await;
+    let bob = tb.member();
+    tb.run(fake_discord::Slash::new("join").by(&bob)).await;
+    tb.set_now("2027-03-08T19:00:00Z");
+    tb.run(fake_discord::Slash::new("checkin").by(&bob)).await;
+    let carol = fake_discord::Invoker::new(CAROL, "carol")
+        .in_guild(fake_discord::defaults::GUILD, fake_discord::defaults::GENERAL)
+        .roles(&[fake_discord::defaults::MODERATOR_ROLE])
+        .permissions(fake_discord::perms::MODERATOR);
+    let r = tb.run(fake_discord::Slash::new("report").sub("web").by(&carol)).await;
+    let start = r.content.find("http://").unwrap();
+    let link = r.content[start..r.content.find('>').unwrap()].to_string();
+
+    let b = browser::Browser::start().await;
+    b.open(&link).await;
+    b.assert_quiet_console("enter").await;
+    b.screenshots("web-enter").await;
+    b.client.find(fantoccini::Locator::Id("enter")).await.unwrap().click().await.unwrap();
+    b.wait_for("the reports", "return document.location.pathname === '/web/report'").await;
+    b.assert_quiet_console("overview").await;
+    b.screenshots("web-overview").await;
+    b.client
+        .find(fantoccini::Locator::Css(&format!("a[href='/web/report/{g}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait_for("the report", "return !!document.getElementById('members-table')").await;
+    let cells = b.js("return document.querySelectorAll('#members-table tbody tr').length").await;
+    assert_eq!(cells, 1);
+    b.client
+        .find(fantoccini::Locator::Css("#members-table thead th:nth-child(2) button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let sorted =
+        b.js("return document.querySelector('#members-table thead th:nth-child(2)').getAttribute('aria-sort')").await;
+    assert_eq!(sorted, "ascending");
+    b.assert_quiet_console("report").await;
+    b.screenshots("web-report").await;
+
+    // The same link again: a clear page, and nothing more granted.
+    b.client.delete_all_cookies().await.unwrap();
+    b.open(&link).await;
+    b.client.find(fantoccini::Locator::Id("enter")).await.unwrap().click().await.unwrap();
+    b.wait_for("the answer", "return document.body.textContent.includes('does not work any more')").await;
+    b.screenshots("web-used-link").await;
+    let base = &link[..link.find("/web/").unwrap()];
+    b.open(&format!("{base}/web/report")).await;
+    b.wait_for("a refusal", "return document.body.textContent.includes('Your visit has ended')").await;
+    // Both answered with an error status on purpose (400, 401): no policy broken.
+    b.assert_no_csp_violation("refusals").await;
+
+    // A member's session: their progress, never the moderators' pages.
+    let r = tb.run(fake_discord::Slash::new("web").by(&bob)).await;
+    let start = r.content.find("http://").unwrap();
+    let link = r.content[start..r.content.find('>').unwrap()].to_string();
+    b.open(&link).await;
+    b.client.find(fantoccini::Locator::Id("enter")).await.unwrap().click().await.unwrap();
+    b.wait_for("my progress", "return document.location.pathname === '/web/me'").await;
+    assert!(b.js("return document.body.textContent.includes('Weeks checked in')").await == true);
+    b.assert_quiet_console("me").await;
+    b.screenshots("web-me").await;
+    b.open(&format!("{base}/web/report/{g}")).await;
+    b.wait_for("a refusal", "return document.body.textContent.includes('This page is for the server')").await;
+    b.assert_no_csp_violation("refused").await;
+    b.close().await;
     tb.finish().await;
 }

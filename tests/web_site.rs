@@ -33,7 +33,7 @@ fn the_site_has_a_page_per_week_and_no_broken_link() {
     let weeks: usize = c.paths.iter().map(|p| p.weeks.len()).sum();
     // Index, path pages, week pages, tracks, resources, role, search.
     let pages = 1 + c.paths.len() + weeks + 4;
-    assert_eq!(printed.trim(), format!("wrote {pages} pages and 3 assets to {}", dir.path().display()));
+    assert_eq!(printed.trim(), format!("wrote {pages} pages and 4 assets to {}", dir.path().display()));
     let mut files = BTreeSet::new();
     let mut stack = vec![dir.path().to_path_buf()];
     while let Some(d) = stack.pop() {

@@ -352,13 +352,14 @@ pub async fn start(
     let web = match web_listener {
         Some(listener) => {
             let site = crate::render::html::site(&curriculum).map_err(|e| anyhow::anyhow!("the syllabus site: {e}"))?;
-            Some(crate::web::serve(listener, services.feeds.clone(), site)?)
+            Some(crate::web::serve(listener, services.feeds.clone(), services.web.clone(), site)?)
         }
         None => None,
     };
     // Processes sharing the token share its request budget by their part of the shards.
     let budget = options.pace.unwrap_or_default().share(shards.share());
     let scheduler = Scheduler::new(core, services.groups.clone(), budget, shards);
+    let (web_pages, settings) = (services.web.clone(), services.settings.clone());
     let data = Data { config, curriculum, clock, services, scheduler: Arc::clone(&scheduler) };
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
@@ -390,6 +391,11 @@ pub async fn start(
     // Started once here, not on Ready: the scheduler only needs REST, and a reconnect
     // must not start a second one.
     scheduler.set_http(Arc::clone(&client.http));
+    let check_http = Arc::clone(&client.http);
+    web_pages.set_check(Arc::new(move |guild, user| {
+        let (http, settings) = (Arc::clone(&check_http), settings.clone());
+        Box::pin(async move { moderator::standing(&http, &settings, guild, user).await })
+    }));
     scheduler.set_cache(Arc::clone(&client.cache));
     scheduler.plan_again().await;
     if options.start_scheduler {

@@ -47,3 +47,42 @@ pub async fn check_manager(ctx: Context<'_>) -> Result<bool, BotError> {
         Err(crate::error::UserError::ManageServerOnly.into())
     }
 }
+
+/// Where a member stands in a server now, asked of Discord (for the web pages' sessions):
+/// gone (Discord answers Unknown Member), or in it and a moderator or not, by the same rule as
+/// commands (Manage Server or Administrator through their roles, the owner, or the server's
+/// moderator role).
+pub async fn standing(
+    http: &serenity::Http,
+    settings: &crate::service::SettingsService,
+    guild: u64,
+    user: u64,
+) -> Result<crate::service::web::Standing, String> {
+    use crate::service::web::Standing;
+    let guild_id = GuildId::new(guild);
+    let member = match http.get_member(guild_id, serenity::UserId::new(user)).await {
+        Ok(m) => m,
+        Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)))
+            if r.status_code.as_u16() == 404 || r.error.code == 10007 =>
+        {
+            return Ok(Standing::Gone);
+        }
+        Err(e) => return Err(format!("cannot read the member from Discord: {e}")),
+    };
+    let roles = http.get_guild_roles(guild_id).await.map_err(|e| format!("cannot read the server's roles: {e}"))?;
+    let mut permissions = Permissions::empty();
+    for r in roles.iter().filter(|r| r.id.get() == guild || member.roles.contains(&r.id)) {
+        permissions |= r.permissions;
+    }
+    let mut moderator =
+        permissions.contains(Permissions::MANAGE_GUILD) || permissions.contains(Permissions::ADMINISTRATOR);
+    if !moderator {
+        let owner = http.get_guild(guild_id).await.map_err(|e| format!("cannot read the server: {e}"))?.owner_id;
+        moderator = owner.get() == user;
+    }
+    if !moderator {
+        let s = settings.show_for(guild).await.map_err(|e| format!("cannot read the server's settings: {e}"))?;
+        moderator = s.moderator_role_id.is_some_and(|role| member.roles.iter().any(|r| r.get() == role));
+    }
+    Ok(Standing::Member { moderator })
+}

@@ -279,6 +279,19 @@ pub async fn member_groups(db: &Db, guild_id: u64, user_id: u64) -> Result<Vec<i
     )?)
 }
 
+/// The member's stored display name in the server, if stored.
+pub async fn display_name(db: &Db, guild_id: u64, user_id: u64) -> Result<Option<String>> {
+    let _timer = crate::metrics::query("members.display_name");
+    Ok(scalar!(
+        db,
+        fetch_optional,
+        String,
+        "SELECT display_name FROM members WHERE guild_id = $1 AND user_id = $2",
+        to_db(guild_id),
+        to_db(user_id)
+    )?)
+}
+
 /// What `/forget-me` removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Forgotten {

@@ -13,7 +13,7 @@ use sqlx::Row;
 /// Every table, parents before children (foreign keys), with its primary key (the order
 /// rows are copied and checksummed in) and whether `id` is an identity to move past the
 /// copied ids.
-const TABLES: [(&str, &str, bool); 36] = [
+const TABLES: [(&str, &str, bool); 38] = [
     ("study_groups", "id", true),
     ("group_breaks", "id", true),
     ("members", "guild_id, user_id", false),
@@ -44,6 +44,8 @@ const TABLES: [(&str, &str, bool); 36] = [
     ("calendar_links", "group_id", false),
     ("member_feeds", "guild_id, user_id", false),
     ("feed_sessions", "group_id, session", false),
+    ("web_links", "token_hash", false),
+    ("web_sessions", "id_hash", false),
     ("week_marks", "group_id, session", false),
     ("calendar_log", "id", true),
     ("server_settings", "guild_id", false),

@@ -23,6 +23,7 @@ pub mod reports;
 pub mod review;
 pub mod servers;
 pub mod settings;
+pub mod web;
 pub(crate) mod workers;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};

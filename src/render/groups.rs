@@ -367,3 +367,12 @@ pub fn subscribe_link(url: &str) -> String {
          `/forget-me` stops it too."
     )
 }
+
+/// `/web` and `/report web`: the single-use link to the pages.
+pub fn web_link(url: &str, moderator: bool) -> String {
+    let what = if moderator { "the server's reports (and your own progress)" } else { "your progress" };
+    format!(
+        "Your private link to {what}:\n<{url}>\nIt works once, within 5 minutes, and only for you: do not share \
+         it. The visit lasts up to 8 hours (30 minutes without use ends it)."
+    )
+}

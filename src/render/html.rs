@@ -171,6 +171,9 @@ pub fn report_page(r: &Report) -> Result<String, PageError> {
 /// The site's search, run in the reader's browser over `assets/search-index.js`.
 pub const SEARCH_JS: &str = include_str!("../../templates/web/search.js");
 
+/// The pages' icon.
+pub const ICON: &str = include_str!("../../templates/web/icon.svg");
+
 /// The site's name in every page's title and header.
 const SITE: &str = "Distributed systems study syllabus";
 
@@ -424,5 +427,97 @@ pub fn site(c: &crate::curriculum::Curriculum) -> Result<Vec<SiteFile>, PageErro
     add("assets/search-index.js".into(), format!("window.STUDYBOT_SEARCH = {};\n", json.replace("</", "<\\/")));
     add("assets/search.js".into(), SEARCH_JS.to_string());
     add("assets/style.css".into(), CSS.to_string());
+    add("assets/icon.svg".into(), ICON.to_string());
     Ok(files)
+}
+
+// ---------------------------------------------------------------- the read-only web pages
+
+/// A number as templates hand it over (by value or through references).
+pub trait Number {
+    fn value(&self) -> f64;
+}
+
+impl Number for f64 {
+    fn value(&self) -> f64 {
+        *self
+    }
+}
+
+impl<T: Number + ?Sized> Number for &T {
+    fn value(&self) -> f64 {
+        (**self).value()
+    }
+}
+
+/// Hours or an average, at most 2 decimals (for templates).
+pub fn hours(x: impl Number) -> String {
+    export::decimal(x.value(), 2)
+}
+
+/// A rate from 0 to 1 as a percentage (for templates).
+pub fn percent(x: impl Number) -> String {
+    format!("{}%", export::decimal(x.value() * 100.0, 1))
+}
+
+#[derive(Template)]
+#[template(path = "web/app_enter.html")]
+struct EnterPage<'a> {
+    title: &'a str,
+    signed_in: bool,
+    moderator: bool,
+    token: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "web/app_message.html")]
+struct MessagePage<'a> {
+    title: &'a str,
+    signed_in: bool,
+    moderator: bool,
+    message: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "web/app_me.html")]
+struct MePage<'a> {
+    title: &'a str,
+    signed_in: bool,
+    moderator: bool,
+    name: &'a str,
+    groups: &'a [crate::service::progress::GroupProgress],
+}
+
+#[derive(Template)]
+#[template(path = "web/app_overview.html")]
+struct OverviewPage<'a> {
+    title: &'a str,
+    signed_in: bool,
+    moderator: bool,
+    groups: &'a [crate::report::overview::GroupOverview],
+}
+
+/// The page a bot's link opens: a button that POSTs the link's token (so a link preview,
+/// which only GETs, cannot use it).
+pub fn enter_page(token: &str) -> Result<String, PageError> {
+    Ok(EnterPage { title: "Open your pages", signed_in: false, moderator: false, token }.render()?)
+}
+
+/// A page that only says something (a used link, an ended visit, a page not for you).
+pub fn message_page(title: &str, message: &str, signed_in: bool, moderator: bool) -> Result<String, PageError> {
+    Ok(MessagePage { title, signed_in, moderator, message }.render()?)
+}
+
+/// The member's progress in each of their groups.
+pub fn me_page(
+    name: &str,
+    groups: &[crate::service::progress::GroupProgress],
+    moderator: bool,
+) -> Result<String, PageError> {
+    Ok(MePage { title: "My progress", signed_in: true, moderator, name, groups }.render()?)
+}
+
+/// Every group of the server at a glance, each linking its report.
+pub fn overview_page(groups: &[crate::report::overview::GroupOverview]) -> Result<String, PageError> {
+    Ok(OverviewPage { title: "Reports", signed_in: true, moderator: true, groups }.render()?)
 }

@@ -26,6 +26,7 @@ pub(crate) mod progress;
 pub mod reports;
 pub mod review;
 pub(crate) mod settings;
+pub mod web;
 
 pub use checkins::CheckinService;
 pub use groups::GroupService;
@@ -81,6 +82,7 @@ pub struct Services {
     pub review: review::ReviewService,
     pub buddies: buddies::BuddyService,
     pub feeds: feeds::FeedService,
+    pub web: web::WebService,
 }
 
 impl Services {
@@ -88,12 +90,15 @@ impl Services {
     pub fn new(core: Core, web: Option<feeds::WebLinks>) -> Services {
         let groups = GroupService::new(core.clone());
         let checkins = CheckinService::new(core.clone(), groups.clone());
+        let reports = ReportService::new(core.clone(), groups.clone());
+        let progress = ProgressService::new(core.clone(), groups.clone());
         Services {
+            web: web::WebService::new(core.clone(), reports.clone(), progress.clone(), web.clone()),
             feeds: feeds::FeedService::new(core.clone(), groups.clone(), web),
             buddies: buddies::BuddyService::new(core.clone(), groups.clone(), checkins.clone()),
             checkins,
-            progress: ProgressService::new(core.clone(), groups.clone()),
-            reports: ReportService::new(core.clone(), groups.clone()),
+            progress,
+            reports,
             review: review::ReviewService::new(core.clone(), groups.clone()),
             settings: SettingsService::new(core),
             groups,

@@ -321,6 +321,16 @@ impl ReportService {
     }
 
     /// `/report overview`: every group of the actor's server in one view (moderators only).
+    /// The overview's lines alone (moderators), for a web page: every group of the server,
+    /// none when there is none.
+    pub async fn overview_groups(&self, actor: &Actor) -> Result<Vec<GroupOverview>> {
+        if !actor.moderator {
+            return Err(UserError::NotModerator.into());
+        }
+        let lines = overview_of(&self.core, actor.guild_id, self.core.now()).await?;
+        Ok(lines.into_iter().map(|(_, _, line)| line).collect())
+    }
+
     pub async fn overview(&self, actor: &Actor) -> Result<Overview> {
         if !actor.moderator {
             return Err(UserError::NotModerator.into());

@@ -127,6 +127,18 @@ impl Browser {
         assert!(noisy.is_empty(), "{page}: the console has errors: {noisy:?}");
     }
 
+    /// Fails when the page broke its Content-Security-Policy (for pages answered with an
+    /// error status on purpose, which Chromium logs as an error of its own).
+    pub async fn assert_no_csp_violation(&self, page: &str) {
+        let violations: Vec<_> = self
+            .console()
+            .await
+            .into_iter()
+            .filter(|(_, m)| m.contains("Content Security Policy") || m.contains("Refused to"))
+            .collect();
+        assert!(violations.is_empty(), "{page}: {violations:?}");
+    }
+
     /// Runs `script` (a function body) in the page and returns its value.
     pub async fn js(&self, script: &str) -> Value {
         self.client.execute(script, vec![]).await.unwrap()

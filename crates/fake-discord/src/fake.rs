@@ -297,6 +297,16 @@ impl FakeDiscord {
     /// sends GUILD_DELETE without `unavailable`; with the bot offline nothing is queued: the
     /// next READY simply does not list the guild (Discord sends no removal event then). Its
     /// channels answer 403 / 50001 Missing Access from now on.
+    /// Member `user` leaves guild `guild` (or is kicked): from now on Discord answers Unknown
+    /// Member (10007) for them. No gateway event: it would need the privileged Server Members
+    /// intent, which the bot does not ask for.
+    pub fn remove_member(&self, guild: u64, user: u64) {
+        let mut st = self.lock();
+        if let Some(g) = st.guilds.iter_mut().find(|g| g.id == guild) {
+            g.members.retain(|m| m.user_id != user);
+        }
+    }
+
     pub fn remove_guild(&self, id: u64) {
         let live = {
             let mut st = self.lock();

@@ -174,6 +174,14 @@ pub async fn forget_me(ctx: Context<'_>) -> Result<(), BotError> {
     Ok(())
 }
 
+/// A private link to your progress pages in a browser (works once, for 5 minutes).
+#[poise::command(slash_command, guild_only)]
+pub async fn web(ctx: Context<'_>) -> Result<(), BotError> {
+    let who = actor::of_command(ctx).await?;
+    let url = ctx.data().services.web.mint(&who, false).await?;
+    reply::text(ctx, render::groups::web_link(&url, false)).await
+}
+
 /// Your study sessions in your calendar: a file, or a live link that follows every change.
 #[poise::command(slash_command, guild_only, subcommands("calendar_file", "calendar_subscribe"), subcommand_required)]
 pub async fn calendar(_ctx: Context<'_>) -> Result<(), BotError> {

@@ -51,6 +51,7 @@ fn every() -> Vec<Command> {
         member::away(),
         member::review(),
         member::calendar(),
+        member::web(),
         buddy::buddy(),
         report::report(),
         settings::settings(),
@@ -105,6 +106,7 @@ mod tests {
                 "away",
                 "review",
                 "calendar",
+                "web",
                 "buddy",
                 "report",
                 "settings"

@@ -12,7 +12,7 @@ use serenity::CreateAttachment;
     slash_command,
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
-    subcommands("participation", "overview", "member"),
+    subcommands("participation", "overview", "member", "web"),
     subcommand_required
 )]
 pub async fn report(_ctx: Context<'_>) -> Result<(), BotError> {
@@ -128,6 +128,14 @@ fn with_note(reply: CreateReply, raw_too_large: bool) -> CreateReply {
     } else {
         reply
     }
+}
+
+/// A private link to the server's reports in a browser (works once, for 5 minutes).
+#[poise::command(slash_command, guild_only, check = "moderator::check")]
+pub async fn web(ctx: Context<'_>) -> Result<(), BotError> {
+    let who = actor::of_command(ctx).await?;
+    let url = ctx.data().services.web.mint(&who, true).await?;
+    reply::text(ctx, render::groups::web_link(&url, true)).await
 }
 
 /// One member's history across this server's groups.
