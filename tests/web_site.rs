@@ -145,8 +145,14 @@ async fn in_a_browser_the_search_finds_a_week_and_the_pages_are_clean() {
     )
     .unwrap();
     b.open(&bad.display().to_string()).await;
-    let console = b.console().await;
-    assert!(console.iter().any(|(l, m)| l == "SEVERE" && m.contains("Content Security Policy")), "{console:?}");
+    // The browser's log may lag the page a moment: read it until the violation shows.
+    let mut console = Vec::new();
+    let started = std::time::Instant::now();
+    while !console.iter().any(|(l, m): &(String, String)| l == "SEVERE" && m.contains("Content Security Policy")) {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "no violation logged: {console:?}");
+        console.extend(b.console().await);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert_ne!(b.js("return document.title").await, "ran");
     b.close().await;
 }
