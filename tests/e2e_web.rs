@@ -573,6 +573,22 @@ async fn in_a_browser_links_open_the_pages_once_and_only_for_their_scope() {
     assert_eq!(sorted, "ascending");
     b.assert_quiet_console("report").await;
     b.screenshots("web-report").await;
+    // Another server's group, in the same database: not reachable from this session.
+    let other = studybot::db::groups::insert_unchecked(
+        &tb.db,
+        42,
+        &support::harness::monday_group("Elsewhere", 77, "2027-03-01"),
+        1,
+        support::harness::utc("2027-03-01T12:00:00Z"),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let base = link[..link.find("/web/").unwrap()].to_string();
+    b.open(&format!("{base}/web/report/{other}")).await;
+    b.wait_for("a refusal", "return document.body.textContent.includes('no such study group in this server')").await;
+    assert!(b.js("return document.body.textContent.includes('Elsewhere')").await == false);
+    b.assert_no_csp_violation("another server's group").await;
 
     // The same link again: a clear page, and nothing more granted.
     b.client.delete_all_cookies().await.unwrap();
@@ -580,7 +596,6 @@ async fn in_a_browser_links_open_the_pages_once_and_only_for_their_scope() {
     b.client.find(fantoccini::Locator::Id("enter")).await.unwrap().click().await.unwrap();
     b.wait_for("the answer", "return document.body.textContent.includes('does not work any more')").await;
     b.screenshots("web-used-link").await;
-    let base = &link[..link.find("/web/").unwrap()];
     b.open(&format!("{base}/web/report")).await;
     b.wait_for("a refusal", "return document.body.textContent.includes('Your visit has ended')").await;
     // Both answered with an error status on purpose (400, 401): no policy broken.
