@@ -9,9 +9,8 @@
 //! site's file list, never on disk, so no path can reach outside it. Tokens are never
 //! logged.
 
-use crate::db::web::Scope;
 use crate::service::feeds::{Feed, FeedService};
-use crate::service::web::{Denied, WebService};
+use crate::service::web::{Denied, Scope, WebService};
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;

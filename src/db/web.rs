@@ -85,6 +85,8 @@ pub async fn use_link(db: &Db, token_hash: &str, now: DateTime<Utc>) -> Result<O
 /// Opens a session.
 pub async fn start(db: &Db, id_hash: &str, h: Holder, now: DateTime<Utc>) -> Result<()> {
     let _timer = crate::metrics::query("web.start");
+    // Sessions past their 8 hours are of no use: dropped as new ones start.
+    execute!(db, "DELETE FROM web_sessions WHERE created_at < $1", now - chrono::Duration::hours(8))?;
     execute!(
         db,
         "INSERT INTO web_sessions (id_hash, guild_id, user_id, scope, created_at, seen_at, verified_at)

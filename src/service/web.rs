@@ -7,7 +7,8 @@
 use super::feeds::WebLinks;
 use super::{Core, ProgressService, ReportService};
 use crate::db;
-use crate::db::web::{Holder, Scope};
+use crate::db::web::Holder;
+pub use crate::db::web::Scope;
 use crate::error::{Result, UserError};
 use crate::model::Actor;
 use base64::Engine;
