@@ -57,8 +57,8 @@ pub async fn standing(
     settings: &crate::service::SettingsService,
     guild: u64,
     user: u64,
-) -> Result<crate::service::web::Standing, String> {
-    use crate::service::web::Standing;
+) -> Result<crate::service::web::Standing, crate::service::web::CheckFailed> {
+    use crate::service::web::{CheckFailed, Standing};
     let guild_id = GuildId::new(guild);
     let member = match http.get_member(guild_id, serenity::UserId::new(user)).await {
         Ok(m) => m,
@@ -67,9 +67,10 @@ pub async fn standing(
         {
             return Ok(Standing::Gone);
         }
-        Err(e) => return Err(format!("cannot read the member from Discord: {e}")),
+        Err(e) => return Err(CheckFailed(format!("reading the member: {e}"))),
     };
-    let roles = http.get_guild_roles(guild_id).await.map_err(|e| format!("cannot read the server's roles: {e}"))?;
+    let roles =
+        http.get_guild_roles(guild_id).await.map_err(|e| CheckFailed(format!("reading the server's roles: {e}")))?;
     let mut permissions = Permissions::empty();
     for r in roles.iter().filter(|r| r.id.get() == guild || member.roles.contains(&r.id)) {
         permissions |= r.permissions;
@@ -77,11 +78,13 @@ pub async fn standing(
     let mut moderator =
         permissions.contains(Permissions::MANAGE_GUILD) || permissions.contains(Permissions::ADMINISTRATOR);
     if !moderator {
-        let owner = http.get_guild(guild_id).await.map_err(|e| format!("cannot read the server: {e}"))?.owner_id;
+        let owner =
+            http.get_guild(guild_id).await.map_err(|e| CheckFailed(format!("reading the server: {e}")))?.owner_id;
         moderator = owner.get() == user;
     }
     if !moderator {
-        let s = settings.show_for(guild).await.map_err(|e| format!("cannot read the server's settings: {e}"))?;
+        let s =
+            settings.show_for(guild).await.map_err(|e| CheckFailed(format!("reading the server's settings: {e}")))?;
         moderator = s.moderator_role_id.is_some_and(|role| member.roles.iter().any(|r| r.get() == role));
     }
     Ok(Standing::Member { moderator })

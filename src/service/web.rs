@@ -35,9 +35,16 @@ pub enum Standing {
     Member { moderator: bool },
 }
 
+/// Discord could not be asked about a session's holder (the request failed).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot ask Discord about the member: {0}")]
+pub struct CheckFailed(pub String);
+
 /// Asks Discord about a member (the bot's edge provides it once the client is up).
 pub type StandingCheck = Arc<
-    dyn Fn(u64, u64) -> futures_util::future::BoxFuture<'static, std::result::Result<Standing, String>> + Send + Sync,
+    dyn Fn(u64, u64) -> futures_util::future::BoxFuture<'static, std::result::Result<Standing, CheckFailed>>
+        + Send
+        + Sync,
 >;
 
 /// A secret: 32 random bytes, URL-safe (43 characters).
@@ -144,7 +151,7 @@ impl WebService {
         let verify = now - s.verified_at > VERIFY_EVERY;
         if verify {
             let check = self.check.get().ok_or_else(|| crate::error::Error::internal("no Discord check yet"))?;
-            match check(h.guild_id, h.user_id).await.map_err(crate::error::Error::internal)? {
+            match check(h.guild_id, h.user_id).await.map_err(|e| crate::error::Error::internal(e.to_string()))? {
                 Standing::Gone => {
                     db::web::end_all(db, h.guild_id, h.user_id).await?;
                     return Ok(Err(Denied::NoSession));
