@@ -3,9 +3,11 @@
 //! The real studybot bot and a bare poise bot (one `checkin` command with the same options,
 //! answering a constant) each run as their own process, connected to the same kind of fake
 //! Discord in this process. Both get the same `/checkin` interactions from 32 members, first
-//! one at a time, then 32 at once. Printed per bot: throughput and CPU time per interaction
+//! one at a time, then 32 at once. Printed per bot: throughput, CPU time per interaction
 //! (the bot process's user + system time from `/proc`, so the fake's own work is not
-//! counted), and studybot's ratio to the bare bot measured in the same run.
+//! counted) and context switches per interaction (all the process's threads, from
+//! `/proc/PID/task/*/status`), and studybot's ratio to the bare bot measured in the same run.
+//! `CHECKIN_BENCH_ONLY=proxy` (or `direct`, `backends`, comma-separated) runs only those parts.
 //!
 //! Two deployments, each its own table: **direct** (the default: `https://discord.com`,
 //! resolved to the fake's TLS listener, serenity's rate limiter on, for both bots) and
@@ -164,6 +166,25 @@ fn cpu_time(pid: u32, tick: f64) -> anyhow::Result<Duration> {
     Ok(Duration::from_secs_f64((utime + stime) / tick))
 }
 
+/// Context switches (voluntary and involuntary) of all a process's threads so far, from
+/// `/proc/PID/task/*/status`.
+fn context_switches(pid: u32) -> anyhow::Result<u64> {
+    let mut total = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
+        // A thread may end between listing and reading: it no longer counts.
+        let Ok(status) = std::fs::read_to_string(task?.path().join("status")) else { continue };
+        for line in status.lines() {
+            if let Some(n) = line
+                .strip_prefix("voluntary_ctxt_switches:")
+                .or_else(|| line.strip_prefix("nonvoluntary_ctxt_switches:"))
+            {
+                total += n.trim().parse::<u64>()?;
+            }
+        }
+    }
+    Ok(total)
+}
+
 fn clock_tick() -> f64 {
     Command::new("getconf")
         .arg("CLK_TCK")
@@ -200,6 +221,7 @@ async fn one(fake: &FakeDiscord, i: usize, expect: &str) -> bool {
 struct Figures {
     per_second: f64,
     cpu_per_interaction: Duration,
+    switches_per_interaction: f64,
 }
 
 async fn measure(
@@ -211,6 +233,7 @@ async fn measure(
     expect: &str,
 ) -> anyhow::Result<Figures> {
     let cpu_before = cpu_time(pid, tick)?;
+    let switches_before = context_switches(pid)?;
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for worker in 0..concurrency {
@@ -230,10 +253,15 @@ async fn measure(
     }
     let wall = started.elapsed();
     let cpu = cpu_time(pid, tick)? - cpu_before;
+    let switches = context_switches(pid)?.saturating_sub(switches_before);
     if ok != n {
         anyhow::bail!("{} of {n} interactions got no expected reply", n - ok);
     }
-    Ok(Figures { per_second: n as f64 / wall.as_secs_f64(), cpu_per_interaction: cpu / n as u32 })
+    Ok(Figures {
+        per_second: n as f64 / wall.as_secs_f64(),
+        cpu_per_interaction: cpu / n as u32,
+        switches_per_interaction: switches as f64 / n as f64,
+    })
 }
 
 struct Running {
@@ -313,6 +341,8 @@ struct Result2 {
     cpu_32: f64,
     rate_1: f64,
     rate_32: f64,
+    switches_1: f64,
+    switches_32: f64,
 }
 
 /// Both bots run side by side; each round measures one, then the other, at concurrency 1
@@ -322,7 +352,7 @@ async fn bench_both(tick: f64, mode: Mode) -> anyhow::Result<(Result2, Result2)>
     for (role, expect) in [("bare", "Checked in."), ("studybot", "check-in for week|Checked in for week")] {
         running.push((launch(role, mode, Backend::Sqlite).await?, expect));
     }
-    let mut figures: Vec<[Vec<f64>; 4]> = vec![Default::default(), Default::default()];
+    let mut figures: Vec<[Vec<f64>; 6]> = vec![Default::default(), Default::default()];
     for (run, expect) in &running {
         let pid = run.child.id();
         eprintln!("bot process {pid}");
@@ -338,6 +368,8 @@ async fn bench_both(tick: f64, mode: Mode) -> anyhow::Result<(Result2, Result2)>
             figures[i][1].push(many.cpu_per_interaction.as_secs_f64() * 1e6);
             figures[i][2].push(one.per_second);
             figures[i][3].push(many.per_second);
+            figures[i][4].push(one.switches_per_interaction);
+            figures[i][5].push(many.switches_per_interaction);
         }
     }
     for (mut run, _) in running {
@@ -345,23 +377,34 @@ async fn bench_both(tick: f64, mode: Mode) -> anyhow::Result<(Result2, Result2)>
         let _ = run.child.wait();
         run.fake.assert_no_violations();
     }
-    let mut out = figures.into_iter().map(|[a, b, c, d]| Result2 {
+    let mut out = figures.into_iter().map(|[a, b, c, d, e, f]| Result2 {
         cpu_1: median(a),
         cpu_32: median(b),
         rate_1: median(c),
         rate_32: median(d),
+        switches_1: median(e),
+        switches_32: median(f),
     });
     let bare = out.next().ok_or_else(|| anyhow::anyhow!("no bare figures"))?;
     let bot = out.next().ok_or_else(|| anyhow::anyhow!("no studybot figures"))?;
     Ok((bare, bot))
 }
 
+/// Whether a part of the benchmark runs: `CHECKIN_BENCH_ONLY` (e.g. `proxy`, or
+/// `direct,backends`) picks some; unset, all run.
+fn wanted(part: &str) -> bool {
+    std::env::var("CHECKIN_BENCH_ONLY").map_or(true, |only| only.split(',').any(|p| p.trim() == part))
+}
+
 async fn parent() -> anyhow::Result<()> {
     let tick = clock_tick();
-    for (mode, what) in [
-        (Mode::Direct, "direct (https://discord.com, serenity's rate limiter; the default)"),
-        (Mode::Proxy, "proxy (DISCORD_API_URL; studybot through its retry forwarder)"),
+    for (mode, part, what) in [
+        (Mode::Direct, "direct", "direct (https://discord.com, serenity's rate limiter; the default)"),
+        (Mode::Proxy, "proxy", "proxy (DISCORD_API_URL; studybot through its retry forwarder)"),
     ] {
+        if !wanted(part) {
+            continue;
+        }
         let (bare, bot) = bench_both(tick, mode).await?;
         println!(
             "check-in, {what}: {SEQUENTIAL} interactions one at a time and {CONCURRENT} at concurrency 32 \
@@ -369,15 +412,20 @@ async fn parent() -> anyhow::Result<()> {
         );
         println!("{:<28} {:>14} {:>14} {:>10}", "", "bare poise", "studybot", "ratio");
         let row = |what: &str, unit: &str, floor: f64, ours: f64| {
-            println!("{what:<28} {floor:>12.0}{unit} {ours:>12.0}{unit} {:>9.2}x", ours / floor);
+            println!("{what:<28} {floor:>12.1}{unit} {ours:>12.1}{unit} {:>9.2}x", ours / floor);
         };
         row("CPU per interaction (c=1)", "us", bare.cpu_1, bot.cpu_1);
         row("CPU per interaction (c=32)", "us", bare.cpu_32, bot.cpu_32);
         row("throughput (c=1)", "/s", bare.rate_1, bot.rate_1);
         row("throughput (c=32)", "/s", bare.rate_32, bot.rate_32);
+        row("switches/interaction (c=1)", "  ", bare.switches_1, bot.switches_1);
+        row("switches/interaction (c=32)", "  ", bare.switches_32, bot.switches_32);
         println!();
     }
-    backends().await
+    if wanted("backends") {
+        backends().await?;
+    }
+    Ok(())
 }
 
 /// Check-ins per measurement of the backend comparison.

@@ -4,8 +4,9 @@
 //! with one group of 10,000 members x 36 weeks of check-ins and some ratings, in one
 //! transaction, then measures in fresh processes (so each peak memory is its own):
 //! - **studybot**: the whole report as the bot makes it (`service::reports::report_of`: SQL
-//!   aggregates + `report::build_from`), the summary text, both CSVs (the raw check-ins one
-//!   streamed) and the PNG chart;
+//!   aggregates + `report::build_from`), the summary text, the members CSV and the PNG chart;
+//!   and apart, the raw check-ins CSV as `studybot report --format checkins` streams it
+//!   (`service::reports::checkins_export`: the group's weeks and names, no report);
 //! - **floor**: every figure computed in SQL by one plain script (the aggregate queries run
 //!   with sqlx and their rows fetched, nothing decoded or built), plus the raw check-ins read
 //!   once, as a CSV export must.
@@ -80,8 +81,10 @@ async fn child(role: &str) -> anyhow::Result<()> {
                 }
             }
             "studybot-csv" => {
-                let r = studybot::service::reports::report_of(&db, &curriculum, GUILD, group, None, None, now).await?;
-                let raw = studybot::service::reports::write_checkins_csv(&db, GUILD, &r, std::io::sink()).await?;
+                // `studybot report --format checkins`: the export alone, no report built.
+                use studybot::service::reports::{checkins_export, write_checkins_csv};
+                let export = checkins_export(&db, &curriculum, GUILD, group, None, None, now).await?;
+                let raw = write_checkins_csv(&db, GUILD, &export, std::io::sink()).await?;
                 std::hint::black_box(raw);
             }
             _ => {
@@ -188,7 +191,8 @@ async fn run() -> anyhow::Result<()> {
     let mut bytes = 0;
     for _ in 0..RUNS {
         let t = Instant::now();
-        bytes = studybot::service::reports::write_checkins_csv(&db, GUILD, &r, Vec::new()).await?.len();
+        let export = studybot::service::reports::CheckinsExport::of(&r);
+        bytes = studybot::service::reports::write_checkins_csv(&db, GUILD, &export, Vec::new()).await?.len();
         times.push(t.elapsed());
     }
     println!("  checkins_csv (SQL stream) {} ({:.1} MiB)", figures(&times), bytes as f64 / 1048576.0);
@@ -252,9 +256,17 @@ async fn on_postgres(
     same("members CSV", report::members_csv(&r).as_bytes(), report::members_csv(sqlite).as_bytes())?;
     same("chart PNG", &report::chart_png(&r)?, &report::chart_png(sqlite)?)?;
     let lite = studybot::db::open(path).await?;
-    let raw_pg = studybot::service::reports::write_checkins_csv(&db, GUILD, &r, Vec::new()).await?;
-    let raw_lite = studybot::service::reports::write_checkins_csv(&lite, GUILD, sqlite, Vec::new()).await?;
+    use studybot::service::reports::{CheckinsExport, checkins_export, write_checkins_csv};
+    let raw_pg = write_checkins_csv(&db, GUILD, &CheckinsExport::of(&r), Vec::new()).await?;
+    let raw_lite = write_checkins_csv(&lite, GUILD, &CheckinsExport::of(sqlite), Vec::new()).await?;
     same("raw check-ins CSV", &raw_pg, &raw_lite)?;
+    // The export alone (no report) writes the same file.
+    let alone = checkins_export(&db, &curriculum, GUILD, group, None, None, now()?).await?;
+    same(
+        "raw check-ins CSV without the report",
+        &write_checkins_csv(&db, GUILD, &alone, Vec::new()).await?,
+        &raw_lite,
+    )?;
     lite.close().await;
     db.close().await;
     println!();

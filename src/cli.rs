@@ -132,6 +132,8 @@ pub enum ReportFormat {
     Png,
     /// One self-contained HTML page (inline style, SVG chart, sortable tables).
     Html,
+    /// The raw check-ins CSV alone (streamed; what `csv` writes to FILE-checkins).
+    Checkins,
 }
 
 /// Entry point used by `main`.
@@ -573,25 +575,26 @@ async fn report_command(
     let Some(guild) = crate::db::reports::group_guild(db, args.group).await.map_err(|e| unreadable(&e))? else {
         return Err(ReportFailure::usage(format!("no study group with id {} in {}", args.group, config.database)));
     };
-    let report = match reports::report_of(db, curriculum, guild, args.group, args.from, args.to, now).await {
-        Ok(r) => r,
-        Err(e @ (Failed::NoGroup(_) | Failed::Range(_))) => return Err(ReportFailure::usage(e.to_string())),
-        Err(Failed::Failed(e)) => return Err(ReportFailure::other(e.to_string())),
+    let failed = |e: Failed| match e {
+        e @ (Failed::NoGroup(_) | Failed::Range(_)) => ReportFailure::usage(e.to_string()),
+        Failed::Failed(e) => ReportFailure::other(e.to_string()),
     };
+    if args.format == ReportFormat::Checkins {
+        // The raw rows alone: no report is built.
+        let export = reports::checkins_export(db, curriculum, guild, args.group, args.from, args.to, now)
+            .await
+            .map_err(failed)?;
+        return write_checkins(db, guild, &export, args.out.as_deref()).await;
+    }
+    let report =
+        reports::report_of(db, curriculum, guild, args.group, args.from, args.to, now).await.map_err(failed)?;
     match args.format {
         ReportFormat::Text => emit(args.out.as_deref(), report::text_summary(&report).as_bytes()),
         ReportFormat::Csv => {
             emit(args.out.as_deref(), report::members_csv(&report).as_bytes())?;
             if let Some(out) = &args.out {
                 let raw = checkins_path(out);
-                let file = private_file(&raw)
-                    .map_err(|e| ReportFailure::other(format!("cannot write {}: {e}", raw.display())))?;
-                let written = reports::write_checkins_csv(db, guild, &report, std::io::BufWriter::new(file))
-                    .await
-                    .map_err(|e| ReportFailure::other(format!("{}: {e}", raw.display())))?;
-                written
-                    .into_inner()
-                    .map_err(|e| ReportFailure::other(format!("cannot write {}: {}", raw.display(), e.error())))?;
+                write_checkins(db, guild, &reports::CheckinsExport::of(&report), Some(&raw)).await?;
                 let forgotten = sibling(out, "forgotten");
                 write_file(&forgotten, report::forgotten_csv(&report).as_bytes())?;
                 eprintln!("wrote {}, {} and {}", out.display(), raw.display(), forgotten.display());
@@ -606,7 +609,39 @@ async fn report_command(
             let page = crate::render::html::report_page(&report).map_err(|e| ReportFailure::other(e.to_string()))?;
             emit(args.out.as_deref(), page.as_bytes())
         }
+        ReportFormat::Checkins => Ok(()), // streamed above, without the report
     }
+}
+
+/// Streams the raw check-ins CSV of `export` into the file `out` (private to its owner) or,
+/// without one, to standard output.
+async fn write_checkins(
+    db: &crate::db::Db,
+    guild: u64,
+    export: &crate::service::reports::CheckinsExport,
+    out: Option<&Path>,
+) -> Result<(), ReportFailure> {
+    use crate::service::reports::write_checkins_csv;
+    use std::io::Write;
+    match out {
+        Some(path) => {
+            let cannot =
+                |e: &dyn std::fmt::Display| ReportFailure::other(format!("cannot write {}: {e}", path.display()));
+            let file = private_file(path).map_err(|e| cannot(&e))?;
+            let written = write_checkins_csv(db, guild, export, std::io::BufWriter::new(file))
+                .await
+                .map_err(|e| ReportFailure::other(format!("{}: {e}", path.display())))?;
+            written.into_inner().map_err(|e| cannot(e.error()))?;
+        }
+        None => {
+            let stdout = std::io::BufWriter::new(std::io::stdout());
+            let cannot =
+                |e: &dyn std::fmt::Display| ReportFailure::other(format!("cannot write to standard output: {e}"));
+            let mut written = write_checkins_csv(db, guild, export, stdout).await.map_err(|e| cannot(&e))?;
+            written.flush().map_err(|e| cannot(&e))?;
+        }
+    }
+    Ok(())
 }
 
 /// Where `--format csv --out FILE` writes the raw check-ins: FILE's stem plus `-checkins`,

@@ -268,6 +268,55 @@ async fn csv_members_by_hand() {
     assert_eq!(bob[3..=5], ["1", "0", "0"]);
 }
 
+/// `--format checkins` streams the raw check-ins alone (no report is built) and writes
+/// exactly the file `--format csv --out` writes beside the members CSV, in the report's
+/// member order: also for someone with a check-in but no membership of the group
+/// (hand-edited data), named by their id and placed by it.
+#[tokio::test]
+async fn checkins_format_is_the_raw_csv_without_the_report() {
+    let f = fixture().await;
+    let db = studybot::db::open(Location::parse(&f.db).unwrap()).await.unwrap();
+    // A member of the server (named "zed") who never joined the group.
+    let member = "INSERT INTO members (guild_id, user_id, display_name, created_at)
+         VALUES ($1, 9, 'zed', '2026-01-01T00:00:00+00:00')";
+    match (db.sqlite(), db.postgres()) {
+        (Some(p), _) => sqlx::query(member).bind(to_db(GUILD)).execute(p).await.map(drop),
+        (_, Some(p)) => sqlx::query(member).bind(to_db(GUILD)).execute(p).await.map(drop),
+        _ => unreachable!("a database is SQLite or PostgreSQL"),
+    }
+    .unwrap();
+    let sql = "INSERT INTO checkins (group_id, guild_id, user_id, week, status, hours, confidence, note, created_at, updated_at)
+         VALUES ($1, $2, 9, 1, 'done', 1, 3, NULL, '2026-01-05T20:00:00+00:00', '2026-01-05T20:00:00+00:00')";
+    match (db.sqlite(), db.postgres()) {
+        (Some(p), _) => sqlx::query(sql).bind(f.group).bind(to_db(GUILD)).execute(p).await.map(drop),
+        (_, Some(p)) => sqlx::query(sql).bind(f.group).bind(to_db(GUILD)).execute(p).await.map(drop),
+        _ => unreachable!("a database is SQLite or PostgreSQL"),
+    }
+    .unwrap();
+    db.close().await;
+    let group = f.group.to_string();
+    for range in [&[][..], &["--from", "2"][..], &["--to", "1"][..]] {
+        let out = f.dir.join("report.csv");
+        let mut args = vec!["--group", group.as_str(), "--format", "csv", "--out", out.to_str().unwrap()];
+        args.extend_from_slice(range);
+        ok(&studybot(&f.db, &args));
+        let with_report = std::fs::read_to_string(f.dir.join("report-checkins.csv")).unwrap();
+        let mut args = vec!["--group", group.as_str(), "--format", "checkins"];
+        args.extend_from_slice(range);
+        let alone = ok(&studybot(&f.db, &args));
+        assert_eq!(alone, with_report, "{range:?}");
+        let file = f.dir.join("raw.csv");
+        args.extend_from_slice(&["--out", file.to_str().unwrap()]);
+        assert!(ok(&studybot(&f.db, &args)).is_empty(), "nothing on stdout with --out");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), with_report, "{range:?}");
+    }
+    let (_, rows) = csv_rows(&ok(&studybot(&f.db, &["--group", &group, "--format", "checkins"])));
+    let week_1: Vec<&str> = rows.iter().filter(|r| r[2] == "1").map(|r| r[1].as_str()).collect();
+    assert_eq!(week_1, ["9", "alice", "bob"]);
+    let wrong = failed(&studybot(&f.db, &["--group", "999", "--format", "checkins"]), 2);
+    assert!(wrong.contains("no study group with id 999"), "{wrong}");
+}
+
 #[tokio::test]
 async fn csv_out_writes_members_and_raw_checkins() {
     let f = fixture().await;

@@ -65,6 +65,15 @@ pub async fn group(db: &Db, guild_id: u64, group_id: i64) -> Result<Option<(Grou
     Ok(Some((group, calendar)))
 }
 
+/// The display names of group `group_id`'s members (user id -> name); empty when the guild
+/// has no such group.
+pub async fn member_names(db: &Db, guild_id: u64, group_id: i64) -> Result<HashMap<u64, String>> {
+    let _timer = crate::metrics::query("reports.member_names");
+    let guild = to_db(guild_id);
+    let rows = fetch!(db, fetch_all, (i64, String, i64), include_str!("reports/members.sql"), guild, group_id)?;
+    Ok(rows.into_iter().map(|(user_id, name, _)| (from_db(user_id), name)).collect())
+}
+
 /// A report's figures over weeks `r.from..=r.to`, aggregated by SQL: per member, per week
 /// and per question. Reads in one transaction, so the three agree with each other.
 pub async fn aggregates(db: &Db, guild_id: u64, group_id: i64, r: Range) -> Result<Aggregates> {
@@ -146,7 +155,7 @@ pub async fn each_checkin<E: From<Error>>(
     let (from, to) = (i64::from(r.from), i64::from(r.to));
     let mut week: Vec<CheckinRow> = Vec::new();
     let mut flush = |week: &mut Vec<CheckinRow>| -> std::result::Result<(), E> {
-        week.sort_by_key(|c| order.rank(c.checkin.user_id));
+        order.sort(week);
         for row in week.drain(..) {
             each(&row)?;
         }

@@ -623,7 +623,7 @@ pub fn build_from(
     // Members in the report, by name (case-insensitive), then user id.
     let mut included: Vec<(&MemberAgg, String)> =
         agg.members.iter().filter(|m| m.joined_week <= r.to || m.checked != 0).map(|m| (m, name_of(m))).collect();
-    included.sort_by_cached_key(|(m, name)| (name.to_lowercase(), name.clone(), m.user_id));
+    included.sort_by_cached_key(|(m, name)| order_key(name, m.user_id));
     let is_away = |m: &MemberAgg, p: usize| away.get(&m.user_id).is_some_and(|w| w.contains(&weeks[p]));
     let frozen: HashMap<u64, std::collections::HashSet<u32>> =
         streaks.iter().map(|(u, s)| (*u, s.frozen().collect())).collect();
@@ -755,17 +755,42 @@ pub fn checkin_rows(input: &ReportInput, report: &Report) -> Vec<CheckinRow> {
     rows
 }
 
-/// The position of each member in a report (for ordering raw check-ins within a week).
+/// The position of each member in a report (for ordering raw check-ins within a week): by
+/// name, case-insensitively, then by name as written, then by user id.
 pub struct MemberOrder(HashMap<u64, usize>);
+
+/// A report's member order key for `name` (see [`MemberOrder`]).
+fn order_key(name: &str, user_id: u64) -> (String, String, u64) {
+    (name.to_lowercase(), name.to_string(), user_id)
+}
 
 impl MemberOrder {
     pub fn of(report: &Report) -> MemberOrder {
         MemberOrder(report.members.iter().enumerate().map(|(i, m)| (m.user_id, i)).collect())
     }
 
+    /// The order of the named members (`user id -> display name`), as a report would place
+    /// them, without building the report.
+    pub fn by_name(names: &HashMap<u64, String>) -> MemberOrder {
+        let mut members: Vec<(&u64, &String)> = names.iter().collect();
+        members.sort_by_cached_key(|(id, name)| order_key(name, **id));
+        MemberOrder(members.into_iter().enumerate().map(|(i, (id, _))| (*id, i)).collect())
+    }
+
     /// The member's position; members not in the report come last.
     pub fn rank(&self, user_id: u64) -> usize {
         self.0.get(&user_id).copied().unwrap_or(usize::MAX)
+    }
+
+    /// Puts one week's check-ins in the report's member order. Rows of someone this order
+    /// does not know (a check-in without a membership, named by user id) are placed by the
+    /// same key, comparing every row of that week by name.
+    pub fn sort(&self, rows: &mut [CheckinRow]) {
+        if rows.iter().all(|r| self.0.contains_key(&r.checkin.user_id)) {
+            rows.sort_unstable_by_key(|r| self.rank(r.checkin.user_id));
+        } else {
+            rows.sort_by_cached_key(|r| order_key(&r.display_name, r.checkin.user_id));
+        }
     }
 }
 

@@ -12,6 +12,7 @@ use crate::report::ReportInput;
 use crate::report::overview::{Digest, GroupOverview};
 use crate::report::{self, Report};
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 
 /// A report lists at most this many calendar changes (the latest).
 pub const CHANGES_IN_REPORT: u32 = 10;
@@ -101,13 +102,8 @@ pub async fn report_of(
     to: Option<u32>,
     now: DateTime<Utc>,
 ) -> std::result::Result<Report, ReportFailure> {
-    let (group, calendar) =
-        db::reports::group(db, guild_id, group_id).await?.ok_or(ReportFailure::NoGroup(group_id))?;
-    let path = curriculum.path(&group.path_id).ok_or_else(|| Error::missing_path(&group))?;
-    let scope = group.scope();
-    let missed = db::groups::missed(db, scope).await?;
-    let view = GroupView { group, calendar, total_weeks: path.len_weeks(), missed };
-    let r = report::range(&view, now, from, to)?;
+    let (view, path, r) = view_and_range(db, curriculum, guild_id, group_id, from, to, now).await?;
+    let scope = view.group.scope();
     let mut agg = db::reports::aggregates(db, guild_id, group_id, r).await?;
     // Reflective prompts are not rated; ratings stored for them before they were marked so
     // never count as a hard topic.
@@ -133,6 +129,25 @@ pub async fn report_of(
         pairs,
     });
     Ok(report)
+}
+
+/// A group's calendar view, its path and the weeks a report over `[from, to]` covers.
+async fn view_and_range<'c>(
+    db: &db::Db,
+    curriculum: &'c Curriculum,
+    guild_id: u64,
+    group_id: i64,
+    from: Option<u32>,
+    to: Option<u32>,
+    now: DateTime<Utc>,
+) -> std::result::Result<(GroupView, &'c crate::curriculum::PathFile, report::Range), ReportFailure> {
+    let (group, calendar) =
+        db::reports::group(db, guild_id, group_id).await?.ok_or(ReportFailure::NoGroup(group_id))?;
+    let path = curriculum.path(&group.path_id).ok_or_else(|| Error::missing_path(&group))?;
+    let missed = db::groups::missed(db, group.scope()).await?;
+    let view = GroupView { group, calendar, total_weeks: path.len_weeks(), missed };
+    let r = report::range(&view, now, from, to)?;
+    Ok((view, path, r))
 }
 
 /// A server's overview: each group summarized from its report over its latest held weeks
@@ -215,23 +230,61 @@ pub enum CsvFailure {
     Write(#[from] csv::Error),
 }
 
-/// Streams the raw check-ins of `report`'s range as CSV into `out`, row by row.
+/// What the raw check-ins CSV of a group covers: its weeks, and its members' names in the
+/// report's order. Made from a report already built ([`CheckinsExport::of`]) or, for an
+/// export alone, from the group's calendar and names ([`checkins_export`]), without the
+/// report's aggregates.
+pub struct CheckinsExport {
+    group_id: i64,
+    range: report::Range,
+    names: HashMap<u64, String>,
+    order: report::MemberOrder,
+}
+
+impl CheckinsExport {
+    pub fn of(report: &Report) -> CheckinsExport {
+        CheckinsExport {
+            group_id: report.group_id,
+            range: report::Range {
+                from: report.from_week,
+                to: report.to_week,
+                latest: report.latest_held_week,
+                in_progress: None,
+            },
+            names: report.members.iter().map(|m| (m.user_id, m.display_name.clone())).collect(),
+            order: report::MemberOrder::of(report),
+        }
+    }
+}
+
+/// The raw check-ins export of group `group_id` over `[from, to]` (as [`report_of`] would
+/// choose the weeks), for the CLI: the same file the report's CSV would be, at the cost of
+/// reading the rows once.
+pub async fn checkins_export(
+    db: &db::Db,
+    curriculum: &Curriculum,
+    guild_id: u64,
+    group_id: i64,
+    from: Option<u32>,
+    to: Option<u32>,
+    now: DateTime<Utc>,
+) -> std::result::Result<CheckinsExport, ReportFailure> {
+    let (_, _, range) = view_and_range(db, curriculum, guild_id, group_id, from, to, now).await?;
+    let names = db::reports::member_names(db, guild_id, group_id).await?;
+    let order = report::MemberOrder::by_name(&names);
+    Ok(CheckinsExport { group_id, range, names, order })
+}
+
+/// Streams the raw check-ins of `export`'s weeks as CSV into `out`, row by row.
 pub async fn write_checkins_csv<W: std::io::Write>(
     db: &db::Db,
     guild_id: u64,
-    report: &Report,
+    export: &CheckinsExport,
     out: W,
 ) -> std::result::Result<W, CsvFailure> {
-    let r = report::Range {
-        from: report.from_week,
-        to: report.to_week,
-        latest: report.latest_held_week,
-        in_progress: None,
-    };
-    let names = report.members.iter().map(|m| (m.user_id, m.display_name.clone())).collect();
-    let order = report::MemberOrder::of(report);
+    let CheckinsExport { group_id, range, names, order } = export;
     let mut csv = report::CheckinsCsv::new(out)?;
-    db::reports::each_checkin(db, guild_id, report.group_id, r, &names, &order, |row| {
+    db::reports::each_checkin(db, guild_id, *group_id, *range, names, order, |row| {
         csv.row(row).map_err(CsvFailure::Write)
     })
     .await?;
@@ -287,13 +340,19 @@ impl ReportService {
         let (db, guild) = (&self.core.db, actor.guild_id);
         let chart_png = report::chart_png(&report).map_err(|e| Error::internal(format!("chart: {e}")))?;
         let members_csv = report::members_csv(&report).into_bytes();
-        let checkins_csv =
-            match write_checkins_csv(db, guild, &report, Capped { buf: Vec::new(), max: max_attachment }).await {
-                Ok(capped) => Some(capped.buf),
-                // Only the cap can fail a write to memory.
-                Err(CsvFailure::Write(_)) => None,
-                Err(CsvFailure::Db(e)) => return Err(e.into()),
-            };
+        let checkins_csv = match write_checkins_csv(
+            db,
+            guild,
+            &CheckinsExport::of(&report),
+            Capped { buf: Vec::new(), max: max_attachment },
+        )
+        .await
+        {
+            Ok(capped) => Some(capped.buf),
+            // Only the cap can fail a write to memory.
+            Err(CsvFailure::Write(_)) => None,
+            Err(CsvFailure::Db(e)) => return Err(e.into()),
+        };
         let forgotten_csv = (!report.forgotten.is_empty()).then(|| report::forgotten_csv(&report).into_bytes());
         Ok(Participation { report, chart_png, members_csv, checkins_csv, forgotten_csv })
     }
