@@ -193,14 +193,7 @@ pub async fn build_http(
     let transport = crate::rest::Transport::start(&config.discord_api_url, client)
         .await
         .map_err(|e| anyhow::anyhow!("cannot start the local REST forwarder: {e}"))?;
-    // The hop to the forwarder is loopback: never through an HTTP proxy of the environment
-    // (Docker's client proxy settings inject HTTP_PROXY); the forwarder's own hop upstream
-    // honours it.
-    let loopback = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .map_err(|e| anyhow::anyhow!("cannot build the HTTP client: {e}"))?;
-    let http = builder.client(loopback).proxy(transport.url().to_string()).ratelimiter_disabled(true).build();
+    let http = builder.client(transport.client()).proxy(transport.url().to_string()).ratelimiter_disabled(true).build();
     Ok((http, Some(transport)))
 }
 

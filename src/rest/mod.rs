@@ -2,7 +2,8 @@
 //!
 //! With a custom `DISCORD_API_URL` (a rate-limit proxy, or the tests' fake) serenity must run
 //! with its rate limiter off (serenity #1739), so it would hand every 429 and 5xx straight to
-//! the caller. Instead serenity talks to this local forwarder on 127.0.0.1, which sends each
+//! the caller. Instead serenity talks to this local forwarder (over a Unix socket in a private
+//! directory, else on 127.0.0.1), which sends each
 //! request on to the configured URL and applies [`policy`] in one place, for posts,
 //! threads, interaction responses and follow-ups, DMs and lookups alike: a 429 waits its
 //! `retry_after` (a global one holds every request, a route's holds that route), a 5xx backs
@@ -42,8 +43,22 @@ const MAX_BODY: usize = 64 * 1024 * 1024;
 /// A running forwarder; dropped or [`Transport::stop`]ped with the bot.
 pub struct Transport {
     url: String,
+    /// The client serenity is given for the hop (over the Unix socket when there is one).
+    hop: reqwest::Client,
     shared: Arc<Shared>,
     task: tokio::task::JoinHandle<()>,
+    /// The private directory of the Unix socket, removed with the forwarder.
+    _socket: Option<SocketDir>,
+}
+
+/// A directory only this user may enter (0700), holding the forwarder's socket; removed on
+/// drop.
+struct SocketDir(std::path::PathBuf);
+
+impl Drop for SocketDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 struct Shared {
@@ -62,12 +77,13 @@ struct Shared {
 }
 
 impl Transport {
-    /// Starts forwarding to `upstream` (e.g. `http://proxy:3000`) on a free local port.
+    /// Starts forwarding to `upstream` (e.g. `http://proxy:3000`): on a Unix socket in a
+    /// private directory of the temporary directory, or, where none can be made, on a free
+    /// port of 127.0.0.1. The socket is the cheaper hop (no TCP/IP on either side of it) and
+    /// only this user can reach it.
     pub async fn start(upstream: &str, client: reqwest::Client) -> std::io::Result<Transport> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let secret = new_secret()?;
         crate::redact::register(&secret);
-        let url = format!("http://{}/{secret}", listener.local_addr()?);
         let shared = Arc::new(Shared {
             secret,
             upstream: upstream.trim_end_matches('/').to_string(),
@@ -78,12 +94,39 @@ impl Transport {
             invalid: Mutex::new(InvalidWindow::default()),
         });
         let app = axum::Router::new().fallback(forward).with_state(Arc::clone(&shared));
+        let hop = reqwest::Client::builder().no_proxy();
+        #[cfg(unix)]
+        match unix_listener() {
+            Ok((dir, listener)) => {
+                let hop = hop.unix_socket(dir.0.join(SOCKET)).build().map_err(std::io::Error::other)?;
+                let task = tokio::spawn(async move {
+                    if let Err(e) = axum::serve(listener, app).await {
+                        warn!("REST forwarder stopped: {e}");
+                    }
+                });
+                // The host is not resolved: every connection goes to the socket.
+                let url = format!("http://localhost/{}", shared.secret);
+                return Ok(Transport { url, hop, shared, task, _socket: Some(dir) });
+            }
+            Err(e) => warn!("no Unix socket for the REST forwarder ({e}); using 127.0.0.1 instead"),
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}/{}", listener.local_addr()?, shared.secret);
+        let hop = hop.build().map_err(std::io::Error::other)?;
         let task = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
                 warn!("REST forwarder stopped: {e}");
             }
         });
-        Ok(Transport { url, shared, task })
+        Ok(Transport { url, hop, shared, task, _socket: None })
+    }
+
+    /// The HTTP client that reaches the forwarder at [`url`](Self::url) (serenity's): over
+    /// the Unix socket when there is one, and never through an HTTP proxy of the
+    /// environment (Docker's client proxy settings inject `HTTP_PROXY`; the forwarder's own
+    /// hop upstream honours it).
+    pub fn client(&self) -> reqwest::Client {
+        self.hop.clone()
     }
 
     /// The base URL serenity is given instead of the upstream (with this process's secret).
@@ -334,6 +377,26 @@ fn new_secret() -> std::io::Result<String> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// The socket's name in its directory.
+#[cfg(unix)]
+const SOCKET: &str = "rest.sock";
+
+/// A new directory `studybot-rest-<random>` of the temporary directory that only this user
+/// may enter, with the forwarder's socket listening in it. (Its name is not the secret:
+/// anyone may list the temporary directory.)
+#[cfg(unix)]
+fn unix_listener() -> std::io::Result<(SocketDir, tokio::net::UnixListener)> {
+    use std::os::unix::fs::DirBuilderExt;
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(format!("no random bytes: {e}")))?;
+    let name: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let path = std::env::temp_dir().join(format!("studybot-rest-{name}"));
+    std::fs::DirBuilder::new().mode(0o700).create(&path)?;
+    let dir = SocketDir(path);
+    let listener = tokio::net::UnixListener::bind(dir.0.join(SOCKET))?;
+    Ok((dir, listener))
+}
+
 /// Hop-by-hop headers are not forwarded; reqwest sets host and length itself.
 fn skip(name: &HeaderName) -> bool {
     matches!(
@@ -390,7 +453,7 @@ mod tests {
     async fn only_requests_carrying_the_process_secret_are_forwarded() {
         let (up, count) = upstream(|_| (200, "{}")).await;
         let t = Transport::start(&up, reqwest::Client::new()).await.unwrap();
-        let client = reqwest::Client::new();
+        let client = t.client();
         let ok = client.get(format!("{}/api/v10/users/@me?x=1", t.url())).send().await.unwrap();
         assert_eq!(ok.status(), 200);
         assert_eq!(count.load(Ordering::SeqCst), 1);
@@ -410,6 +473,22 @@ mod tests {
         );
     }
 
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_hop_is_a_socket_only_this_user_can_reach_and_it_goes_with_the_forwarder() {
+        use std::os::unix::fs::PermissionsExt;
+        let (up, count) = upstream(|_| (200, "{}")).await;
+        let t = Transport::start(&up, reqwest::Client::new()).await.unwrap();
+        let dir = t._socket.as_ref().expect("a Unix socket").0.clone();
+        assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+        assert!(t.url().starts_with("http://localhost/"), "{}", t.url());
+        let ok = t.client().get(format!("{}/api/v10/users/@me", t.url())).send().await.unwrap();
+        assert_eq!(ok.status(), 200);
+        assert_eq!(count.load(Ordering::SeqCst), 1);
+        drop(t);
+        assert!(!dir.exists(), "{dir:?} removed with the forwarder");
+    }
+
     #[tokio::test]
     async fn an_absurd_retry_after_neither_panics_nor_holds_later_requests() {
         let (up, _) = upstream(|n| match n {
@@ -419,7 +498,7 @@ mod tests {
         })
         .await;
         let t = Transport::start(&up, reqwest::Client::new()).await.unwrap();
-        let client = reqwest::Client::new();
+        let client = t.client();
         for _ in 0..3 {
             let began = Instant::now();
             let r = tokio::time::timeout(
