@@ -99,11 +99,7 @@ impl Transport {
         match unix_listener() {
             Ok((dir, listener)) => {
                 let hop = hop.unix_socket(dir.0.join(SOCKET)).build().map_err(std::io::Error::other)?;
-                let task = tokio::spawn(async move {
-                    if let Err(e) = axum::serve(listener, app).await {
-                        warn!("REST forwarder stopped: {e}");
-                    }
-                });
+                let task = serve(listener, app);
                 // The host is not resolved: every connection goes to the socket.
                 let url = format!("http://localhost/{}", shared.secret);
                 return Ok(Transport { url, hop, shared, task, _socket: Some(dir) });
@@ -113,11 +109,7 @@ impl Transport {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}/{}", listener.local_addr()?, shared.secret);
         let hop = hop.build().map_err(std::io::Error::other)?;
-        let task = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                warn!("REST forwarder stopped: {e}");
-            }
-        });
+        let task = serve(listener, app);
         Ok(Transport { url, hop, shared, task, _socket: None })
     }
 
@@ -370,9 +362,27 @@ async fn forward(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     }
 }
 
+/// Serves the forwarder on `listener` (a Unix socket or a TCP port) until stopped.
+fn serve<L>(listener: L, app: axum::Router) -> tokio::task::JoinHandle<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            warn!("REST forwarder stopped: {e}");
+        }
+    })
+}
+
 /// 128 random bits from the operating system, as hex.
 fn new_secret() -> std::io::Result<String> {
-    let mut bytes = [0u8; 16];
+    random_hex::<16>()
+}
+
+/// `N` random bytes from the operating system, as hex.
+fn random_hex<const N: usize>() -> std::io::Result<String> {
+    let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(format!("no random bytes: {e}")))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
@@ -387,10 +397,7 @@ const SOCKET: &str = "rest.sock";
 #[cfg(unix)]
 fn unix_listener() -> std::io::Result<(SocketDir, tokio::net::UnixListener)> {
     use std::os::unix::fs::DirBuilderExt;
-    let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(format!("no random bytes: {e}")))?;
-    let name: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let path = std::env::temp_dir().join(format!("studybot-rest-{name}"));
+    let path = std::env::temp_dir().join(format!("studybot-rest-{}", random_hex::<8>()?));
     std::fs::DirBuilder::new().mode(0o700).create(&path)?;
     let dir = SocketDir(path);
     let listener = tokio::net::UnixListener::bind(dir.0.join(SOCKET))?;
