@@ -511,7 +511,8 @@ fn run_report(config: &Config, args: ReportArgs) -> Result<(), ReportFailure> {
     }
     let curriculum = load_curriculum(config)
         .map_err(|p| ReportFailure::other(format!("the curriculum has problems (see `studybot check`):\n{p}")))?;
-    let rt = tokio::runtime::Builder::new_current_thread()
+    // Several threads: a raw check-ins export reads the next week while it writes this one.
+    let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| ReportFailure::other(format!("cannot start the async runtime: {e}")))?;

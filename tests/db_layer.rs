@@ -354,3 +354,65 @@ async fn concurrent_overlapping_breaks_store_one() {
     assert_eq!(stored, 1);
     assert_eq!(groups::calendar(&db, support::scope(&db, g).await).await.unwrap().breaks.len(), 1);
 }
+
+/// The raw export's reader: every week's check-ins in order, each week in the report's
+/// member order; a consumer that stops early gets its own error back (and the reader stops);
+/// a stored row the decoder refuses ends the stream with that row's error, after the weeks
+/// before it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkin_pages_come_by_week_in_member_order_and_stop_on_either_sides_error() {
+    use std::collections::HashMap;
+    use studybot::db::reports;
+    use studybot::report::{MemberOrder, Range};
+    let db = support::open_db().await;
+    let a = groups::insert_unchecked(&db, G1, &settings("A"), 1, NOW()).await.unwrap().unwrap();
+    for week in 1..=3 {
+        for user in [30, 10, 20] {
+            upsert(&db, G1, a, user, week, Status::Done).await;
+        }
+    }
+    // By name: "bea" (30) before "cy" (10); 20 has no name and is placed by its id.
+    let names: HashMap<u64, String> = [(30, "bea".to_string()), (10, "cy".to_string())].into();
+    let order = MemberOrder::by_name(&names);
+    let range = Range { from: 1, to: 3, latest: 3, in_progress: None };
+    let read = |stop_at: Option<usize>| {
+        let (db, names, order) = (&db, &names, &order);
+        async move {
+            let mut seen = Vec::new();
+            let done = reports::checkin_pages(db, G1, a, range)
+                .each(names, order, |row| {
+                    if Some(seen.len()) == stop_at {
+                        return Err(studybot::db::Error::Corrupt {
+                            table: "test",
+                            row: 0,
+                            what: "stop",
+                            value: String::new(),
+                        });
+                    }
+                    seen.push((row.checkin.week, row.display_name.to_string()));
+                    Ok(())
+                })
+                .await;
+            (seen, done)
+        }
+    };
+    let (seen, done) = read(None).await;
+    done.unwrap();
+    let want: Vec<(u32, String)> = (1..=3).flat_map(|w| ["20", "bea", "cy"].map(move |n| (w, n.to_string()))).collect();
+    assert_eq!(seen, want);
+    // The consumer stops after four rows: its error, nothing more handed out.
+    let (seen, done) = read(Some(4)).await;
+    assert_eq!(seen.len(), 4);
+    assert!(matches!(done, Err(studybot::db::Error::Corrupt { what: "stop", .. })), "{done:?}");
+    // A row of week 2 the decoder refuses: week 1 was handed out, then its error.
+    checks_off(&db).await;
+    db.raw_execute("UPDATE checkins SET status = 'finished' WHERE week = 2 AND user_id = 10", &[]).await.unwrap();
+    let (seen, done) = read(None).await;
+    assert_eq!(seen, want[..3]);
+    match done {
+        Err(studybot::db::Error::Corrupt { table, what, value, .. }) => {
+            assert_eq!(format!("{table}.{what}={value}"), "checkins.status=finished")
+        }
+        other => panic!("expected the corrupt row's error, got {other:?}"),
+    }
+}

@@ -10,9 +10,10 @@ use super::groups::{GroupRow, group_row};
 use super::members::decode_rating;
 use super::members::{CheckinRow as StoredCheckinRow, decode_checkin};
 use super::{Db, Error, Result, decode_u8, decode_u32, decode_u64, fetch, from_db, scalar, to_db, with_pool};
+use crate::model::Checkin;
 use crate::model::{Calendar, Group};
 #[cfg(test)]
-use crate::model::{Checkin, GroupMember, Rating};
+use crate::model::{GroupMember, Rating};
 use crate::report::{Aggregates, CheckinRow, MemberAgg, MemberOrder, Range, TopicAgg, WeekAgg};
 #[cfg(test)]
 use chrono::Utc;
@@ -137,47 +138,117 @@ pub async fn aggregates(db: &Db, guild_id: u64, group_id: i64, r: Range) -> Resu
     Ok(Aggregates { members, weeks, topics })
 }
 
-/// Streams the check-ins of weeks `r.from..=r.to` to `each`, by week and within a week in
-/// `order` (the report's member order), with the name the report shows. One week's rows at
-/// most are held at a time; an error from `each` stops the stream and is returned.
-pub async fn each_checkin<E: From<Error>>(
-    db: &Db,
+/// The check-ins of weeks `r.from..=r.to` of a group, read by a task started at once (so
+/// they are read while the caller loads what else it needs, and the next week is read and
+/// decoded while [`each`](CheckinPages::each) hands out this one). One week's rows form a
+/// page; at most three pages are held (one being read, one waiting, one handed out).
+pub struct CheckinPages {
+    pages: tokio::sync::mpsc::Receiver<Result<Vec<Checkin>>>,
+    reader: AbortOnDrop,
+}
+
+/// Starts reading the check-ins of weeks `r.from..=r.to` of group `group_id` of guild
+/// `guild_id` (nothing is read unless [`CheckinPages::each`] takes them).
+pub fn checkin_pages(db: &Db, guild_id: u64, group_id: i64, r: Range) -> CheckinPages {
+    let (tx, pages) = tokio::sync::mpsc::channel(1);
+    let reader = AbortOnDrop(Some(tokio::spawn(read_weeks(db.clone(), guild_id, group_id, r, tx))));
+    CheckinPages { pages, reader }
+}
+
+impl CheckinPages {
+    /// Hands the check-ins to `each` by week and within a week in `order` (the report's
+    /// member order), with the name the report shows (the user id for someone without a
+    /// name). An error from `each` stops the stream and the reader, and is returned.
+    pub async fn each<E: From<Error>>(
+        mut self,
+        names: &HashMap<u64, String>,
+        order: &MemberOrder,
+        mut each: impl FnMut(&CheckinRow<'_>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        use std::borrow::Cow;
+        let _timer = crate::metrics::query("reports.each_checkin");
+        let mut week: Vec<CheckinRow<'_>> = Vec::new();
+        while let Some(page) = self.pages.recv().await {
+            week.extend(page?.into_iter().map(|checkin| {
+                let display_name = match names.get(&checkin.user_id) {
+                    Some(name) => Cow::Borrowed(name.as_str()),
+                    None => Cow::Owned(checkin.user_id.to_string()),
+                };
+                CheckinRow { display_name, checkin }
+            }));
+            order.sort(&mut week);
+            for row in week.drain(..) {
+                each(&row)?;
+            }
+        }
+        // The reader sends its error before it stops; a panic in it goes on here, as it
+        // would have without the task (not a complete file).
+        if let Some(Err(e)) = self.reader.join().await
+            && e.is_panic()
+        {
+            std::panic::resume_unwind(e.into_panic());
+        }
+        Ok(())
+    }
+}
+
+/// Aborts a spawned task when dropped before it is joined (the consumer stopped early).
+struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
+
+impl AbortOnDrop {
+    async fn join(mut self) -> Option<std::result::Result<(), tokio::task::JoinError>> {
+        Some(self.0.take()?.await)
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(task) = &self.0 {
+            task.abort();
+        }
+    }
+}
+
+/// Reads and decodes the check-ins of weeks `r.from..=r.to`, sending each week's as one page
+/// (or the first error, then stopping); stops when the receiver is gone.
+async fn read_weeks(
+    db: Db,
     guild_id: u64,
     group_id: i64,
     r: Range,
-    names: &HashMap<u64, String>,
-    order: &MemberOrder,
-    mut each: impl FnMut(&CheckinRow) -> std::result::Result<(), E>,
-) -> std::result::Result<(), E> {
-    let _timer = crate::metrics::query("reports.each_checkin");
+    tx: tokio::sync::mpsc::Sender<Result<Vec<Checkin>>>,
+) {
     use futures_util::TryStreamExt;
     let guild = to_db(guild_id);
     let (from, to) = (i64::from(r.from), i64::from(r.to));
-    let mut week: Vec<CheckinRow> = Vec::new();
-    let mut flush = |week: &mut Vec<CheckinRow>| -> std::result::Result<(), E> {
-        order.sort(week);
-        for row in week.drain(..) {
-            each(&row)?;
-        }
-        Ok(())
-    };
-    with_pool!(db, p => {
-        let mut rows = sqlx::query_as::<_, StoredCheckinRow>(include_str!("reports/checkins_in_range.sql"))
-            .bind(guild)
-            .bind(group_id)
-            .bind(from)
-            .bind(to)
-            .fetch(p);
-        while let Some(c) = rows.try_next().await.map_err(Error::from)? {
-            let checkin = decode_checkin(c)?;
-            if week.last().is_some_and(|last| last.checkin.week != checkin.week) {
-                flush(&mut week)?;
+    let read = async {
+        let mut page: Vec<Checkin> = Vec::new();
+        with_pool!(&db, p => {
+            let mut rows = sqlx::query_as::<_, StoredCheckinRow>(include_str!("reports/checkins_in_range.sql"))
+                .bind(guild)
+                .bind(group_id)
+                .bind(from)
+                .bind(to)
+                .fetch(p);
+            while let Some(c) = rows.try_next().await? {
+                let checkin = decode_checkin(c)?;
+                if page.last().is_some_and(|last| last.week != checkin.week) {
+                    let next = Vec::with_capacity(page.len());
+                    if tx.send(Ok(std::mem::replace(&mut page, next))).await.is_err() {
+                        return Ok(());
+                    }
+                }
+                page.push(checkin);
             }
-            let display_name = names.get(&checkin.user_id).cloned().unwrap_or_else(|| checkin.user_id.to_string());
-            week.push(CheckinRow { display_name, checkin });
+        });
+        if !page.is_empty() {
+            let _ = tx.send(Ok(page)).await;
         }
-    });
-    flush(&mut week)
+        Ok::<(), Error>(())
+    };
+    if let Err(e) = read.await {
+        let _ = tx.send(Err(e)).await;
+    }
 }
 
 /// Loads the stored rows of group `group_id` of guild `guild_id`; `None` when the guild has

@@ -76,15 +76,27 @@ pub fn members_csv(report: &Report) -> String {
 
 /// The raw check-ins of a report's range (by week, then name) under [`CHECKINS_HEADER`], in
 /// memory. Hours are written exactly as stored; an absent note is empty. Large exports are
-/// streamed with [`CheckinsCsv`] instead.
-pub fn checkins_csv(rows: &[CheckinRow]) -> String {
-    write_csv(CHECKINS_HEADER, rows.iter().map(checkin_record))
+/// streamed with [`CheckinsCsv`] instead (the same writer, so the same bytes).
+pub fn checkins_csv(rows: &[CheckinRow<'_>]) -> String {
+    let written = CheckinsCsv::new(Vec::new()).and_then(|mut csv| {
+        rows.iter().try_for_each(|row| csv.row(row))?;
+        Ok(csv.finish()?)
+    });
+    // Writing into memory does no I/O and cannot fail; if it ever did, say so in the output
+    // rather than return a silently truncated file.
+    match written.map(String::from_utf8) {
+        Ok(Ok(text)) => text,
+        Ok(Err(e)) => format!("error: cannot write CSV: {e}\n"),
+        Err(e) => format!("error: cannot write CSV: {e}\n"),
+    }
 }
 
 /// Writes the raw check-ins CSV ([`CHECKINS_HEADER`]) row by row into a file or buffer, so
-/// an export never holds all check-ins in memory.
+/// an export never holds all check-ins in memory. Each field goes straight into the writer
+/// (numbers and times formatted into one reused buffer): a row allocates nothing.
 pub struct CheckinsCsv<W: std::io::Write> {
     w: ::csv::Writer<W>,
+    buf: String,
 }
 
 impl<W: std::io::Write> CheckinsCsv<W> {
@@ -92,16 +104,89 @@ impl<W: std::io::Write> CheckinsCsv<W> {
     pub fn new(out: W) -> ::csv::Result<Self> {
         let mut w = writer(out);
         w.write_record(CHECKINS_HEADER)?;
-        Ok(CheckinsCsv { w })
+        Ok(CheckinsCsv { w, buf: String::with_capacity(64) })
     }
 
-    pub fn row(&mut self, row: &CheckinRow) -> ::csv::Result<()> {
-        self.w.write_record(checkin_record(row))
+    /// One record: user id, name, week, status, hours (as stored), confidence, note (empty
+    /// when absent), created and updated (RFC 3339, as `DateTime::to_rfc3339` writes them).
+    pub fn row(&mut self, row: &CheckinRow<'_>) -> ::csv::Result<()> {
+        let c = &row.checkin;
+        let mut int = itoa::Buffer::new();
+        self.w.write_field(int.format(c.user_id))?;
+        self.w.write_field(&*spreadsheet_safe_cow(&row.display_name))?;
+        self.w.write_field(int.format(c.week))?;
+        self.w.write_field(c.status.as_str())?;
+        self.formatted(|out| push_hours(out, c.hours))?;
+        self.w.write_field(int.format(c.confidence))?;
+        self.w.write_field(c.note.as_deref().map(spreadsheet_safe_cow).as_deref().unwrap_or(""))?;
+        self.formatted(|out| push_rfc3339(out, &c.created_at))?;
+        self.formatted(|out| push_rfc3339(out, &c.updated_at))?;
+        // An empty record ends the one written field by field.
+        self.w.write_record(std::iter::empty::<&[u8]>())
+    }
+
+    /// Writes one field that `write` formats into the reused buffer.
+    fn formatted(&mut self, write: impl FnOnce(&mut String)) -> ::csv::Result<()> {
+        self.buf.clear();
+        write(&mut self.buf);
+        self.w.write_field(&self.buf)
     }
 
     /// Flushes and returns the writer.
     pub fn finish(self) -> std::io::Result<W> {
         self.w.into_inner().map_err(|e| e.into_error())
+    }
+}
+
+/// Appends `t` as [`chrono::DateTime::to_rfc3339`] writes it (`2026-03-29T01:59:59+00:00`,
+/// with 3, 6 or 9 decimals when the second has a fraction), digit by digit: a CSV export
+/// writes two per row. Years outside 0..=9999 and leap seconds are left to chrono.
+fn push_rfc3339(out: &mut String, t: &chrono::DateTime<chrono::Utc>) {
+    use chrono::{Datelike, Timelike};
+    let (year, nanos) = (t.year(), t.nanosecond());
+    if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
+        out.push_str(&t.to_rfc3339());
+        return;
+    }
+    fn digits(out: &mut String, n: u32, width: u32) {
+        for place in (0..width).rev() {
+            out.push(char::from(b'0' + (n / 10u32.pow(place) % 10) as u8));
+        }
+    }
+    digits(out, year as u32, 4);
+    out.push('-');
+    digits(out, t.month(), 2);
+    out.push('-');
+    digits(out, t.day(), 2);
+    out.push('T');
+    digits(out, t.hour(), 2);
+    out.push(':');
+    digits(out, t.minute(), 2);
+    out.push(':');
+    digits(out, t.second(), 2);
+    // chrono's `SecondsFormat::AutoSi`: as few of 3, 6 or 9 decimals as hold the fraction.
+    if nanos != 0 {
+        out.push('.');
+        if nanos % 1_000_000 == 0 {
+            digits(out, nanos / 1_000_000, 3);
+        } else if nanos % 1_000 == 0 {
+            digits(out, nanos / 1_000, 6);
+        } else {
+            digits(out, nanos, 9);
+        }
+    }
+    out.push_str("+00:00");
+}
+
+/// Appends `hours` as `f64`'s `Display` writes it; whole numbers (the usual) without the
+/// float formatter.
+fn push_hours(out: &mut String, hours: f64) {
+    use std::fmt::Write as _;
+    if hours.fract() == 0.0 && hours.is_sign_positive() && hours < 1e15 {
+        out.push_str(itoa::Buffer::new().format(hours as u64));
+    } else {
+        // Formatting into a String cannot fail.
+        let _ = write!(out, "{hours}");
     }
 }
 
@@ -135,21 +220,6 @@ pub fn member_values(m: &MemberRow) -> Vec<String> {
             None => String::new(),
         },
         m.weeks_interested.to_string(),
-    ]
-}
-
-fn checkin_record(row: &CheckinRow) -> Vec<String> {
-    let c = &row.checkin;
-    vec![
-        c.user_id.to_string(),
-        spreadsheet_safe(&row.display_name),
-        c.week.to_string(),
-        c.status.as_str().to_string(),
-        c.hours.to_string(),
-        c.confidence.to_string(),
-        c.note.as_deref().map(spreadsheet_safe).unwrap_or_default(),
-        c.created_at.to_rfc3339(),
-        c.updated_at.to_rfc3339(),
     ]
 }
 
@@ -198,20 +268,32 @@ fn is_separator(c: char) -> bool {
 
 /// Puts `'` before every formula start that begins a segment (after leading spaces).
 pub(crate) fn spreadsheet_safe(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
+    spreadsheet_safe_cow(s).into_owned()
+}
+
+/// [`spreadsheet_safe`], borrowing `s` when it has nothing to guard (most names and notes).
+fn spreadsheet_safe_cow(s: &str) -> std::borrow::Cow<'_, str> {
+    let mut out: Option<String> = None;
     let mut segment_start = true;
-    for c in s.chars() {
+    for (i, c) in s.char_indices() {
         if segment_start && FORMULA_STARTS.contains(&c) {
+            let out = out.get_or_insert_with(|| {
+                let mut out = String::with_capacity(s.len() + 2);
+                out.push_str(&s[..i]);
+                out
+            });
             out.push('\'');
         }
-        out.push(c);
+        if let Some(out) = out.as_mut() {
+            out.push(c);
+        }
         if is_separator(c) {
             segment_start = true;
         } else if !c.is_whitespace() {
             segment_start = false;
         }
     }
-    out
+    out.map_or(std::borrow::Cow::Borrowed(s), std::borrow::Cow::Owned)
 }
 
 #[cfg(test)]
@@ -232,6 +314,48 @@ mod tests {
             ("a=b", "a=b"),
         ] {
             assert_eq!(spreadsheet_safe(typed), safe, "{typed:?}");
+        }
+    }
+
+    #[test]
+    fn text_with_nothing_to_guard_is_borrowed() {
+        assert!(matches!(spreadsheet_safe_cow("plain text, 3-4 hours"), std::borrow::Cow::Borrowed(_)));
+        assert!(matches!(spreadsheet_safe_cow("ok; =1"), std::borrow::Cow::Owned(_)));
+    }
+
+    #[test]
+    fn times_are_written_as_to_rfc3339_writes_them() {
+        use chrono::{TimeZone, Timelike, Utc};
+        let rfc3339 = |t| {
+            let mut out = String::new();
+            push_rfc3339(&mut out, &t);
+            out
+        };
+        let second = Utc.with_ymd_and_hms(2026, 3, 29, 1, 59, 59).unwrap();
+        // Whole seconds, milli-, micro- and nanoseconds (chrono's AutoSi), a leap second.
+        for nanos in [0, 1, 999, 1_000, 120_000, 5_000_000, 100_000_000, 123_456_789, 999_999_999, 1_500_000_000] {
+            let t = second.with_nanosecond(nanos).unwrap();
+            assert_eq!(rfc3339(t), t.to_rfc3339(), "{nanos}");
+        }
+        // The first and last years of four digits, and beyond them.
+        for (y, mo, d, h, mi, s) in [
+            (0, 1, 1, 0, 0, 0),
+            (9, 2, 3, 4, 5, 6),
+            (9999, 12, 31, 23, 59, 59),
+            (-1, 1, 1, 0, 0, 0),
+            (10000, 1, 1, 0, 0, 0),
+        ] {
+            let t = Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap();
+            assert_eq!(rfc3339(t), t.to_rfc3339(), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn hours_are_written_as_display_writes_them() {
+        for hours in [0.0, -0.0, 1.0, 2.5, 0.25, 100.0, 1e14, 1e15, 1e16, 0.1 + 0.2, f64::MIN_POSITIVE] {
+            let mut out = String::new();
+            push_hours(&mut out, hours);
+            assert_eq!(out, hours.to_string(), "{hours}");
         }
     }
 

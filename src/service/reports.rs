@@ -237,8 +237,8 @@ pub enum CsvFailure {
 pub struct CheckinsExport {
     group_id: i64,
     range: report::Range,
-    names: HashMap<u64, String>,
-    order: report::MemberOrder,
+    /// The report's names and order; `None`: the group's names, read with the check-ins.
+    names: Option<(HashMap<u64, String>, report::MemberOrder)>,
 }
 
 impl CheckinsExport {
@@ -251,8 +251,10 @@ impl CheckinsExport {
                 latest: report.latest_held_week,
                 in_progress: None,
             },
-            names: report.members.iter().map(|m| (m.user_id, m.display_name.clone())).collect(),
-            order: report::MemberOrder::of(report),
+            names: Some((
+                report.members.iter().map(|m| (m.user_id, m.display_name.clone())).collect(),
+                report::MemberOrder::of(report),
+            )),
         }
     }
 }
@@ -270,9 +272,8 @@ pub async fn checkins_export(
     now: DateTime<Utc>,
 ) -> std::result::Result<CheckinsExport, ReportFailure> {
     let (_, _, range) = view_and_range(db, curriculum, guild_id, group_id, from, to, now).await?;
-    let names = db::reports::member_names(db, guild_id, group_id).await?;
-    let order = report::MemberOrder::by_name(&names);
-    Ok(CheckinsExport { group_id, range, names, order })
+    // The names are read while the check-ins are (`write_checkins_csv`).
+    Ok(CheckinsExport { group_id, range, names: None })
 }
 
 /// Streams the raw check-ins of `export`'s weeks as CSV into `out`, row by row.
@@ -282,12 +283,21 @@ pub async fn write_checkins_csv<W: std::io::Write>(
     export: &CheckinsExport,
     out: W,
 ) -> std::result::Result<W, CsvFailure> {
-    let CheckinsExport { group_id, range, names, order } = export;
+    let CheckinsExport { group_id, range, names } = export;
+    // The check-ins are read from here on, while the names are.
+    let pages = db::reports::checkin_pages(db, guild_id, *group_id, *range);
+    let loaded;
+    let (names, order) = match names {
+        Some((names, order)) => (names, order),
+        None => {
+            let names = db::reports::member_names(db, guild_id, *group_id).await?;
+            let order = report::MemberOrder::by_name(&names);
+            loaded = (names, order);
+            (&loaded.0, &loaded.1)
+        }
+    };
     let mut csv = report::CheckinsCsv::new(out)?;
-    db::reports::each_checkin(db, guild_id, *group_id, *range, names, order, |row| {
-        csv.row(row).map_err(CsvFailure::Write)
-    })
-    .await?;
+    pages.each(names, order, |row| csv.row(row).map_err(CsvFailure::Write)).await?;
     csv.finish().map_err(|e| CsvFailure::Write(e.into()))
 }
 
