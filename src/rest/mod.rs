@@ -94,7 +94,9 @@ impl Transport {
             invalid: Mutex::new(InvalidWindow::default()),
         });
         let app = axum::Router::new().fallback(forward).with_state(Arc::clone(&shared));
-        let hop = reqwest::Client::builder().no_proxy();
+        // Neither hop follows redirects (Discord does not send them; a 3xx goes back as it is),
+        // which also spares each request reqwest's redirect layer.
+        let hop = reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none());
         #[cfg(unix)]
         match unix_listener() {
             Ok((dir, listener)) => {
@@ -264,14 +266,13 @@ async fn forward(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         );
     }
     let method = parts.method.clone();
-    let headers = request_headers(&parts.headers);
     let budget = policy::wait_budget(&path);
     let replay_safe = policy::replay_safe(parts.method.as_str(), &path, &body);
     let began = Instant::now();
     let deadline = began + budget;
     let attempt = || {
         let (shared, route, target, method, headers, body) =
-            (&shared, &route, &target, method.clone(), headers.clone(), body.clone());
+            (&shared, &route, &target, method.clone(), &parts.headers, body.clone());
         async move {
             if !shared.wait_turn(route, deadline).await {
                 // Held past this request's budget: a 429 now, as Discord would answer it.
@@ -286,13 +287,14 @@ async fn forward(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             let resp = shared
                 .client
                 .request(method, target)
-                .headers(headers)
+                .headers(request_headers(headers))
                 .body(body)
                 .send()
                 .await
                 .map_err(Failure::Transport)?;
             let status = resp.status();
-            let headers = resp.headers().clone();
+            // The headers handed back (the policy reads none of those left out).
+            let headers = response_headers(resp.headers());
             let body = resp.bytes().await.map_err(Failure::Transport)?;
             let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
             shared.note_invalid(status.as_u16(), header("x-ratelimit-scope").as_deref());
@@ -351,7 +353,7 @@ async fn forward(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         Ok(got) | Err(Failure::Answer { got, .. }) => {
             let mut resp = Response::new(Body::from(got.body));
             *resp.status_mut() = got.status;
-            *resp.headers_mut() = response_headers(&got.headers);
+            *resp.headers_mut() = got.headers;
             resp
         }
         Err(Failure::Transport(e)) => {
