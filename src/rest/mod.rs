@@ -449,6 +449,9 @@ mod tests {
             async move {
                 let mut r = (StatusCode::from_u16(status).unwrap(), body).into_response();
                 r.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+                if r.status().is_redirection() {
+                    r.headers_mut().insert("location", HeaderValue::from_static("/api/v10/moved"));
+                }
                 r
             }
         });
@@ -496,6 +499,19 @@ mod tests {
         assert_eq!(count.load(Ordering::SeqCst), 1);
         drop(t);
         assert!(!dir.exists(), "{dir:?} removed with the forwarder");
+    }
+
+    /// Discord does not redirect; should a 3xx come, serenity sees it as it came (neither hop
+    /// follows it, with the upstream client `bot::build_http` makes).
+    #[tokio::test]
+    async fn a_redirect_goes_back_as_it_came() {
+        let (up, count) = upstream(|_| (307, "{}")).await;
+        let upstream_client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let t = Transport::start(&up, upstream_client).await.unwrap();
+        let r = t.client().get(format!("{}/api/v10/users/@me", t.url())).send().await.unwrap();
+        assert_eq!(r.status(), 307);
+        assert_eq!(r.headers()["location"], "/api/v10/moved");
+        assert_eq!(count.load(Ordering::SeqCst), 1, "not followed");
     }
 
     #[tokio::test]
