@@ -93,7 +93,6 @@ impl Transport {
             routes: Mutex::new(HashMap::new()),
             invalid: Mutex::new(InvalidWindow::default()),
         });
-        let app = axum::Router::new().fallback(forward).with_state(Arc::clone(&shared));
         // Neither hop follows redirects (Discord does not send them; a 3xx goes back as it is),
         // which also spares each request reqwest's redirect layer.
         let hop = reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none());
@@ -101,7 +100,7 @@ impl Transport {
         match unix_listener() {
             Ok((dir, listener)) => {
                 let hop = hop.unix_socket(dir.0.join(SOCKET)).build().map_err(std::io::Error::other)?;
-                let task = serve(listener, app);
+                let task = serve(listener, Arc::clone(&shared));
                 // The host is not resolved: every connection goes to the socket.
                 let url = format!("http://localhost/{}", shared.secret);
                 return Ok(Transport { url, hop, shared, task, _socket: Some(dir) });
@@ -111,7 +110,7 @@ impl Transport {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}/{}", listener.local_addr()?, shared.secret);
         let hop = hop.build().map_err(std::io::Error::other)?;
-        let task = serve(listener, app);
+        let task = serve(listener, Arc::clone(&shared));
         Ok(Transport { url, hop, shared, task, _socket: None })
     }
 
@@ -364,15 +363,29 @@ async fn forward(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     }
 }
 
-/// Serves the forwarder on `listener` (a Unix socket or a TCP port) until stopped.
-fn serve<L>(listener: L, app: axum::Router) -> tokio::task::JoinHandle<()>
+/// Serves the forwarder on `listener` (a Unix socket or a TCP port) until stopped: plain
+/// HTTP/1.1 connections of hyper, each request straight to [`forward`] (no protocol
+/// detection, upgrades or routing: serenity's client speaks HTTP/1.1 and every path is
+/// forwarded).
+fn serve<L>(mut listener: L, shared: Arc<Shared>) -> tokio::task::JoinHandle<()>
 where
     L: axum::serve::Listener,
-    L::Addr: std::fmt::Debug,
 {
     tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            warn!("REST forwarder stopped: {e}");
+        loop {
+            // Accept errors are retried inside (after a short pause).
+            let (io, _) = listener.accept().await;
+            let shared = Arc::clone(&shared);
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let shared = Arc::clone(&shared);
+                    async move { Ok::<_, std::convert::Infallible>(forward(State(shared), req.map(Body::new)).await) }
+                });
+                let io = hyper_util::rt::TokioIo::new(io);
+                if let Err(e) = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await {
+                    debug!("REST forwarder connection: {e}");
+                }
+            });
         }
     })
 }
