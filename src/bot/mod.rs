@@ -184,13 +184,7 @@ pub async fn build_http(
     }
     let client = match client {
         Some(c) => c,
-        None => reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(10))
-            .timeout(std::time::Duration::from_secs(60))
-            // A 3xx goes back to serenity as it is (see `rest::Transport::start`).
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| anyhow::anyhow!("cannot build the HTTP client: {e}"))?,
+        None => crate::rest::upstream_client().map_err(|e| anyhow::anyhow!("cannot build the HTTP client: {e}"))?,
     };
     let transport = crate::rest::Transport::start(&config.discord_api_url, client)
         .await

@@ -78,17 +78,12 @@ pub fn members_csv(report: &Report) -> String {
 /// memory. Hours are written exactly as stored; an absent note is empty. Large exports are
 /// streamed with [`CheckinsCsv`] instead (the same writer, so the same bytes).
 pub fn checkins_csv(rows: &[CheckinRow<'_>]) -> String {
-    let written = CheckinsCsv::new(Vec::new()).and_then(|mut csv| {
+    let written = || -> Result<String, Box<dyn std::error::Error>> {
+        let mut csv = CheckinsCsv::new(Vec::new())?;
         rows.iter().try_for_each(|row| csv.row(row))?;
-        Ok(csv.finish()?)
-    });
-    // Writing into memory does no I/O and cannot fail; if it ever did, say so in the output
-    // rather than return a silently truncated file.
-    match written.map(String::from_utf8) {
-        Ok(Ok(text)) => text,
-        Ok(Err(e)) => format!("error: cannot write CSV: {e}\n"),
-        Err(e) => format!("error: cannot write CSV: {e}\n"),
-    }
+        Ok(String::from_utf8(csv.finish()?)?)
+    };
+    in_memory(written())
 }
 
 /// Writes the raw check-ins CSV ([`CHECKINS_HEADER`]) row by row into a file or buffer, so
@@ -224,9 +219,13 @@ pub fn member_values(m: &MemberRow) -> Vec<String> {
 }
 
 fn write_csv<const N: usize>(header: [&str; N], rows: impl Iterator<Item = Vec<String>>) -> String {
-    // Writing into memory does no I/O and cannot fail; if it ever did, say so in the output
-    // rather than return a silently truncated file.
-    try_write_csv(header, rows).unwrap_or_else(|e| format!("error: cannot write CSV: {e}\n"))
+    in_memory(try_write_csv(header, rows))
+}
+
+/// A CSV written into memory. That does no I/O and cannot fail; if it ever did, say so in the
+/// output rather than return a silently truncated file.
+fn in_memory(written: Result<String, Box<dyn std::error::Error>>) -> String {
+    written.unwrap_or_else(|e| format!("error: cannot write CSV: {e}\n"))
 }
 
 fn try_write_csv<const N: usize>(

@@ -25,7 +25,7 @@
 pub(crate) mod policy;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use backon::{ExponentialBuilder, Retryable};
@@ -74,6 +74,16 @@ struct Shared {
     /// Requests to a route ("METHOD /path") wait until then (that route's 429).
     routes: Mutex<HashMap<String, Instant>>,
     invalid: Mutex<InvalidWindow>,
+}
+
+/// The client for the hop upstream (to the proxy) when the caller gives none: bounded waits,
+/// and no redirect followed (Discord does not send them; a 3xx goes back as it came).
+pub fn upstream_client() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(60))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
 }
 
 impl Transport {
@@ -237,7 +247,7 @@ enum Failure {
     Transport(reqwest::Error),
 }
 
-async fn forward(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+async fn forward(shared: Arc<Shared>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
@@ -379,7 +389,7 @@ where
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                     let shared = Arc::clone(&shared);
-                    async move { Ok::<_, std::convert::Infallible>(forward(State(shared), req.map(Body::new)).await) }
+                    async move { Ok::<_, std::convert::Infallible>(forward(shared, req.map(Body::new)).await) }
                 });
                 let io = hyper_util::rt::TokioIo::new(io);
                 if let Err(e) = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await {
@@ -515,12 +525,11 @@ mod tests {
     }
 
     /// Discord does not redirect; should a 3xx come, serenity sees it as it came (neither hop
-    /// follows it, with the upstream client `bot::build_http` makes).
+    /// follows it, with the [`upstream_client`] `bot::build_http` uses).
     #[tokio::test]
     async fn a_redirect_goes_back_as_it_came() {
         let (up, count) = upstream(|_| (307, "{}")).await;
-        let upstream_client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let t = Transport::start(&up, upstream_client).await.unwrap();
+        let t = Transport::start(&up, upstream_client().unwrap()).await.unwrap();
         let r = t.client().get(format!("{}/api/v10/users/@me", t.url())).send().await.unwrap();
         assert_eq!(r.status(), 307);
         assert_eq!(r.headers()["location"], "/api/v10/moved");
