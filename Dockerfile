@@ -16,6 +16,8 @@ RUN cargo chef prepare --recipe-path recipe.json
 
 FROM chef AS build
 COPY --from=planner /src/recipe.json recipe.json
+# Build settings (SQLite's compile options: .cargo/config.toml) apply to the dependencies too.
+COPY .cargo/config.toml .cargo/config.toml
 RUN cargo chef cook --release --locked --recipe-path recipe.json --bin studybot
 COPY Cargo.toml Cargo.lock build.rs ./
 COPY migrations migrations

@@ -728,6 +728,17 @@ mod tests {
         assert_eq!(n as usize, MIGRATOR.iter().count());
     }
 
+    /// SQLite is compiled without its memory statistics (`.cargo/config.toml`), so none of its
+    /// allocations takes the global mutex: a build that lost the setting fails here.
+    #[tokio::test]
+    async fn sqlite_keeps_no_memory_statistics() {
+        let db = open_memory().await.unwrap();
+        let options: Vec<(String,)> =
+            sqlx::query_as("PRAGMA compile_options").fetch_all(db.sqlite().unwrap()).await.unwrap();
+        let options: Vec<&str> = options.iter().map(|o| o.0.as_str()).collect();
+        assert!(options.contains(&"DEFAULT_MEMSTATUS=0"), "{options:?}");
+    }
+
     #[tokio::test]
     async fn u64_ids_survive_the_database() {
         let db = open_memory().await.unwrap();
