@@ -138,7 +138,10 @@ impl<W: std::io::Write> CheckinsCsv<W> {
 /// writes two per row. Years outside 0..=9999 and leap seconds are left to chrono.
 fn push_rfc3339(out: &mut String, t: &chrono::DateTime<chrono::Utc>) {
     use chrono::{Datelike, Timelike};
-    let (year, nanos) = (t.year(), t.nanosecond());
+    // The UTC fields read once (each accessor of a `DateTime` would apply the offset again).
+    let n = t.naive_utc();
+    let (date, time) = (n.date(), n.time());
+    let (year, nanos) = (date.year(), time.nanosecond());
     if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
         out.push_str(&t.to_rfc3339());
         return;
@@ -150,15 +153,15 @@ fn push_rfc3339(out: &mut String, t: &chrono::DateTime<chrono::Utc>) {
     }
     digits(out, year as u32, 4);
     out.push('-');
-    digits(out, t.month(), 2);
+    digits(out, date.month(), 2);
     out.push('-');
-    digits(out, t.day(), 2);
+    digits(out, date.day(), 2);
     out.push('T');
-    digits(out, t.hour(), 2);
+    digits(out, time.hour(), 2);
     out.push(':');
-    digits(out, t.minute(), 2);
+    digits(out, time.minute(), 2);
     out.push(':');
-    digits(out, t.second(), 2);
+    digits(out, time.second(), 2);
     // chrono's `SecondsFormat::AutoSi`: as few of 3, 6 or 9 decimals as hold the fraction.
     if nanos != 0 {
         out.push('.');
