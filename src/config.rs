@@ -156,9 +156,9 @@ pub enum ConfigError {
     #[error("retention_days must be between 1 and 3650, got {0}")]
     RetentionDays(u32),
     #[error("{0}")]
-    Shards(String),
+    Shards(crate::shards::ShardsError),
     #[error("invalid database setting: {0}")]
-    Database(String),
+    Database(crate::db::LocationError),
 }
 
 impl Config {

@@ -140,8 +140,19 @@ async fn readyz(State(h): State<Arc<Health>>) -> impl IntoResponse {
     }
 }
 
+/// Why `studybot healthcheck` found the bot not ready.
+#[derive(Debug, thiserror::Error)]
+pub enum Unhealthy {
+    #[error("{0}")]
+    Client(reqwest::Error),
+    #[error("{url}: {source}")]
+    Unreachable { url: String, source: reqwest::Error },
+    #[error("{url} answered {status}: {body}")]
+    Answered { url: String, status: reqwest::StatusCode, body: String },
+}
+
 /// `studybot healthcheck`: Ok when `/readyz` on `addr` answers 200 within 5 s, else why not.
-pub async fn healthcheck(addr: SocketAddr) -> Result<(), String> {
+pub async fn healthcheck(addr: SocketAddr) -> Result<(), Unhealthy> {
     // Served on every interface (the image's 0.0.0.0:9464): ask it on loopback.
     let addr = match addr.ip() {
         ip if ip.is_unspecified() && ip.is_ipv4() => SocketAddr::from(([127, 0, 0, 1], addr.port())),
@@ -150,10 +161,10 @@ pub async fn healthcheck(addr: SocketAddr) -> Result<(), String> {
     };
     // A loopback (or container-local) address: never through an HTTP proxy of the environment.
     let client =
-        reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(5)).build().map_err(|e| e.to_string())?;
+        reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(5)).build().map_err(Unhealthy::Client)?;
     let url = format!("http://{addr}/readyz");
-    let resp = client.get(&url).send().await.map_err(|e| format!("{url}: {e}"))?;
+    let resp = client.get(&url).send().await.map_err(|source| Unhealthy::Unreachable { url: url.clone(), source })?;
     let status = resp.status();
     let body = resp.text().await.unwrap_or_default();
-    if status.is_success() { Ok(()) } else { Err(format!("{url} answered {status}: {}", body.trim())) }
+    if status.is_success() { Ok(()) } else { Err(Unhealthy::Answered { url, status, body: body.trim().to_string() }) }
 }

@@ -64,6 +64,19 @@ pub fn absent_from_ready(stored: &[u64], listed: &std::collections::HashSet<u64>
     stored.iter().copied().filter(|g| shard_of(*g, total) == shard && !listed.contains(g)).collect()
 }
 
+/// Why `--shards` with `--shard-total` is not a set of shards.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShardsError {
+    #[error("shard_total needs a shard range, e.g. --shards 0-1 --shard-total 4")]
+    TotalWithoutRange,
+    #[error("shards must be `all`, a shard number or FIRST-LAST, not `{0}`")]
+    Spec(String),
+    #[error("a shard range needs shard_total (--shard-total N), the shards of all processes")]
+    RangeWithoutTotal,
+    #[error("shards {first}-{last} are not within 0-{} of {total}", .total.saturating_sub(1))]
+    OutOfRange { first: u32, last: u32, total: u32 },
+}
+
 impl Shards {
     /// The shards as (total, first, last), for the database's filter
     /// `(guild_id >> 22) % total BETWEEN first AND last` (every server: `(1, 0, 0)`).
@@ -75,12 +88,12 @@ impl Shards {
     }
 
     /// Parses `--shards` (`all`, `N` or `FIRST-LAST`) with `--shard-total`.
-    pub fn parse(shards: Option<&str>, total: Option<u32>) -> Result<Shards, String> {
+    pub fn parse(shards: Option<&str>, total: Option<u32>) -> Result<Shards, ShardsError> {
         let spec = shards.map(str::trim).unwrap_or("all");
         if spec.eq_ignore_ascii_case("all") {
             return match total {
                 None => Ok(Shards::All),
-                Some(_) => Err("shard_total needs a shard range, e.g. --shards 0-1 --shard-total 4".into()),
+                Some(_) => Err(ShardsError::TotalWithoutRange),
             };
         }
         let (first, last) = match spec.split_once('-') {
@@ -88,13 +101,13 @@ impl Shards {
             None => (spec.parse::<u32>(), spec.parse::<u32>()),
         };
         let (Ok(first), Ok(last)) = (first, last) else {
-            return Err(format!("shards must be `all`, a shard number or FIRST-LAST, not `{spec}`"));
+            return Err(ShardsError::Spec(spec.to_string()));
         };
         let Some(total) = total else {
-            return Err("a shard range needs shard_total (--shard-total N), the shards of all processes".into());
+            return Err(ShardsError::RangeWithoutTotal);
         };
         if first > last || last >= total {
-            return Err(format!("shards {first}-{last} are not within 0-{} of {total}", total.saturating_sub(1)));
+            return Err(ShardsError::OutOfRange { first, last, total });
         }
         Ok(Shards::Range { first, last, total })
     }

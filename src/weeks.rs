@@ -222,22 +222,43 @@ pub fn local_to_utc(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
     }
 }
 
+/// The part of a stored schedule that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScheduleError {
+    #[error("bad weekday {0}")]
+    Weekday(i64),
+    #[error("bad start date `{0}`")]
+    StartDate(String),
+    #[error("bad time `{0}`")]
+    Time(String),
+    #[error("bad timezone `{0}`")]
+    Timezone(String),
+    #[error("bad cadence {0}")]
+    Cadence(i64),
+}
+
 impl Schedule {
     /// Builds a schedule from its stored form (weekday 0 = Monday), naming the bad part.
-    pub fn from_parts(start_date: &str, weekday: i64, time: &str, tz: &str, every: i64) -> Result<Schedule, String> {
+    pub fn from_parts(
+        start_date: &str,
+        weekday: i64,
+        time: &str,
+        tz: &str,
+        every: i64,
+    ) -> Result<Schedule, ScheduleError> {
         let weekday = u8::try_from(weekday)
             .ok()
             .and_then(|d| Weekday::try_from(d).ok())
-            .ok_or_else(|| format!("bad weekday {weekday}"))?;
+            .ok_or(ScheduleError::Weekday(weekday))?;
         Ok(Schedule {
-            start_date: parse_date(start_date).ok_or_else(|| format!("bad start date `{start_date}`"))?,
+            start_date: parse_date(start_date).ok_or_else(|| ScheduleError::StartDate(start_date.to_string()))?,
             weekday,
-            time: parse_time(time).ok_or_else(|| format!("bad time `{time}`"))?,
-            tz: parse_tz(tz).ok_or_else(|| format!("bad timezone `{tz}`"))?,
+            time: parse_time(time).ok_or_else(|| ScheduleError::Time(time.to_string()))?,
+            tz: parse_tz(tz).ok_or_else(|| ScheduleError::Timezone(tz.to_string()))?,
             every_weeks: u32::try_from(every)
                 .ok()
                 .filter(|e| CADENCES.contains(e))
-                .ok_or_else(|| format!("bad cadence {every}"))?,
+                .ok_or(ScheduleError::Cadence(every))?,
         })
     }
 

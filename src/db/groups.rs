@@ -88,7 +88,7 @@ macro_rules! group_row {
                     table: "study_groups",
                     row: r.id,
                     what: "schedule",
-                    value: e,
+                    value: e.to_string(),
                 })?;
         let last_error = match (r.last_error, r.last_error_at) {
             (Some(text), Some(at)) => Some($crate::model::DeliveryError { text, at }),

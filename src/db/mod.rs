@@ -42,28 +42,42 @@ pub enum Location {
     Postgres(String),
 }
 
+/// Why the database setting names no database (URLs shown with their secrets redacted).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LocationError {
+    #[error("the database setting is empty")]
+    Empty,
+    #[error("invalid PostgreSQL URL {url}: {reason}")]
+    Postgres { url: String, reason: String },
+    #[error("`{0}` names no database file")]
+    NoFile(String),
+    #[error("unsupported database URL `{0}` (use a file path, sqlite: or postgres://)")]
+    Unsupported(String),
+}
+
 impl Location {
     /// Parses the database setting: a `postgres://` or `postgresql://` URL, a `sqlite:` URL
     /// (`sqlite:path` or `sqlite://path`), or else a file path.
-    pub fn parse(s: &str) -> std::result::Result<Location, String> {
+    pub fn parse(s: &str) -> std::result::Result<Location, LocationError> {
         let s = s.trim();
         if s.is_empty() {
-            return Err("the database setting is empty".into());
+            return Err(LocationError::Empty);
         }
         if s.starts_with("postgres://") || s.starts_with("postgresql://") {
-            PgConnectOptions::from_str(s).map_err(|e| format!("invalid PostgreSQL URL {}: {e}", redact(s)))?;
+            PgConnectOptions::from_str(s)
+                .map_err(|e| LocationError::Postgres { url: redact(s), reason: e.to_string() })?;
             return Ok(Location::Postgres(s.to_string()));
         }
         if let Some(rest) = s.strip_prefix("sqlite:") {
             let path = rest.strip_prefix("//").unwrap_or(rest);
             let path = path.split('?').next().unwrap_or(path);
             if path.is_empty() || path == ":memory:" {
-                return Err(format!("`{s}` names no database file"));
+                return Err(LocationError::NoFile(s.to_string()));
             }
             return Ok(Location::Sqlite(PathBuf::from(path)));
         }
         if s.contains("://") {
-            return Err(format!("unsupported database URL `{}` (use a file path, sqlite: or postgres://)", redact(s)));
+            return Err(LocationError::Unsupported(redact(s)));
         }
         Ok(Location::Sqlite(PathBuf::from(s)))
     }
@@ -78,8 +92,8 @@ impl Location {
 }
 
 impl FromStr for Location {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Location, String> {
+    type Err = LocationError;
+    fn from_str(s: &str) -> std::result::Result<Location, LocationError> {
         Location::parse(s)
     }
 }
@@ -665,15 +679,15 @@ mod tests {
         assert_eq!(Location::parse(url), Ok(Location::Postgres(url.into())));
         assert!(matches!(Location::parse("postgresql://db/studybot"), Ok(Location::Postgres(_))));
         assert!(Location::parse("").is_err());
-        assert!(Location::parse("sqlite::memory:").unwrap_err().contains("no database file"));
-        assert!(Location::parse("mysql://db/x").unwrap_err().contains("unsupported database URL"));
+        assert!(Location::parse("sqlite::memory:").unwrap_err().to_string().contains("no database file"));
+        assert!(Location::parse("mysql://db/x").unwrap_err().to_string().contains("unsupported database URL"));
         // The password never shows in logs, errors or debug output.
         let shown = Location::parse(url).unwrap();
         assert_eq!(shown.to_string(), "postgres://bot:***@db.internal:5432/studybot");
         assert!(!format!("{shown:?}").contains("pa%40ss"));
         assert_eq!(redact("postgres://db/x"), "postgres://db/x");
         assert_eq!(redact("postgres://bot@db/x"), "postgres://bot@db/x");
-        assert!(!Location::parse("mysql://u:secret@db/x").unwrap_err().contains("secret"));
+        assert!(!Location::parse("mysql://u:secret@db/x").unwrap_err().to_string().contains("secret"));
     }
 
     #[test]
